@@ -1,0 +1,50 @@
+# weir_library(NAME SRCS ... DEPS ...): a static library under weir/, included as "weir/...".
+function(weir_library name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SRCS})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+  target_compile_options(${name} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+endfunction()
+
+# weir_test(NAME SRCS ... DEPS ... [LABELS ...]): one gtest binary, its tests discovered by ctest.
+function(weir_test name)
+  if(NOT WEIR_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SRCS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  target_compile_options(${name} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  target_compile_definitions(${name} PRIVATE
+    WEIR_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    WEIR_SHARED_DIR="${WEIR_SHARED_DIR}"
+    WEIR_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  if(ARG_LABELS)
+    gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
+  else()
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60)
+  endif()
+endfunction()
+
+# weir_proto_library(NAME PROTOS a.proto ...): C++ code for .proto files under weir/, generated so
+# that they are included as "weir/<folder>/<name>.pb.h" and import each other by that path.
+function(weir_proto_library name)
+  cmake_parse_arguments(ARG "" "" "PROTOS" ${ARGN})
+  set(generated)
+  foreach(proto ${ARG_PROTOS})
+    get_filename_component(abs ${proto} ABSOLUTE)
+    file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${abs})
+    string(REGEX REPLACE "\\.proto$" "" stem ${rel})
+    set(outputs ${PROJECT_BINARY_DIR}/${stem}.pb.cc ${PROJECT_BINARY_DIR}/${stem}.pb.h)
+    add_custom_command(
+      OUTPUT ${outputs}
+      COMMAND protobuf::protoc --cpp_out=${PROJECT_BINARY_DIR} -I ${PROJECT_SOURCE_DIR} ${abs}
+      DEPENDS ${abs} protobuf::protoc
+      COMMENT "protoc ${rel}" VERBATIM)
+    list(APPEND generated ${outputs})
+  endforeach()
+  add_library(${name} STATIC ${generated})
+  target_include_directories(${name} PUBLIC ${PROJECT_BINARY_DIR})
+  target_link_libraries(${name} PUBLIC protobuf::libprotobuf)
+endfunction()

@@ -1,0 +1,80 @@
+#include "weir/base/files.h"
+
+#include <filesystem>
+
+#include "gtest/gtest.h"
+
+namespace weir::base {
+namespace {
+namespace fs = std::filesystem;
+
+class FilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) /
+           ("files_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  fs::path dir_;
+};
+
+TEST_F(FilesTest, WriteAtomicallyThenRead) {
+  ASSERT_TRUE(WriteFileAtomically(dir_ / "a.txt", "first").ok());
+  ASSERT_TRUE(WriteFileAtomically(dir_ / "a.txt", "second").ok());
+  EXPECT_EQ(*ReadFile(dir_ / "a.txt"), "second");
+  // Only the final file remains: no temporary files left behind.
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+}
+
+TEST_F(FilesTest, ReadMissingFileIsNotFoundAndNamesThePath) {
+  auto result = ReadFile(dir_ / "missing.txt");
+  ASSERT_FALSE(result.ok());
+  EXPECT_TRUE(absl::IsNotFound(result.status()));
+  EXPECT_NE(result.status().message().find("missing.txt"), std::string::npos);
+}
+
+TEST_F(FilesTest, StagingDirPublishesByRename) {
+  fs::path final_path = dir_ / "out";
+  {
+    auto staging = StagingDir::Create(final_path);
+    ASSERT_TRUE(staging.ok()) << staging.status();
+    ASSERT_TRUE(WriteFileAtomically(staging->path() / "x", "data").ok());
+    EXPECT_FALSE(fs::exists(final_path));  // Nothing visible before Publish.
+    ASSERT_TRUE(staging->Publish().ok());
+  }
+  EXPECT_EQ(*ReadFile(final_path / "x"), "data");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+}
+
+TEST_F(FilesTest, StagingDirAbandonedLeavesNothing) {
+  {
+    auto staging = StagingDir::Create(dir_ / "out");
+    ASSERT_TRUE(staging.ok());
+    ASSERT_TRUE(WriteFileAtomically(staging->path() / "x", "data").ok());
+  }
+  EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+TEST_F(FilesTest, StagingDirRefusesToReplaceExistingContent) {
+  fs::create_directories(dir_ / "out");
+  ASSERT_TRUE(WriteFileAtomically(dir_ / "out" / "keep", "precious").ok());
+  auto staging = StagingDir::Create(dir_ / "out");
+  ASSERT_FALSE(staging.ok());
+  EXPECT_TRUE(absl::IsAlreadyExists(staging.status()));
+  EXPECT_EQ(*ReadFile(dir_ / "out" / "keep"), "precious");
+}
+
+TEST_F(FilesTest, GlobIsSortedAndSkipsFolders) {
+  ASSERT_TRUE(WriteFileAtomically(dir_ / "b.csv", "").ok());
+  ASSERT_TRUE(WriteFileAtomically(dir_ / "a.csv", "").ok());
+  fs::create_directories(dir_ / "c.csv");
+  auto paths = Glob((dir_ / "*.csv").string());
+  ASSERT_TRUE(paths.ok());
+  ASSERT_EQ(paths->size(), 2u);
+  EXPECT_EQ((*paths)[0].filename(), "a.csv");
+  EXPECT_EQ((*paths)[1].filename(), "b.csv");
+}
+
+}  // namespace
+}  // namespace weir::base

@@ -1,0 +1,57 @@
+#include "weir/base/hashing.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace weir::base {
+namespace {
+
+TEST(Crc32cTest, KnownVectors) {
+  // Check values from RFC 3720 (iSCSI) appendix B.4 and the common "123456789" check value.
+  EXPECT_EQ(Crc32c("123456789"), 0xe3069283u);
+  EXPECT_EQ(Crc32c(std::string(32, '\0')), 0x8a9136aau);
+  EXPECT_EQ(Crc32c(std::string(32, '\xff')), 0x62a8ab43u);
+  EXPECT_EQ(Crc32c(""), 0u);
+}
+
+TEST(Crc32cTest, HardwareMatchesPortableAtEveryLengthAndAlignment) {
+  std::string data;
+  for (int i = 0; i < 300; ++i) data.push_back(static_cast<char>(i * 7 + 3));
+  for (size_t start = 0; start < 9; ++start) {
+    for (size_t length = 0; start + length <= data.size(); length += 13) {
+      std::string_view piece(data.data() + start, length);
+      EXPECT_EQ(Crc32c(piece), Crc32cPortable(0, piece)) << start << " " << length;
+    }
+  }
+}
+
+TEST(Crc32cTest, ExtendEqualsWhole) {
+  EXPECT_EQ(Crc32cExtend(Crc32c("hello "), "world"), Crc32c("hello world"));
+}
+
+TEST(Crc32cTest, MaskMatchesTfRecordDefinition) {
+  uint32_t crc = 0x12345678u;
+  EXPECT_EQ(MaskCrc32c(crc), ((crc >> 15) | (crc << 17)) + 0xa282ead8u);
+}
+
+TEST(Sha256Test, KnownVector) {
+  EXPECT_EQ(ToHex(Sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Sha256Test, BigEndianModuloMatchesLongDivisionOfTheHexNumber) {
+  // int("ba78...15ad", 16) % 3 == 1 and % 7 == 5 (computed with Python's arbitrary integers).
+  Sha256Digest digest = Sha256("abc");
+  EXPECT_EQ(BigEndianModulo(digest, 3), 1u);
+  EXPECT_EQ(BigEndianModulo(digest, 7), 5u);
+  EXPECT_EQ(BigEndianModulo(digest, 1), 0u);
+}
+
+TEST(Xxh3Test, StableAndSensitive) {
+  EXPECT_EQ(Xxh3("weir"), Xxh3("weir"));
+  EXPECT_NE(Xxh3("weir"), Xxh3("weis"));
+}
+
+}  // namespace
+}  // namespace weir::base

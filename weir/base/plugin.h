@@ -1,0 +1,46 @@
+// Shared-library plug-ins. Heavy back ends (LibTorch) and user extensions live in shared
+// libraries that weir loads only when they are needed, so commands that do not use them start
+// in milliseconds. A plug-in exports one C function, `weir_plugin_register`, which receives the
+// registry to fill (whose type the caller and the plug-in agree on).
+#ifndef WEIR_BASE_PLUGIN_H_
+#define WEIR_BASE_PLUGIN_H_
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace weir::base {
+
+inline constexpr char kPluginRegisterSymbol[] = "weir_plugin_register";
+using PluginRegisterFn = int (*)(void* registry);
+
+class Plugin {
+ public:
+  // Loads the library with RTLD_NOW | RTLD_LOCAL, so a missing symbol fails here rather than
+  // later, and its dependencies do not leak into the global namespace. Errors name the path and
+  // the loader's message.
+  static absl::StatusOr<std::unique_ptr<Plugin>> Load(const std::filesystem::path& path);
+  ~Plugin();
+  Plugin(const Plugin&) = delete;
+  Plugin& operator=(const Plugin&) = delete;
+
+  // Calls the plug-in's registration function with `registry`. Fails if the symbol is absent
+  // or the function returns non-zero.
+  absl::Status Register(void* registry) const;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  Plugin(std::filesystem::path path, void* handle) : path_(std::move(path)), handle_(handle) {}
+  std::filesystem::path path_;
+  void* handle_;
+};
+
+// The folder holding weir's own plug-ins: $WEIR_PLUGIN_DIR if set, else `lib/weir` beside the
+// running binary's folder (an installed layout), else the binary's own folder (a build tree).
+std::filesystem::path PluginDirectory();
+
+}  // namespace weir::base
+
+#endif  // WEIR_BASE_PLUGIN_H_

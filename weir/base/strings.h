@@ -1,0 +1,44 @@
+// String building. Debian's abseil is built with its own absl::string_view (not
+// std::string_view), so weir::StrCat does not take std::string_view; weir's StrCat does.
+#ifndef WEIR_BASE_STRINGS_H_
+#define WEIR_BASE_STRINGS_H_
+
+#include <charconv>
+#include <concepts>
+#include <string>
+#include <string_view>
+
+namespace weir {
+namespace strings_internal {
+
+inline void Append(std::string& out, std::string_view piece) { out.append(piece); }
+inline void Append(std::string& out, const char* piece) { out.append(piece); }
+inline void Append(std::string& out, const std::string& piece) { out.append(piece); }
+inline void Append(std::string& out, char c) { out.push_back(c); }
+template <std::integral T>
+  requires(!std::same_as<T, char> && !std::same_as<T, bool>)
+void Append(std::string& out, T value) {
+  char buffer[24];
+  auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  out.append(buffer, result.ptr);
+}
+template <std::floating_point T>
+void Append(std::string& out, T value) {
+  char buffer[32];
+  auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);  // Shortest round-trip.
+  out.append(buffer, result.ptr);
+}
+
+}  // namespace strings_internal
+
+// Concatenates strings, characters and numbers (numbers in their shortest exact form).
+template <typename... Pieces>
+std::string StrCat(const Pieces&... pieces) {
+  std::string out;
+  (strings_internal::Append(out, pieces), ...);
+  return out;
+}
+
+}  // namespace weir
+
+#endif  // WEIR_BASE_STRINGS_H_

@@ -1,0 +1,75 @@
+#include "weir/data/record_batch.h"
+
+namespace weir::data {
+
+std::string_view DataTypeName(DataType type) {
+  switch (type) {
+    case DataType::kNull:
+      return "null";
+    case DataType::kInt64:
+      return "int64";
+    case DataType::kFloat:
+      return "float";
+    case DataType::kBytes:
+      return "bytes";
+  }
+  return "unknown";
+}
+
+size_t Column::ValueArraySize() const {
+  switch (type_) {
+    case DataType::kInt64:
+      return int64_values_.size();
+    case DataType::kFloat:
+      return float_values_.size();
+    case DataType::kBytes:
+      return bytes_offsets_.size() - 1;
+    case DataType::kNull:
+      return 0;
+  }
+  return 0;
+}
+
+void Column::Reserve(size_t rows, size_t values) {
+  presence_.reserve(rows);
+  offsets_.reserve(rows + 1);
+  switch (type_) {
+    case DataType::kInt64:
+      int64_values_.reserve(values);
+      break;
+    case DataType::kFloat:
+      float_values_.reserve(values);
+      break;
+    case DataType::kBytes:
+      bytes_offsets_.reserve(values + 1);
+      break;
+    case DataType::kNull:
+      break;
+  }
+}
+
+size_t Column::MemoryUsage() const {
+  return presence_.capacity() + offsets_.capacity() * sizeof(uint32_t) +
+         int64_values_.capacity() * sizeof(int64_t) + float_values_.capacity() * sizeof(float) +
+         bytes_data_.capacity() + bytes_offsets_.capacity() * sizeof(uint32_t);
+}
+
+const Column* RecordBatch::FindColumn(std::string_view name) const {
+  for (const Column& column : columns_) {
+    if (column.name() == name) return &column;
+  }
+  return nullptr;
+}
+
+Column& RecordBatch::AddColumn(std::string name, DataType type) {
+  columns_.emplace_back(std::move(name), type);
+  return columns_.back();
+}
+
+size_t RecordBatch::MemoryUsage() const {
+  size_t total = 0;
+  for (const Column& column : columns_) total += column.MemoryUsage();
+  return total;
+}
+
+}  // namespace weir::data

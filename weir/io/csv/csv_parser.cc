@@ -1,0 +1,460 @@
+#include "weir/io/csv/csv_parser.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+#include "weir/base/strings.h"
+#include "fast_float/fast_float.h"
+#include "weir/base/status.h"
+#include "weir/base/utf8.h"
+
+namespace weir::io {
+namespace fs = std::filesystem;
+using data::DataType;
+
+namespace {
+
+bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// Python's int() and float() ignore surrounding whitespace; so does TFX's type inference.
+std::string_view TrimAsciiSpace(std::string_view s) {
+  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool ParseInt64(std::string_view text, int64_t* value) {
+  text = TrimAsciiSpace(text);
+  if (text.empty()) return false;
+  bool negative = false;
+  if (text.front() == '+' || text.front() == '-') {
+    negative = text.front() == '-';
+    text.remove_prefix(1);
+    if (text.empty()) return false;
+  }
+  uint64_t magnitude = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (magnitude > (std::numeric_limits<uint64_t>::max() - digit) / 10) return false;
+    magnitude = magnitude * 10 + digit;
+  }
+  constexpr uint64_t kMaxPositive = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  if (negative) {
+    if (magnitude > kMaxPositive + 1) return false;
+    *value = static_cast<int64_t>(0 - magnitude);
+  } else {
+    if (magnitude > kMaxPositive) return false;
+    *value = static_cast<int64_t>(magnitude);
+  }
+  return true;
+}
+
+// Parses a number as Python's float() does (decimal, exponent, inf, nan; a leading sign).
+bool ParseDouble(std::string_view text, double* value) {
+  text = TrimAsciiSpace(text);
+  if (!text.empty() && text.front() == '+') {
+    text.remove_prefix(1);
+    if (!text.empty() && (text.front() == '+' || text.front() == '-')) return false;
+  }
+  if (text.empty()) return false;
+  const char* end = text.data() + text.size();
+  auto result = fast_float::from_chars(text.data(), end, *value);
+  return result.ec == std::errc() && result.ptr == end;
+}
+
+absl::Status QuotingError(const std::string& file, uint64_t line, std::string_view what) {
+  return absl::InvalidArgumentError(weir::StrCat(file, ":", line, ": ", what));
+}
+
+// Splits `data` into records and calls on_record(fields, line) for each; blank lines are
+// skipped. Quoted fields are unescaped in place, so the views point into `data`.
+template <typename OnRecord>
+absl::Status ForEachRecord(std::string& data, char delimiter, const std::string& file,
+                           uint64_t first_line, OnRecord on_record) {
+  char* p = data.data();
+  char* const end = p + data.size();
+  uint64_t line = first_line;
+  std::vector<std::string_view> fields;
+  while (p < end) {
+    const uint64_t record_line = line;
+    if (*p == '\n') {
+      ++p, ++line;
+      continue;
+    }
+    if (*p == '\r' && (p + 1 == end || p[1] == '\n')) {
+      p += (p + 1 == end) ? 1 : 2;
+      ++line;
+      continue;
+    }
+    fields.clear();
+    while (true) {
+      if (p < end && *p == '"') {
+        char* start = ++p;
+        char* out = p;
+        bool closed = false;
+        while (p < end) {
+          char* quote = static_cast<char*>(std::memchr(p, '"', static_cast<size_t>(end - p)));
+          if (quote == nullptr) break;
+          line += static_cast<uint64_t>(std::count(p, quote, '\n'));
+          if (out != p) std::memmove(out, p, static_cast<size_t>(quote - p));
+          out += quote - p;
+          if (quote + 1 < end && quote[1] == '"') {  // A doubled quote stands for one quote.
+            *out++ = '"';
+            p = quote + 2;
+            continue;
+          }
+          p = quote + 1;
+          closed = true;
+          break;
+        }
+        if (!closed) {
+          return QuotingError(file, record_line,
+                              "unterminated quoted field: a field that starts with \" must end "
+                              "with \" (write a quote inside it as \"\")");
+        }
+        fields.emplace_back(start, static_cast<size_t>(out - start));
+        if (p == end) break;
+        if (*p == delimiter) {
+          ++p;
+          continue;
+        }
+        if (*p == '\n') {
+          ++p, ++line;
+          break;
+        }
+        if (*p == '\r' && (p + 1 == end || p[1] == '\n')) {
+          p += (p + 1 == end) ? 1 : 2;
+          ++line;
+          break;
+        }
+        return QuotingError(file, line,
+                            "unexpected character after the closing quote of a field; quote the "
+                            "whole field and write a quote inside it as \"\"");
+      }
+      char* start = p;
+      while (p < end && *p != delimiter && *p != '\n' && *p != '"') ++p;
+      if (p < end && *p == '"') {
+        return QuotingError(file, line,
+                            "quote inside an unquoted field; quote the whole field and write a "
+                            "quote inside it as \"\"");
+      }
+      if (p < end && *p == delimiter) {
+        fields.emplace_back(start, static_cast<size_t>(p - start));
+        ++p;
+        continue;
+      }
+      char* field_end = p;
+      if (field_end > start && field_end[-1] == '\r') --field_end;
+      fields.emplace_back(start, static_cast<size_t>(field_end - start));
+      if (p < end) ++p, ++line;
+      break;
+    }
+    RETURN_IF_ERROR(on_record(fields, record_line));
+  }
+  return absl::OkStatus();
+}
+
+bool HasNonAscii(std::string_view data) {
+  return std::any_of(data.begin(), data.end(), [](char c) { return (c & 0x80) != 0; });
+}
+
+// Checks a record's shape; returns an error message for a bad row, or "" for a good one.
+std::string CheckRecord(const std::vector<std::string_view>& fields, size_t num_columns,
+                        bool check_utf8, const std::string& file, uint64_t line) {
+  if (fields.size() != num_columns) {
+    return weir::StrCat(file, ":", line, ": expected ", num_columns, " fields (as in the header), found ",
+                        fields.size());
+  }
+  if (check_utf8) {
+    for (size_t c = 0; c < fields.size(); ++c) {
+      if (size_t bad = base::FindInvalidUtf8(fields[c]); bad != std::string_view::npos) {
+        return weir::StrCat(file, ":", line, ": field ", c + 1, " is not valid UTF-8 (byte ", bad + 1,
+                            " of the field); save the file as UTF-8");
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+DataType ClassifyCell(std::string_view cell) {
+  if (cell.empty()) return DataType::kNull;
+  int64_t int_value;
+  if (ParseInt64(cell, &int_value)) return DataType::kInt64;
+  double double_value;
+  if (ParseDouble(cell, &double_value)) return DataType::kFloat;
+  return DataType::kBytes;
+}
+
+void CsvBadRows::Add(std::string message) {
+  ++count;
+  if (messages.size() < kMaxMessages) messages.push_back(std::move(message));
+}
+
+void CsvBadRows::Merge(const CsvBadRows& other) {
+  count += other.count;
+  for (const std::string& message : other.messages) {
+    if (messages.size() < kMaxMessages) messages.push_back(message);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<CsvChunker>> CsvChunker::Open(std::vector<fs::path> files,
+                                                             const CsvOptions& options) {
+  if (files.empty()) return absl::InvalidArgumentError("no CSV files to read");
+  std::unique_ptr<CsvChunker> chunker(new CsvChunker(std::move(files), options));
+  RETURN_IF_ERROR(chunker->OpenNextFile());
+  return chunker;
+}
+
+CsvChunker::~CsvChunker() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::StatusOr<size_t> CsvChunker::ReadMore(size_t bytes) {
+  size_t old_size = pending_.size();
+  pending_.resize(old_size + bytes);
+  size_t filled = 0;
+  while (filled < bytes) {
+    ssize_t n = ::read(fd_, pending_.data() + old_size + filled, bytes - filled);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      pending_.resize(old_size);
+      return absl::InternalError(weir::StrCat("cannot read ", *file_name_, ": ", std::strerror(errno)));
+    }
+    if (n == 0) {
+      eof_ = true;
+      break;
+    }
+    filled += static_cast<size_t>(n);
+  }
+  pending_.resize(old_size + filled);
+  bytes_read_ += filled;
+  return filled;
+}
+
+absl::Status CsvChunker::OpenNextFile() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  const fs::path& path = files_[next_file_++];
+  file_name_ = std::make_shared<const std::string>(path.string());
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) {
+    std::string message = weir::StrCat("cannot open ", path.string(), ": ", std::strerror(errno));
+    return errno == ENOENT ? absl::NotFoundError(message) : absl::InternalError(message);
+  }
+  ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+  pending_.clear();
+  eof_ = false;
+  file_has_rows_ = false;
+  // Read until the header record is complete: the first newline outside quotes.
+  size_t header_end = std::string::npos;
+  size_t scanned = 0;
+  bool in_quotes = false;
+  while (header_end == std::string::npos) {
+    if (!eof_) RETURN_IF_ERROR(ReadMore(64 << 10).status());
+    for (; scanned < pending_.size(); ++scanned) {
+      char c = pending_[scanned];
+      if (c == '"') in_quotes = !in_quotes;
+      if (c == '\n' && !in_quotes) {
+        header_end = scanned + 1;
+        break;
+      }
+    }
+    if (header_end == std::string::npos && eof_) header_end = pending_.size();
+  }
+  if (header_end == 0 || TrimAsciiSpace(std::string_view(pending_).substr(0, header_end)).empty()) {
+    return absl::InvalidArgumentError(
+        weir::StrCat(*file_name_, ":1: the file is empty; a CSV file needs a header row and data rows"));
+  }
+  std::string header_text = pending_.substr(0, header_end);
+  pending_.erase(0, header_end);
+  std::vector<std::string> names;
+  RETURN_IF_ERROR(ForEachRecord(header_text, options_.delimiter, *file_name_, 1,
+                                [&](const std::vector<std::string_view>& fields, uint64_t) {
+                                  for (std::string_view f : fields) names.emplace_back(f);
+                                  return absl::OkStatus();
+                                }));
+  pending_line_ = 1 + static_cast<uint64_t>(std::count(header_text.begin(), header_text.end(), '\n'));
+  if (header_.empty()) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i].empty()) {
+        return absl::InvalidArgumentError(
+            weir::StrCat(*file_name_, ":1: column ", i + 1, " of the header has no name"));
+      }
+      for (size_t j = 0; j < i; ++j) {
+        if (names[j] == names[i]) {
+          return absl::InvalidArgumentError(weir::StrCat(
+              *file_name_, ":1: the header names column '", names[i], "' twice (columns ", j + 1,
+              " and ", i + 1, ")"));
+        }
+      }
+    }
+    header_ = std::move(names);
+  } else if (names != header_) {
+    return absl::InvalidArgumentError(weir::StrCat(
+        *file_name_, ":1: the header differs from that of ", files_.front().string(),
+        "; every input file must have the same columns in the same order"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<CsvChunk>> CsvChunker::Next() {
+  while (true) {
+    size_t target = options_.chunk_bytes;
+    while (!eof_ && pending_.size() < target) {
+      RETURN_IF_ERROR(ReadMore(target - pending_.size()).status());
+    }
+    // Cut after the last newline that is outside quotes. pending_ starts at a record boundary,
+    // so a newline is outside quotes when an even number of quotes precede it.
+    size_t cut = std::string::npos;
+    if (eof_) {
+      cut = pending_.size();
+    } else {
+      size_t quotes = static_cast<size_t>(std::count(pending_.begin(), pending_.end(), '"'));
+      for (size_t i = pending_.size(); i-- > 0;) {
+        char c = pending_[i];
+        if (c == '"') {
+          --quotes;
+        } else if (c == '\n' && quotes % 2 == 0) {
+          cut = i + 1;
+          break;
+        }
+      }
+      if (cut == std::string::npos) {
+        // One record is longer than the chunk: read more before cutting.
+        options_.chunk_bytes *= 2;
+        continue;
+      }
+    }
+    if (cut > 0 && TrimAsciiSpace(std::string_view(pending_).substr(0, cut)).size() > 0) {
+      file_has_rows_ = true;
+    }
+    if (cut == 0 || (eof_ && TrimAsciiSpace(pending_).empty())) {
+      if (!file_has_rows_) {
+        return absl::InvalidArgumentError(weir::StrCat(
+            *file_name_, ":", pending_line_, ": the file has a header but no data rows"));
+      }
+      if (next_file_ == files_.size()) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+        return std::optional<CsvChunk>();
+      }
+      RETURN_IF_ERROR(OpenNextFile());
+      continue;
+    }
+    CsvChunk chunk;
+    chunk.file = file_name_;
+    chunk.first_line = pending_line_;
+    if (cut == pending_.size()) {
+      chunk.data = std::move(pending_);
+      pending_.clear();
+    } else {
+      chunk.data = pending_.substr(0, cut);
+      pending_.erase(0, cut);
+    }
+    pending_line_ += static_cast<uint64_t>(std::count(chunk.data.begin(), chunk.data.end(), '\n'));
+    return std::optional<CsvChunk>(std::move(chunk));
+  }
+}
+
+absl::StatusOr<CsvChunkTypes> InferChunkTypes(CsvChunk chunk, size_t num_columns,
+                                              const CsvOptions& options) {
+  CsvChunkTypes result;
+  result.types.assign(num_columns, DataType::kNull);
+  const bool check_utf8 = HasNonAscii(chunk.data);
+  RETURN_IF_ERROR(ForEachRecord(
+      chunk.data, options.delimiter, *chunk.file, chunk.first_line,
+      [&](const std::vector<std::string_view>& fields, uint64_t line) -> absl::Status {
+        std::string bad = CheckRecord(fields, num_columns, check_utf8, *chunk.file, line);
+        if (!bad.empty()) {
+          if (!options.skip_bad_rows) return absl::InvalidArgumentError(bad);
+          result.bad_rows.Add(std::move(bad));
+          return absl::OkStatus();
+        }
+        ++result.rows;
+        for (size_t c = 0; c < num_columns; ++c) {
+          if (result.types[c] == DataType::kBytes) continue;
+          result.types[c] = std::max(result.types[c], ClassifyCell(fields[c]));
+        }
+        return absl::OkStatus();
+      }));
+  return result;
+}
+
+absl::StatusOr<CsvParsedChunk> ParseChunk(CsvChunk chunk, const CsvSchema& schema,
+                                          const CsvOptions& options) {
+  const size_t num_columns = schema.names.size();
+  std::vector<data::Column> columns;
+  columns.reserve(num_columns);
+  size_t estimated_rows = static_cast<size_t>(std::count(chunk.data.begin(), chunk.data.end(), '\n')) + 1;
+  for (size_t c = 0; c < num_columns; ++c) {
+    columns.emplace_back(schema.names[c], schema.types[c]);
+    columns.back().Reserve(estimated_rows, estimated_rows);
+  }
+  CsvParsedChunk result;
+  const bool check_utf8 = HasNonAscii(chunk.data);
+  RETURN_IF_ERROR(ForEachRecord(
+      chunk.data, options.delimiter, *chunk.file, chunk.first_line,
+      [&](const std::vector<std::string_view>& fields, uint64_t line) -> absl::Status {
+        std::string bad = CheckRecord(fields, num_columns, check_utf8, *chunk.file, line);
+        if (!bad.empty()) {
+          if (!options.skip_bad_rows) return absl::InvalidArgumentError(bad);
+          result.bad_rows.Add(std::move(bad));
+          return absl::OkStatus();
+        }
+        for (size_t c = 0; c < num_columns; ++c) {
+          data::Column& column = columns[c];
+          std::string_view cell = fields[c];
+          if (column.type() == DataType::kNull) {
+            column.AppendMissing(data::Presence::kNoKind);
+            continue;
+          }
+          if (!cell.empty()) {
+            switch (column.type()) {
+              case DataType::kInt64: {
+                int64_t value;
+                if (!ParseInt64(cell, &value)) {
+                  return absl::FailedPreconditionError(weir::StrCat(
+                      *chunk.file, ":", line, ": column '", column.name(), "': '", cell,
+                      "' is not an integer, but the column's type was inferred as int64; did "
+                      "the file change while it was being read?"));
+                }
+                column.AddInt64(value);
+                break;
+              }
+              case DataType::kFloat: {
+                double value;
+                if (!ParseDouble(cell, &value)) {
+                  return absl::FailedPreconditionError(weir::StrCat(
+                      *chunk.file, ":", line, ": column '", column.name(), "': '", cell,
+                      "' is not a number, but the column's type was inferred as float; did the "
+                      "file change while it was being read?"));
+                }
+                // Parse as double, then round to float32: what TFX does (Python float, then
+                // FloatList), and not always the same as parsing straight to float32.
+                column.AddFloat(static_cast<float>(value));
+                break;
+              }
+              default:
+                column.AddBytes(cell);
+                break;
+            }
+          }
+          column.FinishRow(data::Presence::kPresent);
+        }
+        return absl::OkStatus();
+      }));
+  result.batch = data::RecordBatch(std::move(columns));
+  return result;
+}
+
+}  // namespace weir::io

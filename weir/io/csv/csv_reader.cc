@@ -1,0 +1,50 @@
+#include "weir/io/csv/csv_reader.h"
+
+#include <sys/stat.h>
+
+#include "weir/base/status.h"
+
+namespace weir::io {
+namespace fs = std::filesystem;
+
+absl::StatusOr<CsvInference> InferCsvSchema(const std::vector<fs::path>& files,
+                                            const CsvOptions& options) {
+  CsvInference inference;
+  std::unique_ptr<CsvChunker> header_reader;
+  {
+    ASSIGN_OR_RETURN(header_reader, CsvChunker::Open(files, options));
+  }
+  inference.schema.names = header_reader->header();
+  const size_t num_columns = inference.schema.names.size();
+  inference.schema.types.assign(num_columns, data::DataType::kNull);
+  RETURN_IF_ERROR(ForEachCsvChunk<CsvChunkTypes>(
+      files, options,
+      [&](CsvChunk&& chunk) { return InferChunkTypes(std::move(chunk), num_columns, options); },
+      [&](CsvChunkTypes&& types) {
+        for (size_t c = 0; c < num_columns; ++c) {
+          inference.schema.types[c] = std::max(inference.schema.types[c], types.types[c]);
+        }
+        inference.num_rows += types.rows;
+        inference.bad_rows.Merge(types.bad_rows);
+        return absl::OkStatus();
+      }));
+  for (const fs::path& file : files) {
+    std::error_code ec;
+    inference.bytes += fs::file_size(file, ec);
+  }
+  return inference;
+}
+
+absl::Status ReadCsv(const std::vector<fs::path>& files, const CsvSchema& schema,
+                     const CsvOptions& options,
+                     const std::function<absl::Status(data::RecordBatch&&)>& consume,
+                     CsvBadRows* bad_rows) {
+  return ForEachCsvChunk<CsvParsedChunk>(
+      files, options, [&](CsvChunk&& chunk) { return ParseChunk(std::move(chunk), schema, options); },
+      [&](CsvParsedChunk&& parsed) {
+        if (bad_rows != nullptr) bad_rows->Merge(parsed.bad_rows);
+        return consume(std::move(parsed.batch));
+      });
+}
+
+}  // namespace weir::io

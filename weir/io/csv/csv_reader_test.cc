@@ -1,0 +1,194 @@
+#include "weir/io/csv/csv_reader.h"
+
+#include <filesystem>
+
+#include "gtest/gtest.h"
+#include "weir/base/files.h"
+
+namespace weir::io {
+namespace {
+namespace fs = std::filesystem;
+using data::DataType;
+using data::Presence;
+
+fs::path WriteTemp(const std::string& name, const std::string& contents) {
+  fs::path dir = fs::path(::testing::TempDir()) / "csv_reader_test";
+  fs::create_directories(dir);
+  fs::path path = dir / name;
+  EXPECT_TRUE(base::WriteFileAtomically(path, contents).ok());
+  return path;
+}
+
+// Reads all rows of `files` into one list of batches.
+absl::StatusOr<std::vector<data::RecordBatch>> ReadAll(const std::vector<fs::path>& files,
+                                                       CsvOptions options, CsvInference* inference) {
+  auto inferred = InferCsvSchema(files, options);
+  if (!inferred.ok()) return inferred.status();
+  *inference = *inferred;
+  std::vector<data::RecordBatch> batches;
+  absl::Status status = ReadCsv(files, inferred->schema, options, [&](data::RecordBatch&& batch) {
+    batches.push_back(std::move(batch));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return batches;
+}
+
+TEST(CsvTypesTest, ClassifiesCellsAsTfx) {
+  EXPECT_EQ(ClassifyCell(""), DataType::kNull);
+  EXPECT_EQ(ClassifyCell("42"), DataType::kInt64);
+  EXPECT_EQ(ClassifyCell("-9223372036854775808"), DataType::kInt64);
+  EXPECT_EQ(ClassifyCell("9223372036854775808"), DataType::kFloat);  // Beyond int64.
+  EXPECT_EQ(ClassifyCell(" 7 "), DataType::kInt64);                  // Python's int() strips.
+  EXPECT_EQ(ClassifyCell("+3"), DataType::kInt64);
+  EXPECT_EQ(ClassifyCell("0.0"), DataType::kFloat);
+  EXPECT_EQ(ClassifyCell("1e5"), DataType::kFloat);
+  EXPECT_EQ(ClassifyCell(".5"), DataType::kFloat);
+  EXPECT_EQ(ClassifyCell("nan"), DataType::kFloat);
+  EXPECT_EQ(ClassifyCell("-inf"), DataType::kFloat);
+  EXPECT_EQ(ClassifyCell("+-1"), DataType::kBytes);
+  EXPECT_EQ(ClassifyCell("12abc"), DataType::kBytes);
+  EXPECT_EQ(ClassifyCell(" "), DataType::kBytes);
+}
+
+TEST(CsvReaderTest, MultiLineStringsFromTfxEdgeCases) {
+  fs::path file = fs::path(WEIR_SHARED_DIR) / "tfx-golden/csv_edge_cases/multi_line_string/data.csv";
+  CsvInference inference;
+  auto batches = ReadAll({file}, {}, &inference);
+  ASSERT_TRUE(batches.ok()) << batches.status();
+  EXPECT_EQ(inference.num_rows, 3u);
+  EXPECT_EQ(inference.schema.names, (std::vector<std::string>{"A", "B", "C", "D"}));
+  EXPECT_EQ(inference.schema.types,
+            (std::vector<DataType>{DataType::kInt64, DataType::kBytes, DataType::kInt64, DataType::kInt64}));
+  ASSERT_EQ(batches->size(), 1u);
+  const data::Column& b = (*batches)[0].column(1);
+  EXPECT_EQ(b.bytes_value(0), "2");
+  EXPECT_EQ(b.bytes_value(1), "\"2,\n\"3\",\n4\n5\"");
+  EXPECT_EQ(b.bytes_value(2), "2");
+}
+
+TEST(CsvReaderTest, EmptyColumnHasNoKindAndEmptyCellsArePresentEmptyLists) {
+  fs::path file = fs::path(WEIR_SHARED_DIR) / "tfx-golden/csv_edge_cases/empty_column/data.csv";
+  CsvInference inference;
+  auto batches = ReadAll({file}, {}, &inference);
+  ASSERT_TRUE(batches.ok()) << batches.status();
+  EXPECT_EQ(inference.schema.types,
+            (std::vector<DataType>{DataType::kInt64, DataType::kNull, DataType::kBytes, DataType::kFloat}));
+  const data::RecordBatch& batch = (*batches)[0];
+  ASSERT_EQ(batch.num_rows(), 3u);
+  EXPECT_EQ(batch.column(1).presence(0), Presence::kNoKind);
+  const data::Column& c = batch.column(2);
+  EXPECT_EQ(c.presence(2), Presence::kPresent);
+  EXPECT_EQ(c.value_count(2), 0u);
+  EXPECT_EQ(batch.column(3).float_values()[2], 0.3f);
+}
+
+TEST(CsvReaderTest, TaxiDataTypesAndCounts) {
+  fs::path file = fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv";
+  CsvInference inference;
+  CsvOptions options;
+  options.chunk_bytes = 64 << 10;  // Many chunks, so the parallel path is exercised.
+  auto batches = ReadAll({file}, options, &inference);
+  ASSERT_TRUE(batches.ok()) << batches.status();
+  EXPECT_EQ(inference.num_rows, 15000u);
+  ASSERT_EQ(inference.schema.names.size(), 18u);
+  std::map<std::string, DataType> types;
+  for (size_t i = 0; i < 18; ++i) types[inference.schema.names[i]] = inference.schema.types[i];
+  EXPECT_EQ(types["fare"], DataType::kFloat);
+  EXPECT_EQ(types["trip_start_hour"], DataType::kInt64);
+  EXPECT_EQ(types["payment_type"], DataType::kBytes);
+  EXPECT_EQ(types["pickup_latitude"], DataType::kFloat);
+  size_t rows = 0;
+  for (const auto& batch : *batches) rows += batch.num_rows();
+  EXPECT_EQ(rows, 15000u);
+  // The first data row: 60,27.05,10,2,3,1380593700,41.836150155,-87.648787952,,,12.6,...
+  const data::RecordBatch& first = (*batches)[0];
+  EXPECT_EQ(first.FindColumn("pickup_community_area")->int64_values()[0], 60);
+  EXPECT_EQ(first.FindColumn("fare")->float_values()[0], 27.05f);
+  EXPECT_EQ(first.FindColumn("dropoff_latitude")->value_count(0), 0u);
+  EXPECT_EQ(first.FindColumn("company")->bytes_value(0), "Taxi Affiliation Services");
+}
+
+TEST(CsvReaderTest, ChunkSizeDoesNotChangeTheResult) {
+  std::string csv = "id,text,value\n";
+  for (int i = 0; i < 2000; ++i) {
+    csv += std::to_string(i) + ",\"line one\nline \"\"two\"\", " + std::to_string(i) + "\"," +
+           std::to_string(i * 0.5) + "\r\n";
+  }
+  fs::path file = WriteTemp("chunks.csv", csv);
+  std::vector<std::string> reference;
+  for (size_t chunk_bytes : {size_t{4} << 20, size_t{100}, size_t{1000}}) {
+    CsvOptions options;
+    options.chunk_bytes = chunk_bytes;
+    CsvInference inference;
+    auto batches = ReadAll({file}, options, &inference);
+    ASSERT_TRUE(batches.ok()) << batches.status();
+    std::vector<std::string> texts;
+    for (const auto& batch : *batches) {
+      for (size_t r = 0; r < batch.num_rows(); ++r) texts.emplace_back(batch.column(1).bytes_value(r));
+    }
+    ASSERT_EQ(texts.size(), 2000u);
+    EXPECT_EQ(texts[7], "line one\nline \"two\", 7");
+    if (reference.empty()) reference = texts;
+    EXPECT_EQ(texts, reference);
+  }
+}
+
+TEST(CsvReaderTest, BadInputNamesFileAndLine) {
+  struct Case {
+    std::string contents;
+    std::string expected;
+  };
+  std::vector<Case> cases = {
+      {"", "bad0.csv:1: the file is empty"},
+      {"a,b\n", "bad1.csv:2: the file has a header but no data rows"},
+      {"a,b\n1,2\n3\n", "bad2.csv:3: expected 2 fields (as in the header), found 1"},
+      {"a,b\n1,2\n3,\"open\n4,5\n", "bad3.csv:3: unterminated quoted field"},
+      {"a,b\n1,2\n3,x\xff\n", "bad4.csv:3: field 2 is not valid UTF-8"},
+      {"a,a\n1,2\n", "bad5.csv:1: the header names column 'a' twice"},
+      {"a,b\n1,ab\"c\n", "bad6.csv:2: quote inside an unquoted field"},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    fs::path file = WriteTemp("bad" + std::to_string(i) + ".csv", cases[i].contents);
+    auto inference = InferCsvSchema({file}, {});
+    ASSERT_FALSE(inference.ok()) << cases[i].contents;
+    EXPECT_NE(inference.status().message().find(cases[i].expected), std::string::npos)
+        << inference.status().message();
+  }
+}
+
+TEST(CsvReaderTest, SkipBadRowsCountsThem) {
+  fs::path file = WriteTemp("skip.csv", "a,b\n1,2\n3\n4,5\n6,7,8\n9,\xc3\n10,11\n");
+  CsvOptions options;
+  options.skip_bad_rows = true;
+  CsvInference inference;
+  auto batches = ReadAll({file}, options, &inference);
+  ASSERT_TRUE(batches.ok()) << batches.status();
+  EXPECT_EQ(inference.num_rows, 3u);
+  EXPECT_EQ(inference.bad_rows.count, 3u);
+  ASSERT_EQ(inference.bad_rows.messages.size(), 3u);
+  EXPECT_NE(inference.bad_rows.messages[0].find("skip.csv:3:"), std::string::npos);
+  EXPECT_EQ((*batches)[0].num_rows(), 3u);
+  EXPECT_EQ((*batches)[0].column(1).int64_values()[2], 11);
+}
+
+TEST(CsvReaderTest, FilesMustShareTheHeader) {
+  fs::path one = WriteTemp("one.csv", "a,b\n1,2\n");
+  fs::path two = WriteTemp("two.csv", "a,c\n1,2\n");
+  auto inference = InferCsvSchema({one, two}, {});
+  ASSERT_FALSE(inference.ok());
+  EXPECT_NE(inference.status().message().find("two.csv:1: the header differs"), std::string::npos);
+}
+
+TEST(CsvReaderTest, TypesAreInferredOverAllFiles) {
+  fs::path one = WriteTemp("ints.csv", "a\n1\n2\n");
+  fs::path two = WriteTemp("floats.csv", "a\n1.5\n");
+  CsvInference inference;
+  auto batches = ReadAll({one, two}, {}, &inference);
+  ASSERT_TRUE(batches.ok());
+  EXPECT_EQ(inference.schema.types[0], DataType::kFloat);
+  EXPECT_EQ(inference.num_rows, 3u);
+}
+
+}  // namespace
+}  // namespace weir::io
