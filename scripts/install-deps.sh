@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages weir needs, through sudo when not root. Only missing packages
+# are installed, so a second run is quick and needs no network.
+#   scripts/install-deps.sh          build and run weir
+#   scripts/install-deps.sh --test   also what the tests and benchmarks need
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  libabsl-dev libprotobuf-dev protobuf-compiler
+  libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libfast-float-dev libdeflate-dev zlib1g-dev libxxhash-dev libssl-dev
+  # The build also compiles the tests and micro-benchmarks (they are small).
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(
+    python3 python3-pandas  # bench/: pandas.read_csv is the peer weir is measured against
+    time hyperfine          # bench/: peak memory and start-up time
+  )
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  sudo=(sudo)
+fi
+echo "Installing: ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds everything in Release and runs every test through ctest.
+# Exits non-zero if any test fails. Extra arguments go to ctest (e.g. -R Csv, -L slow, -LE slow).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+scripts/install-deps.sh --test
+# Tests read ../shared (TFX-written golden files, the taxi data) beside the checkout.
+shared="${WEIR_SHARED_DIR:-$(cd .. && pwd)/shared}"
+if [[ ! -d "$shared/tfx-golden" ]]; then
+  echo "test.sh: $shared/tfx-golden not found; set WEIR_SHARED_DIR to the shared data folder" >&2
+  exit 1
+fi
+cmake --preset release -DWEIR_SHARED_DIR="$shared" >/dev/null
+cmake --build --preset release
+ctest --preset release -j "$(nproc)" "$@"

@@ -1,0 +1,22 @@
+// The `weir` command line: each subcommand lives in its own file and adds itself to the app.
+// A subcommand's callback parses nothing itself (CLI11 has done that), calls one library
+// function, prints the outcome and sets the process exit code.
+#ifndef WEIR_CLI_COMMAND_H_
+#define WEIR_CLI_COMMAND_H_
+
+#include <string_view>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+
+namespace weir::cli {
+
+void AddExampleGenCommand(CLI::App& app, int& exit_code);
+void AddDatagenCommand(CLI::App& app, int& exit_code);
+
+// Prints "weir <command>: error: <message>" to stderr and returns the exit code for it (1).
+int ReportError(std::string_view command, const absl::Status& status);
+
+}  // namespace weir::cli
+
+#endif  // WEIR_CLI_COMMAND_H_

@@ -1,0 +1,305 @@
+#include "weir/components/example_gen/example_gen.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <optional>
+
+#include "weir/base/files.h"
+#include "weir/base/hashing.h"
+#include "weir/base/status.h"
+#include "weir/base/strings.h"
+#include "weir/io/csv/csv_reader.h"
+#include "weir/io/example/example_codec.h"
+#include "weir/io/tfrecord/tfrecord.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace weir::components {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kFilePrefix[] = "data_tfrecord";
+
+// How the rows of one input are assigned to output splits.
+struct SplitRule {
+  // Fixed output split (pre-split input), or -1 to hash.
+  int fixed_split = -1;
+  // Cumulative bucket bounds: bucket b goes to the first split i with b < bounds[i].
+  std::vector<uint64_t> bounds;
+  int partition_column = -1;  // Index in the schema, or -1 for the whole example.
+};
+
+// One chunk's output: per output split, complete gzip members of framed records.
+struct EncodedChunk {
+  std::vector<std::string> compressed;
+  std::vector<uint64_t> counts;
+  io::CsvBadRows bad_rows;
+};
+
+absl::Status ValidateOptions(const ExampleGenOptions& options) {
+  if (options.input_base.empty()) return absl::InvalidArgumentError("--input_base is required");
+  if (options.output.empty()) return absl::InvalidArgumentError("--output is required");
+  std::error_code ec;
+  if (!fs::is_directory(options.input_base, ec)) {
+    return absl::NotFoundError(
+        StrCat("input_base ", options.input_base.string(), " is not a folder"));
+  }
+  std::vector<std::string> names;
+  if (options.input_splits.empty()) {
+    if (options.output_splits.empty()) {
+      return absl::InvalidArgumentError("at least one output split is needed");
+    }
+    for (const OutputSplit& split : options.output_splits) {
+      if (split.hash_buckets == 0) {
+        return absl::InvalidArgumentError(
+            StrCat("output split '", split.name, "' needs at least one hash bucket"));
+      }
+      names.push_back(split.name);
+    }
+  } else {
+    if (!options.partition_feature.empty()) {
+      return absl::InvalidArgumentError(
+          "partition_feature applies only when ExampleGen splits the input itself; remove it or "
+          "the input splits");
+    }
+    for (const InputSplit& split : options.input_splits) names.push_back(split.name);
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i].empty() || names[i].find('/') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          StrCat("split name '", names[i], "' is not valid: use letters, digits, '_' or '-'"));
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (names[i] == names[j]) {
+        return absl::InvalidArgumentError(StrCat("split name '", names[i], "' is given twice"));
+      }
+    }
+  }
+  if (options.gzip_level < 1 || options.gzip_level > 12) {
+    return absl::InvalidArgumentError(
+        StrCat("gzip level ", options.gzip_level, " is out of range 1..12"));
+  }
+  return absl::OkStatus();
+}
+
+std::string ShardName(uint32_t shard, uint32_t num_shards) {
+  char name[64];
+  std::snprintf(name, sizeof(name), "%s-%05u-of-%05u.gz", kFilePrefix, shard, num_shards);
+  return name;
+}
+
+io::GzipCompressor& ThreadCompressor(int level) {
+  thread_local std::unique_ptr<io::GzipCompressor> compressor;
+  thread_local int compressor_level = 0;
+  if (!compressor || compressor_level != level) {
+    compressor = std::make_unique<io::GzipCompressor>(level);
+    compressor_level = level;
+  }
+  return *compressor;
+}
+
+absl::StatusOr<EncodedChunk> EncodeChunk(io::CsvChunk&& chunk, const io::CsvSchema& schema,
+                                         const ExampleGenOptions& options, const SplitRule& rule,
+                                         size_t num_splits) {
+  ASSIGN_OR_RETURN(io::CsvParsedChunk parsed, io::ParseChunk(std::move(chunk), schema, options.csv));
+  const data::RecordBatch& batch = parsed.batch;
+  io::ExampleEncoder encoder(batch);
+  std::vector<std::string> framed(num_splits);
+  EncodedChunk result;
+  result.counts.assign(num_splits, 0);
+  result.bad_rows = std::move(parsed.bad_rows);
+  std::string example;
+  std::string partition_bytes;
+  const data::Column* partition =
+      rule.partition_column >= 0 ? &batch.column(static_cast<size_t>(rule.partition_column)) : nullptr;
+  for (size_t row = 0; row < batch.num_rows(); ++row) {
+    example.clear();
+    encoder.Encode(row, &example);
+    size_t split = 0;
+    if (rule.fixed_split >= 0) {
+      split = static_cast<size_t>(rule.fixed_split);
+    } else {
+      base::Sha256Digest digest;
+      if (partition != nullptr) {
+        partition_bytes.clear();
+        io::ExampleEncoder::EncodeFeature(*partition, row, &partition_bytes);
+        digest = base::Sha256(partition_bytes);
+      } else {
+        digest = base::Sha256(example);
+      }
+      uint64_t bucket = base::BigEndianModulo(digest, rule.bounds.back());
+      while (bucket >= rule.bounds[split]) ++split;
+    }
+    io::AppendFramedRecord(example, &framed[split]);
+    ++result.counts[split];
+  }
+  result.compressed.resize(num_splits);
+  io::GzipCompressor& compressor = ThreadCompressor(options.gzip_level);
+  for (size_t s = 0; s < num_splits; ++s) {
+    if (!framed[s].empty()) compressor.CompressMember(framed[s], &result.compressed[s]);
+  }
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::pair<std::string, std::vector<fs::path>>>> ResolveInputFiles(
+    const ExampleGenOptions& options) {
+  std::vector<InputSplit> inputs = options.input_splits;
+  if (inputs.empty()) inputs.push_back({"single_split", "*"});
+  std::vector<std::pair<std::string, std::vector<fs::path>>> resolved;
+  for (const InputSplit& input : inputs) {
+    ASSIGN_OR_RETURN(std::vector<fs::path> files, base::Glob((options.input_base / input.pattern).string()));
+    if (files.empty()) {
+      return absl::NotFoundError(StrCat("no input file matches ", (options.input_base / input.pattern).string(),
+                                        " (input split '", input.name, "')"));
+    }
+    resolved.emplace_back(input.name, std::move(files));
+  }
+  return resolved;
+}
+
+absl::StatusOr<std::string> ComputeInputFingerprint(const ExampleGenOptions& options) {
+  ASSIGN_OR_RETURN(auto inputs, ResolveInputFiles(options));
+  std::string fingerprint;
+  std::string buffer(1 << 20, '\0');
+  for (const auto& [name, files] : inputs) {
+    uint64_t total_bytes = 0;
+    uint64_t xor_checksum = 0;
+    uint64_t sum_checksum = 0;
+    for (const fs::path& file : files) {
+      int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return absl::NotFoundError(StrCat("cannot open ", file.string(), ": ", std::strerror(errno)));
+      XXH3_state_t state;
+      XXH3_64bits_reset(&state);
+      while (true) {
+        ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+          ::close(fd);
+          return absl::InternalError(StrCat("cannot read ", file.string(), ": ", std::strerror(errno)));
+        }
+        if (n == 0) break;
+        XXH3_64bits_update(&state, buffer.data(), static_cast<size_t>(n));
+        total_bytes += static_cast<uint64_t>(n);
+      }
+      ::close(fd);
+      uint64_t checksum = XXH3_64bits_digest(&state);
+      xor_checksum ^= checksum;
+      sum_checksum += checksum;
+    }
+    if (!fingerprint.empty()) fingerprint += "\n";
+    fingerprint += StrCat("split:", name, ",num_files:", files.size(), ",total_bytes:", total_bytes,
+                          ",xor_checksum:", xor_checksum, ",sum_checksum:", sum_checksum);
+  }
+  return fingerprint;
+}
+
+absl::StatusOr<ExampleGenResult> RunCsvExampleGen(const ExampleGenOptions& options) {
+  RETURN_IF_ERROR(ValidateOptions(options));
+  ASSIGN_OR_RETURN(auto inputs, ResolveInputFiles(options));
+  ASSIGN_OR_RETURN(std::string fingerprint, ComputeInputFingerprint(options));
+
+  // Pass 1: column types over every file of every split, so all splits share one schema.
+  std::vector<fs::path> all_files;
+  for (const auto& [name, files] : inputs) all_files.insert(all_files.end(), files.begin(), files.end());
+  ASSIGN_OR_RETURN(io::CsvInference inference, io::InferCsvSchema(all_files, options.csv));
+
+  ExampleGenResult result;
+  result.schema = inference.schema;
+  result.input_bytes = inference.bytes;
+  std::vector<SplitRule> rules;
+  if (options.input_splits.empty()) {
+    SplitRule rule;
+    uint64_t total = 0;
+    for (const OutputSplit& split : options.output_splits) {
+      result.split_names.push_back(split.name);
+      total += split.hash_buckets;
+      rule.bounds.push_back(total);
+    }
+    if (!options.partition_feature.empty()) {
+      const auto& names = inference.schema.names;
+      auto it = std::find(names.begin(), names.end(), options.partition_feature);
+      if (it == names.end()) {
+        return absl::InvalidArgumentError(StrCat("partition_feature '", options.partition_feature,
+                                                 "' is not a column of the input"));
+      }
+      rule.partition_column = static_cast<int>(it - names.begin());
+      data::DataType type = inference.schema.types[static_cast<size_t>(rule.partition_column)];
+      if (type != data::DataType::kInt64 && type != data::DataType::kBytes) {
+        return absl::InvalidArgumentError(
+            StrCat("partition_feature '", options.partition_feature, "' holds ", data::DataTypeName(type),
+                   " values; only int64 and bytes features can partition examples"));
+      }
+    }
+    rules.push_back(rule);
+  } else {
+    for (size_t i = 0; i < options.input_splits.size(); ++i) {
+      result.split_names.push_back(options.input_splits[i].name);
+      SplitRule rule;
+      rule.fixed_split = static_cast<int>(i);
+      rules.push_back(rule);
+    }
+  }
+  const size_t num_splits = result.split_names.size();
+  result.examples_per_split.assign(num_splits, 0);
+
+  ASSIGN_OR_RETURN(base::StagingDir staging, base::StagingDir::Create(options.output));
+  // Pass 2, per input: parse, encode, hash, frame and compress chunks on all cores; append the
+  // compressed chunks round-robin to the shards in input order, so the output is deterministic.
+  const uint64_t shard_bytes = std::max<uint64_t>(1, options.shard_input_bytes);
+  result.num_shards = static_cast<uint32_t>(
+      std::clamp<uint64_t>((inference.bytes + shard_bytes - 1) / shard_bytes, 1, 10000));
+  std::vector<std::vector<io::TfRecordWriter>> writers(num_splits);
+  for (size_t s = 0; s < num_splits; ++s) {
+    fs::path dir = staging.path() / StrCat("Split-", result.split_names[s]);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return absl::InternalError(StrCat("cannot create ", dir.string(), ": ", ec.message()));
+    for (uint32_t shard = 0; shard < result.num_shards; ++shard) {
+      ASSIGN_OR_RETURN(io::TfRecordWriter writer,
+                       io::TfRecordWriter::Create(dir / ShardName(shard, result.num_shards),
+                                                  io::Compression::kGzip, options.gzip_level));
+      writers[s].push_back(std::move(writer));
+    }
+  }
+  uint64_t chunk_index = 0;
+  for (size_t input = 0; input < inputs.size(); ++input) {
+    const SplitRule& rule = rules[input];
+    RETURN_IF_ERROR(io::ForEachCsvChunk<EncodedChunk>(
+        inputs[input].second, options.csv,
+        [&](io::CsvChunk&& chunk) {
+          return EncodeChunk(std::move(chunk), inference.schema, options, rule, num_splits);
+        },
+        [&](EncodedChunk&& encoded) -> absl::Status {
+          uint32_t shard = static_cast<uint32_t>(chunk_index++ % result.num_shards);
+          for (size_t s = 0; s < num_splits; ++s) {
+            if (!encoded.compressed[s].empty()) RETURN_IF_ERROR(writers[s][shard].WriteEncoded(encoded.compressed[s]));
+            result.examples_per_split[s] += encoded.counts[s];
+          }
+          result.bad_rows.Merge(encoded.bad_rows);
+          return absl::OkStatus();
+        }));
+  }
+  for (auto& split_writers : writers) {
+    for (io::TfRecordWriter& writer : split_writers) RETURN_IF_ERROR(writer.Close());
+  }
+  RETURN_IF_ERROR(staging.Publish());
+
+  result.properties["split_names"] = EncodeSplitNames(result.split_names);
+  result.properties["span"] = options.span;
+  result.properties["version"] = int64_t{0};
+  result.properties["payload_format"] = std::string("FORMAT_TF_EXAMPLE");
+  result.properties["file_format"] = std::string("tfrecords_gzip");
+  result.properties["input_fingerprint"] = fingerprint;
+  return result;
+}
+
+}  // namespace weir::components

@@ -1,0 +1,79 @@
+// CsvExampleGen: CSV files in, an Examples artifact out, laid out exactly as TFX 1.x writes it:
+//   <output>/Split-<name>/data_tfrecord-SSSSS-of-NNNNN.gz   (gzip TFRecord of tf.Example)
+// Each CSV row becomes one tf.Example (see weir/io/csv for types and empty cells). Rows go to
+// output splits by TFX's rule: the SHA-256 of the example's deterministic serialization (or of
+// the partition feature's), read as a big-endian integer, modulo the total number of hash
+// buckets; the splits take consecutive bucket ranges in order. So the same CSV gives the same
+// examples in the same splits as TFX.
+#ifndef WEIR_COMPONENTS_EXAMPLE_GEN_EXAMPLE_GEN_H_
+#define WEIR_COMPONENTS_EXAMPLE_GEN_EXAMPLE_GEN_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "weir/components/artifact_properties.h"
+#include "weir/io/csv/csv_parser.h"
+
+namespace weir::components {
+
+struct OutputSplit {
+  std::string name;
+  uint32_t hash_buckets = 1;
+};
+
+// A split of pre-split input: files matching `pattern` (a glob relative to input_base).
+struct InputSplit {
+  std::string name;
+  std::string pattern;
+};
+
+struct ExampleGenOptions {
+  std::filesystem::path input_base;
+  // Empty: every file in input_base ("*") is one input, hashed into output_splits. Otherwise each
+  // input split is written as the output split of the same name and output_splits is ignored.
+  std::vector<InputSplit> input_splits;
+  std::vector<OutputSplit> output_splits = {{"train", 2}, {"eval", 1}};
+  // Hash this feature's serialized tf.Feature instead of the whole example, so that all examples
+  // with the same value land in the same split. It must be an int64 or bytes column present in
+  // every row.
+  std::string partition_feature;
+  std::filesystem::path output;
+  io::CsvOptions csv;
+  int gzip_level = 6;
+  // Input bytes per output shard: each split gets ceil(input bytes / this) shard files.
+  uint64_t shard_input_bytes = uint64_t{128} << 20;
+  int64_t span = 0;
+};
+
+struct ExampleGenResult {
+  std::vector<std::string> split_names;
+  std::vector<uint64_t> examples_per_split;
+  io::CsvSchema schema;
+  io::CsvBadRows bad_rows;
+  uint64_t input_bytes = 0;
+  uint32_t num_shards = 0;
+  // split_names, span, version, payload_format, file_format, input_fingerprint.
+  ArtifactProperties properties;
+};
+
+// Runs ExampleGen. The output folder must not exist or be empty; it appears complete, by one
+// rename, or not at all. Errors name the offending file and line, option or feature.
+absl::StatusOr<ExampleGenResult> RunCsvExampleGen(const ExampleGenOptions& options);
+
+// The files of each input split: {split name, sorted matching files}. Fails when a split matches
+// no file.
+absl::StatusOr<std::vector<std::pair<std::string, std::vector<std::filesystem::path>>>>
+ResolveInputFiles(const ExampleGenOptions& options);
+
+// A fingerprint of the input files for caching, in TFX's format
+// "split:<name>,num_files:<n>,total_bytes:<b>,xor_checksum:<x>,sum_checksum:<s>", one line per
+// input split, where the checksums combine each file's 64-bit XXH3 content hash (TFX uses
+// modification times; content hashes survive a copy and catch an edit within the same second).
+absl::StatusOr<std::string> ComputeInputFingerprint(const ExampleGenOptions& options);
+
+}  // namespace weir::components
+
+#endif  // WEIR_COMPONENTS_EXAMPLE_GEN_EXAMPLE_GEN_H_
