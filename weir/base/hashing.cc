@@ -1,9 +1,10 @@
 #include "weir/base/hashing.h"
 
 #include <nmmintrin.h>
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 
 #include <cstring>
+#include <memory>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -92,8 +93,17 @@ uint32_t Crc32cExtend(uint32_t crc, std::string_view data) {
 uint32_t Crc32c(std::string_view data) { return Crc32cExtend(0, data); }
 
 Sha256Digest Sha256(std::string_view data) {
+  // OpenSSL 3's one-shot SHA256() looks the algorithm up on every call, under a lock; hashing
+  // millions of small examples needs the algorithm fetched once and a context per thread.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct ContextDeleter {
+    void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, ContextDeleter> context(EVP_MD_CTX_new());
   Sha256Digest digest;
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data());
+  EVP_DigestInit_ex(context.get(), sha256, nullptr);
+  EVP_DigestUpdate(context.get(), data.data(), data.size());
+  EVP_DigestFinal_ex(context.get(), digest.data(), nullptr);
   return digest;
 }
 
@@ -109,6 +119,16 @@ std::string ToHex(const Sha256Digest& digest) {
 }
 
 uint64_t BigEndianModulo(const Sha256Digest& digest, uint64_t modulus) {
+  if (modulus <= 0xffffffffu) {
+    // Long division 32 bits at a time: the remainder stays below 2^32, so each step fits in 64.
+    uint64_t remainder = 0;
+    for (size_t i = 0; i < digest.size(); i += 4) {
+      uint64_t word = (uint64_t{digest[i]} << 24) | (uint64_t{digest[i + 1]} << 16) |
+                      (uint64_t{digest[i + 2]} << 8) | digest[i + 3];
+      remainder = ((remainder << 32) | word) % modulus;
+    }
+    return remainder;
+  }
   unsigned __int128 remainder = 0;
   for (uint8_t byte : digest) remainder = ((remainder << 8) | byte) % modulus;
   return static_cast<uint64_t>(remainder);

@@ -46,6 +46,7 @@ TEST(Sha256Test, BigEndianModuloMatchesLongDivisionOfTheHexNumber) {
   EXPECT_EQ(BigEndianModulo(digest, 3), 1u);
   EXPECT_EQ(BigEndianModulo(digest, 7), 5u);
   EXPECT_EQ(BigEndianModulo(digest, 1), 0u);
+  EXPECT_EQ(BigEndianModulo(digest, (uint64_t{1} << 40) + 15), 42526793120u);  // The wide path.
 }
 
 TEST(Xxh3Test, StableAndSensitive) {

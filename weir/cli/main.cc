@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "weir/base/allocator.h"
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
 
@@ -16,6 +17,7 @@ int ReportError(std::string_view command, const absl::Status& status) {
 }  // namespace weir::cli
 
 int main(int argc, char** argv) {
+  weir::base::TuneAllocatorForBatches();
   CLI::App app{
       "weir: ML pipelines (ingest, statistics, schema, validation, transform, training,\n"
       "evaluation, push, serving) in one native binary, compatible with TFX's files.\n\n"

@@ -10,6 +10,7 @@
 
 #include "weir/base/strings.h"
 #include "fast_float/fast_float.h"
+#include "weir/base/bytes.h"
 #include "weir/base/status.h"
 #include "weir/base/utf8.h"
 
@@ -160,10 +161,6 @@ absl::Status ForEachRecord(std::string& data, char delimiter, const std::string&
     RETURN_IF_ERROR(on_record(fields, record_line));
   }
   return absl::OkStatus();
-}
-
-bool HasNonAscii(std::string_view data) {
-  return std::any_of(data.begin(), data.end(), [](char c) { return (c & 0x80) != 0; });
 }
 
 // Checks a record's shape; returns an error message for a bad row, or "" for a good one.
@@ -319,7 +316,7 @@ absl::StatusOr<std::optional<CsvChunk>> CsvChunker::Next() {
     if (eof_) {
       cut = pending_.size();
     } else {
-      size_t quotes = static_cast<size_t>(std::count(pending_.begin(), pending_.end(), '"'));
+      size_t quotes = base::CountByte(pending_, '"');
       for (size_t i = pending_.size(); i-- > 0;) {
         char c = pending_[i];
         if (c == '"') {
@@ -354,14 +351,11 @@ absl::StatusOr<std::optional<CsvChunk>> CsvChunker::Next() {
     CsvChunk chunk;
     chunk.file = file_name_;
     chunk.first_line = pending_line_;
-    if (cut == pending_.size()) {
-      chunk.data = std::move(pending_);
-      pending_.clear();
-    } else {
-      chunk.data = pending_.substr(0, cut);
-      pending_.erase(0, cut);
-    }
-    pending_line_ += static_cast<uint64_t>(std::count(chunk.data.begin(), chunk.data.end(), '\n'));
+    // The chunk takes the buffer; only the partial record after the cut is copied back.
+    chunk.data = std::move(pending_);
+    pending_.assign(chunk.data, cut, std::string::npos);
+    chunk.data.resize(cut);
+    pending_line_ += base::CountByte(chunk.data, '\n');
     return std::optional<CsvChunk>(std::move(chunk));
   }
 }
@@ -370,7 +364,7 @@ absl::StatusOr<CsvChunkTypes> InferChunkTypes(CsvChunk chunk, size_t num_columns
                                               const CsvOptions& options) {
   CsvChunkTypes result;
   result.types.assign(num_columns, DataType::kNull);
-  const bool check_utf8 = HasNonAscii(chunk.data);
+  const bool check_utf8 = base::HasNonAscii(chunk.data);
   RETURN_IF_ERROR(ForEachRecord(
       chunk.data, options.delimiter, *chunk.file, chunk.first_line,
       [&](const std::vector<std::string_view>& fields, uint64_t line) -> absl::Status {
@@ -395,13 +389,13 @@ absl::StatusOr<CsvParsedChunk> ParseChunk(CsvChunk chunk, const CsvSchema& schem
   const size_t num_columns = schema.names.size();
   std::vector<data::Column> columns;
   columns.reserve(num_columns);
-  size_t estimated_rows = static_cast<size_t>(std::count(chunk.data.begin(), chunk.data.end(), '\n')) + 1;
+  size_t estimated_rows = base::CountByte(chunk.data, '\n') + 1;
   for (size_t c = 0; c < num_columns; ++c) {
     columns.emplace_back(schema.names[c], schema.types[c]);
     columns.back().Reserve(estimated_rows, estimated_rows);
   }
   CsvParsedChunk result;
-  const bool check_utf8 = HasNonAscii(chunk.data);
+  const bool check_utf8 = base::HasNonAscii(chunk.data);
   RETURN_IF_ERROR(ForEachRecord(
       chunk.data, options.delimiter, *chunk.file, chunk.first_line,
       [&](const std::vector<std::string_view>& fields, uint64_t line) -> absl::Status {

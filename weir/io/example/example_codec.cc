@@ -10,6 +10,7 @@ namespace weir::io {
 using data::Column;
 using data::DataType;
 using data::Presence;
+using internal::FeatureSizes;
 
 namespace {
 
@@ -101,34 +102,36 @@ bool ForEachField(std::string_view message, Visit visit) {
   return true;
 }
 
-// The size of a row's value list message (the body of a BytesList / FloatList / Int64List).
-size_t ListBodySize(const Column& column, size_t row) {
+FeatureSizes ComputeFeatureSizes(const Column& column, size_t row) {
+  FeatureSizes sizes;
+  if (column.presence(row) != Presence::kPresent || column.type() == DataType::kNull) return sizes;
+  sizes.has_list = true;
   uint32_t begin = column.value_begin(row);
   uint32_t end = column.value_end(row);
-  if (begin == end) return 0;
   switch (column.type()) {
     case DataType::kInt64: {
-      size_t payload = 0;
       auto values = column.int64_values();
-      for (uint32_t i = begin; i < end; ++i) payload += VarintSize(static_cast<uint64_t>(values[i]));
-      return 1 + VarintSize(payload) + payload;
+      for (uint32_t i = begin; i < end; ++i) sizes.payload += VarintSize(static_cast<uint64_t>(values[i]));
+      break;
     }
-    case DataType::kFloat: {
-      size_t payload = 4 * static_cast<size_t>(end - begin);
-      return 1 + VarintSize(payload) + payload;
-    }
-    case DataType::kBytes: {
-      size_t size = 0;
+    case DataType::kFloat:
+      sizes.payload = 4 * static_cast<size_t>(end - begin);
+      break;
+    case DataType::kBytes:
       for (uint32_t i = begin; i < end; ++i) {
         size_t length = column.bytes_value(i).size();
-        size += 1 + VarintSize(length) + length;
+        sizes.body += 1 + VarintSize(length) + length;
       }
-      return size;
-    }
+      break;
     case DataType::kNull:
-      return 0;
+      break;
   }
-  return 0;
+  // Packed numbers are one length-delimited field, left out when there are no values.
+  if (column.type() != DataType::kBytes && sizes.payload > 0) {
+    sizes.body = 1 + VarintSize(sizes.payload) + sizes.payload;
+  }
+  sizes.feature = 1 + VarintSize(sizes.body) + sizes.body;
+  return sizes;
 }
 
 uint8_t ListTag(DataType type) {
@@ -142,39 +145,27 @@ uint8_t ListTag(DataType type) {
   }
 }
 
-// The size of the Feature message of `row` (0 for a Feature with no list).
-size_t FeatureSize(const Column& column, size_t row) {
-  if (column.presence(row) != Presence::kPresent || column.type() == DataType::kNull) return 0;
-  size_t body = ListBodySize(column, row);
-  return 1 + VarintSize(body) + body;
-}
-
-char* WriteFeature(const Column& column, size_t row, size_t feature_size, char* p) {
-  if (feature_size == 0) return p;
-  size_t body = ListBodySize(column, row);
+char* WriteFeature(const Column& column, size_t row, const FeatureSizes& sizes, char* p) {
+  if (!sizes.has_list) return p;
   *p++ = static_cast<char>(ListTag(column.type()));
-  p = WriteVarint(body, p);
+  p = WriteVarint(sizes.body, p);
   uint32_t begin = column.value_begin(row);
   uint32_t end = column.value_end(row);
   if (begin == end) return p;
   switch (column.type()) {
     case DataType::kInt64: {
       auto values = column.int64_values();
-      size_t payload = 0;
-      for (uint32_t i = begin; i < end; ++i) payload += VarintSize(static_cast<uint64_t>(values[i]));
       *p++ = static_cast<char>(kTagLengthDelimited1);
-      p = WriteVarint(payload, p);
+      p = WriteVarint(sizes.payload, p);
       for (uint32_t i = begin; i < end; ++i) p = WriteVarint(static_cast<uint64_t>(values[i]), p);
       break;
     }
-    case DataType::kFloat: {
-      size_t payload = 4 * static_cast<size_t>(end - begin);
+    case DataType::kFloat:
       *p++ = static_cast<char>(kTagLengthDelimited1);
-      p = WriteVarint(payload, p);
-      std::memcpy(p, column.float_values().data() + begin, payload);  // Little-endian fixed32.
-      p += payload;
+      p = WriteVarint(sizes.payload, p);
+      std::memcpy(p, column.float_values().data() + begin, sizes.payload);  // Little-endian.
+      p += sizes.payload;
       break;
-    }
     case DataType::kBytes:
       for (uint32_t i = begin; i < end; ++i) {
         std::string_view value = column.bytes_value(i);
@@ -213,8 +204,8 @@ void ExampleEncoder::Encode(size_t row, std::string* out) {
   for (size_t c = 0; c < columns_.size(); ++c) {
     const Column& column = *columns_[c].column;
     if (column.presence(row) == Presence::kAbsent) continue;
-    size_t feature_size = FeatureSize(column, row);
-    feature_sizes_[c] = static_cast<uint32_t>(feature_size);
+    feature_sizes_[c] = ComputeFeatureSizes(column, row);
+    size_t feature_size = feature_sizes_[c].feature;
     size_t entry_size = columns_[c].key_field.size() + 1 + VarintSize(feature_size) + feature_size;
     features_size += 1 + VarintSize(entry_size) + entry_size;
   }
@@ -226,7 +217,7 @@ void ExampleEncoder::Encode(size_t row, std::string* out) {
   for (size_t c = 0; c < columns_.size(); ++c) {
     const Column& column = *columns_[c].column;
     if (column.presence(row) == Presence::kAbsent) continue;
-    size_t feature_size = feature_sizes_[c];
+    size_t feature_size = feature_sizes_[c].feature;
     const std::string& key_field = columns_[c].key_field;
     size_t entry_size = key_field.size() + 1 + VarintSize(feature_size) + feature_size;
     *p++ = static_cast<char>(kTagLengthDelimited1);
@@ -235,15 +226,15 @@ void ExampleEncoder::Encode(size_t row, std::string* out) {
     p += key_field.size();
     *p++ = static_cast<char>(kTagMapValue);
     p = WriteVarint(feature_size, p);
-    p = WriteFeature(column, row, feature_size, p);
+    p = WriteFeature(column, row, feature_sizes_[c], p);
   }
 }
 
 void ExampleEncoder::EncodeFeature(const Column& column, size_t row, std::string* out) {
-  size_t feature_size = FeatureSize(column, row);
+  FeatureSizes sizes = ComputeFeatureSizes(column, row);
   size_t old_size = out->size();
-  out->resize(old_size + feature_size);
-  WriteFeature(column, row, feature_size, out->data() + old_size);
+  out->resize(old_size + sizes.feature);
+  WriteFeature(column, row, sizes, out->data() + old_size);
 }
 
 absl::Status ExampleBatchBuilder::Parse(std::string_view serialized) {

@@ -19,6 +19,17 @@
 #include "weir/data/record_batch.h"
 
 namespace weir::io {
+namespace internal {
+
+// Sizes of one row's Feature message, computed once and used to write it.
+struct FeatureSizes {
+  bool has_list = false;  // False: a Feature with no list (kAbsent or kNoKind rows, kNull type).
+  size_t payload = 0;     // Packed numbers: the packed field's payload.
+  size_t body = 0;        // The list message (BytesList / FloatList / Int64List).
+  size_t feature = 0;     // The Feature message.
+};
+
+}  // namespace internal
 
 // Encodes rows of one batch. Construction sorts the columns by name; Encode is then cheap.
 // The batch must outlive the encoder.
@@ -38,7 +49,7 @@ class ExampleEncoder {
     std::string key_field;  // The map entry's key field: tag, length, name.
   };
   std::vector<SortedColumn> columns_;
-  std::vector<uint32_t> feature_sizes_;  // Scratch: per column, the Feature's size in this row.
+  std::vector<internal::FeatureSizes> feature_sizes_;  // Scratch: per column, sizes in this row.
 };
 
 // Decodes serialized tf.Examples into a RecordBatch, one row per example. Columns appear in the

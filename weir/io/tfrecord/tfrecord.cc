@@ -147,6 +147,23 @@ void AppendFramedRecord(std::string_view record, std::string* out) {
   AppendLittleEndian32(base::MaskCrc32c(base::Crc32c(record)), out);
 }
 
+size_t BeginFramedRecord(std::string* out) {
+  out->append(kHeaderBytes, '\0');
+  return out->size();
+}
+
+std::string_view FinishFramedRecord(size_t start, std::string* out) {
+  uint64_t size = out->size() - start;
+  char* header = out->data() + start - kHeaderBytes;
+  std::memcpy(header, &size, 8);
+  uint32_t length_crc = base::MaskCrc32c(base::Crc32c(std::string_view(header, 8)));
+  std::memcpy(header + 8, &length_crc, 4);
+  AppendLittleEndian32(base::MaskCrc32c(base::Crc32c(std::string_view(out->data() + start, size))), out);
+  return std::string_view(out->data() + start, size);
+}
+
+void AbandonFramedRecord(size_t start, std::string* out) { out->resize(start - kHeaderBytes); }
+
 GzipCompressor::GzipCompressor(int level) : compressor_(libdeflate_alloc_compressor(level)) {}
 
 GzipCompressor::~GzipCompressor() { libdeflate_free_compressor(compressor_); }

@@ -27,6 +27,14 @@ enum class Compression { kNone, kGzip };
 // Appends `record`, framed, to `out`.
 void AppendFramedRecord(std::string_view record, std::string* out);
 
+// Framing in place, to encode a record straight into the output buffer: BeginFramedRecord
+// reserves the header and returns the record's start; the caller appends the record's bytes;
+// FinishFramedRecord fills in the header and appends the footer, and returns the record;
+// AbandonFramedRecord removes the record and its header again.
+size_t BeginFramedRecord(std::string* out);
+std::string_view FinishFramedRecord(size_t start, std::string* out);
+void AbandonFramedRecord(size_t start, std::string* out);
+
 // Compresses whole buffers into gzip members with libdeflate. Not thread-safe: use one per
 // thread. Levels 1 (fastest) to 12 (smallest).
 class GzipCompressor {
