@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
              "weir source tree.");
   int exit_code = 0;
   weir::cli::AddExampleGenCommand(app, exit_code);
-  // DATAGEN_PENDING weir::cli::AddDatagenCommand(app, exit_code);
+  weir::cli::AddDatagenCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }
