@@ -50,7 +50,7 @@ awk -v bytes="$bytes" -v rows="$rows" \
     -v es="$examplegen_s" -v em="$examplegen_mb" -v out="$out_mb" 'BEGIN {
   mb = bytes / 1e6
   printf "%-34s %8s %9s %12s %9s\n", "", "seconds", "MB/s", "rows/s", "peak MB"
-  printf "%-34s %8.2f %9.0f %12.0f %9d\n", "weir CSV parse (infer + parse)", ps, mb / ps, rows / ps, pm
+  printf "%-34s %8.2f %9.0f %12.0f %9d\n", "weir CSV parse into typed columns", ps, mb / ps, rows / ps, pm
   printf "%-34s %8.2f %9.0f %12.0f %9d\n", "pandas.read_csv (in-process time)", qs, mb / qs, rows / qs, qm
   printf "%-34s %8.2f %9.0f %12.0f %9d   (%d MB of gzip TFRecords)\n", "weir examplegen (whole component)", es, mb / es, rows / es, em, out
   printf "\nweir parse vs pandas.read_csv:        %.1fx faster (goal >= 5x)\n", qs / ps

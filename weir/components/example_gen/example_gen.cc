@@ -210,19 +210,19 @@ absl::StatusOr<std::string> ComputeInputFingerprint(const ExampleGenOptions& opt
   return fingerprint;
 }
 
-absl::StatusOr<ExampleGenResult> RunCsvExampleGen(const ExampleGenOptions& options) {
-  RETURN_IF_ERROR(ValidateOptions(options));
-  ASSIGN_OR_RETURN(auto inputs, ResolveInputFiles(options));
-  ASSIGN_OR_RETURN(std::string fingerprint, ComputeInputFingerprint(options));
+namespace {
 
-  // Pass 1: column types over every file of every split, so all splits share one schema.
-  std::vector<fs::path> all_files;
-  for (const auto& [name, files] : inputs) all_files.insert(all_files.end(), files.begin(), files.end());
-  ASSIGN_OR_RETURN(io::CsvInference inference, io::InferCsvSchema(all_files, options.csv));
+using ResolvedInputs = std::vector<std::pair<std::string, std::vector<fs::path>>>;
 
+// Parses, encodes, hashes, frames and compresses chunks of every input on all cores, appends the
+// compressed chunks round-robin to the shards in input order (so the output does not depend on
+// the thread count), and publishes the artifact folder. Fails with io::IsTypeMismatch if a cell
+// does not fit `schema`.
+absl::StatusOr<ExampleGenResult> WriteExamples(const ExampleGenOptions& options, const ResolvedInputs& inputs,
+                                               const io::CsvSchema& schema, uint64_t input_bytes) {
   ExampleGenResult result;
-  result.schema = inference.schema;
-  result.input_bytes = inference.bytes;
+  result.schema = schema;
+  result.input_bytes = input_bytes;
   std::vector<SplitRule> rules;
   if (options.input_splits.empty()) {
     SplitRule rule;
@@ -233,14 +233,13 @@ absl::StatusOr<ExampleGenResult> RunCsvExampleGen(const ExampleGenOptions& optio
       rule.bounds.push_back(total);
     }
     if (!options.partition_feature.empty()) {
-      const auto& names = inference.schema.names;
-      auto it = std::find(names.begin(), names.end(), options.partition_feature);
-      if (it == names.end()) {
+      auto it = std::find(schema.names.begin(), schema.names.end(), options.partition_feature);
+      if (it == schema.names.end()) {
         return absl::InvalidArgumentError(StrCat("partition_feature '", options.partition_feature,
                                                  "' is not a column of the input"));
       }
-      rule.partition_column = static_cast<int>(it - names.begin());
-      data::DataType type = inference.schema.types[static_cast<size_t>(rule.partition_column)];
+      rule.partition_column = static_cast<int>(it - schema.names.begin());
+      data::DataType type = schema.types[static_cast<size_t>(rule.partition_column)];
       if (type != data::DataType::kInt64 && type != data::DataType::kBytes) {
         return absl::InvalidArgumentError(
             StrCat("partition_feature '", options.partition_feature, "' holds ", data::DataTypeName(type),
@@ -260,11 +259,9 @@ absl::StatusOr<ExampleGenResult> RunCsvExampleGen(const ExampleGenOptions& optio
   result.examples_per_split.assign(num_splits, 0);
 
   ASSIGN_OR_RETURN(base::StagingDir staging, base::StagingDir::Create(options.output));
-  // Pass 2, per input: parse, encode, hash, frame and compress chunks on all cores; append the
-  // compressed chunks round-robin to the shards in input order, so the output is deterministic.
   const uint64_t shard_bytes = std::max<uint64_t>(1, options.shard_input_bytes);
   result.num_shards = static_cast<uint32_t>(
-      std::clamp<uint64_t>((inference.bytes + shard_bytes - 1) / shard_bytes, 1, 10000));
+      std::clamp<uint64_t>((input_bytes + shard_bytes - 1) / shard_bytes, 1, 10000));
   std::vector<std::vector<io::TfRecordWriter>> writers(num_splits);
   for (size_t s = 0; s < num_splits; ++s) {
     fs::path dir = staging.path() / StrCat("Split-", result.split_names[s]);
@@ -284,12 +281,14 @@ absl::StatusOr<ExampleGenResult> RunCsvExampleGen(const ExampleGenOptions& optio
     RETURN_IF_ERROR(io::ForEachCsvChunk<EncodedChunk>(
         inputs[input].second, options.csv,
         [&](io::CsvChunk&& chunk) {
-          return EncodeChunk(std::move(chunk), inference.schema, options, rule, num_splits);
+          return EncodeChunk(std::move(chunk), schema, options, rule, num_splits);
         },
         [&](EncodedChunk&& encoded) -> absl::Status {
           uint32_t shard = static_cast<uint32_t>(chunk_index++ % result.num_shards);
           for (size_t s = 0; s < num_splits; ++s) {
-            if (!encoded.compressed[s].empty()) RETURN_IF_ERROR(writers[s][shard].WriteEncoded(encoded.compressed[s]));
+            if (!encoded.compressed[s].empty()) {
+              RETURN_IF_ERROR(writers[s][shard].WriteEncoded(encoded.compressed[s]));
+            }
             result.examples_per_split[s] += encoded.counts[s];
           }
           result.bad_rows.Merge(encoded.bad_rows);
@@ -300,13 +299,52 @@ absl::StatusOr<ExampleGenResult> RunCsvExampleGen(const ExampleGenOptions& optio
     for (io::TfRecordWriter& writer : split_writers) RETURN_IF_ERROR(writer.Close());
   }
   RETURN_IF_ERROR(staging.Publish());
+  return result;
+}
 
-  result.properties["split_names"] = EncodeSplitNames(result.split_names);
-  result.properties["span"] = options.span;
-  result.properties["version"] = int64_t{0};
-  result.properties["payload_format"] = std::string("FORMAT_TF_EXAMPLE");
-  result.properties["file_format"] = std::string("tfrecords_gzip");
-  result.properties["input_fingerprint"] = fingerprint;
+}  // namespace
+
+absl::StatusOr<ExampleGenResult> RunCsvExampleGen(const ExampleGenOptions& options) {
+  RETURN_IF_ERROR(ValidateOptions(options));
+  ASSIGN_OR_RETURN(ResolvedInputs inputs, ResolveInputFiles(options));
+  ASSIGN_OR_RETURN(std::string fingerprint, ComputeInputFingerprint(options));
+  std::vector<fs::path> all_files;
+  uint64_t input_bytes = 0;
+  for (const auto& [name, files] : inputs) {
+    for (const fs::path& file : files) {
+      std::error_code ec;
+      input_bytes += fs::file_size(file, ec);
+      all_files.push_back(file);
+    }
+  }
+
+  // Column types must hold over every row of every split (so all splits share one schema). TFX
+  // reads everything once to infer them, then again to convert. weir guesses them from the first
+  // chunk and converts in one pass; only if a later cell does not fit the guess does it infer
+  // over everything and convert again. A partition feature whose guessed type cannot partition
+  // may still turn out int64 or bytes, so it is inferred in full first.
+  ASSIGN_OR_RETURN(io::CsvSchema schema, io::GuessCsvSchema(all_files, options.csv));
+  auto guessed_type = [&](const std::string& name) {
+    auto it = std::find(schema.names.begin(), schema.names.end(), name);
+    return it == schema.names.end() ? data::DataType::kBytes : schema.types[static_cast<size_t>(it - schema.names.begin())];
+  };
+  bool infer_first = !options.partition_feature.empty() &&
+                     guessed_type(options.partition_feature) != data::DataType::kInt64 &&
+                     guessed_type(options.partition_feature) != data::DataType::kBytes;
+  absl::StatusOr<ExampleGenResult> result = absl::UnknownError("not run");
+  if (!infer_first) result = WriteExamples(options, inputs, schema, input_bytes);
+  if (infer_first || (!result.ok() && io::IsTypeMismatch(result.status()))) {
+    ASSIGN_OR_RETURN(io::CsvInference inference, io::InferCsvSchema(all_files, options.csv));
+    result = WriteExamples(options, inputs, inference.schema, input_bytes);
+  }
+  if (!result.ok()) return result.status();
+
+  result->properties["split_names"] = EncodeSplitNames(result->split_names);
+  result->properties["span"] = options.span;
+  result->properties["version"] = int64_t{0};
+  result->properties["payload_format"] = std::string("FORMAT_TF_EXAMPLE");
+  result->properties["file_format"] = std::string("tfrecords_gzip");
+  result->properties["input_fingerprint"] = fingerprint;
   return result;
 }
 

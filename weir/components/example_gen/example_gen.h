@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "weir/components/artifact_properties.h"
 #include "weir/io/csv/csv_parser.h"
+#include "weir/io/tfrecord/tfrecord.h"
 
 namespace weir::components {
 
@@ -42,7 +43,7 @@ struct ExampleGenOptions {
   std::string partition_feature;
   std::filesystem::path output;
   io::CsvOptions csv;
-  int gzip_level = 6;
+  int gzip_level = io::GzipCompressor::kDefaultLevel;
   // Input bytes per output shard: each split gets ceil(input bytes / this) shard files.
   uint64_t shard_input_bytes = uint64_t{128} << 20;
   int64_t span = 0;

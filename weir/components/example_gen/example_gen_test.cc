@@ -230,6 +230,34 @@ TEST(CsvExampleGenTest, PreSplitInput) {
   EXPECT_EQ(first->FindColumn("x")->float_values()[0], 1.0f);
 }
 
+TEST(CsvExampleGenTest, TypesThatChangeAfterTheFirstChunkHoldForAllRows) {
+  // The first chunk shows only integers in `x` and nothing in `late`; later rows hold a float and
+  // a string. Every example must carry the final types, as if inferred over all rows first.
+  fs::path input = FreshDir("late_in");
+  std::string csv = "x,late\n";
+  for (int i = 0; i < 3000; ++i) csv += std::to_string(i) + ",\n";
+  csv += "2.5,word\n";
+  ASSERT_TRUE(base::WriteFileAtomically(input / "data.csv", csv).ok());
+  ExampleGenOptions options;
+  options.input_base = input;
+  options.output = FreshDir("late_out") / "examples";
+  options.csv.chunk_bytes = 1 << 10;
+  auto result = RunCsvExampleGen(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->schema.types, (std::vector<data::DataType>{data::DataType::kFloat, data::DataType::kBytes}));
+  size_t floats = 0;
+  for (const char* split : {"Split-train", "Split-eval"}) {
+    for (const std::string& record : ReadSplit(options.output / split)) {
+      auto batch = io::DecodeExample(record);
+      ASSERT_TRUE(batch.ok());
+      ASSERT_EQ(batch->FindColumn("x")->type(), data::DataType::kFloat);
+      ASSERT_EQ(batch->FindColumn("late")->type(), data::DataType::kBytes);
+      ++floats;
+    }
+  }
+  EXPECT_EQ(floats, 3001u);
+}
+
 TEST(CsvExampleGenTest, FailureLeavesNoOutput) {
   fs::path input = FreshDir("fail_in");
   ASSERT_TRUE(base::WriteFileAtomically(input / "data.csv", "a,b\n1,2\n3\n").ok());

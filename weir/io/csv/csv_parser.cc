@@ -8,10 +8,11 @@
 #include <cstring>
 #include <limits>
 
-#include "weir/base/strings.h"
+#include "absl/strings/cord.h"
 #include "fast_float/fast_float.h"
 #include "weir/base/bytes.h"
 #include "weir/base/status.h"
+#include "weir/base/strings.h"
 #include "weir/base/utf8.h"
 
 namespace weir::io {
@@ -183,8 +184,59 @@ std::string CheckRecord(const std::vector<std::string_view>& fields, size_t num_
 
 }  // namespace
 
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// The common case without converting: an unpadded decimal number
+// ([+-] digits [. digits] [e [+-] digits]). Returns kInt64 for at most 18 digits and no point or
+// exponent (always within int64), kFloat for other such numbers (a subset of what ParseDouble
+// accepts), and kNull when the cell needs the exact check.
+DataType ClassifyPlainNumber(std::string_view cell) {
+  const char* p = cell.data();
+  const char* const end = p + cell.size();
+  if (*p == '+' || *p == '-') ++p;
+  const char* int_start = p;
+  while (p < end && IsDigit(*p)) ++p;
+  size_t int_digits = static_cast<size_t>(p - int_start);
+  if (p == end) return int_digits > 0 && int_digits <= 18 ? DataType::kInt64 : DataType::kNull;
+  size_t fraction_digits = 0;
+  if (*p == '.') {
+    const char* fraction_start = ++p;
+    while (p < end && IsDigit(*p)) ++p;
+    fraction_digits = static_cast<size_t>(p - fraction_start);
+  }
+  if (int_digits + fraction_digits == 0) return DataType::kNull;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    if (p < end && (*p == '+' || *p == '-')) ++p;
+    const char* exponent_start = p;
+    while (p < end && IsDigit(*p)) ++p;
+    if (p == exponent_start) return DataType::kNull;
+  }
+  return p == end ? DataType::kFloat : DataType::kNull;
+}
+
+constexpr char kTypeMismatchPayload[] = "weir.csv.TypeMismatch";
+
+absl::Status TypeMismatch(const std::string& file, uint64_t line, const data::Column& column,
+                          std::string_view cell) {
+  absl::Status status = absl::FailedPreconditionError(weir::StrCat(
+      file, ":", line, ": column '", column.name(), "': '", cell, "' does not fit the column's type (",
+      data::DataTypeName(column.type()), ")"));
+  status.SetPayload(kTypeMismatchPayload, absl::Cord("1"));
+  return status;
+}
+
+}  // namespace
+
+bool IsTypeMismatch(const absl::Status& status) {
+  return status.GetPayload(kTypeMismatchPayload).has_value();
+}
+
 DataType ClassifyCell(std::string_view cell) {
   if (cell.empty()) return DataType::kNull;
+  if (DataType quick = ClassifyPlainNumber(cell); quick != DataType::kNull) return quick;
   int64_t int_value;
   if (ParseInt64(cell, &int_value)) return DataType::kInt64;
   double double_value;
@@ -409,6 +461,7 @@ absl::StatusOr<CsvParsedChunk> ParseChunk(CsvChunk chunk, const CsvSchema& schem
           data::Column& column = columns[c];
           std::string_view cell = fields[c];
           if (column.type() == DataType::kNull) {
+            if (!cell.empty()) return TypeMismatch(*chunk.file, line, column, cell);
             column.AppendMissing(data::Presence::kNoKind);
             continue;
           }
@@ -416,23 +469,13 @@ absl::StatusOr<CsvParsedChunk> ParseChunk(CsvChunk chunk, const CsvSchema& schem
             switch (column.type()) {
               case DataType::kInt64: {
                 int64_t value;
-                if (!ParseInt64(cell, &value)) {
-                  return absl::FailedPreconditionError(weir::StrCat(
-                      *chunk.file, ":", line, ": column '", column.name(), "': '", cell,
-                      "' is not an integer, but the column's type was inferred as int64; did "
-                      "the file change while it was being read?"));
-                }
+                if (!ParseInt64(cell, &value)) return TypeMismatch(*chunk.file, line, column, cell);
                 column.AddInt64(value);
                 break;
               }
               case DataType::kFloat: {
                 double value;
-                if (!ParseDouble(cell, &value)) {
-                  return absl::FailedPreconditionError(weir::StrCat(
-                      *chunk.file, ":", line, ": column '", column.name(), "': '", cell,
-                      "' is not a number, but the column's type was inferred as float; did the "
-                      "file change while it was being read?"));
-                }
+                if (!ParseDouble(cell, &value)) return TypeMismatch(*chunk.file, line, column, cell);
                 // Parse as double, then round to float32: what TFX does (Python float, then
                 // FloatList), and not always the same as parsing straight to float32.
                 column.AddFloat(static_cast<float>(value));

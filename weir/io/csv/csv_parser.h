@@ -94,13 +94,17 @@ absl::StatusOr<CsvChunkTypes> InferChunkTypes(CsvChunk chunk, size_t num_columns
                                               const CsvOptions& options);
 
 // Pass 2: a chunk's rows as a RecordBatch with the schema's columns. An empty cell is a present,
-// empty list of the column's type; every cell of a kNull column is a feature with no kind.
+// empty list of the column's type; every cell of a kNull column is a feature with no kind. A cell
+// that does not fit its column's type (a float in an int64 column, any value in a kNull column)
+// is an error for which IsTypeMismatch is true: the schema was inferred from other rows.
 struct CsvParsedChunk {
   data::RecordBatch batch;
   CsvBadRows bad_rows;
 };
 absl::StatusOr<CsvParsedChunk> ParseChunk(CsvChunk chunk, const CsvSchema& schema,
                                           const CsvOptions& options);
+
+bool IsTypeMismatch(const absl::Status& status);
 
 // How TFX's CSV decoder would type one cell (kNull for an empty cell).
 data::DataType ClassifyCell(std::string_view cell);

@@ -35,6 +35,24 @@ absl::StatusOr<CsvInference> InferCsvSchema(const std::vector<fs::path>& files,
   return inference;
 }
 
+absl::StatusOr<CsvSchema> GuessCsvSchema(const std::vector<fs::path>& files,
+                                         const CsvOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<CsvChunker> chunker, CsvChunker::Open(files, options));
+  CsvSchema schema;
+  schema.names = chunker->header();
+  ASSIGN_OR_RETURN(std::optional<CsvChunk> chunk, chunker->Next());
+  if (!chunk) {
+    schema.types.assign(schema.names.size(), data::DataType::kNull);
+    return schema;
+  }
+  // Rows of the sample that are bad fail (or are skipped) again in the real pass.
+  CsvOptions sample_options = options;
+  sample_options.skip_bad_rows = true;
+  ASSIGN_OR_RETURN(CsvChunkTypes types, InferChunkTypes(std::move(*chunk), schema.names.size(), sample_options));
+  schema.types = std::move(types.types);
+  return schema;
+}
+
 absl::Status ReadCsv(const std::vector<fs::path>& files, const CsvSchema& schema,
                      const CsvOptions& options,
                      const std::function<absl::Status(data::RecordBatch&&)>& consume,
@@ -45,6 +63,24 @@ absl::Status ReadCsv(const std::vector<fs::path>& files, const CsvSchema& schema
         if (bad_rows != nullptr) bad_rows->Merge(parsed.bad_rows);
         return consume(std::move(parsed.batch));
       });
+}
+
+absl::StatusOr<CsvSchema> ReadCsvInferringTypes(
+    const std::vector<fs::path>& files, const CsvOptions& options,
+    const std::function<absl::Status(data::RecordBatch&&)>& consume,
+    const std::function<void()>& restart, CsvBadRows* bad_rows) {
+  ASSIGN_OR_RETURN(CsvSchema schema, GuessCsvSchema(files, options));
+  CsvBadRows guessed_bad_rows;
+  absl::Status status = ReadCsv(files, schema, options, consume, &guessed_bad_rows);
+  if (status.ok()) {
+    if (bad_rows != nullptr) bad_rows->Merge(guessed_bad_rows);
+    return schema;
+  }
+  if (!IsTypeMismatch(status)) return status;
+  restart();
+  ASSIGN_OR_RETURN(CsvInference inference, InferCsvSchema(files, options));
+  RETURN_IF_ERROR(ReadCsv(files, inference.schema, options, consume, bad_rows));
+  return inference.schema;
 }
 
 }  // namespace weir::io

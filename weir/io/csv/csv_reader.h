@@ -27,12 +27,28 @@ struct CsvInference {
 absl::StatusOr<CsvInference> InferCsvSchema(const std::vector<std::filesystem::path>& files,
                                             const CsvOptions& options);
 
+// A cheap guess at the schema: the types of the first chunk of the first file. Every guessed
+// type is at most the true one, and equals it unless a later row does not fit (which ParseChunk
+// reports with IsTypeMismatch), so a reader may parse with the guess in one pass and fall back to
+// InferCsvSchema only when a mismatch shows up.
+absl::StatusOr<CsvSchema> GuessCsvSchema(const std::vector<std::filesystem::path>& files,
+                                         const CsvOptions& options);
+
 // Pass 2: parses `files` with `schema` and calls `consume` with each batch, in file order.
 // Skipped rows are added to `bad_rows` when it is not null.
 absl::Status ReadCsv(const std::vector<std::filesystem::path>& files, const CsvSchema& schema,
                      const CsvOptions& options,
                      const std::function<absl::Status(data::RecordBatch&&)>& consume,
                      CsvBadRows* bad_rows = nullptr);
+
+// Reads `files` with the types InferCsvSchema would infer, in one pass when the types guessed
+// from the first chunk hold for every row (GuessCsvSchema). Otherwise, at the first row that does
+// not fit, `restart` is called (the consumer must forget the batches it was given) and the input
+// is read again with the types inferred over all rows. Returns the schema of the batches.
+absl::StatusOr<CsvSchema> ReadCsvInferringTypes(
+    const std::vector<std::filesystem::path>& files, const CsvOptions& options,
+    const std::function<absl::Status(data::RecordBatch&&)>& consume,
+    const std::function<void()>& restart, CsvBadRows* bad_rows = nullptr);
 
 // Runs `work` on every chunk of `files` on options.num_threads threads and hands the results to
 // `consume` in file order. Errors are reported in file order too: an error in a later chunk is

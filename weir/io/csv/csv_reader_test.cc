@@ -1,5 +1,6 @@
 #include "weir/io/csv/csv_reader.h"
 
+#include <cmath>
 #include <filesystem>
 
 #include "gtest/gtest.h"
@@ -49,6 +50,32 @@ TEST(CsvTypesTest, ClassifiesCellsAsTfx) {
   EXPECT_EQ(ClassifyCell("+-1"), DataType::kBytes);
   EXPECT_EQ(ClassifyCell("12abc"), DataType::kBytes);
   EXPECT_EQ(ClassifyCell(" "), DataType::kBytes);
+  EXPECT_EQ(ClassifyCell("123456789012345678"), DataType::kInt64);
+  EXPECT_EQ(ClassifyCell("1234567890123456789"), DataType::kInt64);  // 19 digits: exact check.
+  EXPECT_EQ(ClassifyCell("5."), DataType::kFloat);
+  EXPECT_EQ(ClassifyCell("+.5"), DataType::kFloat);
+  EXPECT_EQ(ClassifyCell("1.e5"), DataType::kFloat);
+  EXPECT_EQ(ClassifyCell("-1E-3"), DataType::kFloat);
+  EXPECT_EQ(ClassifyCell("1e"), DataType::kBytes);
+  EXPECT_EQ(ClassifyCell("."), DataType::kBytes);
+  EXPECT_EQ(ClassifyCell("-"), DataType::kBytes);
+  EXPECT_EQ(ClassifyCell("1.2.3"), DataType::kBytes);
+  EXPECT_EQ(ClassifyCell("Infinity"), DataType::kFloat);
+}
+
+TEST(CsvTypesTest, EveryNumberFormParsesAsItsInferredType) {
+  // Whatever type inference accepts, parsing must accept too.
+  fs::path file = WriteTemp("forms.csv", "f,i\n5.,+7\n+.5, 8 \n1.e5,-0\n-1E-3,1234567890123456789\nInfinity,1\n nan ,2\n");
+  CsvInference inference;
+  auto batches = ReadAll({file}, {}, &inference);
+  ASSERT_TRUE(batches.ok()) << batches.status();
+  EXPECT_EQ(inference.schema.types, (std::vector<DataType>{DataType::kFloat, DataType::kInt64}));
+  const data::Column& f = (*batches)[0].column(0);
+  EXPECT_EQ(f.float_values()[0], 5.0f);
+  EXPECT_EQ(f.float_values()[2], 1e5f);
+  EXPECT_TRUE(std::isinf(f.float_values()[4]));
+  EXPECT_TRUE(std::isnan(f.float_values()[5]));
+  EXPECT_EQ((*batches)[0].column(1).int64_values()[3], 1234567890123456789);
 }
 
 TEST(CsvReaderTest, MultiLineStringsFromTfxEdgeCases) {
@@ -170,6 +197,38 @@ TEST(CsvReaderTest, SkipBadRowsCountsThem) {
   EXPECT_NE(inference.bad_rows.messages[0].find("skip.csv:3:"), std::string::npos);
   EXPECT_EQ((*batches)[0].num_rows(), 3u);
   EXPECT_EQ((*batches)[0].column(1).int64_values()[2], 11);
+}
+
+TEST(CsvReaderTest, ReadInferringTypesRestartsWhenALaterRowChangesATypes) {
+  std::string csv = "n,s\n";
+  for (int i = 0; i < 20000; ++i) csv += std::to_string(i) + ",\n";
+  fs::path stable = WriteTemp("stable.csv", csv);
+  fs::path late = WriteTemp("late.csv", csv + "0.5,text\n");
+  CsvOptions options;
+  options.chunk_bytes = 4 << 10;
+  for (const auto& [file, restarts_expected] : {std::pair{stable, 0}, std::pair{late, 1}}) {
+    size_t rows = 0;
+    int restarts = 0;
+    auto schema = ReadCsvInferringTypes(
+        {file}, options,
+        [&](data::RecordBatch&& batch) {
+          rows += batch.num_rows();
+          return absl::OkStatus();
+        },
+        [&] {
+          rows = 0;
+          ++restarts;
+        });
+    ASSERT_TRUE(schema.ok()) << schema.status();
+    EXPECT_EQ(restarts, restarts_expected);
+    if (restarts_expected == 0) {
+      EXPECT_EQ(schema->types, (std::vector<DataType>{DataType::kInt64, DataType::kNull}));
+      EXPECT_EQ(rows, 20000u);
+    } else {
+      EXPECT_EQ(schema->types, (std::vector<DataType>{DataType::kFloat, DataType::kBytes}));
+      EXPECT_EQ(rows, 20001u);
+    }
+  }
 }
 
 TEST(CsvReaderTest, FilesMustShareTheHeader) {
