@@ -357,7 +357,7 @@ void ExampleBatchBuilder::Append(Column& column, DataType type, std::string_view
         }
       }
     } else {
-      uint64_t value;
+      uint64_t value = 0;  // Validated in Parse, so ReadVarint succeeds.
       if (w == kVarint) {
         ReadVarint(q, e, &value);
         column.AddInt64(static_cast<int64_t>(value));
