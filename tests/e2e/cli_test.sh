@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# End-to-end tests of the weir command as a user runs it: help, version, ExampleGen on the taxi
+# data, errors with non-zero exits, and a run killed half-way leaving no visible artifact.
+#   tests/e2e/cli_test.sh WEIR_BINARY SOURCE_DIR
+set -uo pipefail
+weir="$1"
+source_dir="$2"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+check() {  # check NAME COMMAND...: the command must succeed.
+  local name="$1"
+  shift
+  if "$@" >"$work/out" 2>&1; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name"
+    sed 's/^/  | /' "$work/out"
+  fi
+}
+
+fails_with() {  # fails_with NAME EXPECTED_TEXT COMMAND...: non-zero exit, message on stderr.
+  local name="$1" expected="$2"
+  shift 2
+  if "$@" >"$work/out" 2>"$work/err"; then
+    failed=$((failed + 1))
+    echo "FAIL: $name: exited 0"
+  elif ! grep -qF -- "$expected" "$work/err"; then
+    failed=$((failed + 1))
+    echo "FAIL: $name: stderr lacks '$expected':"
+    sed 's/^/  | /' "$work/err"
+  else
+    passed=$((passed + 1))
+  fi
+}
+
+check "--version" bash -c "'$weir' --version | grep -q '^weir [0-9]'"
+check "--help lists the commands" bash -c "'$weir' --help | grep -q examplegen && '$weir' --help | grep -q datagen"
+check "examplegen --help documents every flag" bash -c \
+  "h=\$('$weir' examplegen --help); for f in --input_base --output --split --input_split --partition_feature --skip_bad_rows --gzip_level --json; do grep -q -- \"\$f\" <<<\"\$h\" || exit 1; done"
+fails_with "no command" "A subcommand is required" "$weir"
+
+check "examplegen on the taxi data" \
+  "$weir" examplegen --input_base "$source_dir/examples/taxi/data" --output "$work/examples"
+check "both splits written" test -s "$work/examples/Split-train/data_tfrecord-00000-of-00001.gz" \
+  -a -s "$work/examples/Split-eval/data_tfrecord-00000-of-00001.gz"
+check "the output is gzip" gzip -t "$work/examples/Split-train/data_tfrecord-00000-of-00001.gz"
+check "--json reports 15000 examples and the properties" bash -c \
+  "'$weir' examplegen --input_base '$source_dir/examples/taxi/data' --output '$work/json' --json |
+   grep -q '\"train\": 99[0-9][0-9], \"eval\": 5[0-9][0-9][0-9]}.*\"payload_format\": \"FORMAT_TF_EXAMPLE\"'"
+
+fails_with "output exists" "already exists" \
+  "$weir" examplegen --input_base "$source_dir/examples/taxi/data" --output "$work/examples"
+mkdir -p "$work/bad"
+printf 'a,b\n1,2\n3\n' >"$work/bad/data.csv"
+fails_with "bad row names file and line" "data.csv:3: expected 2 fields" \
+  "$weir" examplegen --input_base "$work/bad" --output "$work/bad_out"
+check "failed run leaves no output" test ! -e "$work/bad_out"
+check "--skip_bad_rows skips and reports" bash -c \
+  "'$weir' examplegen --input_base '$work/bad' --output '$work/skipped' --skip_bad_rows | grep -q 'skipped 1 bad row'"
+fails_with "bad --split" "must look like NAME:VALUE" \
+  "$weir" examplegen --input_base "$work/bad" --output "$work/x" --split train
+fails_with "unknown partition feature" "'nope' is not a column" \
+  "$weir" examplegen --input_base "$work/bad" --output "$work/x" --partition_feature nope
+fails_with "unknown datagen profile" "is neither a profile file nor a known example" \
+  "$weir" datagen no_such_profile --rows 10 --out "$work/x.csv"
+
+# A run killed half-way leaves nothing under the output name (only a hidden staging folder).
+mkdir -p "$work/big"
+check "datagen makes a larger input" "$weir" datagen taxi --rows 3000000 --seed 5 --out "$work/big/trips.csv"
+"$weir" examplegen --input_base "$work/big" --output "$work/killed" --gzip_level 9 >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+  compgen -G "$work/.killed.tmp-*/Split-train/*" >/dev/null && break
+  sleep 0.05
+done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+check "killed run left staging files behind (the kill came mid-write)" compgen -G "$work/.killed.tmp-*"
+check "killed run published nothing" test ! -e "$work/killed"
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
