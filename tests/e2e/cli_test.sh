@@ -81,6 +81,9 @@ kill -9 "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 check "killed run left staging files behind (the kill came mid-write)" compgen -G "$work/.killed.tmp-*"
 check "killed run published nothing" test ! -e "$work/killed"
+check "the next run clears what the killed one left" bash -c \
+  "'$weir' examplegen --input_base '$work/bad' --output '$work/killed' --skip_bad_rows >/dev/null &&
+   ! compgen -G '$work/.killed.tmp-*'"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

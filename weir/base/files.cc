@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <glob.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -32,6 +34,24 @@ absl::Status FsyncPath(const fs::path& path, bool directory) {
   ::close(fd);
   if (rc != 0) return ErrnoError("cannot fsync", path);
   return absl::OkStatus();
+}
+
+bool ProcessIsAlive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
+
+// Removes ".<name>.tmp-<pid>-*" folders beside `final_path` left by processes that died before
+// publishing (a killed run). Folders of live processes are left alone.
+void RemoveStaleStagingDirs(const fs::path& final_path) {
+  const std::string prefix = weir::StrCat(".", final_path.filename().string(), ".tmp-");
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(final_path.parent_path(), ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && !ProcessIsAlive(static_cast<pid_t>(pid))) {
+      std::error_code ignored;
+      fs::remove_all(entry.path(), ignored);
+    }
+  }
 }
 
 std::string RandomSuffix() {
@@ -159,6 +179,7 @@ absl::StatusOr<StagingDir> StagingDir::Create(const fs::path& final_path) {
     return absl::InternalError(
         weir::StrCat("cannot create ", absolute.parent_path().string(), ": ", ec.message()));
   }
+  RemoveStaleStagingDirs(absolute);
   fs::path staging = absolute.parent_path() /
                      weir::StrCat(".", absolute.filename().string(), ".tmp-", RandomSuffix());
   if (!fs::create_directory(staging, ec) || ec) {

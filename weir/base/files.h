@@ -43,7 +43,8 @@ class OutputFile {
 
 // A folder that is filled under a hidden temporary name beside its final path and published by
 // one rename. If the object is destroyed before Publish(), the temporary folder is removed, so a
-// failed run leaves nothing visible. A killed process leaves only the hidden `.<name>.tmp-*`.
+// failed run leaves nothing visible. A killed process leaves only the hidden `.<name>.tmp-<pid>-*`,
+// which the next Create for the same path removes.
 class StagingDir {
  public:
   // Fails if `final_path` exists and is not an empty folder.

@@ -1,5 +1,8 @@
 #include "weir/base/files.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "gtest/gtest.h"
@@ -54,6 +57,21 @@ TEST_F(FilesTest, StagingDirAbandonedLeavesNothing) {
     ASSERT_TRUE(WriteFileAtomically(staging->path() / "x", "data").ok());
   }
   EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+TEST_F(FilesTest, StagingDirRemovesWhatDeadProcessesLeft) {
+  // A pid that is not running: fork a child that exits at once, and reap it.
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  ASSERT_GT(dead, 0);
+  waitpid(dead, nullptr, 0);
+  fs::create_directories(dir_ / (".out.tmp-" + std::to_string(dead) + "-123") / "Split-train");
+  fs::path live = dir_ / (".out.tmp-" + std::to_string(getpid()) + "-456");
+  fs::create_directories(live);
+  auto staging = StagingDir::Create(dir_ / "out");
+  ASSERT_TRUE(staging.ok());
+  EXPECT_FALSE(fs::exists(dir_ / (".out.tmp-" + std::to_string(dead) + "-123")));
+  EXPECT_TRUE(fs::exists(live));  // Another staging folder of a running process stays.
 }
 
 TEST_F(FilesTest, StagingDirRefusesToReplaceExistingContent) {
