@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "absl/strings/string_view.h"
+
 namespace weir {
 namespace strings_internal {
 
@@ -15,6 +17,10 @@ inline void Append(std::string& out, std::string_view piece) { out.append(piece)
 inline void Append(std::string& out, const char* piece) { out.append(piece); }
 inline void Append(std::string& out, const std::string& piece) { out.append(piece); }
 inline void Append(std::string& out, char c) { out.push_back(c); }
+#ifndef ABSL_USES_STD_STRING_VIEW
+// absl::Status::message() is an absl::string_view.
+inline void Append(std::string& out, absl::string_view piece) { out.append(piece.data(), piece.size()); }
+#endif
 template <std::integral T>
   requires(!std::same_as<T, char> && !std::same_as<T, bool>)
 void Append(std::string& out, T value) {

@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
              "weir source tree.");
   int exit_code = 0;
   weir::cli::AddExampleGenCommand(app, exit_code);
+  weir::cli::AddStatisticsGenCommand(app, exit_code);
+  weir::cli::AddSchemaGenCommand(app, exit_code);
   weir::cli::AddDatagenCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;

@@ -65,22 +65,33 @@ absl::Status ReadCsv(const std::vector<fs::path>& files, const CsvSchema& schema
       });
 }
 
+absl::StatusOr<CsvSchema> WithInferredCsvTypes(
+    const std::vector<fs::path>& files, const CsvOptions& options,
+    const std::function<absl::Status(const CsvSchema&)>& pass, const std::function<void()>& restart) {
+  ASSIGN_OR_RETURN(CsvSchema schema, GuessCsvSchema(files, options));
+  absl::Status status = pass(schema);
+  if (status.ok()) return schema;
+  if (!IsTypeMismatch(status)) return status;
+  restart();
+  ASSIGN_OR_RETURN(CsvInference inference, InferCsvSchema(files, options));
+  RETURN_IF_ERROR(pass(inference.schema));
+  return inference.schema;
+}
+
 absl::StatusOr<CsvSchema> ReadCsvInferringTypes(
     const std::vector<fs::path>& files, const CsvOptions& options,
     const std::function<absl::Status(data::RecordBatch&&)>& consume,
     const std::function<void()>& restart, CsvBadRows* bad_rows) {
-  ASSIGN_OR_RETURN(CsvSchema schema, GuessCsvSchema(files, options));
-  CsvBadRows guessed_bad_rows;
-  absl::Status status = ReadCsv(files, schema, options, consume, &guessed_bad_rows);
-  if (status.ok()) {
-    if (bad_rows != nullptr) bad_rows->Merge(guessed_bad_rows);
-    return schema;
-  }
-  if (!IsTypeMismatch(status)) return status;
-  restart();
-  ASSIGN_OR_RETURN(CsvInference inference, InferCsvSchema(files, options));
-  RETURN_IF_ERROR(ReadCsv(files, inference.schema, options, consume, bad_rows));
-  return inference.schema;
+  CsvBadRows pass_bad_rows;
+  ASSIGN_OR_RETURN(CsvSchema schema, WithInferredCsvTypes(
+                                         files, options,
+                                         [&](const CsvSchema& schema) {
+                                           pass_bad_rows = CsvBadRows();
+                                           return ReadCsv(files, schema, options, consume, &pass_bad_rows);
+                                         },
+                                         restart));
+  if (bad_rows != nullptr) bad_rows->Merge(pass_bad_rows);
+  return schema;
 }
 
 }  // namespace weir::io

@@ -41,6 +41,14 @@ absl::Status ReadCsv(const std::vector<std::filesystem::path>& files, const CsvS
                      const std::function<absl::Status(data::RecordBatch&&)>& consume,
                      CsvBadRows* bad_rows = nullptr);
 
+// Runs `pass` (one full pass over `files` with a schema) with the types InferCsvSchema would
+// infer: first with GuessCsvSchema's guess, and if that pass fails with IsTypeMismatch, calls
+// `restart` (the caller must forget what the failed pass produced), infers over all rows and runs
+// `pass` again. Returns the schema of the successful pass.
+absl::StatusOr<CsvSchema> WithInferredCsvTypes(
+    const std::vector<std::filesystem::path>& files, const CsvOptions& options,
+    const std::function<absl::Status(const CsvSchema&)>& pass, const std::function<void()>& restart);
+
 // Reads `files` with the types InferCsvSchema would infer, in one pass when the types guessed
 // from the first chunk hold for every row (GuessCsvSchema). Otherwise, at the first row that does
 // not fit, `restart` is called (the consumer must forget the batches it was given) and the input

@@ -1,0 +1,59 @@
+// StatisticsGen: statistics of every split of an Examples artifact, written as TFX writes them:
+//   <output>/Split-<name>/FeatureStats.pb   (binary DatasetFeatureStatisticsList, one dataset)
+// Also statistics straight from CSV files, as TFDV's generate_statistics_from_csv computes them.
+#ifndef WEIR_COMPONENTS_STATISTICS_GEN_STATISTICS_GEN_H_
+#define WEIR_COMPONENTS_STATISTICS_GEN_STATISTICS_GEN_H_
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "weir/components/artifact_properties.h"
+#include "weir/io/csv/csv_parser.h"
+#include "weir/proto/statistics.pb.h"
+#include "weir/stats/statistics.h"
+
+namespace weir::components {
+
+namespace tfmd = ::tensorflow::metadata::v0;
+
+inline constexpr char kStatisticsFileName[] = "FeatureStats.pb";
+
+struct StatisticsGenOptions {
+  std::filesystem::path examples;  // An Examples artifact (Split-<name>/ folders of TFRecords).
+  std::filesystem::path output;    // Must not exist, or be empty.
+  std::vector<std::string> splits;  // Empty: every Split-* folder.
+  stats::StatsOptions stats;
+  int num_threads = 0;  // 0: all cores.
+};
+
+struct StatisticsGenResult {
+  std::vector<std::string> split_names;
+  std::vector<uint64_t> examples_per_split;
+  ArtifactProperties properties;  // split_names.
+};
+
+absl::StatusOr<StatisticsGenResult> RunStatisticsGen(const StatisticsGenOptions& options);
+
+// The split names of an artifact folder: the <name> of each Split-<name> folder, sorted.
+absl::StatusOr<std::vector<std::string>> ListSplits(const std::filesystem::path& artifact);
+
+// Statistics of the examples in every file of `split_dir` (gzip or plain TFRecords, as weir or
+// TFX wrote them). Errors name the file and record.
+absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeExamplesStatistics(
+    const std::filesystem::path& split_dir, const std::string& name, const stats::StatsOptions& options,
+    int num_threads);
+
+// Statistics of CSV files read as CsvExampleGen reads them (types inferred over all rows).
+absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeCsvStatistics(
+    const std::vector<std::filesystem::path>& files, const std::string& name, const io::CsvOptions& csv,
+    const stats::StatsOptions& options);
+
+// Reads and writes FeatureStats.pb files. Read errors name the file.
+absl::StatusOr<tfmd::DatasetFeatureStatisticsList> ReadStatisticsFile(const std::filesystem::path& file);
+absl::Status WriteStatisticsFile(const std::filesystem::path& file, const tfmd::DatasetFeatureStatisticsList& stats);
+
+}  // namespace weir::components
+
+#endif  // WEIR_COMPONENTS_STATISTICS_GEN_STATISTICS_GEN_H_

@@ -1,0 +1,196 @@
+#include "weir/stats/quantile_sketch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace weir::stats {
+
+QuantileSketch::QuantileSketch(uint32_t k) : k_(std::max<uint32_t>(k, 8)) {
+  levels_.emplace_back();
+  UpdateCapacity();
+}
+
+uint32_t QuantileSketch::Capacity(size_t level) const {
+  // Higher levels keep k values; each level below keeps 2/3 of the one above (at least 2).
+  size_t depth = levels_.size() - 1 - level;
+  double capacity = std::ceil(k_ * std::pow(2.0 / 3.0, static_cast<double>(depth)));
+  return std::max<uint32_t>(2, static_cast<uint32_t>(capacity));
+}
+
+void QuantileSketch::Add(double value) {
+  if (std::isnan(value)) return;
+  if (count_ == 0) {
+    min_ = max_ = value;
+  } else {
+    min_ = std::min(min_, value);
+    max_ = std::max(max_, value);
+  }
+  ++count_;
+  levels_[0].push_back(value);
+  if (++retained_ > total_capacity_) Compress();
+}
+
+void QuantileSketch::Compress() {
+  // Lazy compaction: only while more values are kept than the levels hold in all, compact the
+  // lowest level that is over its own capacity. Lower levels thus keep more than their share,
+  // which makes the sketch more accurate for the same memory.
+  while (retained_ > total_capacity_) {
+    size_t level = 0;
+    while (level < levels_.size() && levels_[level].size() < Capacity(level)) ++level;
+    if (level == levels_.size()) break;
+    if (level + 1 == levels_.size()) {
+      levels_.emplace_back();
+      UpdateCapacity();
+    }
+    std::vector<double>& values = levels_[level];
+    std::sort(values.begin(), values.end());
+    // Keep every other value, alternating which half survives, and promote them one level up
+    // (where each weighs twice as much). An odd value out stays behind.
+    size_t keep_odd = (compactions_++) & 1;
+    size_t pairs = values.size() / 2;
+    std::vector<double>& above = levels_[level + 1];
+    for (size_t i = 0; i < pairs; ++i) above.push_back(values[2 * i + keep_odd]);
+    double leftover = values.back();
+    bool odd = values.size() % 2 == 1;
+    values.clear();
+    if (odd) values.push_back(leftover);
+    retained_ -= pairs;
+  }
+}
+
+void QuantileSketch::UpdateCapacity() {
+  total_capacity_ = 0;
+  for (size_t level = 0; level < levels_.size(); ++level) total_capacity_ += Capacity(level);
+}
+
+void QuantileSketch::Merge(const QuantileSketch& other) {
+  if (other.count_ == 0) return;
+  if (count_ == 0) {
+    min_ = other.min_;
+    max_ = other.max_;
+  } else {
+    min_ = std::min(min_, other.min_);
+    max_ = std::max(max_, other.max_);
+  }
+  count_ += other.count_;
+  if (other.levels_.size() > levels_.size()) levels_.resize(other.levels_.size());
+  for (size_t level = 0; level < other.levels_.size(); ++level) {
+    levels_[level].insert(levels_[level].end(), other.levels_[level].begin(), other.levels_[level].end());
+    retained_ += other.levels_[level].size();
+  }
+  UpdateCapacity();
+  Compress();
+}
+
+std::vector<std::pair<double, uint64_t>> QuantileSketch::WeightedValues() const {
+  std::vector<std::pair<double, uint64_t>> weighted;
+  for (size_t level = 0; level < levels_.size(); ++level) {
+    for (double value : levels_[level]) weighted.emplace_back(value, uint64_t{1} << level);
+  }
+  std::sort(weighted.begin(), weighted.end());
+  return weighted;
+}
+
+std::vector<double> QuantileSketch::EvenQuantiles(int n) const {
+  std::vector<double> result;
+  if (count_ == 0 || n < 2) return result;
+  std::vector<std::pair<double, uint64_t>> weighted = WeightedValues();
+  uint64_t total = 0;
+  for (const auto& [value, weight] : weighted) total += weight;
+  size_t index = 0;
+  uint64_t cumulative = 0;
+  for (int i = 1; i < n; ++i) {
+    // The smallest retained value whose cumulative weight reaches q * total.
+    double target = static_cast<double>(total) * i / n;
+    while (index < weighted.size() && static_cast<double>(cumulative + weighted[index].second) < target) {
+      cumulative += weighted[index].second;
+      ++index;
+    }
+    result.push_back(index < weighted.size() ? weighted[index].first : max_);
+  }
+  return result;
+}
+
+double QuantileSketch::Quantile(double q) const {
+  if (count_ == 0) return 0;
+  if (q <= 0) return min_;
+  if (q >= 1) return max_;
+  std::vector<std::pair<double, uint64_t>> weighted = WeightedValues();
+  uint64_t total = 0;
+  for (const auto& [value, weight] : weighted) total += weight;
+  double target = static_cast<double>(total) * q;
+  uint64_t cumulative = 0;
+  for (const auto& [value, weight] : weighted) {
+    cumulative += weight;
+    if (static_cast<double>(cumulative) >= target) return value;
+  }
+  return max_;
+}
+
+double QuantileSketch::CountAtMost(double x) const {
+  if (count_ == 0) return 0;
+  if (x >= max_) return static_cast<double>(count_);
+  if (x < min_) return 0;
+  uint64_t weight_at_most = 0;
+  uint64_t total = 0;
+  for (size_t level = 0; level < levels_.size(); ++level) {
+    for (double value : levels_[level]) {
+      total += uint64_t{1} << level;
+      if (value <= x) weight_at_most += uint64_t{1} << level;
+    }
+  }
+  return static_cast<double>(count_) * static_cast<double>(weight_at_most) / static_cast<double>(total);
+}
+
+// Layout (little-endian): k u32, count u64, min f64, max f64, compactions u64, levels u32, then
+// per level: size u32 and the values as f64.
+std::string QuantileSketch::Serialize() const {
+  std::string out;
+  auto put = [&out](const void* p, size_t n) { out.append(static_cast<const char*>(p), n); };
+  uint32_t num_levels = static_cast<uint32_t>(levels_.size());
+  put(&k_, 4);
+  put(&count_, 8);
+  put(&min_, 8);
+  put(&max_, 8);
+  put(&compactions_, 8);
+  put(&num_levels, 4);
+  for (const auto& level : levels_) {
+    uint32_t size = static_cast<uint32_t>(level.size());
+    put(&size, 4);
+    put(level.data(), 8 * level.size());
+  }
+  return out;
+}
+
+absl::StatusOr<QuantileSketch> QuantileSketch::Deserialize(std::string_view bytes) {
+  size_t offset = 0;
+  auto get = [&](void* p, size_t n) {
+    if (bytes.size() - offset < n) return false;
+    std::memcpy(p, bytes.data() + offset, n);
+    offset += n;
+    return true;
+  };
+  QuantileSketch sketch;
+  uint32_t num_levels = 0;
+  if (!get(&sketch.k_, 4) || !get(&sketch.count_, 8) || !get(&sketch.min_, 8) || !get(&sketch.max_, 8) ||
+      !get(&sketch.compactions_, 8) || !get(&num_levels, 4) || num_levels == 0 || num_levels > 64) {
+    return absl::DataLossError("corrupt quantile sketch header");
+  }
+  sketch.levels_.assign(num_levels, {});
+  sketch.retained_ = 0;
+  for (auto& level : sketch.levels_) {
+    uint32_t size = 0;
+    if (!get(&size, 4) || bytes.size() - offset < 8 * static_cast<size_t>(size)) {
+      return absl::DataLossError("corrupt quantile sketch level");
+    }
+    level.resize(size);
+    get(level.data(), 8 * static_cast<size_t>(size));
+    sketch.retained_ += size;
+  }
+  sketch.UpdateCapacity();
+  if (offset != bytes.size()) return absl::DataLossError("trailing bytes after quantile sketch");
+  return sketch;
+}
+
+}  // namespace weir::stats

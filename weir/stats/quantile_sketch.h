@@ -1,0 +1,61 @@
+// A mergeable quantile sketch (KLL: Karnin, Lang, Liberty 2016). It keeps O(k log(n/k)) values
+// and answers rank and quantile queries with a rank error of about 1.7/k of n (k = 400: ~0.4%,
+// within the 1% weir states). Sketches built on different shards merge into one with the same
+// error bound, and the state serializes, so the work can spread over threads and machines.
+#ifndef WEIR_STATS_QUANTILE_SKETCH_H_
+#define WEIR_STATS_QUANTILE_SKETCH_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace weir::stats {
+
+class QuantileSketch {
+ public:
+  static constexpr uint32_t kDefaultK = 400;
+  explicit QuantileSketch(uint32_t k = kDefaultK);
+
+  // NaN values are ignored (callers count them separately).
+  void Add(double value);
+  void Merge(const QuantileSketch& other);
+
+  uint64_t count() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  double min() const { return min_; }
+  double max() const { return max_; }
+
+  // The value at rank fraction q in [0, 1] (q = 0.5: the median); the exact min and max at 0 and
+  // 1. Undefined (0) for an empty sketch.
+  double Quantile(double q) const;
+  // Quantiles at q = 1/n, 2/n, ..., (n-1)/n: the boundaries of n equal-count buckets.
+  std::vector<double> EvenQuantiles(int n) const;
+  // Estimated number of values <= x.
+  double CountAtMost(double x) const;
+
+  std::string Serialize() const;
+  static absl::StatusOr<QuantileSketch> Deserialize(std::string_view bytes);
+
+ private:
+  uint32_t Capacity(size_t level) const;
+  void Compress();
+  void UpdateCapacity();
+  // All retained values with their weights, sorted by value.
+  std::vector<std::pair<double, uint64_t>> WeightedValues() const;
+
+  uint32_t k_;
+  uint64_t count_ = 0;
+  double min_ = 0;
+  double max_ = 0;
+  std::vector<std::vector<double>> levels_;  // levels_[h] holds values of weight 2^h.
+  uint64_t compactions_ = 0;  // Drives the deterministic choice of odd/even survivors.
+  size_t retained_ = 0;       // Values kept over all levels.
+  size_t total_capacity_ = 0;
+};
+
+}  // namespace weir::stats
+
+#endif  // WEIR_STATS_QUANTILE_SKETCH_H_

@@ -1,0 +1,85 @@
+#include "weir/stats/quantile_sketch.h"
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace weir::stats {
+namespace {
+
+// The largest distance, as a fraction of n, between the rank the sketch gives a quantile and the
+// rank it should have.
+double MaxRankError(const QuantileSketch& sketch, std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  double worst = 0;
+  for (int i = 1; i < 100; ++i) {
+    double q = i / 100.0;
+    double estimate = sketch.Quantile(q);
+    auto lo = std::lower_bound(values.begin(), values.end(), estimate) - values.begin();
+    auto hi = std::upper_bound(values.begin(), values.end(), estimate) - values.begin();
+    double target = q * static_cast<double>(values.size());
+    double error = 0;
+    if (target < lo) error = static_cast<double>(lo) - target;
+    if (target > hi) error = target - static_cast<double>(hi);
+    worst = std::max(worst, error / static_cast<double>(values.size()));
+  }
+  return worst;
+}
+
+TEST(QuantileSketchTest, RankErrorWithinOnePercentOnSkewedData) {
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> lognormal(1.0, 1.5);
+  std::vector<double> values;
+  QuantileSketch sketch;
+  for (int i = 0; i < 1000000; ++i) {
+    double v = lognormal(rng);
+    values.push_back(v);
+    sketch.Add(v);
+  }
+  EXPECT_EQ(sketch.count(), 1000000u);
+  EXPECT_LT(MaxRankError(sketch, values), 0.01);
+  EXPECT_EQ(sketch.min(), *std::min_element(values.begin(), values.end()));
+  EXPECT_EQ(sketch.max(), *std::max_element(values.begin(), values.end()));
+}
+
+TEST(QuantileSketchTest, MergedShardsKeepTheBound) {
+  std::mt19937_64 rng(11);
+  std::uniform_int_distribution<int> dist(0, 1000);  // Many ties.
+  std::vector<double> values;
+  QuantileSketch merged;
+  for (int shard = 0; shard < 16; ++shard) {
+    QuantileSketch part;
+    for (int i = 0; i < 50000; ++i) {
+      double v = dist(rng);
+      values.push_back(v);
+      part.Add(v);
+    }
+    // Through serialization, as shards from other machines would arrive.
+    auto restored = QuantileSketch::Deserialize(part.Serialize());
+    ASSERT_TRUE(restored.ok());
+    merged.Merge(*restored);
+  }
+  EXPECT_EQ(merged.count(), values.size());
+  EXPECT_LT(MaxRankError(merged, values), 0.01);
+}
+
+TEST(QuantileSketchTest, SmallInputsAreExact) {
+  QuantileSketch sketch;
+  for (double v : {5.0, 1.0, 3.0, 2.0, 4.0}) sketch.Add(v);
+  EXPECT_EQ(sketch.Quantile(0.5), 3.0);
+  EXPECT_EQ(sketch.Quantile(0), 1.0);
+  EXPECT_EQ(sketch.Quantile(1), 5.0);
+  EXPECT_EQ(sketch.CountAtMost(2.5), 2.0);
+  EXPECT_EQ(sketch.EvenQuantiles(5), (std::vector<double>{1, 2, 3, 4}));
+}
+
+TEST(QuantileSketchTest, RejectsCorruptState) {
+  EXPECT_FALSE(QuantileSketch::Deserialize("short").ok());
+  std::string bytes = QuantileSketch().Serialize();
+  EXPECT_FALSE(QuantileSketch::Deserialize(bytes + "x").ok());
+}
+
+}  // namespace
+}  // namespace weir::stats

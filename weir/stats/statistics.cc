@@ -1,0 +1,401 @@
+#include "weir/stats/statistics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "weir/base/status.h"
+#include "weir/base/strings.h"
+#include "weir/base/utf8.h"
+
+namespace weir::stats {
+
+using data::DataType;
+using data::Presence;
+
+namespace {
+
+// Little-endian fixed-width serialization helpers for accumulator state.
+template <typename T>
+void Put(std::string* out, const T& value) {
+  out->append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+void PutBytes(std::string* out, std::string_view bytes) {
+  Put<uint64_t>(out, bytes.size());
+  out->append(bytes);
+}
+template <typename T>
+bool Get(std::string_view* in, T* value) {
+  if (in->size() < sizeof(T)) return false;
+  std::memcpy(value, in->data(), sizeof(T));
+  in->remove_prefix(sizeof(T));
+  return true;
+}
+bool GetBytes(std::string_view* in, std::string_view* bytes) {
+  uint64_t size;
+  if (!Get(in, &size) || in->size() < size) return false;
+  *bytes = in->substr(0, size);
+  in->remove_prefix(size);
+  return true;
+}
+
+void AddQuantilesHistogram(const std::vector<double>& boundaries, double lowest, double highest,
+                           double total, uint64_t num_nan, tfmd::Histogram* histogram) {
+  histogram->set_type(tfmd::Histogram::QUANTILES);
+  histogram->set_num_nan(num_nan);
+  size_t buckets = boundaries.size() + 1;
+  for (size_t i = 0; i < buckets; ++i) {
+    tfmd::Histogram::Bucket* bucket = histogram->add_buckets();
+    bucket->set_low_value(i == 0 ? lowest : boundaries[i - 1]);
+    bucket->set_high_value(i + 1 == buckets ? highest : boundaries[i]);
+    bucket->set_sample_count(total / static_cast<double>(buckets));
+  }
+}
+
+}  // namespace
+
+absl::Status FeatureAccumulator::SetType(DataType type, std::string_view name) {
+  if (type == DataType::kNull || type == type_) return absl::OkStatus();
+  if (type_ != DataType::kNull) {
+    return absl::InvalidArgumentError(StrCat("feature '", name, "' holds ", data::DataTypeName(type_),
+                                             " values in some examples and ", data::DataTypeName(type),
+                                             " values in others"));
+  }
+  type_ = type;
+  return absl::OkStatus();
+}
+
+absl::Status FeatureAccumulator::Add(const data::Column& column) {
+  RETURN_IF_ERROR(SetType(column.type(), column.name()));
+  const size_t rows = column.num_rows();
+  if (column.single_valued()) {
+    num_non_missing_ += rows;
+    if (rows > 0) {
+      min_num_values_ = (num_non_missing_ == rows) ? 1 : std::min<uint64_t>(min_num_values_, 1);
+      max_num_values_ = std::max<uint64_t>(max_num_values_, 1);
+      num_values_counts_[1] += rows;
+    }
+    total_num_values_ += rows;
+  } else {
+    for (size_t row = 0; row < rows; ++row) {
+      if (column.presence(row) != Presence::kPresent) {
+        ++num_missing_;
+        continue;
+      }
+      uint64_t count = column.value_count(row);
+      min_num_values_ = num_non_missing_ == 0 ? count : std::min(min_num_values_, count);
+      max_num_values_ = std::max(max_num_values_, count);
+      ++num_non_missing_;
+      total_num_values_ += count;
+      ++num_values_counts_[count];
+    }
+  }
+  switch (column.type()) {
+    case DataType::kInt64:
+    case DataType::kFloat: {
+      // Two passes over the batch (mean, then squared deviations), then one pairwise merge.
+      std::vector<double> batch_values;
+      batch_values.reserve(column.num_values());
+      if (column.type() == DataType::kInt64) {
+        for (int64_t value : column.int64_values()) batch_values.push_back(static_cast<double>(value));
+      } else {
+        for (float value : column.float_values()) {
+          if (std::isnan(value)) {
+            ++num_nan_;
+          } else {
+            batch_values.push_back(value);
+          }
+        }
+      }
+      if (batch_values.empty()) break;
+      double sum = 0;
+      for (double v : batch_values) {
+        sum += v;
+        num_zeros_ += v == 0;
+        values_.Add(v);
+      }
+      double mean = sum / static_cast<double>(batch_values.size());
+      double m2 = 0;
+      for (double v : batch_values) m2 += (v - mean) * (v - mean);
+      MergeMoments(batch_values.size(), mean, m2);
+      break;
+    }
+    case DataType::kBytes:
+      for (size_t i = 0; i < column.num_values(); ++i) {
+        std::string_view value = column.bytes_value(i);
+        total_string_length_ += value.size();
+        if (base::FindInvalidUtf8(value) != std::string_view::npos) ++invalid_utf8_count_;
+        auto it = string_counts_.find(value);
+        if (it == string_counts_.end()) {
+          string_counts_.emplace(std::string(value), 1);
+        } else {
+          ++it->second;
+        }
+      }
+      break;
+    case DataType::kNull:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+void FeatureAccumulator::MergeMoments(uint64_t count, double mean, double m2) {
+  if (count == 0) return;
+  double total = static_cast<double>(moment_count_ + count);
+  double delta = mean - mean_;
+  mean_ += delta * static_cast<double>(count) / total;
+  m2_ += m2 + delta * delta * static_cast<double>(moment_count_) * static_cast<double>(count) / total;
+  moment_count_ += count;
+}
+
+absl::Status FeatureAccumulator::Merge(const FeatureAccumulator& other) {
+  RETURN_IF_ERROR(SetType(other.type_, "?"));
+  if (other.num_non_missing_ > 0) {
+    min_num_values_ = num_non_missing_ == 0 ? other.min_num_values_ : std::min(min_num_values_, other.min_num_values_);
+    max_num_values_ = std::max(max_num_values_, other.max_num_values_);
+  }
+  num_non_missing_ += other.num_non_missing_;
+  num_missing_ += other.num_missing_;
+  total_num_values_ += other.total_num_values_;
+  for (const auto& [count, rows] : other.num_values_counts_) num_values_counts_[count] += rows;
+  num_nan_ += other.num_nan_;
+  num_zeros_ += other.num_zeros_;
+  MergeMoments(other.moment_count_, other.mean_, other.m2_);
+  values_.Merge(other.values_);
+  for (const auto& [value, count] : other.string_counts_) string_counts_[value] += count;
+  total_string_length_ += other.total_string_length_;
+  invalid_utf8_count_ += other.invalid_utf8_count_;
+  return absl::OkStatus();
+}
+
+void FeatureAccumulator::FillCommon(tfmd::CommonStatistics* common, const StatsOptions& options) const {
+  common->set_num_non_missing(num_non_missing_);
+  common->set_num_missing(num_missing_);
+  common->set_min_num_values(min_num_values_);
+  common->set_max_num_values(max_num_values_);
+  common->set_tot_num_values(total_num_values_);
+  if (num_non_missing_ > 0) {
+    common->set_avg_num_values(static_cast<float>(static_cast<double>(total_num_values_) /
+                                                  static_cast<double>(num_non_missing_)));
+    // Quantiles of the exact distribution of values per present row.
+    const int buckets = options.num_values_histogram_buckets;
+    std::vector<double> boundaries;
+    auto it = num_values_counts_.begin();
+    uint64_t cumulative = it->second;
+    for (int i = 1; i < buckets; ++i) {
+      double target = static_cast<double>(num_non_missing_) * i / buckets;
+      while (static_cast<double>(cumulative) < target && std::next(it) != num_values_counts_.end()) {
+        ++it;
+        cumulative += it->second;
+      }
+      boundaries.push_back(static_cast<double>(it->first));
+    }
+    AddQuantilesHistogram(boundaries, static_cast<double>(min_num_values_), static_cast<double>(max_num_values_),
+                          static_cast<double>(num_non_missing_), 0, common->mutable_num_values_histogram());
+  }
+}
+
+tfmd::FeatureNameStatistics FeatureAccumulator::ToProto(const std::string& name, const StatsOptions& options) const {
+  tfmd::FeatureNameStatistics feature;
+  feature.mutable_path()->add_step(name);
+  if (type_ == DataType::kInt64 || type_ == DataType::kFloat) {
+    feature.set_type(type_ == DataType::kInt64 ? tfmd::FeatureNameStatistics::INT : tfmd::FeatureNameStatistics::FLOAT);
+    tfmd::NumericStatistics* numeric = feature.mutable_num_stats();
+    FillCommon(numeric->mutable_common_stats(), options);
+    const uint64_t n = values_.count();
+    numeric->set_num_zeros(num_zeros_);
+    tfmd::Histogram* standard = numeric->add_histograms();
+    standard->set_type(tfmd::Histogram::STANDARD);
+    standard->set_num_nan(num_nan_);
+    tfmd::Histogram* quantiles = numeric->add_histograms();
+    quantiles->set_type(tfmd::Histogram::QUANTILES);
+    quantiles->set_num_nan(num_nan_);
+    if (n > 0) {
+      // Population mean and standard deviation (TFDV's definitions).
+      numeric->set_mean(mean_);
+      numeric->set_std_dev(std::sqrt(m2_ / static_cast<double>(moment_count_)));
+      numeric->set_min(values_.min());
+      numeric->set_max(values_.max());
+      numeric->set_median(values_.Quantile(0.5));
+      // Equal-width buckets over [min, max], counted from the sketch; the last bucket is closed.
+      const int buckets = values_.min() == values_.max() ? 1 : options.num_histogram_buckets;
+      double width = (values_.max() - values_.min()) / buckets;
+      double below = 0;
+      for (int i = 0; i < buckets; ++i) {
+        double low = values_.min() + width * i;
+        double high = i + 1 == buckets ? values_.max() : values_.min() + width * (i + 1);
+        double at_most = i + 1 == buckets ? static_cast<double>(n) : values_.CountAtMost(high);
+        tfmd::Histogram::Bucket* bucket = standard->add_buckets();
+        bucket->set_low_value(low);
+        bucket->set_high_value(high);
+        bucket->set_sample_count(at_most - below);
+        below = at_most;
+      }
+      quantiles->Clear();
+      AddQuantilesHistogram(values_.EvenQuantiles(options.num_quantiles_histogram_buckets), values_.min(),
+                            values_.max(), static_cast<double>(n), num_nan_, quantiles);
+    }
+    return feature;
+  }
+  // Bytes, and features that never hold a value list (reported as strings, all missing).
+  feature.set_type(tfmd::FeatureNameStatistics::STRING);
+  tfmd::StringStatistics* strings = feature.mutable_string_stats();
+  FillCommon(strings->mutable_common_stats(), options);
+  strings->set_unique(string_counts_.size());
+  if (total_num_values_ > 0) {
+    strings->set_avg_length(static_cast<float>(static_cast<double>(total_string_length_) /
+                                               static_cast<double>(total_num_values_)));
+  }
+  strings->set_invalid_utf8_count(invalid_utf8_count_);
+  // Most frequent first; equal counts in byte order of the value.
+  std::vector<std::pair<uint64_t, const std::string*>> ranked;
+  ranked.reserve(string_counts_.size());
+  for (const auto& [value, count] : string_counts_) ranked.emplace_back(count, &value);
+  size_t keep = std::min<size_t>(ranked.size(), static_cast<size_t>(std::max(options.num_top_values,
+                                                                              options.num_rank_histogram_buckets)));
+  auto order = [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : *a.second < *b.second; };
+  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<ptrdiff_t>(keep), ranked.end(), order);
+  for (size_t i = 0; i < keep; ++i) {
+    if (i < static_cast<size_t>(options.num_top_values)) {
+      tfmd::StringStatistics::FreqAndValue* top = strings->add_top_values();
+      top->set_value(*ranked[i].second);
+      top->set_frequency(static_cast<double>(ranked[i].first));
+    }
+    if (i < static_cast<size_t>(options.num_rank_histogram_buckets)) {
+      tfmd::RankHistogram::Bucket* bucket = strings->mutable_rank_histogram()->add_buckets();
+      bucket->set_low_rank(i);
+      bucket->set_high_rank(i);
+      bucket->set_label(*ranked[i].second);
+      bucket->set_sample_count(static_cast<double>(ranked[i].first));
+    }
+  }
+  return feature;
+}
+
+void FeatureAccumulator::Serialize(std::string* out) const {
+  Put<uint8_t>(out, static_cast<uint8_t>(type_));
+  for (uint64_t v : {num_non_missing_, num_missing_, min_num_values_, max_num_values_, total_num_values_,
+                     num_nan_, num_zeros_, total_string_length_, invalid_utf8_count_}) {
+    Put(out, v);
+  }
+  Put(out, moment_count_);
+  Put(out, mean_);
+  Put(out, m2_);
+  Put<uint64_t>(out, num_values_counts_.size());
+  for (const auto& [count, rows] : num_values_counts_) {
+    Put(out, count);
+    Put(out, rows);
+  }
+  PutBytes(out, values_.Serialize());
+  Put<uint64_t>(out, string_counts_.size());
+  for (const auto& [value, count] : string_counts_) {
+    PutBytes(out, value);
+    Put(out, count);
+  }
+}
+
+absl::StatusOr<FeatureAccumulator> FeatureAccumulator::Deserialize(std::string_view* in) {
+  FeatureAccumulator a;
+  uint8_t type;
+  bool ok = Get(in, &type) && type <= static_cast<uint8_t>(DataType::kBytes);
+  a.type_ = static_cast<DataType>(type);
+  for (uint64_t* v : {&a.num_non_missing_, &a.num_missing_, &a.min_num_values_, &a.max_num_values_,
+                      &a.total_num_values_, &a.num_nan_, &a.num_zeros_, &a.total_string_length_,
+                      &a.invalid_utf8_count_}) {
+    ok = ok && Get(in, v);
+  }
+  ok = ok && Get(in, &a.moment_count_) && Get(in, &a.mean_) && Get(in, &a.m2_);
+  uint64_t entries = 0;
+  ok = ok && Get(in, &entries);
+  for (uint64_t i = 0; ok && i < entries; ++i) {
+    uint64_t count, rows;
+    ok = Get(in, &count) && Get(in, &rows);
+    a.num_values_counts_[count] = rows;
+  }
+  std::string_view sketch;
+  ok = ok && GetBytes(in, &sketch);
+  if (!ok) return absl::DataLossError("corrupt statistics accumulator");
+  ASSIGN_OR_RETURN(a.values_, QuantileSketch::Deserialize(sketch));
+  ok = Get(in, &entries);
+  for (uint64_t i = 0; ok && i < entries; ++i) {
+    std::string_view value;
+    uint64_t count;
+    ok = GetBytes(in, &value) && Get(in, &count);
+    a.string_counts_.emplace(std::string(value), count);
+  }
+  if (!ok) return absl::DataLossError("corrupt statistics accumulator");
+  return a;
+}
+
+absl::Status DatasetAccumulator::Add(const data::RecordBatch& batch) {
+  const uint64_t rows = batch.num_rows();
+  for (const data::Column& column : batch.columns()) {
+    auto [it, inserted] = features_.try_emplace(column.name());
+    if (inserted) it->second.AddMissing(num_examples_);  // Earlier examples lacked it.
+    RETURN_IF_ERROR(it->second.Add(column));
+  }
+  // Features seen before but absent from this batch.
+  if (features_.size() > batch.num_columns()) {
+    for (auto& [name, feature] : features_) {
+      if (batch.FindColumn(name) == nullptr) feature.AddMissing(rows);
+    }
+  }
+  num_examples_ += rows;
+  return absl::OkStatus();
+}
+
+absl::Status DatasetAccumulator::Merge(const DatasetAccumulator& other) {
+  for (const auto& [name, feature] : other.features_) {
+    auto [it, inserted] = features_.try_emplace(name);
+    if (inserted) it->second.AddMissing(num_examples_);
+    absl::Status status = it->second.Merge(feature);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(StrCat("feature '", name, "': ", status.message()));
+    }
+  }
+  for (auto& [name, feature] : features_) {
+    if (!other.features_.contains(name)) feature.AddMissing(other.num_examples_);
+  }
+  num_examples_ += other.num_examples_;
+  return absl::OkStatus();
+}
+
+tfmd::DatasetFeatureStatistics DatasetAccumulator::ToProto(const std::string& name, const StatsOptions& options) const {
+  tfmd::DatasetFeatureStatistics dataset;
+  dataset.set_name(name);
+  dataset.set_num_examples(num_examples_);
+  for (const auto& [feature_name, feature] : features_) {
+    *dataset.add_features() = feature.ToProto(feature_name, options);
+  }
+  return dataset;
+}
+
+std::string DatasetAccumulator::Serialize() const {
+  std::string out;
+  Put(&out, num_examples_);
+  Put<uint64_t>(&out, features_.size());
+  for (const auto& [name, feature] : features_) {
+    PutBytes(&out, name);
+    feature.Serialize(&out);
+  }
+  return out;
+}
+
+absl::StatusOr<DatasetAccumulator> DatasetAccumulator::Deserialize(std::string_view bytes) {
+  DatasetAccumulator dataset;
+  uint64_t features = 0;
+  if (!Get(&bytes, &dataset.num_examples_) || !Get(&bytes, &features)) {
+    return absl::DataLossError("corrupt statistics accumulator");
+  }
+  for (uint64_t i = 0; i < features; ++i) {
+    std::string_view name;
+    if (!GetBytes(&bytes, &name)) return absl::DataLossError("corrupt statistics accumulator");
+    ASSIGN_OR_RETURN(FeatureAccumulator feature, FeatureAccumulator::Deserialize(&bytes));
+    dataset.features_.emplace(std::string(name), std::move(feature));
+  }
+  if (!bytes.empty()) return absl::DataLossError("trailing bytes after statistics accumulator");
+  return dataset;
+}
+
+}  // namespace weir::stats

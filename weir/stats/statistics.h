@@ -1,0 +1,99 @@
+// Dataset statistics as TFDV computes them, from RecordBatches, with mergeable accumulators:
+// shards are accumulated separately (on threads, or on machines, since the state serializes) and
+// merged, and the merged statistics equal those of a single pass (counts, extremes, unique values
+// and top values exactly; means and standard deviations up to floating-point summation order;
+// medians and quantiles within the sketch's rank error).
+#ifndef WEIR_STATS_STATISTICS_H_
+#define WEIR_STATS_STATISTICS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "weir/data/record_batch.h"
+#include "weir/proto/statistics.pb.h"
+#include "weir/stats/quantile_sketch.h"
+
+namespace weir::stats {
+
+namespace tfmd = ::tensorflow::metadata::v0;
+
+struct StatsOptions {
+  int num_top_values = 20;                 // StringStatistics.top_values.
+  int num_rank_histogram_buckets = 1000;   // StringStatistics.rank_histogram.
+  int num_histogram_buckets = 10;          // The STANDARD (equal-width) histogram.
+  int num_quantiles_histogram_buckets = 10;
+  int num_values_histogram_buckets = 10;   // CommonStatistics.num_values_histogram.
+};
+
+// Everything needed to compute one feature's statistics.
+class FeatureAccumulator {
+ public:
+  // Adds every row of `column`. Fails if the column's type differs from what was seen before.
+  absl::Status Add(const data::Column& column);
+  // Adds rows that lack the feature (batches without the column).
+  void AddMissing(uint64_t rows) { num_missing_ += rows; }
+  absl::Status Merge(const FeatureAccumulator& other);
+  tfmd::FeatureNameStatistics ToProto(const std::string& name, const StatsOptions& options) const;
+  data::DataType type() const { return type_; }
+
+  void Serialize(std::string* out) const;
+  static absl::StatusOr<FeatureAccumulator> Deserialize(std::string_view* in);
+
+ private:
+  absl::Status SetType(data::DataType type, std::string_view name);
+  void FillCommon(tfmd::CommonStatistics* common, const StatsOptions& options) const;
+
+  data::DataType type_ = data::DataType::kNull;
+  std::string name_;
+  // Presence and value counts.
+  uint64_t num_non_missing_ = 0;
+  uint64_t num_missing_ = 0;
+  uint64_t min_num_values_ = 0;
+  uint64_t max_num_values_ = 0;
+  uint64_t total_num_values_ = 0;
+  std::map<uint64_t, uint64_t> num_values_counts_;  // Values per present row -> rows (exact).
+  // Numbers (int64 and float): over the values as stored.
+  uint64_t num_nan_ = 0;
+  uint64_t num_zeros_ = 0;
+  // Count, mean and sum of squared deviations of the non-NaN values, merged with Chan et al.'s
+  // pairwise update: stable for values far from zero (timestamps), unlike sum and sum of squares.
+  uint64_t moment_count_ = 0;
+  double mean_ = 0;
+  double m2_ = 0;
+  void MergeMoments(uint64_t count, double mean, double m2);
+  QuantileSketch values_;
+  // Strings (bytes).
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>> string_counts_;
+  uint64_t total_string_length_ = 0;
+  uint64_t invalid_utf8_count_ = 0;
+};
+
+// Statistics of one dataset (one split): every feature seen in any batch.
+class DatasetAccumulator {
+ public:
+  absl::Status Add(const data::RecordBatch& batch);
+  absl::Status Merge(const DatasetAccumulator& other);
+  uint64_t num_examples() const { return num_examples_; }
+  // Features are listed by name.
+  tfmd::DatasetFeatureStatistics ToProto(const std::string& name, const StatsOptions& options) const;
+
+  std::string Serialize() const;
+  static absl::StatusOr<DatasetAccumulator> Deserialize(std::string_view bytes);
+
+ private:
+  uint64_t num_examples_ = 0;
+  std::map<std::string, FeatureAccumulator> features_;
+};
+
+}  // namespace weir::stats
+
+#endif  // WEIR_STATS_STATISTICS_H_

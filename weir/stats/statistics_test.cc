@@ -1,0 +1,164 @@
+#include "weir/stats/statistics.h"
+
+#include <google/protobuf/util/message_differencer.h>
+
+#include <filesystem>
+
+#include "gtest/gtest.h"
+#include "weir/io/csv/csv_reader.h"
+
+namespace weir::stats {
+namespace {
+namespace fs = std::filesystem;
+
+const fs::path kTaxiCsv = fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv";
+
+// The taxi CSV as batches of about `chunk_bytes` of CSV each.
+std::vector<data::RecordBatch> TaxiBatches(size_t chunk_bytes) {
+  io::CsvOptions options;
+  options.chunk_bytes = chunk_bytes;
+  std::vector<data::RecordBatch> batches;
+  auto schema = io::ReadCsvInferringTypes({kTaxiCsv}, options, [&](data::RecordBatch&& batch) {
+    batches.push_back(std::move(batch));
+    return absl::OkStatus();
+  }, [&] { batches.clear(); });
+  EXPECT_TRUE(schema.ok()) << schema.status();
+  return batches;
+}
+
+const tfmd::FeatureNameStatistics& Feature(const tfmd::DatasetFeatureStatistics& stats, const std::string& name) {
+  for (const auto& feature : stats.features()) {
+    if (feature.path().step(0) == name) return feature;
+  }
+  ADD_FAILURE() << "no feature " << name;
+  static tfmd::FeatureNameStatistics empty;
+  return empty;
+}
+
+// Expected values computed independently with pandas on the same file (values as float32 for
+// float columns, population standard deviation).
+TEST(StatisticsTest, TaxiNumbersMatchPandas) {
+  DatasetAccumulator accumulator;
+  for (const auto& batch : TaxiBatches(4 << 20)) ASSERT_TRUE(accumulator.Add(batch).ok());
+  tfmd::DatasetFeatureStatistics stats = accumulator.ToProto("train", {});
+  EXPECT_EQ(stats.num_examples(), 15000u);
+  EXPECT_EQ(stats.features_size(), 18);
+
+  const auto& fare = Feature(stats, "fare");
+  EXPECT_EQ(fare.type(), tfmd::FeatureNameStatistics::FLOAT);
+  EXPECT_EQ(fare.num_stats().common_stats().num_non_missing(), 15000u);
+  EXPECT_NEAR(fare.num_stats().mean(), 11.76883533, 1e-7);
+  EXPECT_NEAR(fare.num_stats().std_dev(), 11.53888797, 1e-7);
+  EXPECT_EQ(fare.num_stats().min(), 0);
+  EXPECT_NEAR(fare.num_stats().max(), 700.0700073, 1e-6);
+  EXPECT_EQ(fare.num_stats().num_zeros(), 26u);
+  EXPECT_NEAR(fare.num_stats().median(), 7.85, 0.1);  // Sketch: within 1% rank.
+  ASSERT_EQ(fare.num_stats().histograms_size(), 2);
+  const auto& standard = fare.num_stats().histograms(0);
+  EXPECT_EQ(standard.type(), tfmd::Histogram::STANDARD);
+  ASSERT_EQ(standard.buckets_size(), 10);
+  double total = 0;
+  for (const auto& bucket : standard.buckets()) total += bucket.sample_count();
+  EXPECT_NEAR(total, 15000, 1e-6);
+  EXPECT_GT(standard.buckets(0).sample_count(), 14900);  // Fares are mostly far below 70.
+  const auto& quantiles = fare.num_stats().histograms(1);
+  EXPECT_EQ(quantiles.type(), tfmd::Histogram::QUANTILES);
+  ASSERT_EQ(quantiles.buckets_size(), 10);
+  EXPECT_EQ(quantiles.buckets(0).sample_count(), 1500);
+
+  const auto& hour = Feature(stats, "trip_start_hour");
+  EXPECT_EQ(hour.type(), tfmd::FeatureNameStatistics::INT);
+  EXPECT_NEAR(hour.num_stats().mean(), 13.6318, 1e-9);
+  EXPECT_NEAR(hour.num_stats().std_dev(), 6.620822866, 1e-8);
+  EXPECT_EQ(hour.num_stats().num_zeros(), 602u);
+
+  const auto& payment = Feature(stats, "payment_type");
+  EXPECT_EQ(payment.type(), tfmd::FeatureNameStatistics::STRING);
+  EXPECT_EQ(payment.string_stats().unique(), 7u);
+  ASSERT_GE(payment.string_stats().top_values_size(), 3);
+  EXPECT_EQ(payment.string_stats().top_values(0).value(), "Cash");
+  EXPECT_EQ(payment.string_stats().top_values(0).frequency(), 9909);
+  EXPECT_EQ(payment.string_stats().top_values(1).value(), "Credit Card");
+  EXPECT_EQ(payment.string_stats().rank_histogram().buckets(2).label(), "No Charge");
+  EXPECT_EQ(payment.string_stats().rank_histogram().buckets(2).sample_count(), 81);
+
+  // An empty CSV cell is a present, empty list: non-missing with no value.
+  const auto& company = Feature(stats, "company");
+  EXPECT_EQ(company.string_stats().common_stats().num_non_missing(), 15000u);
+  EXPECT_EQ(company.string_stats().common_stats().tot_num_values(), 15000u - 5140u);
+  EXPECT_EQ(company.string_stats().common_stats().min_num_values(), 0u);
+  EXPECT_EQ(company.string_stats().common_stats().max_num_values(), 1u);
+  EXPECT_EQ(company.string_stats().unique(), 61u);
+  EXPECT_NEAR(company.string_stats().avg_length(), 25.510649, 1e-5);
+
+  // A column empty in every row holds features with no kind: missing everywhere.
+  const auto& tract = Feature(stats, "pickup_census_tract");
+  EXPECT_EQ(tract.string_stats().common_stats().num_missing(), 15000u);
+  EXPECT_EQ(tract.string_stats().common_stats().num_non_missing(), 0u);
+}
+
+TEST(StatisticsTest, MergedShardsEqualOnePass) {
+  DatasetAccumulator single;
+  for (const auto& batch : TaxiBatches(4 << 20)) ASSERT_TRUE(single.Add(batch).ok());
+  // Small batches accumulated round-robin into three shards, passed through serialization,
+  // then merged.
+  std::vector<DatasetAccumulator> shards(3);
+  std::vector<data::RecordBatch> batches = TaxiBatches(64 << 10);
+  ASSERT_GT(batches.size(), 10u);
+  for (size_t i = 0; i < batches.size(); ++i) ASSERT_TRUE(shards[i % 3].Add(batches[i]).ok());
+  DatasetAccumulator merged;
+  for (const auto& shard : shards) {
+    auto restored = DatasetAccumulator::Deserialize(shard.Serialize());
+    ASSERT_TRUE(restored.ok()) << restored.status();
+    ASSERT_TRUE(merged.Merge(*restored).ok());
+  }
+  tfmd::DatasetFeatureStatistics a = single.ToProto("x", {});
+  tfmd::DatasetFeatureStatistics b = merged.ToProto("x", {});
+  ASSERT_EQ(a.features_size(), b.features_size());
+  for (int i = 0; i < a.features_size(); ++i) {
+    tfmd::FeatureNameStatistics fa = a.features(i), fb = b.features(i);
+    if (fa.has_num_stats()) {
+      // Exact fields must be equal; sums may differ in the last bits; sketches within their error.
+      EXPECT_NEAR(fa.num_stats().mean(), fb.num_stats().mean(), 1e-9 * std::abs(fa.num_stats().mean()) + 1e-12);
+      EXPECT_NEAR(fa.num_stats().std_dev(), fb.num_stats().std_dev(), 1e-6 * fa.num_stats().std_dev() + 1e-12);
+      EXPECT_EQ(fa.num_stats().min(), fb.num_stats().min());
+      EXPECT_EQ(fa.num_stats().max(), fb.num_stats().max());
+      EXPECT_EQ(fa.num_stats().num_zeros(), fb.num_stats().num_zeros());
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(fa.num_stats().common_stats(),
+                                                                     fb.num_stats().common_stats()));
+    } else {
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(fa, fb)) << fa.path().step(0);
+    }
+  }
+}
+
+TEST(StatisticsTest, AbsentFeaturesCountAsMissingAndTypesMustAgree) {
+  data::RecordBatch first;
+  first.AddColumn("a", data::DataType::kInt64);
+  first.mutable_column(0).AddInt64(1);
+  first.mutable_column(0).FinishRow(data::Presence::kPresent);
+  data::RecordBatch second;
+  second.AddColumn("b", data::DataType::kFloat);
+  second.mutable_column(0).AddFloat(std::nanf(""));
+  second.mutable_column(0).FinishRow(data::Presence::kPresent);
+  second.mutable_column(0).AppendMissing();
+  DatasetAccumulator accumulator;
+  ASSERT_TRUE(accumulator.Add(first).ok());
+  ASSERT_TRUE(accumulator.Add(second).ok());
+  tfmd::DatasetFeatureStatistics stats = accumulator.ToProto("", {});
+  EXPECT_EQ(stats.num_examples(), 3u);
+  EXPECT_EQ(Feature(stats, "a").num_stats().common_stats().num_missing(), 2u);
+  EXPECT_EQ(Feature(stats, "b").num_stats().common_stats().num_missing(), 2u);
+  EXPECT_EQ(Feature(stats, "b").num_stats().histograms(0).num_nan(), 1u);
+
+  data::RecordBatch conflicting;
+  conflicting.AddColumn("a", data::DataType::kBytes);
+  conflicting.mutable_column(0).AddBytes("x");
+  conflicting.mutable_column(0).FinishRow(data::Presence::kPresent);
+  absl::Status status = accumulator.Add(conflicting);
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("'a'"), std::string::npos) << status;
+}
+
+}  // namespace
+}  // namespace weir::stats
