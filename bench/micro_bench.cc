@@ -8,6 +8,7 @@
 #include "weir/io/csv/csv_parser.h"
 #include "weir/io/example/example_codec.h"
 #include "weir/io/tfrecord/tfrecord.h"
+#include "weir/stats/quantile_sketch.h"
 
 namespace {
 
@@ -121,6 +122,19 @@ void BM_GzipMember(benchmark::State& state) {
   state.counters["ratio"] = static_cast<double>(framed.size()) / static_cast<double>(out.size());
 }
 BENCHMARK(BM_GzipMember)->Arg(1)->Arg(3)->Arg(6);
+
+void BM_QuantileSketchAdd(benchmark::State& state) {
+  std::mt19937_64 rng(3);
+  std::vector<double> values(1 << 20);
+  for (double& v : values) v = static_cast<double>(rng() % 1000000) / 7.0;
+  for (auto _ : state) {
+    weir::stats::QuantileSketch sketch;
+    for (double v : values) sketch.Add(v);
+    benchmark::DoNotOptimize(sketch.count());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * values.size()));
+}
+BENCHMARK(BM_QuantileSketchAdd);
 
 }  // namespace
 

@@ -11,12 +11,7 @@ QuantileSketch::QuantileSketch(uint32_t k) : k_(std::max<uint32_t>(k, 8)) {
   UpdateCapacity();
 }
 
-uint32_t QuantileSketch::Capacity(size_t level) const {
-  // Higher levels keep k values; each level below keeps 2/3 of the one above (at least 2).
-  size_t depth = levels_.size() - 1 - level;
-  double capacity = std::ceil(k_ * std::pow(2.0 / 3.0, static_cast<double>(depth)));
-  return std::max<uint32_t>(2, static_cast<uint32_t>(capacity));
-}
+uint32_t QuantileSketch::Capacity(size_t level) const { return capacities_[level]; }
 
 void QuantileSketch::Add(double value) {
   if (std::isnan(value)) return;
@@ -27,8 +22,32 @@ void QuantileSketch::Add(double value) {
     max_ = std::max(max_, value);
   }
   ++count_;
+  if (exact_mode_) {
+    ++exact_[value];
+    if (exact_.size() > kExactLimit) SpillExact();
+    return;
+  }
   levels_[0].push_back(value);
   if (++retained_ > total_capacity_) Compress();
+}
+
+void QuantileSketch::AddWeighted(double value, uint64_t count) {
+  for (size_t level = 0; count != 0; ++level, count >>= 1) {
+    if ((count & 1) == 0) continue;
+    if (level >= levels_.size()) {
+      levels_.resize(level + 1);
+      UpdateCapacity();
+    }
+    levels_[level].push_back(value);
+    ++retained_;
+  }
+}
+
+void QuantileSketch::SpillExact() {
+  exact_mode_ = false;
+  for (const auto& [value, count] : exact_) AddWeighted(value, count);
+  exact_.clear();
+  Compress();
 }
 
 void QuantileSketch::Compress() {
@@ -60,8 +79,18 @@ void QuantileSketch::Compress() {
 }
 
 void QuantileSketch::UpdateCapacity() {
+  // The top level keeps k values; each level below keeps 2/3 of the one above, but at least
+  // kMinCapacity, so that the lowest levels are not compacted every few values (costly, and
+  // less accurate).
+  constexpr uint32_t kMinCapacity = 64;
+  capacities_.resize(levels_.size());
   total_capacity_ = 0;
-  for (size_t level = 0; level < levels_.size(); ++level) total_capacity_ += Capacity(level);
+  for (size_t level = 0; level < levels_.size(); ++level) {
+    size_t depth = levels_.size() - 1 - level;
+    double capacity = std::ceil(k_ * std::pow(2.0 / 3.0, static_cast<double>(depth)));
+    capacities_[level] = std::max(kMinCapacity, static_cast<uint32_t>(capacity));
+    total_capacity_ += capacities_[level];
+  }
 }
 
 void QuantileSketch::Merge(const QuantileSketch& other) {
@@ -74,6 +103,13 @@ void QuantileSketch::Merge(const QuantileSketch& other) {
     max_ = std::max(max_, other.max_);
   }
   count_ += other.count_;
+  if (exact_mode_ && other.exact_mode_) {
+    for (const auto& [value, count] : other.exact_) exact_[value] += count;
+    if (exact_.size() > kExactLimit) SpillExact();
+    return;
+  }
+  if (exact_mode_) SpillExact();
+  for (const auto& [value, count] : other.exact_) AddWeighted(value, count);
   if (other.levels_.size() > levels_.size()) levels_.resize(other.levels_.size());
   for (size_t level = 0; level < other.levels_.size(); ++level) {
     levels_[level].insert(levels_[level].end(), other.levels_[level].begin(), other.levels_[level].end());
@@ -84,7 +120,7 @@ void QuantileSketch::Merge(const QuantileSketch& other) {
 }
 
 std::vector<std::pair<double, uint64_t>> QuantileSketch::WeightedValues() const {
-  std::vector<std::pair<double, uint64_t>> weighted;
+  std::vector<std::pair<double, uint64_t>> weighted(exact_.begin(), exact_.end());
   for (size_t level = 0; level < levels_.size(); ++level) {
     for (double value : levels_[level]) weighted.emplace_back(value, uint64_t{1} << level);
   }
@@ -134,17 +170,15 @@ double QuantileSketch::CountAtMost(double x) const {
   if (x < min_) return 0;
   uint64_t weight_at_most = 0;
   uint64_t total = 0;
-  for (size_t level = 0; level < levels_.size(); ++level) {
-    for (double value : levels_[level]) {
-      total += uint64_t{1} << level;
-      if (value <= x) weight_at_most += uint64_t{1} << level;
-    }
+  for (const auto& [value, weight] : WeightedValues()) {
+    total += weight;
+    if (value <= x) weight_at_most += weight;
   }
   return static_cast<double>(count_) * static_cast<double>(weight_at_most) / static_cast<double>(total);
 }
 
-// Layout (little-endian): k u32, count u64, min f64, max f64, compactions u64, levels u32, then
-// per level: size u32 and the values as f64.
+// Layout (little-endian): k u32, count u64, min f64, max f64, compactions u64, exact entries u32
+// and each as value f64 + count u64, levels u32, then per level: size u32 and the values as f64.
 std::string QuantileSketch::Serialize() const {
   std::string out;
   auto put = [&out](const void* p, size_t n) { out.append(static_cast<const char*>(p), n); };
@@ -154,6 +188,12 @@ std::string QuantileSketch::Serialize() const {
   put(&min_, 8);
   put(&max_, 8);
   put(&compactions_, 8);
+  uint32_t exact_entries = static_cast<uint32_t>(exact_.size());
+  put(&exact_entries, 4);
+  for (const auto& [value, count] : exact_) {
+    put(&value, 8);
+    put(&count, 8);
+  }
   put(&num_levels, 4);
   for (const auto& level : levels_) {
     uint32_t size = static_cast<uint32_t>(level.size());
@@ -173,9 +213,19 @@ absl::StatusOr<QuantileSketch> QuantileSketch::Deserialize(std::string_view byte
   };
   QuantileSketch sketch;
   uint32_t num_levels = 0;
+  uint32_t exact_entries = 0;
   if (!get(&sketch.k_, 4) || !get(&sketch.count_, 8) || !get(&sketch.min_, 8) || !get(&sketch.max_, 8) ||
-      !get(&sketch.compactions_, 8) || !get(&num_levels, 4) || num_levels == 0 || num_levels > 64) {
+      !get(&sketch.compactions_, 8) || !get(&exact_entries, 4) || exact_entries > kExactLimit) {
     return absl::DataLossError("corrupt quantile sketch header");
+  }
+  for (uint32_t i = 0; i < exact_entries; ++i) {
+    double value;
+    uint64_t count;
+    if (!get(&value, 8) || !get(&count, 8)) return absl::DataLossError("corrupt quantile sketch counts");
+    sketch.exact_[value] = count;
+  }
+  if (!get(&num_levels, 4) || num_levels == 0 || num_levels > 64) {
+    return absl::DataLossError("corrupt quantile sketch levels");
   }
   sketch.levels_.assign(num_levels, {});
   sketch.retained_ = 0;
@@ -188,6 +238,8 @@ absl::StatusOr<QuantileSketch> QuantileSketch::Deserialize(std::string_view byte
     get(level.data(), 8 * static_cast<size_t>(size));
     sketch.retained_ += size;
   }
+  // A sketch that has spilled may later hold no exact counts; one that has not holds no levels.
+  sketch.exact_mode_ = sketch.retained_ == 0;
   sketch.UpdateCapacity();
   if (offset != bytes.size()) return absl::DataLossError("trailing bytes after quantile sketch");
   return sketch;

@@ -1,6 +1,7 @@
 // A mergeable quantile sketch (KLL: Karnin, Lang, Liberty 2016). It keeps O(k log(n/k)) values
 // and answers rank and quantile queries with a rank error of about 1.7/k of n (k = 400: ~0.4%,
-// within the 1% weir states). Sketches built on different shards merge into one with the same
+// within the 1% weir states). While it has seen at most kExactLimit distinct values (hours,
+// categories, small counts) it counts them exactly instead: exact answers, and cheaper. Sketches built on different shards merge into one with the same
 // error bound, and the state serializes, so the work can spread over threads and machines.
 #ifndef WEIR_STATS_QUANTILE_SKETCH_H_
 #define WEIR_STATS_QUANTILE_SKETCH_H_
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -17,6 +19,7 @@ namespace weir::stats {
 class QuantileSketch {
  public:
   static constexpr uint32_t kDefaultK = 400;
+  static constexpr size_t kExactLimit = 1024;
   explicit QuantileSketch(uint32_t k = kDefaultK);
 
   // NaN values are ignored (callers count them separately).
@@ -42,6 +45,10 @@ class QuantileSketch {
  private:
   uint32_t Capacity(size_t level) const;
   void Compress();
+  // Adds `value` with weight `count` to the levels: one copy at level h per set bit h of count.
+  void AddWeighted(double value, uint64_t count);
+  // Leaves exact counting: every counted value goes to the levels.
+  void SpillExact();
   void UpdateCapacity();
   // All retained values with their weights, sorted by value.
   std::vector<std::pair<double, uint64_t>> WeightedValues() const;
@@ -54,6 +61,9 @@ class QuantileSketch {
   uint64_t compactions_ = 0;  // Drives the deterministic choice of odd/even survivors.
   size_t retained_ = 0;       // Values kept over all levels.
   size_t total_capacity_ = 0;
+  std::vector<uint32_t> capacities_;  // Per level, from UpdateCapacity.
+  bool exact_mode_ = true;
+  std::unordered_map<double, uint64_t> exact_;  // Value -> count, while exact_mode_.
 };
 
 }  // namespace weir::stats

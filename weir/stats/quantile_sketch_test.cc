@@ -46,7 +46,7 @@ TEST(QuantileSketchTest, RankErrorWithinOnePercentOnSkewedData) {
 
 TEST(QuantileSketchTest, MergedShardsKeepTheBound) {
   std::mt19937_64 rng(11);
-  std::uniform_int_distribution<int> dist(0, 1000);  // Many ties.
+  std::uniform_int_distribution<int> dist(0, 100000);  // Many ties, too many values to count.
   std::vector<double> values;
   QuantileSketch merged;
   for (int shard = 0; shard < 16; ++shard) {
@@ -73,6 +73,30 @@ TEST(QuantileSketchTest, SmallInputsAreExact) {
   EXPECT_EQ(sketch.Quantile(1), 5.0);
   EXPECT_EQ(sketch.CountAtMost(2.5), 2.0);
   EXPECT_EQ(sketch.EvenQuantiles(5), (std::vector<double>{1, 2, 3, 4}));
+}
+
+TEST(QuantileSketchTest, FewDistinctValuesAreCountedExactly) {
+  QuantileSketch sketch;
+  std::vector<double> values;
+  for (int i = 0; i < 100000; ++i) {
+    double hour = (i * 7919) % 24;
+    values.push_back(hour);
+    sketch.Add(hour);
+  }
+  std::sort(values.begin(), values.end());
+  for (double q : {0.1, 0.25, 0.5, 0.9}) {
+    EXPECT_EQ(sketch.Quantile(q), values[static_cast<size_t>(q * values.size()) - 1]) << q;
+  }
+  EXPECT_EQ(sketch.CountAtMost(5), static_cast<double>(std::upper_bound(values.begin(), values.end(), 5.0) - values.begin()));
+  // Merging with a sketch that has left exact counting keeps every value's weight.
+  QuantileSketch many;
+  for (int i = 0; i < 5000; ++i) many.Add(1000 + i);
+  auto restored = QuantileSketch::Deserialize(sketch.Serialize());
+  ASSERT_TRUE(restored.ok());
+  restored->Merge(many);
+  EXPECT_EQ(restored->count(), 105000u);
+  EXPECT_NEAR(restored->CountAtMost(23), 100000, 1000);
+  EXPECT_NEAR(restored->Quantile(0.99), 1000 + 5000 * 0.8, 150);
 }
 
 TEST(QuantileSketchTest, RejectsCorruptState) {

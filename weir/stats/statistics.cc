@@ -297,7 +297,7 @@ void FeatureAccumulator::Serialize(std::string* out) const {
 
 absl::StatusOr<FeatureAccumulator> FeatureAccumulator::Deserialize(std::string_view* in) {
   FeatureAccumulator a;
-  uint8_t type;
+  uint8_t type = 0;
   bool ok = Get(in, &type) && type <= static_cast<uint8_t>(DataType::kBytes);
   a.type_ = static_cast<DataType>(type);
   for (uint64_t* v : {&a.num_non_missing_, &a.num_missing_, &a.min_num_values_, &a.max_num_values_,
@@ -309,9 +309,9 @@ absl::StatusOr<FeatureAccumulator> FeatureAccumulator::Deserialize(std::string_v
   uint64_t entries = 0;
   ok = ok && Get(in, &entries);
   for (uint64_t i = 0; ok && i < entries; ++i) {
-    uint64_t count, rows;
+    uint64_t count = 0, rows = 0;
     ok = Get(in, &count) && Get(in, &rows);
-    a.num_values_counts_[count] = rows;
+    if (ok) a.num_values_counts_[count] = rows;
   }
   std::string_view sketch;
   ok = ok && GetBytes(in, &sketch);
@@ -320,9 +320,9 @@ absl::StatusOr<FeatureAccumulator> FeatureAccumulator::Deserialize(std::string_v
   ok = Get(in, &entries);
   for (uint64_t i = 0; ok && i < entries; ++i) {
     std::string_view value;
-    uint64_t count;
+    uint64_t count = 0;
     ok = GetBytes(in, &value) && Get(in, &count);
-    a.string_counts_.emplace(std::string(value), count);
+    if (ok) a.string_counts_.emplace(std::string(value), count);
   }
   if (!ok) return absl::DataLossError("corrupt statistics accumulator");
   return a;
