@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 #include "weir/base/files.h"
@@ -28,36 +27,6 @@ struct RecordBlock {
   uint64_t first_record = 0;
 };
 
-// Accumulators for the threads of one run; a worker borrows one for each block it handles.
-class AccumulatorPool {
- public:
-  stats::DatasetAccumulator* Borrow() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (free_.empty()) {
-      all_.push_back(std::make_unique<stats::DatasetAccumulator>());
-      return all_.back().get();
-    }
-    stats::DatasetAccumulator* accumulator = free_.back();
-    free_.pop_back();
-    return accumulator;
-  }
-  void Return(stats::DatasetAccumulator* accumulator) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    free_.push_back(accumulator);
-  }
-  // Merges every accumulator, in creation order.
-  absl::StatusOr<stats::DatasetAccumulator> Merge() {
-    stats::DatasetAccumulator merged;
-    for (const auto& accumulator : all_) RETURN_IF_ERROR(merged.Merge(*accumulator));
-    return merged;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<stats::DatasetAccumulator>> all_;
-  std::vector<stats::DatasetAccumulator*> free_;
-};
-
 }  // namespace
 
 absl::StatusOr<std::vector<std::string>> ListSplits(const fs::path& artifact) {
@@ -77,87 +46,123 @@ absl::StatusOr<std::vector<std::string>> ListSplits(const fs::path& artifact) {
   return splits;
 }
 
+namespace {
+
+// Decodes serialized examples and adds them to `accumulator`; errors name the record.
+absl::Status AccumulateRecords(std::string_view bytes, const std::vector<size_t>& ends, const std::string& file,
+                               uint64_t first_record, stats::DatasetAccumulator* accumulator) {
+  io::ExampleBatchBuilder builder;
+  size_t begin = 0;
+  for (size_t i = 0; i < ends.size(); ++i) {
+    absl::Status status = builder.Add(bytes.substr(begin, ends[i] - begin));
+    if (!status.ok()) return absl::InvalidArgumentError(StrCat(file, ": record ", first_record + i, ": ", status.message()));
+    begin = ends[i];
+  }
+  absl::Status status = accumulator->Add(builder.Finish());
+  if (!status.ok()) return absl::InvalidArgumentError(StrCat(file, ": ", status.message()));
+  return absl::OkStatus();
+}
+
+// Reads records of `reader` into `block` until it holds kRecordsPerBlock or the file ends.
+absl::Status FillBlock(io::TfRecordReader& reader, uint64_t* record_index, RecordBlock* block, bool* file_done) {
+  *file_done = false;
+  while (block->ends.size() < kRecordsPerBlock) {
+    ASSIGN_OR_RETURN(std::optional<std::string_view> record, reader.Next());
+    if (!record) {
+      *file_done = true;
+      break;
+    }
+    if (block->ends.empty()) {
+      block->file = reader.path().string();
+      block->first_record = *record_index;
+    }
+    ++*record_index;
+    block->bytes.append(*record);
+    block->ends.push_back(block->bytes.size());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeExamplesStatistics(
     const fs::path& split_dir, const std::string& name, const stats::StatsOptions& options, int num_threads) {
   ASSIGN_OR_RETURN(std::vector<fs::path> files, base::Glob((split_dir / "*").string()));
   if (files.empty()) return absl::NotFoundError(StrCat(split_dir.string(), " holds no files"));
-  size_t file_index = 0;
-  std::unique_ptr<io::TfRecordReader> reader;
-  uint64_t record_index = 0;
-  AccumulatorPool pool;
-  int threads = num_threads > 0 ? num_threads : base::DefaultThreadCount();
-  RETURN_IF_ERROR((base::RunOrderedPipeline<RecordBlock, bool>(
-      threads, 2 * static_cast<size_t>(threads) + 1,
-      [&]() -> absl::StatusOr<std::optional<RecordBlock>> {
-        RecordBlock block;
-        while (block.ends.size() < kRecordsPerBlock) {
-          if (!reader) {
-            if (file_index == files.size()) break;
-            ASSIGN_OR_RETURN(reader, io::TfRecordReader::Open(files[file_index++]));
-            record_index = 0;
+  // Each file (or block of records) gets its own accumulator; they are merged in file order, so
+  // the result does not depend on which thread handled what.
+  stats::DatasetAccumulator total;
+  auto merge = [&](stats::DatasetAccumulator&& part) { return total.Merge(part); };
+  const int threads = num_threads > 0 ? num_threads : base::DefaultThreadCount();
+  if (files.size() >= 2) {
+    // Several shards: each thread reads whole files, so decompression runs in parallel too.
+    size_t next_file = 0;
+    RETURN_IF_ERROR((base::RunOrderedPipeline<fs::path, stats::DatasetAccumulator>(
+        threads, static_cast<size_t>(threads),
+        [&]() -> absl::StatusOr<std::optional<fs::path>> {
+          if (next_file == files.size()) return std::optional<fs::path>();
+          return std::optional<fs::path>(files[next_file++]);
+        },
+        [&](fs::path&& file) -> absl::StatusOr<stats::DatasetAccumulator> {
+          ASSIGN_OR_RETURN(std::unique_ptr<io::TfRecordReader> reader, io::TfRecordReader::Open(file));
+          stats::DatasetAccumulator accumulator;
+          uint64_t record_index = 0;
+          bool done = false;
+          while (!done) {
+            RecordBlock block;
+            RETURN_IF_ERROR(FillBlock(*reader, &record_index, &block, &done));
+            if (!block.ends.empty()) {
+              RETURN_IF_ERROR(AccumulateRecords(block.bytes, block.ends, block.file, block.first_record, &accumulator));
+            }
           }
-          ASSIGN_OR_RETURN(std::optional<std::string_view> record, reader->Next());
-          if (!record) {
-            reader.reset();
-            continue;
-          }
-          if (block.ends.empty()) {
-            block.file = reader->path().string();
-            block.first_record = record_index;
-          }
-          ++record_index;
-          block.bytes.append(*record);
-          block.ends.push_back(block.bytes.size());
-        }
-        if (block.ends.empty()) return std::optional<RecordBlock>();
-        return std::optional<RecordBlock>(std::move(block));
-      },
-      [&](RecordBlock&& block) -> absl::StatusOr<bool> {
-        io::ExampleBatchBuilder builder;
-        size_t begin = 0;
-        for (size_t i = 0; i < block.ends.size(); ++i) {
-          absl::Status status = builder.Add(std::string_view(block.bytes).substr(begin, block.ends[i] - begin));
-          if (!status.ok()) {
-            return absl::InvalidArgumentError(StrCat(block.file, ": record ", block.first_record + i, ": ",
-                                                     status.message()));
-          }
-          begin = block.ends[i];
-        }
-        stats::DatasetAccumulator* accumulator = pool.Borrow();
-        absl::Status status = accumulator->Add(builder.Finish());
-        pool.Return(accumulator);
-        if (!status.ok()) return absl::InvalidArgumentError(StrCat(split_dir.string(), ": ", status.message()));
-        return true;
-      },
-      [](bool&&) { return absl::OkStatus(); })));
-  ASSIGN_OR_RETURN(stats::DatasetAccumulator merged, pool.Merge());
-  return merged.ToProto(name, options);
+          return accumulator;
+        },
+        merge)));
+  } else {
+    // One file: one thread reads and decompresses blocks of records, all threads decode them.
+    ASSIGN_OR_RETURN(std::unique_ptr<io::TfRecordReader> reader, io::TfRecordReader::Open(files.front()));
+    uint64_t record_index = 0;
+    bool done = false;
+    RETURN_IF_ERROR((base::RunOrderedPipeline<RecordBlock, stats::DatasetAccumulator>(
+        threads, 2 * static_cast<size_t>(threads) + 1,
+        [&]() -> absl::StatusOr<std::optional<RecordBlock>> {
+          RecordBlock block;
+          if (!done) RETURN_IF_ERROR(FillBlock(*reader, &record_index, &block, &done));
+          if (block.ends.empty()) return std::optional<RecordBlock>();
+          return std::optional<RecordBlock>(std::move(block));
+        },
+        [&](RecordBlock&& block) -> absl::StatusOr<stats::DatasetAccumulator> {
+          stats::DatasetAccumulator accumulator;
+          RETURN_IF_ERROR(AccumulateRecords(block.bytes, block.ends, block.file, block.first_record, &accumulator));
+          return accumulator;
+        },
+        merge)));
+  }
+  return total.ToProto(name, options);
 }
 
 absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeCsvStatistics(const std::vector<fs::path>& files,
                                                                      const std::string& name,
                                                                      const io::CsvOptions& csv,
                                                                      const stats::StatsOptions& options) {
-  std::unique_ptr<AccumulatorPool> pool = std::make_unique<AccumulatorPool>();
-  ASSIGN_OR_RETURN(io::CsvSchema schema,
-                   io::WithInferredCsvTypes(
+  stats::DatasetAccumulator total;
+  RETURN_IF_ERROR(io::WithInferredCsvTypes(
                        files, csv,
                        [&](const io::CsvSchema& schema) {
-                         return io::ForEachCsvChunk<bool>(
+                         // One accumulator per chunk, merged in file order: deterministic.
+                         return io::ForEachCsvChunk<stats::DatasetAccumulator>(
                              files, csv,
-                             [&](io::CsvChunk&& chunk) -> absl::StatusOr<bool> {
+                             [&](io::CsvChunk&& chunk) -> absl::StatusOr<stats::DatasetAccumulator> {
                                ASSIGN_OR_RETURN(io::CsvParsedChunk parsed, io::ParseChunk(std::move(chunk), schema, csv));
-                               stats::DatasetAccumulator* accumulator = pool->Borrow();
-                               absl::Status status = accumulator->Add(parsed.batch);
-                               pool->Return(accumulator);
-                               if (!status.ok()) return status;
-                               return true;
+                               stats::DatasetAccumulator accumulator;
+                               RETURN_IF_ERROR(accumulator.Add(parsed.batch));
+                               return accumulator;
                              },
-                             [](bool&&) { return absl::OkStatus(); });
+                             [&](stats::DatasetAccumulator&& part) { return total.Merge(part); });
                        },
-                       [&] { pool = std::make_unique<AccumulatorPool>(); }));
-  ASSIGN_OR_RETURN(stats::DatasetAccumulator merged, pool->Merge());
-  return merged.ToProto(name, options);
+                       [&] { total = stats::DatasetAccumulator(); })
+                      .status());
+  return total.ToProto(name, options);
 }
 
 absl::StatusOr<tfmd::DatasetFeatureStatisticsList> ReadStatisticsFile(const fs::path& file) {

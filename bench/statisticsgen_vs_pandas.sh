@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# StatisticsGen from Examples and straight from CSV, against pandas (read_csv + describe(include=
+# 'all') + value_counts of every string column) on the same generated taxi data, in one run.
+#   bench/statisticsgen_vs_pandas.sh [ROWS]        (default 10,000,000)
+# Needs a Release build and Debian's python3-pandas. Reuses the input and Examples made by
+# bench/examplegen_vs_pandas.sh when they exist.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="$root/build/release/bin"
+rows="${1:-10000000}"
+work="${BENCH_DIR:-/tmp/weir-bench}"
+python=/usr/bin/python3
+mkdir -p "$work/input"
+csv="$work/input/taxi_${rows}.csv"
+[[ -f "$csv" ]] || "$bin/weir" datagen taxi --rows "$rows" --seed 1 --out "$csv"
+if [[ ! -d "$work/examples_${rows}" ]]; then
+  "$bin/weir" examplegen --input_base "$work/input" --output "$work/examples_${rows}" >/dev/null
+fi
+bytes=$(stat -c %s "$csv")
+echo "Input: $csv, $rows rows, $((bytes / 1000000)) MB; $(nproc) cores"
+
+measure() {
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > "$work/stdout.txt"
+  read -r seconds peak_kb < "$work/time.txt"
+  peak_mb=$((peak_kb / 1024))
+}
+
+rm -rf "$work/stats_examples" "$work/stats_csv"
+measure "$bin/weir" statisticsgen --examples "$work/examples_${rows}" --output "$work/stats_examples"
+examples_s=$seconds examples_mb=$peak_mb
+measure "$bin/weir" statisticsgen --csv "$csv" --output "$work/stats_csv"
+csv_s=$seconds csv_mb=$peak_mb
+measure "$python" -c "
+import sys, time
+import pandas
+start = time.perf_counter()
+frame = pandas.read_csv(sys.argv[1])
+frame.describe(include='all')
+for column in frame.select_dtypes(include='object').columns:
+    frame[column].value_counts()
+print(len(frame), time.perf_counter() - start)
+" "$csv"
+read -r pandas_rows pandas_s < "$work/stdout.txt"
+pandas_mb=$peak_mb
+
+awk -v rows="$rows" -v es="$examples_s" -v em="$examples_mb" -v cs="$csv_s" -v cm="$csv_mb" \
+    -v ps="$pandas_s" -v pm="$pandas_mb" 'BEGIN {
+  printf "%-46s %8s %12s %9s\n", "", "seconds", "rows/s", "peak MB"
+  printf "%-46s %8.2f %12.0f %9d\n", "weir statisticsgen --examples (all splits)", es, rows / es, em
+  printf "%-46s %8.2f %12.0f %9d\n", "weir statisticsgen --csv", cs, rows / cs, cm
+  printf "%-46s %8.2f %12.0f %9d\n", "pandas read_csv + describe + value_counts", ps, rows / ps, pm
+  printf "\nfrom CSV vs pandas:      %.1fx faster (goal >= 10x)\n", ps / cs
+  printf "from Examples:           %.2fM rows/s (goal >= 1M rows/s on 2 cores)\n", rows / es / 1e6
+  printf "peak RSS: examples %d MB, csv %d MB (goal < 500 MB)\n", em, cm
+}'
