@@ -1,0 +1,223 @@
+// weir show: statistics, schemas and anomalies in the terminal (TFDV's notebook views).
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "weir/base/status.h"
+#include "weir/base/strings.h"
+#include "weir/cli/command.h"
+#include "weir/cli/show.h"
+
+namespace weir::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ShowFlags {
+  std::string path;
+  std::string split;
+  std::string compare;
+  bool json = false;
+};
+
+ShowOptions OptionsFor(const ShowFlags& flags) {
+  ShowOptions options;
+  options.color = !flags.json && ShouldUseColor(STDOUT_FILENO);
+  return options;
+}
+
+// The last named folder of `path`, for labelling a side of a comparison: "7" for ".../stats/7/".
+std::string Leaf(const fs::path& path) {
+  fs::path clean = path.lexically_normal();
+  if (clean.filename().empty()) clean = clean.parent_path();
+  return clean.filename().string();
+}
+
+// Pairs the datasets of the two sides: the only one of each, or those with the same label.
+absl::StatusOr<std::vector<std::pair<LabeledStatistics, LabeledStatistics>>> PairUp(
+    std::vector<LabeledStatistics> left, std::vector<LabeledStatistics> right,
+    const ShowFlags& flags) {
+  std::vector<std::pair<LabeledStatistics, LabeledStatistics>> pairs;
+  if (left.size() == 1 && right.size() == 1) {
+    pairs.emplace_back(std::move(left[0]), std::move(right[0]));
+  } else {
+    for (LabeledStatistics& l : left) {
+      for (LabeledStatistics& r : right) {
+        if (l.label == r.label) pairs.emplace_back(std::move(l), std::move(r));
+      }
+    }
+    if (pairs.empty()) {
+      return absl::InvalidArgumentError(StrCat("--compare ", flags.compare, ": ", flags.path,
+                                               " and ", flags.compare,
+                                               " share no split name; pick one with --split"));
+    }
+  }
+  // Two sides with the same split name (two spans, say) are told apart by their folders.
+  for (auto& [l, r] : pairs) {
+    if (l.label == r.label) {
+      std::string left_leaf = Leaf(flags.path), right_leaf = Leaf(flags.compare);
+      if (left_leaf == right_leaf) left_leaf = "A", right_leaf = "B";
+      l.label = StrCat(left_leaf, "/", l.label);
+      r.label = StrCat(right_leaf, "/", r.label);
+    }
+  }
+  return pairs;
+}
+
+absl::Status ShowStatistics(const ShowFlags& flags) {
+  ASSIGN_OR_RETURN(std::vector<LabeledStatistics> left, LoadStatistics(flags.path, flags.split));
+  const ShowOptions options = OptionsFor(flags);
+  if (flags.compare.empty()) {
+    nlohmann::ordered_json datasets = nlohmann::ordered_json::array();
+    for (size_t i = 0; i < left.size(); ++i) {
+      if (flags.json) {
+        datasets.push_back(StatisticsToJson(left[i]));
+      } else {
+        std::cout << (i ? "\n" : "") << RenderStatistics(left[i], options);
+      }
+    }
+    if (flags.json) std::cout << nlohmann::ordered_json{{"datasets", datasets}}.dump(2) << "\n";
+    return absl::OkStatus();
+  }
+
+  std::vector<LabeledStatistics> right;
+  std::error_code ec;
+  if (fs::exists(flags.compare, ec)) {
+    ASSIGN_OR_RETURN(right, LoadStatistics(flags.compare, flags.split));
+  } else {
+    // Not a path: a split of PATH, compared with the split that --split picked.
+    absl::StatusOr<std::vector<LabeledStatistics>> other =
+        LoadStatistics(flags.path, flags.compare);
+    if (!other.ok()) {
+      return absl::NotFoundError(StrCat("--compare ", flags.compare,
+                                        " is neither a path nor a split of ", flags.path, " (",
+                                        other.status().message(), ")"));
+    }
+    if (left.size() != 1) {
+      return absl::InvalidArgumentError(
+          StrCat("--compare ", flags.compare,
+                 " is a split: say which split to compare it with, as in "
+                 "--split train --compare ",
+                 flags.compare));
+    }
+    right = *std::move(other);
+  }
+  ASSIGN_OR_RETURN(auto pairs, PairUp(std::move(left), std::move(right), flags));
+  nlohmann::ordered_json comparisons = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if (flags.json) {
+      comparisons.push_back({{"left", StatisticsToJson(pairs[i].first)},
+                             {"right", StatisticsToJson(pairs[i].second)}});
+    } else {
+      std::cout << (i ? "\n" : "")
+                << RenderStatisticsComparison(pairs[i].first, pairs[i].second, options);
+    }
+  }
+  if (flags.json) std::cout << nlohmann::ordered_json{{"comparisons", comparisons}}.dump(2) << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status ShowSchema(const ShowFlags& flags) {
+  ASSIGN_OR_RETURN(tfmd::Schema schema, LoadSchema(flags.path));
+  if (flags.json) {
+    std::cout << SchemaToJson(schema).dump(2) << "\n";
+  } else {
+    std::cout << RenderSchema(schema, OptionsFor(flags));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ShowAnomalies(const ShowFlags& flags) {
+  ASSIGN_OR_RETURN(std::vector<LabeledAnomalies> all, LoadAnomalies(flags.path, flags.split));
+  nlohmann::ordered_json splits = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (flags.json) {
+      nlohmann::ordered_json json = AnomaliesToJson(all[i].anomalies);
+      json["name"] = all[i].label;
+      json["file"] = all[i].file.string();
+      splits.push_back(std::move(json));
+    } else {
+      std::cout << (i ? "\n" : "") << all[i].label << " (" << all[i].file.string() << ")\n"
+                << RenderAnomalies(all[i].anomalies, OptionsFor(flags));
+    }
+  }
+  if (flags.json) std::cout << nlohmann::ordered_json{{"splits", splits}}.dump(2) << "\n";
+  return absl::OkStatus();
+}
+
+// Adds `weir show NAME PATH [--split] [--json]`, running `show` on `flags` once parsed.
+CLI::App* AddView(CLI::App& parent, const char* name, const char* description,
+                  const char* path_help, std::shared_ptr<ShowFlags> flags,
+                  absl::Status (*show)(const ShowFlags&), bool with_split, int& exit_code) {
+  CLI::App* cmd = parent.add_subcommand(name, description);
+  cmd->add_option("PATH", flags->path, path_help)->required();
+  if (with_split)
+    cmd->add_option("--split", flags->split, "Only this split (default: every split, in turn)");
+  cmd->add_flag("--json", flags->json, "Print the same data as JSON (field names in docs/show.md)");
+  cmd->callback([flags, show, &exit_code]() {
+    if (absl::Status s = show(*flags); !s.ok()) exit_code = ReportError("show", s);
+  });
+  return cmd;
+}
+
+}  // namespace
+
+void AddShowCommand(CLI::App& app, int& exit_code) {
+  CLI::App* show = app.add_subcommand(
+      "show",
+      "Show statistics, a schema or anomalies as tables in the terminal (what TFDV's "
+      "visualize_statistics, display_schema and display_anomalies show in a notebook).");
+  show->require_subcommand(1);
+  show->footer(
+      "Colours are used only when standard output is a terminal and NO_COLOR is unset.\n\n"
+      "Examples:\n"
+      "  weir show stats out/statistics\n"
+      "  weir show stats out/statistics --split train --compare eval\n"
+      "  weir show schema out/schema\n"
+      "  weir show anomalies out/anomalies --split eval --json");
+
+  auto stats_flags = std::make_shared<ShowFlags>();
+  CLI::App* stats = AddView(*show, "stats",
+                            "Per-feature statistics: numeric features (count, missing, mean, std, "
+                            "zeros, min, median, max, "
+                            "histogram) and string features (unique, average length, top values).",
+                            "A statistics artifact (Split-<name>/FeatureStats.pb), one split's "
+                            "folder, or a FeatureStats.pb",
+                            stats_flags, ShowStatistics, /*with_split=*/true, exit_code);
+  stats->add_option(
+      "--compare", stats_flags->compare,
+      "Show another split of PATH (with --split), or another statistics artifact or span, "
+      "beside PATH, feature by feature");
+  stats->footer(
+      "Histograms are the 10 equal-width buckets, one block character each (a blank is an empty "
+      "bucket). With --compare both histograms of a feature are redrawn over the same range.\n\n"
+      "Examples:\n"
+      "  weir show stats out/statistics                      (every split, one after another)\n"
+      "  weir show stats out/statistics/Split-eval\n"
+      "  weir show stats out/statistics --split train --compare eval\n"
+      "  weir show stats runs/1/statistics --compare runs/2/statistics --split train\n"
+      "  weir show stats out/csv_statistics/FeatureStats.pb --json");
+  AddView(
+      *show, "schema",
+      "A schema: each feature's type, presence (required/optional), valency and domain, then the "
+      "named domains' values.",
+      "A schema.pbtxt (text format; .pb for binary) or the folder holding it",
+      std::make_shared<ShowFlags>(), ShowSchema, /*with_split=*/false, exit_code)
+      ->footer("Examples:\n  weir show schema out/schema\n  weir show schema schema.pbtxt --json");
+  AddView(
+      *show, "anomalies",
+      "Anomalies found by validation: feature, severity and descriptions, or \"No anomalies "
+      "found.\", "
+      "then drift and skew measurements.",
+      "An anomalies artifact (Split-<name>/SchemaDiff.pb), one split's folder, or a SchemaDiff.pb "
+      "(binary; .pbtxt for text format)",
+      std::make_shared<ShowFlags>(), ShowAnomalies, /*with_split=*/true, exit_code)
+      ->footer(
+          "Examples:\n  weir show anomalies out/anomalies\n  weir show anomalies out/anomalies "
+          "--split eval "
+          "--json");
+}
+
+}  // namespace weir::cli
