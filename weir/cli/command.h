@@ -15,6 +15,7 @@ void AddExampleGenCommand(CLI::App& app, int& exit_code);
 void AddDatagenCommand(CLI::App& app, int& exit_code);
 void AddStatisticsGenCommand(CLI::App& app, int& exit_code);
 void AddSchemaGenCommand(CLI::App& app, int& exit_code);
+void AddExampleValidatorCommand(CLI::App& app, int& exit_code);
 void AddShowCommand(CLI::App& app, int& exit_code);
 
 // Prints "weir <command>: error: <message>" to stderr and returns the exit code for it (1).

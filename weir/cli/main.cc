@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   weir::cli::AddExampleGenCommand(app, exit_code);
   weir::cli::AddStatisticsGenCommand(app, exit_code);
   weir::cli::AddSchemaGenCommand(app, exit_code);
+  weir::cli::AddExampleValidatorCommand(app, exit_code);
   weir::cli::AddShowCommand(app, exit_code);
   weir::cli::AddDatagenCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);

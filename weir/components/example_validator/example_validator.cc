@@ -1,0 +1,153 @@
+#include "weir/components/example_validator/example_validator.h"
+
+#include <algorithm>
+#include <map>
+
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "weir/base/files.h"
+#include "weir/base/status.h"
+#include "weir/base/strings.h"
+#include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/validation/validator.h"
+
+namespace weir::components {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Keeps the first parse error (later ones usually follow from it), with 1-based line and column.
+class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    if (!error_.empty()) return;
+    error_ = StrCat(line + 1, ":", column + 1, ": ", message);
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string error_;
+};
+
+// The statistics of one split of a statistics artifact (its only dataset).
+absl::StatusOr<tfmd::DatasetFeatureStatistics> ReadSplitStatistics(const fs::path& artifact,
+                                                                   const std::string& split) {
+  fs::path file = artifact / StrCat("Split-", split) / kStatisticsFileName;
+  ASSIGN_OR_RETURN(tfmd::DatasetFeatureStatisticsList list, ReadStatisticsFile(file));
+  if (list.datasets_size() != 1) {
+    return absl::InvalidArgumentError(StrCat(file.string(), " holds ", list.datasets_size(),
+                                             " datasets; expected the statistics of one split"));
+  }
+  return std::move(*list.mutable_datasets(0));
+}
+
+bool Contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+}  // namespace
+
+absl::StatusOr<tfmd::Schema> ReadSchemaText(const fs::path& path) {
+  std::error_code ec;
+  fs::path file = fs::is_directory(path, ec) ? path / kSchemaFileName : path;
+  ASSIGN_OR_RETURN(std::string text, base::ReadFile(file));
+  tfmd::Schema schema;
+  google::protobuf::TextFormat::Parser parser;
+  FirstErrorCollector errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text, &schema)) {
+    return absl::InvalidArgumentError(
+        StrCat(file.string(), ":",
+               errors.error().empty() ? std::string("not a text-format Schema") : errors.error()));
+  }
+  return schema;
+}
+
+absl::StatusOr<tfmd::Anomalies> ReadAnomaliesFile(const fs::path& file) {
+  ASSIGN_OR_RETURN(std::string bytes, base::ReadFile(file));
+  tfmd::Anomalies anomalies;
+  if (!anomalies.ParseFromString(bytes)) {
+    return absl::DataLossError(StrCat(file.string(), " is not a binary Anomalies"));
+  }
+  return anomalies;
+}
+
+absl::StatusOr<ExampleValidatorResult> RunExampleValidator(const ExampleValidatorOptions& options) {
+  if (options.statistics.empty()) return absl::InvalidArgumentError("--statistics is required");
+  if (options.schema.empty()) return absl::InvalidArgumentError("--schema is required");
+  if (options.output.empty()) return absl::InvalidArgumentError("--output is required");
+
+  // Read and check every input before creating the output, so a bad input leaves nothing behind.
+  ASSIGN_OR_RETURN(tfmd::Schema schema, ReadSchemaText(options.schema));
+  RETURN_IF_ERROR(validation::CheckEnvironment(schema, options.environment));
+  ASSIGN_OR_RETURN(std::vector<std::string> splits, ListSplits(options.statistics));
+  std::map<std::string, tfmd::DatasetFeatureStatistics> current;
+  for (const std::string& split : splits) {
+    ASSIGN_OR_RETURN(current[split], ReadSplitStatistics(options.statistics, split));
+  }
+  std::map<std::string, tfmd::DatasetFeatureStatistics> previous;
+  if (!options.previous_statistics.empty()) {
+    for (const std::string& split : splits) {
+      fs::path dir = options.previous_statistics / StrCat("Split-", split);
+      std::error_code ec;
+      if (!fs::is_directory(dir, ec)) {
+        return absl::NotFoundError(StrCat(
+            "the previous statistics ", options.previous_statistics.string(), " have no split '",
+            split, "' (", dir.string(), " is missing) to measure its drift against"));
+      }
+      ASSIGN_OR_RETURN(previous[split], ReadSplitStatistics(options.previous_statistics, split));
+    }
+  }
+  std::vector<SkewPair> pairs;
+  if (options.skew_pairs.has_value()) {
+    pairs = *options.skew_pairs;
+    for (const SkewPair& pair : pairs) {
+      for (const std::string* split : {&pair.split, &pair.baseline}) {
+        if (!Contains(splits, *split)) {
+          return absl::NotFoundError(StrCat("skew pair ", pair.split, ":", pair.baseline,
+                                            " names split '", *split, "', which ",
+                                            options.statistics.string(), " does not have"));
+        }
+      }
+    }
+  } else if (Contains(splits, "eval") && Contains(splits, "train")) {
+    pairs.push_back({"eval", "train"});
+  }
+
+  ExampleValidatorResult result;
+  std::string blessed_json;
+  for (const std::string& split : splits) {
+    validation::ValidationOptions validation;
+    validation.environment = options.environment;
+    if (auto it = previous.find(split); it != previous.end()) {
+      validation.previous_statistics = &it->second;
+    }
+    for (const SkewPair& pair : pairs) {
+      if (pair.split == split) validation.skew_statistics = &current.at(pair.baseline);
+    }
+    SplitAnomalies& out = result.splits.emplace_back();
+    out.split = split;
+    out.anomalies = validation::ValidateStatistics(current.at(split), schema, validation);
+    out.blessed = validation::IsBlessed(out.anomalies);
+    blessed_json +=
+        StrCat(blessed_json.empty() ? "{" : ", ", JsonQuote(split), ": ", out.blessed ? 1 : 0);
+  }
+  blessed_json += "}";
+
+  ASSIGN_OR_RETURN(base::StagingDir staging, base::StagingDir::Create(options.output));
+  for (const SplitAnomalies& split : result.splits) {
+    fs::path dir = staging.path() / StrCat("Split-", split.split);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return absl::InternalError(StrCat("cannot create ", dir.string(), ": ", ec.message()));
+    RETURN_IF_ERROR(
+        base::WriteFileAtomically(dir / kAnomaliesFileName, split.anomalies.SerializeAsString()));
+  }
+  RETURN_IF_ERROR(staging.Publish());
+  result.properties["split_names"] = EncodeSplitNames(splits);
+  result.properties["blessed"] = blessed_json;
+  return result;
+}
+
+}  // namespace weir::components
