@@ -11,11 +11,11 @@
 #include <system_error>
 #include <utility>
 
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
 #include "weir/base/files.h"
+#include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/components/example_validator/example_validator.h"
 #include "weir/components/statistics_gen/statistics_gen.h"
 #include "weir/schema/schema_gen.h"
 
@@ -24,7 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kAnomaliesFileName[] = "SchemaDiff.pb";
 constexpr char kSplitPrefix[] = "Split-";
 
 constexpr char kBold[] = "\033[1m";
@@ -237,20 +236,6 @@ std::string FormatPercent(double part, double whole) {
 // ---------------------------------------------------------------------------------------------
 // Statistics.
 
-const tfmd::CommonStatistics* CommonStats(const tfmd::FeatureNameStatistics& feature) {
-  switch (feature.stats_case()) {
-    case tfmd::FeatureNameStatistics::kNumStats:
-      return &feature.num_stats().common_stats();
-    case tfmd::FeatureNameStatistics::kStringStats:
-      return &feature.string_stats().common_stats();
-    case tfmd::FeatureNameStatistics::kBytesStats:
-      return &feature.bytes_stats().common_stats();
-    case tfmd::FeatureNameStatistics::kStructStats:
-      return &feature.struct_stats().common_stats();
-    default:
-      return nullptr;
-  }
-}
 
 const tfmd::Histogram* FindHistogram(const tfmd::NumericStatistics& num,
                                      tfmd::Histogram::HistogramType type) {
@@ -339,7 +324,7 @@ std::string TopValuesText(const tfmd::StringStatistics& string_stats) {
 }
 
 std::vector<Cell> StringCells(const tfmd::FeatureNameStatistics& feature) {
-  const tfmd::CommonStatistics& common = *CommonStats(feature);
+  const tfmd::CommonStatistics& common = *stats::CommonStatisticsOf(feature);
   double rows = static_cast<double>(common.num_non_missing() + common.num_missing());
   std::vector<Cell> cells = {tfmd::FeatureNameStatistics::Type_Name(feature.type()),
                              StrCat(common.num_non_missing()),
@@ -573,11 +558,6 @@ std::vector<std::pair<std::string, const tfmd::AnomalyInfo*>> SortedAnomalies(
   return sorted;
 }
 
-std::string PathName(const tfmd::Path& path) {
-  std::string name;
-  for (const std::string& step : path.step()) name += StrCat(name.empty() ? "" : ".", step);
-  return name;
-}
 
 // An anomaly's own descriptions, or its reasons' joined when the producer left the summary empty.
 std::pair<std::string, std::string> AnomalyText(const tfmd::AnomalyInfo& info) {
@@ -624,9 +604,9 @@ std::vector<Measurement> Measurements(const tfmd::Anomalies& anomalies) {
   std::vector<Measurement> out;
   for (const auto& info : anomalies.drift_skew_info()) {
     for (const auto& m : info.drift_measurements())
-      out.push_back({PathName(info.path()), "drift", &m});
+      out.push_back({stats::PathName(info.path()), "drift", &m});
     for (const auto& m : info.skew_measurements())
-      out.push_back({PathName(info.path()), "skew", &m});
+      out.push_back({stats::PathName(info.path()), "skew", &m});
   }
   return out;
 }
@@ -707,39 +687,6 @@ absl::StatusOr<std::vector<SplitFile>> ResolveSplitFiles(const fs::path& path,
   return files;
 }
 
-// Keeps the first parse error with its position, for messages that point into the file.
-class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    if (error_.empty()) error_ = StrCat(line + 1, ":", column + 1, ": ", message);
-  }
-  const std::string& error() const { return error_; }
-
- private:
-  std::string error_;
-};
-
-absl::Status ParseProtoFile(const fs::path& file, bool text, google::protobuf::Message* message) {
-  ASSIGN_OR_RETURN(std::string bytes, base::ReadFile(file));
-  if (!text) {
-    if (!message->ParseFromString(bytes)) {
-      return absl::DataLossError(StrCat(file.string(), ": not a binary ", message->GetTypeName(),
-                                        " (corrupt, or a text-format file: name it .pbtxt)"));
-    }
-    return absl::OkStatus();
-  }
-  google::protobuf::TextFormat::Parser parser;
-  FirstErrorCollector errors;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(bytes, message)) {
-    return absl::InvalidArgumentError(StrCat(file.string(), ":", errors.error(),
-                                             " (expected a text-format ", message->GetTypeName(),
-                                             ")"));
-  }
-  return absl::OkStatus();
-}
-
 bool EndsWith(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
@@ -751,9 +698,6 @@ bool ShouldUseColor(int fd) {
   return isatty(fd) && (no_color == nullptr || no_color[0] == '\0');
 }
 
-std::string FeatureName(const tfmd::FeatureNameStatistics& feature) {
-  return feature.has_path() ? PathName(feature.path()) : feature.name();
-}
 
 absl::StatusOr<std::vector<LabeledStatistics>> LoadStatistics(const fs::path& path,
                                                               std::string_view split) {
@@ -779,13 +723,14 @@ absl::StatusOr<tfmd::Schema> LoadSchema(const fs::path& path) { return schema::R
 absl::StatusOr<std::vector<LabeledAnomalies>> LoadAnomalies(const fs::path& path,
                                                             std::string_view split) {
   ASSIGN_OR_RETURN(std::vector<SplitFile> files,
-                   ResolveSplitFiles(path, split, kAnomaliesFileName));
+                   ResolveSplitFiles(path, split, components::kAnomaliesFileName));
   std::vector<LabeledAnomalies> out;
   for (const SplitFile& file : files) {
     LabeledAnomalies anomalies{
         file.split.empty() ? file.file.stem().string() : file.split, file.file, {}};
-    RETURN_IF_ERROR(
-        ParseProtoFile(file.file, EndsWith(file.file.string(), ".pbtxt"), &anomalies.anomalies));
+    RETURN_IF_ERROR(EndsWith(file.file.string(), ".pbtxt")
+                        ? base::ReadTextProto(file.file, &anomalies.anomalies)
+                        : base::ReadBinaryProto(file.file, &anomalies.anomalies));
     out.push_back(std::move(anomalies));
   }
   return out;
@@ -796,7 +741,7 @@ std::string RenderStatistics(const LabeledStatistics& statistics, const ShowOpti
   Table numeric(NumericColumns(false));
   Table strings(StringColumns(false));
   for (const auto& feature : statistics.statistics.features()) {
-    std::vector<Cell> row = {FeatureName(feature)};
+    std::vector<Cell> row = {stats::FeatureName(feature)};
     if (IsNumeric(feature)) {
       const tfmd::Histogram* histogram =
           FindHistogram(feature.num_stats(), tfmd::Histogram::STANDARD);
@@ -804,7 +749,7 @@ std::string RenderStatistics(const LabeledStatistics& statistics, const ShowOpti
           NumericCells(feature, histogram ? Sparkline(BucketCounts(*histogram)) : "");
       row.insert(row.end(), cells.begin(), cells.end());
       numeric.AddRow(std::move(row));
-    } else if (CommonStats(feature) != nullptr) {
+    } else if (stats::CommonStatisticsOf(feature) != nullptr) {
       std::vector<Cell> cells = StringCells(feature);
       row.insert(row.end(), cells.begin(), cells.end());
       strings.AddRow(std::move(row));
@@ -823,7 +768,7 @@ std::string RenderStatisticsComparison(const LabeledStatistics& left,
   std::map<std::string, const tfmd::FeatureNameStatistics*> by_name[2];
   for (int side = 0; side < 2; ++side) {
     for (const auto& feature : (side == 0 ? left : right).statistics.features()) {
-      std::string name = FeatureName(feature);
+      std::string name = stats::FeatureName(feature);
       if (!by_name[0].count(name) && !by_name[1].count(name)) names.push_back(name);
       by_name[side][name] = &feature;
     }
@@ -861,7 +806,7 @@ std::string RenderStatisticsComparison(const LabeledStatistics& left,
         }
         std::vector<Cell> cells = NumericCells(*feature, sparkline);
         row.insert(row.end(), cells.begin(), cells.end());
-      } else if (!IsNumeric(*feature) && !IsNumeric(*any) && CommonStats(*feature) != nullptr) {
+      } else if (!IsNumeric(*feature) && !IsNumeric(*any) && stats::CommonStatisticsOf(*feature) != nullptr) {
         std::vector<Cell> cells = StringCells(*feature);
         row.insert(row.end(), cells.begin(), cells.end());
       } else {
@@ -963,9 +908,9 @@ nlohmann::ordered_json StatisticsToJson(const LabeledStatistics& statistics) {
   nlohmann::ordered_json features = nlohmann::ordered_json::array();
   for (const auto& feature : statistics.statistics.features()) {
     nlohmann::ordered_json json = {
-        {"name", FeatureName(feature)},
+        {"name", stats::FeatureName(feature)},
         {"type", tfmd::FeatureNameStatistics::Type_Name(feature.type())}};
-    if (const tfmd::CommonStatistics* common = CommonStats(feature)) {
+    if (const tfmd::CommonStatistics* common = stats::CommonStatisticsOf(feature)) {
       uint64_t rows = common->num_non_missing() + common->num_missing();
       json["count"] = common->num_non_missing();
       json["missing"] = common->num_missing();

@@ -61,9 +61,6 @@ struct LabeledAnomalies {
 absl::StatusOr<std::vector<LabeledAnomalies>> LoadAnomalies(const std::filesystem::path& path,
                                                             std::string_view split);
 
-// A feature's display name: its path steps joined with '.', or its name.
-std::string FeatureName(const tfmd::FeatureNameStatistics& feature);
-
 // Tables of numeric features (with a text histogram of the equal-width buckets) and of string
 // and bytes features, after a one-line summary. An empty dataset renders as its summary alone.
 std::string RenderStatistics(const LabeledStatistics& statistics, const ShowOptions& options);

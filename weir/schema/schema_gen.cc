@@ -1,57 +1,22 @@
 #include "weir/schema/schema_gen.h"
 
-#include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/text_format.h>
-
 #include <algorithm>
 
-#include "weir/base/files.h"
+#include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/stats/statistics.h"
 
 namespace weir::schema {
 namespace fs = std::filesystem;
 
-namespace {
-
-const tfmd::CommonStatistics& CommonOf(const tfmd::FeatureNameStatistics& feature) {
-  if (feature.has_num_stats()) return feature.num_stats().common_stats();
-  if (feature.has_string_stats()) return feature.string_stats().common_stats();
-  if (feature.has_bytes_stats()) return feature.bytes_stats().common_stats();
-  return feature.struct_stats().common_stats();
-}
-
-std::string FeatureName(const tfmd::FeatureNameStatistics& feature) {
-  if (feature.has_path()) {
-    std::string name;
-    for (int i = 0; i < feature.path().step_size(); ++i) name += (i ? "." : "") + feature.path().step(i);
-    return name;
-  }
-  return feature.name();
-}
-
-// Collects parse errors with their positions for one message naming the file.
-class ErrorCollector : public google::protobuf::io::ErrorCollector {
- public:
-  explicit ErrorCollector(std::string file) : file_(std::move(file)) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column, const std::string& message) override {
-    if (errors_.empty()) errors_ = StrCat(file_, ":", line + 1, ":", column + 1, ": ", message);
-  }
-  void AddWarning(int line, google::protobuf::io::ColumnNumber column, const std::string& message) override {}
-  const std::string& errors() const { return errors_; }
-
- private:
-  std::string file_;
-  std::string errors_;
-};
-
-}  // namespace
-
 tfmd::Schema InferSchema(const tfmd::DatasetFeatureStatistics& stats, const SchemaInferenceOptions& options) {
   tfmd::Schema schema;
   for (const tfmd::FeatureNameStatistics& feature_stats : stats.features()) {
-    const std::string name = FeatureName(feature_stats);
-    const tfmd::CommonStatistics& common = CommonOf(feature_stats);
+    const std::string name = stats::FeatureName(feature_stats);
+    static const tfmd::CommonStatistics kNoStatistics;
+    const tfmd::CommonStatistics* found = stats::CommonStatisticsOf(feature_stats);
+    const tfmd::CommonStatistics& common = found ? *found : kNoStatistics;
     tfmd::Feature* feature = schema.add_feature();
     feature->set_name(name);
     const bool ever_present = common.num_non_missing() > 0;
@@ -110,17 +75,8 @@ tfmd::Schema InferSchema(const tfmd::DatasetFeatureStatistics& stats, const Sche
 }
 
 absl::StatusOr<tfmd::Schema> ReadSchemaFile(const fs::path& file, bool allow_unknown_fields) {
-  ASSIGN_OR_RETURN(std::string text, base::ReadFile(file));
-  google::protobuf::TextFormat::Parser parser;
-  ErrorCollector errors(file.string());
-  parser.RecordErrorsTo(&errors);
-  parser.AllowUnknownField(allow_unknown_fields);
   tfmd::Schema schema;
-  if (!parser.ParseFromString(text, &schema)) {
-    return absl::InvalidArgumentError(
-        StrCat(errors.errors().empty() ? file.string() + ": not a text-format Schema" : errors.errors(),
-               " (schema.pbtxt is a tensorflow_metadata Schema in protobuf text format)"));
-  }
+  RETURN_IF_ERROR(base::ReadTextProto(file, &schema, allow_unknown_fields));
   return schema;
 }
 
@@ -130,11 +86,7 @@ absl::StatusOr<tfmd::Schema> ReadSchema(const fs::path& path) {
 }
 
 absl::Status WriteSchemaFile(const fs::path& file, const tfmd::Schema& schema) {
-  std::string text;
-  if (!google::protobuf::TextFormat::PrintToString(schema, &text)) {
-    return absl::InternalError(StrCat("cannot print the schema for ", file.string()));
-  }
-  return base::WriteFileAtomically(file, text);
+  return base::WriteTextProto(file, schema);
 }
 
 }  // namespace weir::schema

@@ -55,6 +55,31 @@ void AddQuantilesHistogram(const std::vector<double>& boundaries, double lowest,
 
 }  // namespace
 
+std::string PathName(const tfmd::Path& path) {
+  std::string name;
+  for (const std::string& step : path.step()) name += StrCat(name.empty() ? "" : ".", step);
+  return name;
+}
+
+std::string FeatureName(const tfmd::FeatureNameStatistics& feature) {
+  return feature.path().step_size() > 0 ? PathName(feature.path()) : feature.name();
+}
+
+const tfmd::CommonStatistics* CommonStatisticsOf(const tfmd::FeatureNameStatistics& feature) {
+  switch (feature.stats_case()) {
+    case tfmd::FeatureNameStatistics::kNumStats:
+      return &feature.num_stats().common_stats();
+    case tfmd::FeatureNameStatistics::kStringStats:
+      return &feature.string_stats().common_stats();
+    case tfmd::FeatureNameStatistics::kBytesStats:
+      return &feature.bytes_stats().common_stats();
+    case tfmd::FeatureNameStatistics::kStructStats:
+      return &feature.struct_stats().common_stats();
+    default:
+      return nullptr;
+  }
+}
+
 absl::Status FeatureAccumulator::SetType(DataType type, std::string_view name) {
   if (type == DataType::kNull || type == type_) return absl::OkStatus();
   if (type_ != DataType::kNull) {

@@ -22,6 +22,13 @@ namespace weir::stats {
 
 namespace tfmd = ::tensorflow::metadata::v0;
 
+// "a.b" for path {step: "a" step: "b"}: how TFDV names a feature in anomalies and tables.
+std::string PathName(const tfmd::Path& path);
+// The feature's path as a name, or its legacy `name` field.
+std::string FeatureName(const tfmd::FeatureNameStatistics& feature);
+// The feature's common statistics, whichever kind of statistics it has; nullptr if none.
+const tfmd::CommonStatistics* CommonStatisticsOf(const tfmd::FeatureNameStatistics& feature);
+
 struct StatsOptions {
   int num_top_values = 20;                 // StringStatistics.top_values.
   int num_rank_histogram_buckets = 1000;   // StringStatistics.rank_histogram.

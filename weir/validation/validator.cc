@@ -1,5 +1,7 @@
 #include "weir/validation/validator.h"
 
+#include "weir/stats/statistics.h"
+
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
@@ -82,29 +84,10 @@ class AnomalySink {
   tfmd::Anomalies* anomalies_;
 };
 
-// The serialized path TFDV uses as the key: steps joined by dots.
-std::string FeatureKey(const tfmd::FeatureNameStatistics& feature) {
-  if (feature.path().step_size() == 0) return feature.name();
-  std::string key;
-  for (const std::string& step : feature.path().step()) {
-    if (!key.empty()) key += ".";
-    key += step;
-  }
-  return key;
-}
-
-const tfmd::CommonStatistics* Common(const tfmd::FeatureNameStatistics& feature) {
-  if (feature.has_num_stats()) return &feature.num_stats().common_stats();
-  if (feature.has_string_stats()) return &feature.string_stats().common_stats();
-  if (feature.has_bytes_stats()) return &feature.bytes_stats().common_stats();
-  if (feature.has_struct_stats()) return &feature.struct_stats().common_stats();
-  return nullptr;
-}
-
 std::map<std::string, const tfmd::FeatureNameStatistics*> IndexFeatures(
     const tfmd::DatasetFeatureStatistics& statistics) {
   std::map<std::string, const tfmd::FeatureNameStatistics*> index;
-  for (const auto& feature : statistics.features()) index.emplace(FeatureKey(feature), &feature);
+  for (const auto& feature : statistics.features()) index.emplace(stats::FeatureName(feature), &feature);
   return index;
 }
 
@@ -506,8 +489,8 @@ void Compare(const std::string& name, const tfmd::FeatureComparator& comparator,
                   StrCat("Cannot compute the ", what, " of feature ", Quote(name), " between ",
                          between, ": ", why, "."));
   };
-  const tfmd::CommonStatistics* current_common = Common(current);
-  const tfmd::CommonStatistics* baseline_common = Common(baseline);
+  const tfmd::CommonStatistics* current_common = stats::CommonStatisticsOf(current);
+  const tfmd::CommonStatistics* baseline_common = stats::CommonStatisticsOf(baseline);
   // A side without values has no distribution; its presence checks report it.
   if (current_common == nullptr || baseline_common == nullptr ||
       current_common->num_non_missing() == 0 || baseline_common->num_non_missing() == 0) {
@@ -670,7 +653,7 @@ tfmd::Anomalies ValidateStatistics(const tfmd::DatasetFeatureStatistics& statist
       continue;
     }
     const tfmd::FeatureNameStatistics& stats = *it->second;
-    const tfmd::CommonStatistics* common = Common(stats);
+    const tfmd::CommonStatistics* common = stats::CommonStatisticsOf(stats);
     if (common == nullptr) continue;
     validator.Check(feature, stats, *common);
 
@@ -691,7 +674,7 @@ tfmd::Anomalies ValidateStatistics(const tfmd::DatasetFeatureStatistics& statist
 
   for (const auto& [name, stats] : index) {
     if (known.contains(name)) continue;
-    const tfmd::CommonStatistics* common = Common(*stats);
+    const tfmd::CommonStatistics* common = stats::CommonStatisticsOf(*stats);
     uint64_t present = common != nullptr ? common->num_non_missing() : 0;
     sink.Feature(name, tfmd::AnomalyInfo::SCHEMA_NEW_COLUMN, "New column",
                  StrCat("Feature ", Quote(name), " is in the data (present in ", present, " of ",

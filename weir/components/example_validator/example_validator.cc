@@ -3,32 +3,18 @@
 #include <algorithm>
 #include <map>
 
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
 #include "weir/base/files.h"
+#include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/schema/schema_gen.h"
 #include "weir/validation/validator.h"
 
 namespace weir::components {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Keeps the first parse error (later ones usually follow from it), with 1-based line and column.
-class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    if (!error_.empty()) return;
-    error_ = StrCat(line + 1, ":", column + 1, ": ", message);
-  }
-  const std::string& error() const { return error_; }
-
- private:
-  std::string error_;
-};
 
 // The statistics of one split of a statistics artifact (its only dataset).
 absl::StatusOr<tfmd::DatasetFeatureStatistics> ReadSplitStatistics(const fs::path& artifact,
@@ -48,28 +34,9 @@ bool Contains(const std::vector<std::string>& names, const std::string& name) {
 
 }  // namespace
 
-absl::StatusOr<tfmd::Schema> ReadSchemaText(const fs::path& path) {
-  std::error_code ec;
-  fs::path file = fs::is_directory(path, ec) ? path / kSchemaFileName : path;
-  ASSIGN_OR_RETURN(std::string text, base::ReadFile(file));
-  tfmd::Schema schema;
-  google::protobuf::TextFormat::Parser parser;
-  FirstErrorCollector errors;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text, &schema)) {
-    return absl::InvalidArgumentError(
-        StrCat(file.string(), ":",
-               errors.error().empty() ? std::string("not a text-format Schema") : errors.error()));
-  }
-  return schema;
-}
-
 absl::StatusOr<tfmd::Anomalies> ReadAnomaliesFile(const fs::path& file) {
-  ASSIGN_OR_RETURN(std::string bytes, base::ReadFile(file));
   tfmd::Anomalies anomalies;
-  if (!anomalies.ParseFromString(bytes)) {
-    return absl::DataLossError(StrCat(file.string(), " is not a binary Anomalies"));
-  }
+  RETURN_IF_ERROR(base::ReadBinaryProto(file, &anomalies));
   return anomalies;
 }
 
@@ -79,7 +46,7 @@ absl::StatusOr<ExampleValidatorResult> RunExampleValidator(const ExampleValidato
   if (options.output.empty()) return absl::InvalidArgumentError("--output is required");
 
   // Read and check every input before creating the output, so a bad input leaves nothing behind.
-  ASSIGN_OR_RETURN(tfmd::Schema schema, ReadSchemaText(options.schema));
+  ASSIGN_OR_RETURN(tfmd::Schema schema, schema::ReadSchema(options.schema));
   RETURN_IF_ERROR(validation::CheckEnvironment(schema, options.environment));
   ASSIGN_OR_RETURN(std::vector<std::string> splits, ListSplits(options.statistics));
   std::map<std::string, tfmd::DatasetFeatureStatistics> current;
@@ -142,7 +109,7 @@ absl::StatusOr<ExampleValidatorResult> RunExampleValidator(const ExampleValidato
     fs::create_directories(dir, ec);
     if (ec) return absl::InternalError(StrCat("cannot create ", dir.string(), ": ", ec.message()));
     RETURN_IF_ERROR(
-        base::WriteFileAtomically(dir / kAnomaliesFileName, split.anomalies.SerializeAsString()));
+        base::WriteBinaryProto(dir / kAnomaliesFileName, split.anomalies));
   }
   RETURN_IF_ERROR(staging.Publish());
   result.properties["split_names"] = EncodeSplitNames(splits);

@@ -21,7 +21,6 @@ namespace weir::components {
 namespace tfmd = ::tensorflow::metadata::v0;
 
 inline constexpr char kAnomaliesFileName[] = "SchemaDiff.pb";
-inline constexpr char kSchemaFileName[] = "schema.pbtxt";
 
 // `split`'s statistics are compared with `baseline`'s under each feature's skew_comparator.
 struct SkewPair {
@@ -59,10 +58,6 @@ struct ExampleValidatorResult {
 // Anomalies in the data are results, not errors; errors are unreadable inputs (naming the file,
 // and the line for the schema), missing splits and an environment the schema does not name.
 absl::StatusOr<ExampleValidatorResult> RunExampleValidator(const ExampleValidatorOptions& options);
-
-// Reads a schema in text format from `path`, or from `path`/schema.pbtxt when `path` is a folder.
-// Parse errors name the file, line and column.
-absl::StatusOr<tfmd::Schema> ReadSchemaText(const std::filesystem::path& path);
 
 // Reads a SchemaDiff.pb file. Errors name the file.
 absl::StatusOr<tfmd::Anomalies> ReadAnomaliesFile(const std::filesystem::path& file);

@@ -1,4 +1,5 @@
 #include "weir/components/example_validator/example_validator.h"
+#include "weir/schema/schema_gen.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -77,7 +78,7 @@ class ExampleValidatorTest : public ::testing::Test {
     // Train is span 1 (data.csv), eval is span 2's data; the previous span's splits are data.csv.
     WriteStatistics(root_ / "statistics", {{"train", "data.csv"}, {"eval", "span2.csv"}});
     WriteStatistics(root_ / "previous", {{"train", "data.csv"}, {"eval", "data.csv"}});
-    WriteText(root_ / "schema" / kSchemaFileName, TaxiSchema(0.5, 0.5));
+    WriteText(root_ / "schema" / schema::kSchemaFileName, TaxiSchema(0.5, 0.5));
     options_.statistics = root_ / "statistics";
     options_.schema = root_ / "schema";
     options_.output = root_ / "anomalies";
@@ -112,9 +113,9 @@ TEST_F(ExampleValidatorTest, WritesAnomaliesPerSplitAndBlessesCleanSplits) {
 }
 
 TEST_F(ExampleValidatorTest, AnomaliesMakeTheirSplitNotBlessed) {
-  WriteText(root_ / "schema" / kSchemaFileName,
+  WriteText(root_ / "schema" / schema::kSchemaFileName,
             TaxiSchema(0.01, 0.5) + "dataset_constraints { min_examples_count: 10000 }\n");
-  options_.schema = root_ / "schema" / kSchemaFileName;  // The file itself works too.
+  options_.schema = root_ / "schema" / schema::kSchemaFileName;  // The file itself works too.
   auto result = RunExampleValidator(options_);
   ASSERT_TRUE(result.ok()) << result.status();
   // eval has 5000 examples, and its payment types are skewed from train's by 0.0264.
@@ -133,7 +134,7 @@ TEST_F(ExampleValidatorTest, AnomaliesMakeTheirSplitNotBlessed) {
 }
 
 TEST_F(ExampleValidatorTest, DriftAgainstThePreviousSpanAndExplicitSkewPairs) {
-  WriteText(root_ / "schema" / kSchemaFileName, TaxiSchema(0.01, 0.01));
+  WriteText(root_ / "schema" / schema::kSchemaFileName, TaxiSchema(0.01, 0.01));
   options_.previous_statistics = root_ / "previous";
   options_.skew_pairs = std::vector<SkewPair>{};  // No skew at all.
   auto result = RunExampleValidator(options_);
@@ -161,16 +162,16 @@ TEST_F(ExampleValidatorTest, DriftAgainstThePreviousSpanAndExplicitSkewPairs) {
 
 TEST_F(ExampleValidatorTest, BadInputsFailAndLeaveNoOutput) {
   // A schema with a typo: the error names the file and line.
-  WriteText(root_ / "schema" / kSchemaFileName,
+  WriteText(root_ / "schema" / schema::kSchemaFileName,
             "feature { name: \"fare\" }\nfeature { nme: \"x\" }\n");
   auto result = RunExampleValidator(options_);
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(std::string(result.status().message()),
-              HasSubstr((root_ / "schema" / kSchemaFileName).string() + ":2:"));
+              HasSubstr((root_ / "schema" / schema::kSchemaFileName).string() + ":2:"));
   EXPECT_THAT(std::string(result.status().message()), HasSubstr("nme"));
   EXPECT_FALSE(fs::exists(options_.output));
 
-  WriteText(root_ / "schema" / kSchemaFileName, TaxiSchema(0.5, 0.5));
+  WriteText(root_ / "schema" / schema::kSchemaFileName, TaxiSchema(0.5, 0.5));
   options_.environment = "SERVING";
   result = RunExampleValidator(options_);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);

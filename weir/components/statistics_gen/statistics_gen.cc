@@ -6,6 +6,7 @@
 
 #include "weir/base/files.h"
 #include "weir/base/parallel.h"
+#include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/io/csv/csv_reader.h"
@@ -166,16 +167,13 @@ absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeCsvStatistics(const std::v
 }
 
 absl::StatusOr<tfmd::DatasetFeatureStatisticsList> ReadStatisticsFile(const fs::path& file) {
-  ASSIGN_OR_RETURN(std::string bytes, base::ReadFile(file));
   tfmd::DatasetFeatureStatisticsList stats;
-  if (!stats.ParseFromString(bytes)) {
-    return absl::DataLossError(StrCat(file.string(), " is not a binary DatasetFeatureStatisticsList"));
-  }
+  RETURN_IF_ERROR(base::ReadBinaryProto(file, &stats));
   return stats;
 }
 
 absl::Status WriteStatisticsFile(const fs::path& file, const tfmd::DatasetFeatureStatisticsList& stats) {
-  return base::WriteFileAtomically(file, stats.SerializeAsString());
+  return base::WriteBinaryProto(file, stats);
 }
 
 absl::StatusOr<StatisticsGenResult> RunStatisticsGen(const StatisticsGenOptions& options) {
