@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 
 namespace weir::stats {
@@ -63,7 +63,7 @@ class QuantileSketch {
   size_t total_capacity_ = 0;
   std::vector<uint32_t> capacities_;  // Per level, from UpdateCapacity.
   bool exact_mode_ = true;
-  std::unordered_map<double, uint64_t> exact_;  // Value -> count, while exact_mode_.
+  absl::flat_hash_map<double, uint64_t> exact_;  // Value -> count, while exact_mode_.
 };
 
 }  // namespace weir::stats

@@ -321,6 +321,12 @@ absl::Status ExampleBatchBuilder::Parse(std::string_view serialized) {
 }
 
 size_t ExampleBatchBuilder::ColumnFor(std::string_view name, DataType type) {
+  // Examples of one dataset list their features in the same order: try the column that held the
+  // same position in the previous example before hashing the name.
+  size_t position = pending_.size();
+  if (position < previous_order_.size() && columns_[previous_order_[position]].name() == name) {
+    return previous_order_[position];
+  }
   if (auto it = index_.find(name); it != index_.end()) return it->second;
   size_t index = columns_.size();
   columns_.emplace_back(std::string(name), type);
@@ -419,6 +425,8 @@ absl::Status ExampleBatchBuilder::Add(std::string_view serialized) {
     if (!seen_[c]) columns_[c].AppendMissing();
     seen_[c] = 0;
   }
+  previous_order_.clear();
+  for (const PendingFeature& feature : pending_) previous_order_.push_back(feature.column);
   ++num_rows_;
   return absl::OkStatus();
 }
@@ -428,6 +436,7 @@ data::RecordBatch ExampleBatchBuilder::Finish() {
   columns_.clear();
   index_.clear();
   seen_.clear();
+  previous_order_.clear();
   num_rows_ = 0;
   return batch;
 }

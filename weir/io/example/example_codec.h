@@ -82,6 +82,7 @@ class ExampleBatchBuilder {
   std::unordered_map<std::string, size_t, NameHash, std::equal_to<>> index_;
   std::vector<PendingFeature> pending_;
   std::vector<uint8_t> seen_;  // Per column: set in the current row.
+  std::vector<size_t> previous_order_;  // Columns in the order the last example listed them.
   size_t num_rows_ = 0;
 };
 
