@@ -1,0 +1,140 @@
+#include "weir/pipeline/pipeline_spec.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "gtest/gtest.h"
+#include "weir/base/files.h"
+
+namespace weir::pipeline {
+namespace {
+namespace fs = std::filesystem;
+
+class PipelineSpecTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RegisterBuiltins(registry_);
+    dir_ = fs::path(::testing::TempDir()) / "pipeline_spec_test" /
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    setenv("WEIR_HOME", (dir_ / "home").c_str(), 1);
+  }
+  // Writes `yaml` as a pipeline file and loads it.
+  absl::StatusOr<PipelineSpec> Load(const std::string& yaml) {
+    EXPECT_TRUE(base::WriteFileAtomically(dir_ / "pipeline.yaml", yaml).ok());
+    return LoadPipelineFile(dir_ / "pipeline.yaml", registry_);
+  }
+  // The error message of loading `yaml`, which must fail.
+  std::string ErrorOf(const std::string& yaml) {
+    auto spec = Load(yaml);
+    EXPECT_FALSE(spec.ok()) << yaml;
+    return spec.ok() ? "" : std::string(spec.status().message());
+  }
+  ComponentRegistry registry_;
+  fs::path dir_;
+};
+
+TEST_F(PipelineSpecTest, TaxiSolutionCompilesInDependencyOrder) {
+  auto spec = LoadPipelineFile(fs::path(WEIR_SOURCE_DIR) / "examples/taxi/pipeline_solution.yaml", registry_);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->name(), "taxi");
+  EXPECT_TRUE(spec->enable_cache());
+  EXPECT_EQ(spec->schedule().cron(), "@daily");
+  EXPECT_EQ(spec->pipeline_root(), (dir_ / "home" / "artifacts" / "taxi").string());
+  EXPECT_EQ(spec->metadata().sqlite().path(), (dir_ / "home" / "metadata.db").string());
+  ASSERT_EQ(spec->nodes_size(), 4);
+  // A relative path parameter resolves against the pipeline file's folder.
+  EXPECT_EQ(spec->nodes(0).params().at("input_base").string_value(),
+            (fs::path(WEIR_SOURCE_DIR) / "examples/taxi/data").lexically_normal().string());
+  EXPECT_FALSE(spec->nodes(2).params().at("infer_feature_shape").bool_value());
+  auto order = ExecutionOrder(*spec);
+  ASSERT_TRUE(order.ok());
+  std::vector<std::string> ids;
+  for (const NodeSpec* node : *order) ids.push_back(node->id());
+  EXPECT_EQ(ids, (std::vector<std::string>{"CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator"}));
+}
+
+TEST_F(PipelineSpecTest, TutorialSkeletonHasOnlyExampleGen) {
+  auto spec = LoadPipelineFile(fs::path(WEIR_SOURCE_DIR) / "examples/taxi/pipeline.yaml", registry_);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  ASSERT_EQ(spec->nodes_size(), 1);
+  EXPECT_EQ(spec->nodes(0).component(), "CsvExampleGen");
+}
+
+TEST_F(PipelineSpecTest, VariablesExpand) {
+  auto spec = Load(
+      "pipeline: p\npipeline_root: ${WEIR_HOME}/roots/p\nmetadata:\n  sqlite: ${PIPELINE_DIR}/m.db\n"
+      "nodes:\n  Gen:\n    component: CsvExampleGen\n    params:\n      input_base: ${PIPELINE_DIR}/data\n"
+      "      splits: [train:3, eval:1]\n");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->pipeline_root(), (dir_ / "home" / "roots" / "p").string());
+  EXPECT_EQ(spec->metadata().sqlite().path(), (dir_ / "m.db").string());
+  EXPECT_EQ(spec->nodes(0).params().at("splits").list_value().values(1).string_value(), "eval:1");
+}
+
+TEST_F(PipelineSpecTest, ErrorsNameTheLineAndTheFix) {
+  const std::string gen = "  Gen:\n    component: CsvExampleGen\n    params:\n      input_base: data\n";
+  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n  A:\n    component: CsvExampleGenn\n").find(
+                "pipeline.yaml:4: unknown component 'CsvExampleGenn' (known: CsvExampleGen, ExampleValidator"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n" + gen + "      bogus: 1\n").find(
+                "pipeline.yaml:7: unknown parameter 'bogus' for CsvExampleGen (known: input_base"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n" + gen + "      skip_bad_rows: maybe\n").find(
+                "pipeline.yaml:7: parameter 'skip_bad_rows' of node 'Gen' must be a true or false, not 'maybe'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n  Gen:\n    component: CsvExampleGen\n").find(
+                "pipeline.yaml:3: node 'Gen' (CsvExampleGen) needs parameter 'input_base'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n" + gen + "  Stats:\n    component: StatisticsGen\n").find(
+                "pipeline.yaml:7: node 'Stats' (StatisticsGen) needs input 'examples' (Examples)"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n" + gen +
+                    "  Stats:\n    component: StatisticsGen\n    inputs:\n      examples: Gen.example\n")
+                .find("node 'Gen' has no output 'example' (outputs: examples)"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n" + gen +
+                    "  Schema:\n    component: SchemaGen\n    inputs:\n      statistics: Gen.examples\n")
+                .find("input 'statistics' takes ExampleStatistics but Gen.examples is Examples"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("pipeline: p\nnodez:\n" + gen).find("pipeline.yaml:2: unknown key 'nodez'"), std::string::npos);
+  EXPECT_NE(ErrorOf("pipeline: p\nnodes: [\n").find("pipeline.yaml:3:"), std::string::npos);
+  EXPECT_NE(ErrorOf("nodes:\n" + gen).find("needs a name"), std::string::npos);
+  EXPECT_NE(ErrorOf("pipeline: p\npipeline_root: ${HOME}/x\nnodes:\n" + gen).find("unknown variable ${HOME}"),
+            std::string::npos);
+}
+
+TEST_F(PipelineSpecTest, NodesListedOutOfOrderRunAfterTheirInputs) {
+  auto spec = Load("pipeline: p\nnodes:\n"
+                   "  S:\n    component: SchemaGen\n    inputs:\n      statistics: T.statistics\n"
+                   "  T:\n    component: StatisticsGen\n    inputs:\n      examples: U.examples\n"
+                   "  U:\n    component: CsvExampleGen\n    params: {input_base: d}\n");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  auto order = ExecutionOrder(*spec);
+  ASSERT_TRUE(order.ok());
+  ASSERT_EQ(order->size(), 3u);
+  EXPECT_EQ((*order)[0]->id(), "U");
+  EXPECT_EQ((*order)[1]->id(), "T");
+  EXPECT_EQ((*order)[2]->id(), "S");
+}
+
+TEST_F(PipelineSpecTest, CyclesAreRejected) {
+  PipelineSpec spec;
+  spec.set_name("p");
+  spec.set_source_file("p.yaml");
+  NodeSpec* a = spec.add_nodes();
+  a->set_id("A");
+  a->set_component("StatisticsGen");
+  (*a->mutable_inputs())["examples"] = "B.examples";
+  NodeSpec* b = spec.add_nodes();
+  b->set_id("B");
+  b->set_component("StatisticsGen");
+  (*b->mutable_inputs())["examples"] = "A.statistics";
+  auto order = ExecutionOrder(spec);
+  ASSERT_FALSE(order.ok());
+  EXPECT_NE(order.status().message().find("A, B depend on each other in a cycle"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace weir::pipeline
