@@ -3,9 +3,15 @@
 #ifndef WEIR_PIPELINE_COMPONENT_REGISTRY_H_
 #define WEIR_PIPELINE_COMPONENT_REGISTRY_H_
 
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "absl/status/status.h"
+#include "weir/components/artifact_properties.h"
+#include "weir/proto/pipeline.pb.h"
 
 namespace weir::pipeline {
 
@@ -34,6 +40,19 @@ struct ChannelSpec {
   bool optional = false;  // Inputs only.
 };
 
+// What an executor gets: its parameters, the folders of its input artifacts, and the folders it
+// must create for its outputs (each must not exist yet; executors publish them atomically).
+struct ExecutionContext {
+  std::string node_id;
+  std::map<std::string, Value> params;
+  std::map<std::string, std::filesystem::path> inputs;
+  std::map<std::string, std::filesystem::path> outputs;
+  // Filled by the executor: properties recorded on each output artifact.
+  std::map<std::string, components::ArtifactProperties>* output_properties = nullptr;
+};
+
+using Executor = std::function<absl::Status(const ExecutionContext&)>;
+
 struct ComponentSpec {
   std::string type;
   std::string version;  // Part of the cache key: bump it when the executor's output changes.
@@ -41,6 +60,7 @@ struct ComponentSpec {
   std::vector<ChannelSpec> inputs;
   std::vector<ChannelSpec> outputs;
   std::vector<ParamSpec> params;
+  Executor executor;
 
   const ChannelSpec* FindInput(const std::string& name) const;
   const ChannelSpec* FindOutput(const std::string& name) const;
@@ -59,8 +79,8 @@ class ComponentRegistry {
   std::map<std::string, ComponentSpec> specs_;
 };
 
-// The components weir ships: CsvExampleGen, StatisticsGen, SchemaGen, ImportSchemaGen,
-// ExampleValidator.
+// The components weir ships (builtin_components.cc): CsvExampleGen, StatisticsGen, SchemaGen,
+// ImportSchemaGen, ExampleValidator.
 void RegisterBuiltins(ComponentRegistry& registry);
 
 }  // namespace weir::pipeline

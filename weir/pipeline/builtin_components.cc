@@ -1,0 +1,160 @@
+// The executors of weir's own components: thin adapters from a node's parameters and artifact
+// folders to the component libraries.
+#include <algorithm>
+
+#include "weir/base/status.h"
+#include "weir/base/strings.h"
+#include "weir/components/example_gen/example_gen.h"
+#include "weir/components/example_validator/example_validator.h"
+#include "weir/components/schema_gen/schema_gen.h"
+#include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/pipeline/component_registry.h"
+
+namespace weir::pipeline {
+namespace {
+
+std::string StringParam(const ExecutionContext& context, const std::string& name, const std::string& fallback = "") {
+  auto it = context.params.find(name);
+  return it == context.params.end() ? fallback : it->second.string_value();
+}
+
+bool BoolParam(const ExecutionContext& context, const std::string& name, bool fallback) {
+  auto it = context.params.find(name);
+  return it == context.params.end() ? fallback : it->second.bool_value();
+}
+
+std::vector<std::string> ListParam(const ExecutionContext& context, const std::string& name) {
+  std::vector<std::string> values;
+  if (auto it = context.params.find(name); it != context.params.end()) {
+    for (const Value& value : it->second.list_value().values()) values.push_back(value.string_value());
+  }
+  return values;
+}
+
+// Splits "name:value" at the first colon.
+absl::Status SplitPair(const std::string& text, const std::string& what, std::string* name, std::string* value) {
+  size_t colon = text.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    return absl::InvalidArgumentError(StrCat(what, " '", text, "' must look like NAME:VALUE"));
+  }
+  *name = text.substr(0, colon);
+  *value = text.substr(colon + 1);
+  return absl::OkStatus();
+}
+
+absl::Status RunExampleGen(const ExecutionContext& context) {
+  components::ExampleGenOptions options;
+  options.input_base = StringParam(context, "input_base");
+  options.output = context.outputs.at("examples");
+  options.partition_feature = StringParam(context, "partition_feature");
+  options.csv.skip_bad_rows = BoolParam(context, "skip_bad_rows", false);
+  std::vector<std::string> splits = ListParam(context, "splits");
+  if (!splits.empty()) options.output_splits.clear();
+  for (const std::string& split : splits) {
+    std::string name, buckets;
+    RETURN_IF_ERROR(SplitPair(split, "splits entry", &name, &buckets));
+    long count = std::strtol(buckets.c_str(), nullptr, 10);
+    if (count <= 0) return absl::InvalidArgumentError(StrCat("splits entry '", split, "': buckets must be positive"));
+    options.output_splits.push_back({name, static_cast<uint32_t>(count)});
+  }
+  for (const std::string& split : ListParam(context, "input_splits")) {
+    std::string name, pattern;
+    RETURN_IF_ERROR(SplitPair(split, "input_splits entry", &name, &pattern));
+    options.input_splits.push_back({name, pattern});
+  }
+  ASSIGN_OR_RETURN(components::ExampleGenResult result, components::RunCsvExampleGen(options));
+  (*context.output_properties)["examples"] = result.properties;
+  return absl::OkStatus();
+}
+
+absl::Status RunStatisticsGenNode(const ExecutionContext& context) {
+  components::StatisticsGenOptions options;
+  options.examples = context.inputs.at("examples");
+  options.output = context.outputs.at("statistics");
+  ASSIGN_OR_RETURN(components::StatisticsGenResult result, components::RunStatisticsGen(options));
+  (*context.output_properties)["statistics"] = result.properties;
+  return absl::OkStatus();
+}
+
+// SchemaGen and ImportSchemaGen: inferred when there is a statistics input, imported otherwise.
+absl::Status RunSchemaGenNode(const ExecutionContext& context) {
+  components::SchemaGenOptions options;
+  if (auto it = context.inputs.find("statistics"); it != context.inputs.end()) options.statistics = it->second;
+  options.import_schema = StringParam(context, "schema_file");
+  options.output = context.outputs.at("schema");
+  options.split = StringParam(context, "split");
+  options.inference.infer_feature_shape = BoolParam(context, "infer_feature_shape", true);
+  return components::RunSchemaGen(options).status();
+}
+
+absl::Status RunExampleValidatorNode(const ExecutionContext& context) {
+  components::ExampleValidatorOptions options;
+  options.statistics = context.inputs.at("statistics");
+  options.schema = context.inputs.at("schema");
+  options.output = context.outputs.at("anomalies");
+  options.environment = StringParam(context, "environment");
+  ASSIGN_OR_RETURN(components::ExampleValidatorResult result, components::RunExampleValidator(options));
+  (*context.output_properties)["anomalies"] = result.properties;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RegisterBuiltins(ComponentRegistry& registry) {
+  registry.Register({
+      .type = "CsvExampleGen",
+      .version = "1",
+      .description = "CSV files to Examples (gzip TFRecords of tf.Example), split by hash as TFX splits",
+      .inputs = {},
+      .outputs = {{"examples", "Examples"}},
+      .params = {
+          {"input_base", ParamType::kPath, true, "Folder of CSV files"},
+          {"splits", ParamType::kStringList, false, "Output splits NAME:HASH_BUCKETS (default train:2, eval:1)"},
+          {"input_splits", ParamType::kStringList, false, "Pre-split input NAME:GLOB"},
+          {"partition_feature", ParamType::kString, false, "Hash this feature instead of the example"},
+          {"skip_bad_rows", ParamType::kBool, false, "Skip malformed rows and count them"},
+      },
+      .executor = RunExampleGen,
+  });
+  registry.Register({
+      .type = "StatisticsGen",
+      .version = "1",
+      .description = "Per-feature statistics of every split (TFDV's FeatureStats.pb)",
+      .inputs = {{"examples", "Examples"}},
+      .outputs = {{"statistics", "ExampleStatistics"}},
+      .params = {},
+      .executor = RunStatisticsGenNode,
+  });
+  registry.Register({
+      .type = "SchemaGen",
+      .version = "1",
+      .description = "schema.pbtxt inferred from statistics by TFDV's rules",
+      .inputs = {{"statistics", "ExampleStatistics"}},
+      .outputs = {{"schema", "Schema"}},
+      .params = {
+          {"infer_feature_shape", ParamType::kBool, false, "Fixed shapes for always-present features"},
+          {"split", ParamType::kString, false, "Split to infer from (default train)"},
+      },
+      .executor = RunSchemaGenNode,
+  });
+  registry.Register({
+      .type = "ImportSchemaGen",
+      .version = "1",
+      .description = "A curated schema.pbtxt, imported byte for byte",
+      .inputs = {},
+      .outputs = {{"schema", "Schema"}},
+      .params = {{"schema_file", ParamType::kPath, true, "The schema.pbtxt to import"}},
+      .executor = RunSchemaGenNode,
+  });
+  registry.Register({
+      .type = "ExampleValidator",
+      .version = "1",
+      .description = "Anomalies of each split's statistics against the schema, with drift and skew",
+      .inputs = {{"statistics", "ExampleStatistics"}, {"schema", "Schema"}},
+      .outputs = {{"anomalies", "ExampleAnomalies"}},
+      .params = {{"environment", ParamType::kString, false, "Schema environment to validate in"}},
+      .executor = RunExampleValidatorNode,
+  });
+}
+
+}  // namespace weir::pipeline
