@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Sets weir up on a fresh Debian 12 machine and runs it on the bundled Chicago taxi data:
-# installs the packages it needs, builds in Release, and runs the tutorial's components so far
-# (ExampleGen, StatisticsGen, SchemaGen, ExampleValidator) into ${WEIR_HOME:-~/weir}/quickstart.
+# Sets weir up on a fresh Debian 12 machine and runs the taxi tutorial pipeline: installs the
+# packages it needs, builds in Release, runs examples/taxi/pipeline_solution.yaml (ExampleGen,
+# StatisticsGen, SchemaGen, ExampleValidator so far) into ${WEIR_HOME:-~/weir}, and shows what
+# the data steps found.
 set -euo pipefail
 cd "$(dirname "$0")"
 start=$(date +%s)
@@ -11,21 +12,19 @@ cmake --preset release >/dev/null
 cmake --build --preset release --target weir
 
 weir=build/release/bin/weir
-run="${WEIR_HOME:-$HOME/weir}/quickstart/$(date +%Y%m%dT%H%M%S)"
+export WEIR_HOME="${WEIR_HOME:-$HOME/weir}"
+run_id="quickstart-$(date -u +%Y%m%dT%H%M%SZ)"
 step() {
   echo
   echo "\$ weir $*"
   "$weir" "$@"
 }
-step examplegen --input_base examples/taxi/data --output "$run/examples"
-step statisticsgen --examples "$run/examples" --output "$run/statistics"
-step schemagen --statistics "$run/statistics" --output "$run/schema"
-if "$weir" --help | grep -q examplevalidator; then
-  step examplevalidator --statistics "$run/statistics" --schema "$run/schema" --output "$run/anomalies"
-fi
-step show stats "$run/statistics" --split train
+step run examples/taxi/pipeline_solution.yaml --run_id "$run_id"
+root="$WEIR_HOME/artifacts/taxi"
+step show stats "$root/StatisticsGen/statistics/$run_id" --split train
+step show anomalies "$root/ExampleValidator/anomalies/$run_id"
 
 echo
-echo "Done in $(( $(date +%s) - start )) s. Artifacts (TFX-compatible files) are in $run:"
-find "$run" -type f | sort | sed 's/^/  /'
-echo "Look at them with: $weir show stats|schema|anomalies <folder>"
+echo "Done in $(( $(date +%s) - start )) s. The run's artifacts (TFX-compatible files):"
+find "$root" -path "*/$run_id/*" -type f | sort | sed 's/^/  /'
+echo "Next: $weir show schema $root/SchemaGen/schema/$run_id, or edit examples/taxi/pipeline.yaml and $weir run it."
