@@ -43,9 +43,10 @@ int main(int argc, char** argv) {
   uint64_t bytes = 0;
   for (const auto& file : files) bytes += std::filesystem::file_size(file);
   double mb = static_cast<double>(bytes) / 1e6;
-  std::printf("{\"rows\": %llu, \"values\": %llu, \"mb\": %.1f, \"seconds\": %.3f, \"type_restarts\": %d, "
-              "\"mb_per_s\": %.1f, \"rows_per_s\": %.0f}\n",
-              static_cast<unsigned long long>(rows), static_cast<unsigned long long>(values), mb, total, restarts,
-              mb / total, static_cast<double>(rows) / total);
+  std::printf(
+      "{\"rows\": %llu, \"values\": %llu, \"mb\": %.1f, \"seconds\": %.3f, \"type_restarts\": %d, "
+      "\"mb_per_s\": %.1f, \"rows_per_s\": %.0f}\n",
+      static_cast<unsigned long long>(rows), static_cast<unsigned long long>(values), mb, total,
+      restarts, mb / total, static_cast<double>(rows) / total);
   return 0;
 }

@@ -49,9 +49,12 @@ BENCHMARK(BM_ClassifyCell);
 
 weir::data::RecordBatch TaxiLikeBatch(size_t rows) {
   weir::data::RecordBatch batch;
-  for (int c = 0; c < 6; ++c) batch.AddColumn("int_feature_" + std::to_string(c), weir::data::DataType::kInt64);
-  for (int c = 0; c < 8; ++c) batch.AddColumn("float_feature_" + std::to_string(c), weir::data::DataType::kFloat);
-  for (int c = 0; c < 4; ++c) batch.AddColumn("bytes_feature_" + std::to_string(c), weir::data::DataType::kBytes);
+  for (int c = 0; c < 6; ++c)
+    batch.AddColumn("int_feature_" + std::to_string(c), weir::data::DataType::kInt64);
+  for (int c = 0; c < 8; ++c)
+    batch.AddColumn("float_feature_" + std::to_string(c), weir::data::DataType::kFloat);
+  for (int c = 0; c < 4; ++c)
+    batch.AddColumn("bytes_feature_" + std::to_string(c), weir::data::DataType::kBytes);
   std::mt19937_64 rng(2);
   for (size_t r = 0; r < rows; ++r) {
     for (size_t c = 0; c < batch.num_columns(); ++c) {

@@ -15,7 +15,8 @@ class FilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::path(::testing::TempDir()) /
-           ("files_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("files_test_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }

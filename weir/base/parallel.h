@@ -21,9 +21,7 @@
 namespace weir::base {
 
 // Threads to use by default: the machine's cores (at least 1).
-inline int DefaultThreadCount() {
-  return std::max(1u, std::thread::hardware_concurrency());
-}
+inline int DefaultThreadCount() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 // Runs the pipeline produce -> work -> consume and returns the first error, if any.
 //  - `produce` is called under a lock, one call at a time; it returns std::nullopt at the end.
@@ -41,13 +39,13 @@ absl::Status RunOrderedPipeline(int num_threads, size_t max_in_flight,
   std::mutex produce_mutex;
   std::mutex state_mutex;
   std::condition_variable slot_freed;
-  uint64_t next_sequence = 0;       // Guarded by produce_mutex.
-  uint64_t next_to_consume = 0;     // Guarded by state_mutex.
-  std::map<uint64_t, Out> ready;    // Guarded by state_mutex.
-  bool consuming = false;           // Guarded by state_mutex: one consumer at a time.
-  absl::Status first_error;         // Guarded by state_mutex.
+  uint64_t next_sequence = 0;     // Guarded by produce_mutex.
+  uint64_t next_to_consume = 0;   // Guarded by state_mutex.
+  std::map<uint64_t, Out> ready;  // Guarded by state_mutex.
+  bool consuming = false;         // Guarded by state_mutex: one consumer at a time.
+  absl::Status first_error;       // Guarded by state_mutex.
   std::atomic<bool> failed{false};
-  bool exhausted = false;           // Guarded by produce_mutex.
+  bool exhausted = false;  // Guarded by produce_mutex.
 
   auto record_error = [&](absl::Status status) {
     std::lock_guard<std::mutex> lock(state_mutex);
@@ -66,7 +64,8 @@ absl::Status RunOrderedPipeline(int num_threads, size_t max_in_flight,
         {
           // Wait for room: the item we would produce must be within the in-flight window.
           std::unique_lock<std::mutex> lock(state_mutex);
-          slot_freed.wait(lock, [&] { return failed || next_sequence < next_to_consume + max_in_flight; });
+          slot_freed.wait(
+              lock, [&] { return failed || next_sequence < next_to_consume + max_in_flight; });
           if (failed) return;
         }
         absl::StatusOr<std::optional<In>> produced = produce();

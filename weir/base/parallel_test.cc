@@ -41,8 +41,7 @@ TEST(OrderedPipelineTest, ConsumesInProductionOrderWithBoundedWindow) {
 TEST(OrderedPipelineTest, StopsAtTheFirstError) {
   int produced = 0;
   absl::Status status = RunOrderedPipeline<int, int>(
-      2, 4,
-      [&]() -> absl::StatusOr<std::optional<int>> { return std::optional<int>(produced++); },
+      2, 4, [&]() -> absl::StatusOr<std::optional<int>> { return std::optional<int>(produced++); },
       [&](int&& x) -> absl::StatusOr<int> {
         if (x == 10) return absl::DataLossError("bad item 10");
         return x;

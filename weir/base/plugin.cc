@@ -13,8 +13,8 @@ absl::StatusOr<std::unique_ptr<Plugin>> Plugin::Load(const fs::path& path) {
   void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* error = ::dlerror();
-    return absl::NotFoundError(weir::StrCat("cannot load plug-in ", path.string(), ": ",
-                                            error ? error : "unknown error"));
+    return absl::NotFoundError(
+        weir::StrCat("cannot load plug-in ", path.string(), ": ", error ? error : "unknown error"));
   }
   return std::unique_ptr<Plugin>(new Plugin(path, handle));
 }
@@ -27,8 +27,8 @@ Plugin::~Plugin() {
 absl::Status Plugin::Register(void* registry) const {
   auto fn = reinterpret_cast<PluginRegisterFn>(::dlsym(handle_, kPluginRegisterSymbol));
   if (fn == nullptr) {
-    return absl::InvalidArgumentError(weir::StrCat(
-        "plug-in ", path_.string(), " does not export ", kPluginRegisterSymbol));
+    return absl::InvalidArgumentError(
+        weir::StrCat("plug-in ", path_.string(), " does not export ", kPluginRegisterSymbol));
   }
   if (int rc = fn(registry); rc != 0) {
     return absl::InternalError(

@@ -13,7 +13,8 @@ namespace {
 // Keeps the first parse error (later ones usually follow from it), 1-based.
 class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
  public:
-  void AddError(int line, google::protobuf::io::ColumnNumber column, const std::string& message) override {
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
     if (error_.empty()) error_ = StrCat(line + 1, ":", column + 1, ": ", message);
   }
   const std::string& error() const { return error_; }
@@ -24,7 +25,8 @@ class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
 
 }  // namespace
 
-absl::Status ReadBinaryProto(const std::filesystem::path& file, google::protobuf::Message* message) {
+absl::Status ReadBinaryProto(const std::filesystem::path& file,
+                             google::protobuf::Message* message) {
   ASSIGN_OR_RETURN(std::string bytes, ReadFile(file));
   if (!message->ParseFromString(bytes)) {
     return absl::DataLossError(StrCat(file.string(), " is not a binary ", message->GetTypeName(),
@@ -41,20 +43,24 @@ absl::Status ReadTextProto(const std::filesystem::path& file, google::protobuf::
   parser.RecordErrorsTo(&errors);
   parser.AllowUnknownField(allow_unknown_fields);
   if (!parser.ParseFromString(text, message)) {
-    return absl::InvalidArgumentError(StrCat(file.string(), ":", errors.error().empty() ? "1:1: " : errors.error(),
-                                             " (expected a ", message->GetTypeName(), " in protobuf text format)"));
+    return absl::InvalidArgumentError(
+        StrCat(file.string(), ":", errors.error().empty() ? "1:1: " : errors.error(),
+               " (expected a ", message->GetTypeName(), " in protobuf text format)"));
   }
   return absl::OkStatus();
 }
 
-absl::Status WriteBinaryProto(const std::filesystem::path& file, const google::protobuf::Message& message) {
+absl::Status WriteBinaryProto(const std::filesystem::path& file,
+                              const google::protobuf::Message& message) {
   return WriteFileAtomically(file, message.SerializeAsString());
 }
 
-absl::Status WriteTextProto(const std::filesystem::path& file, const google::protobuf::Message& message) {
+absl::Status WriteTextProto(const std::filesystem::path& file,
+                            const google::protobuf::Message& message) {
   std::string text;
   if (!google::protobuf::TextFormat::PrintToString(message, &text)) {
-    return absl::InternalError(StrCat("cannot print ", message.GetTypeName(), " for ", file.string()));
+    return absl::InternalError(
+        StrCat("cannot print ", message.GetTypeName(), " for ", file.string()));
   }
   return WriteFileAtomically(file, text);
 }

@@ -16,8 +16,10 @@ absl::Status ReadBinaryProto(const std::filesystem::path& file, google::protobuf
 // they are skipped).
 absl::Status ReadTextProto(const std::filesystem::path& file, google::protobuf::Message* message,
                            bool allow_unknown_fields = false);
-absl::Status WriteBinaryProto(const std::filesystem::path& file, const google::protobuf::Message& message);
-absl::Status WriteTextProto(const std::filesystem::path& file, const google::protobuf::Message& message);
+absl::Status WriteBinaryProto(const std::filesystem::path& file,
+                              const google::protobuf::Message& message);
+absl::Status WriteTextProto(const std::filesystem::path& file,
+                            const google::protobuf::Message& message);
 
 }  // namespace weir::base
 

@@ -19,11 +19,12 @@ inline void Append(std::string& out, const std::string& piece) { out.append(piec
 inline void Append(std::string& out, char c) { out.push_back(c); }
 #ifndef ABSL_USES_STD_STRING_VIEW
 // absl::Status::message() is an absl::string_view.
-inline void Append(std::string& out, absl::string_view piece) { out.append(piece.data(), piece.size()); }
+inline void Append(std::string& out, absl::string_view piece) {
+  out.append(piece.data(), piece.size());
+}
 #endif
 template <std::integral T>
-  requires(!std::same_as<T, char> && !std::same_as<T, bool>)
-void Append(std::string& out, T value) {
+requires(!std::same_as<T, char> && !std::same_as<T, bool>) void Append(std::string& out, T value) {
   char buffer[24];
   auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
   out.append(buffer, result.ptr);

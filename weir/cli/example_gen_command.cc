@@ -19,7 +19,8 @@ struct ExampleGenFlags {
 };
 
 // Parses "name:value" into its two parts.
-absl::Status SplitPair(const std::string& text, const char* flag, std::string* name, std::string* value) {
+absl::Status SplitPair(const std::string& text, const char* flag, std::string* name,
+                       std::string* value) {
   size_t colon = text.find(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
     return absl::InvalidArgumentError(StrCat(flag, " '", text, "' must look like NAME:VALUE"));
@@ -70,7 +71,8 @@ void AddExampleGenCommand(CLI::App& app, int& exit_code) {
       "example (or of --partition_feature) modulo the total hash buckets, as TFX splits them.\n\n"
       "Examples:\n"
       "  weir examplegen --input_base data/ --output out/examples\n"
-      "  weir examplegen --input_base data/ --output out/ex --split train:8 --split eval:1 --split test:1\n"
+      "  weir examplegen --input_base data/ --output out/ex --split train:8 --split eval:1 --split "
+      "test:1\n"
       "  weir examplegen --input_base data/ --output out/ex --input_split train:train/*.csv "
       "--input_split eval:eval/*.csv");
   cmd->add_option("--input_base", flags->input_base, "Folder holding the CSV files")->required();
@@ -79,17 +81,20 @@ void AddExampleGenCommand(CLI::App& app, int& exit_code) {
       ->required();
   cmd->add_option("--split", flags->splits,
                   "Output split NAME:HASH_BUCKETS, repeated in order (default train:2 eval:1)");
-  cmd->add_option("--input_split", flags->input_splits,
-                  "Pre-split input NAME:GLOB (relative to --input_base), repeated; each becomes the "
-                  "output split of that name");
+  cmd->add_option(
+      "--input_split", flags->input_splits,
+      "Pre-split input NAME:GLOB (relative to --input_base), repeated; each becomes the "
+      "output split of that name");
   cmd->add_option("--partition_feature", flags->options.partition_feature,
                   "Hash this int64 or bytes feature instead of the whole example, so equal values "
                   "share a split");
   cmd->add_flag("--skip_bad_rows", flags->options.csv.skip_bad_rows,
                 "Skip rows with the wrong number of fields or invalid UTF-8, and report how many");
-  cmd->add_option("--threads", flags->options.csv.num_threads, "Threads to use (default: all cores)")
+  cmd->add_option("--threads", flags->options.csv.num_threads,
+                  "Threads to use (default: all cores)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--gzip_level", flags->options.gzip_level, "gzip level, 1 (fastest) to 12 (smallest)")
+  cmd->add_option("--gzip_level", flags->options.gzip_level,
+                  "gzip level, 1 (fastest) to 12 (smallest)")
       ->check(CLI::Range(1, 12))
       ->capture_default_str();
   cmd->add_option("--span", flags->options.span, "Span number recorded on the artifact")
@@ -106,22 +111,25 @@ void AddExampleGenCommand(CLI::App& app, int& exit_code) {
       exit_code = ReportError("examplegen", result.status());
       return;
     }
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     uint64_t total = 0;
     for (uint64_t n : result->examples_per_split) total += n;
     if (flags->json) {
       std::string splits;
       for (size_t s = 0; s < result->split_names.size(); ++s) {
         if (s > 0) splits += ", ";
-        splits += StrCat(components::JsonQuote(result->split_names[s]), ": ", result->examples_per_split[s]);
+        splits += StrCat(components::JsonQuote(result->split_names[s]), ": ",
+                         result->examples_per_split[s]);
       }
-      std::cout << "{\"output\": " << components::JsonQuote(flags->output) << ", \"examples\": {" << splits
-                << "}, \"bad_rows\": " << result->bad_rows.count << ", \"shards\": " << result->num_shards
-                << ", \"seconds\": " << seconds
-                << ", \"properties\": " << components::PropertiesToJson(result->properties) << "}\n";
+      std::cout << "{\"output\": " << components::JsonQuote(flags->output) << ", \"examples\": {"
+                << splits << "}, \"bad_rows\": " << result->bad_rows.count
+                << ", \"shards\": " << result->num_shards << ", \"seconds\": " << seconds
+                << ", \"properties\": " << components::PropertiesToJson(result->properties)
+                << "}\n";
     } else {
-      std::cout << "Wrote " << total << " examples to " << flags->output << " in " << seconds << " s ("
-                << static_cast<uint64_t>(total / std::max(seconds, 1e-9)) << " rows/s)\n";
+      std::cout << "Wrote " << total << " examples to " << flags->output << " in " << seconds
+                << " s (" << static_cast<uint64_t>(total / std::max(seconds, 1e-9)) << " rows/s)\n";
       for (size_t s = 0; s < result->split_names.size(); ++s) {
         std::cout << "  Split-" << result->split_names[s] << ": " << result->examples_per_split[s]
                   << " examples in " << result->num_shards << " shard(s)\n";
@@ -134,7 +142,8 @@ void AddExampleGenCommand(CLI::App& app, int& exit_code) {
       std::cout << "\n";
       if (result->bad_rows.count > 0) {
         std::cout << "  skipped " << result->bad_rows.count << " bad row(s), for example:\n";
-        for (const std::string& message : result->bad_rows.messages) std::cout << "    " << message << "\n";
+        for (const std::string& message : result->bad_rows.messages)
+          std::cout << "    " << message << "\n";
       }
     }
   });

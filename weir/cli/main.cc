@@ -26,8 +26,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", weir::StrCat("weir ", WEIR_VERSION));
   app.require_subcommand(1);
   app.fallthrough(false);
-  app.footer("Run 'weir <command> --help' for a command's options. Documentation: docs/ in the "
-             "weir source tree.");
+  app.footer(
+      "Run 'weir <command> --help' for a command's options. Documentation: docs/ in the "
+      "weir source tree.");
   int exit_code = 0;
   weir::cli::AddExampleGenCommand(app, exit_code);
   weir::cli::AddStatisticsGenCommand(app, exit_code);

@@ -10,12 +10,14 @@
 namespace weir::cli {
 
 void AddPipelineCommand(CLI::App& app, int& exit_code) {
-  CLI::App* cmd = app.add_subcommand("pipeline", "Pipeline files: check one and print the IR it compiles to.");
+  CLI::App* cmd =
+      app.add_subcommand("pipeline", "Pipeline files: check one and print the IR it compiles to.");
   cmd->require_subcommand(1);
   auto file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   CLI::App* compile = cmd->add_subcommand(
-      "compile", "Check a pipeline file (YAML, JSON or .pbtxt) and print its IR (a PipelineSpec text proto).");
+      "compile",
+      "Check a pipeline file (YAML, JSON or .pbtxt) and print its IR (a PipelineSpec text proto).");
   compile->footer(
       "Checks every node against the component registry: unknown components, keys or parameters, "
       "parameters of the wrong type, missing inputs, inputs whose artifact type does not fit, "

@@ -12,10 +12,12 @@ namespace weir::cli {
 void AddRunCommand(CLI::App& app, int& exit_code) {
   auto file = std::make_shared<std::string>();
   auto run_id = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("run", "Run a pipeline file: every node, in dependency order.");
+  CLI::App* cmd =
+      app.add_subcommand("run", "Run a pipeline file: every node, in dependency order.");
   cmd->footer(
       "Each node's outputs go to <pipeline_root>/<node>/<output>/<run id>/ (pipeline_root defaults "
-      "to ${WEIR_HOME}/artifacts/<pipeline>; WEIR_HOME defaults to ~/weir) and appear atomically. A "
+      "to ${WEIR_HOME}/artifacts/<pipeline>; WEIR_HOME defaults to ~/weir) and appear atomically. "
+      "A "
       "failed node stops the nodes downstream of it; the exit code is non-zero if any node did not "
       "succeed. This runner does not yet record runs in the metadata store: it neither caches nor "
       "resumes.\n\n"
@@ -36,7 +38,8 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       if (outcome == nullptr) {
         std::cout << prefix << " (" << node.component() << ") started" << std::endl;
       } else if (outcome->state == orchestrator::NodeState::kSucceeded) {
-        std::cout << prefix << " done in " << static_cast<int64_t>(outcome->seconds * 1000) << " ms" << std::endl;
+        std::cout << prefix << " done in " << static_cast<int64_t>(outcome->seconds * 1000) << " ms"
+                  << std::endl;
       } else if (outcome->state == orchestrator::NodeState::kFailed) {
         std::cout << prefix << " FAILED: " << outcome->error << std::endl;
       } else {
@@ -49,12 +52,13 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       return;
     }
     if (!result->ok()) {
-      std::cerr << "weir run: pipeline " << spec->name() << " run " << result->run_id << " failed\n";
+      std::cerr << "weir run: pipeline " << spec->name() << " run " << result->run_id
+                << " failed\n";
       exit_code = 1;
       return;
     }
-    std::cout << "Pipeline " << spec->name() << " run " << result->run_id << " succeeded; artifacts under "
-              << spec->pipeline_root() << "\n";
+    std::cout << "Pipeline " << spec->name() << " run " << result->run_id
+              << " succeeded; artifacts under " << spec->pipeline_root() << "\n";
   });
 }
 

@@ -10,11 +10,14 @@ void AddSchemaGenCommand(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<components::SchemaGenOptions>();
   auto paths = std::make_shared<std::array<std::string, 3>>();  // statistics, import, output.
   CLI::App* cmd = app.add_subcommand(
-      "schemagen", "SchemaGen: infer schema.pbtxt (types, presence, shapes, domains) from statistics, "
-                   "or import a curated one.");
+      "schemagen",
+      "SchemaGen: infer schema.pbtxt (types, presence, shapes, domains) from statistics, "
+      "or import a curated one.");
   cmd->footer(
-      "Inference follows TFDV's rules: type; presence (min_count 1 if ever present, min_fraction 1.0 "
-      "only when never missing); with --infer_feature_shape a fixed shape when a feature always has "
+      "Inference follows TFDV's rules: type; presence (min_count 1 if ever present, min_fraction "
+      "1.0 "
+      "only when never missing); with --infer_feature_shape a fixed shape when a feature always "
+      "has "
       "exactly k values, otherwise value_count; a bool domain for 0/1 integers and a string domain "
       "(byte-sorted values, named after the feature) for strings with at most "
       "--max_string_domain_size distinct values. Edit the result by hand and import it back with "
@@ -25,12 +28,15 @@ void AddSchemaGenCommand(CLI::App& app, int& exit_code) {
       "  weir show schema out/schema");
   auto* statistics = cmd->add_option("--statistics", (*paths)[0],
                                      "A statistics artifact (Split-<name>/FeatureStats.pb)");
-  auto* import = cmd->add_option("--import_schema", (*paths)[1],
-                                 "A curated schema.pbtxt to import instead of inferring (ImportSchemaGen)");
+  auto* import =
+      cmd->add_option("--import_schema", (*paths)[1],
+                      "A curated schema.pbtxt to import instead of inferring (ImportSchemaGen)");
   statistics->excludes(import);
-  cmd->add_option("--output", (*paths)[2], "Folder to create for schema.pbtxt (must not exist, or be empty)")
+  cmd->add_option("--output", (*paths)[2],
+                  "Folder to create for schema.pbtxt (must not exist, or be empty)")
       ->required();
-  cmd->add_option("--split", options->split, "Split to infer from (default: train, or the only split)");
+  cmd->add_option("--split", options->split,
+                  "Split to infer from (default: train, or the only split)");
   cmd->add_option("--infer_feature_shape", options->inference.infer_feature_shape,
                   "Fixed shapes for features always present with k values (true|false)")
       ->capture_default_str();
@@ -46,8 +52,9 @@ void AddSchemaGenCommand(CLI::App& app, int& exit_code) {
       exit_code = ReportError("schemagen", result.status());
       return;
     }
-    std::cout << "Schema of " << result->num_features << " features written to " << options->output.string()
-              << "/" << schema::kSchemaFileName << " (from " << result->source << ")\n";
+    std::cout << "Schema of " << result->num_features << " features written to "
+              << options->output.string() << "/" << schema::kSchemaFileName << " (from "
+              << result->source << ")\n";
   });
 }
 

@@ -236,7 +236,6 @@ std::string FormatPercent(double part, double whole) {
 // ---------------------------------------------------------------------------------------------
 // Statistics.
 
-
 const tfmd::Histogram* FindHistogram(const tfmd::NumericStatistics& num,
                                      tfmd::Histogram::HistogramType type) {
   for (const tfmd::Histogram& histogram : num.histograms()) {
@@ -558,7 +557,6 @@ std::vector<std::pair<std::string, const tfmd::AnomalyInfo*>> SortedAnomalies(
   return sorted;
 }
 
-
 // An anomaly's own descriptions, or its reasons' joined when the producer left the summary empty.
 std::pair<std::string, std::string> AnomalyText(const tfmd::AnomalyInfo& info) {
   std::string short_description = info.short_description();
@@ -698,7 +696,6 @@ bool ShouldUseColor(int fd) {
   return isatty(fd) && (no_color == nullptr || no_color[0] == '\0');
 }
 
-
 absl::StatusOr<std::vector<LabeledStatistics>> LoadStatistics(const fs::path& path,
                                                               std::string_view split) {
   ASSIGN_OR_RETURN(std::vector<SplitFile> files,
@@ -806,7 +803,8 @@ std::string RenderStatisticsComparison(const LabeledStatistics& left,
         }
         std::vector<Cell> cells = NumericCells(*feature, sparkline);
         row.insert(row.end(), cells.begin(), cells.end());
-      } else if (!IsNumeric(*feature) && !IsNumeric(*any) && stats::CommonStatisticsOf(*feature) != nullptr) {
+      } else if (!IsNumeric(*feature) && !IsNumeric(*any) &&
+                 stats::CommonStatisticsOf(*feature) != nullptr) {
         std::vector<Cell> cells = StringCells(*feature);
         row.insert(row.end(), cells.begin(), cells.end());
       } else {

@@ -233,7 +233,8 @@ TEST(ShowStatisticsTest, ComparisonMarksFeaturesMissingOnOneSide) {
   LabeledStatistics right = left;
   right.label = "right";
   right.statistics.mutable_features()->RemoveLast();
-  std::string last = stats::FeatureName(left.statistics.features(left.statistics.features_size() - 1));
+  std::string last =
+      stats::FeatureName(left.statistics.features(left.statistics.features_size() - 1));
   std::vector<std::string> lines = Lines(RenderStatisticsComparison(left, right, ShowOptions{}));
   auto row = std::find_if(lines.begin(), lines.end(),
                           [&](const std::string& l) { return l.rfind(last + " ", 0) == 0; });

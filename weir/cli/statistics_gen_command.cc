@@ -27,25 +27,29 @@ absl::Status RunFromCsv(const StatisticsGenFlags& flags) {
   std::vector<std::filesystem::path> files(flags.csv.begin(), flags.csv.end());
   auto start = std::chrono::steady_clock::now();
   absl::StatusOr<components::tfmd::DatasetFeatureStatistics> dataset =
-      components::ComputeCsvStatistics(files, std::filesystem::path(files.front()).stem().string(), csv, {});
+      components::ComputeCsvStatistics(files, std::filesystem::path(files.front()).stem().string(),
+                                       csv, {});
   if (!dataset.ok()) return dataset.status();
   absl::StatusOr<base::StagingDir> staging = base::StagingDir::Create(flags.output);
   if (!staging.ok()) return staging.status();
   components::tfmd::DatasetFeatureStatisticsList list;
   *list.add_datasets() = *dataset;
-  if (absl::Status s = components::WriteStatisticsFile(staging->path() / components::kStatisticsFileName, list);
+  if (absl::Status s =
+          components::WriteStatisticsFile(staging->path() / components::kStatisticsFileName, list);
       !s.ok()) {
     return s;
   }
   if (absl::Status s = staging->Publish(); !s.ok()) return s;
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (flags.json) {
-    std::cout << "{\"output\": \"" << flags.output << "\", \"examples\": " << dataset->num_examples()
-              << ", \"features\": " << dataset->features_size() << ", \"seconds\": " << seconds << "}\n";
+    std::cout << "{\"output\": \"" << flags.output
+              << "\", \"examples\": " << dataset->num_examples()
+              << ", \"features\": " << dataset->features_size() << ", \"seconds\": " << seconds
+              << "}\n";
   } else {
-    std::cout << "Statistics of " << dataset->num_examples() << " rows, " << dataset->features_size()
-              << " features, written to " << flags.output << "/" << components::kStatisticsFileName << " in "
-              << seconds << " s\n";
+    std::cout << "Statistics of " << dataset->num_examples() << " rows, "
+              << dataset->features_size() << " features, written to " << flags.output << "/"
+              << components::kStatisticsFileName << " in " << seconds << " s\n";
   }
   return absl::OkStatus();
 }
@@ -66,14 +70,14 @@ absl::Status RunFromExamples(const StatisticsGenFlags& flags) {
       splits += StrCat(s ? ", " : "", components::JsonQuote(result->split_names[s]), ": ",
                        result->examples_per_split[s]);
     }
-    std::cout << "{\"output\": " << components::JsonQuote(flags.output) << ", \"examples\": {" << splits
-              << "}, \"seconds\": " << seconds
+    std::cout << "{\"output\": " << components::JsonQuote(flags.output) << ", \"examples\": {"
+              << splits << "}, \"seconds\": " << seconds
               << ", \"properties\": " << components::PropertiesToJson(result->properties) << "}\n";
   } else {
     std::cout << "Statistics written to " << flags.output << " in " << seconds << " s\n";
     for (size_t s = 0; s < result->split_names.size(); ++s) {
-      std::cout << "  Split-" << result->split_names[s] << "/" << components::kStatisticsFileName << ": "
-                << result->examples_per_split[s] << " examples\n";
+      std::cout << "  Split-" << result->split_names[s] << "/" << components::kStatisticsFileName
+                << ": " << result->examples_per_split[s] << " examples\n";
     }
   }
   return absl::OkStatus();
@@ -97,14 +101,18 @@ void AddStatisticsGenCommand(CLI::App& app, int& exit_code) {
       "  weir statisticsgen --csv data.csv --output out/csv_statistics   (like TFDV's "
       "generate_statistics_from_csv; writes FeatureStats.pb in the output folder)\n"
       "  weir show stats out/statistics");
-  auto* examples = cmd->add_option("--examples", flags->examples,
-                                   "An Examples artifact (Split-<name>/ folders of TFRecords, weir's or TFX's)");
+  auto* examples =
+      cmd->add_option("--examples", flags->examples,
+                      "An Examples artifact (Split-<name>/ folders of TFRecords, weir's or TFX's)");
   auto* csv = cmd->add_option("--csv", flags->csv, "CSV files to compute statistics of directly");
   examples->excludes(csv);
-  cmd->add_option("--output", flags->output, "Folder to create (must not exist, or be empty)")->required();
+  cmd->add_option("--output", flags->output, "Folder to create (must not exist, or be empty)")
+      ->required();
   cmd->add_option("--split", flags->splits, "Only these splits (repeatable; default: every split)");
-  cmd->add_option("--threads", flags->threads, "Threads to use (default: all cores)")->check(CLI::NonNegativeNumber);
-  cmd->add_flag("--skip_bad_rows", flags->skip_bad_rows, "With --csv: skip malformed rows and count them");
+  cmd->add_option("--threads", flags->threads, "Threads to use (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--skip_bad_rows", flags->skip_bad_rows,
+                "With --csv: skip malformed rows and count them");
   cmd->add_flag("--json", flags->json, "Print the result as JSON");
   cmd->callback([flags, &exit_code]() {
     absl::Status status;

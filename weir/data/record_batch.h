@@ -14,7 +14,7 @@
 namespace weir::data {
 
 enum class DataType : uint8_t {
-  kNull,   // No row has a value list: the type is unknown (a CSV column empty in every row).
+  kNull,  // No row has a value list: the type is unknown (a CSV column empty in every row).
   kInt64,
   kFloat,  // float32, as in tf.train.FloatList.
   kBytes,
@@ -56,8 +56,8 @@ class Column {
   std::span<const int64_t> int64_values() const { return int64_values_; }
   std::span<const float> float_values() const { return float_values_; }
   std::string_view bytes_value(size_t index) const {
-    return std::string_view(bytes_data_).substr(bytes_offsets_[index],
-                                                bytes_offsets_[index + 1] - bytes_offsets_[index]);
+    return std::string_view(bytes_data_)
+        .substr(bytes_offsets_[index], bytes_offsets_[index + 1] - bytes_offsets_[index]);
   }
 
   // Building: add the values of the current row, then finish it. Adding a value of a type other

@@ -30,7 +30,8 @@ bool RunResult::ok() const {
   return true;
 }
 
-absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec, const pipeline::ComponentRegistry& registry,
+absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
+                                      const pipeline::ComponentRegistry& registry,
                                       std::string run_id, const ProgressCallback& progress) {
   ASSIGN_OR_RETURN(std::vector<const pipeline::NodeSpec*> order, pipeline::ExecutionOrder(spec));
   RunResult result;
@@ -62,7 +63,8 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec, const 
       }
       context.inputs[name] = upstream_outcome->outputs.at(output);
     }
-    if (outcome.error.empty() && component == nullptr) outcome.error = "unknown component " + node.component();
+    if (outcome.error.empty() && component == nullptr)
+      outcome.error = "unknown component " + node.component();
     if (!outcome.error.empty()) {
       outcome.state = NodeState::kSkipped;
       outcomes[node.id()] = &outcome;
@@ -80,9 +82,11 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec, const 
     }
     if (progress) progress(node, i, order.size(), nullptr);
     auto start = std::chrono::steady_clock::now();
-    absl::Status status = component->executor ? component->executor(context)
-                                              : absl::UnimplementedError(node.component() + " has no executor");
-    outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    absl::Status status = component->executor
+                              ? component->executor(context)
+                              : absl::UnimplementedError(node.component() + " has no executor");
+    outcome.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (status.ok()) {
       outcome.state = NodeState::kSucceeded;
       outcome.outputs = context.outputs;

@@ -37,12 +37,13 @@ struct RunResult {
 };
 
 // Called as each node starts (outcome == nullptr) and ends.
-using ProgressCallback = std::function<void(const pipeline::NodeSpec& node, size_t index, size_t total,
-                                            const NodeOutcome* outcome)>;
+using ProgressCallback = std::function<void(const pipeline::NodeSpec& node, size_t index,
+                                            size_t total, const NodeOutcome* outcome)>;
 
 // Runs every node of `spec`. `run_id` names the run's folders (default: UTC time,
 // e.g. 20261126T111500Z); it must not have been used by this pipeline before.
-absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec, const pipeline::ComponentRegistry& registry,
+absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
+                                      const pipeline::ComponentRegistry& registry,
                                       std::string run_id, const ProgressCallback& progress);
 
 }  // namespace weir::orchestrator

@@ -13,7 +13,8 @@
 namespace weir::pipeline {
 namespace {
 
-std::string StringParam(const ExecutionContext& context, const std::string& name, const std::string& fallback = "") {
+std::string StringParam(const ExecutionContext& context, const std::string& name,
+                        const std::string& fallback = "") {
   auto it = context.params.find(name);
   return it == context.params.end() ? fallback : it->second.string_value();
 }
@@ -26,13 +27,15 @@ bool BoolParam(const ExecutionContext& context, const std::string& name, bool fa
 std::vector<std::string> ListParam(const ExecutionContext& context, const std::string& name) {
   std::vector<std::string> values;
   if (auto it = context.params.find(name); it != context.params.end()) {
-    for (const Value& value : it->second.list_value().values()) values.push_back(value.string_value());
+    for (const Value& value : it->second.list_value().values())
+      values.push_back(value.string_value());
   }
   return values;
 }
 
 // Splits "name:value" at the first colon.
-absl::Status SplitPair(const std::string& text, const std::string& what, std::string* name, std::string* value) {
+absl::Status SplitPair(const std::string& text, const std::string& what, std::string* name,
+                       std::string* value) {
   size_t colon = text.find(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
     return absl::InvalidArgumentError(StrCat(what, " '", text, "' must look like NAME:VALUE"));
@@ -54,7 +57,9 @@ absl::Status RunExampleGen(const ExecutionContext& context) {
     std::string name, buckets;
     RETURN_IF_ERROR(SplitPair(split, "splits entry", &name, &buckets));
     long count = std::strtol(buckets.c_str(), nullptr, 10);
-    if (count <= 0) return absl::InvalidArgumentError(StrCat("splits entry '", split, "': buckets must be positive"));
+    if (count <= 0)
+      return absl::InvalidArgumentError(
+          StrCat("splits entry '", split, "': buckets must be positive"));
     options.output_splits.push_back({name, static_cast<uint32_t>(count)});
   }
   for (const std::string& split : ListParam(context, "input_splits")) {
@@ -79,7 +84,8 @@ absl::Status RunStatisticsGenNode(const ExecutionContext& context) {
 // SchemaGen and ImportSchemaGen: inferred when there is a statistics input, imported otherwise.
 absl::Status RunSchemaGenNode(const ExecutionContext& context) {
   components::SchemaGenOptions options;
-  if (auto it = context.inputs.find("statistics"); it != context.inputs.end()) options.statistics = it->second;
+  if (auto it = context.inputs.find("statistics"); it != context.inputs.end())
+    options.statistics = it->second;
   options.import_schema = StringParam(context, "schema_file");
   options.output = context.outputs.at("schema");
   options.split = StringParam(context, "split");
@@ -93,7 +99,8 @@ absl::Status RunExampleValidatorNode(const ExecutionContext& context) {
   options.schema = context.inputs.at("schema");
   options.output = context.outputs.at("anomalies");
   options.environment = StringParam(context, "environment");
-  ASSIGN_OR_RETURN(components::ExampleValidatorResult result, components::RunExampleValidator(options));
+  ASSIGN_OR_RETURN(components::ExampleValidatorResult result,
+                   components::RunExampleValidator(options));
   (*context.output_properties)["anomalies"] = result.properties;
   return absl::OkStatus();
 }
@@ -104,16 +111,20 @@ void RegisterBuiltins(ComponentRegistry& registry) {
   registry.Register({
       .type = "CsvExampleGen",
       .version = "1",
-      .description = "CSV files to Examples (gzip TFRecords of tf.Example), split by hash as TFX splits",
+      .description =
+          "CSV files to Examples (gzip TFRecords of tf.Example), split by hash as TFX splits",
       .inputs = {},
       .outputs = {{"examples", "Examples"}},
-      .params = {
-          {"input_base", ParamType::kPath, true, "Folder of CSV files"},
-          {"splits", ParamType::kStringList, false, "Output splits NAME:HASH_BUCKETS (default train:2, eval:1)"},
-          {"input_splits", ParamType::kStringList, false, "Pre-split input NAME:GLOB"},
-          {"partition_feature", ParamType::kString, false, "Hash this feature instead of the example"},
-          {"skip_bad_rows", ParamType::kBool, false, "Skip malformed rows and count them"},
-      },
+      .params =
+          {
+              {"input_base", ParamType::kPath, true, "Folder of CSV files"},
+              {"splits", ParamType::kStringList, false,
+               "Output splits NAME:HASH_BUCKETS (default train:2, eval:1)"},
+              {"input_splits", ParamType::kStringList, false, "Pre-split input NAME:GLOB"},
+              {"partition_feature", ParamType::kString, false,
+               "Hash this feature instead of the example"},
+              {"skip_bad_rows", ParamType::kBool, false, "Skip malformed rows and count them"},
+          },
       .executor = RunExampleGen,
   });
   registry.Register({
@@ -131,10 +142,12 @@ void RegisterBuiltins(ComponentRegistry& registry) {
       .description = "schema.pbtxt inferred from statistics by TFDV's rules",
       .inputs = {{"statistics", "ExampleStatistics"}},
       .outputs = {{"schema", "Schema"}},
-      .params = {
-          {"infer_feature_shape", ParamType::kBool, false, "Fixed shapes for always-present features"},
-          {"split", ParamType::kString, false, "Split to infer from (default train)"},
-      },
+      .params =
+          {
+              {"infer_feature_shape", ParamType::kBool, false,
+               "Fixed shapes for always-present features"},
+              {"split", ParamType::kString, false, "Split to infer from (default train)"},
+          },
       .executor = RunSchemaGenNode,
   });
   registry.Register({

@@ -7,7 +7,8 @@ namespace {
 
 template <typename T>
 const T* FindByName(const std::vector<T>& items, const std::string& name) {
-  auto it = std::find_if(items.begin(), items.end(), [&](const T& item) { return item.name == name; });
+  auto it =
+      std::find_if(items.begin(), items.end(), [&](const T& item) { return item.name == name; });
   return it == items.end() ? nullptr : &*it;
 }
 
@@ -31,9 +32,15 @@ std::string ParamTypeName(ParamType type) {
   return "?";
 }
 
-const ChannelSpec* ComponentSpec::FindInput(const std::string& name) const { return FindByName(inputs, name); }
-const ChannelSpec* ComponentSpec::FindOutput(const std::string& name) const { return FindByName(outputs, name); }
-const ParamSpec* ComponentSpec::FindParam(const std::string& name) const { return FindByName(params, name); }
+const ChannelSpec* ComponentSpec::FindInput(const std::string& name) const {
+  return FindByName(inputs, name);
+}
+const ChannelSpec* ComponentSpec::FindOutput(const std::string& name) const {
+  return FindByName(outputs, name);
+}
+const ParamSpec* ComponentSpec::FindParam(const std::string& name) const {
+  return FindByName(params, name);
+}
 
 void ComponentRegistry::Register(ComponentSpec spec) {
   std::string type = spec.type;

@@ -34,7 +34,8 @@ std::string JoinNames(const std::vector<std::string>& names) {
 }
 
 // Expands ${WEIR_HOME} and ${PIPELINE_DIR}.
-absl::StatusOr<std::string> Expand(const std::string& text, const fs::path& pipeline_dir, const std::string& where) {
+absl::StatusOr<std::string> Expand(const std::string& text, const fs::path& pipeline_dir,
+                                   const std::string& where) {
   std::string out;
   size_t i = 0;
   while (i < text.size()) {
@@ -52,34 +53,38 @@ absl::StatusOr<std::string> Expand(const std::string& text, const fs::path& pipe
     } else if (name == "PIPELINE_DIR") {
       out += pipeline_dir.string();
     } else {
-      return Error(where, StrCat("unknown variable ${", name, "}; pipeline files know ${WEIR_HOME} and ${PIPELINE_DIR}"));
+      return Error(where, StrCat("unknown variable ${", name,
+                                 "}; pipeline files know ${WEIR_HOME} and ${PIPELINE_DIR}"));
     }
     i = end + 1;
   }
   return out;
 }
 
-absl::StatusOr<std::string> Scalar(const YAML::Node& node, const Source& source, const std::string& what) {
+absl::StatusOr<std::string> Scalar(const YAML::Node& node, const Source& source,
+                                   const std::string& what) {
   if (!node.IsScalar()) return Error(source.At(node), StrCat(what, " must be a single value"));
   return node.Scalar();
 }
 
-absl::Status CheckKeys(const YAML::Node& map, const std::vector<std::string>& known, const Source& source,
-                       const std::string& what) {
+absl::Status CheckKeys(const YAML::Node& map, const std::vector<std::string>& known,
+                       const Source& source, const std::string& what) {
   for (const auto& entry : map) {
     std::string key = entry.first.Scalar();
     if (std::find(known.begin(), known.end(), key) == known.end()) {
-      return Error(source.At(entry.first), StrCat("unknown key '", key, "' in ", what, " (known: ", JoinNames(known), ")"));
+      return Error(source.At(entry.first),
+                   StrCat("unknown key '", key, "' in ", what, " (known: ", JoinNames(known), ")"));
     }
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<Value> ParamValue(const YAML::Node& node, const ParamSpec& param, const fs::path& pipeline_dir,
-                                 const Source& source, const std::string& node_id) {
+absl::StatusOr<Value> ParamValue(const YAML::Node& node, const ParamSpec& param,
+                                 const fs::path& pipeline_dir, const Source& source,
+                                 const std::string& node_id) {
   const std::string where = source.At(node);
-  const std::string wrong_type =
-      StrCat("parameter '", param.name, "' of node '", node_id, "' must be a ", ParamTypeName(param.type));
+  const std::string wrong_type = StrCat("parameter '", param.name, "' of node '", node_id,
+                                        "' must be a ", ParamTypeName(param.type));
   Value value;
   try {
     switch (param.type) {
@@ -122,33 +127,41 @@ absl::StatusOr<Value> ParamValue(const YAML::Node& node, const ParamSpec& param,
   return value;
 }
 
-absl::StatusOr<PipelineSpec> ParseYaml(const fs::path& file, const std::string& text, const ComponentRegistry& registry) {
+absl::StatusOr<PipelineSpec> ParseYaml(const fs::path& file, const std::string& text,
+                                       const ComponentRegistry& registry) {
   Source source{file.string()};
   const fs::path pipeline_dir = file.parent_path();
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
-    return Error(StrCat(file.string(), ":", e.mark.line + 1, ":", e.mark.column + 1), StrCat("not valid YAML: ", e.msg));
+    return Error(StrCat(file.string(), ":", e.mark.line + 1, ":", e.mark.column + 1),
+                 StrCat("not valid YAML: ", e.msg));
   }
-  if (!root.IsMap()) return Error(source.file, "a pipeline file is a map with keys pipeline, nodes, ...");
-  RETURN_IF_ERROR(CheckKeys(root, {"pipeline", "pipeline_root", "metadata", "enable_cache", "schedule", "nodes"}, source,
-                            "the pipeline file"));
+  if (!root.IsMap())
+    return Error(source.file, "a pipeline file is a map with keys pipeline, nodes, ...");
+  RETURN_IF_ERROR(CheckKeys(
+      root, {"pipeline", "pipeline_root", "metadata", "enable_cache", "schedule", "nodes"}, source,
+      "the pipeline file"));
   PipelineSpec spec;
   spec.set_source_file(file.string());
-  if (!root["pipeline"]) return Error(source.file, "the pipeline needs a name: add 'pipeline: <name>'");
+  if (!root["pipeline"])
+    return Error(source.file, "the pipeline needs a name: add 'pipeline: <name>'");
   ASSIGN_OR_RETURN(std::string name, Scalar(root["pipeline"], source, "pipeline"));
   spec.set_name(name);
   try {
     if (const YAML::Node node = root["pipeline_root"]) {
       ASSIGN_OR_RETURN(std::string root_dir, Scalar(node, source, "pipeline_root"));
       ASSIGN_OR_RETURN(root_dir, Expand(root_dir, pipeline_dir, source.At(node)));
-      if (fs::path(root_dir).is_relative()) root_dir = (pipeline_dir / root_dir).lexically_normal().string();
+      if (fs::path(root_dir).is_relative())
+        root_dir = (pipeline_dir / root_dir).lexically_normal().string();
       spec.set_pipeline_root(root_dir);
     }
     if (const YAML::Node node = root["enable_cache"]) spec.set_enable_cache(node.as<bool>());
     if (const YAML::Node metadata = root["metadata"]) {
-      if (!metadata.IsMap()) return Error(source.At(metadata), "metadata must be a map: sqlite: PATH, or postgres: {...}");
+      if (!metadata.IsMap())
+        return Error(source.At(metadata),
+                     "metadata must be a map: sqlite: PATH, or postgres: {...}");
       RETURN_IF_ERROR(CheckKeys(metadata, {"sqlite", "postgres"}, source, "metadata"));
       if (const YAML::Node sqlite = metadata["sqlite"]) {
         ASSIGN_OR_RETURN(std::string path, Scalar(sqlite, source, "metadata.sqlite"));
@@ -156,22 +169,26 @@ absl::StatusOr<PipelineSpec> ParseYaml(const fs::path& file, const std::string& 
         if (fs::path(path).is_relative()) path = (pipeline_dir / path).lexically_normal().string();
         spec.mutable_metadata()->mutable_sqlite()->set_path(path);
       } else if (const YAML::Node postgres = metadata["postgres"]) {
-        RETURN_IF_ERROR(CheckKeys(postgres, {"host", "port", "database", "user", "password_env"}, source, "metadata.postgres"));
+        RETURN_IF_ERROR(CheckKeys(postgres, {"host", "port", "database", "user", "password_env"},
+                                  source, "metadata.postgres"));
         PostgresConnection* pg = spec.mutable_metadata()->mutable_postgres();
         if (postgres["host"]) pg->set_host(postgres["host"].as<std::string>());
         if (postgres["port"]) pg->set_port(postgres["port"].as<uint32_t>());
         if (postgres["database"]) pg->set_database(postgres["database"].as<std::string>());
         if (postgres["user"]) pg->set_user(postgres["user"].as<std::string>());
-        if (postgres["password_env"]) pg->set_password_env(postgres["password_env"].as<std::string>());
+        if (postgres["password_env"])
+          pg->set_password_env(postgres["password_env"].as<std::string>());
       }
     }
     if (const YAML::Node schedule = root["schedule"]) {
-      RETURN_IF_ERROR(CheckKeys(schedule, {"cron", "start_date", "catchup", "max_active_runs"}, source, "schedule"));
+      RETURN_IF_ERROR(CheckKeys(schedule, {"cron", "start_date", "catchup", "max_active_runs"},
+                                source, "schedule"));
       Schedule* s = spec.mutable_schedule();
       if (schedule["cron"]) s->set_cron(schedule["cron"].as<std::string>());
       if (schedule["start_date"]) s->set_start_date(schedule["start_date"].as<std::string>());
       if (schedule["catchup"]) s->set_catchup(schedule["catchup"].as<bool>());
-      if (schedule["max_active_runs"]) s->set_max_active_runs(schedule["max_active_runs"].as<uint32_t>());
+      if (schedule["max_active_runs"])
+        s->set_max_active_runs(schedule["max_active_runs"].as<uint32_t>());
     }
   } catch (const YAML::Exception& e) {
     return Error(StrCat(file.string(), ":", e.mark.line + 1), StrCat("wrong type: ", e.msg));
@@ -179,30 +196,36 @@ absl::StatusOr<PipelineSpec> ParseYaml(const fs::path& file, const std::string& 
 
   const YAML::Node nodes = root["nodes"];
   if (!nodes || !nodes.IsMap() || nodes.size() == 0) {
-    return Error(nodes ? source.At(nodes) : source.file, "'nodes' must map node ids to components, e.g.\n"
-                                                         "nodes:\n  CsvExampleGen:\n    component: CsvExampleGen\n"
-                                                         "    params: {input_base: data}");
+    return Error(nodes ? source.At(nodes) : source.file,
+                 "'nodes' must map node ids to components, e.g.\n"
+                 "nodes:\n  CsvExampleGen:\n    component: CsvExampleGen\n"
+                 "    params: {input_base: data}");
   }
   for (const auto& entry : nodes) {
     const std::string id = entry.first.Scalar();
     const YAML::Node& body = entry.second;
     const std::string where = source.At(entry.first);
-    if (id.empty() || id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
-                          std::string::npos) {
+    if (id.empty() ||
+        id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+            std::string::npos) {
       return Error(where, StrCat("node id '", id, "' may use only letters, digits, '_' and '-'"));
     }
-    if (!body.IsMap()) return Error(where, StrCat("node '", id, "' must be a map with component, params, inputs"));
-    RETURN_IF_ERROR(CheckKeys(body, {"component", "params", "inputs"}, source, StrCat("node '", id, "'")));
+    if (!body.IsMap())
+      return Error(where, StrCat("node '", id, "' must be a map with component, params, inputs"));
+    RETURN_IF_ERROR(
+        CheckKeys(body, {"component", "params", "inputs"}, source, StrCat("node '", id, "'")));
     NodeSpec* node = spec.add_nodes();
     node->set_id(id);
     node->set_line(static_cast<uint32_t>(entry.first.Mark().line + 1));
-    if (!body["component"]) return Error(where, StrCat("node '", id, "' needs 'component: <type>'"));
+    if (!body["component"])
+      return Error(where, StrCat("node '", id, "' needs 'component: <type>'"));
     ASSIGN_OR_RETURN(std::string component, Scalar(body["component"], source, "component"));
     node->set_component(component);
     const ComponentSpec* component_spec = registry.Find(component);
     if (component_spec == nullptr) {
-      return Error(source.At(body["component"]),
-                   StrCat("unknown component '", component, "' (known: ", JoinNames(registry.Types()), ")"));
+      return Error(
+          source.At(body["component"]),
+          StrCat("unknown component '", component, "' (known: ", JoinNames(registry.Types()), ")"));
     }
     if (const YAML::Node params = body["params"]) {
       if (!params.IsMap()) return Error(source.At(params), "params must be a map of name: value");
@@ -212,15 +235,18 @@ absl::StatusOr<PipelineSpec> ParseYaml(const fs::path& file, const std::string& 
         if (param_spec == nullptr) {
           std::vector<std::string> known;
           for (const ParamSpec& p : component_spec->params) known.push_back(p.name);
-          return Error(source.At(param.first), StrCat("unknown parameter '", param_name, "' for ", component,
-                                                      " (known: ", JoinNames(known), ")"));
+          return Error(source.At(param.first),
+                       StrCat("unknown parameter '", param_name, "' for ", component,
+                              " (known: ", JoinNames(known), ")"));
         }
-        ASSIGN_OR_RETURN(Value value, ParamValue(param.second, *param_spec, pipeline_dir, source, id));
+        ASSIGN_OR_RETURN(Value value,
+                         ParamValue(param.second, *param_spec, pipeline_dir, source, id));
         (*node->mutable_params())[param_name] = value;
       }
     }
     if (const YAML::Node inputs = body["inputs"]) {
-      if (!inputs.IsMap()) return Error(source.At(inputs), "inputs must be a map of name: <node>.<output>");
+      if (!inputs.IsMap())
+        return Error(source.At(inputs), "inputs must be a map of name: <node>.<output>");
       for (const auto& input : inputs) {
         ASSIGN_OR_RETURN(std::string reference, Scalar(input.second, source, "an input"));
         (*node->mutable_inputs())[input.first.Scalar()] = reference;
@@ -233,7 +259,8 @@ absl::StatusOr<PipelineSpec> ParseYaml(const fs::path& file, const std::string& 
 }  // namespace
 
 fs::path WeirHome() {
-  if (const char* home = std::getenv("WEIR_HOME"); home != nullptr && *home != '\0') return fs::path(home);
+  if (const char* home = std::getenv("WEIR_HOME"); home != nullptr && *home != '\0')
+    return fs::path(home);
   const char* user_home = std::getenv("HOME");
   return fs::path(user_home != nullptr ? user_home : ".") / "weir";
 }
@@ -251,18 +278,19 @@ absl::Status ValidatePipeline(const PipelineSpec& spec, const ComponentRegistry&
     const std::string where = source.At(node.line());
     const ComponentSpec* component = registry.Find(node.component());
     if (component == nullptr) {
-      return Error(where, StrCat("node '", node.id(), "': unknown component '", node.component(), "' (known: ",
-                                 JoinNames(registry.Types()), ")"));
+      return Error(where, StrCat("node '", node.id(), "': unknown component '", node.component(),
+                                 "' (known: ", JoinNames(registry.Types()), ")"));
     }
     for (const ParamSpec& param : component->params) {
       if (param.required && !node.params().contains(param.name)) {
-        return Error(where, StrCat("node '", node.id(), "' (", node.component(), ") needs parameter '", param.name,
-                                   "': ", param.description));
+        return Error(where, StrCat("node '", node.id(), "' (", node.component(),
+                                   ") needs parameter '", param.name, "': ", param.description));
       }
     }
     for (const auto& [name, value] : node.params()) {
       if (component->FindParam(name) == nullptr) {
-        return Error(where, StrCat("node '", node.id(), "': unknown parameter '", name, "' for ", node.component()));
+        return Error(where, StrCat("node '", node.id(), "': unknown parameter '", name, "' for ",
+                                   node.component()));
       }
     }
     for (const auto& [name, reference] : node.inputs()) {
@@ -270,40 +298,44 @@ absl::Status ValidatePipeline(const PipelineSpec& spec, const ComponentRegistry&
       if (input == nullptr) {
         std::vector<std::string> known;
         for (const ChannelSpec& c : component->inputs) known.push_back(c.name);
-        return Error(where, StrCat("node '", node.id(), "': ", node.component(), " has no input '", name,
-                                   "' (inputs: ", JoinNames(known), ")"));
+        return Error(where, StrCat("node '", node.id(), "': ", node.component(), " has no input '",
+                                   name, "' (inputs: ", JoinNames(known), ")"));
       }
       size_t dot = reference.find('.');
       if (dot == std::string::npos) {
-        return Error(where, StrCat("node '", node.id(), "': input '", name, "' must be <node>.<output>, not '",
-                                   reference, "'"));
+        return Error(where, StrCat("node '", node.id(), "': input '", name,
+                                   "' must be <node>.<output>, not '", reference, "'"));
       }
       std::string upstream_id = reference.substr(0, dot);
       std::string output_name = reference.substr(dot + 1);
       auto upstream = by_id.find(upstream_id);
       if (upstream == by_id.end()) {
-        return Error(where, StrCat("node '", node.id(), "': input '", name, "' reads from node '", upstream_id,
-                                   "', which the pipeline does not have"));
+        return Error(where, StrCat("node '", node.id(), "': input '", name, "' reads from node '",
+                                   upstream_id, "', which the pipeline does not have"));
       }
       const ComponentSpec* upstream_component = registry.Find(upstream->second->component());
-      const ChannelSpec* output = upstream_component ? upstream_component->FindOutput(output_name) : nullptr;
+      const ChannelSpec* output =
+          upstream_component ? upstream_component->FindOutput(output_name) : nullptr;
       if (output == nullptr) {
         std::vector<std::string> known;
         if (upstream_component) {
           for (const ChannelSpec& c : upstream_component->outputs) known.push_back(c.name);
         }
-        return Error(where, StrCat("node '", node.id(), "': node '", upstream_id, "' has no output '", output_name,
-                                   "' (outputs: ", JoinNames(known), ")"));
+        return Error(where,
+                     StrCat("node '", node.id(), "': node '", upstream_id, "' has no output '",
+                            output_name, "' (outputs: ", JoinNames(known), ")"));
       }
       if (output->artifact_type != input->artifact_type) {
-        return Error(where, StrCat("node '", node.id(), "': input '", name, "' takes ", input->artifact_type,
-                                   " but ", reference, " is ", output->artifact_type));
+        return Error(
+            where, StrCat("node '", node.id(), "': input '", name, "' takes ", input->artifact_type,
+                          " but ", reference, " is ", output->artifact_type));
       }
     }
     for (const ChannelSpec& input : component->inputs) {
       if (!input.optional && !node.inputs().contains(input.name)) {
-        return Error(where, StrCat("node '", node.id(), "' (", node.component(), ") needs input '", input.name,
-                                   "' (", input.artifact_type, "), e.g. ", input.name, ": <node>.<output>"));
+        return Error(where, StrCat("node '", node.id(), "' (", node.component(), ") needs input '",
+                                   input.name, "' (", input.artifact_type, "), e.g. ", input.name,
+                                   ": <node>.<output>"));
       }
     }
   }
@@ -338,16 +370,19 @@ absl::StatusOr<std::vector<const NodeSpec*>> ExecutionOrder(const PipelineSpec& 
     if (!progressed) {
       std::string cycle;
       for (size_t i = 0; i < n; ++i) {
-        if (!done[i]) cycle += StrCat(cycle.empty() ? "" : ", ", spec.nodes(static_cast<int>(i)).id());
+        if (!done[i])
+          cycle += StrCat(cycle.empty() ? "" : ", ", spec.nodes(static_cast<int>(i)).id());
       }
-      return absl::InvalidArgumentError(StrCat(spec.source_file(), ": the nodes ", cycle,
-                                               " depend on each other in a cycle; a pipeline must be a DAG"));
+      return absl::InvalidArgumentError(
+          StrCat(spec.source_file(), ": the nodes ", cycle,
+                 " depend on each other in a cycle; a pipeline must be a DAG"));
     }
   }
   return order;
 }
 
-absl::StatusOr<PipelineSpec> LoadPipelineFile(const fs::path& file, const ComponentRegistry& registry) {
+absl::StatusOr<PipelineSpec> LoadPipelineFile(const fs::path& file,
+                                              const ComponentRegistry& registry) {
   std::error_code ec;
   fs::path absolute = fs::absolute(file, ec).lexically_normal();
   PipelineSpec spec;
@@ -358,8 +393,10 @@ absl::StatusOr<PipelineSpec> LoadPipelineFile(const fs::path& file, const Compon
     ASSIGN_OR_RETURN(std::string text, base::ReadFile(absolute));
     ASSIGN_OR_RETURN(spec, ParseYaml(absolute, text, registry));
   }
-  if (spec.pipeline_root().empty()) spec.set_pipeline_root((WeirHome() / "artifacts" / spec.name()).string());
-  if (!spec.has_metadata()) spec.mutable_metadata()->mutable_sqlite()->set_path((WeirHome() / "metadata.db").string());
+  if (spec.pipeline_root().empty())
+    spec.set_pipeline_root((WeirHome() / "artifacts" / spec.name()).string());
+  if (!spec.has_metadata())
+    spec.mutable_metadata()->mutable_sqlite()->set_path((WeirHome() / "metadata.db").string());
   RETURN_IF_ERROR(ValidatePipeline(spec, registry));
   return spec;
 }

@@ -36,7 +36,8 @@ class PipelineSpecTest : public ::testing::Test {
 };
 
 TEST_F(PipelineSpecTest, TaxiSolutionCompilesInDependencyOrder) {
-  auto spec = LoadPipelineFile(fs::path(WEIR_SOURCE_DIR) / "examples/taxi/pipeline_solution.yaml", registry_);
+  auto spec = LoadPipelineFile(fs::path(WEIR_SOURCE_DIR) / "examples/taxi/pipeline_solution.yaml",
+                               registry_);
   ASSERT_TRUE(spec.ok()) << spec.status();
   EXPECT_EQ(spec->name(), "taxi");
   EXPECT_TRUE(spec->enable_cache());
@@ -52,11 +53,13 @@ TEST_F(PipelineSpecTest, TaxiSolutionCompilesInDependencyOrder) {
   ASSERT_TRUE(order.ok());
   std::vector<std::string> ids;
   for (const NodeSpec* node : *order) ids.push_back(node->id());
-  EXPECT_EQ(ids, (std::vector<std::string>{"CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"CsvExampleGen", "StatisticsGen", "SchemaGen",
+                                           "ExampleValidator"}));
 }
 
 TEST_F(PipelineSpecTest, TutorialSkeletonHasOnlyExampleGen) {
-  auto spec = LoadPipelineFile(fs::path(WEIR_SOURCE_DIR) / "examples/taxi/pipeline.yaml", registry_);
+  auto spec =
+      LoadPipelineFile(fs::path(WEIR_SOURCE_DIR) / "examples/taxi/pipeline.yaml", registry_);
   ASSERT_TRUE(spec.ok()) << spec.status();
   ASSERT_EQ(spec->nodes_size(), 1);
   EXPECT_EQ(spec->nodes(0).component(), "CsvExampleGen");
@@ -64,8 +67,10 @@ TEST_F(PipelineSpecTest, TutorialSkeletonHasOnlyExampleGen) {
 
 TEST_F(PipelineSpecTest, VariablesExpand) {
   auto spec = Load(
-      "pipeline: p\npipeline_root: ${WEIR_HOME}/roots/p\nmetadata:\n  sqlite: ${PIPELINE_DIR}/m.db\n"
-      "nodes:\n  Gen:\n    component: CsvExampleGen\n    params:\n      input_base: ${PIPELINE_DIR}/data\n"
+      "pipeline: p\npipeline_root: ${WEIR_HOME}/roots/p\nmetadata:\n  sqlite: "
+      "${PIPELINE_DIR}/m.db\n"
+      "nodes:\n  Gen:\n    component: CsvExampleGen\n    params:\n      input_base: "
+      "${PIPELINE_DIR}/data\n"
       "      splits: [train:3, eval:1]\n");
   ASSERT_TRUE(spec.ok()) << spec.status();
   EXPECT_EQ(spec->pipeline_root(), (dir_ / "home" / "roots" / "p").string());
@@ -74,42 +79,52 @@ TEST_F(PipelineSpecTest, VariablesExpand) {
 }
 
 TEST_F(PipelineSpecTest, ErrorsNameTheLineAndTheFix) {
-  const std::string gen = "  Gen:\n    component: CsvExampleGen\n    params:\n      input_base: data\n";
-  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n  A:\n    component: CsvExampleGenn\n").find(
-                "pipeline.yaml:4: unknown component 'CsvExampleGenn' (known: CsvExampleGen, ExampleValidator"),
+  const std::string gen =
+      "  Gen:\n    component: CsvExampleGen\n    params:\n      input_base: data\n";
+  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n  A:\n    component: CsvExampleGenn\n")
+                .find("pipeline.yaml:4: unknown component 'CsvExampleGenn' (known: CsvExampleGen, "
+                      "ExampleValidator"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n" + gen + "      bogus: 1\n").find(
-                "pipeline.yaml:7: unknown parameter 'bogus' for CsvExampleGen (known: input_base"),
+  EXPECT_NE(
+      ErrorOf("pipeline: p\nnodes:\n" + gen + "      bogus: 1\n")
+          .find("pipeline.yaml:7: unknown parameter 'bogus' for CsvExampleGen (known: input_base"),
+      std::string::npos);
+  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n" + gen + "      skip_bad_rows: maybe\n")
+                .find("pipeline.yaml:7: parameter 'skip_bad_rows' of node 'Gen' must be a true or "
+                      "false, not 'maybe'"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n" + gen + "      skip_bad_rows: maybe\n").find(
-                "pipeline.yaml:7: parameter 'skip_bad_rows' of node 'Gen' must be a true or false, not 'maybe'"),
+  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n  Gen:\n    component: CsvExampleGen\n")
+                .find("pipeline.yaml:3: node 'Gen' (CsvExampleGen) needs parameter 'input_base'"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n  Gen:\n    component: CsvExampleGen\n").find(
-                "pipeline.yaml:3: node 'Gen' (CsvExampleGen) needs parameter 'input_base'"),
+  EXPECT_NE(
+      ErrorOf("pipeline: p\nnodes:\n" + gen + "  Stats:\n    component: StatisticsGen\n")
+          .find("pipeline.yaml:7: node 'Stats' (StatisticsGen) needs input 'examples' (Examples)"),
+      std::string::npos);
+  EXPECT_NE(
+      ErrorOf("pipeline: p\nnodes:\n" + gen +
+              "  Stats:\n    component: StatisticsGen\n    inputs:\n      examples: Gen.example\n")
+          .find("node 'Gen' has no output 'example' (outputs: examples)"),
+      std::string::npos);
+  EXPECT_NE(
+      ErrorOf("pipeline: p\nnodes:\n" + gen +
+              "  Schema:\n    component: SchemaGen\n    inputs:\n      statistics: Gen.examples\n")
+          .find("input 'statistics' takes ExampleStatistics but Gen.examples is Examples"),
+      std::string::npos);
+  EXPECT_NE(ErrorOf("pipeline: p\nnodez:\n" + gen).find("pipeline.yaml:2: unknown key 'nodez'"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n" + gen + "  Stats:\n    component: StatisticsGen\n").find(
-                "pipeline.yaml:7: node 'Stats' (StatisticsGen) needs input 'examples' (Examples)"),
-            std::string::npos);
-  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n" + gen +
-                    "  Stats:\n    component: StatisticsGen\n    inputs:\n      examples: Gen.example\n")
-                .find("node 'Gen' has no output 'example' (outputs: examples)"),
-            std::string::npos);
-  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n" + gen +
-                    "  Schema:\n    component: SchemaGen\n    inputs:\n      statistics: Gen.examples\n")
-                .find("input 'statistics' takes ExampleStatistics but Gen.examples is Examples"),
-            std::string::npos);
-  EXPECT_NE(ErrorOf("pipeline: p\nnodez:\n" + gen).find("pipeline.yaml:2: unknown key 'nodez'"), std::string::npos);
   EXPECT_NE(ErrorOf("pipeline: p\nnodes: [\n").find("pipeline.yaml:3:"), std::string::npos);
   EXPECT_NE(ErrorOf("nodes:\n" + gen).find("needs a name"), std::string::npos);
-  EXPECT_NE(ErrorOf("pipeline: p\npipeline_root: ${HOME}/x\nnodes:\n" + gen).find("unknown variable ${HOME}"),
+  EXPECT_NE(ErrorOf("pipeline: p\npipeline_root: ${HOME}/x\nnodes:\n" + gen)
+                .find("unknown variable ${HOME}"),
             std::string::npos);
 }
 
 TEST_F(PipelineSpecTest, NodesListedOutOfOrderRunAfterTheirInputs) {
-  auto spec = Load("pipeline: p\nnodes:\n"
-                   "  S:\n    component: SchemaGen\n    inputs:\n      statistics: T.statistics\n"
-                   "  T:\n    component: StatisticsGen\n    inputs:\n      examples: U.examples\n"
-                   "  U:\n    component: CsvExampleGen\n    params: {input_base: d}\n");
+  auto spec = Load(
+      "pipeline: p\nnodes:\n"
+      "  S:\n    component: SchemaGen\n    inputs:\n      statistics: T.statistics\n"
+      "  T:\n    component: StatisticsGen\n    inputs:\n      examples: U.examples\n"
+      "  U:\n    component: CsvExampleGen\n    params: {input_base: d}\n");
   ASSERT_TRUE(spec.ok()) << spec.status();
   auto order = ExecutionOrder(*spec);
   ASSERT_TRUE(order.ok());
@@ -133,7 +148,8 @@ TEST_F(PipelineSpecTest, CyclesAreRejected) {
   (*b->mutable_inputs())["examples"] = "A.statistics";
   auto order = ExecutionOrder(spec);
   ASSERT_FALSE(order.ok());
-  EXPECT_NE(order.status().message().find("A, B depend on each other in a cycle"), std::string::npos);
+  EXPECT_NE(order.status().message().find("A, B depend on each other in a cycle"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -10,7 +10,8 @@
 namespace weir::schema {
 namespace fs = std::filesystem;
 
-tfmd::Schema InferSchema(const tfmd::DatasetFeatureStatistics& stats, const SchemaInferenceOptions& options) {
+tfmd::Schema InferSchema(const tfmd::DatasetFeatureStatistics& stats,
+                         const SchemaInferenceOptions& options) {
   tfmd::Schema schema;
   for (const tfmd::FeatureNameStatistics& feature_stats : stats.features()) {
     const std::string name = stats::FeatureName(feature_stats);
@@ -39,7 +40,8 @@ tfmd::Schema InferSchema(const tfmd::DatasetFeatureStatistics& stats, const Sche
     if (ever_present && common.num_missing() == 0) presence->set_min_fraction(1.0);
     if (!ever_present) continue;  // Nothing more is known about a feature never seen.
 
-    const bool fixed = common.num_missing() == 0 && common.min_num_values() == common.max_num_values() &&
+    const bool fixed = common.num_missing() == 0 &&
+                       common.min_num_values() == common.max_num_values() &&
                        common.min_num_values() > 0;
     if (options.infer_feature_shape && fixed) {
       feature->mutable_shape()->add_dim()->set_size(static_cast<int64_t>(common.min_num_values()));
@@ -59,10 +61,13 @@ tfmd::Schema InferSchema(const tfmd::DatasetFeatureStatistics& stats, const Sche
       const tfmd::StringStatistics& strings = feature_stats.string_stats();
       if (feature_stats.type() == tfmd::FeatureNameStatistics::INT) {
         feature->mutable_int_domain()->set_is_categorical(true);  // An int counted as categories.
-      } else if (strings.unique() > 0 && strings.unique() <= static_cast<uint64_t>(options.max_string_domain_size) &&
-                 static_cast<uint64_t>(strings.rank_histogram().buckets_size()) == strings.unique()) {
+      } else if (strings.unique() > 0 &&
+                 strings.unique() <= static_cast<uint64_t>(options.max_string_domain_size) &&
+                 static_cast<uint64_t>(strings.rank_histogram().buckets_size()) ==
+                     strings.unique()) {
         std::vector<std::string> values;
-        for (const auto& bucket : strings.rank_histogram().buckets()) values.push_back(bucket.label());
+        for (const auto& bucket : strings.rank_histogram().buckets())
+          values.push_back(bucket.label());
         std::sort(values.begin(), values.end());
         tfmd::StringDomain* domain = schema.add_string_domain();
         domain->set_name(name);

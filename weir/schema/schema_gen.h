@@ -31,11 +31,13 @@ struct SchemaInferenceOptions {
 //  - domains: bool_domain for an INT feature whose values are only 0 and 1; a string domain named
 //    after the feature, values in byte order, for a string feature with 1..max_string_domain_size
 //    distinct values, referenced by the feature's `domain`.
-tfmd::Schema InferSchema(const tfmd::DatasetFeatureStatistics& stats, const SchemaInferenceOptions& options);
+tfmd::Schema InferSchema(const tfmd::DatasetFeatureStatistics& stats,
+                         const SchemaInferenceOptions& options);
 
 // Reads a text-format Schema. Errors name the file, line and column. Fields this build does not
 // know (from a newer tensorflow_metadata) are an error unless `allow_unknown_fields`.
-absl::StatusOr<tfmd::Schema> ReadSchemaFile(const std::filesystem::path& file, bool allow_unknown_fields = false);
+absl::StatusOr<tfmd::Schema> ReadSchemaFile(const std::filesystem::path& file,
+                                            bool allow_unknown_fields = false);
 // The schema in `path`: the file itself, or `schema.pbtxt` inside a folder.
 absl::StatusOr<tfmd::Schema> ReadSchema(const std::filesystem::path& path);
 absl::Status WriteSchemaFile(const std::filesystem::path& file, const tfmd::Schema& schema);

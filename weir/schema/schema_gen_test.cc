@@ -22,7 +22,8 @@ const tfmd::Feature& Find(const tfmd::Schema& schema, const std::string& name) {
 }
 
 tfmd::Schema TaxiSchema(bool infer_feature_shape) {
-  auto stats = components::ComputeCsvStatistics({fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv"}, "train", {}, {});
+  auto stats = components::ComputeCsvStatistics({fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv"},
+                                                "train", {}, {});
   EXPECT_TRUE(stats.ok()) << stats.status();
   SchemaInferenceOptions options;
   options.infer_feature_shape = infer_feature_shape;
@@ -57,8 +58,8 @@ TEST(SchemaGenTest, InfersTaxiTypesPresenceShapesAndDomains) {
   }
   ASSERT_NE(domain, nullptr);
   std::vector<std::string> values(domain->value().begin(), domain->value().end());
-  EXPECT_EQ(values, (std::vector<std::string>{"Cash", "Credit Card", "Dispute", "No Charge", "Pcard",
-                                              "Prcard", "Unknown"}));
+  EXPECT_EQ(values, (std::vector<std::string>{"Cash", "Credit Card", "Dispute", "No Charge",
+                                              "Pcard", "Prcard", "Unknown"}));
   EXPECT_EQ(Find(schema, "company").domain(), "company");  // 61 companies: within 100.
 
   // Never present: a BYTES feature that may be missing.
@@ -103,16 +104,19 @@ TEST(SchemaGenTest, FilesRoundTripAndErrorsNameTheLine) {
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*read, schema));
 
   // A hand edit with TFMD fields this code never sets survives a read and write.
-  std::string edited = "feature {\n  name: \"x\"\n  type: INT\n  int_domain { min: 0 max: 9 }\n"
-                        "  skew_comparator { infinity_norm { threshold: 0.01 } }\n"
-                        "  lifecycle_stage: PRODUCTION\n}\ndefault_environment: \"TRAINING\"\n";
+  std::string edited =
+      "feature {\n  name: \"x\"\n  type: INT\n  int_domain { min: 0 max: 9 }\n"
+      "  skew_comparator { infinity_norm { threshold: 0.01 } }\n"
+      "  lifecycle_stage: PRODUCTION\n}\ndefault_environment: \"TRAINING\"\n";
   ASSERT_TRUE(base::WriteFileAtomically(dir / "edited.pbtxt", edited).ok());
   auto parsed = ReadSchemaFile(dir / "edited.pbtxt");
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->feature(0).skew_comparator().infinity_norm().threshold(), 0.01);
   EXPECT_EQ(parsed->default_environment(0), "TRAINING");
 
-  ASSERT_TRUE(base::WriteFileAtomically(dir / "bad.pbtxt", "feature {\n  name: \"x\"\n  typo_field: 3\n}\n").ok());
+  ASSERT_TRUE(
+      base::WriteFileAtomically(dir / "bad.pbtxt", "feature {\n  name: \"x\"\n  typo_field: 3\n}\n")
+          .ok());
   auto bad = ReadSchemaFile(dir / "bad.pbtxt");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("bad.pbtxt:3:"), std::string::npos) << bad.status();

@@ -112,7 +112,8 @@ void QuantileSketch::Merge(const QuantileSketch& other) {
   for (const auto& [value, count] : other.exact_) AddWeighted(value, count);
   if (other.levels_.size() > levels_.size()) levels_.resize(other.levels_.size());
   for (size_t level = 0; level < other.levels_.size(); ++level) {
-    levels_[level].insert(levels_[level].end(), other.levels_[level].begin(), other.levels_[level].end());
+    levels_[level].insert(levels_[level].end(), other.levels_[level].begin(),
+                          other.levels_[level].end());
     retained_ += other.levels_[level].size();
   }
   UpdateCapacity();
@@ -139,7 +140,8 @@ std::vector<double> QuantileSketch::EvenQuantiles(int n) const {
   for (int i = 1; i < n; ++i) {
     // The smallest retained value whose cumulative weight reaches q * total.
     double target = static_cast<double>(total) * i / n;
-    while (index < weighted.size() && static_cast<double>(cumulative + weighted[index].second) < target) {
+    while (index < weighted.size() &&
+           static_cast<double>(cumulative + weighted[index].second) < target) {
       cumulative += weighted[index].second;
       ++index;
     }
@@ -174,7 +176,8 @@ double QuantileSketch::CountAtMost(double x) const {
     total += weight;
     if (value <= x) weight_at_most += weight;
   }
-  return static_cast<double>(count_) * static_cast<double>(weight_at_most) / static_cast<double>(total);
+  return static_cast<double>(count_) * static_cast<double>(weight_at_most) /
+         static_cast<double>(total);
 }
 
 // Layout (little-endian): k u32, count u64, min f64, max f64, compactions u64, exact entries u32
@@ -214,14 +217,16 @@ absl::StatusOr<QuantileSketch> QuantileSketch::Deserialize(std::string_view byte
   QuantileSketch sketch;
   uint32_t num_levels = 0;
   uint32_t exact_entries = 0;
-  if (!get(&sketch.k_, 4) || !get(&sketch.count_, 8) || !get(&sketch.min_, 8) || !get(&sketch.max_, 8) ||
-      !get(&sketch.compactions_, 8) || !get(&exact_entries, 4) || exact_entries > kExactLimit) {
+  if (!get(&sketch.k_, 4) || !get(&sketch.count_, 8) || !get(&sketch.min_, 8) ||
+      !get(&sketch.max_, 8) || !get(&sketch.compactions_, 8) || !get(&exact_entries, 4) ||
+      exact_entries > kExactLimit) {
     return absl::DataLossError("corrupt quantile sketch header");
   }
   for (uint32_t i = 0; i < exact_entries; ++i) {
     double value;
     uint64_t count;
-    if (!get(&value, 8) || !get(&count, 8)) return absl::DataLossError("corrupt quantile sketch counts");
+    if (!get(&value, 8) || !get(&count, 8))
+      return absl::DataLossError("corrupt quantile sketch counts");
     sketch.exact_[value] = count;
   }
   if (!get(&num_levels, 4) || num_levels == 0 || num_levels > 64) {

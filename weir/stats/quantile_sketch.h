@@ -1,8 +1,9 @@
 // A mergeable quantile sketch (KLL: Karnin, Lang, Liberty 2016). It keeps O(k log(n/k)) values
 // and answers rank and quantile queries with a rank error of about 1.7/k of n (k = 400: ~0.4%,
 // within the 1% weir states). While it has seen at most kExactLimit distinct values (hours,
-// categories, small counts) it counts them exactly instead: exact answers, and cheaper. Sketches built on different shards merge into one with the same
-// error bound, and the state serializes, so the work can spread over threads and machines.
+// categories, small counts) it counts them exactly instead: exact answers, and cheaper. Sketches
+// built on different shards merge into one with the same error bound, and the state serializes, so
+// the work can spread over threads and machines.
 #ifndef WEIR_STATS_QUANTILE_SKETCH_H_
 #define WEIR_STATS_QUANTILE_SKETCH_H_
 

@@ -87,7 +87,9 @@ TEST(QuantileSketchTest, FewDistinctValuesAreCountedExactly) {
   for (double q : {0.1, 0.25, 0.5, 0.9}) {
     EXPECT_EQ(sketch.Quantile(q), values[static_cast<size_t>(q * values.size()) - 1]) << q;
   }
-  EXPECT_EQ(sketch.CountAtMost(5), static_cast<double>(std::upper_bound(values.begin(), values.end(), 5.0) - values.begin()));
+  EXPECT_EQ(
+      sketch.CountAtMost(5),
+      static_cast<double>(std::upper_bound(values.begin(), values.end(), 5.0) - values.begin()));
   // Merging with a sketch that has left exact counting keeps every value's weight.
   QuantileSketch many;
   for (int i = 0; i < 5000; ++i) many.Add(1000 + i);

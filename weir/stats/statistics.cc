@@ -83,9 +83,9 @@ const tfmd::CommonStatistics* CommonStatisticsOf(const tfmd::FeatureNameStatisti
 absl::Status FeatureAccumulator::SetType(DataType type, std::string_view name) {
   if (type == DataType::kNull || type == type_) return absl::OkStatus();
   if (type_ != DataType::kNull) {
-    return absl::InvalidArgumentError(StrCat("feature '", name, "' holds ", data::DataTypeName(type_),
-                                             " values in some examples and ", data::DataTypeName(type),
-                                             " values in others"));
+    return absl::InvalidArgumentError(
+        StrCat("feature '", name, "' holds ", data::DataTypeName(type_),
+               " values in some examples and ", data::DataTypeName(type), " values in others"));
   }
   type_ = type;
   return absl::OkStatus();
@@ -123,7 +123,8 @@ absl::Status FeatureAccumulator::Add(const data::Column& column) {
       std::vector<double> batch_values;
       batch_values.reserve(column.num_values());
       if (column.type() == DataType::kInt64) {
-        for (int64_t value : column.int64_values()) batch_values.push_back(static_cast<double>(value));
+        for (int64_t value : column.int64_values())
+          batch_values.push_back(static_cast<double>(value));
       } else {
         for (float value : column.float_values()) {
           if (std::isnan(value)) {
@@ -170,14 +171,16 @@ void FeatureAccumulator::MergeMoments(uint64_t count, double mean, double m2) {
   double total = static_cast<double>(moment_count_ + count);
   double delta = mean - mean_;
   mean_ += delta * static_cast<double>(count) / total;
-  m2_ += m2 + delta * delta * static_cast<double>(moment_count_) * static_cast<double>(count) / total;
+  m2_ +=
+      m2 + delta * delta * static_cast<double>(moment_count_) * static_cast<double>(count) / total;
   moment_count_ += count;
 }
 
 absl::Status FeatureAccumulator::Merge(const FeatureAccumulator& other) {
   RETURN_IF_ERROR(SetType(other.type_, "?"));
   if (other.num_non_missing_ > 0) {
-    min_num_values_ = num_non_missing_ == 0 ? other.min_num_values_ : std::min(min_num_values_, other.min_num_values_);
+    min_num_values_ = num_non_missing_ == 0 ? other.min_num_values_
+                                            : std::min(min_num_values_, other.min_num_values_);
     max_num_values_ = std::max(max_num_values_, other.max_num_values_);
   }
   num_non_missing_ += other.num_non_missing_;
@@ -194,7 +197,8 @@ absl::Status FeatureAccumulator::Merge(const FeatureAccumulator& other) {
   return absl::OkStatus();
 }
 
-void FeatureAccumulator::FillCommon(tfmd::CommonStatistics* common, const StatsOptions& options) const {
+void FeatureAccumulator::FillCommon(tfmd::CommonStatistics* common,
+                                    const StatsOptions& options) const {
   common->set_num_non_missing(num_non_missing_);
   common->set_num_missing(num_missing_);
   common->set_min_num_values(min_num_values_);
@@ -210,22 +214,26 @@ void FeatureAccumulator::FillCommon(tfmd::CommonStatistics* common, const StatsO
     uint64_t cumulative = it->second;
     for (int i = 1; i < buckets; ++i) {
       double target = static_cast<double>(num_non_missing_) * i / buckets;
-      while (static_cast<double>(cumulative) < target && std::next(it) != num_values_counts_.end()) {
+      while (static_cast<double>(cumulative) < target &&
+             std::next(it) != num_values_counts_.end()) {
         ++it;
         cumulative += it->second;
       }
       boundaries.push_back(static_cast<double>(it->first));
     }
-    AddQuantilesHistogram(boundaries, static_cast<double>(min_num_values_), static_cast<double>(max_num_values_),
-                          static_cast<double>(num_non_missing_), 0, common->mutable_num_values_histogram());
+    AddQuantilesHistogram(
+        boundaries, static_cast<double>(min_num_values_), static_cast<double>(max_num_values_),
+        static_cast<double>(num_non_missing_), 0, common->mutable_num_values_histogram());
   }
 }
 
-tfmd::FeatureNameStatistics FeatureAccumulator::ToProto(const std::string& name, const StatsOptions& options) const {
+tfmd::FeatureNameStatistics FeatureAccumulator::ToProto(const std::string& name,
+                                                        const StatsOptions& options) const {
   tfmd::FeatureNameStatistics feature;
   feature.mutable_path()->add_step(name);
   if (type_ == DataType::kInt64 || type_ == DataType::kFloat) {
-    feature.set_type(type_ == DataType::kInt64 ? tfmd::FeatureNameStatistics::INT : tfmd::FeatureNameStatistics::FLOAT);
+    feature.set_type(type_ == DataType::kInt64 ? tfmd::FeatureNameStatistics::INT
+                                               : tfmd::FeatureNameStatistics::FLOAT);
     tfmd::NumericStatistics* numeric = feature.mutable_num_stats();
     FillCommon(numeric->mutable_common_stats(), options);
     const uint64_t n = values_.count();
@@ -258,8 +266,9 @@ tfmd::FeatureNameStatistics FeatureAccumulator::ToProto(const std::string& name,
         below = at_most;
       }
       quantiles->Clear();
-      AddQuantilesHistogram(values_.EvenQuantiles(options.num_quantiles_histogram_buckets), values_.min(),
-                            values_.max(), static_cast<double>(n), num_nan_, quantiles);
+      AddQuantilesHistogram(values_.EvenQuantiles(options.num_quantiles_histogram_buckets),
+                            values_.min(), values_.max(), static_cast<double>(n), num_nan_,
+                            quantiles);
     }
     return feature;
   }
@@ -277,10 +286,14 @@ tfmd::FeatureNameStatistics FeatureAccumulator::ToProto(const std::string& name,
   std::vector<std::pair<uint64_t, const std::string*>> ranked;
   ranked.reserve(string_counts_.size());
   for (const auto& [value, count] : string_counts_) ranked.emplace_back(count, &value);
-  size_t keep = std::min<size_t>(ranked.size(), static_cast<size_t>(std::max(options.num_top_values,
-                                                                              options.num_rank_histogram_buckets)));
-  auto order = [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : *a.second < *b.second; };
-  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<ptrdiff_t>(keep), ranked.end(), order);
+  size_t keep = std::min<size_t>(
+      ranked.size(),
+      static_cast<size_t>(std::max(options.num_top_values, options.num_rank_histogram_buckets)));
+  auto order = [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : *a.second < *b.second;
+  };
+  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<ptrdiff_t>(keep), ranked.end(),
+                    order);
   for (size_t i = 0; i < keep; ++i) {
     if (i < static_cast<size_t>(options.num_top_values)) {
       tfmd::StringStatistics::FreqAndValue* top = strings->add_top_values();
@@ -300,8 +313,9 @@ tfmd::FeatureNameStatistics FeatureAccumulator::ToProto(const std::string& name,
 
 void FeatureAccumulator::Serialize(std::string* out) const {
   Put<uint8_t>(out, static_cast<uint8_t>(type_));
-  for (uint64_t v : {num_non_missing_, num_missing_, min_num_values_, max_num_values_, total_num_values_,
-                     num_nan_, num_zeros_, total_string_length_, invalid_utf8_count_}) {
+  for (uint64_t v :
+       {num_non_missing_, num_missing_, min_num_values_, max_num_values_, total_num_values_,
+        num_nan_, num_zeros_, total_string_length_, invalid_utf8_count_}) {
     Put(out, v);
   }
   Put(out, moment_count_);
@@ -386,7 +400,8 @@ absl::Status DatasetAccumulator::Merge(const DatasetAccumulator& other) {
   return absl::OkStatus();
 }
 
-tfmd::DatasetFeatureStatistics DatasetAccumulator::ToProto(const std::string& name, const StatsOptions& options) const {
+tfmd::DatasetFeatureStatistics DatasetAccumulator::ToProto(const std::string& name,
+                                                           const StatsOptions& options) const {
   tfmd::DatasetFeatureStatistics dataset;
   dataset.set_name(name);
   dataset.set_num_examples(num_examples_);

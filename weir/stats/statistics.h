@@ -30,11 +30,11 @@ std::string FeatureName(const tfmd::FeatureNameStatistics& feature);
 const tfmd::CommonStatistics* CommonStatisticsOf(const tfmd::FeatureNameStatistics& feature);
 
 struct StatsOptions {
-  int num_top_values = 20;                 // StringStatistics.top_values.
-  int num_rank_histogram_buckets = 1000;   // StringStatistics.rank_histogram.
-  int num_histogram_buckets = 10;          // The STANDARD (equal-width) histogram.
+  int num_top_values = 20;                // StringStatistics.top_values.
+  int num_rank_histogram_buckets = 1000;  // StringStatistics.rank_histogram.
+  int num_histogram_buckets = 10;         // The STANDARD (equal-width) histogram.
   int num_quantiles_histogram_buckets = 10;
-  int num_values_histogram_buckets = 10;   // CommonStatistics.num_values_histogram.
+  int num_values_histogram_buckets = 10;  // CommonStatistics.num_values_histogram.
 };
 
 // Everything needed to compute one feature's statistics.
@@ -91,7 +91,8 @@ class DatasetAccumulator {
   absl::Status Merge(const DatasetAccumulator& other);
   uint64_t num_examples() const { return num_examples_; }
   // Features are listed by name.
-  tfmd::DatasetFeatureStatistics ToProto(const std::string& name, const StatsOptions& options) const;
+  tfmd::DatasetFeatureStatistics ToProto(const std::string& name,
+                                         const StatsOptions& options) const;
 
   std::string Serialize() const;
   static absl::StatusOr<DatasetAccumulator> Deserialize(std::string_view bytes);

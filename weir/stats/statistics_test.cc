@@ -18,15 +18,19 @@ std::vector<data::RecordBatch> TaxiBatches(size_t chunk_bytes) {
   io::CsvOptions options;
   options.chunk_bytes = chunk_bytes;
   std::vector<data::RecordBatch> batches;
-  auto schema = io::ReadCsvInferringTypes({kTaxiCsv}, options, [&](data::RecordBatch&& batch) {
-    batches.push_back(std::move(batch));
-    return absl::OkStatus();
-  }, [&] { batches.clear(); });
+  auto schema = io::ReadCsvInferringTypes(
+      {kTaxiCsv}, options,
+      [&](data::RecordBatch&& batch) {
+        batches.push_back(std::move(batch));
+        return absl::OkStatus();
+      },
+      [&] { batches.clear(); });
   EXPECT_TRUE(schema.ok()) << schema.status();
   return batches;
 }
 
-const tfmd::FeatureNameStatistics& Feature(const tfmd::DatasetFeatureStatistics& stats, const std::string& name) {
+const tfmd::FeatureNameStatistics& Feature(const tfmd::DatasetFeatureStatistics& stats,
+                                           const std::string& name) {
   for (const auto& feature : stats.features()) {
     if (feature.path().step(0) == name) return feature;
   }
@@ -119,13 +123,15 @@ TEST(StatisticsTest, MergedShardsEqualOnePass) {
     tfmd::FeatureNameStatistics fa = a.features(i), fb = b.features(i);
     if (fa.has_num_stats()) {
       // Exact fields must be equal; sums may differ in the last bits; sketches within their error.
-      EXPECT_NEAR(fa.num_stats().mean(), fb.num_stats().mean(), 1e-9 * std::abs(fa.num_stats().mean()) + 1e-12);
-      EXPECT_NEAR(fa.num_stats().std_dev(), fb.num_stats().std_dev(), 1e-6 * fa.num_stats().std_dev() + 1e-12);
+      EXPECT_NEAR(fa.num_stats().mean(), fb.num_stats().mean(),
+                  1e-9 * std::abs(fa.num_stats().mean()) + 1e-12);
+      EXPECT_NEAR(fa.num_stats().std_dev(), fb.num_stats().std_dev(),
+                  1e-6 * fa.num_stats().std_dev() + 1e-12);
       EXPECT_EQ(fa.num_stats().min(), fb.num_stats().min());
       EXPECT_EQ(fa.num_stats().max(), fb.num_stats().max());
       EXPECT_EQ(fa.num_stats().num_zeros(), fb.num_stats().num_zeros());
-      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(fa.num_stats().common_stats(),
-                                                                     fb.num_stats().common_stats()));
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+          fa.num_stats().common_stats(), fb.num_stats().common_stats()));
     } else {
       EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(fa, fb)) << fa.path().step(0);
     }

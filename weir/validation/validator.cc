@@ -1,7 +1,5 @@
 #include "weir/validation/validator.h"
 
-#include "weir/stats/statistics.h"
-
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
@@ -13,6 +11,7 @@
 #include <vector>
 
 #include "weir/base/strings.h"
+#include "weir/stats/statistics.h"
 #include "weir/validation/distance.h"
 
 namespace weir::validation {
@@ -87,7 +86,8 @@ class AnomalySink {
 std::map<std::string, const tfmd::FeatureNameStatistics*> IndexFeatures(
     const tfmd::DatasetFeatureStatistics& statistics) {
   std::map<std::string, const tfmd::FeatureNameStatistics*> index;
-  for (const auto& feature : statistics.features()) index.emplace(stats::FeatureName(feature), &feature);
+  for (const auto& feature : statistics.features())
+    index.emplace(stats::FeatureName(feature), &feature);
   return index;
 }
 

@@ -108,7 +108,8 @@ io::GzipCompressor& ThreadCompressor(int level) {
 absl::StatusOr<EncodedChunk> EncodeChunk(io::CsvChunk&& chunk, const io::CsvSchema& schema,
                                          const ExampleGenOptions& options, const SplitRule& rule,
                                          size_t num_splits) {
-  ASSIGN_OR_RETURN(io::CsvParsedChunk parsed, io::ParseChunk(std::move(chunk), schema, options.csv));
+  ASSIGN_OR_RETURN(io::CsvParsedChunk parsed,
+                   io::ParseChunk(std::move(chunk), schema, options.csv));
   const data::RecordBatch& batch = parsed.batch;
   io::ExampleEncoder encoder(batch);
   std::vector<std::string> framed(num_splits);
@@ -116,8 +117,9 @@ absl::StatusOr<EncodedChunk> EncodeChunk(io::CsvChunk&& chunk, const io::CsvSche
   result.counts.assign(num_splits, 0);
   result.bad_rows = std::move(parsed.bad_rows);
   std::string partition_bytes;
-  const data::Column* partition =
-      rule.partition_column >= 0 ? &batch.column(static_cast<size_t>(rule.partition_column)) : nullptr;
+  const data::Column* partition = rule.partition_column >= 0
+                                      ? &batch.column(static_cast<size_t>(rule.partition_column))
+                                      : nullptr;
   // Encode each example straight into a framed record in the first split's buffer (with the
   // default 2:1 split, two rows in three stay there); a row of another split is moved.
   const size_t home = rule.fixed_split >= 0 ? static_cast<size_t>(rule.fixed_split) : 0;
@@ -164,9 +166,11 @@ absl::StatusOr<std::vector<std::pair<std::string, std::vector<fs::path>>>> Resol
   if (inputs.empty()) inputs.push_back({"single_split", "*"});
   std::vector<std::pair<std::string, std::vector<fs::path>>> resolved;
   for (const InputSplit& input : inputs) {
-    ASSIGN_OR_RETURN(std::vector<fs::path> files, base::Glob((options.input_base / input.pattern).string()));
+    ASSIGN_OR_RETURN(std::vector<fs::path> files,
+                     base::Glob((options.input_base / input.pattern).string()));
     if (files.empty()) {
-      return absl::NotFoundError(StrCat("no input file matches ", (options.input_base / input.pattern).string(),
+      return absl::NotFoundError(StrCat("no input file matches ",
+                                        (options.input_base / input.pattern).string(),
                                         " (input split '", input.name, "')"));
     }
     resolved.emplace_back(input.name, std::move(files));
@@ -184,7 +188,9 @@ absl::StatusOr<std::string> ComputeInputFingerprint(const ExampleGenOptions& opt
     uint64_t sum_checksum = 0;
     for (const fs::path& file : files) {
       int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) return absl::NotFoundError(StrCat("cannot open ", file.string(), ": ", std::strerror(errno)));
+      if (fd < 0)
+        return absl::NotFoundError(
+            StrCat("cannot open ", file.string(), ": ", std::strerror(errno)));
       XXH3_state_t state;
       XXH3_64bits_reset(&state);
       while (true) {
@@ -192,7 +198,8 @@ absl::StatusOr<std::string> ComputeInputFingerprint(const ExampleGenOptions& opt
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
           ::close(fd);
-          return absl::InternalError(StrCat("cannot read ", file.string(), ": ", std::strerror(errno)));
+          return absl::InternalError(
+              StrCat("cannot read ", file.string(), ": ", std::strerror(errno)));
         }
         if (n == 0) break;
         XXH3_64bits_update(&state, buffer.data(), static_cast<size_t>(n));
@@ -218,7 +225,8 @@ using ResolvedInputs = std::vector<std::pair<std::string, std::vector<fs::path>>
 // compressed chunks round-robin to the shards in input order (so the output does not depend on
 // the thread count), and publishes the artifact folder. Fails with io::IsTypeMismatch if a cell
 // does not fit `schema`.
-absl::StatusOr<ExampleGenResult> WriteExamples(const ExampleGenOptions& options, const ResolvedInputs& inputs,
+absl::StatusOr<ExampleGenResult> WriteExamples(const ExampleGenOptions& options,
+                                               const ResolvedInputs& inputs,
                                                const io::CsvSchema& schema, uint64_t input_bytes) {
   ExampleGenResult result;
   result.schema = schema;
@@ -241,9 +249,9 @@ absl::StatusOr<ExampleGenResult> WriteExamples(const ExampleGenOptions& options,
       rule.partition_column = static_cast<int>(it - schema.names.begin());
       data::DataType type = schema.types[static_cast<size_t>(rule.partition_column)];
       if (type != data::DataType::kInt64 && type != data::DataType::kBytes) {
-        return absl::InvalidArgumentError(
-            StrCat("partition_feature '", options.partition_feature, "' holds ", data::DataTypeName(type),
-                   " values; only int64 and bytes features can partition examples"));
+        return absl::InvalidArgumentError(StrCat(
+            "partition_feature '", options.partition_feature, "' holds ", data::DataTypeName(type),
+            " values; only int64 and bytes features can partition examples"));
       }
     }
     rules.push_back(rule);
@@ -326,7 +334,8 @@ absl::StatusOr<ExampleGenResult> RunCsvExampleGen(const ExampleGenOptions& optio
   ASSIGN_OR_RETURN(io::CsvSchema schema, io::GuessCsvSchema(all_files, options.csv));
   auto guessed_type = [&](const std::string& name) {
     auto it = std::find(schema.names.begin(), schema.names.end(), name);
-    return it == schema.names.end() ? data::DataType::kBytes : schema.types[static_cast<size_t>(it - schema.names.begin())];
+    return it == schema.names.end() ? data::DataType::kBytes
+                                    : schema.types[static_cast<size_t>(it - schema.names.begin())];
   };
   bool infer_first = !options.partition_feature.empty() &&
                      guessed_type(options.partition_feature) != data::DataType::kInt64 &&

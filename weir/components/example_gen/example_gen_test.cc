@@ -81,7 +81,8 @@ std::string ToLegacyEmptyCells(std::string_view serialized) {
 TEST(TfxGoldenTest, ReencodingReproducesTfxBytesAndSplits) {
   size_t counts[2] = {0, 0};
   for (int split = 0; split < 2; ++split) {
-    std::vector<std::string> records = ReadSplit(kGolden / (split == 0 ? "Split-train" : "Split-eval"));
+    std::vector<std::string> records =
+        ReadSplit(kGolden / (split == 0 ? "Split-train" : "Split-eval"));
     for (const std::string& record : records) {
       auto batch = io::DecodeExample(record);
       ASSERT_TRUE(batch.ok()) << batch.status();
@@ -126,7 +127,8 @@ TEST(CsvExampleGenTest, TaxiExamplesMatchThoseTfxWrote) {
 
   std::vector<std::string> ours;
   for (int split = 0; split < 2; ++split) {
-    std::vector<std::string> records = ReadSplit(options.output / (split == 0 ? "Split-train" : "Split-eval"));
+    std::vector<std::string> records =
+        ReadSplit(options.output / (split == 0 ? "Split-train" : "Split-eval"));
     EXPECT_EQ(records.size(), result->examples_per_split[split]);
     for (const std::string& record : records) {
       ASSERT_EQ(Bucket(record, 3) < 2 ? 0 : 1, split);
@@ -169,7 +171,8 @@ TEST(CsvExampleGenTest, OutputIsDeterministicAcrossThreadCounts) {
     std::string all;
     for (const char* split : {"Split-train", "Split-eval"}) {
       for (int shard = 0; shard < 3; ++shard) {
-        all += *base::ReadFile(options.output / split / ("data_tfrecord-0000" + std::to_string(shard) + "-of-00003.gz"));
+        all += *base::ReadFile(options.output / split /
+                               ("data_tfrecord-0000" + std::to_string(shard) + "-of-00003.gz"));
       }
     }
     outputs.push_back(all);
@@ -192,7 +195,8 @@ TEST(CsvExampleGenTest, CustomSplitsAndPartitionFeature) {
   // Every company lands in exactly one split, chosen by the hash of its serialized tf.Feature.
   std::map<std::string, int> split_of_company;
   for (int split = 0; split < 3; ++split) {
-    for (const std::string& record : ReadSplit(options.output / ("Split-" + result->split_names[split]))) {
+    for (const std::string& record :
+         ReadSplit(options.output / ("Split-" + result->split_names[split]))) {
       auto batch = io::DecodeExample(record);
       ASSERT_TRUE(batch.ok());
       const data::Column* company = batch->FindColumn("company");
@@ -201,7 +205,8 @@ TEST(CsvExampleGenTest, CustomSplitsAndPartitionFeature) {
       io::ExampleEncoder::EncodeFeature(*company, 0, &feature);
       uint64_t bucket = Bucket(feature, 10);
       ASSERT_EQ(bucket < 8 ? 0 : bucket < 9 ? 1 : 2, split);
-      std::string name = company->value_count(0) ? std::string(company->bytes_value(company->value_begin(0))) : "";
+      std::string name =
+          company->value_count(0) ? std::string(company->bytes_value(company->value_begin(0))) : "";
       auto [it, inserted] = split_of_company.emplace(name, split);
       ASSERT_EQ(it->second, split) << name;
     }
@@ -244,7 +249,8 @@ TEST(CsvExampleGenTest, TypesThatChangeAfterTheFirstChunkHoldForAllRows) {
   options.csv.chunk_bytes = 1 << 10;
   auto result = RunCsvExampleGen(options);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->schema.types, (std::vector<data::DataType>{data::DataType::kFloat, data::DataType::kBytes}));
+  EXPECT_EQ(result->schema.types,
+            (std::vector<data::DataType>{data::DataType::kFloat, data::DataType::kBytes}));
   size_t floats = 0;
   for (const char* split : {"Split-train", "Split-eval"}) {
     for (const std::string& record : ReadSplit(options.output / split)) {
@@ -287,7 +293,8 @@ TEST(CsvExampleGenTest, RefusesToOverwriteAndRejectsBadOptions) {
   auto float_partition = RunCsvExampleGen(options);
   EXPECT_NE(float_partition.status().message().find("only int64 and bytes"), std::string::npos);
   options.partition_feature = "missing";
-  EXPECT_NE(RunCsvExampleGen(options).status().message().find("'missing' is not a column"), std::string::npos);
+  EXPECT_NE(RunCsvExampleGen(options).status().message().find("'missing' is not a column"),
+            std::string::npos);
   options.partition_feature.clear();
   options.output_splits = {{"train", 1}, {"train", 1}};
   EXPECT_NE(RunCsvExampleGen(options).status().message().find("given twice"), std::string::npos);

@@ -108,8 +108,7 @@ absl::StatusOr<ExampleValidatorResult> RunExampleValidator(const ExampleValidato
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return absl::InternalError(StrCat("cannot create ", dir.string(), ": ", ec.message()));
-    RETURN_IF_ERROR(
-        base::WriteBinaryProto(dir / kAnomaliesFileName, split.anomalies));
+    RETURN_IF_ERROR(base::WriteBinaryProto(dir / kAnomaliesFileName, split.anomalies));
   }
   RETURN_IF_ERROR(staging.Publish());
   result.properties["split_names"] = EncodeSplitNames(splits);

@@ -1,5 +1,4 @@
 #include "weir/components/example_validator/example_validator.h"
-#include "weir/schema/schema_gen.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -10,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "weir/base/strings.h"
 #include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/schema/schema_gen.h"
 
 namespace weir::components {
 namespace {

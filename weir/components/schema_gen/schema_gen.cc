@@ -18,7 +18,8 @@ absl::StatusOr<SchemaGenResult> RunSchemaGen(const SchemaGenOptions& options) {
   SchemaGenResult result;
   std::string text;
   if (!options.import_schema.empty()) {
-    ASSIGN_OR_RETURN(tfmd::Schema schema, schema::ReadSchemaFile(options.import_schema, /*allow_unknown_fields=*/true));
+    ASSIGN_OR_RETURN(tfmd::Schema schema,
+                     schema::ReadSchemaFile(options.import_schema, /*allow_unknown_fields=*/true));
     ASSIGN_OR_RETURN(text, base::ReadFile(options.import_schema));
     result.source = options.import_schema.string();
     result.num_features = schema.feature_size();
@@ -31,8 +32,9 @@ absl::StatusOr<SchemaGenResult> RunSchemaGen(const SchemaGenOptions& options) {
       } else if (splits.size() == 1) {
         split = splits.front();
       } else {
-        return absl::InvalidArgumentError(StrCat(options.statistics.string(),
-                                                 " has several splits and none is 'train'; choose one with --split"));
+        return absl::InvalidArgumentError(
+            StrCat(options.statistics.string(),
+                   " has several splits and none is 'train'; choose one with --split"));
       }
     }
     fs::path file = options.statistics / StrCat("Split-", split) / kStatisticsFileName;

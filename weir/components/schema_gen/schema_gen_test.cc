@@ -43,7 +43,8 @@ TEST(SchemaGenComponentTest, InfersFromTheTrainSplitOfTfxExamples) {
 TEST(SchemaGenComponentTest, ImportKeepsTheFileByteForByte) {
   fs::path dir = FreshDir("import");
   // A comment and a field newer than this build's tensorflow_metadata must survive.
-  std::string curated = "# Curated by hand.\nfeature {\n  name: \"x\"\n  type: INT\n  future_field: 7\n}\n";
+  std::string curated =
+      "# Curated by hand.\nfeature {\n  name: \"x\"\n  type: INT\n  future_field: 7\n}\n";
   ASSERT_TRUE(base::WriteFileAtomically(dir / "curated.pbtxt", curated).ok());
   SchemaGenOptions options;
   options.import_schema = dir / "curated.pbtxt";
@@ -57,7 +58,8 @@ TEST(SchemaGenComponentTest, ImportKeepsTheFileByteForByte) {
   options.output = dir / "schema2";
   auto broken = RunSchemaGen(options);
   ASSERT_FALSE(broken.ok());
-  EXPECT_NE(broken.status().message().find("broken.pbtxt:3:"), std::string::npos) << broken.status();
+  EXPECT_NE(broken.status().message().find("broken.pbtxt:3:"), std::string::npos)
+      << broken.status();
   EXPECT_FALSE(fs::exists(dir / "schema2"));
 }
 

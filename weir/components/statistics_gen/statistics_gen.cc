@@ -24,7 +24,7 @@ constexpr size_t kRecordsPerBlock = 4096;
 struct RecordBlock {
   std::string bytes;
   std::vector<size_t> ends;
-  std::string file;        // For error messages: the file of the first record.
+  std::string file;  // For error messages: the file of the first record.
   uint64_t first_record = 0;
 };
 
@@ -50,13 +50,16 @@ absl::StatusOr<std::vector<std::string>> ListSplits(const fs::path& artifact) {
 namespace {
 
 // Decodes serialized examples and adds them to `accumulator`; errors name the record.
-absl::Status AccumulateRecords(std::string_view bytes, const std::vector<size_t>& ends, const std::string& file,
-                               uint64_t first_record, stats::DatasetAccumulator* accumulator) {
+absl::Status AccumulateRecords(std::string_view bytes, const std::vector<size_t>& ends,
+                               const std::string& file, uint64_t first_record,
+                               stats::DatasetAccumulator* accumulator) {
   io::ExampleBatchBuilder builder;
   size_t begin = 0;
   for (size_t i = 0; i < ends.size(); ++i) {
     absl::Status status = builder.Add(bytes.substr(begin, ends[i] - begin));
-    if (!status.ok()) return absl::InvalidArgumentError(StrCat(file, ": record ", first_record + i, ": ", status.message()));
+    if (!status.ok())
+      return absl::InvalidArgumentError(
+          StrCat(file, ": record ", first_record + i, ": ", status.message()));
     begin = ends[i];
   }
   absl::Status status = accumulator->Add(builder.Finish());
@@ -65,7 +68,8 @@ absl::Status AccumulateRecords(std::string_view bytes, const std::vector<size_t>
 }
 
 // Reads records of `reader` into `block` until it holds kRecordsPerBlock or the file ends.
-absl::Status FillBlock(io::TfRecordReader& reader, uint64_t* record_index, RecordBlock* block, bool* file_done) {
+absl::Status FillBlock(io::TfRecordReader& reader, uint64_t* record_index, RecordBlock* block,
+                       bool* file_done) {
   *file_done = false;
   while (block->ends.size() < kRecordsPerBlock) {
     ASSIGN_OR_RETURN(std::optional<std::string_view> record, reader.Next());
@@ -87,7 +91,8 @@ absl::Status FillBlock(io::TfRecordReader& reader, uint64_t* record_index, Recor
 }  // namespace
 
 absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeExamplesStatistics(
-    const fs::path& split_dir, const std::string& name, const stats::StatsOptions& options, int num_threads) {
+    const fs::path& split_dir, const std::string& name, const stats::StatsOptions& options,
+    int num_threads) {
   ASSIGN_OR_RETURN(std::vector<fs::path> files, base::Glob((split_dir / "*").string()));
   if (files.empty()) return absl::NotFoundError(StrCat(split_dir.string(), " holds no files"));
   // Each file (or block of records) gets its own accumulator; they are merged in file order, so
@@ -105,7 +110,8 @@ absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeExamplesStatistics(
           return std::optional<fs::path>(files[next_file++]);
         },
         [&](fs::path&& file) -> absl::StatusOr<stats::DatasetAccumulator> {
-          ASSIGN_OR_RETURN(std::unique_ptr<io::TfRecordReader> reader, io::TfRecordReader::Open(file));
+          ASSIGN_OR_RETURN(std::unique_ptr<io::TfRecordReader> reader,
+                           io::TfRecordReader::Open(file));
           stats::DatasetAccumulator accumulator;
           uint64_t record_index = 0;
           bool done = false;
@@ -113,7 +119,8 @@ absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeExamplesStatistics(
             RecordBlock block;
             RETURN_IF_ERROR(FillBlock(*reader, &record_index, &block, &done));
             if (!block.ends.empty()) {
-              RETURN_IF_ERROR(AccumulateRecords(block.bytes, block.ends, block.file, block.first_record, &accumulator));
+              RETURN_IF_ERROR(AccumulateRecords(block.bytes, block.ends, block.file,
+                                                block.first_record, &accumulator));
             }
           }
           return accumulator;
@@ -121,7 +128,8 @@ absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeExamplesStatistics(
         merge)));
   } else {
     // One file: one thread reads and decompresses blocks of records, all threads decode them.
-    ASSIGN_OR_RETURN(std::unique_ptr<io::TfRecordReader> reader, io::TfRecordReader::Open(files.front()));
+    ASSIGN_OR_RETURN(std::unique_ptr<io::TfRecordReader> reader,
+                     io::TfRecordReader::Open(files.front()));
     uint64_t record_index = 0;
     bool done = false;
     RETURN_IF_ERROR((base::RunOrderedPipeline<RecordBlock, stats::DatasetAccumulator>(
@@ -134,7 +142,8 @@ absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeExamplesStatistics(
         },
         [&](RecordBlock&& block) -> absl::StatusOr<stats::DatasetAccumulator> {
           stats::DatasetAccumulator accumulator;
-          RETURN_IF_ERROR(AccumulateRecords(block.bytes, block.ends, block.file, block.first_record, &accumulator));
+          RETURN_IF_ERROR(AccumulateRecords(block.bytes, block.ends, block.file, block.first_record,
+                                            &accumulator));
           return accumulator;
         },
         merge)));
@@ -142,26 +151,26 @@ absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeExamplesStatistics(
   return total.ToProto(name, options);
 }
 
-absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeCsvStatistics(const std::vector<fs::path>& files,
-                                                                     const std::string& name,
-                                                                     const io::CsvOptions& csv,
-                                                                     const stats::StatsOptions& options) {
+absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeCsvStatistics(
+    const std::vector<fs::path>& files, const std::string& name, const io::CsvOptions& csv,
+    const stats::StatsOptions& options) {
   stats::DatasetAccumulator total;
   RETURN_IF_ERROR(io::WithInferredCsvTypes(
-                       files, csv,
-                       [&](const io::CsvSchema& schema) {
-                         // One accumulator per chunk, merged in file order: deterministic.
-                         return io::ForEachCsvChunk<stats::DatasetAccumulator>(
-                             files, csv,
-                             [&](io::CsvChunk&& chunk) -> absl::StatusOr<stats::DatasetAccumulator> {
-                               ASSIGN_OR_RETURN(io::CsvParsedChunk parsed, io::ParseChunk(std::move(chunk), schema, csv));
-                               stats::DatasetAccumulator accumulator;
-                               RETURN_IF_ERROR(accumulator.Add(parsed.batch));
-                               return accumulator;
-                             },
-                             [&](stats::DatasetAccumulator&& part) { return total.Merge(part); });
-                       },
-                       [&] { total = stats::DatasetAccumulator(); })
+                      files, csv,
+                      [&](const io::CsvSchema& schema) {
+                        // One accumulator per chunk, merged in file order: deterministic.
+                        return io::ForEachCsvChunk<stats::DatasetAccumulator>(
+                            files, csv,
+                            [&](io::CsvChunk&& chunk) -> absl::StatusOr<stats::DatasetAccumulator> {
+                              ASSIGN_OR_RETURN(io::CsvParsedChunk parsed,
+                                               io::ParseChunk(std::move(chunk), schema, csv));
+                              stats::DatasetAccumulator accumulator;
+                              RETURN_IF_ERROR(accumulator.Add(parsed.batch));
+                              return accumulator;
+                            },
+                            [&](stats::DatasetAccumulator&& part) { return total.Merge(part); });
+                      },
+                      [&] { total = stats::DatasetAccumulator(); })
                       .status());
   return total.ToProto(name, options);
 }
@@ -172,7 +181,8 @@ absl::StatusOr<tfmd::DatasetFeatureStatisticsList> ReadStatisticsFile(const fs::
   return stats;
 }
 
-absl::Status WriteStatisticsFile(const fs::path& file, const tfmd::DatasetFeatureStatisticsList& stats) {
+absl::Status WriteStatisticsFile(const fs::path& file,
+                                 const tfmd::DatasetFeatureStatisticsList& stats) {
   return base::WriteBinaryProto(file, stats);
 }
 
@@ -190,16 +200,19 @@ absl::StatusOr<StatisticsGenResult> RunStatisticsGen(const StatisticsGenOptions&
     fs::path split_dir = options.examples / StrCat("Split-", split);
     std::error_code ec;
     if (!fs::is_directory(split_dir, ec)) {
-      return absl::NotFoundError(StrCat("split '", split, "': ", split_dir.string(), " is not a folder"));
+      return absl::NotFoundError(
+          StrCat("split '", split, "': ", split_dir.string(), " is not a folder"));
     }
-    ASSIGN_OR_RETURN(tfmd::DatasetFeatureStatistics dataset,
-                     ComputeExamplesStatistics(split_dir, split, options.stats, options.num_threads));
+    ASSIGN_OR_RETURN(
+        tfmd::DatasetFeatureStatistics dataset,
+        ComputeExamplesStatistics(split_dir, split, options.stats, options.num_threads));
     result.examples_per_split.push_back(dataset.num_examples());
     tfmd::DatasetFeatureStatisticsList list;
     *list.add_datasets() = std::move(dataset);
     fs::path out_dir = staging.path() / StrCat("Split-", split);
     fs::create_directories(out_dir, ec);
-    if (ec) return absl::InternalError(StrCat("cannot create ", out_dir.string(), ": ", ec.message()));
+    if (ec)
+      return absl::InternalError(StrCat("cannot create ", out_dir.string(), ": ", ec.message()));
     RETURN_IF_ERROR(WriteStatisticsFile(out_dir / kStatisticsFileName, list));
   }
   RETURN_IF_ERROR(staging.Publish());

@@ -21,8 +21,8 @@ namespace tfmd = ::tensorflow::metadata::v0;
 inline constexpr char kStatisticsFileName[] = "FeatureStats.pb";
 
 struct StatisticsGenOptions {
-  std::filesystem::path examples;  // An Examples artifact (Split-<name>/ folders of TFRecords).
-  std::filesystem::path output;    // Must not exist, or be empty.
+  std::filesystem::path examples;   // An Examples artifact (Split-<name>/ folders of TFRecords).
+  std::filesystem::path output;     // Must not exist, or be empty.
   std::vector<std::string> splits;  // Empty: every Split-* folder.
   stats::StatsOptions stats;
   int num_threads = 0;  // 0: all cores.
@@ -42,17 +42,19 @@ absl::StatusOr<std::vector<std::string>> ListSplits(const std::filesystem::path&
 // Statistics of the examples in every file of `split_dir` (gzip or plain TFRecords, as weir or
 // TFX wrote them). Errors name the file and record.
 absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeExamplesStatistics(
-    const std::filesystem::path& split_dir, const std::string& name, const stats::StatsOptions& options,
-    int num_threads);
+    const std::filesystem::path& split_dir, const std::string& name,
+    const stats::StatsOptions& options, int num_threads);
 
 // Statistics of CSV files read as CsvExampleGen reads them (types inferred over all rows).
 absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeCsvStatistics(
-    const std::vector<std::filesystem::path>& files, const std::string& name, const io::CsvOptions& csv,
-    const stats::StatsOptions& options);
+    const std::vector<std::filesystem::path>& files, const std::string& name,
+    const io::CsvOptions& csv, const stats::StatsOptions& options);
 
 // Reads and writes FeatureStats.pb files. Read errors name the file.
-absl::StatusOr<tfmd::DatasetFeatureStatisticsList> ReadStatisticsFile(const std::filesystem::path& file);
-absl::Status WriteStatisticsFile(const std::filesystem::path& file, const tfmd::DatasetFeatureStatisticsList& stats);
+absl::StatusOr<tfmd::DatasetFeatureStatisticsList> ReadStatisticsFile(
+    const std::filesystem::path& file);
+absl::Status WriteStatisticsFile(const std::filesystem::path& file,
+                                 const tfmd::DatasetFeatureStatisticsList& stats);
 
 }  // namespace weir::components
 

@@ -21,7 +21,8 @@ fs::path FreshDir(const std::string& name) {
   return dir;
 }
 
-const tfmd::FeatureNameStatistics* Find(const tfmd::DatasetFeatureStatistics& stats, const std::string& name) {
+const tfmd::FeatureNameStatistics* Find(const tfmd::DatasetFeatureStatistics& stats,
+                                        const std::string& name) {
   for (const auto& feature : stats.features()) {
     if (feature.path().step(0) == name) return &feature;
   }
@@ -82,12 +83,13 @@ TEST(StatisticsGenTest, ExamplesAndCsvGiveTheSameStatistics) {
     if (fa.has_string_stats()) {
       EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(fa, fb)) << fa.path().step(0);
     } else {
-      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(fa.num_stats().common_stats(),
-                                                                     fb.num_stats().common_stats()));
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+          fa.num_stats().common_stats(), fb.num_stats().common_stats()));
       EXPECT_EQ(fa.num_stats().min(), fb.num_stats().min());
       EXPECT_EQ(fa.num_stats().max(), fb.num_stats().max());
       EXPECT_EQ(fa.num_stats().num_zeros(), fb.num_stats().num_zeros());
-      EXPECT_NEAR(fa.num_stats().mean(), fb.num_stats().mean(), 1e-9 * std::abs(fb.num_stats().mean()));
+      EXPECT_NEAR(fa.num_stats().mean(), fb.num_stats().mean(),
+                  1e-9 * std::abs(fb.num_stats().mean()));
     }
   }
 }

@@ -111,7 +111,8 @@ FeatureSizes ComputeFeatureSizes(const Column& column, size_t row) {
   switch (column.type()) {
     case DataType::kInt64: {
       auto values = column.int64_values();
-      for (uint32_t i = begin; i < end; ++i) sizes.payload += VarintSize(static_cast<uint64_t>(values[i]));
+      for (uint32_t i = begin; i < end; ++i)
+        sizes.payload += VarintSize(static_cast<uint64_t>(values[i]));
       break;
     }
     case DataType::kFloat:
@@ -243,21 +244,23 @@ absl::Status ExampleBatchBuilder::Parse(std::string_view serialized) {
     return absl::InvalidArgumentError(weir::StrCat("malformed tf.Example: ", what));
   };
   std::vector<std::string_view> features_messages;
-  if (!ForEachField(serialized, [&](uint32_t field, uint32_t wire_type, const char*& p, const char* end) {
-        if (field == 1 && wire_type == kLengthDelimited) {
-          std::string_view features;
-          if (!ReadLengthDelimited(p, end, &features)) return false;
-          features_messages.push_back(features);
-          return true;
-        }
-        return SkipField(wire_type, p, end);
-      })) {
+  if (!ForEachField(serialized,
+                    [&](uint32_t field, uint32_t wire_type, const char*& p, const char* end) {
+                      if (field == 1 && wire_type == kLengthDelimited) {
+                        std::string_view features;
+                        if (!ReadLengthDelimited(p, end, &features)) return false;
+                        features_messages.push_back(features);
+                        return true;
+                      }
+                      return SkipField(wire_type, p, end);
+                    })) {
     return malformed("bad Example message");
   }
   for (std::string_view features : features_messages) {
     bool entry_ok = true;
     std::string bad_entry;
-    bool ok = ForEachField(features, [&](uint32_t field, uint32_t wire_type, const char*& p, const char* end) {
+    bool ok = ForEachField(features, [&](uint32_t field, uint32_t wire_type, const char*& p,
+                                         const char* end) {
       if (field != 1 || wire_type != kLengthDelimited) return SkipField(wire_type, p, end);
       std::string_view entry;
       if (!ReadLengthDelimited(p, end, &entry)) return false;
@@ -293,7 +296,8 @@ absl::Status ExampleBatchBuilder::Parse(std::string_view serialized) {
         if (type == DataType::kFloat) {
           if (w == kFixed32) return SkipField(w, q, e);
           std::string_view packed;
-          return w == kLengthDelimited && ReadLengthDelimited(q, e, &packed) && packed.size() % 4 == 0;
+          return w == kLengthDelimited && ReadLengthDelimited(q, e, &packed) &&
+                 packed.size() % 4 == 0;
         }
         if (w == kVarint) return SkipField(w, q, e);
         std::string_view packed;
@@ -372,7 +376,8 @@ void ExampleBatchBuilder::Append(Column& column, DataType type, std::string_view
         ReadLengthDelimited(q, e, &packed);
         const char* r = packed.data();
         const char* r_end = r + packed.size();
-        while (r < r_end && ReadVarint(r, r_end, &value)) column.AddInt64(static_cast<int64_t>(value));
+        while (r < r_end && ReadVarint(r, r_end, &value))
+          column.AddInt64(static_cast<int64_t>(value));
       }
     }
     return true;
@@ -415,7 +420,8 @@ absl::Status ExampleBatchBuilder::Add(std::string_view serialized) {
     if (column.type() == DataType::kNull && feature.type != DataType::kNull) {
       // The first typed value of a column seen only without a list so far: retype it.
       Column typed(column.name(), feature.type);
-      for (size_t row = 0; row < column.num_rows(); ++row) typed.AppendMissing(column.presence(row));
+      for (size_t row = 0; row < column.num_rows(); ++row)
+        typed.AppendMissing(column.presence(row));
       column = std::move(typed);
     }
     Append(column, feature.type, feature.list);

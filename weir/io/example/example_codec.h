@@ -10,9 +10,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
-
 #include <unordered_map>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -67,7 +66,7 @@ class ExampleBatchBuilder {
  private:
   struct PendingFeature {
     size_t column;
-    data::DataType type;  // kNull for a Feature with no list.
+    data::DataType type;    // kNull for a Feature with no list.
     std::string_view list;  // The list message's bytes.
   };
   absl::Status Parse(std::string_view serialized);
@@ -81,7 +80,7 @@ class ExampleBatchBuilder {
   };
   std::unordered_map<std::string, size_t, NameHash, std::equal_to<>> index_;
   std::vector<PendingFeature> pending_;
-  std::vector<uint8_t> seen_;  // Per column: set in the current row.
+  std::vector<uint8_t> seen_;           // Per column: set in the current row.
   std::vector<size_t> previous_order_;  // Columns in the order the last example listed them.
   size_t num_rows_ = 0;
 };

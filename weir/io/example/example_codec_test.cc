@@ -39,15 +39,18 @@ tensorflow::Example RandomExample(std::mt19937& rng) {
         break;  // No kind.
       case 1:
         feature.mutable_int64_list();
-        for (int i = 0; i < n; ++i) feature.mutable_int64_list()->add_value(static_cast<int64_t>(rng()) - (1ll << 31));
+        for (int i = 0; i < n; ++i)
+          feature.mutable_int64_list()->add_value(static_cast<int64_t>(rng()) - (1ll << 31));
         break;
       case 2:
         feature.mutable_float_list();
-        for (int i = 0; i < n; ++i) feature.mutable_float_list()->add_value(static_cast<float>(rng()) / 7.0f);
+        for (int i = 0; i < n; ++i)
+          feature.mutable_float_list()->add_value(static_cast<float>(rng()) / 7.0f);
         break;
       default:
         feature.mutable_bytes_list();
-        for (int i = 0; i < n; ++i) feature.mutable_bytes_list()->add_value(std::string(rng() % 200, 'q'));
+        for (int i = 0; i < n; ++i)
+          feature.mutable_bytes_list()->add_value(std::string(rng() % 200, 'q'));
         break;
     }
   }

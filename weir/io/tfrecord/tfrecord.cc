@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "weir/base/strings.h"
 #include "weir/base/hashing.h"
 #include "weir/base/status.h"
+#include "weir/base/strings.h"
 
 namespace weir::io {
 namespace fs = std::filesystem;
@@ -41,7 +41,8 @@ uint64_t LoadLittleEndian64(const char* p) {
 
 class PlainReader : public TfRecordReader {
  public:
-  PlainReader(fs::path path, int fd) : TfRecordReader(std::move(path), Compression::kNone), fd_(fd) {}
+  PlainReader(fs::path path, int fd)
+      : TfRecordReader(std::move(path), Compression::kNone), fd_(fd) {}
   ~PlainReader() override { ::close(fd_); }
 
  protected:
@@ -53,7 +54,8 @@ class PlainReader : public TfRecordReader {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         buffer->resize(old_size);
-        return absl::InternalError(weir::StrCat("cannot read ", path().string(), ": ", std::strerror(errno)));
+        return absl::InternalError(
+            weir::StrCat("cannot read ", path().string(), ": ", std::strerror(errno)));
       }
       buffer->resize(old_size + static_cast<size_t>(n));
       return static_cast<size_t>(n);
@@ -92,16 +94,17 @@ class GzipReader : public TfRecordReader {
         } while (n < 0 && errno == EINTR);
         if (n < 0) {
           buffer->resize(old_size);
-          return absl::InternalError(weir::StrCat("cannot read ", path().string(), ": ", std::strerror(errno)));
+          return absl::InternalError(
+              weir::StrCat("cannot read ", path().string(), ": ", std::strerror(errno)));
         }
         compressed_offset_ += static_cast<uint64_t>(n);
         if (n == 0) {
           input_done_ = true;
           if (!member_ended_) {
             buffer->resize(old_size);
-            return absl::DataLossError(weir::StrCat(
-                path().string(), ": gzip stream is truncated (file ends after ", compressed_offset_,
-                " compressed bytes)"));
+            return absl::DataLossError(weir::StrCat(path().string(),
+                                                    ": gzip stream is truncated (file ends after ",
+                                                    compressed_offset_, " compressed bytes)"));
           }
           break;
         }
@@ -116,9 +119,9 @@ class GzipReader : public TfRecordReader {
         inflateReset(&stream_);
       } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
         buffer->resize(old_size);
-        return absl::DataLossError(weir::StrCat(path().string(), ": corrupt gzip data near compressed byte ",
-                                                compressed_offset_ - stream_.avail_in, ": ",
-                                                stream_.msg ? stream_.msg : zError(rc)));
+        return absl::DataLossError(weir::StrCat(
+            path().string(), ": corrupt gzip data near compressed byte ",
+            compressed_offset_ - stream_.avail_in, ": ", stream_.msg ? stream_.msg : zError(rc)));
       }
     }
     size_t produced = max_bytes - stream_.avail_out;
@@ -158,7 +161,8 @@ std::string_view FinishFramedRecord(size_t start, std::string* out) {
   std::memcpy(header, &size, 8);
   uint32_t length_crc = base::MaskCrc32c(base::Crc32c(std::string_view(header, 8)));
   std::memcpy(header + 8, &length_crc, 4);
-  AppendLittleEndian32(base::MaskCrc32c(base::Crc32c(std::string_view(out->data() + start, size))), out);
+  AppendLittleEndian32(base::MaskCrc32c(base::Crc32c(std::string_view(out->data() + start, size))),
+                       out);
   return std::string_view(out->data() + start, size);
 }
 
@@ -264,21 +268,24 @@ absl::StatusOr<std::optional<std::string_view>> TfRecordReader::Next() {
   uint64_t length = LoadLittleEndian64(header);
   uint32_t length_crc = LoadLittleEndian32(header + 8);
   if (base::MaskCrc32c(base::Crc32c(std::string_view(header, 8))) != length_crc) {
-    return absl::DataLossError(weir::StrCat(RecordLocation(), ": corrupt record: length checksum mismatch"));
+    return absl::DataLossError(
+        weir::StrCat(RecordLocation(), ": corrupt record: length checksum mismatch"));
   }
   if (length > (uint64_t{1} << 40)) {
-    return absl::DataLossError(weir::StrCat(RecordLocation(), ": corrupt record: implausible length ", length));
+    return absl::DataLossError(
+        weir::StrCat(RecordLocation(), ": corrupt record: implausible length ", length));
   }
   size_t total = kHeaderBytes + static_cast<size_t>(length) + kFooterBytes;
   ASSIGN_OR_RETURN(bool have_record, Ensure(total));
   if (!have_record) {
-    return absl::DataLossError(weir::StrCat(RecordLocation(), ": truncated record: expected ", total, " bytes, found ",
-                                            buffer_.size() - position_));
+    return absl::DataLossError(weir::StrCat(RecordLocation(), ": truncated record: expected ",
+                                            total, " bytes, found ", buffer_.size() - position_));
   }
   const char* data = buffer_.data() + position_ + kHeaderBytes;
   std::string_view record(data, static_cast<size_t>(length));
   if (base::MaskCrc32c(base::Crc32c(record)) != LoadLittleEndian32(data + length)) {
-    return absl::DataLossError(weir::StrCat(RecordLocation(), ": corrupt record: data checksum mismatch"));
+    return absl::DataLossError(
+        weir::StrCat(RecordLocation(), ": corrupt record: data checksum mismatch"));
   }
   position_ += total;
   stream_offset_ += total;

@@ -118,8 +118,8 @@ class TfRecordReader {
   std::filesystem::path path_;
   Compression compression_;
   std::string buffer_;
-  size_t position_ = 0;        // Read position within buffer_.
-  uint64_t stream_offset_ = 0; // Offset of buffer_[position_] in the uncompressed stream.
+  size_t position_ = 0;         // Read position within buffer_.
+  uint64_t stream_offset_ = 0;  // Offset of buffer_[position_] in the uncompressed stream.
 };
 
 // Reads every record of a file into memory (for tests and small files).

@@ -98,7 +98,8 @@ TEST(TfRecordTest, CorruptDataIsAnErrorWithOffset) {
   auto second = (*reader)->Next();
   ASSERT_FALSE(second.ok());
   EXPECT_TRUE(absl::IsDataLoss(second.status()));
-  EXPECT_NE(second.status().message().find("byte offset " + std::to_string(second_offset)), std::string::npos)
+  EXPECT_NE(second.status().message().find("byte offset " + std::to_string(second_offset)),
+            std::string::npos)
       << second.status();
   EXPECT_NE(second.status().message().find("corrupt.tfrecord"), std::string::npos);
 }
