@@ -1,0 +1,901 @@
+#include "weir/metadata/metadata_store.h"
+
+#include <chrono>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include "weir/base/status.h"
+#include "weir/base/strings.h"
+#include "weir/metadata/sqlite_connection.h"
+
+namespace weir::metadata {
+namespace {
+
+// A writer waits this long for another process's transaction before giving up.
+constexpr int kBusyTimeoutMs = 10'000;
+
+// Type.type_kind, as ML Metadata numbers them.
+constexpr int kExecutionKind = 0;
+constexpr int kArtifactKind = 1;
+constexpr int kContextKind = 2;
+
+// ML Metadata's schema version 10 for SQLite: the same tables, columns, constraints and secondary
+// indices, so that ML Metadata opens the file without migrating it. Columns weir does not use yet
+// (Type.version, external_id, byte/proto/bool values) are there for ML Metadata's sake.
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS `Type` (
+  `id` INTEGER PRIMARY KEY AUTOINCREMENT,
+  `name` VARCHAR(255) NOT NULL,
+  `version` VARCHAR(255),
+  `type_kind` TINYINT(1) NOT NULL,
+  `description` TEXT,
+  `input_type` TEXT,
+  `output_type` TEXT,
+  `external_id` VARCHAR(255) UNIQUE);
+CREATE TABLE IF NOT EXISTS `ParentType` (
+  `type_id` INT NOT NULL,
+  `parent_type_id` INT NOT NULL,
+  PRIMARY KEY (`type_id`, `parent_type_id`));
+CREATE TABLE IF NOT EXISTS `TypeProperty` (
+  `type_id` INT NOT NULL,
+  `name` VARCHAR(255) NOT NULL,
+  `data_type` INT NULL,
+  PRIMARY KEY (`type_id`, `name`));
+CREATE TABLE IF NOT EXISTS `Artifact` (
+  `id` INTEGER PRIMARY KEY AUTOINCREMENT,
+  `type_id` INT NOT NULL,
+  `uri` TEXT,
+  `state` INT,
+  `name` VARCHAR(255),
+  `external_id` VARCHAR(255) UNIQUE,
+  `create_time_since_epoch` INT NOT NULL DEFAULT 0,
+  `last_update_time_since_epoch` INT NOT NULL DEFAULT 0,
+  UNIQUE(`type_id`, `name`));
+CREATE TABLE IF NOT EXISTS `ArtifactProperty` (
+  `artifact_id` INT NOT NULL,
+  `name` VARCHAR(255) NOT NULL,
+  `is_custom_property` TINYINT(1) NOT NULL,
+  `int_value` INT,
+  `double_value` DOUBLE,
+  `string_value` TEXT,
+  `byte_value` BLOB,
+  `proto_value` BLOB,
+  `bool_value` BOOLEAN,
+  PRIMARY KEY (`artifact_id`, `name`, `is_custom_property`));
+CREATE TABLE IF NOT EXISTS `Execution` (
+  `id` INTEGER PRIMARY KEY AUTOINCREMENT,
+  `type_id` INT NOT NULL,
+  `last_known_state` INT,
+  `name` VARCHAR(255),
+  `external_id` VARCHAR(255) UNIQUE,
+  `create_time_since_epoch` INT NOT NULL DEFAULT 0,
+  `last_update_time_since_epoch` INT NOT NULL DEFAULT 0,
+  UNIQUE(`type_id`, `name`));
+CREATE TABLE IF NOT EXISTS `ExecutionProperty` (
+  `execution_id` INT NOT NULL,
+  `name` VARCHAR(255) NOT NULL,
+  `is_custom_property` TINYINT(1) NOT NULL,
+  `int_value` INT,
+  `double_value` DOUBLE,
+  `string_value` TEXT,
+  `byte_value` BLOB,
+  `proto_value` BLOB,
+  `bool_value` BOOLEAN,
+  PRIMARY KEY (`execution_id`, `name`, `is_custom_property`));
+CREATE TABLE IF NOT EXISTS `Context` (
+  `id` INTEGER PRIMARY KEY AUTOINCREMENT,
+  `type_id` INT NOT NULL,
+  `name` VARCHAR(255) NOT NULL,
+  `external_id` VARCHAR(255) UNIQUE,
+  `create_time_since_epoch` INT NOT NULL DEFAULT 0,
+  `last_update_time_since_epoch` INT NOT NULL DEFAULT 0,
+  UNIQUE(`type_id`, `name`));
+CREATE TABLE IF NOT EXISTS `ContextProperty` (
+  `context_id` INT NOT NULL,
+  `name` VARCHAR(255) NOT NULL,
+  `is_custom_property` TINYINT(1) NOT NULL,
+  `int_value` INT,
+  `double_value` DOUBLE,
+  `string_value` TEXT,
+  `byte_value` BLOB,
+  `proto_value` BLOB,
+  `bool_value` BOOLEAN,
+  PRIMARY KEY (`context_id`, `name`, `is_custom_property`));
+CREATE TABLE IF NOT EXISTS `ParentContext` (
+  `context_id` INT NOT NULL,
+  `parent_context_id` INT NOT NULL,
+  PRIMARY KEY (`context_id`, `parent_context_id`));
+CREATE TABLE IF NOT EXISTS `Event` (
+  `id` INTEGER PRIMARY KEY AUTOINCREMENT,
+  `artifact_id` INT NOT NULL,
+  `execution_id` INT NOT NULL,
+  `type` INT NOT NULL,
+  `milliseconds_since_epoch` INT,
+  UNIQUE(`artifact_id`, `execution_id`, `type`));
+CREATE TABLE IF NOT EXISTS `EventPath` (
+  `event_id` INT NOT NULL,
+  `is_index_step` TINYINT(1) NOT NULL,
+  `step_index` INT,
+  `step_key` TEXT);
+CREATE TABLE IF NOT EXISTS `Association` (
+  `id` INTEGER PRIMARY KEY AUTOINCREMENT,
+  `context_id` INT NOT NULL,
+  `execution_id` INT NOT NULL,
+  UNIQUE(`context_id`, `execution_id`));
+CREATE TABLE IF NOT EXISTS `Attribution` (
+  `id` INTEGER PRIMARY KEY AUTOINCREMENT,
+  `context_id` INT NOT NULL,
+  `artifact_id` INT NOT NULL,
+  UNIQUE(`context_id`, `artifact_id`));
+CREATE TABLE IF NOT EXISTS `MLMDEnv` (
+  `schema_version` INTEGER PRIMARY KEY);
+CREATE INDEX IF NOT EXISTS `idx_artifact_uri` ON `Artifact`(`uri`);
+CREATE INDEX IF NOT EXISTS `idx_artifact_create_time_since_epoch`
+  ON `Artifact`(`create_time_since_epoch`);
+CREATE INDEX IF NOT EXISTS `idx_artifact_last_update_time_since_epoch`
+  ON `Artifact`(`last_update_time_since_epoch`);
+CREATE INDEX IF NOT EXISTS `idx_event_execution_id` ON `Event`(`execution_id`);
+CREATE INDEX IF NOT EXISTS `idx_parentcontext_parent_context_id`
+  ON `ParentContext`(`parent_context_id`);
+CREATE INDEX IF NOT EXISTS `idx_type_name` ON `Type`(`name`);
+CREATE INDEX IF NOT EXISTS `idx_execution_create_time_since_epoch`
+  ON `Execution`(`create_time_since_epoch`);
+CREATE INDEX IF NOT EXISTS `idx_execution_last_update_time_since_epoch`
+  ON `Execution`(`last_update_time_since_epoch`);
+CREATE INDEX IF NOT EXISTS `idx_context_create_time_since_epoch`
+  ON `Context`(`create_time_since_epoch`);
+CREATE INDEX IF NOT EXISTS `idx_context_last_update_time_since_epoch`
+  ON `Context`(`last_update_time_since_epoch`);
+CREATE INDEX IF NOT EXISTS `idx_eventpath_event_id` ON `EventPath`(`event_id`);
+CREATE INDEX IF NOT EXISTS `idx_artifact_property_int`
+  ON `ArtifactProperty`(`name`, `is_custom_property`, `int_value`) WHERE `int_value` IS NOT NULL;
+CREATE INDEX IF NOT EXISTS `idx_artifact_property_double`
+  ON `ArtifactProperty`(`name`, `is_custom_property`, `double_value`)
+  WHERE `double_value` IS NOT NULL;
+CREATE INDEX IF NOT EXISTS `idx_artifact_property_string`
+  ON `ArtifactProperty`(`name`, `is_custom_property`, `string_value`)
+  WHERE `string_value` IS NOT NULL;
+CREATE INDEX IF NOT EXISTS `idx_execution_property_int`
+  ON `ExecutionProperty`(`name`, `is_custom_property`, `int_value`) WHERE `int_value` IS NOT NULL;
+CREATE INDEX IF NOT EXISTS `idx_execution_property_double`
+  ON `ExecutionProperty`(`name`, `is_custom_property`, `double_value`)
+  WHERE `double_value` IS NOT NULL;
+CREATE INDEX IF NOT EXISTS `idx_execution_property_string`
+  ON `ExecutionProperty`(`name`, `is_custom_property`, `string_value`)
+  WHERE `string_value` IS NOT NULL;
+CREATE INDEX IF NOT EXISTS `idx_context_property_int`
+  ON `ContextProperty`(`name`, `is_custom_property`, `int_value`) WHERE `int_value` IS NOT NULL;
+CREATE INDEX IF NOT EXISTS `idx_context_property_double`
+  ON `ContextProperty`(`name`, `is_custom_property`, `double_value`)
+  WHERE `double_value` IS NOT NULL;
+CREATE INDEX IF NOT EXISTS `idx_context_property_string`
+  ON `ContextProperty`(`name`, `is_custom_property`, `string_value`)
+  WHERE `string_value` IS NOT NULL;
+CREATE INDEX IF NOT EXISTS `idx_type_external_id` ON `Type`(`external_id`);
+CREATE INDEX IF NOT EXISTS `idx_artifact_external_id` ON `Artifact`(`external_id`);
+CREATE INDEX IF NOT EXISTS `idx_execution_external_id` ON `Execution`(`external_id`);
+CREATE INDEX IF NOT EXISTS `idx_context_external_id` ON `Context`(`external_id`);
+)sql";
+
+// Where each kind of node keeps its properties.
+struct PropertyTable {
+  const char* table;
+  const char* id_column;
+};
+
+PropertyTable PropertyTableOf(int kind) {
+  switch (kind) {
+    case kArtifactKind:
+      return {"ArtifactProperty", "artifact_id"};
+    case kExecutionKind:
+      return {"ExecutionProperty", "execution_id"};
+    default:
+      return {"ContextProperty", "context_id"};
+  }
+}
+
+std::string_view KindName(int kind) {
+  switch (kind) {
+    case kArtifactKind:
+      return "artifact";
+    case kExecutionKind:
+      return "execution";
+    default:
+      return "context";
+  }
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+PropertyType TypeOf(const Value& value) {
+  if (std::holds_alternative<int64_t>(value)) return PropertyType::kInt;
+  if (std::holds_alternative<double>(value)) return PropertyType::kDouble;
+  return PropertyType::kString;
+}
+
+std::string_view PropertyTypeName(PropertyType type) {
+  switch (type) {
+    case PropertyType::kInt:
+      return "INT";
+    case PropertyType::kDouble:
+      return "DOUBLE";
+    case PropertyType::kString:
+      return "STRING";
+  }
+  return "UNKNOWN";
+}
+
+// Binds an empty name as NULL: UNIQUE(type_id, name) must not make two unnamed nodes collide.
+void BindOptionalName(SqliteStatement& statement, int index, const std::string& name) {
+  if (name.empty()) {
+    statement.BindNull(index);
+  } else {
+    statement.Bind(index, std::string_view(name));
+  }
+}
+
+void BindValue(SqliteStatement& statement, int index, const Value& value) {
+  std::visit(
+      [&](const auto& v) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) {
+          statement.Bind(index, std::string_view(v));
+        } else {
+          statement.Bind(index, v);
+        }
+      },
+      value);
+}
+
+}  // namespace
+
+struct MetadataStore::TypeInfo {
+  std::string name;
+  std::map<std::string, PropertyType> properties;
+};
+
+MetadataStore::MetadataStore(std::unique_ptr<SqliteConnection> connection)
+    : connection_(std::move(connection)) {}
+
+MetadataStore::~MetadataStore() = default;
+
+absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::OpenSqlite(
+    const std::filesystem::path& db) {
+  if (db.has_parent_path()) {
+    std::error_code error;
+    std::filesystem::create_directories(db.parent_path(), error);
+    if (error) {
+      return absl::UnavailableError(
+          StrCat("metadata store ", db.string(), ": cannot create its folder: ", error.message()));
+    }
+  }
+  ASSIGN_OR_RETURN(auto connection, SqliteConnection::Open(db, kBusyTimeoutMs));
+  std::unique_ptr<MetadataStore> store(new MetadataStore(std::move(connection)));
+  RETURN_IF_ERROR(store->InTransaction([&] { return store->CreateOrCheckSchema(); }));
+  return store;
+}
+
+absl::Status MetadataStore::CreateOrCheckSchema() {
+  const std::string file = connection_->file().string();
+  ASSIGN_OR_RETURN(auto tables,
+                   connection_->Prepare("SELECT count(*), sum(name = 'MLMDEnv') FROM sqlite_master "
+                                        "WHERE type = 'table' AND name != 'sqlite_sequence'"));
+  ASSIGN_OR_RETURN(bool row, tables.Step());
+  const int64_t table_count = row ? tables.Int(0) : 0;
+  const bool has_env = row && tables.Int(1) > 0;
+  if (table_count == 0) {
+    RETURN_IF_ERROR(connection_->Execute(kSchema));
+    ASSIGN_OR_RETURN(auto insert,
+                     connection_->Prepare("INSERT INTO `MLMDEnv`(`schema_version`) VALUES(?)"));
+    return insert.Bind(1, kSchemaVersion).Run();
+  }
+  if (!has_env) {
+    return absl::FailedPreconditionError(
+        StrCat(file,
+               " is an SQLite database but not an ML Metadata store (it has no MLMDEnv "
+               "table); give weir a new file or an ML Metadata database"));
+  }
+  ASSIGN_OR_RETURN(auto version, connection_->Prepare("SELECT `schema_version` FROM `MLMDEnv`"));
+  ASSIGN_OR_RETURN(row, version.Step());
+  if (!row) {
+    return absl::FailedPreconditionError(
+        StrCat(file, ": the MLMDEnv table is empty, so its ML Metadata schema version is unknown"));
+  }
+  const int64_t found = version.Int(0);
+  if (found != kSchemaVersion) {
+    return absl::FailedPreconditionError(
+        StrCat(file, " holds ML Metadata schema version ", found, " but weir needs version ",
+               kSchemaVersion,
+               found < kSchemaVersion
+                   ? "; upgrade it with ML Metadata (MetadataStore(config, "
+                     "enable_upgrade_migration=True)) or point weir at a new file"
+                   : "; downgrade it with ML Metadata (mlmd.downgrade_schema(config, 10)) or "
+                     "point weir at a new file"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MetadataStore::InTransaction(const std::function<absl::Status()>& body) {
+  if (in_transaction_) return body();
+  RETURN_IF_ERROR(connection_->Execute("BEGIN IMMEDIATE"));
+  in_transaction_ = true;
+  absl::Status status = body();
+  in_transaction_ = false;
+  if (status.ok()) {
+    status = connection_->Execute("COMMIT");
+    if (status.ok()) return status;
+  }
+  // A failed COMMIT leaves the transaction open; either way nothing of `body` must stay.
+  connection_->Execute("ROLLBACK").IgnoreError();
+  return status;
+}
+
+absl::StatusOr<int64_t> MetadataStore::PutArtifactType(
+    std::string_view name, const std::map<std::string, PropertyType>& properties) {
+  return PutType(kArtifactKind, name, properties);
+}
+
+absl::StatusOr<int64_t> MetadataStore::PutExecutionType(
+    std::string_view name, const std::map<std::string, PropertyType>& properties) {
+  return PutType(kExecutionKind, name, properties);
+}
+
+absl::StatusOr<int64_t> MetadataStore::PutContextType(
+    std::string_view name, const std::map<std::string, PropertyType>& properties) {
+  return PutType(kContextKind, name, properties);
+}
+
+absl::StatusOr<int64_t> MetadataStore::PutType(
+    int kind, std::string_view name, const std::map<std::string, PropertyType>& properties) {
+  if (name.empty()) {
+    return absl::InvalidArgumentError(StrCat("an ", KindName(kind), " type needs a name"));
+  }
+  int64_t type_id = 0;
+  RETURN_IF_ERROR(InTransaction([&]() -> absl::Status {
+    // Like ML Metadata, a type without a version is found by name and kind.
+    ASSIGN_OR_RETURN(auto find, connection_->Prepare("SELECT `id` FROM `Type` WHERE `name` = ? AND "
+                                                     "`version` IS NULL AND `type_kind` = ?"));
+    find.Bind(1, name).Bind(2, int64_t{kind});
+    ASSIGN_OR_RETURN(bool found, find.Step());
+    if (found) {
+      type_id = find.Int(0);
+      ASSIGN_OR_RETURN(TypeInfo existing, LoadType(kind, type_id));
+      if (existing.properties != properties) {
+        return absl::AlreadyExistsError(StrCat(KindName(kind), " type '", name,
+                                               "' already exists with other properties; "
+                                               "give the new one another name"));
+      }
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(auto insert,
+                     connection_->Prepare("INSERT INTO `Type`(`name`, `type_kind`) VALUES(?, ?)"));
+    RETURN_IF_ERROR(insert.Bind(1, name).Bind(2, int64_t{kind}).Run());
+    type_id = connection_->LastInsertRowId();
+    for (const auto& [property, type] : properties) {
+      ASSIGN_OR_RETURN(auto insert_property,
+                       connection_->Prepare("INSERT INTO `TypeProperty`(`type_id`, `name`, "
+                                            "`data_type`) VALUES(?, ?, ?)"));
+      RETURN_IF_ERROR(insert_property.Bind(1, type_id)
+                          .Bind(2, std::string_view(property))
+                          .Bind(3, int64_t{static_cast<int>(type)})
+                          .Run());
+    }
+    return absl::OkStatus();
+  }));
+  return type_id;
+}
+
+absl::StatusOr<MetadataStore::TypeInfo> MetadataStore::LoadType(int kind, int64_t type_id) {
+  ASSIGN_OR_RETURN(auto find, connection_->Prepare(
+                                  "SELECT `name` FROM `Type` WHERE `id` = ? AND `type_kind` = ?"));
+  find.Bind(1, type_id).Bind(2, int64_t{kind});
+  ASSIGN_OR_RETURN(bool found, find.Step());
+  if (!found) {
+    return absl::NotFoundError(StrCat("no ", KindName(kind), " type with id ", type_id));
+  }
+  TypeInfo type;
+  type.name = find.Text(0);
+  ASSIGN_OR_RETURN(
+      auto properties,
+      connection_->Prepare("SELECT `name`, `data_type` FROM `TypeProperty` WHERE `type_id` = ?"));
+  properties.Bind(1, type_id);
+  ASSIGN_OR_RETURN(bool row, properties.Step());
+  while (row) {
+    type.properties[properties.Text(0)] = static_cast<PropertyType>(properties.Int(1));
+    ASSIGN_OR_RETURN(row, properties.Step());
+  }
+  return type;
+}
+
+namespace {
+
+// Properties must be declared by the type, with the declared type, as ML Metadata requires.
+absl::Status CheckProperties(std::string_view kind, std::string_view type_name,
+                             const std::map<std::string, PropertyType>& declared,
+                             const Properties& properties) {
+  for (const auto& [name, value] : properties) {
+    auto it = declared.find(name);
+    if (it == declared.end()) {
+      return absl::InvalidArgumentError(
+          StrCat(kind, " type '", type_name, "' declares no property '", name,
+                 "'; declare it in the type or make it a custom property"));
+    }
+    if (it->second != TypeOf(value)) {
+      return absl::InvalidArgumentError(StrCat(kind, " property '", name, "' of type '", type_name,
+                                               "' is ", PropertyTypeName(it->second), ", not ",
+                                               PropertyTypeName(TypeOf(value))));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status MetadataStore::CheckExists(std::string_view table, int64_t id) {
+  ASSIGN_OR_RETURN(auto find,
+                   connection_->Prepare(StrCat("SELECT 1 FROM `", table, "` WHERE `id` = ?")));
+  find.Bind(1, id);
+  ASSIGN_OR_RETURN(bool found, find.Step());
+  if (!found) return absl::NotFoundError(StrCat("no ", table, " with id ", id));
+  return absl::OkStatus();
+}
+
+absl::Status MetadataStore::WriteProperties(int node_kind, int64_t id, const Properties& properties,
+                                            const Properties& custom_properties) {
+  const PropertyTable table = PropertyTableOf(node_kind);
+  ASSIGN_OR_RETURN(auto clear, connection_->Prepare(StrCat("DELETE FROM `", table.table,
+                                                           "` WHERE `", table.id_column, "` = ?")));
+  RETURN_IF_ERROR(clear.Bind(1, id).Run());
+  for (bool custom : {false, true}) {
+    for (const auto& [name, value] : custom ? custom_properties : properties) {
+      static constexpr const char* kColumns[] = {"int_value", "double_value", "string_value"};
+      ASSIGN_OR_RETURN(auto insert, connection_->Prepare(
+                                        StrCat("INSERT INTO `", table.table, "`(`", table.id_column,
+                                               "`, `name`, `is_custom_property`, `",
+                                               kColumns[value.index()], "`) VALUES(?, ?, ?, ?)")));
+      insert.Bind(1, id).Bind(2, std::string_view(name)).Bind(3, int64_t{custom});
+      BindValue(insert, 4, value);
+      RETURN_IF_ERROR(insert.Run());
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MetadataStore::ReadProperties(int node_kind, int64_t id, Properties& properties,
+                                           Properties& custom_properties) {
+  const PropertyTable table = PropertyTableOf(node_kind);
+  ASSIGN_OR_RETURN(auto select,
+                   connection_->Prepare(
+                       StrCat("SELECT `name`, `is_custom_property`, `int_value`, `double_value`, "
+                              "`string_value` FROM `",
+                              table.table, "` WHERE `", table.id_column, "` = ?")));
+  select.Bind(1, id);
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    Properties& into = select.Int(1) != 0 ? custom_properties : properties;
+    // Values of the kinds weir does not model (bool, proto, bytes, written by ML Metadata itself)
+    // are left out rather than misread.
+    if (!select.IsNull(2)) {
+      into[select.Text(0)] = select.Int(2);
+    } else if (!select.IsNull(3)) {
+      into[select.Text(0)] = select.Double(3);
+    } else if (!select.IsNull(4)) {
+      into[select.Text(0)] = select.Text(4);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MetadataStore::PutArtifact(Artifact& artifact) {
+  return InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(TypeInfo type, LoadType(kArtifactKind, artifact.type_id));
+    RETURN_IF_ERROR(CheckProperties("artifact", type.name, type.properties, artifact.properties));
+    const int64_t now = NowMs();
+    int64_t id = artifact.id;
+    if (id == 0) {
+      ASSIGN_OR_RETURN(
+          auto insert,
+          connection_->Prepare("INSERT INTO `Artifact`(`type_id`, `uri`, `state`, `name`, "
+                               "`create_time_since_epoch`, `last_update_time_since_epoch`) "
+                               "VALUES(?, ?, ?, ?, ?, ?)"));
+      insert.Bind(1, artifact.type_id)
+          .Bind(2, std::string_view(artifact.uri))
+          .Bind(3, int64_t{static_cast<int>(artifact.state)});
+      BindOptionalName(insert, 4, artifact.name);
+      RETURN_IF_ERROR(insert.Bind(5, now).Bind(6, now).Run());
+      id = connection_->LastInsertRowId();
+      artifact.create_time_ms = now;
+    } else {
+      ASSIGN_OR_RETURN(auto update,
+                       connection_->Prepare("UPDATE `Artifact` SET `type_id` = ?, `uri` = ?, "
+                                            "`state` = ?, `name` = ?, "
+                                            "`last_update_time_since_epoch` = ? WHERE `id` = ?"));
+      update.Bind(1, artifact.type_id)
+          .Bind(2, std::string_view(artifact.uri))
+          .Bind(3, int64_t{static_cast<int>(artifact.state)});
+      BindOptionalName(update, 4, artifact.name);
+      RETURN_IF_ERROR(update.Bind(5, now).Bind(6, id).Run());
+      if (connection_->Changes() == 0) {
+        return absl::NotFoundError(StrCat("no artifact with id ", id, " to update"));
+      }
+    }
+    RETURN_IF_ERROR(
+        WriteProperties(kArtifactKind, id, artifact.properties, artifact.custom_properties));
+    artifact.id = id;
+    artifact.type_name = type.name;
+    artifact.update_time_ms = now;
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<Artifact>> MetadataStore::QueryArtifacts(std::string_view where,
+                                                                    int64_t argument) {
+  ASSIGN_OR_RETURN(auto select,
+                   connection_->Prepare(
+                       StrCat("SELECT A.`id`, A.`type_id`, T.`name`, A.`uri`, A.`name`, A.`state`, "
+                              "A.`create_time_since_epoch`, A.`last_update_time_since_epoch` "
+                              "FROM `Artifact` AS A LEFT JOIN `Type` AS T ON T.`id` = A.`type_id` ",
+                              where, " ORDER BY A.`id`")));
+  select.Bind(1, argument);
+  std::vector<Artifact> artifacts;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    Artifact& artifact = artifacts.emplace_back();
+    artifact.id = select.Int(0);
+    artifact.type_id = select.Int(1);
+    artifact.type_name = select.Text(2);
+    artifact.uri = select.Text(3);
+    artifact.name = select.Text(4);
+    artifact.state = static_cast<Artifact::State>(select.Int(5));
+    artifact.create_time_ms = select.Int(6);
+    artifact.update_time_ms = select.Int(7);
+  }
+  for (Artifact& artifact : artifacts) {
+    RETURN_IF_ERROR(ReadProperties(kArtifactKind, artifact.id, artifact.properties,
+                                   artifact.custom_properties));
+  }
+  return artifacts;
+}
+
+absl::StatusOr<Artifact> MetadataStore::GetArtifact(int64_t id) {
+  ASSIGN_OR_RETURN(auto artifacts, QueryArtifacts("WHERE A.`id` = ?", id));
+  if (artifacts.empty()) return absl::NotFoundError(StrCat("no artifact with id ", id));
+  return std::move(artifacts.front());
+}
+
+absl::StatusOr<std::vector<Artifact>> MetadataStore::GetArtifactsByType(
+    std::string_view type_name) {
+  ASSIGN_OR_RETURN(auto find, connection_->Prepare("SELECT `id` FROM `Type` WHERE `name` = ? AND "
+                                                   "`version` IS NULL AND `type_kind` = ?"));
+  find.Bind(1, type_name).Bind(2, int64_t{kArtifactKind});
+  ASSIGN_OR_RETURN(bool found, find.Step());
+  if (!found) return std::vector<Artifact>();
+  return QueryArtifacts("WHERE A.`type_id` = ?", find.Int(0));
+}
+
+absl::StatusOr<std::vector<Artifact>> MetadataStore::GetArtifactsByContext(int64_t context_id) {
+  return QueryArtifacts(
+      "WHERE A.`id` IN (SELECT `artifact_id` FROM `Attribution` WHERE `context_id` = ?)",
+      context_id);
+}
+
+absl::Status MetadataStore::PutExecution(Execution& execution) {
+  return InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(TypeInfo type, LoadType(kExecutionKind, execution.type_id));
+    RETURN_IF_ERROR(CheckProperties("execution", type.name, type.properties, execution.properties));
+    const int64_t now = NowMs();
+    int64_t id = execution.id;
+    if (id == 0) {
+      ASSIGN_OR_RETURN(
+          auto insert,
+          connection_->Prepare("INSERT INTO `Execution`(`type_id`, `last_known_state`, `name`, "
+                               "`create_time_since_epoch`, `last_update_time_since_epoch`) "
+                               "VALUES(?, ?, ?, ?, ?)"));
+      insert.Bind(1, execution.type_id)
+          .Bind(2, int64_t{static_cast<int>(execution.last_known_state)});
+      BindOptionalName(insert, 3, execution.name);
+      RETURN_IF_ERROR(insert.Bind(4, now).Bind(5, now).Run());
+      id = connection_->LastInsertRowId();
+      execution.create_time_ms = now;
+    } else {
+      ASSIGN_OR_RETURN(auto update,
+                       connection_->Prepare("UPDATE `Execution` SET `type_id` = ?, "
+                                            "`last_known_state` = ?, `name` = ?, "
+                                            "`last_update_time_since_epoch` = ? WHERE `id` = ?"));
+      update.Bind(1, execution.type_id)
+          .Bind(2, int64_t{static_cast<int>(execution.last_known_state)});
+      BindOptionalName(update, 3, execution.name);
+      RETURN_IF_ERROR(update.Bind(4, now).Bind(5, id).Run());
+      if (connection_->Changes() == 0) {
+        return absl::NotFoundError(StrCat("no execution with id ", id, " to update"));
+      }
+    }
+    RETURN_IF_ERROR(
+        WriteProperties(kExecutionKind, id, execution.properties, execution.custom_properties));
+    execution.id = id;
+    execution.type_name = type.name;
+    execution.update_time_ms = now;
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<Execution>> MetadataStore::QueryExecutions(std::string_view where,
+                                                                      int64_t argument) {
+  ASSIGN_OR_RETURN(auto select,
+                   connection_->Prepare(StrCat(
+                       "SELECT E.`id`, E.`type_id`, T.`name`, E.`name`, E.`last_known_state`, "
+                       "E.`create_time_since_epoch`, E.`last_update_time_since_epoch` "
+                       "FROM `Execution` AS E LEFT JOIN `Type` AS T ON T.`id` = E.`type_id` ",
+                       where, " ORDER BY E.`id`")));
+  select.Bind(1, argument);
+  std::vector<Execution> executions;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    Execution& execution = executions.emplace_back();
+    execution.id = select.Int(0);
+    execution.type_id = select.Int(1);
+    execution.type_name = select.Text(2);
+    execution.name = select.Text(3);
+    execution.last_known_state = static_cast<Execution::State>(select.Int(4));
+    execution.create_time_ms = select.Int(5);
+    execution.update_time_ms = select.Int(6);
+  }
+  for (Execution& execution : executions) {
+    RETURN_IF_ERROR(ReadProperties(kExecutionKind, execution.id, execution.properties,
+                                   execution.custom_properties));
+  }
+  return executions;
+}
+
+absl::StatusOr<Execution> MetadataStore::GetExecution(int64_t id) {
+  ASSIGN_OR_RETURN(auto executions, QueryExecutions("WHERE E.`id` = ?", id));
+  if (executions.empty()) return absl::NotFoundError(StrCat("no execution with id ", id));
+  return std::move(executions.front());
+}
+
+absl::StatusOr<std::vector<Execution>> MetadataStore::GetExecutionsByContext(int64_t context_id) {
+  return QueryExecutions(
+      "WHERE E.`id` IN (SELECT `execution_id` FROM `Association` WHERE `context_id` = ?)",
+      context_id);
+}
+
+absl::Status MetadataStore::PutContext(Context& context) {
+  if (context.name.empty()) return absl::InvalidArgumentError("a context needs a name");
+  return InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(TypeInfo type, LoadType(kContextKind, context.type_id));
+    RETURN_IF_ERROR(CheckProperties("context", type.name, type.properties, context.properties));
+    const int64_t now = NowMs();
+    int64_t id = context.id;
+    absl::Status written;
+    if (id == 0) {
+      ASSIGN_OR_RETURN(auto insert,
+                       connection_->Prepare(
+                           "INSERT INTO `Context`(`type_id`, `name`, `create_time_since_epoch`, "
+                           "`last_update_time_since_epoch`) VALUES(?, ?, ?, ?)"));
+      written = insert.Bind(1, context.type_id)
+                    .Bind(2, std::string_view(context.name))
+                    .Bind(3, now)
+                    .Bind(4, now)
+                    .Run();
+      id = connection_->LastInsertRowId();
+    } else {
+      ASSIGN_OR_RETURN(auto update,
+                       connection_->Prepare("UPDATE `Context` SET `type_id` = ?, `name` = ?, "
+                                            "`last_update_time_since_epoch` = ? WHERE `id` = ?"));
+      written = update.Bind(1, context.type_id)
+                    .Bind(2, std::string_view(context.name))
+                    .Bind(3, now)
+                    .Bind(4, id)
+                    .Run();
+      if (written.ok() && connection_->Changes() == 0) {
+        return absl::NotFoundError(StrCat("no context with id ", id, " to update"));
+      }
+    }
+    if (absl::IsAlreadyExists(written)) {
+      return absl::AlreadyExistsError(StrCat("context type '", type.name,
+                                             "' already has a context named '", context.name,
+                                             "'; look it up with GetContextByTypeAndName"));
+    }
+    RETURN_IF_ERROR(written);
+    RETURN_IF_ERROR(
+        WriteProperties(kContextKind, id, context.properties, context.custom_properties));
+    if (context.id == 0) context.create_time_ms = now;
+    context.id = id;
+    context.type_name = type.name;
+    context.update_time_ms = now;
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<Context>> MetadataStore::QueryContexts(
+    std::string_view where, const std::vector<Value>& arguments) {
+  ASSIGN_OR_RETURN(auto select,
+                   connection_->Prepare(
+                       StrCat("SELECT C.`id`, C.`type_id`, T.`name`, C.`name`, "
+                              "C.`create_time_since_epoch`, C.`last_update_time_since_epoch` "
+                              "FROM `Context` AS C LEFT JOIN `Type` AS T ON T.`id` = C.`type_id` ",
+                              where, " ORDER BY C.`id`")));
+  for (size_t i = 0; i < arguments.size(); ++i)
+    BindValue(select, static_cast<int>(i) + 1, arguments[i]);
+  std::vector<Context> contexts;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    Context& context = contexts.emplace_back();
+    context.id = select.Int(0);
+    context.type_id = select.Int(1);
+    context.type_name = select.Text(2);
+    context.name = select.Text(3);
+    context.create_time_ms = select.Int(4);
+    context.update_time_ms = select.Int(5);
+  }
+  for (Context& context : contexts) {
+    RETURN_IF_ERROR(
+        ReadProperties(kContextKind, context.id, context.properties, context.custom_properties));
+  }
+  return contexts;
+}
+
+absl::StatusOr<Context> MetadataStore::GetContextByTypeAndName(std::string_view type_name,
+                                                               std::string_view context_name) {
+  ASSIGN_OR_RETURN(auto contexts, QueryContexts("WHERE T.`name` = ? AND T.`version` IS NULL AND "
+                                                "T.`type_kind` = ? AND C.`name` = ?",
+                                                {std::string(type_name), int64_t{kContextKind},
+                                                 std::string(context_name)}));
+  if (contexts.empty()) {
+    return absl::NotFoundError(
+        StrCat("no context named '", context_name, "' of type '", type_name, "'"));
+  }
+  return std::move(contexts.front());
+}
+
+absl::Status MetadataStore::PutParentContext(int64_t parent_id, int64_t child_id) {
+  return InTransaction([&]() -> absl::Status {
+    RETURN_IF_ERROR(CheckExists("Context", parent_id));
+    RETURN_IF_ERROR(CheckExists("Context", child_id));
+    // The child must not be the parent or one of its ancestors.
+    ASSIGN_OR_RETURN(auto cycle,
+                     connection_->Prepare("WITH RECURSIVE `Ancestor`(`id`) AS (SELECT ? UNION "
+                                          "SELECT P.`parent_context_id` FROM `ParentContext` AS P "
+                                          "JOIN `Ancestor` AS A ON P.`context_id` = A.`id`) "
+                                          "SELECT 1 FROM `Ancestor` WHERE `id` = ?"));
+    cycle.Bind(1, parent_id).Bind(2, child_id);
+    ASSIGN_OR_RETURN(bool makes_cycle, cycle.Step());
+    if (makes_cycle) {
+      return absl::InvalidArgumentError(StrCat("making context ", parent_id, " a parent of ",
+                                               child_id, " would make a cycle of contexts"));
+    }
+    ASSIGN_OR_RETURN(auto insert,
+                     connection_->Prepare("INSERT OR IGNORE INTO `ParentContext`(`context_id`, "
+                                          "`parent_context_id`) VALUES(?, ?)"));
+    return insert.Bind(1, child_id).Bind(2, parent_id).Run();
+  });
+}
+
+absl::StatusOr<std::vector<Context>> MetadataStore::GetParentContexts(int64_t context_id) {
+  return QueryContexts(
+      "WHERE C.`id` IN (SELECT `parent_context_id` FROM `ParentContext` WHERE `context_id` = ?)",
+      {context_id});
+}
+
+absl::StatusOr<std::vector<Context>> MetadataStore::GetChildContexts(int64_t context_id) {
+  return QueryContexts(
+      "WHERE C.`id` IN (SELECT `context_id` FROM `ParentContext` WHERE `parent_context_id` = ?)",
+      {context_id});
+}
+
+absl::Status MetadataStore::PutEvents(const std::vector<Event>& events) {
+  return InTransaction([&]() -> absl::Status {
+    const int64_t now = NowMs();
+    for (const Event& event : events) {
+      if (event.type == Event::Type::kUnknown) {
+        return absl::InvalidArgumentError(StrCat("the event between artifact ", event.artifact_id,
+                                                 " and execution ", event.execution_id,
+                                                 " needs a type"));
+      }
+      RETURN_IF_ERROR(CheckExists("Artifact", event.artifact_id));
+      RETURN_IF_ERROR(CheckExists("Execution", event.execution_id));
+      ASSIGN_OR_RETURN(auto insert, connection_->Prepare(
+                                        "INSERT INTO `Event`(`artifact_id`, `execution_id`, "
+                                        "`type`, `milliseconds_since_epoch`) VALUES(?, ?, ?, ?)"));
+      RETURN_IF_ERROR(
+          insert.Bind(1, event.artifact_id)
+              .Bind(2, event.execution_id)
+              .Bind(3, int64_t{static_cast<int>(event.type)})
+              .Bind(4, event.milliseconds_since_epoch != 0 ? event.milliseconds_since_epoch : now)
+              .Run());
+      const int64_t event_id = connection_->LastInsertRowId();
+      for (const auto& step : event.path) {
+        const bool is_index = std::holds_alternative<int64_t>(step);
+        ASSIGN_OR_RETURN(auto insert_step,
+                         connection_->Prepare(
+                             StrCat("INSERT INTO `EventPath`(`event_id`, `is_index_step`, `",
+                                    is_index ? "step_index" : "step_key", "`) VALUES(?, ?, ?)")));
+        insert_step.Bind(1, event_id).Bind(2, int64_t{is_index});
+        if (is_index) {
+          insert_step.Bind(3, std::get<int64_t>(step));
+        } else {
+          insert_step.Bind(3, std::string_view(std::get<std::string>(step)));
+        }
+        RETURN_IF_ERROR(insert_step.Run());
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<Event>> MetadataStore::QueryEvents(std::string_view column, int64_t id) {
+  ASSIGN_OR_RETURN(auto select, connection_->Prepare(
+                                    StrCat("SELECT `id`, `artifact_id`, `execution_id`, `type`, "
+                                           "`milliseconds_since_epoch` FROM `Event` WHERE `",
+                                           column, "` = ? ORDER BY `id`")));
+  select.Bind(1, id);
+  std::vector<int64_t> event_ids;
+  std::vector<Event> events;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    event_ids.push_back(select.Int(0));
+    Event& event = events.emplace_back();
+    event.artifact_id = select.Int(1);
+    event.execution_id = select.Int(2);
+    event.type = static_cast<Event::Type>(select.Int(3));
+    event.milliseconds_since_epoch = select.Int(4);
+  }
+  for (size_t i = 0; i < events.size(); ++i) {
+    // EventPath has no step number: its steps are in the order they were inserted.
+    ASSIGN_OR_RETURN(auto steps,
+                     connection_->Prepare("SELECT `is_index_step`, `step_index`, `step_key` FROM "
+                                          "`EventPath` WHERE `event_id` = ? ORDER BY `rowid`"));
+    steps.Bind(1, event_ids[i]);
+    while (true) {
+      ASSIGN_OR_RETURN(bool step, steps.Step());
+      if (!step) break;
+      if (steps.Int(0) != 0) {
+        events[i].path.emplace_back(steps.Int(1));
+      } else {
+        events[i].path.emplace_back(steps.Text(2));
+      }
+    }
+  }
+  return events;
+}
+
+absl::StatusOr<std::vector<Event>> MetadataStore::GetEventsByExecution(int64_t execution_id) {
+  return QueryEvents("execution_id", execution_id);
+}
+
+absl::StatusOr<std::vector<Event>> MetadataStore::GetEventsByArtifact(int64_t artifact_id) {
+  return QueryEvents("artifact_id", artifact_id);
+}
+
+absl::Status MetadataStore::PutAttribution(int64_t context_id, int64_t artifact_id) {
+  return InTransaction([&]() -> absl::Status {
+    RETURN_IF_ERROR(CheckExists("Context", context_id));
+    RETURN_IF_ERROR(CheckExists("Artifact", artifact_id));
+    ASSIGN_OR_RETURN(auto insert,
+                     connection_->Prepare("INSERT OR IGNORE INTO `Attribution`(`context_id`, "
+                                          "`artifact_id`) VALUES(?, ?)"));
+    return insert.Bind(1, context_id).Bind(2, artifact_id).Run();
+  });
+}
+
+absl::Status MetadataStore::PutAssociation(int64_t context_id, int64_t execution_id) {
+  return InTransaction([&]() -> absl::Status {
+    RETURN_IF_ERROR(CheckExists("Context", context_id));
+    RETURN_IF_ERROR(CheckExists("Execution", execution_id));
+    ASSIGN_OR_RETURN(auto insert,
+                     connection_->Prepare("INSERT OR IGNORE INTO `Association`(`context_id`, "
+                                          "`execution_id`) VALUES(?, ?)"));
+    return insert.Bind(1, context_id).Bind(2, execution_id).Run();
+  });
+}
+
+}  // namespace weir::metadata

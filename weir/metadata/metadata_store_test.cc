@@ -1,0 +1,430 @@
+#include "weir/metadata/metadata_store.h"
+
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace weir::metadata {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+class MetadataStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    folder_ = std::filesystem::path(::testing::TempDir()) /
+              ("weir_metadata_" + std::string(test->name()) + "_" + std::to_string(getpid()));
+    std::filesystem::remove_all(folder_);
+    db_ = folder_ / "metadata.db";
+    auto store = MetadataStore::OpenSqlite(db_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(store).value();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(folder_);
+  }
+
+  // Runs a query on the file with SQLite itself, as another tool would read it: the first column
+  // of every row, as text.
+  std::vector<std::string> Query(const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
+    std::vector<std::string> rows;
+    sqlite3_exec(
+        db, sql.c_str(),
+        [](void* out, int, char** values, char**) {
+          static_cast<std::vector<std::string>*>(out)->push_back(values[0] ? values[0] : "NULL");
+          return 0;
+        },
+        &rows, nullptr);
+    sqlite3_close(db);
+    return rows;
+  }
+
+  std::filesystem::path folder_;
+  std::filesystem::path db_;
+  std::unique_ptr<MetadataStore> store_;
+};
+
+TEST_F(MetadataStoreTest, CreatesMlmdSchemaVersion10) {
+  std::vector<std::string> tables =
+      Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+  EXPECT_THAT(tables, UnorderedElementsAre("Type", "TypeProperty", "ParentType", "Artifact",
+                                           "ArtifactProperty", "Execution", "ExecutionProperty",
+                                           "Context", "ContextProperty", "ParentContext", "Event",
+                                           "EventPath", "Association", "Attribution", "MLMDEnv"));
+  EXPECT_THAT(Query("SELECT schema_version FROM MLMDEnv"), ElementsAre("10"));
+  EXPECT_THAT(Query("PRAGMA journal_mode"), ElementsAre("wal"));
+}
+
+TEST_F(MetadataStoreTest, TypesAreIdempotent) {
+  std::map<std::string, PropertyType> properties = {{"span", PropertyType::kInt},
+                                                    {"split_names", PropertyType::kString}};
+  auto examples = store_->PutArtifactType("Examples", properties);
+  ASSERT_TRUE(examples.ok()) << examples.status();
+  auto again = store_->PutArtifactType("Examples", properties);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *examples);
+
+  // Type names are per kind, as in ML Metadata.
+  auto execution_type = store_->PutExecutionType("Examples", {});
+  ASSERT_TRUE(execution_type.ok()) << execution_type.status();
+  EXPECT_NE(*execution_type, *examples);
+  EXPECT_THAT(Query("SELECT type_kind FROM Type ORDER BY id"), ElementsAre("1", "0"));
+  EXPECT_THAT(Query("SELECT name || ':' || data_type FROM TypeProperty ORDER BY name"),
+              ElementsAre("span:1", "split_names:3"));
+
+  auto changed = store_->PutArtifactType("Examples", {{"span", PropertyType::kDouble}});
+  EXPECT_TRUE(absl::IsAlreadyExists(changed.status())) << changed.status();
+  EXPECT_TRUE(absl::IsInvalidArgument(store_->PutContextType("", {}).status()));
+}
+
+TEST_F(MetadataStoreTest, ArtifactRoundTrip) {
+  auto type = store_->PutArtifactType("Model", {{"version", PropertyType::kInt},
+                                                {"accuracy", PropertyType::kDouble},
+                                                {"format", PropertyType::kString}});
+  ASSERT_TRUE(type.ok()) << type.status();
+  Artifact artifact;
+  artifact.type_id = *type;
+  artifact.uri = "/weir/artifacts/taxi/Trainer/model/3";
+  artifact.name = "taxi:model:3";
+  artifact.state = Artifact::State::kPending;
+  artifact.properties = {{"version", int64_t{3}}, {"accuracy", 0.875}, {"format", "weir"}};
+  artifact.custom_properties = {{"seed", int64_t{-42}}, {"loss", 1.5e-3}, {"note", "é\n"}};
+  ASSERT_TRUE(store_->PutArtifact(artifact).ok());
+  EXPECT_GT(artifact.id, 0);
+  EXPECT_GT(artifact.create_time_ms, 0);
+
+  auto read = store_->GetArtifact(artifact.id);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->type_id, *type);
+  EXPECT_EQ(read->type_name, "Model");
+  EXPECT_EQ(read->uri, artifact.uri);
+  EXPECT_EQ(read->name, artifact.name);
+  EXPECT_EQ(read->state, Artifact::State::kPending);
+  EXPECT_EQ(read->properties, artifact.properties);
+  EXPECT_EQ(read->custom_properties, artifact.custom_properties);
+  EXPECT_EQ(read->create_time_ms, artifact.create_time_ms);
+
+  // An update replaces the state and the properties.
+  artifact.state = Artifact::State::kLive;
+  artifact.properties.erase("format");
+  artifact.custom_properties = {{"seed", int64_t{7}}};
+  ASSERT_TRUE(store_->PutArtifact(artifact).ok());
+  read = store_->GetArtifact(artifact.id);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->state, Artifact::State::kLive);
+  EXPECT_EQ(read->properties, artifact.properties);
+  EXPECT_EQ(read->custom_properties, artifact.custom_properties);
+  EXPECT_THAT(Query("SELECT state FROM Artifact"), ElementsAre("2"));
+
+  // Unnamed artifacts do not collide; named ones do.
+  Artifact unnamed1{.type_id = *type, .uri = "/a"};
+  Artifact unnamed2{.type_id = *type, .uri = "/b"};
+  ASSERT_TRUE(store_->PutArtifact(unnamed1).ok());
+  ASSERT_TRUE(store_->PutArtifact(unnamed2).ok());
+  Artifact same_name{.type_id = *type, .name = "taxi:model:3"};
+  EXPECT_TRUE(absl::IsAlreadyExists(store_->PutArtifact(same_name)));
+
+  auto by_type = store_->GetArtifactsByType("Model");
+  ASSERT_TRUE(by_type.ok()) << by_type.status();
+  ASSERT_EQ(by_type->size(), 3u);
+  EXPECT_EQ((*by_type)[1].uri, "/a");
+  EXPECT_THAT(store_->GetArtifactsByType("NoSuchType").value(), IsEmpty());
+  EXPECT_TRUE(absl::IsNotFound(store_->GetArtifact(999).status()));
+}
+
+TEST_F(MetadataStoreTest, PropertiesMustBeDeclaredWithTheirType) {
+  auto type = store_->PutArtifactType("Schema", {{"version", PropertyType::kInt}});
+  ASSERT_TRUE(type.ok()) << type.status();
+  Artifact undeclared{.type_id = *type, .properties = {{"colour", "red"}}};
+  absl::Status status = store_->PutArtifact(undeclared);
+  EXPECT_TRUE(absl::IsInvalidArgument(status));
+  EXPECT_THAT(status.message(), HasSubstr("colour"));
+  Artifact mistyped{.type_id = *type, .properties = {{"version", 1.0}}};
+  EXPECT_TRUE(absl::IsInvalidArgument(store_->PutArtifact(mistyped)));
+  Artifact no_type{.type_id = 12345};
+  EXPECT_TRUE(absl::IsNotFound(store_->PutArtifact(no_type)));
+  Artifact missing{.id = 777, .type_id = *type};
+  EXPECT_TRUE(absl::IsNotFound(store_->PutArtifact(missing)));
+  EXPECT_THAT(Query("SELECT count(*) FROM Artifact"), ElementsAre("0"));
+}
+
+TEST_F(MetadataStoreTest, ExecutionRoundTrip) {
+  auto type = store_->PutExecutionType("Trainer", {{"train_steps", PropertyType::kInt},
+                                                   {"learning_rate", PropertyType::kDouble},
+                                                   {"module", PropertyType::kString}});
+  ASSERT_TRUE(type.ok()) << type.status();
+  Execution execution{.type_id = *type, .last_known_state = Execution::State::kRunning};
+  execution.properties = {
+      {"train_steps", int64_t{1000}}, {"learning_rate", 0.01}, {"module", "trainer.py"}};
+  execution.custom_properties = {{"attempt", int64_t{1}}, {"weight", 2.5}, {"host", "h1"}};
+  ASSERT_TRUE(store_->PutExecution(execution).ok());
+
+  execution.last_known_state = Execution::State::kComplete;
+  ASSERT_TRUE(store_->PutExecution(execution).ok());
+  auto read = store_->GetExecution(execution.id);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->type_name, "Trainer");
+  EXPECT_EQ(read->last_known_state, Execution::State::kComplete);
+  EXPECT_EQ(read->properties, execution.properties);
+  EXPECT_EQ(read->custom_properties, execution.custom_properties);
+  EXPECT_GE(read->update_time_ms, read->create_time_ms);
+  EXPECT_THAT(Query("SELECT last_known_state FROM Execution"), ElementsAre("3"));
+  EXPECT_TRUE(absl::IsNotFound(store_->GetExecution(execution.id + 1).status()));
+}
+
+TEST_F(MetadataStoreTest, ContextsHaveUniqueNamesAndParents) {
+  auto pipeline_type = store_->PutContextType("pipeline", {{"owner", PropertyType::kString}});
+  auto run_type = store_->PutContextType("pipeline_run", {});
+  ASSERT_TRUE(pipeline_type.ok() && run_type.ok());
+  Context pipeline{.type_id = *pipeline_type, .name = "taxi"};
+  pipeline.properties = {{"owner", "ml-team"}};
+  pipeline.custom_properties = {{"runs", int64_t{2}}, {"score", 0.5}};
+  ASSERT_TRUE(store_->PutContext(pipeline).ok());
+
+  Context duplicate{.type_id = *pipeline_type, .name = "taxi"};
+  absl::Status status = store_->PutContext(duplicate);
+  EXPECT_TRUE(absl::IsAlreadyExists(status)) << status;
+  EXPECT_THAT(status.message(), HasSubstr("taxi"));
+  // The same name under another type is another context.
+  Context run{.type_id = *run_type, .name = "taxi"};
+  ASSERT_TRUE(store_->PutContext(run).ok());
+  Context unnamed{.type_id = *run_type};
+  EXPECT_TRUE(absl::IsInvalidArgument(store_->PutContext(unnamed)));
+
+  auto found = store_->GetContextByTypeAndName("pipeline", "taxi");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->id, pipeline.id);
+  EXPECT_EQ(found->type_name, "pipeline");
+  EXPECT_EQ(found->properties, pipeline.properties);
+  EXPECT_EQ(found->custom_properties, pipeline.custom_properties);
+  EXPECT_TRUE(absl::IsNotFound(store_->GetContextByTypeAndName("pipeline", "nope").status()));
+
+  ASSERT_TRUE(store_->PutParentContext(pipeline.id, run.id).ok());
+  ASSERT_TRUE(store_->PutParentContext(pipeline.id, run.id).ok());  // Again: no change.
+  EXPECT_THAT(Query("SELECT context_id || '<' || parent_context_id FROM ParentContext"),
+              ElementsAre(std::to_string(run.id) + "<" + std::to_string(pipeline.id)));
+  EXPECT_EQ(store_->GetParentContexts(run.id).value().at(0).name, "taxi");
+  EXPECT_EQ(store_->GetChildContexts(pipeline.id).value().at(0).id, run.id);
+  EXPECT_TRUE(absl::IsInvalidArgument(store_->PutParentContext(run.id, pipeline.id)));
+  EXPECT_TRUE(absl::IsInvalidArgument(store_->PutParentContext(run.id, run.id)));
+  EXPECT_TRUE(absl::IsNotFound(store_->PutParentContext(pipeline.id, 999)));
+}
+
+TEST_F(MetadataStoreTest, EventsAttributionsAndAssociations) {
+  auto examples_type = store_->PutArtifactType("Examples", {});
+  auto gen_type = store_->PutExecutionType("CsvExampleGen", {});
+  auto run_type = store_->PutContextType("pipeline_run", {});
+  ASSERT_TRUE(examples_type.ok() && gen_type.ok() && run_type.ok());
+  Artifact examples{.type_id = *examples_type, .uri = "/examples"};
+  Execution gen{.type_id = *gen_type};
+  Context run{.type_id = *run_type, .name = "run-1"};
+  ASSERT_TRUE(store_->PutArtifact(examples).ok());
+  ASSERT_TRUE(store_->PutExecution(gen).ok());
+  ASSERT_TRUE(store_->PutContext(run).ok());
+
+  Event output{.artifact_id = examples.id,
+               .execution_id = gen.id,
+               .type = Event::Type::kOutput,
+               .path = {std::string("examples"), int64_t{0}},
+               .milliseconds_since_epoch = 1234};
+  Event declared{
+      .artifact_id = examples.id, .execution_id = gen.id, .type = Event::Type::kDeclaredOutput};
+  ASSERT_TRUE(store_->PutEvents({output, declared}).ok());
+  auto by_execution = store_->GetEventsByExecution(gen.id);
+  ASSERT_TRUE(by_execution.ok()) << by_execution.status();
+  ASSERT_EQ(by_execution->size(), 2u);
+  EXPECT_EQ((*by_execution)[0].type, Event::Type::kOutput);
+  EXPECT_EQ((*by_execution)[0].path, output.path);
+  EXPECT_EQ((*by_execution)[0].milliseconds_since_epoch, 1234);
+  EXPECT_EQ((*by_execution)[1].type, Event::Type::kDeclaredOutput);
+  EXPECT_THAT((*by_execution)[1].path, IsEmpty());
+  EXPECT_GT((*by_execution)[1].milliseconds_since_epoch, 0);
+  EXPECT_EQ(store_->GetEventsByArtifact(examples.id).value().size(), 2u);
+  EXPECT_THAT(Query("SELECT is_index_step || ':' || coalesce(step_index, step_key) "
+                    "FROM EventPath ORDER BY rowid"),
+              ElementsAre("0:examples", "1:0"));
+
+  // The same event again, an untyped one, or one to a missing node: nothing is stored.
+  EXPECT_TRUE(absl::IsAlreadyExists(store_->PutEvents({output})));
+  Event input{.artifact_id = examples.id, .execution_id = gen.id, .type = Event::Type::kInput};
+  EXPECT_TRUE(absl::IsNotFound(store_->PutEvents(
+      {input, {.artifact_id = 99, .execution_id = gen.id, .type = Event::Type::kInput}})));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      store_->PutEvents({{.artifact_id = examples.id, .execution_id = gen.id}})));
+  EXPECT_THAT(Query("SELECT count(*) FROM Event"), ElementsAre("2"));
+
+  ASSERT_TRUE(store_->PutAttribution(run.id, examples.id).ok());
+  ASSERT_TRUE(store_->PutAttribution(run.id, examples.id).ok());
+  ASSERT_TRUE(store_->PutAssociation(run.id, gen.id).ok());
+  ASSERT_TRUE(store_->PutAssociation(run.id, gen.id).ok());
+  EXPECT_THAT(Query("SELECT count(*) FROM Attribution"), ElementsAre("1"));
+  EXPECT_THAT(Query("SELECT count(*) FROM Association"), ElementsAre("1"));
+  EXPECT_TRUE(absl::IsNotFound(store_->PutAttribution(run.id, 99)));
+  EXPECT_TRUE(absl::IsNotFound(store_->PutAssociation(99, gen.id)));
+
+  auto artifacts = store_->GetArtifactsByContext(run.id);
+  ASSERT_TRUE(artifacts.ok()) << artifacts.status();
+  ASSERT_EQ(artifacts->size(), 1u);
+  EXPECT_EQ((*artifacts)[0].uri, "/examples");
+  auto executions = store_->GetExecutionsByContext(run.id);
+  ASSERT_TRUE(executions.ok()) << executions.status();
+  ASSERT_EQ(executions->size(), 1u);
+  EXPECT_EQ((*executions)[0].type_name, "CsvExampleGen");
+  EXPECT_THAT(store_->GetArtifactsByContext(99).value(), IsEmpty());
+}
+
+TEST_F(MetadataStoreTest, TransactionRollsBackOnError) {
+  auto type = store_->PutExecutionType("Pusher", {});
+  ASSERT_TRUE(type.ok()) << type.status();
+  absl::Status status = store_->InTransaction([&]() -> absl::Status {
+    Execution first{.type_id = *type};
+    if (absl::Status put = store_->PutExecution(first); !put.ok()) return put;
+    if (absl::Status put = store_->PutArtifactType("Model", {}).status(); !put.ok()) return put;
+    return absl::AbortedError("changed my mind");
+  });
+  EXPECT_TRUE(absl::IsAborted(status));
+  EXPECT_THAT(Query("SELECT count(*) FROM Execution"), ElementsAre("0"));
+  EXPECT_THAT(Query("SELECT count(*) FROM Type WHERE name = 'Model'"), ElementsAre("0"));
+
+  ASSERT_TRUE(store_
+                  ->InTransaction([&]() -> absl::Status {
+                    Execution execution{.type_id = *type};
+                    return store_->PutExecution(execution);
+                  })
+                  .ok());
+  EXPECT_THAT(Query("SELECT count(*) FROM Execution"), ElementsAre("1"));
+}
+
+TEST_F(MetadataStoreTest, ReopeningKeepsTheData) {
+  auto type = store_->PutArtifactType("Schema", {});
+  ASSERT_TRUE(type.ok()) << type.status();
+  Artifact schema{.type_id = *type, .uri = "/schema", .custom_properties = {{"n", int64_t{5}}}};
+  ASSERT_TRUE(store_->PutArtifact(schema).ok());
+  store_.reset();
+
+  auto reopened = MetadataStore::OpenSqlite(db_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  auto read = (*reopened)->GetArtifact(schema.id);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->uri, "/schema");
+  EXPECT_EQ(read->custom_properties, schema.custom_properties);
+  EXPECT_EQ((*reopened)->PutArtifactType("Schema", {}).value(), *type);
+}
+
+TEST_F(MetadataStoreTest, RefusesOtherSchemaVersionsAndOtherFiles) {
+  store_.reset();
+  Query("UPDATE MLMDEnv SET schema_version = 9");
+  auto old = MetadataStore::OpenSqlite(db_);
+  EXPECT_TRUE(absl::IsFailedPrecondition(old.status())) << old.status();
+  EXPECT_THAT(old.status().message(), HasSubstr(db_.string()));
+  EXPECT_THAT(old.status().message(), HasSubstr("version 9"));
+
+  const std::filesystem::path other = folder_ / "other.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(other.c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db, "CREATE TABLE t(x)", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  auto foreign = MetadataStore::OpenSqlite(other);
+  EXPECT_TRUE(absl::IsFailedPrecondition(foreign.status())) << foreign.status();
+  EXPECT_THAT(foreign.status().message(), HasSubstr(other.string()));
+
+  const std::filesystem::path text = folder_ / "notes.txt";
+  std::ofstream(text) << "not a database, but long enough to have an SQLite header's size......"
+                         "...............................................................";
+  auto not_db = MetadataStore::OpenSqlite(text);
+  EXPECT_FALSE(not_db.ok());
+  EXPECT_THAT(not_db.status().message(), HasSubstr(text.string()));
+}
+
+// Two processes writing to one file at once: each waits for the other's transaction (no
+// "database is locked"), and every write lands.
+TEST_F(MetadataStoreTest, TwoProcessesWriteConcurrently) {
+  auto artifact_type = store_->PutArtifactType("Examples", {{"span", PropertyType::kInt}});
+  auto execution_type = store_->PutExecutionType("ExampleGen", {});
+  auto context_type = store_->PutContextType("pipeline", {});
+  ASSERT_TRUE(artifact_type.ok() && execution_type.ok() && context_type.ok());
+  Context pipeline{.type_id = *context_type, .name = "taxi"};
+  ASSERT_TRUE(store_->PutContext(pipeline).ok());
+  store_.reset();  // A forked child must not share the parent's SQLite connection.
+
+  constexpr int kProcesses = 2;
+  constexpr int kTransactions = 200;
+  // The children wait on this pipe, so that both start writing together.
+  int start[2];
+  ASSERT_EQ(pipe(start), 0);
+  std::vector<pid_t> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(start[1]);
+      char byte;
+      if (read(start[0], &byte, 1) != 0) _exit(3);
+      auto store = MetadataStore::OpenSqlite(db_);
+      if (!store.ok()) _exit(2);
+      for (int i = 0; i < kTransactions; ++i) {
+        absl::Status status = (*store)->InTransaction([&]() -> absl::Status {
+          Execution execution{.type_id = *execution_type,
+                              .last_known_state = Execution::State::kComplete};
+          if (auto s = (*store)->PutExecution(execution); !s.ok()) return s;
+          Artifact artifact{.type_id = *artifact_type,
+                            .uri = "/p" + std::to_string(p) + "/" + std::to_string(i),
+                            .properties = {{"span", int64_t{i}}}};
+          if (auto s = (*store)->PutArtifact(artifact); !s.ok()) return s;
+          if (auto s = (*store)->PutEvents({{.artifact_id = artifact.id,
+                                             .execution_id = execution.id,
+                                             .type = Event::Type::kOutput}});
+              !s.ok()) {
+            return s;
+          }
+          if (auto s = (*store)->PutAssociation(pipeline.id, execution.id); !s.ok()) return s;
+          return (*store)->PutAttribution(pipeline.id, artifact.id);
+        });
+        if (!status.ok()) {
+          fprintf(stderr, "process %d, transaction %d: %s\n", p, i, status.ToString().c_str());
+          _exit(1);
+        }
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  close(start[0]);
+  close(start[1]);  // End of file: the children start.
+  for (pid_t child : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child exit " << status;
+  }
+  const std::string total = std::to_string(kProcesses * kTransactions);
+  EXPECT_THAT(Query("SELECT count(*) FROM Execution"), ElementsAre(total));
+  EXPECT_THAT(Query("SELECT count(DISTINCT uri) FROM Artifact"), ElementsAre(total));
+  EXPECT_THAT(Query("SELECT count(*) FROM ArtifactProperty"), ElementsAre(total));
+  EXPECT_THAT(Query("SELECT count(*) FROM Event"), ElementsAre(total));
+  EXPECT_THAT(Query("SELECT count(*) FROM Association"), ElementsAre(total));
+  EXPECT_THAT(Query("SELECT count(*) FROM Attribution"), ElementsAre(total));
+
+  // The writes interleaved (a waiting writer is not starved until the other one is done).
+  std::vector<std::string> uris = Query("SELECT substr(uri, 1, 3) FROM Artifact ORDER BY id");
+  int switches = 0;
+  for (size_t i = 1; i < uris.size(); ++i) switches += uris[i] != uris[i - 1];
+  EXPECT_GT(switches, 1);
+}
+
+}  // namespace
+}  // namespace weir::metadata
