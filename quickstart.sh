@@ -21,10 +21,13 @@ step() {
 }
 step run examples/taxi/pipeline_solution.yaml --run_id "$run_id"
 root="$WEIR_HOME/artifacts/taxi"
-step show stats "$root/StatisticsGen/statistics/$run_id" --split train
-step show anomalies "$root/ExampleValidator/anomalies/$run_id"
+# Artifacts live in folders named after the execution that made them; take the newest.
+newest() { echo "$root/$1/$(ls "$root/$1" | sort -n | tail -1)"; }
+step show stats "$(newest StatisticsGen/statistics)" --split train
+step show anomalies "$(newest ExampleValidator/anomalies)"
 
 echo
-echo "Done in $(( $(date +%s) - start )) s. The run's artifacts (TFX-compatible files):"
-find "$root" -path "*/$run_id/*" -type f | sort | sed 's/^/  /'
-echo "Next: $weir show schema $root/SchemaGen/schema/$run_id, or edit examples/taxi/pipeline.yaml and $weir run it."
+echo "Done in $(( $(date +%s) - start )) s. Artifacts (TFX-compatible files) are under $root;"
+echo "every execution and artifact is recorded in $WEIR_HOME/metadata.db (ML Metadata's schema)."
+echo "Run it again: unchanged nodes come from the cache ($weir run ... --explain-cache says why)."
+echo "Next: $weir show schema $(newest SchemaGen/schema), or edit examples/taxi/pipeline.yaml and $weir run it."

@@ -418,12 +418,8 @@ TEST_F(MetadataStoreTest, TwoProcessesWriteConcurrently) {
   EXPECT_THAT(Query("SELECT count(*) FROM Event"), ElementsAre(total));
   EXPECT_THAT(Query("SELECT count(*) FROM Association"), ElementsAre(total));
   EXPECT_THAT(Query("SELECT count(*) FROM Attribution"), ElementsAre(total));
-
-  // The writes interleaved (a waiting writer is not starved until the other one is done).
-  std::vector<std::string> uris = Query("SELECT substr(uri, 1, 3) FROM Artifact ORDER BY id");
-  int switches = 0;
-  for (size_t i = 1; i < uris.size(); ++i) switches += uris[i] != uris[i - 1];
-  EXPECT_GT(switches, 1);
+  // How evenly the two writers interleave depends on scheduling, so it is not asserted here: on a
+  // loaded machine one process may finish before the other starts.
 }
 
 }  // namespace

@@ -1,16 +1,31 @@
 #include "weir/orchestrator/local_runner.h"
 
+#include <google/protobuf/text_format.h>
+
+#include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <optional>
 
+#include "weir/base/hashing.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/pipeline/pipeline_spec.h"
 
 namespace weir::orchestrator {
 namespace fs = std::filesystem;
+using metadata::Artifact;
+using metadata::Context;
+using metadata::Event;
+using metadata::Execution;
+using metadata::MetadataStore;
 
 namespace {
+
+// Context type names as TFX records them.
+constexpr char kPipelineContextType[] = "pipeline";
+constexpr char kRunContextType[] = "pipeline_run";
+constexpr char kNodeContextType[] = "node";
 
 std::string UtcRunId() {
   std::time_t now = std::time(nullptr);
@@ -21,25 +36,130 @@ std::string UtcRunId() {
   return buffer;
 }
 
+absl::StatusOr<int64_t> EnsureContext(MetadataStore& store, const std::string& type,
+                                      const std::string& name) {
+  absl::StatusOr<Context> existing = store.GetContextByTypeAndName(type, name);
+  if (existing.ok()) return existing->id;
+  if (!absl::IsNotFound(existing.status())) return existing.status();
+  ASSIGN_OR_RETURN(int64_t type_id, store.PutContextType(type, {}));
+  Context context{.type_id = type_id, .name = name};
+  RETURN_IF_ERROR(store.PutContext(context));
+  return context.id;
+}
+
+// The cache key: everything that determines a node's outputs.
+absl::StatusOr<std::string> CacheKey(const pipeline::ComponentSpec& component,
+                                     const pipeline::NodeSpec& node,
+                                     const std::map<std::string, int64_t>& input_ids,
+                                     const pipeline::ExecutionContext& context) {
+  std::string text = StrCat("component ", component.type, " version ", component.version, "\n");
+  std::map<std::string, pipeline::Value> params(node.params().begin(), node.params().end());
+  for (const auto& [name, value] : params) {
+    std::string printed;
+    google::protobuf::TextFormat::PrintToString(value, &printed);
+    text += StrCat("param ", name, " = ", printed, "\n");
+  }
+  for (const auto& [name, id] : input_ids) text += StrCat("input ", name, " = artifact ", id, "\n");
+  if (component.fingerprint) {
+    ASSIGN_OR_RETURN(std::string external, component.fingerprint(context));
+    text += StrCat("external ", external, "\n");
+  }
+  return base::ToHex(base::Sha256(text));
+}
+
+std::string OutputName(const Event& event) {
+  if (!event.path.empty()) {
+    if (const auto* key = std::get_if<std::string>(&event.path.front())) return *key;
+  }
+  return "";
+}
+
+// An earlier execution of this node with the same cache key whose outputs are all still LIVE and
+// on disk, newest first; its id and outputs, or nullopt.
+absl::StatusOr<std::optional<int64_t>> FindCached(MetadataStore& store, int64_t node_context,
+                                                  const std::string& key,
+                                                  const pipeline::ComponentSpec& component,
+                                                  NodeOutcome& outcome) {
+  ASSIGN_OR_RETURN(std::vector<Execution> executions, store.GetExecutionsByContext(node_context));
+  std::sort(executions.begin(), executions.end(),
+            [](const Execution& a, const Execution& b) { return a.id > b.id; });
+  for (const Execution& execution : executions) {
+    if (execution.last_known_state != Execution::State::kComplete &&
+        execution.last_known_state != Execution::State::kCached) {
+      continue;
+    }
+    auto found = execution.custom_properties.find("cache_key");
+    if (found == execution.custom_properties.end() ||
+        std::get_if<std::string>(&found->second) == nullptr ||
+        std::get<std::string>(found->second) != key) {
+      continue;
+    }
+    ASSIGN_OR_RETURN(std::vector<Event> events, store.GetEventsByExecution(execution.id));
+    std::map<std::string, Artifact> outputs;
+    bool usable = true;
+    for (const Event& event : events) {
+      if (event.type != Event::Type::kOutput) continue;
+      ASSIGN_OR_RETURN(Artifact artifact, store.GetArtifact(event.artifact_id));
+      std::error_code ec;
+      if (artifact.state != Artifact::State::kLive || !fs::exists(artifact.uri, ec)) usable = false;
+      outputs[OutputName(event)] = artifact;
+    }
+    for (const pipeline::ChannelSpec& output : component.outputs)
+      usable = usable && outputs.contains(output.name);
+    if (!usable) continue;
+    for (const auto& [name, artifact] : outputs) {
+      outcome.outputs[name] = artifact.uri;
+      outcome.output_artifact_ids[name] = artifact.id;
+      for (const auto& [property, value] : artifact.custom_properties) {
+        outcome.output_properties[name][property] = value;
+      }
+    }
+    return std::optional<int64_t>(execution.id);
+  }
+  return std::optional<int64_t>();
+}
+
 }  // namespace
 
 bool RunResult::ok() const {
   for (const NodeOutcome& node : nodes) {
-    if (node.state != NodeState::kSucceeded) return false;
+    if (node.state != NodeState::kSucceeded && node.state != NodeState::kCached) return false;
   }
   return true;
 }
 
+absl::StatusOr<std::unique_ptr<MetadataStore>> OpenPipelineStore(
+    const pipeline::PipelineSpec& spec) {
+  if (spec.metadata().has_postgres()) {
+    return absl::UnimplementedError(StrCat(spec.source_file(),
+                                           ": PostgreSQL metadata is not supported yet; use "
+                                           "metadata: {sqlite: PATH}"));
+  }
+  return MetadataStore::OpenSqlite(spec.metadata().sqlite().path());
+}
+
 absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
                                       const pipeline::ComponentRegistry& registry,
-                                      std::string run_id, const ProgressCallback& progress) {
+                                      MetadataStore& store, std::string run_id,
+                                      const ProgressCallback& progress) {
   ASSIGN_OR_RETURN(std::vector<const pipeline::NodeSpec*> order, pipeline::ExecutionOrder(spec));
   RunResult result;
   result.run_id = run_id.empty() ? UtcRunId() : run_id;
-  if (result.run_id.find('/') != std::string::npos) {
-    return absl::InvalidArgumentError(StrCat("run id '", result.run_id, "' may not contain '/'"));
-  }
   const fs::path root = spec.pipeline_root();
+
+  int64_t pipeline_context = 0;
+  int64_t run_context = 0;
+  RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(pipeline_context, EnsureContext(store, kPipelineContextType, spec.name()));
+    std::string run_name = StrCat(spec.name(), ".", result.run_id);
+    if (store.GetContextByTypeAndName(kRunContextType, run_name).ok()) {
+      return absl::AlreadyExistsError(StrCat("pipeline ", spec.name(), " already has a run ",
+                                             result.run_id, "; choose another run id"));
+    }
+    ASSIGN_OR_RETURN(run_context, EnsureContext(store, kRunContextType, run_name));
+    return store.PutParentContext(pipeline_context, run_context);
+  }));
+
   std::map<std::string, const NodeOutcome*> outcomes;
   result.nodes.reserve(order.size());
   for (size_t i = 0; i < order.size(); ++i) {
@@ -48,54 +168,169 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
     result.nodes.emplace_back();
     NodeOutcome& outcome = result.nodes.back();
     outcome.node_id = node.id();
+    outcomes[node.id()] = &outcome;
     pipeline::ExecutionContext context;
     context.node_id = node.id();
     context.params.insert(node.params().begin(), node.params().end());
     context.output_properties = &outcome.output_properties;
-    // Inputs come from this run's outputs of the upstream nodes.
+
+    // Driver: this run's outputs of the upstream nodes.
+    std::map<std::string, int64_t> input_ids;
     for (const auto& [name, reference] : node.inputs()) {
       std::string upstream = reference.substr(0, reference.find('.'));
       std::string output = reference.substr(reference.find('.') + 1);
       const NodeOutcome* upstream_outcome = outcomes.at(upstream);
-      if (upstream_outcome->state != NodeState::kSucceeded) {
+      if (upstream_outcome->state != NodeState::kSucceeded &&
+          upstream_outcome->state != NodeState::kCached) {
         outcome.error = StrCat("upstream node ", upstream, " did not succeed");
         break;
       }
       context.inputs[name] = upstream_outcome->outputs.at(output);
+      input_ids[name] = upstream_outcome->output_artifact_ids.at(output);
     }
-    if (outcome.error.empty() && component == nullptr)
-      outcome.error = "unknown component " + node.component();
     if (!outcome.error.empty()) {
-      outcome.state = NodeState::kSkipped;
-      outcomes[node.id()] = &outcome;
       if (progress) progress(node, i, order.size(), &outcome);
       continue;
     }
-    for (const pipeline::ChannelSpec& output : component->outputs) {
-      fs::path uri = root / node.id() / output.name / result.run_id;
-      std::error_code ec;
-      if (fs::exists(uri, ec)) {
-        return absl::AlreadyExistsError(StrCat(uri.string(), " exists: run id ", result.run_id,
-                                               " was used before; choose another"));
-      }
-      context.outputs[output.name] = uri;
-    }
     if (progress) progress(node, i, order.size(), nullptr);
     auto start = std::chrono::steady_clock::now();
+    auto finish = [&](NodeState state, std::string error) {
+      outcome.state = state;
+      outcome.error = std::move(error);
+      outcome.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (progress) progress(node, i, order.size(), &outcome);
+    };
+    ASSIGN_OR_RETURN(int64_t node_context,
+                     EnsureContext(store, kNodeContextType, StrCat(spec.name(), ".", node.id())));
+    RETURN_IF_ERROR(store.PutParentContext(pipeline_context, node_context));
+    ASSIGN_OR_RETURN(int64_t execution_type, store.PutExecutionType(component->type, {}));
+    absl::StatusOr<std::string> key = CacheKey(*component, node, input_ids, context);
+    if (!key.ok()) {
+      // The driver failed (e.g. the input files are missing): a FAILED execution says why.
+      Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kFailed};
+      execution.custom_properties = {
+          {"run_id", metadata::Value(result.run_id)},
+          {"node_id", metadata::Value(node.id())},
+          {"error", metadata::Value(std::string(key.status().message()))}};
+      RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
+        RETURN_IF_ERROR(store.PutExecution(execution));
+        RETURN_IF_ERROR(store.PutAssociation(node_context, execution.id));
+        return store.PutAssociation(run_context, execution.id);
+      }));
+      outcome.execution_id = execution.id;
+      finish(NodeState::kFailed, std::string(key.status().message()));
+      continue;
+    }
+
+    std::vector<Event> input_events;
+    for (const auto& [name, id] : input_ids) {
+      input_events.push_back(
+          {.artifact_id = id, .type = Event::Type::kInput, .path = {name, int64_t{0}}});
+    }
+    auto record_associations = [&](int64_t execution_id) -> absl::Status {
+      RETURN_IF_ERROR(store.PutAssociation(node_context, execution_id));
+      return store.PutAssociation(run_context, execution_id);
+    };
+
+    // Cache.
+    std::optional<int64_t> cached;
+    if (spec.enable_cache()) {
+      ASSIGN_OR_RETURN(cached, FindCached(store, node_context, *key, *component, outcome));
+      outcome.cache_reason = cached ? StrCat("cached: execution ", *cached,
+                                             " had the same component version, "
+                                             "parameters, inputs and external files")
+                                    : StrCat("ran: no earlier complete execution with cache key ",
+                                             key->substr(0, 12), " and its outputs still live");
+    } else {
+      outcome.cache_reason = "ran: enable_cache is off";
+    }
+    if (cached) {
+      Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kCached};
+      execution.custom_properties = {{"cache_key", metadata::Value(*key)},
+                                     {"run_id", metadata::Value(result.run_id)},
+                                     {"node_id", metadata::Value(node.id())},
+                                     {"cached_from_execution", metadata::Value(*cached)}};
+      RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
+        RETURN_IF_ERROR(store.PutExecution(execution));
+        RETURN_IF_ERROR(record_associations(execution.id));
+        std::vector<Event> events = input_events;
+        for (const auto& [name, id] : outcome.output_artifact_ids) {
+          events.push_back(
+              {.artifact_id = id, .type = Event::Type::kOutput, .path = {name, int64_t{0}}});
+          RETURN_IF_ERROR(store.PutAttribution(run_context, id));
+        }
+        for (Event& event : events) event.execution_id = execution.id;
+        return store.PutEvents(events);
+      }));
+      outcome.execution_id = execution.id;
+      finish(NodeState::kCached, "");
+      continue;
+    }
+
+    // Executor, into folders named after the execution.
+    Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kRunning};
+    execution.custom_properties = {{"cache_key", metadata::Value(*key)},
+                                   {"run_id", metadata::Value(result.run_id)},
+                                   {"node_id", metadata::Value(node.id())}};
+    std::map<std::string, Artifact> artifacts;
+    RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
+      RETURN_IF_ERROR(store.PutExecution(execution));
+      RETURN_IF_ERROR(record_associations(execution.id));
+      for (const pipeline::ChannelSpec& output : component->outputs) {
+        ASSIGN_OR_RETURN(int64_t artifact_type, store.PutArtifactType(output.artifact_type, {}));
+        Artifact artifact{
+            .type_id = artifact_type,
+            .uri = (root / node.id() / output.name / std::to_string(execution.id)).string(),
+            .state = Artifact::State::kPending};
+        RETURN_IF_ERROR(store.PutArtifact(artifact));
+        artifacts[output.name] = artifact;
+      }
+      std::vector<Event> events = input_events;
+      for (Event& event : events) event.execution_id = execution.id;
+      return store.PutEvents(events);
+    }));
+    outcome.execution_id = execution.id;
+    for (const auto& [name, artifact] : artifacts) context.outputs[name] = artifact.uri;
     absl::Status status = component->executor
                               ? component->executor(context)
                               : absl::UnimplementedError(node.component() + " has no executor");
-    outcome.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+    // Publisher: outputs LIVE and the execution COMPLETE together, or FAILED and ABANDONED.
+    RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
+      std::vector<Event> events;
+      for (auto& [name, artifact] : artifacts) {
+        artifact.state = status.ok() ? Artifact::State::kLive : Artifact::State::kAbandoned;
+        if (status.ok()) {
+          for (const auto& [property, value] : outcome.output_properties[name]) {
+            artifact.custom_properties[property] = value;
+          }
+        }
+        RETURN_IF_ERROR(store.PutArtifact(artifact));
+        if (status.ok()) {
+          events.push_back({.artifact_id = artifact.id,
+                            .execution_id = execution.id,
+                            .type = Event::Type::kOutput,
+                            .path = {name, int64_t{0}}});
+          RETURN_IF_ERROR(store.PutAttribution(run_context, artifact.id));
+          RETURN_IF_ERROR(store.PutAttribution(node_context, artifact.id));
+        }
+      }
+      execution.last_known_state =
+          status.ok() ? Execution::State::kComplete : Execution::State::kFailed;
+      if (!status.ok()) execution.custom_properties["error"] = std::string(status.message());
+      RETURN_IF_ERROR(store.PutExecution(execution));
+      return store.PutEvents(events);
+    }));
     if (status.ok()) {
-      outcome.state = NodeState::kSucceeded;
-      outcome.outputs = context.outputs;
+      for (const auto& [name, artifact] : artifacts) {
+        outcome.outputs[name] = artifact.uri;
+        outcome.output_artifact_ids[name] = artifact.id;
+      }
+      finish(NodeState::kSucceeded, "");
     } else {
-      outcome.state = NodeState::kFailed;
-      outcome.error = std::string(status.message());
+      finish(NodeState::kFailed, std::string(status.message()));
     }
-    outcomes[node.id()] = &outcome;
-    if (progress) progress(node, i, order.size(), &outcome);
   }
   return result;
 }

@@ -1,12 +1,20 @@
-// Runs a pipeline in this process, node by node in dependency order. Each output artifact goes to
-// <pipeline_root>/<node>/<output>/<run id>/ and appears atomically. A failed node stops every
-// node downstream of it; nodes that do not depend on it still run.
-//
-// This runner records nothing in a metadata store yet, so it neither caches nor resumes: every
-// run executes every node into a new run folder.
+// Runs a pipeline in this process, node by node in dependency order, recording every execution
+// and artifact in the metadata store (ML Metadata's data model) with its lineage:
+//  - driver: resolve the node's inputs (this run's outputs of its upstream nodes) and compute its
+//    cache key (component type and version, parameters, input artifacts, and the fingerprint of
+//    what it reads from outside the pipeline, e.g. the CSV files);
+//  - cache: with enable_cache, an earlier COMPLETE execution of the same node with the same key
+//    whose outputs are LIVE is reused: a CACHED execution linked to the same artifacts;
+//  - executor: otherwise the component runs into <pipeline_root>/<node>/<output>/<execution id>/,
+//    each output appearing atomically;
+//  - publisher: outputs LIVE and the execution COMPLETE in one transaction (FAILED, and its
+//    outputs ABANDONED, when the executor fails).
+// A failed node skips the nodes downstream of it; running the pipeline again redoes only what
+// did not complete, since everything that did is found in the cache.
 #ifndef WEIR_ORCHESTRATOR_LOCAL_RUNNER_H_
 #define WEIR_ORCHESTRATOR_LOCAL_RUNNER_H_
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -14,19 +22,23 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "weir/metadata/metadata_store.h"
 #include "weir/pipeline/component_registry.h"
 #include "weir/proto/pipeline.pb.h"
 
 namespace weir::orchestrator {
 
-enum class NodeState { kSucceeded, kFailed, kSkipped };
+enum class NodeState { kSucceeded, kCached, kFailed, kSkipped };
 
 struct NodeOutcome {
   std::string node_id;
   NodeState state = NodeState::kSkipped;
+  int64_t execution_id = 0;
   double seconds = 0;
-  std::string error;  // Why it failed, or which upstream node failed.
+  std::string error;         // Why it failed, or which upstream node failed.
+  std::string cache_reason;  // Why it was or was not taken from the cache.
   std::map<std::string, std::filesystem::path> outputs;
+  std::map<std::string, int64_t> output_artifact_ids;
   std::map<std::string, components::ArtifactProperties> output_properties;
 };
 
@@ -40,11 +52,16 @@ struct RunResult {
 using ProgressCallback = std::function<void(const pipeline::NodeSpec& node, size_t index,
                                             size_t total, const NodeOutcome* outcome)>;
 
-// Runs every node of `spec`. `run_id` names the run's folders (default: UTC time,
-// e.g. 20261126T111500Z); it must not have been used by this pipeline before.
+// Runs every node of `spec`, recording in `store`. `run_id` names the pipeline_run context
+// (default: the UTC time, e.g. 20261126T111500Z); it must be new for this pipeline.
 absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
                                       const pipeline::ComponentRegistry& registry,
-                                      std::string run_id, const ProgressCallback& progress);
+                                      metadata::MetadataStore& store, std::string run_id,
+                                      const ProgressCallback& progress);
+
+// Opens the store the pipeline names (SQLite; PostgreSQL is not supported yet).
+absl::StatusOr<std::unique_ptr<metadata::MetadataStore>> OpenPipelineStore(
+    const pipeline::PipelineSpec& spec);
 
 }  // namespace weir::orchestrator
 

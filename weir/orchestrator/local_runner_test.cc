@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "gtest/gtest.h"
 #include "weir/base/files.h"
@@ -18,66 +19,131 @@ class LocalRunnerTest : public ::testing::Test {
     home_ = fs::path(::testing::TempDir()) / "local_runner_test" /
             ::testing::UnitTest::GetInstance()->current_test_info()->name();
     fs::remove_all(home_);
-    fs::create_directories(home_);
+    fs::create_directories(home_ / "data");
     setenv("WEIR_HOME", home_.c_str(), 1);
+    fs::copy_file(fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv", home_ / "data" / "data.csv");
+  }
+  // The taxi solution pipeline, reading the copy of the data in home_/data.
+  pipeline::PipelineSpec TaxiPipeline(bool infer_feature_shape = false) {
+    std::string yaml =
+        *base::ReadFile(fs::path(WEIR_SOURCE_DIR) / "examples/taxi/pipeline_solution.yaml");
+    if (infer_feature_shape) {
+      yaml.replace(yaml.find("infer_feature_shape: false"), 26, "infer_feature_shape: true");
+    }
+    EXPECT_TRUE(base::WriteFileAtomically(home_ / "pipeline.yaml", yaml).ok());
+    auto spec = pipeline::LoadPipelineFile(home_ / "pipeline.yaml", registry_);
+    EXPECT_TRUE(spec.ok()) << spec.status();
+    return *spec;
+  }
+  RunResult Run(const pipeline::PipelineSpec& spec, const std::string& run_id) {
+    auto store = OpenPipelineStore(spec);
+    EXPECT_TRUE(store.ok()) << store.status();
+    auto result = RunPipeline(spec, registry_, **store, run_id, nullptr);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return *result;
+  }
+  static std::vector<NodeState> States(const RunResult& result) {
+    std::vector<NodeState> states;
+    for (const NodeOutcome& node : result.nodes) states.push_back(node.state);
+    return states;
   }
   pipeline::ComponentRegistry registry_;
   fs::path home_;
 };
 
-TEST_F(LocalRunnerTest, RunsTheTaxiDataStepsEndToEnd) {
-  auto spec = pipeline::LoadPipelineFile(
-      fs::path(WEIR_SOURCE_DIR) / "examples/taxi/pipeline_solution.yaml", registry_);
-  ASSERT_TRUE(spec.ok()) << spec.status();
-  std::vector<std::string> started;
-  auto result =
-      RunPipeline(*spec, registry_, "run1",
-                  [&](const pipeline::NodeSpec& node, size_t, size_t, const NodeOutcome* outcome) {
-                    if (outcome == nullptr) started.push_back(node.id());
-                  });
-  ASSERT_TRUE(result.ok()) << result.status();
-  ASSERT_TRUE(result->ok()) << result->nodes.back().error;
-  EXPECT_EQ(started, (std::vector<std::string>{"CsvExampleGen", "StatisticsGen", "SchemaGen",
-                                               "ExampleValidator"}));
-  const fs::path root = home_ / "artifacts" / "taxi";
-  EXPECT_TRUE(
-      fs::exists(root / "CsvExampleGen/examples/run1/Split-train/data_tfrecord-00000-of-00001.gz"));
-  EXPECT_TRUE(fs::exists(root / "StatisticsGen/statistics/run1/Split-eval/FeatureStats.pb"));
-  EXPECT_TRUE(fs::exists(root / "SchemaGen/schema/run1/schema.pbtxt"));
-  EXPECT_TRUE(fs::exists(root / "ExampleValidator/anomalies/run1/Split-eval/SchemaDiff.pb"));
-  EXPECT_EQ(
-      std::get<std::string>(result->nodes[0].output_properties.at("examples").at("split_names")),
-      "[\"train\", \"eval\"]");
+constexpr NodeState kRan = NodeState::kSucceeded;
+constexpr NodeState kCached = NodeState::kCached;
 
-  // A run id names the run's folders, so it cannot be used twice.
-  auto again = RunPipeline(*spec, registry_, "run1", nullptr);
+TEST_F(LocalRunnerTest, RunsRecordsAndCaches) {
+  pipeline::PipelineSpec spec = TaxiPipeline();
+  RunResult first = Run(spec, "first");
+  ASSERT_TRUE(first.ok()) << first.nodes.back().error;
+  EXPECT_EQ(States(first), (std::vector<NodeState>{kRan, kRan, kRan, kRan}));
+  const NodeOutcome& gen = first.nodes[0];
+  EXPECT_EQ(gen.outputs.at("examples"),
+            home_ / "artifacts/taxi/CsvExampleGen/examples" / std::to_string(gen.execution_id));
+  EXPECT_TRUE(
+      fs::exists(gen.outputs.at("examples") / "Split-train/data_tfrecord-00000-of-00001.gz"));
+  EXPECT_TRUE(fs::exists(first.nodes[3].outputs.at("anomalies") / "Split-eval/SchemaDiff.pb"));
+
+  // Nothing changed: every node comes from the cache, with the same artifacts.
+  RunResult second = Run(spec, "second");
+  EXPECT_EQ(States(second), (std::vector<NodeState>{kCached, kCached, kCached, kCached}));
+  EXPECT_EQ(second.nodes[3].outputs, first.nodes[3].outputs);
+  EXPECT_NE(second.nodes[0].cache_reason.find("cached: execution"), std::string::npos);
+
+  // A changed parameter reruns that node and what depends on it.
+  RunResult third = Run(TaxiPipeline(/*infer_feature_shape=*/true), "third");
+  EXPECT_EQ(States(third), (std::vector<NodeState>{kCached, kCached, kRan, kRan}));
+
+  // Changed input data reruns everything.
+  std::ofstream(home_ / "data" / "data.csv", std::ios::app)
+      << "60,7.25,10,2,3,1380593700,41.836150155,-87.648787952,,,1.2,,,Cash,Taxi Affiliation "
+         "Services,300,,0.0\n";
+  RunResult fourth = Run(spec, "fourth");
+  EXPECT_EQ(States(fourth), (std::vector<NodeState>{kRan, kRan, kRan, kRan}));
+
+  // The store holds the lineage: executions and their states.
+  auto store = OpenPipelineStore(spec);
+  ASSERT_TRUE(store.ok());
+  auto execution = (*store)->GetExecution(second.nodes[1].execution_id);
+  ASSERT_TRUE(execution.ok());
+  EXPECT_EQ(execution->last_known_state, metadata::Execution::State::kCached);
+  auto events = (*store)->GetEventsByExecution(first.nodes[1].execution_id);
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->size(), 2u);  // examples in, statistics out.
+  auto artifact = (*store)->GetArtifact(gen.output_artifact_ids.at("examples"));
+  ASSERT_TRUE(artifact.ok());
+  EXPECT_EQ(artifact->state, metadata::Artifact::State::kLive);
+  EXPECT_EQ(std::get<std::string>(artifact->custom_properties.at("split_names")),
+            "[\"train\", \"eval\"]");
+
+  // A run id belongs to one run.
+  auto again = RunPipeline(spec, registry_, **store, "first", nullptr);
   EXPECT_TRUE(absl::IsAlreadyExists(again.status())) << again.status();
 }
 
-TEST_F(LocalRunnerTest, AFailureSkipsOnlyWhatDependsOnIt) {
+TEST_F(LocalRunnerTest, AFailureIsRecordedAndTheNextRunResumes) {
   ASSERT_TRUE(
       base::WriteFileAtomically(
           home_ / "p.yaml",
-          "pipeline: p\nnodes:\n"
-          "  Gen:\n    component: CsvExampleGen\n    params: {input_base: missing_folder}\n"
-          "  Stats:\n    component: StatisticsGen\n    inputs: {examples: Gen.examples}\n"
-          "  Curated:\n    component: ImportSchemaGen\n    params: {schema_file: schema.pbtxt}\n")
+          "pipeline: p\nenable_cache: true\nnodes:\n"
+          "  Curated:\n    component: ImportSchemaGen\n    params: {schema_file: schema.pbtxt}\n"
+          "  Gen:\n    component: CsvExampleGen\n    params: {input_base: later}\n"
+          "  Stats:\n    component: StatisticsGen\n    inputs: {examples: Gen.examples}\n")
           .ok());
   ASSERT_TRUE(
       base::WriteFileAtomically(home_ / "schema.pbtxt", "feature { name: \"x\" type: INT }\n")
           .ok());
+  // The CSV has a header but no rows yet: ExampleGen fails.
+  fs::create_directories(home_ / "later");
+  ASSERT_TRUE(base::WriteFileAtomically(home_ / "later" / "data.csv", "a,b\n").ok());
   auto spec = pipeline::LoadPipelineFile(home_ / "p.yaml", registry_);
   ASSERT_TRUE(spec.ok()) << spec.status();
-  auto result = RunPipeline(*spec, registry_, "", nullptr);
-  ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_FALSE(result->ok());
-  ASSERT_EQ(result->nodes.size(), 3u);
-  EXPECT_EQ(result->nodes[0].state, NodeState::kFailed);
-  EXPECT_NE(result->nodes[0].error.find("missing_folder"), std::string::npos)
-      << result->nodes[0].error;
-  EXPECT_EQ(result->nodes[1].state, NodeState::kSkipped);
-  EXPECT_EQ(result->nodes[2].state, NodeState::kSucceeded);  // Independent of Gen.
-  EXPECT_FALSE(fs::exists(home_ / "artifacts" / "p" / "Gen" / "examples" / result->run_id));
+  RunResult failed = Run(*spec, "one");
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(States(failed),
+            (std::vector<NodeState>{kRan, NodeState::kFailed, NodeState::kSkipped}));
+  EXPECT_NE(failed.nodes[1].error.find("no data rows"), std::string::npos) << failed.nodes[1].error;
+  auto store = OpenPipelineStore(*spec);
+  ASSERT_TRUE(store.ok());
+  auto execution = (*store)->GetExecution(failed.nodes[1].execution_id);
+  ASSERT_TRUE(execution.ok());
+  EXPECT_EQ(execution->last_known_state, metadata::Execution::State::kFailed);
+  EXPECT_NE(std::get<std::string>(execution->custom_properties.at("error")).find("no data rows"),
+            std::string::npos);
+  auto abandoned = (*store)->GetArtifactsByType("Examples");
+  ASSERT_TRUE(abandoned.ok());
+  ASSERT_EQ(abandoned->size(), 1u);
+  EXPECT_EQ((*abandoned)[0].state, metadata::Artifact::State::kAbandoned);
+  EXPECT_FALSE(fs::exists((*abandoned)[0].uri));
+
+  // Once the input is fixed, the next run redoes only what did not complete.
+  fs::copy_file(home_ / "data" / "data.csv", home_ / "later" / "data.csv",
+                fs::copy_options::overwrite_existing);
+  RunResult resumed = Run(*spec, "two");
+  EXPECT_TRUE(resumed.ok());
+  EXPECT_EQ(States(resumed), (std::vector<NodeState>{kCached, kRan, kRan}));
 }
 
 }  // namespace

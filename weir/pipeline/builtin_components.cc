@@ -2,6 +2,8 @@
 // folders to the component libraries.
 #include <algorithm>
 
+#include "weir/base/files.h"
+#include "weir/base/hashing.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/components/example_gen/example_gen.h"
@@ -72,6 +74,24 @@ absl::Status RunExampleGen(const ExecutionContext& context) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> ExampleGenFingerprint(const ExecutionContext& context) {
+  components::ExampleGenOptions options;
+  options.input_base = StringParam(context, "input_base");
+  for (const std::string& split : ListParam(context, "input_splits")) {
+    std::string name, pattern;
+    RETURN_IF_ERROR(SplitPair(split, "input_splits entry", &name, &pattern));
+    options.input_splits.push_back({name, pattern});
+  }
+  return components::ComputeInputFingerprint(options);
+}
+
+absl::StatusOr<std::string> ImportedSchemaFingerprint(const ExecutionContext& context) {
+  std::string file = StringParam(context, "schema_file");
+  if (file.empty()) return std::string();
+  ASSIGN_OR_RETURN(std::string text, base::ReadFile(file));
+  return StrCat(file, ":", base::Xxh3(text));
+}
+
 absl::Status RunStatisticsGenNode(const ExecutionContext& context) {
   components::StatisticsGenOptions options;
   options.examples = context.inputs.at("examples");
@@ -126,6 +146,7 @@ void RegisterBuiltins(ComponentRegistry& registry) {
               {"skip_bad_rows", ParamType::kBool, false, "Skip malformed rows and count them"},
           },
       .executor = RunExampleGen,
+      .fingerprint = ExampleGenFingerprint,
   });
   registry.Register({
       .type = "StatisticsGen",
@@ -158,6 +179,7 @@ void RegisterBuiltins(ComponentRegistry& registry) {
       .outputs = {{"schema", "Schema"}},
       .params = {{"schema_file", ParamType::kPath, true, "The schema.pbtxt to import"}},
       .executor = RunSchemaGenNode,
+      .fingerprint = ImportedSchemaFingerprint,
   });
   registry.Register({
       .type = "ExampleValidator",

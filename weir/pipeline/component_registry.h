@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "weir/components/artifact_properties.h"
 #include "weir/proto/pipeline.pb.h"
 
@@ -53,6 +54,11 @@ struct ExecutionContext {
 
 using Executor = std::function<absl::Status(const ExecutionContext&)>;
 
+// A fingerprint of what a component reads from outside the pipeline (a CSV folder, a curated
+// schema file), so that the cache notices when it changes. Components without one depend only
+// on their parameters and input artifacts.
+using ExternalFingerprint = std::function<absl::StatusOr<std::string>(const ExecutionContext&)>;
+
 struct ComponentSpec {
   std::string type;
   std::string version;  // Part of the cache key: bump it when the executor's output changes.
@@ -60,7 +66,9 @@ struct ComponentSpec {
   std::vector<ChannelSpec> inputs;
   std::vector<ChannelSpec> outputs;
   std::vector<ParamSpec> params;
-  Executor executor;
+  // Defaulted with {} so registrations may leave them out of designated initialisers.
+  Executor executor = {};
+  ExternalFingerprint fingerprint = {};
 
   const ChannelSpec* FindInput(const std::string& name) const;
   const ChannelSpec* FindOutput(const std::string& name) const;
