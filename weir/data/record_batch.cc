@@ -16,20 +16,6 @@ std::string_view DataTypeName(DataType type) {
   return "unknown";
 }
 
-size_t Column::ValueArraySize() const {
-  switch (type_) {
-    case DataType::kInt64:
-      return int64_values_.size();
-    case DataType::kFloat:
-      return float_values_.size();
-    case DataType::kBytes:
-      return bytes_offsets_.size() - 1;
-    case DataType::kNull:
-      return 0;
-  }
-  return 0;
-}
-
 void Column::Reserve(size_t rows, size_t values) {
   presence_.reserve(rows);
   offsets_.reserve(rows + 1);

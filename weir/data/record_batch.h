@@ -83,7 +83,20 @@ class Column {
   size_t MemoryUsage() const;
 
  private:
-  size_t ValueArraySize() const;
+  // Inline: called once per cell while building.
+  size_t ValueArraySize() const {
+    switch (type_) {
+      case DataType::kInt64:
+        return int64_values_.size();
+      case DataType::kFloat:
+        return float_values_.size();
+      case DataType::kBytes:
+        return bytes_offsets_.size() - 1;
+      case DataType::kNull:
+        return 0;
+    }
+    return 0;
+  }
 
   std::string name_;
   DataType type_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 namespace weir::stats {
 
@@ -29,6 +30,53 @@ void QuantileSketch::Add(double value) {
   }
   levels_[0].push_back(value);
   if (++retained_ > total_capacity_) Compress();
+}
+
+void QuantileSketch::AddAll(std::span<const double> values) {
+  if (exact_mode_ && AddAllSmallIntegers(values)) return;
+  for (double value : values) Add(value);
+}
+
+bool QuantileSketch::AddAllSmallIntegers(std::span<const double> values) {
+  // Hours, months, categories: a counting array instead of a hash lookup per value. The map ends
+  // up with the same counts as adding one by one, since no value can push it past kExactLimit.
+  // Gives up at the first value that is not such an integer, so other columns pay little.
+  if (values.empty()) return true;
+  constexpr double kLargest = 1 << 30;
+  const int64_t room = static_cast<int64_t>(kExactLimit - exact_.size());
+  int64_t lowest = 0, highest = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double value = values[i];
+    if (!(value >= -kLargest && value <= kLargest)) return false;  // Also NaN.
+    const int64_t integer = static_cast<int64_t>(value);
+    // -0.0 goes the slow way: the map keeps whichever zero came first.
+    if (static_cast<double>(integer) != value || (integer == 0 && std::signbit(value))) {
+      return false;
+    }
+    if (i == 0) {
+      lowest = highest = integer;
+    } else if (integer < lowest) {
+      lowest = integer;
+    } else if (integer > highest) {
+      highest = integer;
+    }
+    if (highest - lowest >= room) return false;
+  }
+  std::vector<uint64_t> counts(static_cast<size_t>(highest - lowest) + 1);
+  for (double value : values) ++counts[static_cast<size_t>(static_cast<int64_t>(value) - lowest)];
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] != 0) exact_[static_cast<double>(lowest + static_cast<int64_t>(i))] += counts[i];
+  }
+  const double low = static_cast<double>(lowest), high = static_cast<double>(highest);
+  if (count_ == 0) {
+    min_ = low;
+    max_ = high;
+  } else {
+    min_ = std::min(min_, low);
+    max_ = std::max(max_, high);
+  }
+  count_ += values.size();
+  return true;
 }
 
 void QuantileSketch::AddWeighted(double value, uint64_t count) {
@@ -210,7 +258,7 @@ absl::StatusOr<QuantileSketch> QuantileSketch::Deserialize(std::string_view byte
   size_t offset = 0;
   auto get = [&](void* p, size_t n) {
     if (bytes.size() - offset < n) return false;
-    std::memcpy(p, bytes.data() + offset, n);
+    if (n > 0) std::memcpy(p, bytes.data() + offset, n);  // p may be null for an empty level.
     offset += n;
     return true;
   };

@@ -8,6 +8,7 @@
 #define WEIR_STATS_QUANTILE_SKETCH_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,9 @@ class QuantileSketch {
 
   // NaN values are ignored (callers count them separately).
   void Add(double value);
+  // The same as Add for each value in order, and cheaper for small integers while counting
+  // exactly.
+  void AddAll(std::span<const double> values);
   void Merge(const QuantileSketch& other);
 
   uint64_t count() const { return count_; }
@@ -48,6 +52,9 @@ class QuantileSketch {
   void Compress();
   // Adds `value` with weight `count` to the levels: one copy at level h per set bit h of count.
   void AddWeighted(double value, uint64_t count);
+  // Counts `values` at once when they are integers in a range small enough that they cannot end
+  // exact counting; false (and nothing added) otherwise.
+  bool AddAllSmallIntegers(std::span<const double> values);
   // Leaves exact counting: every counted value goes to the levels.
   void SpillExact();
   void UpdateCapacity();

@@ -103,6 +103,9 @@ absl::Status FeatureAccumulator::Add(const data::Column& column) {
     }
     total_num_values_ += rows;
   } else {
+    // Rows of CSV data and most examples hold zero or one value: count those without a map
+    // lookup per row.
+    uint64_t rows_with_few[2] = {0, 0};
     for (size_t row = 0; row < rows; ++row) {
       if (column.presence(row) != Presence::kPresent) {
         ++num_missing_;
@@ -113,7 +116,14 @@ absl::Status FeatureAccumulator::Add(const data::Column& column) {
       max_num_values_ = std::max(max_num_values_, count);
       ++num_non_missing_;
       total_num_values_ += count;
-      ++num_values_counts_[count];
+      if (count < 2) {
+        ++rows_with_few[count];
+      } else {
+        ++num_values_counts_[count];
+      }
+    }
+    for (uint64_t count : {0, 1}) {
+      if (rows_with_few[count] != 0) num_values_counts_[count] += rows_with_few[count];
     }
   }
   switch (column.type()) {
@@ -139,8 +149,8 @@ absl::Status FeatureAccumulator::Add(const data::Column& column) {
       for (double v : batch_values) {
         sum += v;
         num_zeros_ += v == 0;
-        values_.Add(v);
       }
+      values_.AddAll(batch_values);
       double mean = sum / static_cast<double>(batch_values.size());
       double m2 = 0;
       for (double v : batch_values) m2 += (v - mean) * (v - mean);

@@ -1,6 +1,7 @@
 #include "weir/io/csv/csv_parser.h"
 
 #include <fcntl.h>
+#include <immintrin.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,7 +33,7 @@ std::string_view TrimAsciiSpace(std::string_view s) {
   return s;
 }
 
-bool ParseInt64(std::string_view text, int64_t* value) {
+bool ParseInt64Slow(std::string_view text, int64_t* value) {
   text = TrimAsciiSpace(text);
   if (text.empty()) return false;
   bool negative = false;
@@ -59,8 +60,29 @@ bool ParseInt64(std::string_view text, int64_t* value) {
   return true;
 }
 
-// Parses a number as Python's float() does (decimal, exponent, inf, nan; a leading sign).
-bool ParseDouble(std::string_view text, double* value) {
+}  // namespace
+
+bool ParseCsvInt64(std::string_view text, int64_t* value) {
+  // Nearly every cell is an unpadded [-]digits of at most 18 digits, which cannot overflow: parse
+  // it without the per-digit checks, and leave everything else to the general parser.
+  const size_t size = text.size();
+  if (size == 0 || size > 18) return ParseInt64Slow(text, value);
+  const bool negative = text[0] == '-';
+  size_t i = negative ? 1 : 0;
+  if (i == size) return false;
+  uint64_t magnitude = 0;
+  for (; i < size; ++i) {
+    const unsigned digit = static_cast<unsigned char>(text[i]) - unsigned{'0'};
+    if (digit > 9) return ParseInt64Slow(text, value);
+    magnitude = magnitude * 10 + digit;
+  }
+  *value = negative ? -static_cast<int64_t>(magnitude) : static_cast<int64_t>(magnitude);
+  return true;
+}
+
+namespace {
+
+bool ParseDoubleSlow(std::string_view text, double* value) {
   text = TrimAsciiSpace(text);
   if (!text.empty() && text.front() == '+') {
     text.remove_prefix(1);
@@ -72,9 +94,123 @@ bool ParseDouble(std::string_view text, double* value) {
   return result.ec == std::errc() && result.ptr == end;
 }
 
+}  // namespace
+
+bool ParseCsvDouble(std::string_view text, double* value) {
+  // Clinger's fast path for the usual plain decimal ([-]digits[.digits]): when the digits, read
+  // as an integer, are at most 2^53 and there are at most 22 after the point, both the integer
+  // and the power of ten are exact doubles, and one correctly rounded division gives the
+  // correctly rounded result, the same bits as the general parser. Anything else goes there.
+  constexpr size_t kMaxDigits = 19;  // Any 19 digits fit in uint64_t.
+  constexpr uint64_t kMaxExactInteger = uint64_t{1} << 53;
+  static constexpr double kPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                            1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                            1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  if (p == end) return false;
+  const bool negative = *p == '-';
+  if (negative) ++p;
+  const char* const int_start = p;
+  uint64_t mantissa = 0;
+  while (p < end && static_cast<unsigned>(*p - '0') <= 9) mantissa = mantissa * 10 + (*p++ - '0');
+  size_t digits = static_cast<size_t>(p - int_start);
+  size_t fraction_digits = 0;
+  if (digits > 0 && p < end && *p == '.') {
+    const char* const fraction_start = ++p;
+    while (p < end && static_cast<unsigned>(*p - '0') <= 9) {
+      mantissa = mantissa * 10 + (*p++ - '0');
+    }
+    fraction_digits = static_cast<size_t>(p - fraction_start);
+    if (fraction_digits == 0) return ParseDoubleSlow(text, value);
+    digits += fraction_digits;
+  }
+  if (p != end || digits == 0 || digits > kMaxDigits || mantissa > kMaxExactInteger) {
+    return ParseDoubleSlow(text, value);
+  }
+  double result = static_cast<double>(mantissa);
+  if (fraction_digits > 0) result /= kPowersOfTen[fraction_digits];
+  *value = negative ? -result : result;
+  return true;
+}
+
+namespace {
+
 absl::Status QuotingError(const std::string& file, uint64_t line, std::string_view what) {
   return absl::InvalidArgumentError(weir::StrCat(file, ":", line, ": ", what));
 }
+
+// Bit i of the result is set when p[i] (i < 64) is the delimiter, a newline or a quote.
+using StructuralMaskFn = uint64_t (*)(const char* p, char delimiter);
+
+uint64_t StructuralMaskScalar(const char* p, char delimiter) {
+  uint64_t mask = 0;
+  for (int i = 0; i < 64; ++i) {
+    const char c = p[i];
+    mask |= static_cast<uint64_t>(c == delimiter || c == '\n' || c == '"') << i;
+  }
+  return mask;
+}
+
+__attribute__((target("avx2"))) uint64_t StructuralMask32Avx2(const char* p, __m256i delimiters) {
+  const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i hits =
+      _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(bytes, delimiters),
+                                      _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8('\n'))),
+                      _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8('"')));
+  return static_cast<uint32_t>(_mm256_movemask_epi8(hits));
+}
+
+__attribute__((target("avx2"))) uint64_t StructuralMaskAvx2(const char* p, char delimiter) {
+  const __m256i delimiters = _mm256_set1_epi8(delimiter);
+  return StructuralMask32Avx2(p, delimiters) | (StructuralMask32Avx2(p + 32, delimiters) << 32);
+}
+
+StructuralMaskFn ChooseStructuralMask() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") ? StructuralMaskAvx2 : StructuralMaskScalar;
+}
+
+const StructuralMaskFn kStructuralMask = ChooseStructuralMask();
+
+// Finds the bytes that end an unquoted field, 64 bytes at a time: fields are short (a few bytes
+// in typical data), so testing them byte by byte costs a branch per byte.
+class StructuralScanner {
+ public:
+  StructuralScanner(const char* end, char delimiter) : end_(end), delimiter_(delimiter) {}
+
+  // The first delimiter, newline or quote at or after p, or the end of the data. Bytes before
+  // the last position asked for may change (quoted fields are unescaped in place); later bytes
+  // must not.
+  const char* Next(const char* p) {
+    while (true) {
+      if (p < block_ || p >= block_ + 64) Load(p);
+      const uint64_t rest = mask_ >> (p - block_);
+      if (rest != 0) return std::min(p + __builtin_ctzll(rest), end_);
+      p = block_ + 64;
+      if (p >= end_) return end_;
+    }
+  }
+
+ private:
+  void Load(const char* p) {
+    block_ = p;
+    if (end_ - p >= 64) {
+      mask_ = kStructuralMask(p, delimiter_);
+      return;
+    }
+    // The tail: pad with newlines, which end the scan at the end of the data.
+    char padded[64];
+    std::memset(padded, '\n', sizeof(padded));
+    std::memcpy(padded, p, static_cast<size_t>(end_ - p));
+    mask_ = kStructuralMask(padded, delimiter_);
+  }
+
+  const char* const end_;
+  const char delimiter_;
+  const char* block_ = nullptr;
+  uint64_t mask_ = 0;
+};
 
 // Splits `data` into records and calls on_record(fields, line) for each; blank lines are
 // skipped. Quoted fields are unescaped in place, so the views point into `data`.
@@ -85,6 +221,7 @@ absl::Status ForEachRecord(std::string& data, char delimiter, const std::string&
   char* const end = p + data.size();
   uint64_t line = first_line;
   std::vector<std::string_view> fields;
+  StructuralScanner scanner(end, delimiter);
   while (p < end) {
     const uint64_t record_line = line;
     if (*p == '\n') {
@@ -142,7 +279,7 @@ absl::Status ForEachRecord(std::string& data, char delimiter, const std::string&
                             "whole field and write a quote inside it as \"\"");
       }
       char* start = p;
-      while (p < end && *p != delimiter && *p != '\n' && *p != '"') ++p;
+      p = const_cast<char*>(scanner.Next(p));
       if (p < end && *p == '"') {
         return QuotingError(file, line,
                             "quote inside an unquoted field; quote the whole field and write a "
@@ -190,7 +327,7 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // The common case without converting: an unpadded decimal number
 // ([+-] digits [. digits] [e [+-] digits]). Returns kInt64 for at most 18 digits and no point or
-// exponent (always within int64), kFloat for other such numbers (a subset of what ParseDouble
+// exponent (always within int64), kFloat for other such numbers (a subset of what ParseCsvDouble
 // accepts), and kNull when the cell needs the exact check.
 DataType ClassifyPlainNumber(std::string_view cell) {
   const char* p = cell.data();
@@ -238,9 +375,9 @@ DataType ClassifyCell(std::string_view cell) {
   if (cell.empty()) return DataType::kNull;
   if (DataType quick = ClassifyPlainNumber(cell); quick != DataType::kNull) return quick;
   int64_t int_value;
-  if (ParseInt64(cell, &int_value)) return DataType::kInt64;
+  if (ParseCsvInt64(cell, &int_value)) return DataType::kInt64;
   double double_value;
-  if (ParseDouble(cell, &double_value)) return DataType::kFloat;
+  if (ParseCsvDouble(cell, &double_value)) return DataType::kFloat;
   return DataType::kBytes;
 }
 
@@ -469,13 +606,17 @@ absl::StatusOr<CsvParsedChunk> ParseChunk(CsvChunk chunk, const CsvSchema& schem
             switch (column.type()) {
               case DataType::kInt64: {
                 int64_t value;
-                if (!ParseInt64(cell, &value)) return TypeMismatch(*chunk.file, line, column, cell);
+                if (!ParseCsvInt64(cell, &value)) {
+                  return TypeMismatch(*chunk.file, line, column, cell);
+                }
                 column.AddInt64(value);
                 break;
               }
               case DataType::kFloat: {
                 double value;
-                if (!ParseDouble(cell, &value)) return TypeMismatch(*chunk.file, line, column, cell);
+                if (!ParseCsvDouble(cell, &value)) {
+                  return TypeMismatch(*chunk.file, line, column, cell);
+                }
                 // Parse as double, then round to float32: what TFX does (Python float, then
                 // FloatList), and not always the same as parsing straight to float32.
                 column.AddFloat(static_cast<float>(value));

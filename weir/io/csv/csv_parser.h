@@ -106,6 +106,14 @@ absl::StatusOr<CsvParsedChunk> ParseChunk(CsvChunk chunk, const CsvSchema& schem
 
 bool IsTypeMismatch(const absl::Status& status);
 
+// A cell as Python's int() reads it: optional surrounding ASCII whitespace and sign, then
+// decimal digits. False for anything else, and for values outside int64.
+bool ParseCsvInt64(std::string_view text, int64_t* value);
+
+// A cell as Python's float() reads it: decimal, exponent, inf, nan, optional surrounding ASCII
+// whitespace and sign. False for anything else (and for an empty cell).
+bool ParseCsvDouble(std::string_view text, double* value);
+
 // How TFX's CSV decoder would type one cell (kNull for an empty cell).
 data::DataType ClassifyCell(std::string_view cell);
 

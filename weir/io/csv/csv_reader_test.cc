@@ -1,8 +1,12 @@
 #include "weir/io/csv/csv_reader.h"
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <limits>
+#include <random>
 
+#include "fast_float/fast_float.h"
 #include "gtest/gtest.h"
 #include "weir/base/files.h"
 
@@ -33,6 +37,96 @@ absl::StatusOr<std::vector<data::RecordBatch>> ReadAll(const std::vector<fs::pat
   });
   if (!status.ok()) return status;
   return batches;
+}
+
+// What the general parser (fast_float) reads `text` as, with ParseCsvDouble's rules for a sign.
+bool ReferenceDouble(std::string_view text, double* value) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  const char* end = text.data() + text.size();
+  auto result = fast_float::from_chars(text.data(), end, *value);
+  return !text.empty() && result.ec == std::errc() && result.ptr == end;
+}
+
+void ExpectSameDouble(const std::string& text) {
+  double expected = 0, actual = 0;
+  bool expected_ok = ReferenceDouble(text, &expected);
+  ASSERT_EQ(ParseCsvDouble(text, &actual), expected_ok) << text;
+  if (expected_ok) {
+    ASSERT_EQ(std::memcmp(&expected, &actual, sizeof(double)), 0) << text;
+  }
+}
+
+TEST(CsvNumbersTest, PlainDecimalsParseToTheSameBitsAsTheGeneralParser) {
+  constexpr const char* kEdgeCases[] = {"0",
+                                        "-0",
+                                        "0.0",
+                                        "-0.0",
+                                        "1",
+                                        "1.5",
+                                        "-1.5",
+                                        "0.1",
+                                        "0.3",
+                                        "2.675",
+                                        "9007199254740992",
+                                        "9007199254740993",
+                                        "9007199254740991.5",
+                                        "900719925474099.3",
+                                        "1234567890123456789",
+                                        "12345678901234567890",
+                                        "0.0000000000000000000001",
+                                        "0.9999999999999999999",
+                                        "0.00000000000000000000001",
+                                        "4.9406564584124654e-324",
+                                        "1.7976931348623157e308",
+                                        "41.879066",
+                                        "-87.620331",
+                                        "1.",
+                                        ".5",
+                                        "-.5",
+                                        "-",
+                                        ".",
+                                        "",
+                                        "1..2",
+                                        "1.2.3",
+                                        "--1",
+                                        "1-",
+                                        "00000000000000000001.5",
+                                        "0.30000000000000004",
+                                        "123456789.123456789"};
+  for (const char* text : kEdgeCases) ExpectSameDouble(text);
+  std::mt19937_64 random(42);
+  std::string text;
+  for (int i = 0; i < 3'000'000; ++i) {
+    text.clear();
+    if (random() % 4 == 0) text += '-';
+    const int int_digits = static_cast<int>(random() % 20);
+    const int fraction_digits = static_cast<int>(random() % 24) - 2;
+    for (int d = 0; d < int_digits; ++d) text += static_cast<char>('0' + random() % 10);
+    if (fraction_digits >= 0) {
+      text += '.';
+      for (int d = 0; d < fraction_digits; ++d) text += static_cast<char>('0' + random() % 10);
+    }
+    ExpectSameDouble(text);
+  }
+}
+
+TEST(CsvNumbersTest, ParsesInt64AsPython) {
+  int64_t value = 0;
+  EXPECT_TRUE(ParseCsvInt64("-0", &value));
+  EXPECT_EQ(value, 0);
+  EXPECT_TRUE(ParseCsvInt64("999999999999999999", &value));
+  EXPECT_EQ(value, 999999999999999999);
+  EXPECT_TRUE(ParseCsvInt64("-99999999999999999", &value));
+  EXPECT_EQ(value, -99999999999999999);
+  EXPECT_TRUE(ParseCsvInt64("-9223372036854775808", &value));
+  EXPECT_EQ(value, std::numeric_limits<int64_t>::min());
+  EXPECT_TRUE(ParseCsvInt64(" +12 ", &value));
+  EXPECT_EQ(value, 12);
+  EXPECT_FALSE(ParseCsvInt64("9223372036854775808", &value));
+  EXPECT_FALSE(ParseCsvInt64("-", &value));
+  EXPECT_FALSE(ParseCsvInt64("", &value));
+  EXPECT_FALSE(ParseCsvInt64("1-", &value));
+  EXPECT_FALSE(ParseCsvInt64("1.0", &value));
 }
 
 TEST(CsvTypesTest, ClassifiesCellsAsTfx) {
