@@ -18,39 +18,20 @@ struct ExampleGenFlags {
   bool json = false;
 };
 
-// Parses "name:value" into its two parts.
-absl::Status SplitPair(const std::string& text, const char* flag, std::string* name,
-                       std::string* value) {
-  size_t colon = text.find(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    return absl::InvalidArgumentError(StrCat(flag, " '", text, "' must look like NAME:VALUE"));
-  }
-  *name = text.substr(0, colon);
-  *value = text.substr(colon + 1);
-  return absl::OkStatus();
-}
-
 absl::Status BuildOptions(ExampleGenFlags& flags) {
   flags.options.input_base = flags.input_base;
   flags.options.output = flags.output;
-  if (!flags.splits.empty()) {
-    flags.options.output_splits.clear();
-    for (const std::string& split : flags.splits) {
-      std::string name, buckets;
-      if (absl::Status s = SplitPair(split, "--split", &name, &buckets); !s.ok()) return s;
-      char* end = nullptr;
-      long value = std::strtol(buckets.c_str(), &end, 10);
-      if (*end != '\0' || value <= 0 || value > 1000000) {
-        return absl::InvalidArgumentError(
-            StrCat("--split '", split, "': the bucket count must be a positive integer"));
-      }
-      flags.options.output_splits.push_back({name, static_cast<uint32_t>(value)});
-    }
+  if (!flags.splits.empty()) flags.options.output_splits.clear();
+  for (const std::string& text : flags.splits) {
+    absl::StatusOr<components::OutputSplit> split = components::ParseOutputSplit(text, "--split");
+    if (!split.ok()) return split.status();
+    flags.options.output_splits.push_back(*split);
   }
-  for (const std::string& input : flags.input_splits) {
-    std::string name, pattern;
-    if (absl::Status s = SplitPair(input, "--input_split", &name, &pattern); !s.ok()) return s;
-    flags.options.input_splits.push_back({name, pattern});
+  for (const std::string& text : flags.input_splits) {
+    absl::StatusOr<components::InputSplit> split =
+        components::ParseInputSplit(text, "--input_split");
+    if (!split.ok()) return split.status();
+    flags.options.input_splits.push_back(*split);
   }
   return absl::OkStatus();
 }

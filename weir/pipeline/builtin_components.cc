@@ -35,18 +35,6 @@ std::vector<std::string> ListParam(const ExecutionContext& context, const std::s
   return values;
 }
 
-// Splits "name:value" at the first colon.
-absl::Status SplitPair(const std::string& text, const std::string& what, std::string* name,
-                       std::string* value) {
-  size_t colon = text.find(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    return absl::InvalidArgumentError(StrCat(what, " '", text, "' must look like NAME:VALUE"));
-  }
-  *name = text.substr(0, colon);
-  *value = text.substr(colon + 1);
-  return absl::OkStatus();
-}
-
 absl::Status RunExampleGen(const ExecutionContext& context) {
   components::ExampleGenOptions options;
   options.input_base = StringParam(context, "input_base");
@@ -55,19 +43,15 @@ absl::Status RunExampleGen(const ExecutionContext& context) {
   options.csv.skip_bad_rows = BoolParam(context, "skip_bad_rows", false);
   std::vector<std::string> splits = ListParam(context, "splits");
   if (!splits.empty()) options.output_splits.clear();
-  for (const std::string& split : splits) {
-    std::string name, buckets;
-    RETURN_IF_ERROR(SplitPair(split, "splits entry", &name, &buckets));
-    long count = std::strtol(buckets.c_str(), nullptr, 10);
-    if (count <= 0)
-      return absl::InvalidArgumentError(
-          StrCat("splits entry '", split, "': buckets must be positive"));
-    options.output_splits.push_back({name, static_cast<uint32_t>(count)});
+  for (const std::string& text : splits) {
+    ASSIGN_OR_RETURN(components::OutputSplit split,
+                     components::ParseOutputSplit(text, "splits entry"));
+    options.output_splits.push_back(split);
   }
-  for (const std::string& split : ListParam(context, "input_splits")) {
-    std::string name, pattern;
-    RETURN_IF_ERROR(SplitPair(split, "input_splits entry", &name, &pattern));
-    options.input_splits.push_back({name, pattern});
+  for (const std::string& text : ListParam(context, "input_splits")) {
+    ASSIGN_OR_RETURN(components::InputSplit split,
+                     components::ParseInputSplit(text, "input_splits entry"));
+    options.input_splits.push_back(split);
   }
   ASSIGN_OR_RETURN(components::ExampleGenResult result, components::RunCsvExampleGen(options));
   (*context.output_properties)["examples"] = result.properties;
@@ -77,10 +61,10 @@ absl::Status RunExampleGen(const ExecutionContext& context) {
 absl::StatusOr<std::string> ExampleGenFingerprint(const ExecutionContext& context) {
   components::ExampleGenOptions options;
   options.input_base = StringParam(context, "input_base");
-  for (const std::string& split : ListParam(context, "input_splits")) {
-    std::string name, pattern;
-    RETURN_IF_ERROR(SplitPair(split, "input_splits entry", &name, &pattern));
-    options.input_splits.push_back({name, pattern});
+  for (const std::string& text : ListParam(context, "input_splits")) {
+    ASSIGN_OR_RETURN(components::InputSplit split,
+                     components::ParseInputSplit(text, "input_splits entry"));
+    options.input_splits.push_back(split);
   }
   return components::ComputeInputFingerprint(options);
 }

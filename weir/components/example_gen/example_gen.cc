@@ -160,6 +160,40 @@ absl::StatusOr<EncodedChunk> EncodeChunk(io::CsvChunk&& chunk, const io::CsvSche
 
 }  // namespace
 
+namespace {
+
+// Splits "name:value" at the first colon; both parts must be non-empty.
+absl::Status SplitPair(const std::string& text, const std::string& what, std::string* name,
+                       std::string* value) {
+  size_t colon = text.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    return absl::InvalidArgumentError(StrCat(what, " '", text, "' must look like NAME:VALUE"));
+  }
+  *name = text.substr(0, colon);
+  *value = text.substr(colon + 1);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<OutputSplit> ParseOutputSplit(const std::string& text, const std::string& what) {
+  std::string name, buckets;
+  RETURN_IF_ERROR(SplitPair(text, what, &name, &buckets));
+  char* end = nullptr;
+  long value = std::strtol(buckets.c_str(), &end, 10);
+  if (*end != '\0' || value <= 0 || value > 1000000) {
+    return absl::InvalidArgumentError(
+        StrCat(what, " '", text, "': the bucket count must be a positive integer"));
+  }
+  return OutputSplit{name, static_cast<uint32_t>(value)};
+}
+
+absl::StatusOr<InputSplit> ParseInputSplit(const std::string& text, const std::string& what) {
+  InputSplit split;
+  RETURN_IF_ERROR(SplitPair(text, what, &split.name, &split.pattern));
+  return split;
+}
+
 absl::StatusOr<std::vector<std::pair<std::string, std::vector<fs::path>>>> ResolveInputFiles(
     const ExampleGenOptions& options) {
   std::vector<InputSplit> inputs = options.input_splits;

@@ -60,6 +60,11 @@ struct ExampleGenResult {
   ArtifactProperties properties;
 };
 
+// Parses "NAME:HASH_BUCKETS" (e.g. "train:2") and "NAME:GLOB" (e.g. "train:train/*.csv"), as
+// written on the command line and in pipeline files. `what` names the setting in errors.
+absl::StatusOr<OutputSplit> ParseOutputSplit(const std::string& text, const std::string& what);
+absl::StatusOr<InputSplit> ParseInputSplit(const std::string& text, const std::string& what);
+
 // Runs ExampleGen. The output folder must not exist or be empty; it appears complete, by one
 // rename, or not at all. Errors name the offending file and line, option or feature.
 absl::StatusOr<ExampleGenResult> RunCsvExampleGen(const ExampleGenOptions& options);

@@ -264,6 +264,27 @@ TEST(CsvExampleGenTest, TypesThatChangeAfterTheFirstChunkHoldForAllRows) {
   EXPECT_EQ(floats, 3001u);
 }
 
+TEST(CsvExampleGenTest, ParsesSplitSpecs) {
+  auto split = ParseOutputSplit("test:3", "--split");
+  ASSERT_TRUE(split.ok());
+  EXPECT_EQ(split->name, "test");
+  EXPECT_EQ(split->hash_buckets, 3u);
+  EXPECT_NE(ParseOutputSplit("train", "--split")
+                .status()
+                .message()
+                .find("--split 'train' must look like NAME:VALUE"),
+            std::string::npos);
+  EXPECT_NE(ParseOutputSplit("train:x", "--split")
+                .status()
+                .message()
+                .find("bucket count must be a positive"),
+            std::string::npos);
+  EXPECT_FALSE(ParseOutputSplit("train:0", "--split").ok());
+  auto input = ParseInputSplit("eval:eval/*.csv", "--input_split");
+  ASSERT_TRUE(input.ok());
+  EXPECT_EQ(input->pattern, "eval/*.csv");
+}
+
 TEST(CsvExampleGenTest, FailureLeavesNoOutput) {
   fs::path input = FreshDir("fail_in");
   ASSERT_TRUE(base::WriteFileAtomically(input / "data.csv", "a,b\n1,2\n3\n").ok());
