@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <optional>
 
@@ -27,13 +28,19 @@ constexpr char kPipelineContextType[] = "pipeline";
 constexpr char kRunContextType[] = "pipeline_run";
 constexpr char kNodeContextType[] = "node";
 
+// The default run id: UTC time to the millisecond, e.g. 20261126T111500.123Z.
 std::string UtcRunId() {
-  std::time_t now = std::time(nullptr);
+  auto now = std::chrono::system_clock::now();
+  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  int64_t millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm utc{};
-  gmtime_r(&now, &utc);
+  gmtime_r(&seconds, &utc);
   char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y%m%dT%H%M%SZ", &utc);
-  return buffer;
+  std::strftime(buffer, sizeof(buffer), "%Y%m%dT%H%M%S", &utc);
+  char with_millis[48];
+  std::snprintf(with_millis, sizeof(with_millis), "%s.%03dZ", buffer, static_cast<int>(millis));
+  return with_millis;
 }
 
 absl::StatusOr<int64_t> EnsureContext(MetadataStore& store, const std::string& type,
@@ -144,7 +151,8 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
                                       const ProgressCallback& progress) {
   ASSIGN_OR_RETURN(std::vector<const pipeline::NodeSpec*> order, pipeline::ExecutionOrder(spec));
   RunResult result;
-  result.run_id = run_id.empty() ? UtcRunId() : run_id;
+  const bool default_run_id = run_id.empty();
+  result.run_id = default_run_id ? UtcRunId() : run_id;
   const fs::path root = spec.pipeline_root();
 
   int64_t pipeline_context = 0;
@@ -152,6 +160,13 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
   RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
     ASSIGN_OR_RETURN(pipeline_context, EnsureContext(store, kPipelineContextType, spec.name()));
     std::string run_name = StrCat(spec.name(), ".", result.run_id);
+    // Two runs started in the same millisecond: the later default id gets a suffix.
+    for (int suffix = 2;
+         default_run_id && store.GetContextByTypeAndName(kRunContextType, run_name).ok();
+         ++suffix) {
+      result.run_id = StrCat(UtcRunId(), "-", suffix);
+      run_name = StrCat(spec.name(), ".", result.run_id);
+    }
     if (store.GetContextByTypeAndName(kRunContextType, run_name).ok()) {
       return absl::AlreadyExistsError(StrCat("pipeline ", spec.name(), " already has a run ",
                                              result.run_id, "; choose another run id"));

@@ -53,7 +53,7 @@ using ProgressCallback = std::function<void(const pipeline::NodeSpec& node, size
                                             size_t total, const NodeOutcome* outcome)>;
 
 // Runs every node of `spec`, recording in `store`. `run_id` names the pipeline_run context
-// (default: the UTC time, e.g. 20261126T111500Z); it must be new for this pipeline.
+// (default: the UTC time, e.g. 20261126T111500.123Z); a given id must be new for this pipeline.
 absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
                                       const pipeline::ComponentRegistry& registry,
                                       metadata::MetadataStore& store, std::string run_id,

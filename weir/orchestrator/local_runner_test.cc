@@ -98,7 +98,13 @@ TEST_F(LocalRunnerTest, RunsRecordsAndCaches) {
   EXPECT_EQ(std::get<std::string>(artifact->custom_properties.at("split_names")),
             "[\"train\", \"eval\"]");
 
-  // A run id belongs to one run.
+  // Default run ids never collide, even for runs started at once.
+  auto quick1 = RunPipeline(spec, registry_, **store, "", nullptr);
+  auto quick2 = RunPipeline(spec, registry_, **store, "", nullptr);
+  ASSERT_TRUE(quick1.ok() && quick2.ok());
+  EXPECT_NE(quick1->run_id, quick2->run_id);
+
+  // A run id given explicitly belongs to one run.
   auto again = RunPipeline(spec, registry_, **store, "first", nullptr);
   EXPECT_TRUE(absl::IsAlreadyExists(again.status())) << again.status();
 }
