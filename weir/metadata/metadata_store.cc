@@ -491,80 +491,117 @@ absl::Status MetadataStore::ReadProperties(int node_kind, int64_t id, Properties
   return absl::OkStatus();
 }
 
-absl::Status MetadataStore::PutArtifact(Artifact& artifact) {
+template <typename Node>
+absl::Status MetadataStore::PutNode(Node& node, int kind, std::string_view label,
+                                    std::string_view table,
+                                    const std::vector<NodeColumn>& columns) {
   return InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(TypeInfo type, LoadType(kArtifactKind, artifact.type_id));
-    RETURN_IF_ERROR(CheckProperties("artifact", type.name, type.properties, artifact.properties));
+    ASSIGN_OR_RETURN(TypeInfo type, LoadType(kind, node.type_id));
+    RETURN_IF_ERROR(CheckProperties(label, type.name, type.properties, node.properties));
     const int64_t now = NowMs();
-    int64_t id = artifact.id;
+    // Columns: type_id, the node's own columns, name, then the times.
+    std::string names = "`type_id`";
+    std::string placeholders = "?";
+    std::string assignments = "`type_id` = ?";
+    for (const NodeColumn& column : columns) {
+      names += StrCat(", `", column.name, "`");
+      placeholders += ", ?";
+      assignments += StrCat(", `", column.name, "` = ?");
+    }
+    auto bind_common = [&](SqliteStatement& statement) {
+      int index = 1;
+      statement.Bind(index++, node.type_id);
+      for (const NodeColumn& column : columns) {
+        if (const auto* text = std::get_if<std::string>(&column.value)) {
+          statement.Bind(index++, std::string_view(*text));
+        } else {
+          statement.Bind(index++, std::get<int64_t>(column.value));
+        }
+      }
+      BindOptionalName(statement, index++, node.name);
+      return index;
+    };
+    int64_t id = node.id;
     if (id == 0) {
-      ASSIGN_OR_RETURN(
-          auto insert,
-          connection_->Prepare("INSERT INTO `Artifact`(`type_id`, `uri`, `state`, `name`, "
-                               "`create_time_since_epoch`, `last_update_time_since_epoch`) "
-                               "VALUES(?, ?, ?, ?, ?, ?)"));
-      insert.Bind(1, artifact.type_id)
-          .Bind(2, std::string_view(artifact.uri))
-          .Bind(3, int64_t{static_cast<int>(artifact.state)});
-      BindOptionalName(insert, 4, artifact.name);
-      RETURN_IF_ERROR(insert.Bind(5, now).Bind(6, now).Run());
+      ASSIGN_OR_RETURN(auto insert,
+                       connection_->Prepare(StrCat(
+                           "INSERT INTO `", table, "`(", names,
+                           ", `name`, `create_time_since_epoch`, `last_update_time_since_epoch`) "
+                           "VALUES(",
+                           placeholders, ", ?, ?, ?)")));
+      int index = bind_common(insert);
+      RETURN_IF_ERROR(insert.Bind(index, now).Bind(index + 1, now).Run());
       id = connection_->LastInsertRowId();
-      artifact.create_time_ms = now;
+      node.create_time_ms = now;
     } else {
-      ASSIGN_OR_RETURN(auto update,
-                       connection_->Prepare("UPDATE `Artifact` SET `type_id` = ?, `uri` = ?, "
-                                            "`state` = ?, `name` = ?, "
-                                            "`last_update_time_since_epoch` = ? WHERE `id` = ?"));
-      update.Bind(1, artifact.type_id)
-          .Bind(2, std::string_view(artifact.uri))
-          .Bind(3, int64_t{static_cast<int>(artifact.state)});
-      BindOptionalName(update, 4, artifact.name);
-      RETURN_IF_ERROR(update.Bind(5, now).Bind(6, id).Run());
+      ASSIGN_OR_RETURN(auto update, connection_->Prepare(
+                                        StrCat("UPDATE `", table, "` SET ", assignments,
+                                               ", `name` = ?, `last_update_time_since_epoch` = ? "
+                                               "WHERE `id` = ?")));
+      int index = bind_common(update);
+      RETURN_IF_ERROR(update.Bind(index, now).Bind(index + 1, id).Run());
       if (connection_->Changes() == 0) {
-        return absl::NotFoundError(StrCat("no artifact with id ", id, " to update"));
+        return absl::NotFoundError(StrCat("no ", label, " with id ", id, " to update"));
       }
     }
-    RETURN_IF_ERROR(
-        WriteProperties(kArtifactKind, id, artifact.properties, artifact.custom_properties));
-    artifact.id = id;
-    artifact.type_name = type.name;
-    artifact.update_time_ms = now;
+    RETURN_IF_ERROR(WriteProperties(kind, id, node.properties, node.custom_properties));
+    node.id = id;
+    node.type_name = type.name;
+    node.update_time_ms = now;
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<std::vector<Artifact>> MetadataStore::QueryArtifacts(std::string_view where,
-                                                                    int64_t argument) {
-  ASSIGN_OR_RETURN(auto select,
-                   connection_->Prepare(
-                       StrCat("SELECT A.`id`, A.`type_id`, T.`name`, A.`uri`, A.`name`, A.`state`, "
-                              "A.`create_time_since_epoch`, A.`last_update_time_since_epoch` "
-                              "FROM `Artifact` AS A LEFT JOIN `Type` AS T ON T.`id` = A.`type_id` ",
-                              where, " ORDER BY A.`id`")));
+template <typename Node>
+absl::StatusOr<std::vector<Node>> MetadataStore::QueryNodes(
+    int kind, std::string_view table, std::string_view own_columns,
+    const std::function<void(const SqliteStatement&, int, Node&)>& read_own_columns,
+    std::string_view where, int64_t argument) {
+  ASSIGN_OR_RETURN(
+      auto select,
+      connection_->Prepare(StrCat("SELECT N.`id`, N.`type_id`, T.`name`, N.`name`, "
+                                  "N.`create_time_since_epoch`, N.`last_update_time_since_epoch`, ",
+                                  own_columns, " FROM `", table,
+                                  "` AS N LEFT JOIN `Type` AS T ON T.`id` = N.`type_id` ", where,
+                                  " ORDER BY N.`id`")));
   select.Bind(1, argument);
-  std::vector<Artifact> artifacts;
+  std::vector<Node> nodes;
   while (true) {
     ASSIGN_OR_RETURN(bool row, select.Step());
     if (!row) break;
-    Artifact& artifact = artifacts.emplace_back();
-    artifact.id = select.Int(0);
-    artifact.type_id = select.Int(1);
-    artifact.type_name = select.Text(2);
-    artifact.uri = select.Text(3);
-    artifact.name = select.Text(4);
-    artifact.state = static_cast<Artifact::State>(select.Int(5));
-    artifact.create_time_ms = select.Int(6);
-    artifact.update_time_ms = select.Int(7);
+    Node& node = nodes.emplace_back();
+    node.id = select.Int(0);
+    node.type_id = select.Int(1);
+    node.type_name = select.Text(2);
+    node.name = select.Text(3);
+    node.create_time_ms = select.Int(4);
+    node.update_time_ms = select.Int(5);
+    read_own_columns(select, 6, node);
   }
-  for (Artifact& artifact : artifacts) {
-    RETURN_IF_ERROR(ReadProperties(kArtifactKind, artifact.id, artifact.properties,
-                                   artifact.custom_properties));
+  for (Node& node : nodes) {
+    RETURN_IF_ERROR(ReadProperties(kind, node.id, node.properties, node.custom_properties));
   }
-  return artifacts;
+  return nodes;
+}
+
+absl::Status MetadataStore::PutArtifact(Artifact& artifact) {
+  return PutNode(artifact, kArtifactKind, "artifact", "Artifact",
+                 {{"uri", artifact.uri}, {"state", int64_t{static_cast<int>(artifact.state)}}});
+}
+
+absl::StatusOr<std::vector<Artifact>> MetadataStore::QueryArtifacts(std::string_view where,
+                                                                    int64_t argument) {
+  return QueryNodes<Artifact>(
+      kArtifactKind, "Artifact", "N.`uri`, N.`state`",
+      [](const SqliteStatement& row, int first, Artifact& artifact) {
+        artifact.uri = row.Text(first);
+        artifact.state = static_cast<Artifact::State>(row.Int(first + 1));
+      },
+      where, argument);
 }
 
 absl::StatusOr<Artifact> MetadataStore::GetArtifact(int64_t id) {
-  ASSIGN_OR_RETURN(auto artifacts, QueryArtifacts("WHERE A.`id` = ?", id));
+  ASSIGN_OR_RETURN(auto artifacts, QueryArtifacts("WHERE N.`id` = ?", id));
   if (artifacts.empty()) return absl::NotFoundError(StrCat("no artifact with id ", id));
   return std::move(artifacts.front());
 }
@@ -576,93 +613,39 @@ absl::StatusOr<std::vector<Artifact>> MetadataStore::GetArtifactsByType(
   find.Bind(1, type_name).Bind(2, int64_t{kArtifactKind});
   ASSIGN_OR_RETURN(bool found, find.Step());
   if (!found) return std::vector<Artifact>();
-  return QueryArtifacts("WHERE A.`type_id` = ?", find.Int(0));
+  return QueryArtifacts("WHERE N.`type_id` = ?", find.Int(0));
 }
 
 absl::StatusOr<std::vector<Artifact>> MetadataStore::GetArtifactsByContext(int64_t context_id) {
   return QueryArtifacts(
-      "WHERE A.`id` IN (SELECT `artifact_id` FROM `Attribution` WHERE `context_id` = ?)",
+      "WHERE N.`id` IN (SELECT `artifact_id` FROM `Attribution` WHERE `context_id` = ?)",
       context_id);
 }
 
 absl::Status MetadataStore::PutExecution(Execution& execution) {
-  return InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(TypeInfo type, LoadType(kExecutionKind, execution.type_id));
-    RETURN_IF_ERROR(CheckProperties("execution", type.name, type.properties, execution.properties));
-    const int64_t now = NowMs();
-    int64_t id = execution.id;
-    if (id == 0) {
-      ASSIGN_OR_RETURN(
-          auto insert,
-          connection_->Prepare("INSERT INTO `Execution`(`type_id`, `last_known_state`, `name`, "
-                               "`create_time_since_epoch`, `last_update_time_since_epoch`) "
-                               "VALUES(?, ?, ?, ?, ?)"));
-      insert.Bind(1, execution.type_id)
-          .Bind(2, int64_t{static_cast<int>(execution.last_known_state)});
-      BindOptionalName(insert, 3, execution.name);
-      RETURN_IF_ERROR(insert.Bind(4, now).Bind(5, now).Run());
-      id = connection_->LastInsertRowId();
-      execution.create_time_ms = now;
-    } else {
-      ASSIGN_OR_RETURN(auto update,
-                       connection_->Prepare("UPDATE `Execution` SET `type_id` = ?, "
-                                            "`last_known_state` = ?, `name` = ?, "
-                                            "`last_update_time_since_epoch` = ? WHERE `id` = ?"));
-      update.Bind(1, execution.type_id)
-          .Bind(2, int64_t{static_cast<int>(execution.last_known_state)});
-      BindOptionalName(update, 3, execution.name);
-      RETURN_IF_ERROR(update.Bind(4, now).Bind(5, id).Run());
-      if (connection_->Changes() == 0) {
-        return absl::NotFoundError(StrCat("no execution with id ", id, " to update"));
-      }
-    }
-    RETURN_IF_ERROR(
-        WriteProperties(kExecutionKind, id, execution.properties, execution.custom_properties));
-    execution.id = id;
-    execution.type_name = type.name;
-    execution.update_time_ms = now;
-    return absl::OkStatus();
-  });
+  return PutNode(execution, kExecutionKind, "execution", "Execution",
+                 {{"last_known_state", int64_t{static_cast<int>(execution.last_known_state)}}});
 }
 
 absl::StatusOr<std::vector<Execution>> MetadataStore::QueryExecutions(std::string_view where,
                                                                       int64_t argument) {
-  ASSIGN_OR_RETURN(auto select,
-                   connection_->Prepare(StrCat(
-                       "SELECT E.`id`, E.`type_id`, T.`name`, E.`name`, E.`last_known_state`, "
-                       "E.`create_time_since_epoch`, E.`last_update_time_since_epoch` "
-                       "FROM `Execution` AS E LEFT JOIN `Type` AS T ON T.`id` = E.`type_id` ",
-                       where, " ORDER BY E.`id`")));
-  select.Bind(1, argument);
-  std::vector<Execution> executions;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, select.Step());
-    if (!row) break;
-    Execution& execution = executions.emplace_back();
-    execution.id = select.Int(0);
-    execution.type_id = select.Int(1);
-    execution.type_name = select.Text(2);
-    execution.name = select.Text(3);
-    execution.last_known_state = static_cast<Execution::State>(select.Int(4));
-    execution.create_time_ms = select.Int(5);
-    execution.update_time_ms = select.Int(6);
-  }
-  for (Execution& execution : executions) {
-    RETURN_IF_ERROR(ReadProperties(kExecutionKind, execution.id, execution.properties,
-                                   execution.custom_properties));
-  }
-  return executions;
+  return QueryNodes<Execution>(
+      kExecutionKind, "Execution", "N.`last_known_state`",
+      [](const SqliteStatement& row, int first, Execution& execution) {
+        execution.last_known_state = static_cast<Execution::State>(row.Int(first));
+      },
+      where, argument);
 }
 
 absl::StatusOr<Execution> MetadataStore::GetExecution(int64_t id) {
-  ASSIGN_OR_RETURN(auto executions, QueryExecutions("WHERE E.`id` = ?", id));
+  ASSIGN_OR_RETURN(auto executions, QueryExecutions("WHERE N.`id` = ?", id));
   if (executions.empty()) return absl::NotFoundError(StrCat("no execution with id ", id));
   return std::move(executions.front());
 }
 
 absl::StatusOr<std::vector<Execution>> MetadataStore::GetExecutionsByContext(int64_t context_id) {
   return QueryExecutions(
-      "WHERE E.`id` IN (SELECT `execution_id` FROM `Association` WHERE `context_id` = ?)",
+      "WHERE N.`id` IN (SELECT `execution_id` FROM `Association` WHERE `context_id` = ?)",
       context_id);
 }
 

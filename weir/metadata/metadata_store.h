@@ -23,6 +23,7 @@
 namespace weir::metadata {
 
 class SqliteConnection;
+class SqliteStatement;
 
 // The schema version ML Metadata writes in MLMDEnv; weir reads and writes no other.
 inline constexpr int64_t kSchemaVersion = 10;
@@ -194,6 +195,23 @@ class MetadataStore {
   explicit MetadataStore(std::unique_ptr<SqliteConnection> connection);
 
   absl::Status CreateOrCheckSchema();
+  // A column an Artifact or Execution row has beside type_id, name and the times.
+  struct NodeColumn {
+    std::string name;
+    std::variant<int64_t, std::string> value;
+  };
+  // Inserts (id 0) or updates an Artifact or Execution row and its properties.
+  template <typename Node>
+  absl::Status PutNode(Node& node, int kind, std::string_view label, std::string_view table,
+                       const std::vector<NodeColumn>& columns);
+  // Reads Artifact or Execution rows matching `where` (whose one parameter is `argument`; the
+  // table's alias is N), with their properties. `own_columns` are selected after the common
+  // ones and read by `read_own_columns` from the given first column index.
+  template <typename Node>
+  absl::StatusOr<std::vector<Node>> QueryNodes(
+      int kind, std::string_view table, std::string_view own_columns,
+      const std::function<void(const SqliteStatement&, int, Node&)>& read_own_columns,
+      std::string_view where, int64_t argument);
   absl::StatusOr<int64_t> PutType(int kind, std::string_view name,
                                   const std::map<std::string, PropertyType>& properties);
   absl::StatusOr<TypeInfo> LoadType(int kind, int64_t type_id);
