@@ -58,4 +58,31 @@ size_t RecordBatch::MemoryUsage() const {
   return total;
 }
 
+RecordBatch RecordBatch::Slice(size_t begin, size_t end) const {
+  RecordBatch slice;
+  for (const Column& column : columns_) {
+    Column& out = slice.AddColumn(column.name(), column.type());
+    out.Reserve(end - begin, column.value_begin(end) - column.value_begin(begin));
+    for (size_t row = begin; row < end; ++row) {
+      for (uint32_t v = column.value_begin(row); v < column.value_end(row); ++v) {
+        switch (column.type()) {
+          case DataType::kInt64:
+            out.AddInt64(column.int64_values()[v]);
+            break;
+          case DataType::kFloat:
+            out.AddFloat(column.float_values()[v]);
+            break;
+          case DataType::kBytes:
+            out.AddBytes(column.bytes_value(v));
+            break;
+          case DataType::kNull:
+            break;
+        }
+      }
+      out.FinishRow(column.presence(row));
+    }
+  }
+  return slice;
+}
+
 }  // namespace weir::data

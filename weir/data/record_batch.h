@@ -127,6 +127,9 @@ class RecordBatch {
 
   size_t MemoryUsage() const;
 
+  // A copy of rows [begin, end): the same columns, with those rows' values and presence.
+  RecordBatch Slice(size_t begin, size_t end) const;
+
  private:
   std::vector<Column> columns_;
 };

@@ -1,0 +1,1119 @@
+#include "weir/transform/transform.h"
+
+#include <farmhash.h>
+#include <muParser.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include "weir/base/files.h"
+#include "weir/base/plugin.h"
+#include "weir/base/proto_files.h"
+#include "weir/base/status.h"
+#include "weir/base/strings.h"
+#include "weir/schema/schema_gen.h"
+#include "weir/stats/quantile_sketch.h"
+
+namespace weir::transform {
+namespace fs = std::filesystem;
+namespace tfmd = ::tensorflow::metadata::v0;
+
+namespace {
+
+std::string TypeName(ValueType type) {
+  switch (type) {
+    case INT:
+      return "int";
+    case FLOAT:
+      return "float";
+    case STRING:
+      return "string";
+    default:
+      return "unknown";
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Custom ops registered by plug-ins.
+
+class GlobalOpRegistry : public CustomOpRegistry {
+ public:
+  static GlobalOpRegistry& Get() {
+    static auto* registry = new GlobalOpRegistry();
+    return *registry;
+  }
+  void Register(const std::string& name, CustomOpFn op) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ops_[name] = std::make_shared<CustomOpFn>(std::move(op));
+  }
+  std::shared_ptr<CustomOpFn> Find(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = ops_.find(name);
+    return it == ops_.end() ? nullptr : it->second;
+  }
+  std::vector<std::string> Names() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::string> names;
+    for (const auto& [name, op] : ops_) names.push_back(name);
+    return names;
+  }
+  absl::Status Load(const fs::path& path) {
+    std::lock_guard<std::mutex> load_lock(load_mutex_);
+    std::string key = fs::absolute(path).lexically_normal().string();
+    if (plugins_.contains(key)) return absl::OkStatus();
+    ASSIGN_OR_RETURN(std::unique_ptr<base::Plugin> plugin, base::Plugin::Load(path));
+    RETURN_IF_ERROR(plugin->Register(static_cast<CustomOpRegistry*>(this)));
+    plugins_[key] = std::move(plugin);  // Never unloaded: registered ops point into it.
+    return absl::OkStatus();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::mutex load_mutex_;
+  std::map<std::string, std::shared_ptr<CustomOpFn>> ops_;
+  std::map<std::string, std::unique_ptr<base::Plugin>> plugins_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Hashing and text of values, as tf.Transform's string ops see them.
+
+uint64_t Fingerprint(std::string_view text) {
+  return util::Fingerprint64(text.data(), text.size());
+}
+
+// tf.sparse.cross_hashed's combination of two fingerprints, and the key it starts from.
+constexpr uint64_t kCrossHashKey = 0xDECAFCAFFEull;
+uint64_t FingerprintCat64(uint64_t a, uint64_t b) {
+  constexpr uint64_t kMul = 0xc6a4a7935bd1e995ull;
+  auto shift_mix = [](uint64_t v) { return v ^ (v >> 47); };
+  uint64_t r = a ^ kMul;
+  r ^= shift_mix(b * kMul) * kMul;
+  r *= kMul;
+  r = shift_mix(r) * kMul;
+  return shift_mix(r);
+}
+
+// The decimal text of an int; `buffer` must hold 24 chars.
+std::string_view IntText(int64_t value, char* buffer) {
+  auto result = std::to_chars(buffer, buffer + 24, value);
+  return std::string_view(buffer, static_cast<size_t>(result.ptr - buffer));
+}
+
+std::string ValueText(const Values& values, size_t i) {
+  char buffer[32];
+  switch (values.type) {
+    case INT:
+      return std::string(IntText(values.ints[i], buffer));
+    case FLOAT: {
+      auto result = std::to_chars(buffer, buffer + sizeof(buffer), values.floats[i]);
+      return std::string(buffer, result.ptr);
+    }
+    default:
+      return std::string(values.strings[i]);
+  }
+}
+
+// Looks a string or int up in `lookup` (its decimal text for an int).
+template <typename Fn>
+void ForEachToken(const Values& values, Fn&& fn) {
+  char buffer[24];
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values.is_missing(i)) continue;
+    fn(i, values.type == INT ? IntText(values.ints[i], buffer) : values.strings[i]);
+  }
+}
+
+struct TokenHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using TokenIndex = std::unordered_map<std::string, int64_t, TokenHash, std::equal_to<>>;
+
+struct VocabularyLookup {
+  std::vector<std::string> tokens;
+  TokenIndex index;
+};
+
+bool IsAnalyzer(const Op& op) {
+  return op.has_scale_to_z_score() || op.has_scale_to_0_1() || op.has_bucketize() ||
+         op.has_compute_and_apply_vocabulary();
+}
+
+std::string OpName(const Op& op) {
+  const google::protobuf::FieldDescriptor* field =
+      op.GetReflection()->GetOneofFieldDescriptor(op, op.GetDescriptor()->FindOneofByName("op"));
+  if (field == nullptr) return "(empty op)";
+  if (op.has_custom()) return StrCat("custom:", op.custom().name());
+  return field->name();
+}
+
+std::string VocabularyFilename(const FeatureSpec& feature, const Vocabulary& vocabulary) {
+  return vocabulary.vocab_filename().empty() ? feature.name() : vocabulary.vocab_filename();
+}
+
+// One op of a feature, ready to run.
+struct CompiledOp {
+  const Op* op = nullptr;
+  int analyzer = -1;  // For analyzer ops: the index of its result in the feature's analysis.
+  // fill_missing's value, parsed as the feature's type.
+  int64_t fill_int = 0;
+  double fill_float = 0;
+  std::string fill_string;
+  std::shared_ptr<CustomOpFn> custom;
+};
+
+struct CompiledFeature {
+  const FeatureSpec* spec = nullptr;
+  std::vector<std::string> sources;  // Raw columns read (for an expression: its variables).
+  std::vector<CompiledOp> ops;
+  int num_analyzers = 0;
+};
+
+// The muparser expression of one feature, set up for one Apply call (parsers are not shared
+// between threads).
+class Expression {
+ public:
+  // The raw columns an expression reads. Errors carry muparser's message.
+  static absl::StatusOr<std::vector<std::string>> Variables(const std::string& text) {
+    try {
+      mu::Parser parser;
+      parser.SetVarFactory(
+          [](const char*, void* slots) -> double* {
+            auto* storage = static_cast<std::vector<std::unique_ptr<double>>*>(slots);
+            storage->push_back(std::make_unique<double>(0));
+            return storage->back().get();
+          },
+          &scratch_slots());
+      parser.SetExpr(text);
+      std::vector<std::string> names;
+      for (const auto& [name, slot] : parser.GetUsedVar()) names.push_back(name);
+      return names;
+    } catch (const mu::Parser::exception_type& e) {
+      return absl::InvalidArgumentError(StrCat("cannot parse expression '", text, "': ", e.GetMsg(),
+                                               " at position ", e.GetPos() + 1));
+    }
+  }
+
+  static absl::StatusOr<Values> Evaluate(const std::string& text,
+                                         const std::vector<std::string>& names,
+                                         const std::vector<const Values*>& inputs, size_t rows) {
+    Values out = Values::Missing(FLOAT, rows);
+    std::vector<double> slots(names.size(), 0.0);
+    try {
+      mu::Parser parser;
+      for (size_t v = 0; v < names.size(); ++v) parser.DefineVar(names[v], &slots[v]);
+      parser.SetExpr(text);
+      for (size_t i = 0; i < rows; ++i) {
+        for (size_t v = 0; v < names.size(); ++v) {
+          const Values& input = *inputs[v];
+          slots[v] = input.is_missing(i) ? std::numeric_limits<double>::quiet_NaN()
+                                         : (input.type == INT ? static_cast<double>(input.ints[i])
+                                                              : input.floats[i]);
+        }
+        double result = parser.Eval();
+        out.floats[i] = result;
+        out.missing[i] = std::isnan(result) ? 1 : 0;
+      }
+    } catch (const mu::Parser::exception_type& e) {
+      return absl::InvalidArgumentError(
+          StrCat("cannot evaluate expression '", text, "': ", e.GetMsg()));
+    }
+    return out;
+  }
+
+ private:
+  static std::vector<std::unique_ptr<double>>& scratch_slots() {
+    thread_local std::vector<std::unique_ptr<double>> slots;
+    return slots;
+  }
+};
+
+absl::StatusOr<int64_t> ParseInt(const std::string& text) {
+  int64_t value = 0;
+  auto result = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (result.ec != std::errc() || result.ptr != text.data() + text.size())
+    return absl::InvalidArgumentError(StrCat("'", text, "' is not an integer"));
+  return value;
+}
+
+absl::StatusOr<double> ParseDouble(const std::string& text) {
+  double value = 0;
+  auto result = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (result.ec != std::errc() || result.ptr != text.data() + text.size())
+    return absl::InvalidArgumentError(StrCat("'", text, "' is not a number"));
+  return value;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+struct Transform::Impl {
+  TransformGraph graph;
+  std::vector<CompiledFeature> features;
+  std::map<std::string, ValueType> raw_types;
+  std::vector<RawFeature> raw_features;
+  std::map<std::string, VocabularyLookup> vocabularies;  // By file name.
+
+  // Checks the spec and resolves names. `graph.spec()` must be set.
+  absl::Status Compile();
+  // The raw values of column `name` of `batch`.
+  absl::StatusOr<Values> RawValues(const data::RecordBatch& batch, const std::string& name) const;
+  // Runs feature `f`'s source and its ops before op index `end`.
+  absl::StatusOr<Values> Run(size_t f, const data::RecordBatch& batch,
+                             std::map<std::string, Values>& raw_cache, size_t end) const;
+  absl::Status ApplyOp(const CompiledFeature& feature, const CompiledOp& op, Values& values) const;
+  // Sets each analysis's output type, size and cardinality (from a run over no examples).
+  absl::Status DescribeOutputs();
+  // The analyzer ops of each feature in phase `phase`: (feature, op index).
+  std::vector<std::pair<size_t, size_t>> PhaseOps(int phase) const;
+};
+
+namespace {
+
+absl::Status OpError(const FeatureSpec& feature, const Op& op, std::string_view message) {
+  return absl::InvalidArgumentError(
+      StrCat("transform feature '", feature.name(), "', op ", OpName(op), ": ", message));
+}
+
+}  // namespace
+
+absl::Status Transform::Impl::Compile() {
+  const TransformSpec& spec = graph.spec();
+  for (const std::string& plugin : spec.plugins()) RETURN_IF_ERROR(LoadCustomOpPlugin(plugin));
+  if (spec.features().empty())
+    return absl::InvalidArgumentError("the transform spec has no features");
+  std::set<std::string> names;
+  std::set<std::string> used_raw;
+  std::set<std::string> vocabulary_files;
+  features.clear();
+  for (const FeatureSpec& feature : spec.features()) {
+    const std::string where = StrCat("transform feature '", feature.name(), "'");
+    if (feature.name().empty())
+      return absl::InvalidArgumentError("a transform feature needs a name");
+    if (!names.insert(feature.name()).second)
+      return absl::InvalidArgumentError(StrCat(where, " is defined twice"));
+    CompiledFeature compiled;
+    compiled.spec = &feature;
+    int sources =
+        !feature.input().empty() + !feature.inputs().empty() + !feature.expression().empty();
+    if (sources != 1) {
+      return absl::InvalidArgumentError(
+          StrCat(where, " needs exactly one of input, inputs (for cross) or expression"));
+    }
+    ValueType type = VALUE_TYPE_UNSPECIFIED;
+    int64_t cardinality = 0;
+    if (!feature.expression().empty()) {
+      absl::StatusOr<std::vector<std::string>> variables =
+          Expression::Variables(feature.expression());
+      if (!variables.ok())
+        return absl::InvalidArgumentError(StrCat(where, ": ", variables.status().message()));
+      compiled.sources = *variables;
+      for (const std::string& name : compiled.sources) {
+        auto it = raw_types.find(name);
+        if (it == raw_types.end() || it->second == STRING) {
+          return absl::InvalidArgumentError(StrCat(
+              where, ": the expression uses '", name, "', which is not a numeric raw feature",
+              it == raw_types.end() ? " (no such feature in the schema)" : " (it is a string)"));
+        }
+      }
+      type = feature.expression_type() == INT ? INT : FLOAT;
+    } else {
+      if (!feature.input().empty()) {
+        compiled.sources = {feature.input()};
+      } else {
+        compiled.sources.assign(feature.inputs().begin(), feature.inputs().end());
+        if (feature.ops().empty() || !feature.ops(0).has_cross()) {
+          return absl::InvalidArgumentError(
+              StrCat(where, ": several inputs are combined only by a first op 'cross'"));
+        }
+      }
+      for (const std::string& name : compiled.sources) {
+        auto it = raw_types.find(name);
+        if (it == raw_types.end()) {
+          std::string known;
+          for (const auto& [raw, t] : raw_types) known += StrCat(known.empty() ? "" : ", ", raw);
+          return absl::InvalidArgumentError(
+              StrCat(where, ": no raw feature '", name, "' in the schema (it has: ", known, ")"));
+        }
+        type = it->second;
+      }
+    }
+    used_raw.insert(compiled.sources.begin(), compiled.sources.end());
+
+    // Walk the ops, tracking the type, to report mistakes before any data is read.
+    for (int i = 0; i < feature.ops_size(); ++i) {
+      const Op& op = feature.ops(i);
+      CompiledOp step;
+      step.op = &op;
+      auto error = [&](std::string_view message) { return OpError(feature, op, message); };
+      auto need_numeric = [&]() -> absl::Status {
+        if (type == STRING) return error("takes numbers, but the values are strings");
+        return absl::OkStatus();
+      };
+      if (type == VALUE_TYPE_UNSPECIFIED && !op.has_custom())
+        return error("follows a one_hot, which must be the last op");
+      if (op.has_cross() && i != 0) return error("must be the first op");
+      switch (op.op_case()) {
+        case Op::kFillMissing: {
+          const std::string& text = op.fill_missing().value();
+          if (type == INT && !text.empty()) {
+            absl::StatusOr<int64_t> value = ParseInt(text);
+            if (!value.ok()) return error(std::string(value.status().message()));
+            step.fill_int = *value;
+          } else if (type == FLOAT && !text.empty()) {
+            absl::StatusOr<double> value = ParseDouble(text);
+            if (!value.ok()) return error(std::string(value.status().message()));
+            step.fill_float = *value;
+          }
+          step.fill_string = text;
+          break;
+        }
+        case Op::kScaleToZScore:
+        case Op::kScaleTo01:
+        case Op::kLog1P:
+          RETURN_IF_ERROR(need_numeric());
+          type = FLOAT;
+          cardinality = 0;
+          break;
+        case Op::kClip:
+          RETURN_IF_ERROR(need_numeric());
+          break;
+        case Op::kBucketize:
+          RETURN_IF_ERROR(need_numeric());
+          if (op.bucketize().num_buckets() < 1) return error("num_buckets must be at least 1");
+          type = INT;
+          cardinality = op.bucketize().num_buckets();
+          break;
+        case Op::kComputeAndApplyVocabulary: {
+          if (type == FLOAT) return error("takes strings or ints, but the values are floats");
+          const Vocabulary& vocabulary = op.compute_and_apply_vocabulary();
+          if (vocabulary.top_k() < 0 || vocabulary.frequency_threshold() < 0 ||
+              vocabulary.num_oov_buckets() < 0)
+            return error("top_k, frequency_threshold and num_oov_buckets must not be negative");
+          std::string file = VocabularyFilename(feature, vocabulary);
+          if (file.find('/') != std::string::npos || file.starts_with("."))
+            return error(StrCat("vocab_filename '", file, "' must be a plain file name"));
+          if (!vocabulary_files.insert(file).second)
+            return error(StrCat("vocab_filename '", file, "' is used twice"));
+          type = INT;
+          cardinality = -1;  // Known after analysis.
+          break;
+        }
+        case Op::kHashStrings:
+          if (type == FLOAT) return error("takes strings or ints, but the values are floats");
+          if (op.hash_strings().hash_buckets() < 1) return error("hash_buckets must be at least 1");
+          type = INT;
+          cardinality = op.hash_strings().hash_buckets();
+          break;
+        case Op::kCategoricalIdentity:
+          if (type != INT) return error(StrCat("takes ints, but the values are ", TypeName(type)));
+          if (op.categorical_identity().num_buckets() < 1)
+            return error("num_buckets must be at least 1");
+          cardinality = op.categorical_identity().num_buckets();
+          break;
+        case Op::kOneHot:
+          if (type != INT) return error(StrCat("takes ints, but the values are ", TypeName(type)));
+          if (op.one_hot().depth() < 0) return error("depth must not be negative");
+          if (op.one_hot().depth() == 0 && cardinality == 0)
+            return error(
+                "needs a depth: the values are not categorical (bucketize, vocabulary, "
+                "hash_strings or categorical_identity give them one)");
+          type = VALUE_TYPE_UNSPECIFIED;  // Nothing may follow.
+          break;
+        case Op::kCross:
+          if (op.cross().hash_buckets() < 1) return error("hash_buckets must be at least 1");
+          type = INT;
+          cardinality = op.cross().hash_buckets();
+          break;
+        case Op::kCustom:
+          step.custom = GlobalOpRegistry::Get().Find(op.custom().name());
+          if (step.custom == nullptr) {
+            std::string known;
+            for (const std::string& name : GlobalOpRegistry::Get().Names())
+              known += StrCat(known.empty() ? "" : ", ", name);
+            return error(StrCat("no custom op of that name is registered (registered: ",
+                                known.empty() ? "none; list plug-ins under 'plugins'" : known,
+                                ")"));
+          }
+          break;
+        case Op::OP_NOT_SET:
+          return error("names no op");
+      }
+      if (IsAnalyzer(op)) step.analyzer = compiled.num_analyzers++;
+      compiled.ops.push_back(std::move(step));
+    }
+    features.push_back(std::move(compiled));
+  }
+  raw_features.clear();
+  for (const std::string& name : used_raw) {
+    RawFeature raw;
+    raw.set_name(name);
+    raw.set_type(raw_types.at(name));
+    raw_features.push_back(raw);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Values> Transform::Impl::RawValues(const data::RecordBatch& batch,
+                                                  const std::string& name) const {
+  const ValueType type = raw_types.at(name);
+  const size_t rows = batch.num_rows();
+  const data::Column* column = batch.FindColumn(name);
+  if (column == nullptr || column->type() == data::DataType::kNull)
+    return Values::Missing(type, rows);
+  Values values = Values::Missing(type, rows);
+  const bool int_as_float = type == FLOAT && column->type() == data::DataType::kInt64;
+  const data::DataType expected = type == INT     ? data::DataType::kInt64
+                                  : type == FLOAT ? data::DataType::kFloat
+                                                  : data::DataType::kBytes;
+  if (column->type() != expected && !int_as_float) {
+    return absl::InvalidArgumentError(
+        StrCat("raw feature '", name, "' holds ", data::DataTypeName(column->type()),
+               " values, but the transform reads it as ", TypeName(type)));
+  }
+  for (size_t row = 0; row < rows; ++row) {
+    const uint32_t count = column->value_count(row);
+    if (count == 0) continue;  // Missing, or a present empty list: no value.
+    if (count > 1) {
+      return absl::InvalidArgumentError(StrCat("raw feature '", name, "' has ", count,
+                                               " values in example ", row,
+                                               "; Transform ops take one value per example"));
+    }
+    const uint32_t index = column->value_begin(row);
+    values.missing[row] = 0;
+    switch (column->type()) {
+      case data::DataType::kInt64:
+        if (int_as_float) {
+          values.floats[row] = static_cast<double>(column->int64_values()[index]);
+        } else {
+          values.ints[row] = column->int64_values()[index];
+        }
+        break;
+      case data::DataType::kFloat:
+        values.floats[row] = column->float_values()[index];
+        break;
+      case data::DataType::kBytes:
+        values.strings[row] = column->bytes_value(index);
+        break;
+      case data::DataType::kNull:
+        break;
+    }
+  }
+  return values;
+}
+
+absl::Status Transform::Impl::ApplyOp(const CompiledFeature& feature, const CompiledOp& step,
+                                      Values& values) const {
+  const Op& op = *step.op;
+  const size_t n = values.size();
+  const AnalyzerResult* result =
+      step.analyzer >= 0
+          ? &graph.analyses(static_cast<int>(&feature - features.data())).analyzers(step.analyzer)
+          : nullptr;
+  auto to_ints = [&]() {
+    values.ints.assign(n, 0);
+    values.type = INT;
+  };
+  switch (op.op_case()) {
+    case Op::kFillMissing:
+      for (size_t i = 0; i < n; ++i) {
+        if (!values.is_missing(i)) continue;
+        values.missing[i] = 0;
+        if (values.type == INT) values.ints[i] = step.fill_int;
+        if (values.type == FLOAT) values.floats[i] = step.fill_float;
+        if (values.type == STRING) values.strings[i] = step.fill_string;
+      }
+      break;
+    case Op::kScaleToZScore: {
+      values.ConvertToFloat();
+      const double mean = result->moments().mean();
+      const double variance = result->moments().variance();
+      const double scale = variance > 0 ? 1.0 / std::sqrt(variance) : 1.0;
+      for (size_t i = 0; i < n; ++i) values.floats[i] = (values.floats[i] - mean) * scale;
+      break;
+    }
+    case Op::kScaleTo01: {
+      values.ConvertToFloat();
+      const double min = result->min_max().min();
+      const double range = result->min_max().max() - min;
+      // A constant training column has no range: tf.Transform maps through a sigmoid instead.
+      for (size_t i = 0; i < n; ++i) {
+        const double x = values.floats[i];
+        values.floats[i] = range > 0 ? (x - min) / range : 1.0 / (1.0 + std::exp(-x));
+      }
+      break;
+    }
+    case Op::kLog1P:
+      values.ConvertToFloat();
+      for (size_t i = 0; i < n; ++i) values.floats[i] = std::log1p(values.floats[i]);
+      break;
+    case Op::kClip: {
+      const double lo = op.clip().has_min() ? op.clip().min() : -HUGE_VAL;
+      const double hi = op.clip().has_max() ? op.clip().max() : HUGE_VAL;
+      for (size_t i = 0; i < n; ++i) {
+        if (values.type == INT) {
+          const double x = std::clamp(static_cast<double>(values.ints[i]), lo, hi);
+          values.ints[i] = static_cast<int64_t>(x);
+        } else {
+          values.floats[i] = std::clamp(values.floats[i], lo, hi);
+        }
+      }
+      break;
+    }
+    case Op::kBucketize: {
+      values.ConvertToFloat();
+      const auto& bounds = result->boundaries().values();
+      to_ints();
+      for (size_t i = 0; i < n; ++i) {
+        // Buckets count the boundaries at or below x: x < first -> 0, x >= last -> n - 1; NaN
+        // goes to the last bucket, as in tft.apply_buckets.
+        const double x = values.floats[i];
+        values.ints[i] = std::isnan(x)
+                             ? bounds.size()
+                             : std::upper_bound(bounds.begin(), bounds.end(), x) - bounds.begin();
+      }
+      values.floats.clear();
+      values.cardinality = op.bucketize().num_buckets();
+      break;
+    }
+    case Op::kComputeAndApplyVocabulary: {
+      const Vocabulary& spec = op.compute_and_apply_vocabulary();
+      const VocabularyLookup& lookup = vocabularies.at(VocabularyFilename(*feature.spec, spec));
+      const int64_t size = static_cast<int64_t>(lookup.tokens.size());
+      std::vector<int64_t> ids(n, 0);
+      ForEachToken(values, [&](size_t i, std::string_view token) {
+        auto it = lookup.index.find(token);
+        if (it != lookup.index.end()) {
+          ids[i] = it->second;
+        } else if (spec.num_oov_buckets() > 0) {
+          ids[i] = size + static_cast<int64_t>(Fingerprint(token) %
+                                               static_cast<uint64_t>(spec.num_oov_buckets()));
+        } else {
+          ids[i] = -1;
+        }
+      });
+      values.ints = std::move(ids);
+      values.strings.clear();
+      values.type = INT;
+      values.cardinality = size + spec.num_oov_buckets();
+      break;
+    }
+    case Op::kHashStrings: {
+      const uint64_t buckets = static_cast<uint64_t>(op.hash_strings().hash_buckets());
+      std::vector<int64_t> ids(n, 0);
+      ForEachToken(values, [&](size_t i, std::string_view token) {
+        ids[i] = static_cast<int64_t>(Fingerprint(token) % buckets);
+      });
+      values.ints = std::move(ids);
+      values.strings.clear();
+      values.type = INT;
+      values.cardinality = static_cast<int64_t>(buckets);
+      break;
+    }
+    case Op::kCategoricalIdentity: {
+      const int64_t buckets = op.categorical_identity().num_buckets();
+      for (size_t i = 0; i < n; ++i) {
+        if (values.ints[i] < 0 || values.ints[i] >= buckets)
+          values.ints[i] = op.categorical_identity().default_value();
+      }
+      values.cardinality = buckets;
+      break;
+    }
+    case Op::kOneHot:
+      values.one_hot_depth = op.one_hot().depth() > 0 ? op.one_hot().depth() : values.cardinality;
+      break;
+    case Op::kCross:
+      break;  // Applied with the sources (Run), as it reads several columns.
+    case Op::kCustom: {
+      std::map<std::string, std::string> args(op.custom().args().begin(), op.custom().args().end());
+      absl::Status status = (*step.custom)(args, values);
+      if (!status.ok()) return OpError(*feature.spec, op, std::string(status.message()));
+      if (values.missing.size() != n)
+        return OpError(*feature.spec, op, "changed the number of examples");
+      break;
+    }
+    case Op::OP_NOT_SET:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Values> Transform::Impl::Run(size_t f, const data::RecordBatch& batch,
+                                            std::map<std::string, Values>& raw_cache,
+                                            size_t end) const {
+  const CompiledFeature& feature = features[f];
+  const FeatureSpec& spec = *feature.spec;
+  std::vector<const Values*> sources;
+  for (const std::string& name : feature.sources) {
+    auto it = raw_cache.find(name);
+    if (it == raw_cache.end()) {
+      ASSIGN_OR_RETURN(Values values, RawValues(batch, name));
+      it = raw_cache.emplace(name, std::move(values)).first;
+    }
+    sources.push_back(&it->second);
+  }
+  const size_t rows = batch.num_rows();
+  Values values;
+  if (!spec.expression().empty()) {
+    absl::StatusOr<Values> evaluated =
+        Expression::Evaluate(spec.expression(), feature.sources, sources, rows);
+    if (!evaluated.ok())
+      return absl::InvalidArgumentError(
+          StrCat("transform feature '", spec.name(), "': ", evaluated.status().message()));
+    values = *std::move(evaluated);
+    if (spec.expression_type() == INT) {
+      values.ints.resize(rows);
+      for (size_t i = 0; i < rows; ++i) values.ints[i] = static_cast<int64_t>(values.floats[i]);
+      values.floats.clear();
+      values.type = INT;
+    }
+  } else if (!feature.ops.empty() && feature.ops.front().op->has_cross()) {
+    const uint64_t buckets = static_cast<uint64_t>(feature.ops.front().op->cross().hash_buckets());
+    values = Values::Missing(INT, rows);
+    for (size_t i = 0; i < rows; ++i) {
+      uint64_t hash = kCrossHashKey;
+      bool any_missing = false;
+      for (const Values* source : sources) {
+        if (source->is_missing(i)) {
+          any_missing = true;
+          break;
+        }
+        // As tf.sparse.cross_hashed: an int enters as itself, a string by its fingerprint.
+        const uint64_t part = source->type == INT ? static_cast<uint64_t>(source->ints[i])
+                                                  : Fingerprint(ValueText(*source, i));
+        hash = FingerprintCat64(hash, part);
+      }
+      if (any_missing) continue;
+      values.missing[i] = 0;
+      values.ints[i] = static_cast<int64_t>(hash % buckets);
+    }
+    values.cardinality = static_cast<int64_t>(buckets);
+  } else {
+    values = *sources.front();
+  }
+  for (size_t i = 0; i < end && i < feature.ops.size(); ++i)
+    RETURN_IF_ERROR(ApplyOp(feature, feature.ops[i], values));
+  return values;
+}
+
+std::vector<std::pair<size_t, size_t>> Transform::Impl::PhaseOps(int phase) const {
+  std::vector<std::pair<size_t, size_t>> ops;
+  for (size_t f = 0; f < features.size(); ++f) {
+    for (size_t i = 0; i < features[f].ops.size(); ++i) {
+      if (features[f].ops[i].analyzer == phase) ops.emplace_back(f, i);
+    }
+  }
+  return ops;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analyzers.
+
+namespace {
+
+// The state of one analyzer op over some examples. Every kind merges exactly except the
+// quantile sketch, whose merge keeps its stated rank error.
+struct OpAccumulator {
+  // Moments, by Chan et al.'s parallel update.
+  int64_t count = 0;
+  double mean = 0;
+  double m2 = 0;
+  double min = HUGE_VAL;
+  double max = -HUGE_VAL;
+  std::optional<stats::QuantileSketch> sketch;
+  TokenIndex tokens;  // Token -> count.
+
+  void AddMoments(double x) {
+    ++count;
+    const double delta = x - mean;
+    mean += delta / static_cast<double>(count);
+    m2 += delta * (x - mean);
+  }
+  void Merge(OpAccumulator&& other) {
+    if (other.count > 0) {
+      const int64_t total = count + other.count;
+      const double delta = other.mean - mean;
+      mean += delta * static_cast<double>(other.count) / static_cast<double>(total);
+      m2 += other.m2 + delta * delta * static_cast<double>(count) *
+                           static_cast<double>(other.count) / static_cast<double>(total);
+      count = total;
+    }
+    min = std::min(min, other.min);
+    max = std::max(max, other.max);
+    if (sketch && other.sketch) sketch->Merge(*other.sketch);
+    if (tokens.empty()) {
+      tokens = std::move(other.tokens);
+    } else {
+      for (auto& [token, n] : other.tokens) tokens[token] += n;
+    }
+  }
+};
+
+}  // namespace
+
+struct AnalyzerState::Accumulators {
+  int64_t rows = 0;
+  std::vector<OpAccumulator> ops;  // Parallel to the phase's PhaseOps.
+};
+
+AnalyzerState::AnalyzerState() : accumulators_(std::make_unique<Accumulators>()) {}
+AnalyzerState::AnalyzerState(AnalyzerState&&) noexcept = default;
+AnalyzerState& AnalyzerState::operator=(AnalyzerState&&) noexcept = default;
+AnalyzerState::~AnalyzerState() = default;
+
+absl::Status AnalyzerState::Merge(AnalyzerState&& other) {
+  Accumulators& mine = *accumulators_;
+  Accumulators& theirs = *other.accumulators_;
+  mine.rows += theirs.rows;
+  if (mine.ops.empty()) {
+    mine.ops = std::move(theirs.ops);
+    return absl::OkStatus();
+  }
+  if (mine.ops.size() != theirs.ops.size())
+    return absl::InternalError("merging analyzer states of different phases");
+  for (size_t i = 0; i < theirs.ops.size(); ++i) mine.ops[i].Merge(std::move(theirs.ops[i]));
+  return absl::OkStatus();
+}
+
+namespace {
+
+// The finished result of one analyzer op, and for a vocabulary its tokens.
+AnalyzerResult FinishAnalyzer(const FeatureSpec& feature, const Op& op, OpAccumulator& acc,
+                              std::vector<std::string>* vocabulary_tokens) {
+  AnalyzerResult result;
+  switch (op.op_case()) {
+    case Op::kScaleToZScore: {
+      Moments* moments = result.mutable_moments();
+      moments->set_count(acc.count);
+      moments->set_mean(acc.count > 0 ? acc.mean : 0);
+      moments->set_variance(acc.count > 0 ? acc.m2 / static_cast<double>(acc.count) : 0);
+      break;
+    }
+    case Op::kScaleTo01:
+      result.mutable_min_max()->set_min(acc.count > 0 ? acc.min : 0);
+      result.mutable_min_max()->set_max(acc.count > 0 ? acc.max : 0);
+      break;
+    case Op::kBucketize: {
+      Boundaries* boundaries = result.mutable_boundaries();
+      if (acc.sketch && !acc.sketch->empty()) {
+        for (double b : acc.sketch->EvenQuantiles(op.bucketize().num_buckets()))
+          boundaries->add_values(b);
+      }
+      break;
+    }
+    case Op::kComputeAndApplyVocabulary: {
+      const Vocabulary& spec = op.compute_and_apply_vocabulary();
+      std::vector<std::pair<int64_t, std::string_view>> ranked;
+      for (const auto& [token, count] : acc.tokens) {
+        // tf.Transform leaves out empty tokens and tokens with line breaks: a vocabulary file
+        // holds one token per line.
+        if (token.empty() || token.find_first_of("\r\n") != std::string::npos) continue;
+        if (count >= spec.frequency_threshold()) ranked.emplace_back(count, token);
+      }
+      // Most frequent first; ties by reverse byte order, as tf.Transform orders them.
+      std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first > b.first : a.second > b.second;
+      });
+      if (spec.top_k() > 0 && ranked.size() > static_cast<size_t>(spec.top_k()))
+        ranked.resize(static_cast<size_t>(spec.top_k()));
+      vocabulary_tokens->clear();
+      for (const auto& [count, token] : ranked) vocabulary_tokens->emplace_back(token);
+      VocabularyFile* file = result.mutable_vocabulary();
+      file->set_filename(VocabularyFilename(feature, spec));
+      file->set_size(static_cast<int64_t>(vocabulary_tokens->size()));
+      break;
+    }
+    default:
+      break;
+  }
+  return result;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+Transform::Transform(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Transform::Transform(Transform&&) noexcept = default;
+Transform& Transform::operator=(Transform&&) noexcept = default;
+Transform::~Transform() = default;
+
+const TransformGraph& Transform::graph() const { return impl_->graph; }
+const std::vector<RawFeature>& Transform::raw_features() const { return impl_->raw_features; }
+const std::vector<std::string>& Transform::vocabulary(const std::string& filename) const {
+  return impl_->vocabularies.at(filename).tokens;
+}
+
+absl::StatusOr<Transform> Transform::Analyze(const TransformSpec& spec,
+                                             const std::map<std::string, ValueType>& raw_types,
+                                             const DataPass& pass) {
+  auto impl = std::make_unique<Impl>();
+  *impl->graph.mutable_spec() = spec;
+  impl->graph.set_format_version(kTransformGraphFormatVersion);
+  impl->raw_types = raw_types;
+  RETURN_IF_ERROR(impl->Compile());
+  for (size_t f = 0; f < impl->features.size(); ++f) impl->graph.add_analyses();
+  for (const RawFeature& raw : impl->raw_features) *impl->graph.add_raw_features() = raw;
+
+  int phases = 0;
+  for (const CompiledFeature& feature : impl->features)
+    phases = std::max(phases, feature.num_analyzers);
+  int64_t analyzed_rows = 0;
+  for (int phase = 0; phase < std::max(phases, 1); ++phase) {
+    const std::vector<std::pair<size_t, size_t>> ops = impl->PhaseOps(phase);
+    if (phases > 0 && ops.empty()) continue;
+    const Impl& compiled = *impl;
+    AnalyzerState total;
+    RETURN_IF_ERROR(pass(
+        [&](const data::RecordBatch& batch) -> absl::StatusOr<AnalyzerState> {
+          AnalyzerState state;
+          state.accumulators_->rows = static_cast<int64_t>(batch.num_rows());
+          state.accumulators_->ops.resize(ops.size());
+          std::map<std::string, Values> raw_cache;
+          for (size_t k = 0; k < ops.size(); ++k) {
+            const auto [f, op_index] = ops[k];
+            const Op& op = *compiled.features[f].ops[op_index].op;
+            ASSIGN_OR_RETURN(Values values, compiled.Run(f, batch, raw_cache, op_index));
+            OpAccumulator& acc = state.accumulators_->ops[k];
+            if (op.has_bucketize()) acc.sketch.emplace();
+            if (op.has_compute_and_apply_vocabulary()) {
+              ForEachToken(values, [&](size_t, std::string_view token) {
+                auto it = acc.tokens.find(token);
+                if (it == acc.tokens.end()) it = acc.tokens.emplace(std::string(token), 0).first;
+                ++it->second;
+              });
+              continue;
+            }
+            values.ConvertToFloat();
+            std::vector<double> present;
+            present.reserve(values.size());
+            for (size_t i = 0; i < values.size(); ++i) {
+              if (values.is_missing(i) || std::isnan(values.floats[i])) continue;
+              const double x = values.floats[i];
+              present.push_back(x);
+              acc.AddMoments(x);
+              acc.min = std::min(acc.min, x);
+              acc.max = std::max(acc.max, x);
+            }
+            if (acc.sketch) acc.sketch->AddAll(present);
+          }
+          return state;
+        },
+        [&](AnalyzerState&& part) { return total.Merge(std::move(part)); }));
+    analyzed_rows = std::max(analyzed_rows, total.accumulators_->rows);
+    for (size_t k = 0; k < ops.size(); ++k) {
+      const auto [f, op_index] = ops[k];
+      const CompiledFeature& feature = impl->features[f];
+      const Op& op = *feature.ops[op_index].op;
+      std::vector<std::string> tokens;
+      OpAccumulator empty;
+      OpAccumulator& acc =
+          k < total.accumulators_->ops.size() ? total.accumulators_->ops[k] : empty;
+      *impl->graph.mutable_analyses(static_cast<int>(f))->add_analyzers() =
+          FinishAnalyzer(*feature.spec, op, acc, &tokens);
+      if (op.has_compute_and_apply_vocabulary()) {
+        VocabularyLookup& lookup = impl->vocabularies[VocabularyFilename(
+            *feature.spec, op.compute_and_apply_vocabulary())];
+        lookup.tokens = std::move(tokens);
+        for (size_t i = 0; i < lookup.tokens.size(); ++i)
+          lookup.index.emplace(lookup.tokens[i], static_cast<int64_t>(i));
+      }
+    }
+  }
+  impl->graph.set_analyzed_examples(analyzed_rows);
+  RETURN_IF_ERROR(impl->DescribeOutputs());
+  return Transform(std::move(impl));
+}
+
+absl::StatusOr<data::RecordBatch> Transform::Apply(const data::RecordBatch& raw) const {
+  const Impl& impl = *impl_;
+  data::RecordBatch out;
+  std::map<std::string, Values> raw_cache;
+  const size_t rows = raw.num_rows();
+  for (size_t f = 0; f < impl.features.size(); ++f) {
+    const FeatureSpec& spec = *impl.features[f].spec;
+    ASSIGN_OR_RETURN(Values values, impl.Run(f, raw, raw_cache, impl.features[f].ops.size()));
+    if (values.one_hot_depth > 0) {
+      data::Column& column = out.AddColumn(spec.name(), data::DataType::kFloat);
+      column.Reserve(rows, rows * static_cast<size_t>(values.one_hot_depth));
+      for (size_t i = 0; i < rows; ++i) {
+        const int64_t hot = values.is_missing(i) ? -1 : values.ints[i];
+        for (int64_t d = 0; d < values.one_hot_depth; ++d) column.AddFloat(d == hot ? 1.f : 0.f);
+        column.FinishRow(data::Presence::kPresent);
+      }
+      continue;
+    }
+    const data::DataType type = values.type == INT     ? data::DataType::kInt64
+                                : values.type == FLOAT ? data::DataType::kFloat
+                                                       : data::DataType::kBytes;
+    data::Column& column = out.AddColumn(spec.name(), type);
+    column.Reserve(rows, rows);
+    for (size_t i = 0; i < rows; ++i) {
+      if (values.is_missing(i)) {
+        column.AppendMissing();
+        continue;
+      }
+      if (values.type == INT) column.AddInt64(values.ints[i]);
+      if (values.type == FLOAT) column.AddFloat(static_cast<float>(values.floats[i]));
+      if (values.type == STRING) column.AddBytes(values.strings[i]);
+      column.FinishRow(data::Presence::kPresent);
+    }
+  }
+  return out;
+}
+
+absl::Status Transform::Impl::DescribeOutputs() {
+  const data::RecordBatch empty;
+  std::map<std::string, Values> raw_cache;
+  for (size_t f = 0; f < features.size(); ++f) {
+    ASSIGN_OR_RETURN(Values values, Run(f, empty, raw_cache, features[f].ops.size()));
+    FeatureAnalysis* analysis = graph.mutable_analyses(static_cast<int>(f));
+    const bool one_hot = values.one_hot_depth > 0;
+    analysis->set_output_type(one_hot ? FLOAT : values.type);
+    analysis->set_size(one_hot ? values.one_hot_depth : 1);
+    analysis->set_cardinality(!one_hot && values.type == INT ? values.cardinality : 0);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Transform> Transform::FromGraph(
+    TransformGraph graph, std::map<std::string, std::vector<std::string>> vocabularies) {
+  if (graph.format_version() > kTransformGraphFormatVersion) {
+    return absl::FailedPreconditionError(StrCat("the transform graph has format version ",
+                                                graph.format_version(), "; this weir reads up to ",
+                                                kTransformGraphFormatVersion, ": upgrade weir"));
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->graph = std::move(graph);
+  for (const RawFeature& raw : impl->graph.raw_features()) impl->raw_types[raw.name()] = raw.type();
+  RETURN_IF_ERROR(impl->Compile());
+  if (impl->graph.analyses_size() != static_cast<int>(impl->features.size()))
+    return absl::InvalidArgumentError("the transform graph has an analysis per feature missing");
+  for (size_t f = 0; f < impl->features.size(); ++f) {
+    const CompiledFeature& feature = impl->features[f];
+    const FeatureAnalysis& analysis = impl->graph.analyses(static_cast<int>(f));
+    if (analysis.analyzers_size() != feature.num_analyzers) {
+      return absl::InvalidArgumentError(
+          StrCat("transform feature '", feature.spec->name(), "' has ", analysis.analyzers_size(),
+                 " analyzer results for ", feature.num_analyzers, " analyzer ops"));
+    }
+    for (const AnalyzerResult& result : analysis.analyzers()) {
+      if (!result.has_vocabulary()) continue;
+      const std::string& file = result.vocabulary().filename();
+      auto it = vocabularies.find(file);
+      if (it == vocabularies.end())
+        return absl::NotFoundError(StrCat("the vocabulary '", file, "' is missing"));
+      if (static_cast<int64_t>(it->second.size()) != result.vocabulary().size()) {
+        return absl::InvalidArgumentError(StrCat("the vocabulary '", file, "' has ",
+                                                 it->second.size(), " tokens; the graph says ",
+                                                 result.vocabulary().size()));
+      }
+      VocabularyLookup& lookup = impl->vocabularies[file];
+      lookup.tokens = std::move(it->second);
+      for (size_t i = 0; i < lookup.tokens.size(); ++i)
+        lookup.index.emplace(lookup.tokens[i], static_cast<int64_t>(i));
+    }
+  }
+  RETURN_IF_ERROR(impl->DescribeOutputs());
+  return Transform(std::move(impl));
+}
+
+absl::StatusOr<Transform> Transform::Load(const fs::path& dir) {
+  TransformGraph graph;
+  RETURN_IF_ERROR(base::ReadTextProto(dir / kTransformGraphFileName, &graph));
+  std::map<std::string, std::vector<std::string>> vocabularies;
+  for (const FeatureAnalysis& analysis : graph.analyses()) {
+    for (const AnalyzerResult& result : analysis.analyzers()) {
+      if (!result.has_vocabulary()) continue;
+      const fs::path file = dir / kAssetsDir / result.vocabulary().filename();
+      ASSIGN_OR_RETURN(std::string text, base::ReadFile(file));
+      std::vector<std::string>& tokens = vocabularies[result.vocabulary().filename()];
+      size_t begin = 0;
+      while (begin < text.size()) {
+        size_t end = text.find('\n', begin);
+        if (end == std::string::npos) end = text.size();
+        tokens.push_back(text.substr(begin, end - begin));
+        begin = end + 1;
+      }
+    }
+  }
+  absl::StatusOr<Transform> transform = FromGraph(std::move(graph), std::move(vocabularies));
+  if (!transform.ok()) {
+    return absl::Status(transform.status().code(),
+                        StrCat(dir.string(), ": ", transform.status().message()));
+  }
+  return transform;
+}
+
+absl::Status Transform::Save(const fs::path& dir) const {
+  RETURN_IF_ERROR(base::WriteTextProto(dir / kTransformGraphFileName, impl_->graph));
+  std::error_code ec;
+  fs::create_directories(dir / kAssetsDir, ec);
+  if (ec)
+    return absl::InternalError(
+        StrCat("cannot create ", (dir / kAssetsDir).string(), ": ", ec.message()));
+  for (const auto& [filename, lookup] : impl_->vocabularies) {
+    std::string text;
+    for (const std::string& token : lookup.tokens) {
+      text += token;  // One per line; analysis left out tokens with line breaks.
+      text += '\n';
+    }
+    ASSIGN_OR_RETURN(base::OutputFile file, base::OutputFile::Create(dir / kAssetsDir / filename));
+    RETURN_IF_ERROR(file.Append(text));
+    RETURN_IF_ERROR(file.Close());
+  }
+  fs::create_directories(dir / kTransformedMetadataDir, ec);
+  return schema::WriteSchemaFile(dir / kTransformedMetadataDir / "schema.pbtxt",
+                                 TransformedSchema());
+}
+
+tfmd::Schema Transform::TransformedSchema() const {
+  tfmd::Schema schema;
+  for (int f = 0; f < impl_->graph.analyses_size(); ++f) {
+    const FeatureAnalysis& analysis = impl_->graph.analyses(f);
+    tfmd::Feature* feature = schema.add_feature();
+    feature->set_name(impl_->graph.spec().features(f).name());
+    feature->set_type(analysis.output_type() == INT     ? tfmd::INT
+                      : analysis.output_type() == FLOAT ? tfmd::FLOAT
+                                                        : tfmd::BYTES);
+    feature->mutable_shape()->add_dim()->set_size(analysis.size());
+    if (analysis.cardinality() > 0) {
+      tfmd::IntDomain* domain = feature->mutable_int_domain();
+      domain->set_min(0);
+      domain->set_max(analysis.cardinality() - 1);
+      domain->set_is_categorical(true);
+    }
+  }
+  return schema;
+}
+
+absl::Status LoadCustomOpPlugin(const fs::path& path) { return GlobalOpRegistry::Get().Load(path); }
+
+absl::StatusOr<std::map<std::string, ValueType>> RawTypesFromSchema(const tfmd::Schema& schema) {
+  std::map<std::string, ValueType> types;
+  for (const tfmd::Feature& feature : schema.feature()) {
+    switch (feature.type()) {
+      case tfmd::INT:
+        types[feature.name()] = INT;
+        break;
+      case tfmd::FLOAT:
+        types[feature.name()] = FLOAT;
+        break;
+      case tfmd::BYTES:
+        types[feature.name()] = STRING;
+        break;
+      default:
+        break;  // A feature of unknown type (never present) cannot be transformed.
+    }
+  }
+  return types;
+}
+
+}  // namespace weir::transform
