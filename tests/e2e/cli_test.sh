@@ -73,7 +73,7 @@ check "weir run the taxi pipeline" env WEIR_HOME="$work/home" "$weir" run "$sour
 check "the run wrote every node's artifact" compgen -G "$work/home/artifacts/taxi/ExampleValidator/anomalies/*/Split-eval/SchemaDiff.pb"
 check "weir show reads the run's schema" bash -c "'$weir' show schema '$work'/home/artifacts/taxi/SchemaGen/schema/* | grep -q payment_type"
 check "a second run takes every node from the cache" bash -c \
-  "WEIR_HOME='$work/home' '$weir' run '$source_dir/examples/taxi/pipeline_solution.yaml' --run_id r2 | grep -c ' cached ' | grep -qx 4"
+  "WEIR_HOME='$work/home' '$weir' run '$source_dir/examples/taxi/pipeline_solution.yaml' --run_id r2 | grep -c ' cached ' | grep -qx 5"
 printf 'pipeline: p\nnodes:\n  A:\n    component: CsvExampleGen\n    params:\n      input_bass: d\n' >"$work/bad.yaml"
 fails_with "pipeline errors name file:line" "bad.yaml:6: unknown parameter 'input_bass'" "$weir" pipeline compile "$work/bad.yaml"
 fails_with "weir run refuses a broken pipeline" "bad.yaml:6:" "$weir" run "$work/bad.yaml"

@@ -57,12 +57,15 @@ absl::Status WriteBinaryProto(const std::filesystem::path& file,
 
 absl::Status WriteTextProto(const std::filesystem::path& file,
                             const google::protobuf::Message& message) {
+  return WriteFileAtomically(file, ToTextProto(message));
+}
+
+std::string ToTextProto(const google::protobuf::Message& message) {
+  google::protobuf::TextFormat::Printer printer;
+  printer.SetExpandAny(true);
   std::string text;
-  if (!google::protobuf::TextFormat::PrintToString(message, &text)) {
-    return absl::InternalError(
-        StrCat("cannot print ", message.GetTypeName(), " for ", file.string()));
-  }
-  return WriteFileAtomically(file, text);
+  printer.PrintToString(message, &text);
+  return text;
 }
 
 }  // namespace weir::base

@@ -6,6 +6,7 @@
 #include <google/protobuf/message.h>
 
 #include <filesystem>
+#include <string>
 
 #include "absl/status/status.h"
 
@@ -20,6 +21,10 @@ absl::Status WriteBinaryProto(const std::filesystem::path& file,
                               const google::protobuf::Message& message);
 absl::Status WriteTextProto(const std::filesystem::path& file,
                             const google::protobuf::Message& message);
+
+// The text format of `message`, deterministic (map entries sorted) and with google.protobuf.Any
+// fields expanded into their message, so that it reads well and can serve as a cache key.
+std::string ToTextProto(const google::protobuf::Message& message);
 
 }  // namespace weir::base
 

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   weir::cli::AddStatisticsGenCommand(app, exit_code);
   weir::cli::AddSchemaGenCommand(app, exit_code);
   weir::cli::AddExampleValidatorCommand(app, exit_code);
+  weir::cli::AddTransformCommand(app, exit_code);
   weir::cli::AddShowCommand(app, exit_code);
   weir::cli::AddRunCommand(app, exit_code);
   weir::cli::AddPipelineCommand(app, exit_code);

@@ -1,9 +1,9 @@
 // weir pipeline compile: a pipeline file checked and printed as weir's IR.
-#include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <iostream>
 
+#include "weir/base/proto_files.h"
 #include "weir/cli/command.h"
 #include "weir/pipeline/pipeline_spec.h"
 
@@ -41,7 +41,7 @@ void AddPipelineCommand(CLI::App& app, int& exit_code) {
       options.preserve_proto_field_names = true;
       (void)google::protobuf::util::MessageToJsonString(*spec, &out, options);
     } else {
-      google::protobuf::TextFormat::PrintToString(*spec, &out);
+      out = base::ToTextProto(*spec);
     }
     std::cout << out;
   });

@@ -1,5 +1,6 @@
 #include "weir/components/artifact_properties.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "weir/base/strings.h"
@@ -66,6 +67,25 @@ std::string PropertiesToJson(const ArtifactProperties& properties) {
   }
   out += "}";
   return out;
+}
+
+namespace fs = std::filesystem;
+
+absl::StatusOr<std::vector<std::string>> ListSplits(const fs::path& artifact) {
+  std::error_code ec;
+  if (!fs::is_directory(artifact, ec)) {
+    return absl::NotFoundError(StrCat(artifact.string(), " is not a folder"));
+  }
+  std::vector<std::string> splits;
+  for (const auto& entry : fs::directory_iterator(artifact, ec)) {
+    std::string name = entry.path().filename().string();
+    if (entry.is_directory() && name.rfind("Split-", 0) == 0) splits.push_back(name.substr(6));
+  }
+  std::sort(splits.begin(), splits.end());
+  if (splits.empty()) {
+    return absl::NotFoundError(StrCat(artifact.string(), " has no Split-<name> folders"));
+  }
+  return splits;
 }
 
 }  // namespace weir::components

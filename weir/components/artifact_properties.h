@@ -4,10 +4,13 @@
 #define WEIR_COMPONENTS_ARTIFACT_PROPERTIES_H_
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <variant>
 #include <vector>
+
+#include "absl/status/statusor.h"
 
 namespace weir::components {
 
@@ -19,6 +22,9 @@ std::string PropertiesToJson(const ArtifactProperties& properties);
 
 // A list of split names encoded as TFX encodes it: Python's json.dumps, e.g. ["train", "eval"].
 std::string EncodeSplitNames(const std::vector<std::string>& names);
+
+// The split names of an artifact folder: the <name> of each Split-<name> folder, sorted.
+absl::StatusOr<std::vector<std::string>> ListSplits(const std::filesystem::path& artifact);
 
 // JSON string literal for `text` (quotes included).
 std::string JsonQuote(const std::string& text);

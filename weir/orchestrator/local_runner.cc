@@ -1,7 +1,5 @@
 #include "weir/orchestrator/local_runner.h"
 
-#include <google/protobuf/text_format.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -9,6 +7,7 @@
 #include <optional>
 
 #include "weir/base/hashing.h"
+#include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/pipeline/pipeline_spec.h"
@@ -62,9 +61,7 @@ absl::StatusOr<std::string> CacheKey(const pipeline::ComponentSpec& component,
   std::string text = StrCat("component ", component.type, " version ", component.version, "\n");
   std::map<std::string, pipeline::Value> params(node.params().begin(), node.params().end());
   for (const auto& [name, value] : params) {
-    std::string printed;
-    google::protobuf::TextFormat::PrintToString(value, &printed);
-    text += StrCat("param ", name, " = ", printed, "\n");
+    text += StrCat("param ", name, " = ", base::ToTextProto(value), "\n");
   }
   for (const auto& [name, id] : input_ids) text += StrCat("input ", name, " = artifact ", id, "\n");
   if (component.fingerprint) {

@@ -10,6 +10,7 @@
 #include "weir/components/example_validator/example_validator.h"
 #include "weir/components/schema_gen/schema_gen.h"
 #include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/components/transform/transform_component.h"
 #include "weir/pipeline/component_registry.h"
 
 namespace weir::pipeline {
@@ -33,6 +34,15 @@ std::vector<std::string> ListParam(const ExecutionContext& context, const std::s
       values.push_back(value.string_value());
   }
   return values;
+}
+
+// A structured parameter, unpacked into its message type (the default when absent).
+template <typename Message>
+Message MessageParam(const ExecutionContext& context, const std::string& name) {
+  Message message;
+  if (auto it = context.params.find(name); it != context.params.end())
+    it->second.message_value().UnpackTo(&message);
+  return message;
 }
 
 absl::Status RunExampleGen(const ExecutionContext& context) {
@@ -109,6 +119,30 @@ absl::Status RunExampleValidatorNode(const ExecutionContext& context) {
   return absl::OkStatus();
 }
 
+absl::Status RunTransformNode(const ExecutionContext& context) {
+  components::TransformOptions options;
+  options.examples = context.inputs.at("examples");
+  options.schema = context.inputs.at("schema");
+  options.spec = MessageParam<transform::TransformSpec>(context, "spec");
+  options.analyze_split = StringParam(context, "analyze_split", "train");
+  options.transform_graph = context.outputs.at("transform_graph");
+  options.transformed_examples = context.outputs.at("transformed_examples");
+  ASSIGN_OR_RETURN(components::TransformResult result, components::RunTransform(options));
+  (*context.output_properties)["transformed_examples"] = result.transformed_examples_properties;
+  return absl::OkStatus();
+}
+
+// Custom-op plug-ins are user code: the cache must notice when one changes.
+absl::StatusOr<std::string> TransformPluginsFingerprint(const ExecutionContext& context) {
+  std::string fingerprint;
+  for (const std::string& plugin :
+       MessageParam<transform::TransformSpec>(context, "spec").plugins()) {
+    ASSIGN_OR_RETURN(std::string bytes, base::ReadFile(plugin));
+    fingerprint += StrCat(plugin, ":", base::Xxh3(bytes), ";");
+  }
+  return fingerprint;
+}
+
 }  // namespace
 
 void RegisterBuiltins(ComponentRegistry& registry) {
@@ -173,6 +207,22 @@ void RegisterBuiltins(ComponentRegistry& registry) {
       .outputs = {{"anomalies", "ExampleAnomalies"}},
       .params = {{"environment", ParamType::kString, false, "Schema environment to validate in"}},
       .executor = RunExampleValidatorNode,
+  });
+  registry.Register({
+      .type = "Transform",
+      .version = "1",
+      .description = "Feature engineering: analyzers over one split, the transform applied to all",
+      .inputs = {{"examples", "Examples"}, {"schema", "Schema"}},
+      .outputs = {{"transform_graph", "TransformGraph"}, {"transformed_examples", "Examples"}},
+      .params =
+          {
+              {"spec", ParamType::kMessage, true,
+               "Output features and their ops (see docs/transform.md)",
+               &transform::TransformSpec::default_instance()},
+              {"analyze_split", ParamType::kString, false, "Split the analyzers read (train)"},
+          },
+      .executor = RunTransformNode,
+      .fingerprint = TransformPluginsFingerprint,
   });
 }
 

@@ -28,6 +28,8 @@ std::string ParamTypeName(ParamType type) {
       return "true or false";
     case ParamType::kStringList:
       return "list of strings";
+    case ParamType::kMessage:
+      return "map of settings";
   }
   return "?";
 }

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
 #include "weir/components/artifact_properties.h"
 #include "weir/proto/pipeline.pb.h"
 
@@ -23,6 +24,7 @@ enum class ParamType {
   kDouble,
   kBool,
   kStringList,
+  kMessage,  // A YAML map read into the protobuf message ParamSpec::message_type.
 };
 
 std::string ParamTypeName(ParamType type);
@@ -32,6 +34,7 @@ struct ParamSpec {
   ParamType type = ParamType::kString;
   bool required = false;
   std::string description;
+  const google::protobuf::Message* message_type = nullptr;  // For kMessage: its default instance.
 };
 
 // An input or output: a name and the TFX artifact type it carries (Examples, Schema, ...).
@@ -88,7 +91,7 @@ class ComponentRegistry {
 };
 
 // The components weir ships (builtin_components.cc): CsvExampleGen, StatisticsGen, SchemaGen,
-// ImportSchemaGen, ExampleValidator.
+// ImportSchemaGen, ExampleValidator, Transform.
 void RegisterBuiltins(ComponentRegistry& registry);
 
 }  // namespace weir::pipeline

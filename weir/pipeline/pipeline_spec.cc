@@ -10,6 +10,7 @@
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/pipeline/yaml_proto.h"
 
 namespace weir::pipeline {
 namespace fs = std::filesystem;
@@ -79,6 +80,42 @@ absl::Status CheckKeys(const YAML::Node& map, const std::vector<std::string>& kn
   return absl::OkStatus();
 }
 
+// Expands ${...} variables in every string field of `message`, recursively.
+absl::Status ExpandStrings(google::protobuf::Message* message, const fs::path& pipeline_dir,
+                           const std::string& where) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* reflection = message->GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(*message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      if (field->is_repeated()) {
+        for (int i = 0; i < reflection->FieldSize(*message, field); ++i) {
+          ASSIGN_OR_RETURN(
+              std::string text,
+              Expand(reflection->GetRepeatedString(*message, field, i), pipeline_dir, where));
+          reflection->SetRepeatedString(message, field, i, text);
+        }
+      } else {
+        ASSIGN_OR_RETURN(std::string text,
+                         Expand(reflection->GetString(*message, field), pipeline_dir, where));
+        reflection->SetString(message, field, text);
+      }
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (field->is_repeated()) {
+        for (int i = 0; i < reflection->FieldSize(*message, field); ++i) {
+          RETURN_IF_ERROR(ExpandStrings(reflection->MutableRepeatedMessage(message, field, i),
+                                        pipeline_dir, where));
+        }
+      } else {
+        RETURN_IF_ERROR(
+            ExpandStrings(reflection->MutableMessage(message, field), pipeline_dir, where));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Value> ParamValue(const YAML::Node& node, const ParamSpec& param,
                                  const fs::path& pipeline_dir, const Source& source,
                                  const std::string& node_id) {
@@ -118,6 +155,14 @@ absl::StatusOr<Value> ParamValue(const YAML::Node& node, const ParamSpec& param,
           ASSIGN_OR_RETURN(std::string text, Expand(item.Scalar(), pipeline_dir, source.At(item)));
           list->add_values()->set_string_value(text);
         }
+        break;
+      }
+      case ParamType::kMessage: {
+        if (!node.IsMap()) return Error(where, StrCat(wrong_type, " (name: value, ...)"));
+        std::unique_ptr<google::protobuf::Message> message(param.message_type->New());
+        RETURN_IF_ERROR(YamlToMessage(node, source.file, message.get()));
+        RETURN_IF_ERROR(ExpandStrings(message.get(), pipeline_dir, where));
+        value.mutable_message_value()->PackFrom(*message);
         break;
       }
     }

@@ -1,4 +1,5 @@
 #include "weir/pipeline/pipeline_spec.h"
+#include "weir/proto/transform.pb.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -44,7 +45,7 @@ TEST_F(PipelineSpecTest, TaxiSolutionCompilesInDependencyOrder) {
   EXPECT_EQ(spec->schedule().cron(), "@daily");
   EXPECT_EQ(spec->pipeline_root(), (dir_ / "home" / "artifacts" / "taxi").string());
   EXPECT_EQ(spec->metadata().sqlite().path(), (dir_ / "home" / "metadata.db").string());
-  ASSERT_EQ(spec->nodes_size(), 4);
+  ASSERT_EQ(spec->nodes_size(), 5);
   // A relative path parameter resolves against the pipeline file's folder.
   EXPECT_EQ(spec->nodes(0).params().at("input_base").string_value(),
             (fs::path(WEIR_SOURCE_DIR) / "examples/taxi/data").lexically_normal().string());
@@ -54,7 +55,13 @@ TEST_F(PipelineSpecTest, TaxiSolutionCompilesInDependencyOrder) {
   std::vector<std::string> ids;
   for (const NodeSpec* node : *order) ids.push_back(node->id());
   EXPECT_EQ(ids, (std::vector<std::string>{"CsvExampleGen", "StatisticsGen", "SchemaGen",
-                                           "ExampleValidator"}));
+                                           "ExampleValidator", "Transform"}));
+  // The Transform's spec is a structured parameter, read from YAML into its message.
+  transform::TransformSpec transform;
+  ASSERT_TRUE(spec->nodes(4).params().at("spec").message_value().UnpackTo(&transform));
+  EXPECT_EQ(transform.features(0).name(), "trip_miles_xf");
+  EXPECT_TRUE(transform.features(0).ops(1).has_scale_to_z_score());
+  EXPECT_EQ(transform.features().rbegin()->expression(), "tips > 0.2 * fare");
 }
 
 TEST_F(PipelineSpecTest, TutorialSkeletonHasOnlyExampleGen) {

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -341,7 +342,7 @@ TEST_F(TaxiTransformTest, EachRowAloneEqualsTheBatch) {
 }
 
 TEST_F(TaxiTransformTest, SavedAndLoadedTransformGivesTheSameValues) {
-  fs::path dir = fs::path(::testing::TempDir()) / "transform_saved";
+  fs::path dir = fs::path(::testing::TempDir()) / ("transform_saved_" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   ASSERT_TRUE(transform_->Save(dir).ok());

@@ -95,16 +95,6 @@ std::string ShardName(uint32_t shard, uint32_t num_shards) {
   return name;
 }
 
-io::GzipCompressor& ThreadCompressor(int level) {
-  thread_local std::unique_ptr<io::GzipCompressor> compressor;
-  thread_local int compressor_level = 0;
-  if (!compressor || compressor_level != level) {
-    compressor = std::make_unique<io::GzipCompressor>(level);
-    compressor_level = level;
-  }
-  return *compressor;
-}
-
 absl::StatusOr<EncodedChunk> EncodeChunk(io::CsvChunk&& chunk, const io::CsvSchema& schema,
                                          const ExampleGenOptions& options, const SplitRule& rule,
                                          size_t num_splits) {
@@ -151,7 +141,7 @@ absl::StatusOr<EncodedChunk> EncodeChunk(io::CsvChunk&& chunk, const io::CsvSche
     ++result.counts[split];
   }
   result.compressed.resize(num_splits);
-  io::GzipCompressor& compressor = ThreadCompressor(options.gzip_level);
+  io::GzipCompressor& compressor = io::GzipCompressor::ForThisThread(options.gzip_level);
   for (size_t s = 0; s < num_splits; ++s) {
     if (!framed[s].empty()) compressor.CompressMember(framed[s], &result.compressed[s]);
   }

@@ -36,9 +36,6 @@ struct StatisticsGenResult {
 
 absl::StatusOr<StatisticsGenResult> RunStatisticsGen(const StatisticsGenOptions& options);
 
-// The split names of an artifact folder: the <name> of each Split-<name> folder, sorted.
-absl::StatusOr<std::vector<std::string>> ListSplits(const std::filesystem::path& artifact);
-
 // Statistics of the examples in every file of `split_dir` (gzip or plain TFRecords, as weir or
 // TFX wrote them). Errors name the file and record.
 absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeExamplesStatistics(

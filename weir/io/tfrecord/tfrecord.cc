@@ -170,6 +170,16 @@ void AbandonFramedRecord(size_t start, std::string* out) { out->resize(start - k
 
 GzipCompressor::GzipCompressor(int level) : compressor_(libdeflate_alloc_compressor(level)) {}
 
+GzipCompressor& GzipCompressor::ForThisThread(int level) {
+  thread_local std::unique_ptr<GzipCompressor> compressor;
+  thread_local int compressor_level = 0;
+  if (!compressor || compressor_level != level) {
+    compressor = std::make_unique<GzipCompressor>(level);
+    compressor_level = level;
+  }
+  return *compressor;
+}
+
 GzipCompressor::~GzipCompressor() { libdeflate_free_compressor(compressor_); }
 
 void GzipCompressor::CompressMember(std::string_view data, std::string* out) {

@@ -45,6 +45,8 @@ class GzipCompressor {
   GzipCompressor& operator=(const GzipCompressor&) = delete;
   // Appends one complete gzip member holding `data` to `out`.
   void CompressMember(std::string_view data, std::string* out);
+  // A compressor owned by the calling thread, for workers that compress in parallel.
+  static GzipCompressor& ForThisThread(int level = kDefaultLevel);
 
   // libdeflate's fastest level. Serialized tf.Examples repeat every feature name in every record,
   // so they are ~4x the size of the CSV and compression dominates ExampleGen: on taxi-like
