@@ -11,6 +11,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev
   libfast-float-dev libdeflate-dev zlib1g-dev libxxhash-dev libssl-dev libsqlite3-dev
   libmuparser-dev libfarmhash-dev  # Transform: expressions, tf.Transform's string hash
+  libxgboost-dev  # Trainer: the gbdt family
   # The build also compiles the tests and micro-benchmarks (they are small).
   libgtest-dev libgmock-dev libbenchmark-dev
 )

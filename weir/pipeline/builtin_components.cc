@@ -10,6 +10,7 @@
 #include "weir/components/example_validator/example_validator.h"
 #include "weir/components/schema_gen/schema_gen.h"
 #include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/components/trainer/trainer_component.h"
 #include "weir/components/transform/transform_component.h"
 #include "weir/pipeline/component_registry.h"
 
@@ -132,6 +133,18 @@ absl::Status RunTransformNode(const ExecutionContext& context) {
   return absl::OkStatus();
 }
 
+absl::Status RunTrainerNode(const ExecutionContext& context) {
+  components::TrainerOptions options;
+  options.examples = context.inputs.at("examples");
+  options.transform_graph = context.inputs.at("transform_graph");
+  options.config = MessageParam<model::TrainerConfig>(context, "model");
+  options.model = context.outputs.at("model");
+  options.model_run = context.outputs.at("model_run");
+  ASSIGN_OR_RETURN(components::TrainerResult result, components::RunTrainer(options));
+  (*context.output_properties)["model"] = result.model_properties;
+  return absl::OkStatus();
+}
+
 // Custom-op plug-ins are user code: the cache must notice when one changes.
 absl::StatusOr<std::string> TransformPluginsFingerprint(const ExecutionContext& context) {
   std::string fingerprint;
@@ -223,6 +236,17 @@ void RegisterBuiltins(ComponentRegistry& registry) {
           },
       .executor = RunTransformNode,
       .fingerprint = TransformPluginsFingerprint,
+  });
+  registry.Register({
+      .type = "Trainer",
+      .version = "1",
+      .description = "Trains a model (gbdt, wide_deep or linear) on transformed examples",
+      .inputs = {{"examples", "Examples"}, {"transform_graph", "TransformGraph"}},
+      .outputs = {{"model", "Model"}, {"model_run", "ModelRun"}},
+      .params = {{"model", ParamType::kMessage, true,
+                  "family, label, train_steps, ... (see docs/trainer.md)",
+                  &model::TrainerConfig::default_instance()}},
+      .executor = RunTrainerNode,
   });
 }
 

@@ -91,7 +91,7 @@ class ComponentRegistry {
 };
 
 // The components weir ships (builtin_components.cc): CsvExampleGen, StatisticsGen, SchemaGen,
-// ImportSchemaGen, ExampleValidator, Transform.
+// ImportSchemaGen, ExampleValidator, Transform, Trainer.
 void RegisterBuiltins(ComponentRegistry& registry);
 
 }  // namespace weir::pipeline

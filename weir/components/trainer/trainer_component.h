@@ -1,0 +1,39 @@
+// Trainer: trains a model of the configured family on transformed examples, as TFX's Trainer
+// does. Outputs:
+//   <model>/Format-Serving/   weights, model_spec.pbtxt, transform/ (a copy of the transform graph)
+//   <model_run>/              curves.jsonl and TensorBoard event files (train/, eval/)
+#ifndef WEIR_COMPONENTS_TRAINER_TRAINER_COMPONENT_H_
+#define WEIR_COMPONENTS_TRAINER_TRAINER_COMPONENT_H_
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "weir/components/artifact_properties.h"
+#include "weir/proto/model.pb.h"
+
+namespace weir::components {
+
+struct TrainerOptions {
+  std::filesystem::path examples;         // Transformed examples (Split-<name>/).
+  std::filesystem::path transform_graph;  // The TransformGraph they were made with.
+  model::TrainerConfig config;
+  std::filesystem::path model;      // Output; must not exist, or be empty.
+  std::filesystem::path model_run;  // Output; must not exist, or be empty.
+  int num_threads = 0;              // 0: all cores.
+};
+
+struct TrainerResult {
+  model::ModelSpec spec;
+  std::vector<std::pair<std::string, double>> eval_metrics;
+  double train_seconds = 0;
+  ArtifactProperties model_properties;  // family, and each eval metric.
+};
+
+absl::StatusOr<TrainerResult> RunTrainer(const TrainerOptions& options);
+
+}  // namespace weir::components
+
+#endif  // WEIR_COMPONENTS_TRAINER_TRAINER_COMPONENT_H_

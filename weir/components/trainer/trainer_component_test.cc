@@ -1,0 +1,148 @@
+#include "weir/components/trainer/trainer_component.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "weir/base/files.h"
+#include "weir/components/testing/taxi_artifacts.h"
+#include "weir/io/example/example_files.h"
+#include "weir/io/tfrecord/tfrecord.h"
+#include "weir/model/layout.h"
+#include "weir/model/serving_model.h"
+#include "weir/proto/event.pb.h"
+
+namespace weir::components {
+namespace {
+namespace fs = std::filesystem;
+
+class TrainerComponentTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = new fs::path(fs::path(::testing::TempDir()) /
+                         ("trainer_component_test_" + std::to_string(getpid())));
+    fs::remove_all(*root_);
+    absl::Status made = testing::MakeTaxiArtifacts(*root_, /*with_transform=*/true);
+    ASSERT_TRUE(made.ok()) << made;
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*root_);
+    delete root_;
+  }
+  static TrainerOptions Options(const std::string& name, const std::string& family) {
+    TrainerOptions options;
+    options.examples = *root_ / "transformed_examples";
+    options.transform_graph = *root_ / "transform_graph";
+    options.config.set_family(family);
+    options.config.set_label("tips_xf");
+    options.config.set_seed(7);
+    options.model = *root_ / name / "model";
+    options.model_run = *root_ / name / "model_run";
+    return options;
+  }
+  static double Metric(const TrainerResult& result, const std::string& name) {
+    for (const auto& [metric, value] : result.eval_metrics)
+      if (metric == name) return value;
+    ADD_FAILURE() << "no metric " << name;
+    return 0;
+  }
+  static fs::path* root_;
+};
+fs::path* TrainerComponentTest::root_ = nullptr;
+
+TEST_F(TrainerComponentTest, GbdtLearnsTheTipLabelAndServesRawExamples) {
+  TrainerOptions options = Options("gbdt", "gbdt");
+  options.config.set_train_steps(60);
+  absl::StatusOr<TrainerResult> result = RunTrainer(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  // Always answering "no big tip" scores ~0.78 accuracy on this split; a real model does better.
+  EXPECT_GT(Metric(*result, "auc"), 0.9);
+  EXPECT_GT(Metric(*result, "accuracy"), 0.85);
+  EXPECT_EQ(result->spec.inputs_size(), 8);  // Every transformed feature but the label.
+
+  // Format-Serving holds everything serving needs.
+  const fs::path serving = options.model / "Format-Serving";
+  EXPECT_TRUE(fs::exists(serving / "model.xgb.json"));
+  EXPECT_TRUE(fs::exists(serving / "model_spec.pbtxt"));
+  EXPECT_TRUE(fs::exists(serving / "transform/transform_graph.pbtxt"));
+
+  // Raw eval examples through the served model give the trainer's eval metrics.
+  absl::StatusOr<std::unique_ptr<model::ServingModel>> served =
+      model::ServingModel::Load(options.model);
+  ASSERT_TRUE(served.ok()) << served.status();
+  auto files = io::ExampleFiles(*root_ / "examples/Split-eval");
+  ASSERT_TRUE(files.ok());
+  std::vector<float> predictions, labels;
+  ASSERT_TRUE((io::ForEachExampleBatch<int>(
+                   *files, 1,
+                   [&](data::RecordBatch&& raw) -> absl::StatusOr<int> {
+                     auto scores = (*served)->Predict(raw);
+                     if (!scores.ok()) return scores.status();
+                     predictions.insert(predictions.end(), scores->begin(), scores->end());
+                     const data::Column& tips = *raw.FindColumn("tips");
+                     const data::Column& fare = *raw.FindColumn("fare");
+                     for (size_t row = 0; row < raw.num_rows(); ++row) {
+                       bool positive = tips.value_count(row) == 1 && fare.value_count(row) == 1 &&
+                                       tips.float_values()[tips.value_begin(row)] >
+                                           0.2 * fare.float_values()[fare.value_begin(row)];
+                       labels.push_back(positive ? 1.f : 0.f);
+                     }
+                     return 0;
+                   },
+                   [](int&&) { return absl::OkStatus(); }))
+                  .ok());
+  const auto metrics = model::ComputeMetrics(result->spec, predictions, labels);
+  EXPECT_DOUBLE_EQ(metrics[0].second, Metric(*result, "auc"));
+
+  // Learning curves: JSON lines and TensorBoard event files.
+  absl::StatusOr<std::string> curves = base::ReadFile(options.model_run / "curves.jsonl");
+  ASSERT_TRUE(curves.ok());
+  EXPECT_NE(curves->find("{\"curve\":\"eval\",\"step\":10,\"auc\":"), std::string::npos) << *curves;
+  std::vector<fs::path> event_files;
+  for (const auto& entry : fs::directory_iterator(options.model_run / "eval"))
+    event_files.push_back(entry.path());
+  ASSERT_EQ(event_files.size(), 1u);
+  EXPECT_EQ(event_files[0].filename().string().rfind("events.out.tfevents.", 0), 0u);
+  auto reader = io::TfRecordReader::Open(event_files[0]);
+  ASSERT_TRUE(reader.ok());
+  auto first = (*reader)->Next();
+  ASSERT_TRUE(first.ok() && first->has_value());
+  tensorflow::Event version;
+  ASSERT_TRUE(version.ParseFromString(std::string(**first)));
+  EXPECT_EQ(version.file_version(), "brain.Event:2");
+  auto second = (*reader)->Next();
+  ASSERT_TRUE(second.ok() && second->has_value());
+  tensorflow::Event point;
+  ASSERT_TRUE(point.ParseFromString(std::string(**second)));
+  EXPECT_EQ(point.step(), 10);
+  EXPECT_EQ(point.summary().value(0).tag(), "auc");
+}
+
+TEST_F(TrainerComponentTest, SameSeedSameModel) {
+  TrainerOptions a = Options("seed_a", "gbdt");
+  TrainerOptions b = Options("seed_b", "gbdt");
+  a.config.set_train_steps(20);
+  b.config.set_train_steps(20);
+  ASSERT_TRUE(RunTrainer(a).ok());
+  ASSERT_TRUE(RunTrainer(b).ok());
+  EXPECT_EQ(*base::ReadFile(a.model / "Format-Serving/model.xgb.json"),
+            *base::ReadFile(b.model / "Format-Serving/model.xgb.json"));
+}
+
+TEST_F(TrainerComponentTest, MistakesAreNamedAndLeaveNoOutput) {
+  TrainerOptions options = Options("bad", "gbdt");
+  options.config.set_label("no_such_label");
+  absl::Status status = RunTrainer(options).status();
+  EXPECT_NE(status.message().find("the label 'no_such_label' is not a transformed feature"),
+            std::string::npos)
+      << status;
+  EXPECT_FALSE(fs::exists(options.model));
+  options = Options("bad_family", "forest");
+  status = RunTrainer(options).status();
+  EXPECT_NE(status.message().find("unknown model family 'forest'"), std::string::npos) << status;
+}
+
+}  // namespace
+}  // namespace weir::components

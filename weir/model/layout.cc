@@ -1,0 +1,204 @@
+#include "weir/model/layout.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "weir/base/status.h"
+#include "weir/base/strings.h"
+#include "weir/eval/metrics.h"
+
+namespace weir::model {
+
+int OutputsPerRow(const ModelSpec& spec) {
+  return spec.config().task() == MULTICLASS_CLASSIFICATION ? spec.config().num_classes() : 1;
+}
+
+absl::StatusOr<ModelSpec> PlanModel(const TrainerConfig& config,
+                                    const transform::TransformGraph& graph) {
+  ModelSpec spec;
+  spec.set_format_version(kModelSpecFormatVersion);
+  TrainerConfig& c = *spec.mutable_config();
+  c = config;
+  if (c.family().empty()) c.set_family("gbdt");
+  if (c.train_split().empty()) c.set_train_split("train");
+  if (c.eval_split().empty()) c.set_eval_split("eval");
+  if (c.log_every_steps() <= 0) c.set_log_every_steps(c.family() == "gbdt" ? 10 : 100);
+  if (c.task() == MULTICLASS_CLASSIFICATION && c.num_classes() < 2)
+    return absl::InvalidArgumentError("a multiclass model needs num_classes >= 2");
+  if (c.label().empty())
+    return absl::InvalidArgumentError(
+        "the trainer needs a label: the transformed feature to predict");
+
+  std::map<std::string, int> index;
+  for (int f = 0; f < graph.spec().features_size(); ++f) index[graph.spec().features(f).name()] = f;
+  auto known = [&] {
+    std::string names;
+    for (const auto& [name, f] : index) names += StrCat(names.empty() ? "" : ", ", name);
+    return names;
+  };
+  auto label = index.find(c.label());
+  if (label == index.end())
+    return absl::InvalidArgumentError(StrCat(
+        "the label '", c.label(), "' is not a transformed feature (they are: ", known(), ")"));
+  const transform::FeatureAnalysis& label_analysis = graph.analyses(label->second);
+  if (label_analysis.output_type() == transform::STRING || label_analysis.size() != 1) {
+    return absl::InvalidArgumentError(StrCat("the label '", c.label(),
+                                             "' must be one number per example; map strings to ids "
+                                             "with compute_and_apply_vocabulary"));
+  }
+  std::vector<std::string> features(c.features().begin(), c.features().end());
+  if (features.empty()) {
+    for (const transform::FeatureSpec& feature : graph.spec().features())
+      if (feature.name() != c.label()) features.push_back(feature.name());
+  }
+  for (const std::string& name : features) {
+    auto it = index.find(name);
+    if (it == index.end())
+      return absl::InvalidArgumentError(StrCat(
+          "the model feature '", name, "' is not a transformed feature (they are: ", known(), ")"));
+    if (name == c.label())
+      return absl::InvalidArgumentError(StrCat("the label '", name, "' cannot also be a feature"));
+    const transform::FeatureAnalysis& analysis = graph.analyses(it->second);
+    if (analysis.output_type() == transform::STRING) {
+      return absl::InvalidArgumentError(
+          StrCat("the model feature '", name,
+                 "' holds strings; give it compute_and_apply_vocabulary or hash_strings"));
+    }
+    ModelInput* input = spec.add_inputs();
+    input->set_name(name);
+    input->set_size(analysis.size());
+    if (analysis.output_type() == transform::INT && analysis.cardinality() > 0)
+      input->set_cardinality(analysis.cardinality());
+  }
+  spec.mutable_signature_inputs()->CopyFrom(graph.raw_features());
+  spec.add_outputs(c.task() == REGRESSION ? "predictions" : "probabilities");
+  return spec;
+}
+
+absl::StatusOr<Batch> ToBatch(const ModelSpec& spec, const data::RecordBatch& transformed,
+                              bool with_labels) {
+  Batch batch;
+  batch.rows = transformed.num_rows();
+  for (const ModelInput& input : spec.inputs()) {
+    if (input.cardinality() > 0) {
+      ++batch.num_categorical;
+    } else {
+      batch.num_dense += static_cast<size_t>(input.size());
+    }
+  }
+  batch.dense.assign(batch.rows * batch.num_dense, 0.f);
+  batch.categorical.assign(batch.rows * batch.num_categorical, -1);
+  size_t dense_offset = 0, categorical_offset = 0;
+  for (const ModelInput& input : spec.inputs()) {
+    const data::Column* column = transformed.FindColumn(input.name());
+    const bool categorical = input.cardinality() > 0;
+    if (column != nullptr && column->type() != data::DataType::kNull) {
+      if (column->type() == data::DataType::kBytes)
+        return absl::InvalidArgumentError(StrCat("model input '", input.name(), "' holds strings"));
+      for (size_t row = 0; row < batch.rows; ++row) {
+        const uint32_t begin = column->value_begin(row);
+        const uint32_t count =
+            std::min<uint32_t>(column->value_count(row), static_cast<uint32_t>(input.size()));
+        for (uint32_t k = 0; k < count; ++k) {
+          const double value = column->type() == data::DataType::kInt64
+                                   ? static_cast<double>(column->int64_values()[begin + k])
+                                   : column->float_values()[begin + k];
+          if (categorical) {
+            const bool in_range = value >= 0 && value < static_cast<double>(input.cardinality());
+            batch.categorical[row * batch.num_categorical + categorical_offset] =
+                in_range ? static_cast<int32_t>(value) : -1;
+          } else {
+            batch.dense[row * batch.num_dense + dense_offset + k] = static_cast<float>(value);
+          }
+        }
+      }
+    }
+    if (categorical) {
+      ++categorical_offset;
+    } else {
+      dense_offset += static_cast<size_t>(input.size());
+    }
+  }
+  if (with_labels) {
+    const data::Column* label = transformed.FindColumn(spec.config().label());
+    if (label == nullptr)
+      return absl::InvalidArgumentError(
+          StrCat("the examples have no label '", spec.config().label(), "'"));
+    batch.labels.resize(batch.rows);
+    for (size_t row = 0; row < batch.rows; ++row) {
+      if (label->value_count(row) != 1) {
+        return absl::InvalidArgumentError(
+            StrCat("example ", row, " has no value for the label '", spec.config().label(), "'"));
+      }
+      const uint32_t v = label->value_begin(row);
+      batch.labels[row] = label->type() == data::DataType::kInt64
+                              ? static_cast<float>(label->int64_values()[v])
+                              : label->float_values()[v];
+    }
+  }
+  return batch;
+}
+
+absl::StatusOr<std::optional<Batch>> ExampleBatchSource::Next() {
+  ASSIGN_OR_RETURN(std::optional<io::ExampleBlock> block, reader_.Next());
+  if (!block) return std::optional<Batch>();
+  ASSIGN_OR_RETURN(data::RecordBatch records, block->Decode());
+  absl::StatusOr<Batch> batch = ToBatch(spec_, records, /*with_labels=*/true);
+  if (!batch.ok())
+    return absl::InvalidArgumentError(StrCat(block->file, ": ", batch.status().message()));
+  return std::optional<Batch>(*std::move(batch));
+}
+
+absl::Status ExampleBatchSource::Rewind() {
+  reader_ = io::ExampleBlockReader(files_);
+  return absl::OkStatus();
+}
+
+std::vector<std::pair<std::string, double>> ComputeMetrics(const ModelSpec& spec,
+                                                           const std::vector<float>& predictions,
+                                                           const std::vector<float>& labels) {
+  switch (spec.config().task()) {
+    case BINARY_CLASSIFICATION: {
+      const double mean_label =
+          labels.empty() ? 0 : std::accumulate(labels.begin(), labels.end(), 0.0) / labels.size();
+      const double mean_prediction =
+          predictions.empty()
+              ? 0
+              : std::accumulate(predictions.begin(), predictions.end(), 0.0) / predictions.size();
+      return {{"auc", eval::AucRoc(predictions, labels)},
+              {"accuracy", eval::BinaryAccuracy(predictions, labels)},
+              {"loss", eval::LogLoss(predictions, labels)},
+              {"mean_label", mean_label},
+              {"mean_prediction", mean_prediction}};
+    }
+    case MULTICLASS_CLASSIFICATION:
+      return {
+          {"accuracy", eval::MulticlassAccuracy(predictions, labels, spec.config().num_classes())},
+          {"loss", eval::MulticlassLogLoss(predictions, labels, spec.config().num_classes())}};
+    default: {
+      const double mse = eval::MeanSquaredError(predictions, labels);
+      return {{"loss", mse},
+              {"mse", mse},
+              {"mae", eval::MeanAbsoluteError(predictions, labels)},
+              {"r2", eval::RSquared(predictions, labels)}};
+    }
+  }
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, double>>> EvaluateModel(const Model& model,
+                                                                          const ModelSpec& spec,
+                                                                          BatchSource& source,
+                                                                          int64_t max_batches) {
+  RETURN_IF_ERROR(source.Rewind());
+  std::vector<float> predictions, labels;
+  for (int64_t n = 0; max_batches <= 0 || n < max_batches; ++n) {
+    ASSIGN_OR_RETURN(std::optional<Batch> batch, source.Next());
+    if (!batch) break;
+    ASSIGN_OR_RETURN(std::vector<float> scores, model.Predict(*batch));
+    predictions.insert(predictions.end(), scores.begin(), scores.end());
+    labels.insert(labels.end(), batch->labels.begin(), batch->labels.end());
+  }
+  return ComputeMetrics(spec, predictions, labels);
+}
+
+}  // namespace weir::model
