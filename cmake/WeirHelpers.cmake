@@ -27,10 +27,12 @@ function(weir_test name)
   endif()
 endfunction()
 
-# weir_proto_library(NAME PROTOS a.proto ...): C++ code for .proto files under weir/, generated so
-# that they are included as "weir/<folder>/<name>.pb.h" and import each other by that path.
+# weir_proto_library(NAME [SHARED] PROTOS a.proto ...): C++ code for .proto files under weir/,
+# generated so that they are included as "weir/<folder>/<name>.pb.h" and import each other by that
+# path. SHARED: a shared library, for messages that plug-ins use too (a message type must be
+# registered once per process, so plug-ins cannot carry their own copy).
 function(weir_proto_library name)
-  cmake_parse_arguments(ARG "" "" "PROTOS" ${ARGN})
+  cmake_parse_arguments(ARG "SHARED" "" "PROTOS" ${ARGN})
   set(generated)
   foreach(proto ${ARG_PROTOS})
     get_filename_component(abs ${proto} ABSOLUTE)
@@ -44,7 +46,11 @@ function(weir_proto_library name)
       COMMENT "protoc ${rel}" VERBATIM)
     list(APPEND generated ${outputs})
   endforeach()
-  add_library(${name} STATIC ${generated})
+  if(ARG_SHARED)
+    add_library(${name} SHARED ${generated})
+  else()
+    add_library(${name} STATIC ${generated})
+  endif()
   target_include_directories(${name} PUBLIC ${PROJECT_BINARY_DIR})
   target_link_libraries(${name} PUBLIC protobuf::libprotobuf)
 endfunction()

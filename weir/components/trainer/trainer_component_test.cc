@@ -21,6 +21,8 @@ namespace fs = std::filesystem;
 class TrainerComponentTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    // The LibTorch families' plug-in is built beside the weir binary.
+    setenv("WEIR_PLUGIN_DIR", WEIR_BINARY_DIR "/bin", 1);
     root_ = new fs::path(fs::path(::testing::TempDir()) /
                          ("trainer_component_test_" + std::to_string(getpid())));
     fs::remove_all(*root_);
@@ -118,6 +120,40 @@ TEST_F(TrainerComponentTest, GbdtLearnsTheTipLabelAndServesRawExamples) {
   ASSERT_TRUE(point.ParseFromString(std::string(**second)));
   EXPECT_EQ(point.step(), 10);
   EXPECT_EQ(point.summary().value(0).tag(), "auc");
+}
+
+// The LibTorch families, briefly: they learn, serve, and are deterministic for a seed.
+TEST_F(TrainerComponentTest, WideDeepAndLinearLearnAndServe) {
+  for (const std::string family : {"wide_deep", "linear"}) {
+    SCOPED_TRACE(family);
+    TrainerOptions options = Options(family, family);
+    options.config.set_train_steps(family == "linear" ? 300 : 600);
+    options.config.set_log_every_steps(200);
+    absl::StatusOr<TrainerResult> result = RunTrainer(options);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_GT(Metric(*result, "auc"), 0.88);
+    EXPECT_TRUE(fs::exists(options.model / "Format-Serving/model.torch.pt"));
+    auto served = model::ServingModel::Load(options.model);
+    ASSERT_TRUE(served.ok()) << served.status();
+    auto files = io::ExampleFiles(*root_ / "examples/Split-eval");
+    ASSERT_TRUE(files.ok());
+    io::ExampleBlockReader reader(*files);
+    auto block = reader.Next();
+    ASSERT_TRUE(block.ok() && block->has_value());
+    auto raw = (*block)->Decode();
+    ASSERT_TRUE(raw.ok());
+    auto predictions = (*served)->Predict(*raw);
+    ASSERT_TRUE(predictions.ok()) << predictions.status();
+    ASSERT_EQ(predictions->size(), raw->num_rows());
+    for (float p : *predictions) ASSERT_TRUE(p >= 0 && p <= 1) << p;
+
+    TrainerOptions again = Options(family + "_again", family);
+    again.config = options.config;
+    ASSERT_TRUE(RunTrainer(again).ok());
+    auto served_again = model::ServingModel::Load(again.model);
+    ASSERT_TRUE(served_again.ok());
+    EXPECT_EQ(*(*served_again)->Predict(*raw), *predictions);
+  }
 }
 
 TEST_F(TrainerComponentTest, SameSeedSameModel) {
