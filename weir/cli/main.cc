@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   weir::cli::AddSchemaGenCommand(app, exit_code);
   weir::cli::AddExampleValidatorCommand(app, exit_code);
   weir::cli::AddTransformCommand(app, exit_code);
+  weir::cli::AddTrainerCommand(app, exit_code);
   weir::cli::AddShowCommand(app, exit_code);
   weir::cli::AddRunCommand(app, exit_code);
   weir::cli::AddPipelineCommand(app, exit_code);
