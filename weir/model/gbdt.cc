@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <mutex>
 
 #include "weir/base/parallel.h"
@@ -54,35 +55,95 @@ struct Booster {
   }
 };
 
-// Every batch of a source, concatenated.
-absl::StatusOr<Batch> ReadAll(BatchSource& source) {
-  RETURN_IF_ERROR(source.Rewind());
-  Batch all;
-  while (true) {
-    ASSIGN_OR_RETURN(std::optional<Batch> batch, source.Next());
-    if (!batch) break;
-    all.num_dense = batch->num_dense;
-    all.num_categorical = batch->num_categorical;
-    all.rows += batch->rows;
-    all.dense.insert(all.dense.end(), batch->dense.begin(), batch->dense.end());
-    all.categorical.insert(all.categorical.end(), batch->categorical.begin(),
-                           batch->categorical.end());
-    all.labels.insert(all.labels.end(), batch->labels.begin(), batch->labels.end());
+// Hands a BatchSource to XGBoost one block at a time (its data-iterator callbacks), so that only
+// XGBoost's quantized matrix is held in memory, never the whole float matrix.
+class Feeder {
+ public:
+  explicit Feeder(BatchSource& source) : source_(source) {}
+
+  absl::StatusOr<std::unique_ptr<DMatrix>> QuantileMatrix(int threads, DMatrixHandle reference) {
+    DMatrix proxy;
+    RETURN_IF_ERROR(XgbError(XGProxyDMatrixCreate(&proxy.handle), "creating a proxy matrix"));
+    proxy_ = proxy.handle;
+    const std::string config =
+        StrCat("{\"missing\": NaN, \"nthread\": ", threads, ", \"max_bin\": 256}");
+    auto matrix = std::make_unique<DMatrix>();
+    const int rc = XGQuantileDMatrixCreateFromCallback(this, proxy.handle, reference, &Reset, &Next,
+                                                       config.c_str(), &matrix->handle);
+    RETURN_IF_ERROR(error_);  // The source's own error, if it failed mid-way.
+    RETURN_IF_ERROR(XgbError(rc, "reading the examples"));
+    if (rows_ == 0) return absl::InvalidArgumentError("the split has no examples");
+    return matrix;
   }
-  return all;
+
+ private:
+  static void Reset(DataIterHandle self) {
+    auto* feeder = static_cast<Feeder*>(self);
+    absl::Status status = feeder->source_.Rewind();
+    if (!status.ok() && feeder->error_.ok()) feeder->error_ = status;
+  }
+  static int Next(DataIterHandle self) {
+    auto* feeder = static_cast<Feeder*>(self);
+    absl::StatusOr<std::optional<Batch>> batch = feeder->source_.Next();
+    if (!batch.ok()) {
+      if (feeder->error_.ok()) feeder->error_ = batch.status();
+      return 0;
+    }
+    if (!batch->has_value() || (*batch)->rows == 0) return 0;
+    feeder->rows_ += (*batch)->rows;
+    feeder->features_ = Features(**batch);
+    feeder->labels_ = std::move((*batch)->labels);
+    const std::string array =
+        StrCat("{\"data\": [", reinterpret_cast<uintptr_t>(feeder->features_.data()),
+               ", true], \"shape\": [", (*batch)->rows, ", ",
+               (*batch)->num_dense + (*batch)->num_categorical,
+               "], \"typestr\": \"<f4\", \"version\": 3}");
+    if (XGProxyDMatrixSetDataDense(feeder->proxy_, array.c_str()) != 0 ||
+        XGDMatrixSetFloatInfo(feeder->proxy_, "label", feeder->labels_.data(),
+                              feeder->labels_.size()) != 0) {
+      return 0;  // XGBoost reports its own error.
+    }
+    return 1;
+  }
+
+  BatchSource& source_;
+  DMatrixHandle proxy_ = nullptr;
+  std::vector<float> features_;  // The current block, alive until the next call.
+  std::vector<float> labels_;
+  size_t rows_ = 0;  // Over all passes: only tells an empty split apart.
+  absl::Status error_;
+};
+
+// "[12]\ttrain-logloss:0.41\ttrain-auc:0.93\teval-logloss:0.45..." -> {"train": {...}, ...}.
+std::map<std::string, std::vector<std::pair<std::string, double>>> ParseEval(const char* text) {
+  std::map<std::string, std::vector<std::pair<std::string, double>>> curves;
+  std::string_view rest(text);
+  while (!rest.empty()) {
+    const size_t tab = rest.find('\t');
+    std::string_view token = rest.substr(0, tab);
+    rest = tab == std::string_view::npos ? std::string_view() : rest.substr(tab + 1);
+    const size_t dash = token.find('-');
+    const size_t colon = token.rfind(':');
+    if (dash == std::string_view::npos || colon == std::string_view::npos) continue;
+    curves[std::string(token.substr(0, dash))].emplace_back(
+        std::string(token.substr(dash + 1, colon - dash - 1)),
+        std::strtod(std::string(token.substr(colon + 1)).c_str(), nullptr));
+  }
+  return curves;
 }
 
-absl::StatusOr<std::unique_ptr<DMatrix>> MakeDMatrix(const Batch& batch, int threads) {
-  auto matrix = std::make_unique<DMatrix>();
-  const std::vector<float> features = Features(batch);
-  RETURN_IF_ERROR(XgbError(XGDMatrixCreateFromMat_omp(
-                               features.data(), batch.rows, batch.num_dense + batch.num_categorical,
-                               std::numeric_limits<float>::quiet_NaN(), &matrix->handle, threads),
-                           "creating a matrix"));
-  RETURN_IF_ERROR(XgbError(
-      XGDMatrixSetFloatInfo(matrix->handle, "label", batch.labels.data(), batch.labels.size()),
-      "setting labels"));
-  return matrix;
+// XGBoost's metric names as weir's curves name them.
+std::vector<std::pair<std::string, double>> CurveMetrics(
+    const std::vector<std::pair<std::string, double>>& xgboost) {
+  std::vector<std::pair<std::string, double>> metrics;
+  for (const auto& [name, value] : xgboost) {
+    if (name == "auc") metrics.emplace_back("auc", value);
+    if (name == "error" || name == "merror") metrics.emplace_back("accuracy", 1 - value);
+    if (name == "logloss" || name == "mlogloss") metrics.emplace_back("loss", value);
+    if (name == "rmse") metrics.emplace_back("loss", value * value);
+    if (name == "mae") metrics.emplace_back("mae", value);
+  }
+  return metrics;
 }
 
 class GbdtModel : public Model {
@@ -135,37 +196,39 @@ class GbdtFamily : public ModelFamily {
     const TrainerConfig& config = spec.config();
     const GbdtConfig& gbdt = config.gbdt();
     const int threads = job.num_threads > 0 ? job.num_threads : base::DefaultThreadCount();
-    ASSIGN_OR_RETURN(Batch train, ReadAll(*job.train));
-    ASSIGN_OR_RETURN(Batch eval, ReadAll(*job.eval));
-    if (train.rows == 0) return absl::InvalidArgumentError("the train split has no examples");
-    ASSIGN_OR_RETURN(std::unique_ptr<DMatrix> dtrain, MakeDMatrix(train, threads));
-    ASSIGN_OR_RETURN(std::unique_ptr<DMatrix> deval, MakeDMatrix(eval, threads));
+    Feeder train_feeder(*job.train);
+    ASSIGN_OR_RETURN(std::unique_ptr<DMatrix> dtrain,
+                     train_feeder.QuantileMatrix(threads, nullptr));
+    Feeder eval_feeder(*job.eval);
+    // The eval matrix is binned with the train matrix's quantiles.
+    ASSIGN_OR_RETURN(std::unique_ptr<DMatrix> deval,
+                     eval_feeder.QuantileMatrix(threads, dtrain->handle));
 
     auto booster = std::make_unique<Booster>();
     DMatrixHandle cache[] = {dtrain->handle, deval->handle};
-    RETURN_IF_ERROR(XgbError(XGBoosterCreate(cache, eval.rows > 0 ? 2 : 1, &booster->handle),
-                             "creating the booster"));
+    RETURN_IF_ERROR(XgbError(XGBoosterCreate(cache, 2, &booster->handle), "creating the booster"));
     auto set = [&](const char* name, const std::string& value) {
       return XgbError(XGBoosterSetParam(booster->handle, name, value.c_str()),
                       StrCat("setting ", name, "=", value));
     };
-    std::string eval_metric;
+    // The first metric is the loss early stopping watches; the others are for the curves.
+    std::vector<std::string> eval_metrics;
     switch (config.task()) {
       case BINARY_CLASSIFICATION:
         RETURN_IF_ERROR(set("objective", "binary:logistic"));
-        eval_metric = "logloss";
+        eval_metrics = {"logloss", "auc", "error"};
         break;
       case MULTICLASS_CLASSIFICATION:
         RETURN_IF_ERROR(set("objective", "multi:softprob"));
         RETURN_IF_ERROR(set("num_class", std::to_string(config.num_classes())));
-        eval_metric = "mlogloss";
+        eval_metrics = {"mlogloss", "merror"};
         break;
       default:
         RETURN_IF_ERROR(set("objective", "reg:squarederror"));
-        eval_metric = "rmse";
+        eval_metrics = {"rmse", "mae"};
         break;
     }
-    RETURN_IF_ERROR(set("eval_metric", eval_metric));
+    for (const std::string& metric : eval_metrics) RETURN_IF_ERROR(set("eval_metric", metric));
     RETURN_IF_ERROR(set("tree_method", "hist"));
     RETURN_IF_ERROR(set("max_depth", std::to_string(gbdt.max_depth() > 0 ? gbdt.max_depth() : 6)));
     RETURN_IF_ERROR(
@@ -194,27 +257,32 @@ class GbdtFamily : public ModelFamily {
       RETURN_IF_ERROR(
           XgbError(XGBoosterUpdateOneIter(handle, static_cast<int>(round), dtrain->handle),
                    StrCat("boosting round ", round)));
-      if (eval.rows > 0) {
-        DMatrixHandle eval_only[] = {deval->handle};
-        const char* names[] = {"eval"};
-        const char* out = nullptr;
-        RETURN_IF_ERROR(XgbError(
-            XGBoosterEvalOneIter(handle, static_cast<int>(round), eval_only, names, 1, &out),
-            "evaluating"));
-        // "[3]\teval-logloss:0.4123"
-        const char* colon = std::strrchr(out, ':');
-        const double loss = colon ? std::strtod(colon + 1, nullptr) : HUGE_VAL;
-        if (loss < best_loss) {
-          best_loss = loss;
-          best_round = round;
-        } else if (patience > 0 && round - best_round >= patience) {
-          break;
-        }
+      // Early stopping reads the eval loss every round; the curves read both splits' metrics
+      // at their points only.
+      const char* eval_name[] = {"eval"};
+      const char* out = nullptr;
+      RETURN_IF_ERROR(XgbError(
+          XGBoosterEvalOneIter(handle, static_cast<int>(round), &cache[1], eval_name, 1, &out),
+          "evaluating"));
+      auto eval_curve = ParseEval(out)["eval"];
+      const double loss = eval_curve.empty() ? HUGE_VAL : eval_curve.front().second;
+      const bool improved = loss < best_loss;
+      if (improved) {
+        best_loss = loss;
+        best_round = round;
       }
       const bool last = round + 1 == rounds;
-      if ((round + 1) % config.log_every_steps() == 0 || last) {
-        RETURN_IF_ERROR(LogCurves(*model, spec, train, eval, round + 1, *job.curves));
+      const bool stop = !improved && patience > 0 && round - best_round >= patience;
+      if ((round + 1) % config.log_every_steps() == 0 || last || stop) {
+        const char* names[] = {"train", "eval"};
+        RETURN_IF_ERROR(
+            XgbError(XGBoosterEvalOneIter(handle, static_cast<int>(round), cache, names, 2, &out),
+                     "evaluating"));
+        auto curves = ParseEval(out);
+        for (const char* curve : names)
+          RETURN_IF_ERROR(job.curves->Add(curve, round + 1, CurveMetrics(curves[curve])));
       }
+      if (stop) break;
     }
     if (best_round >= 0) {
       // Keep the trees up to the best eval round (early stopping).
@@ -237,18 +305,6 @@ class GbdtFamily : public ModelFamily {
                              StrCat("loading ", (dir / kWeightsFile).string())));
     XGBoosterSetParam(booster->handle, "nthread", "1");  // Serving: one request, one thread.
     return std::unique_ptr<Model>(std::make_unique<GbdtModel>(spec, std::move(booster)));
-  }
-
- private:
-  static absl::Status LogCurves(const Model& model, const ModelSpec& spec, const Batch& train,
-                                const Batch& eval, int64_t step, CurveSink& curves) {
-    for (const auto& [name, batch] : {std::pair<const char*, const Batch*>{"train", &train},
-                                      std::pair<const char*, const Batch*>{"eval", &eval}}) {
-      if (batch->rows == 0) continue;
-      ASSIGN_OR_RETURN(std::vector<float> predictions, model.Predict(*batch));
-      RETURN_IF_ERROR(curves.Add(name, step, ComputeMetrics(spec, predictions, batch->labels)));
-    }
-    return absl::OkStatus();
   }
 };
 
