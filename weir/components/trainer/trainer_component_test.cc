@@ -1,5 +1,6 @@
 #include "weir/components/trainer/trainer_component.h"
 
+#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 
 #include "weir/base/files.h"
 #include "weir/components/testing/taxi_artifacts.h"
+#include "weir/components/transform/transform_component.h"
 #include "weir/io/example/example_files.h"
 #include "weir/io/tfrecord/tfrecord.h"
 #include "weir/model/layout.h"
@@ -157,6 +159,86 @@ TEST_F(TrainerComponentTest, WideDeepAndLinearLearnAndServe) {
     auto served_again = model::ServingModel::Load(again.model);
     ASSERT_TRUE(served_again.ok());
     EXPECT_EQ(*(*served_again)->Predict(*raw), *predictions);
+  }
+}
+
+// Every family also does multiclass classification and regression.
+TEST_F(TrainerComponentTest, MulticlassAndRegression) {
+  TransformOptions transform;
+  transform.examples = *root_ / "examples";
+  transform.schema = *root_ / "schema";
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        features {
+          name: "miles"
+          input: "trip_miles"
+          ops { fill_missing {} }
+          ops { scale_to_z_score {} }
+        }
+        features {
+          name: "seconds"
+          input: "trip_seconds"
+          ops { fill_missing {} }
+          ops { scale_to_z_score {} }
+        }
+        features {
+          name: "hour"
+          input: "trip_start_hour"
+          ops { fill_missing {} }
+          ops { categorical_identity { num_buckets: 24 } }
+        }
+        features {
+          name: "company"
+          input: "company"
+          ops { fill_missing {} }
+          ops { compute_and_apply_vocabulary { top_k: 50 num_oov_buckets: 1 } }
+        }
+        features {
+          name: "payment"
+          input: "payment_type"
+          ops { fill_missing {} }
+          ops { compute_and_apply_vocabulary { top_k: 3 num_oov_buckets: 1 } }
+        }
+        features {
+          name: "fare"
+          input: "fare"
+          ops { fill_missing {} }
+        }
+      )pb",
+      &transform.spec));
+  transform.transform_graph = *root_ / "mc/transform_graph";
+  transform.transformed_examples = *root_ / "mc/transformed_examples";
+  ASSERT_TRUE(RunTransform(transform).ok());
+
+  for (const std::string family : {"gbdt", "linear", "wide_deep"}) {
+    SCOPED_TRACE(family);
+    TrainerOptions options = Options("mc_" + family, family);
+    options.examples = transform.transformed_examples;
+    options.transform_graph = transform.transform_graph;
+    options.config.set_train_steps(family == "gbdt" ? 50 : 400);
+    options.config.set_task(model::MULTICLASS_CLASSIFICATION);
+    options.config.set_num_classes(4);
+    options.config.set_label("payment");
+    for (const char* f : {"miles", "seconds", "hour", "company"}) options.config.add_features(f);
+    absl::StatusOr<TrainerResult> multiclass = RunTrainer(options);
+    ASSERT_TRUE(multiclass.ok()) << multiclass.status();
+    // Cash vs credit card is predictable from the trip: better than always saying "Cash" (~57%).
+    EXPECT_GT(Metric(*multiclass, "accuracy"), 0.6);
+    auto served = model::ServingModel::Load(options.model);
+    ASSERT_TRUE(served.ok()) << served.status();
+    EXPECT_EQ(model::OutputsPerRow((*served)->spec()), 4);
+
+    options = Options("reg_" + family, family);
+    options.examples = transform.transformed_examples;
+    options.transform_graph = transform.transform_graph;
+    options.config.set_train_steps(family == "gbdt" ? 50 : 1500);
+    options.config.set_task(model::REGRESSION);
+    options.config.set_label("fare");
+    for (const char* f : {"miles", "seconds", "hour", "company"}) options.config.add_features(f);
+    absl::StatusOr<TrainerResult> regression = RunTrainer(options);
+    ASSERT_TRUE(regression.ok()) << regression.status();
+    // Fares follow distance and duration (measured r2: gbdt 0.88, wide_deep 0.75, linear 0.47).
+    EXPECT_GT(Metric(*regression, "r2"), 0.4);
   }
 }
 
