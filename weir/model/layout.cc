@@ -1,11 +1,10 @@
 #include "weir/model/layout.h"
 
 #include <algorithm>
-#include <numeric>
 
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
-#include "weir/eval/metrics.h"
+#include "weir/eval/evaluation.h"
 
 namespace weir::model {
 
@@ -157,32 +156,7 @@ absl::Status ExampleBatchSource::Rewind() {
 std::vector<std::pair<std::string, double>> ComputeMetrics(const ModelSpec& spec,
                                                            const std::vector<float>& predictions,
                                                            const std::vector<float>& labels) {
-  switch (spec.config().task()) {
-    case BINARY_CLASSIFICATION: {
-      const double mean_label =
-          labels.empty() ? 0 : std::accumulate(labels.begin(), labels.end(), 0.0) / labels.size();
-      const double mean_prediction =
-          predictions.empty()
-              ? 0
-              : std::accumulate(predictions.begin(), predictions.end(), 0.0) / predictions.size();
-      return {{"auc", eval::AucRoc(predictions, labels)},
-              {"accuracy", eval::BinaryAccuracy(predictions, labels)},
-              {"loss", eval::LogLoss(predictions, labels)},
-              {"mean_label", mean_label},
-              {"mean_prediction", mean_prediction}};
-    }
-    case MULTICLASS_CLASSIFICATION:
-      return {
-          {"accuracy", eval::MulticlassAccuracy(predictions, labels, spec.config().num_classes())},
-          {"loss", eval::MulticlassLogLoss(predictions, labels, spec.config().num_classes())}};
-    default: {
-      const double mse = eval::MeanSquaredError(predictions, labels);
-      return {{"loss", mse},
-              {"mse", mse},
-              {"mae", eval::MeanAbsoluteError(predictions, labels)},
-              {"r2", eval::RSquared(predictions, labels)}};
-    }
-  }
+  return eval::BasicMetrics(spec.config().task(), spec.config().num_classes(), predictions, labels);
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, double>>> EvaluateModel(const Model& model,

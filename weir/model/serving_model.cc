@@ -31,4 +31,16 @@ absl::StatusOr<std::vector<float>> ServingModel::Predict(const data::RecordBatch
   return model_->Predict(batch);
 }
 
+absl::StatusOr<ServingModel::Scored> ServingModel::Score(const data::RecordBatch& raw,
+                                                         const std::string& label_key) const {
+  ASSIGN_OR_RETURN(data::RecordBatch transformed, transform_.Apply(raw));
+  ModelSpec labelled = spec_;
+  if (!label_key.empty()) labelled.mutable_config()->set_label(label_key);
+  ASSIGN_OR_RETURN(Batch batch, ToBatch(labelled, transformed, /*with_labels=*/true));
+  Scored scored;
+  ASSIGN_OR_RETURN(scored.predictions, model_->Predict(batch));
+  scored.labels = std::move(batch.labels);
+  return scored;
+}
+
 }  // namespace weir::model

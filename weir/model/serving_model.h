@@ -26,6 +26,15 @@ class ServingModel {
   // Transforms raw examples and predicts: OutputsPerRow(spec()) values per example.
   absl::StatusOr<std::vector<float>> Predict(const data::RecordBatch& raw) const;
 
+  // Predictions and labels of raw examples that carry what the label is made from (evaluation).
+  // `label_key`: the transformed feature holding the label; empty: the model's label.
+  struct Scored {
+    std::vector<float> predictions;
+    std::vector<float> labels;
+  };
+  absl::StatusOr<Scored> Score(const data::RecordBatch& raw,
+                               const std::string& label_key = "") const;
+
   const ModelSpec& spec() const { return spec_; }
   const transform::Transform& transform() const { return transform_; }
 

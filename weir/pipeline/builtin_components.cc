@@ -39,10 +39,13 @@ std::vector<std::string> ListParam(const ExecutionContext& context, const std::s
 
 // A structured parameter, unpacked into its message type (the default when absent).
 template <typename Message>
-Message MessageParam(const ExecutionContext& context, const std::string& name) {
+absl::StatusOr<Message> MessageParam(const ExecutionContext& context, const std::string& name) {
   Message message;
-  if (auto it = context.params.find(name); it != context.params.end())
-    it->second.message_value().UnpackTo(&message);
+  auto it = context.params.find(name);
+  if (it != context.params.end() && !it->second.message_value().UnpackTo(&message)) {
+    return absl::InvalidArgumentError(StrCat("parameter '", name, "' of node ", context.node_id,
+                                             " is not a ", Message::descriptor()->full_name()));
+  }
   return message;
 }
 
@@ -124,7 +127,7 @@ absl::Status RunTransformNode(const ExecutionContext& context) {
   components::TransformOptions options;
   options.examples = context.inputs.at("examples");
   options.schema = context.inputs.at("schema");
-  options.spec = MessageParam<transform::TransformSpec>(context, "spec");
+  ASSIGN_OR_RETURN(options.spec, MessageParam<transform::TransformSpec>(context, "spec"));
   options.analyze_split = StringParam(context, "analyze_split", "train");
   options.transform_graph = context.outputs.at("transform_graph");
   options.transformed_examples = context.outputs.at("transformed_examples");
@@ -137,7 +140,7 @@ absl::Status RunTrainerNode(const ExecutionContext& context) {
   components::TrainerOptions options;
   options.examples = context.inputs.at("examples");
   options.transform_graph = context.inputs.at("transform_graph");
-  options.config = MessageParam<model::TrainerConfig>(context, "model");
+  ASSIGN_OR_RETURN(options.config, MessageParam<model::TrainerConfig>(context, "model"));
   options.model = context.outputs.at("model");
   options.model_run = context.outputs.at("model_run");
   ASSIGN_OR_RETURN(components::TrainerResult result, components::RunTrainer(options));
@@ -147,9 +150,10 @@ absl::Status RunTrainerNode(const ExecutionContext& context) {
 
 // Custom-op plug-ins are user code: the cache must notice when one changes.
 absl::StatusOr<std::string> TransformPluginsFingerprint(const ExecutionContext& context) {
+  ASSIGN_OR_RETURN(transform::TransformSpec spec,
+                   MessageParam<transform::TransformSpec>(context, "spec"));
   std::string fingerprint;
-  for (const std::string& plugin :
-       MessageParam<transform::TransformSpec>(context, "spec").plugins()) {
+  for (const std::string& plugin : spec.plugins()) {
     ASSIGN_OR_RETURN(std::string bytes, base::ReadFile(plugin));
     fingerprint += StrCat(plugin, ":", base::Xxh3(bytes), ";");
   }

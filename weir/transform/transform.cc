@@ -65,9 +65,11 @@ class GlobalOpRegistry : public CustomOpRegistry {
   }
   absl::Status Load(const fs::path& path) {
     std::lock_guard<std::mutex> load_lock(load_mutex_);
-    std::string key = fs::absolute(path).lexically_normal().string();
+    // A relative path is relative to the working folder (never searched on the library path).
+    const fs::path absolute = fs::absolute(path).lexically_normal();
+    const std::string key = absolute.string();
     if (plugins_.contains(key)) return absl::OkStatus();
-    ASSIGN_OR_RETURN(std::unique_ptr<base::Plugin> plugin, base::Plugin::Load(path));
+    ASSIGN_OR_RETURN(std::unique_ptr<base::Plugin> plugin, base::Plugin::Load(absolute));
     RETURN_IF_ERROR(plugin->Register(static_cast<CustomOpRegistry*>(this)));
     plugins_[key] = std::move(plugin);  // Never unloaded: registered ops point into it.
     return absl::OkStatus();
@@ -182,14 +184,15 @@ class Expression {
   // The raw columns an expression reads. Errors carry muparser's message.
   static absl::StatusOr<std::vector<std::string>> Variables(const std::string& text) {
     try {
+      std::vector<std::unique_ptr<double>> slots;  // Outlives the parser that points into it.
       mu::Parser parser;
       parser.SetVarFactory(
-          [](const char*, void* slots) -> double* {
-            auto* storage = static_cast<std::vector<std::unique_ptr<double>>*>(slots);
-            storage->push_back(std::make_unique<double>(0));
-            return storage->back().get();
+          [](const char*, void* storage) -> double* {
+            auto* owned = static_cast<std::vector<std::unique_ptr<double>>*>(storage);
+            owned->push_back(std::make_unique<double>(0));
+            return owned->back().get();
           },
-          &scratch_slots());
+          &slots);
       parser.SetExpr(text);
       std::vector<std::string> names;
       for (const auto& [name, slot] : parser.GetUsedVar()) names.push_back(name);
@@ -225,12 +228,6 @@ class Expression {
           StrCat("cannot evaluate expression '", text, "': ", e.GetMsg()));
     }
     return out;
-  }
-
- private:
-  static std::vector<std::unique_ptr<double>>& scratch_slots() {
-    thread_local std::vector<std::unique_ptr<double>> slots;
-    return slots;
   }
 };
 
@@ -347,52 +344,60 @@ absl::Status Transform::Impl::Compile() {
     }
     used_raw.insert(compiled.sources.begin(), compiled.sources.end());
 
-    // Walk the ops, tracking the type, to report mistakes before any data is read.
+    // Walk the ops, tracking the type, to report mistakes before any data is read. After a
+    // custom op the type is known only at run time, where ApplyOp checks it.
+    bool known_type = true;
+    bool after_one_hot = false;
+    if (!feature.ops().empty() && feature.ops(0).has_cross() && feature.inputs().empty())
+      return absl::InvalidArgumentError(StrCat(where, ": cross combines the columns of 'inputs'"));
     for (int i = 0; i < feature.ops_size(); ++i) {
       const Op& op = feature.ops(i);
       CompiledOp step;
       step.op = &op;
       auto error = [&](std::string_view message) { return OpError(feature, op, message); };
-      auto need_numeric = [&]() -> absl::Status {
-        if (type == STRING) return error("takes numbers, but the values are strings");
+      auto need = [&](bool ok, std::string_view what) -> absl::Status {
+        if (known_type && !ok)
+          return error(StrCat("takes ", what, ", but the values are ", TypeName(type), "s"));
         return absl::OkStatus();
       };
-      if (type == VALUE_TYPE_UNSPECIFIED && !op.has_custom())
-        return error("follows a one_hot, which must be the last op");
+      if (after_one_hot) return error("follows a one_hot, which must be the last op");
       if (op.has_cross() && i != 0) return error("must be the first op");
       switch (op.op_case()) {
         case Op::kFillMissing: {
           const std::string& text = op.fill_missing().value();
-          if (type == INT && !text.empty()) {
-            absl::StatusOr<int64_t> value = ParseInt(text);
-            if (!value.ok()) return error(std::string(value.status().message()));
-            step.fill_int = *value;
-          } else if (type == FLOAT && !text.empty()) {
-            absl::StatusOr<double> value = ParseDouble(text);
-            if (!value.ok()) return error(std::string(value.status().message()));
-            step.fill_float = *value;
-          }
           step.fill_string = text;
+          if (!text.empty()) {
+            absl::StatusOr<int64_t> as_int = ParseInt(text);
+            absl::StatusOr<double> as_float = ParseDouble(text);
+            if (known_type && type == INT && !as_int.ok())
+              return error(std::string(as_int.status().message()));
+            if (known_type && type == FLOAT && !as_float.ok())
+              return error(std::string(as_float.status().message()));
+            step.fill_int = as_int.value_or(0);
+            step.fill_float = as_float.value_or(0);
+          }
           break;
         }
         case Op::kScaleToZScore:
         case Op::kScaleTo01:
         case Op::kLog1P:
-          RETURN_IF_ERROR(need_numeric());
+          RETURN_IF_ERROR(need(type != STRING, "numbers"));
           type = FLOAT;
           cardinality = 0;
           break;
         case Op::kClip:
-          RETURN_IF_ERROR(need_numeric());
+          RETURN_IF_ERROR(need(type != STRING, "numbers"));
+          if (op.clip().has_min() && op.clip().has_max() && op.clip().min() > op.clip().max())
+            return error("min must not exceed max");
           break;
         case Op::kBucketize:
-          RETURN_IF_ERROR(need_numeric());
+          RETURN_IF_ERROR(need(type != STRING, "numbers"));
           if (op.bucketize().num_buckets() < 1) return error("num_buckets must be at least 1");
           type = INT;
           cardinality = op.bucketize().num_buckets();
           break;
         case Op::kComputeAndApplyVocabulary: {
-          if (type == FLOAT) return error("takes strings or ints, but the values are floats");
+          RETURN_IF_ERROR(need(type != FLOAT, "strings or ints"));
           const Vocabulary& vocabulary = op.compute_and_apply_vocabulary();
           if (vocabulary.top_k() < 0 || vocabulary.frequency_threshold() < 0 ||
               vocabulary.num_oov_buckets() < 0)
@@ -407,25 +412,29 @@ absl::Status Transform::Impl::Compile() {
           break;
         }
         case Op::kHashStrings:
-          if (type == FLOAT) return error("takes strings or ints, but the values are floats");
+          RETURN_IF_ERROR(need(type != FLOAT, "strings or ints"));
           if (op.hash_strings().hash_buckets() < 1) return error("hash_buckets must be at least 1");
           type = INT;
           cardinality = op.hash_strings().hash_buckets();
           break;
-        case Op::kCategoricalIdentity:
-          if (type != INT) return error(StrCat("takes ints, but the values are ", TypeName(type)));
-          if (op.categorical_identity().num_buckets() < 1)
-            return error("num_buckets must be at least 1");
-          cardinality = op.categorical_identity().num_buckets();
+        case Op::kCategoricalIdentity: {
+          RETURN_IF_ERROR(need(type == INT, "ints"));
+          const int64_t buckets = op.categorical_identity().num_buckets();
+          if (buckets < 1) return error("num_buckets must be at least 1");
+          const int64_t fallback = op.categorical_identity().default_value();
+          if (fallback < -1 || fallback >= buckets)
+            return error("default_value must be in [0, num_buckets), or -1");
+          cardinality = buckets;
           break;
+        }
         case Op::kOneHot:
-          if (type != INT) return error(StrCat("takes ints, but the values are ", TypeName(type)));
+          RETURN_IF_ERROR(need(type == INT, "ints"));
           if (op.one_hot().depth() < 0) return error("depth must not be negative");
-          if (op.one_hot().depth() == 0 && cardinality == 0)
+          if (known_type && op.one_hot().depth() == 0 && cardinality == 0)
             return error(
                 "needs a depth: the values are not categorical (bucketize, vocabulary, "
                 "hash_strings or categorical_identity give them one)");
-          type = VALUE_TYPE_UNSPECIFIED;  // Nothing may follow.
+          after_one_hot = true;
           break;
         case Op::kCross:
           if (op.cross().hash_buckets() < 1) return error("hash_buckets must be at least 1");
@@ -442,6 +451,7 @@ absl::Status Transform::Impl::Compile() {
                                 known.empty() ? "none; list plug-ins under 'plugins'" : known,
                                 ")"));
           }
+          known_type = false;
           break;
         case Op::OP_NOT_SET:
           return error("names no op");
@@ -521,6 +531,30 @@ absl::Status Transform::Impl::ApplyOp(const CompiledFeature& feature, const Comp
     values.ints.assign(n, 0);
     values.type = INT;
   };
+  // Compile checked the types unless a custom op came first: check them here too.
+  auto wrong = [&](std::string_view what) {
+    return OpError(*feature.spec, op,
+                   StrCat("takes ", what, ", but the values are ", TypeName(values.type), "s"));
+  };
+  switch (op.op_case()) {
+    case Op::kScaleToZScore:
+    case Op::kScaleTo01:
+    case Op::kLog1P:
+    case Op::kClip:
+    case Op::kBucketize:
+      if (values.type == STRING) return wrong("numbers");
+      break;
+    case Op::kComputeAndApplyVocabulary:
+    case Op::kHashStrings:
+      if (values.type == FLOAT) return wrong("strings or ints");
+      break;
+    case Op::kCategoricalIdentity:
+    case Op::kOneHot:
+      if (values.type != INT) return wrong("ints");
+      break;
+    default:
+      break;
+  }
   switch (op.op_case()) {
     case Op::kFillMissing:
       for (size_t i = 0; i < n; ++i) {
@@ -603,6 +637,7 @@ absl::Status Transform::Impl::ApplyOp(const CompiledFeature& feature, const Comp
       values.strings.clear();
       values.type = INT;
       values.cardinality = size + spec.num_oov_buckets();
+      values.min_value = spec.num_oov_buckets() > 0 ? 0 : -1;
       break;
     }
     case Op::kHashStrings: {
@@ -628,6 +663,9 @@ absl::Status Transform::Impl::ApplyOp(const CompiledFeature& feature, const Comp
     }
     case Op::kOneHot:
       values.one_hot_depth = op.one_hot().depth() > 0 ? op.one_hot().depth() : values.cardinality;
+      if (values.one_hot_depth <= 0)
+        return OpError(*feature.spec, op,
+                       "the values have no categories (an empty vocabulary?); give a depth");
       break;
     case Op::kCross:
       break;  // Applied with the sources (Run), as it reads several columns.
@@ -670,7 +708,15 @@ absl::StatusOr<Values> Transform::Impl::Run(size_t f, const data::RecordBatch& b
     values = *std::move(evaluated);
     if (spec.expression_type() == INT) {
       values.ints.resize(rows);
-      for (size_t i = 0; i < rows; ++i) values.ints[i] = static_cast<int64_t>(values.floats[i]);
+      for (size_t i = 0; i < rows; ++i) {
+        // NaN is already missing; an infinity or a value out of int64's range becomes missing too.
+        const double x = values.floats[i];
+        if (!(x > -9.2e18 && x < 9.2e18)) {
+          values.missing[i] = 1;
+          continue;
+        }
+        values.ints[i] = static_cast<int64_t>(x);
+      }
       values.floats.clear();
       values.type = INT;
     }
@@ -979,6 +1025,7 @@ absl::Status Transform::Impl::DescribeOutputs() {
     analysis->set_output_type(one_hot ? FLOAT : values.type);
     analysis->set_size(one_hot ? values.one_hot_depth : 1);
     analysis->set_cardinality(!one_hot && values.type == INT ? values.cardinality : 0);
+    analysis->set_min_value(analysis->cardinality() > 0 ? values.min_value : 0);
   }
   return absl::OkStatus();
 }
@@ -1070,6 +1117,10 @@ absl::Status Transform::Save(const fs::path& dir) const {
     RETURN_IF_ERROR(file.Close());
   }
   fs::create_directories(dir / kTransformedMetadataDir, ec);
+  if (ec) {
+    return absl::InternalError(
+        StrCat("cannot create ", (dir / kTransformedMetadataDir).string(), ": ", ec.message()));
+  }
   return schema::WriteSchemaFile(dir / kTransformedMetadataDir / "schema.pbtxt",
                                  TransformedSchema());
 }
@@ -1083,10 +1134,16 @@ tfmd::Schema Transform::TransformedSchema() const {
     feature->set_type(analysis.output_type() == INT     ? tfmd::INT
                       : analysis.output_type() == FLOAT ? tfmd::FLOAT
                                                         : tfmd::BYTES);
-    feature->mutable_shape()->add_dim()->set_size(analysis.size());
+    if (analysis.size() > 1) {
+      feature->mutable_shape()->add_dim()->set_size(analysis.size());  // one_hot: always there.
+    } else {
+      // One value when present; a missing input stays missing unless fill_missing fills it.
+      feature->mutable_value_count()->set_min(1);
+      feature->mutable_value_count()->set_max(1);
+    }
     if (analysis.cardinality() > 0) {
       tfmd::IntDomain* domain = feature->mutable_int_domain();
-      domain->set_min(0);
+      domain->set_min(analysis.min_value());
       domain->set_max(analysis.cardinality() - 1);
       domain->set_is_categorical(true);
     }

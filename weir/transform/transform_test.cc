@@ -464,6 +464,14 @@ TEST(TransformPluginTest, CustomOpFromAPlugin) {
   EXPECT_FLOAT_EQ(root.float_values()[1], 3.f);
   EXPECT_FALSE(root.is_present(2));
 
+  // A custom op's output type is known only at run time, where the next op checks it.
+  TransformSpec typed = spec;
+  typed.mutable_features(0)->add_ops()->mutable_hash_strings()->set_hash_buckets(10);
+  absl::Status mismatch = Transform::Analyze(typed, {{"x", FLOAT}}, PassOver(batches)).status();
+  EXPECT_NE(mismatch.message().find("takes strings or ints, but the values are floats"),
+            std::string::npos)
+      << mismatch;
+
   spec.mutable_features(0)->mutable_ops(0)->mutable_custom()->mutable_args()->at("exponent") = "x";
   absl::Status bad = Transform::Analyze(spec, {{"x", FLOAT}}, PassOver(batches)).status();
   EXPECT_NE(bad.message().find("argument 'exponent' must be a number"), std::string::npos) << bad;

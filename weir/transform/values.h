@@ -25,6 +25,8 @@ struct Values {
   std::vector<uint8_t> missing;  // 1: the example has no value.
   // A categorical int's values lie in [0, cardinality); 0 when the ints are not categorical.
   int64_t cardinality = 0;
+  // The smallest categorical value: 0, or -1 when unknown tokens map to -1.
+  int64_t min_value = 0;
   // Set by one_hot: the feature is written as a float list of this length.
   int64_t one_hot_depth = 0;
 
