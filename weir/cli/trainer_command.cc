@@ -14,8 +14,8 @@ void AddTrainerCommand(CLI::App& app, int& exit_code) {
       "trainer", "Trainer: train a model (gbdt, wide_deep or linear) on transformed examples.");
   cmd->footer(
       "The config file (YAML, or .pbtxt) holds what a pipeline's Trainer node has under "
-      "`model:` — family, label, train_steps, seed, and gbdt / wide_deep / linear settings; "
-      "--family, --label and --train_steps override it. See docs/trainer.md.\n\n"
+      "`model:` — family, label, task, train_steps, seed, and gbdt / wide_deep / linear "
+      "settings; the flags below override it. See docs/trainer.md.\n\n"
       "Output: <model>/Format-Serving/ (weights, model_spec.pbtxt, the transform) and "
       "<model_run>/ (curves.jsonl, TensorBoard event files).\n\n"
       "Examples:\n"
@@ -36,9 +36,17 @@ void AddTrainerCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--family", *family, "gbdt, wide_deep or linear");
   cmd->add_option("--label", *label, "The transformed feature to predict");
   cmd->add_option("--train_steps", *steps, "Batches (wide_deep, linear) or rounds (gbdt)");
-  cmd->add_option("--threads", options->num_threads, "Worker threads (0: all cores)")
+  auto task = std::make_shared<std::string>();
+  auto num_classes = std::make_shared<int>(0);
+  auto seed = std::make_shared<int64_t>(-1);
+  cmd->add_option("--task", *task, "binary (default), multiclass or regression")
+      ->check(CLI::IsMember({"binary", "multiclass", "regression"}));
+  cmd->add_option("--num_classes", *num_classes, "Classes of a multiclass label");
+  cmd->add_option("--seed", *seed, "Random seed: the same seed trains the same model");
+  cmd->add_option("--threads", options->num_threads,
+                  "XGBoost threads for gbdt (0: all cores); wide_deep and linear train on one")
       ->capture_default_str();
-  cmd->callback([options, paths, family, label, steps, &exit_code]() {
+  cmd->callback([options, paths, family, label, steps, task, num_classes, seed, &exit_code]() {
     options->examples = (*paths)[0];
     options->transform_graph = (*paths)[1];
     options->model = (*paths)[3];
@@ -53,6 +61,11 @@ void AddTrainerCommand(CLI::App& app, int& exit_code) {
     if (!family->empty()) options->config.set_family(*family);
     if (!label->empty()) options->config.set_label(*label);
     if (*steps > 0) options->config.set_train_steps(*steps);
+    if (*task == "binary") options->config.set_task(model::BINARY_CLASSIFICATION);
+    if (*task == "multiclass") options->config.set_task(model::MULTICLASS_CLASSIFICATION);
+    if (*task == "regression") options->config.set_task(model::REGRESSION);
+    if (*num_classes > 0) options->config.set_num_classes(*num_classes);
+    if (*seed >= 0) options->config.set_seed(static_cast<uint64_t>(*seed));
     auto result = components::RunTrainer(*options);
     if (!result.ok()) {
       exit_code = ReportError("trainer", result.status());

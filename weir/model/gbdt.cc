@@ -5,6 +5,7 @@
 #include <xgboost/c_api.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -23,6 +24,13 @@ constexpr char kWeightsFile[] = "model.xgb.json";
 absl::Status XgbError(int rc, std::string_view what) {
   if (rc == 0) return absl::OkStatus();
   return absl::InternalError(StrCat("XGBoost: ", what, ": ", XGBGetLastError()));
+}
+
+// A number for XGBoost's string parameters, without std::to_string's 6 fixed decimals.
+std::string Number(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.17g", value);
+  return buffer;
 }
 
 // The float matrix XGBoost reads, row-major.
@@ -230,24 +238,18 @@ class GbdtFamily : public ModelFamily {
     }
     for (const std::string& metric : eval_metrics) RETURN_IF_ERROR(set("eval_metric", metric));
     RETURN_IF_ERROR(set("tree_method", "hist"));
-    RETURN_IF_ERROR(set("max_depth", std::to_string(gbdt.max_depth() > 0 ? gbdt.max_depth() : 6)));
-    RETURN_IF_ERROR(
-        set("eta", std::to_string(gbdt.learning_rate() > 0 ? gbdt.learning_rate() : 0.1)));
-    RETURN_IF_ERROR(
-        set("subsample", std::to_string(gbdt.subsample() > 0 ? gbdt.subsample() : 1.0)));
-    RETURN_IF_ERROR(
-        set("colsample_bytree",
-            std::to_string(gbdt.colsample_bytree() > 0 ? gbdt.colsample_bytree() : 1.0)));
-    RETURN_IF_ERROR(
-        set("min_child_weight",
-            std::to_string(gbdt.min_child_weight() > 0 ? gbdt.min_child_weight() : 1.0)));
-    RETURN_IF_ERROR(set("lambda", std::to_string(gbdt.reg_lambda() > 0 ? gbdt.reg_lambda() : 1.0)));
+    RETURN_IF_ERROR(set("max_depth", std::to_string(gbdt.max_depth())));
+    RETURN_IF_ERROR(set("eta", Number(gbdt.learning_rate())));
+    RETURN_IF_ERROR(set("subsample", Number(gbdt.subsample())));
+    RETURN_IF_ERROR(set("colsample_bytree", Number(gbdt.colsample_bytree())));
+    RETURN_IF_ERROR(set("min_child_weight", Number(gbdt.min_child_weight())));
+    RETURN_IF_ERROR(set("lambda", Number(gbdt.reg_lambda())));
     RETURN_IF_ERROR(set("seed", std::to_string(config.seed())));
     RETURN_IF_ERROR(set("nthread", std::to_string(threads)));
     RETURN_IF_ERROR(set("verbosity", "0"));
 
-    const int64_t rounds = config.train_steps() > 0 ? config.train_steps() : 300;
-    const int patience = gbdt.early_stopping_rounds() == 0 ? 30 : gbdt.early_stopping_rounds();
+    const int64_t rounds = config.train_steps();
+    const int patience = gbdt.early_stopping_rounds();  // -1: never stop early.
     double best_loss = HUGE_VAL;
     int64_t best_round = -1;
     // The model owns the booster from here on, so that curves can use its Predict.
@@ -284,7 +286,7 @@ class GbdtFamily : public ModelFamily {
       }
       if (stop) break;
     }
-    if (best_round >= 0) {
+    if (patience > 0 && best_round >= 0) {
       // Keep the trees up to the best eval round (early stopping).
       BoosterHandle sliced = nullptr;
       RETURN_IF_ERROR(

@@ -1,6 +1,7 @@
 #include "weir/model/layout.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
@@ -22,6 +23,36 @@ absl::StatusOr<ModelSpec> PlanModel(const TrainerConfig& config,
   if (c.train_split().empty()) c.set_train_split("train");
   if (c.eval_split().empty()) c.set_eval_split("eval");
   if (c.log_every_steps() <= 0) c.set_log_every_steps(c.family() == "gbdt" ? 10 : 100);
+  // Every default is set here, in one place, so model_spec.pbtxt records what training used.
+  auto fill = [](auto* message, auto getter, auto setter, auto value) {
+    if ((message->*getter)() <= 0) (message->*setter)(value);
+  };
+  if (c.family() == "gbdt") {
+    fill(&c, &TrainerConfig::train_steps, &TrainerConfig::set_train_steps, int64_t{300});
+    GbdtConfig* g = c.mutable_gbdt();
+    fill(g, &GbdtConfig::max_depth, &GbdtConfig::set_max_depth, 6);
+    fill(g, &GbdtConfig::learning_rate, &GbdtConfig::set_learning_rate, 0.1);
+    if (g->early_stopping_rounds() == 0) g->set_early_stopping_rounds(30);
+    fill(g, &GbdtConfig::subsample, &GbdtConfig::set_subsample, 1.0);
+    fill(g, &GbdtConfig::colsample_bytree, &GbdtConfig::set_colsample_bytree, 1.0);
+    fill(g, &GbdtConfig::min_child_weight, &GbdtConfig::set_min_child_weight, 1.0);
+    fill(g, &GbdtConfig::reg_lambda, &GbdtConfig::set_reg_lambda, 1.0);
+  } else if (c.family() == "wide_deep") {
+    fill(&c, &TrainerConfig::train_steps, &TrainerConfig::set_train_steps, int64_t{10000});
+    WideDeepConfig* w = c.mutable_wide_deep();
+    if (w->hidden_units().empty()) {
+      for (int units : {100, 70, 50, 25}) w->add_hidden_units(units);
+    }
+    fill(w, &WideDeepConfig::learning_rate, &WideDeepConfig::set_learning_rate, 0.001);
+    fill(w, &WideDeepConfig::batch_size, &WideDeepConfig::set_batch_size, 40);
+    fill(w, &WideDeepConfig::shuffle_buffer, &WideDeepConfig::set_shuffle_buffer, 10000);
+  } else if (c.family() == "linear") {
+    fill(&c, &TrainerConfig::train_steps, &TrainerConfig::set_train_steps, int64_t{2000});
+    LinearConfig* l = c.mutable_linear();
+    fill(l, &LinearConfig::learning_rate, &LinearConfig::set_learning_rate, 0.01);
+    fill(l, &LinearConfig::batch_size, &LinearConfig::set_batch_size, 256);
+    fill(l, &LinearConfig::shuffle_buffer, &LinearConfig::set_shuffle_buffer, 10000);
+  }
   if (c.task() == MULTICLASS_CLASSIFICATION && c.num_classes() < 2)
     return absl::InvalidArgumentError("a multiclass model needs num_classes >= 2");
   if (c.label().empty())
@@ -130,9 +161,22 @@ absl::StatusOr<Batch> ToBatch(const ModelSpec& spec, const data::RecordBatch& tr
             StrCat("example ", row, " has no value for the label '", spec.config().label(), "'"));
       }
       const uint32_t v = label->value_begin(row);
-      batch.labels[row] = label->type() == data::DataType::kInt64
-                              ? static_cast<float>(label->int64_values()[v])
-                              : label->float_values()[v];
+      const float y = label->type() == data::DataType::kInt64
+                          ? static_cast<float>(label->int64_values()[v])
+                          : label->float_values()[v];
+      const Task task = spec.config().task();
+      const bool valid = task == BINARY_CLASSIFICATION ? (y == 0 || y == 1)
+                         : task == MULTICLASS_CLASSIFICATION
+                             ? (y >= 0 && y < spec.config().num_classes() && y == std::floor(y))
+                             : std::isfinite(y);
+      if (!valid) {
+        return absl::InvalidArgumentError(
+            StrCat("example ", row, " has label ", y, " for '", spec.config().label(), "'; ",
+                   task == BINARY_CLASSIFICATION       ? "a binary label is 0 or 1"
+                   : task == MULTICLASS_CLASSIFICATION ? "a class is an integer in [0, num_classes)"
+                                                       : "a regression label is a finite number"));
+      }
+      batch.labels[row] = y;
     }
   }
   return batch;

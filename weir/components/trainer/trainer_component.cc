@@ -37,6 +37,9 @@ absl::StatusOr<TrainerResult> RunTrainer(const TrainerOptions& options) {
   model::ExampleBatchSource train(spec, train_files);
   model::ExampleBatchSource eval(spec, eval_files);
 
+  // Both outputs are claimed before training, so that a taken path fails in a second, not after
+  // the whole training.
+  ASSIGN_OR_RETURN(base::StagingDir model_dir, base::StagingDir::Create(options.model));
   ASSIGN_OR_RETURN(base::StagingDir run_dir, base::StagingDir::Create(options.model_run));
   ASSIGN_OR_RETURN(std::unique_ptr<model::CurveWriter> curves,
                    model::CurveWriter::Create(run_dir.path()));
@@ -56,7 +59,6 @@ absl::StatusOr<TrainerResult> RunTrainer(const TrainerOptions& options) {
   }
   result.model_properties["family"] = spec.config().family();
 
-  ASSIGN_OR_RETURN(base::StagingDir model_dir, base::StagingDir::Create(options.model));
   const fs::path serving = model_dir.path() / model::kServingDir;
   std::error_code ec;
   fs::create_directories(serving, ec);

@@ -50,7 +50,6 @@ struct Architecture {
     const WideDeepConfig& wd = spec.config().wide_deep();
     if (a.deep) {
       a.hidden_units.assign(wd.hidden_units().begin(), wd.hidden_units().end());
-      if (a.hidden_units.empty()) a.hidden_units = {100, 70, 50, 25};
       a.embedding_dim = std::max(0, wd.embedding_dim());
     }
     return a;
@@ -296,17 +295,14 @@ class TorchFamily : public ModelFamily {
     const ModelSpec& spec = job.spec;
     const TrainerConfig& config = spec.config();
     const bool linear = !deep_;
-    const int64_t steps = config.train_steps() > 0 ? config.train_steps() : (linear ? 2000 : 10000);
+    const int64_t steps = config.train_steps();
     const int64_t batch_size =
-        linear ? (config.linear().batch_size() > 0 ? config.linear().batch_size() : 256)
-               : (config.wide_deep().batch_size() > 0 ? config.wide_deep().batch_size() : 40);
+        linear ? config.linear().batch_size() : config.wide_deep().batch_size();
     const double learning_rate =
-        linear
-            ? (config.linear().learning_rate() > 0 ? config.linear().learning_rate() : 0.01)
-            : (config.wide_deep().learning_rate() > 0 ? config.wide_deep().learning_rate() : 0.001);
+        linear ? config.linear().learning_rate() : config.wide_deep().learning_rate();
     const double l2 = linear ? config.linear().l2() : 0.0;
-    const size_t shuffle_buffer =
-        config.wide_deep().shuffle_buffer() > 0 ? config.wide_deep().shuffle_buffer() : 10000;
+    const size_t shuffle_buffer = static_cast<size_t>(linear ? config.linear().shuffle_buffer()
+                                                             : config.wide_deep().shuffle_buffer());
 
     // Steps of a few dozen examples are too small to split across cores: extra threads only
     // add synchronisation (measured: 2 threads ran the taxi model's steps slower than 1).
