@@ -81,6 +81,20 @@ double AucPrecisionRecall(const std::vector<float>& p, const std::vector<float>&
   return area;
 }
 
+// Whether `threshold` checks the slice of `features` (its keys, in the spec's order).
+bool Applies(const MetricThreshold& threshold,
+             const std::vector<std::pair<std::string, std::string>>& features) {
+  if (threshold.slicing_specs().empty()) return true;
+  for (const SlicingSpec& spec : threshold.slicing_specs()) {
+    if (static_cast<size_t>(spec.feature_keys_size()) != features.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < features.size(); ++i)
+      same = same && spec.feature_keys(static_cast<int>(i)) == features[i].first;
+    if (same) return true;
+  }
+  return false;
+}
+
 nlohmann::ordered_json ToJson(const Metrics& metrics) {
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
   for (const auto& [name, value] : metrics) out[name] = value;
@@ -267,14 +281,15 @@ nlohmann::ordered_json Evaluation::Finish(bool baseline) const {
     nlohmann::ordered_json features = nlohmann::ordered_json::object();
     for (const auto& [feature, value] : slice.features) features[feature] = value;
     nlohmann::ordered_json result = {{"slice", name}, {"features", features}};
-    nlohmann::ordered_json candidate = SliceMetrics(slice.rows, predictions_, /*plots=*/true);
-    for (auto& [key, value] : candidate.items()) result[key] = value;
+    const nlohmann::ordered_json candidate = SliceMetrics(slice.rows, predictions_, /*plots=*/true);
+    for (const auto& [key, value] : candidate.items()) result[key] = value;
     nlohmann::ordered_json base;
     if (baseline) {
       base = SliceMetrics(slice.rows, baseline_, /*plots=*/false)["metrics"];
       result["baseline_metrics"] = base;
     }
     for (const MetricThreshold& threshold : config_.thresholds()) {
+      if (!Applies(threshold, slice.features)) continue;
       auto fail = [&](const std::string& check, double limit, double value, std::string message) {
         failures.push_back({{"slice", name},
                             {"metric", threshold.metric()},

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <optional>
+#include <set>
 
 #include "weir/base/hashing.h"
 #include "weir/base/proto_files.h"
@@ -182,6 +183,7 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
     outcome.node_id = node.id();
     outcomes[node.id()] = &outcome;
     pipeline::ExecutionContext context;
+    context.pipeline_name = spec.name();
     context.node_id = node.id();
     context.params.insert(node.params().begin(), node.params().end());
     context.output_properties = &outcome.output_properties;
@@ -197,9 +199,18 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
         outcome.error = StrCat("upstream node ", upstream, " did not succeed");
         break;
       }
-      context.inputs[name] = upstream_outcome->outputs.at(output);
+      auto produced = upstream_outcome->outputs.find(output);
+      if (produced == upstream_outcome->outputs.end()) {
+        // A resolver found nothing (e.g. no blessed model yet): the input is absent.
+        const pipeline::ChannelSpec* input = component->FindInput(name);
+        if (input != nullptr && input->optional) continue;
+        outcome.error = StrCat("upstream node ", upstream, " has no ", output, " to give");
+        break;
+      }
+      context.inputs[name] = produced->second;
       input_ids[name] = upstream_outcome->output_artifact_ids.at(output);
     }
+    context.input_ids = input_ids;
     if (!outcome.error.empty()) {
       if (progress) progress(node, i, order.size(), &outcome);
       continue;
@@ -217,6 +228,40 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
                      EnsureContext(store, kNodeContextType, StrCat(spec.name(), ".", node.id())));
     RETURN_IF_ERROR(store.PutParentContext(pipeline_context, node_context));
     ASSIGN_OR_RETURN(int64_t execution_type, store.PutExecutionType(component->type, {}));
+    if (component->resolver) {
+      // Resolvers are never cached: what they pick depends on the store, not on their inputs.
+      outcome.cache_reason = "ran: resolver nodes always read the store afresh";
+      Execution execution{.type_id = execution_type,
+                          .last_known_state = Execution::State::kComplete};
+      execution.custom_properties = {{"run_id", metadata::Value(result.run_id)},
+                                     {"node_id", metadata::Value(node.id())}};
+      absl::Status resolved = store.InTransaction([&]() -> absl::Status {
+        ASSIGN_OR_RETURN(auto picked, component->resolver(store, spec));
+        RETURN_IF_ERROR(store.PutExecution(execution));
+        RETURN_IF_ERROR(store.PutAssociation(node_context, execution.id));
+        RETURN_IF_ERROR(store.PutAssociation(run_context, execution.id));
+        std::vector<Event> events;
+        for (const auto& [name, id] : picked) {
+          ASSIGN_OR_RETURN(Artifact artifact, store.GetArtifact(id));
+          outcome.outputs[name] = artifact.uri;
+          outcome.output_artifact_ids[name] = id;
+          events.push_back({.artifact_id = id,
+                            .execution_id = execution.id,
+                            .type = Event::Type::kOutput,
+                            .path = {name, int64_t{0}}});
+        }
+        return store.PutEvents(events);
+      });
+      outcome.execution_id = execution.id;
+      if (resolved.ok()) {
+        finish(NodeState::kSucceeded, "");
+      } else {
+        outcome.outputs.clear();
+        outcome.output_artifact_ids.clear();
+        finish(NodeState::kFailed, std::string(resolved.message()));
+      }
+      continue;
+    }
     absl::StatusOr<std::string> key = CacheKey(*component, node, input_ids, context);
     if (!key.ok()) {
       // The driver failed (e.g. the input files are missing): a FAILED execution says why.
@@ -236,7 +281,11 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
     }
 
     std::vector<Event> input_events;
+    std::set<int64_t> inputs_seen;
     for (const auto& [name, id] : input_ids) {
+      // ML Metadata keeps one INPUT event per artifact and execution: an artifact given under two
+      // names (a model that is also its own baseline) is recorded under the first.
+      if (!inputs_seen.insert(id).second) continue;
       input_events.push_back(
           {.artifact_id = id, .type = Event::Type::kInput, .path = {name, int64_t{0}}});
     }

@@ -1,18 +1,23 @@
 // The executors of weir's own components: thin adapters from a node's parameters and artifact
 // folders to the component libraries.
 #include <algorithm>
+#include <filesystem>
+#include <variant>
 
 #include "weir/base/files.h"
 #include "weir/base/hashing.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/components/evaluator/evaluator_component.h"
 #include "weir/components/example_gen/example_gen.h"
 #include "weir/components/example_validator/example_validator.h"
+#include "weir/components/pusher/pusher_component.h"
 #include "weir/components/schema_gen/schema_gen.h"
 #include "weir/components/statistics_gen/statistics_gen.h"
 #include "weir/components/trainer/trainer_component.h"
 #include "weir/components/transform/transform_component.h"
 #include "weir/pipeline/component_registry.h"
+#include "weir/pipeline/pipeline_spec.h"
 
 namespace weir::pipeline {
 namespace {
@@ -148,6 +153,72 @@ absl::Status RunTrainerNode(const ExecutionContext& context) {
   return absl::OkStatus();
 }
 
+absl::Status RunEvaluatorNode(const ExecutionContext& context) {
+  components::EvaluatorOptions options;
+  options.examples = context.inputs.at("examples");
+  options.model = context.inputs.at("model");
+  options.model_id = context.input_ids.at("model");
+  if (auto it = context.inputs.find("baseline_model"); it != context.inputs.end()) {
+    options.baseline_model = it->second;
+    options.baseline_model_id = context.input_ids.at("baseline_model");
+  }
+  ASSIGN_OR_RETURN(options.config, MessageParam<eval::EvalConfig>(context, "eval_config"));
+  options.evaluation = context.outputs.at("evaluation");
+  options.blessing = context.outputs.at("blessing");
+  ASSIGN_OR_RETURN(components::EvaluatorResult result, components::RunEvaluator(options));
+  (*context.output_properties)["blessing"] = result.blessing_properties;
+  return absl::OkStatus();
+}
+
+absl::Status RunPusherNode(const ExecutionContext& context) {
+  components::PusherOptions options;
+  options.model = context.inputs.at("model");
+  options.blessing = context.inputs.at("model_blessing");
+  options.base_directory = StringParam(context, "base_directory");
+  if (options.base_directory.empty())
+    options.base_directory = WeirHome() / "serving_model" / context.pipeline_name;
+  options.pushed_model = context.outputs.at("pushed_model");
+  ASSIGN_OR_RETURN(components::PusherResult result, components::RunPusher(options));
+  (*context.output_properties)["pushed_model"] = result.properties;
+  return absl::OkStatus();
+}
+
+// The newest Model of this pipeline that an Evaluator blessed, with that blessing; nothing when
+// no model has been blessed yet.
+absl::StatusOr<std::map<std::string, int64_t>> ResolveLatestBlessedModel(
+    metadata::MetadataStore& store, const PipelineSpec& pipeline) {
+  ASSIGN_OR_RETURN(std::vector<metadata::Artifact> blessings,
+                   store.GetArtifactsByType("ModelBlessing"));
+  const std::string root = StrCat(pipeline.pipeline_root(), "/");
+  int64_t best_model = 0, best_blessing = 0;
+  for (const metadata::Artifact& blessing : blessings) {
+    if (blessing.state != metadata::Artifact::State::kLive) continue;
+    if (blessing.uri.rfind(root, 0) != 0) continue;  // Another pipeline's.
+    auto get_int = [&](const char* name) -> int64_t {
+      auto it = blessing.custom_properties.find(name);
+      if (it == blessing.custom_properties.end()) return 0;
+      const int64_t* value = std::get_if<int64_t>(&it->second);
+      return value ? *value : 0;
+    };
+    const int64_t model_id = get_int("current_model_id");
+    if (get_int("blessed") != 1 || model_id <= best_model) continue;
+    absl::StatusOr<metadata::Artifact> model = store.GetArtifact(model_id);
+    std::error_code ec;
+    if (!model.ok() || model->state != metadata::Artifact::State::kLive ||
+        !std::filesystem::exists(model->uri, ec)) {
+      continue;
+    }
+    best_model = model_id;
+    best_blessing = blessing.id;
+  }
+  std::map<std::string, int64_t> picked;
+  if (best_model > 0) {
+    picked["model"] = best_model;
+    picked["model_blessing"] = best_blessing;
+  }
+  return picked;
+}
+
 // Custom-op plug-ins are user code: the cache must notice when one changes.
 absl::StatusOr<std::string> TransformPluginsFingerprint(const ExecutionContext& context) {
   ASSIGN_OR_RETURN(transform::TransformSpec spec,
@@ -251,6 +322,38 @@ void RegisterBuiltins(ComponentRegistry& registry) {
                   "family, label, train_steps, ... (see docs/trainer.md)",
                   &model::TrainerConfig::default_instance()}},
       .executor = RunTrainerNode,
+  });
+  registry.Register({
+      .type = "LatestBlessedModelResolver",
+      .version = "1",
+      .description = "The newest blessed Model of this pipeline (nothing on a first run)",
+      .inputs = {},
+      .outputs = {{"model", "Model"}, {"model_blessing", "ModelBlessing"}},
+      .params = {},
+      .resolver = ResolveLatestBlessedModel,
+  });
+  registry.Register({
+      .type = "Evaluator",
+      .version = "1",
+      .description = "Sliced metrics of a model, compared with a baseline; blesses it or not",
+      .inputs = {{"examples", "Examples"},
+                 {"model", "Model"},
+                 {"baseline_model", "Model", /*optional=*/true}},
+      .outputs = {{"evaluation", "ModelEvaluation"}, {"blessing", "ModelBlessing"}},
+      .params = {{"eval_config", ParamType::kMessage, false,
+                  "label_key, slicing_specs, thresholds (see docs/evaluator.md)",
+                  &eval::EvalConfig::default_instance()}},
+      .executor = RunEvaluatorNode,
+  });
+  registry.Register({
+      .type = "Pusher",
+      .version = "1",
+      .description = "Copies a blessed model to <base_directory>/<version>/ for serving",
+      .inputs = {{"model", "Model"}, {"model_blessing", "ModelBlessing"}},
+      .outputs = {{"pushed_model", "PushedModel"}},
+      .params = {{"base_directory", ParamType::kPath, false,
+                  "Default ${WEIR_HOME}/serving_model/<pipeline>"}},
+      .executor = RunPusherNode,
   });
 }
 

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
 #include "weir/components/artifact_properties.h"
+#include "weir/metadata/metadata_store.h"
 #include "weir/proto/pipeline.pb.h"
 
 namespace weir::pipeline {
@@ -47,9 +48,11 @@ struct ChannelSpec {
 // What an executor gets: its parameters, the folders of its input artifacts, and the folders it
 // must create for its outputs (each must not exist yet; executors publish them atomically).
 struct ExecutionContext {
+  std::string pipeline_name;
   std::string node_id;
   std::map<std::string, Value> params;
   std::map<std::string, std::filesystem::path> inputs;
+  std::map<std::string, int64_t> input_ids;  // The input artifacts' metadata ids.
   std::map<std::string, std::filesystem::path> outputs;
   // Filled by the executor: properties recorded on each output artifact.
   std::map<std::string, components::ArtifactProperties>* output_properties = nullptr;
@@ -62,6 +65,13 @@ using Executor = std::function<absl::Status(const ExecutionContext&)>;
 // on their parameters and input artifacts.
 using ExternalFingerprint = std::function<absl::StatusOr<std::string>(const ExecutionContext&)>;
 
+// A resolver node does not run: it picks artifacts that already exist as its outputs, by asking
+// the metadata store (TFX's resolver nodes, e.g. LatestBlessedModelResolver). It returns output
+// name -> artifact id; an output with nothing to pick is left out, and the inputs it would feed
+// downstream are then absent (they must be optional).
+using Resolver = std::function<absl::StatusOr<std::map<std::string, int64_t>>(
+    metadata::MetadataStore& store, const PipelineSpec& pipeline)>;
+
 struct ComponentSpec {
   std::string type;
   std::string version;  // Part of the cache key: bump it when the executor's output changes.
@@ -72,6 +82,7 @@ struct ComponentSpec {
   // Defaulted with {} so registrations may leave them out of designated initialisers.
   Executor executor = {};
   ExternalFingerprint fingerprint = {};
+  Resolver resolver = {};  // Set for resolver nodes, which have no executor.
 
   const ChannelSpec* FindInput(const std::string& name) const;
   const ChannelSpec* FindOutput(const std::string& name) const;

@@ -1,11 +1,11 @@
 #include "weir/pipeline/pipeline_spec.h"
-#include "weir/proto/transform.pb.h"
 
 #include <cstdlib>
 #include <filesystem>
 
 #include "gtest/gtest.h"
 #include "weir/base/files.h"
+#include "weir/proto/transform.pb.h"
 
 namespace weir::pipeline {
 namespace {
@@ -45,7 +45,7 @@ TEST_F(PipelineSpecTest, TaxiSolutionCompilesInDependencyOrder) {
   EXPECT_EQ(spec->schedule().cron(), "@daily");
   EXPECT_EQ(spec->pipeline_root(), (dir_ / "home" / "artifacts" / "taxi").string());
   EXPECT_EQ(spec->metadata().sqlite().path(), (dir_ / "home" / "metadata.db").string());
-  ASSERT_EQ(spec->nodes_size(), 6);
+  ASSERT_EQ(spec->nodes_size(), 9);
   // A relative path parameter resolves against the pipeline file's folder.
   EXPECT_EQ(spec->nodes(0).params().at("input_base").string_value(),
             (fs::path(WEIR_SOURCE_DIR) / "examples/taxi/data").lexically_normal().string());
@@ -55,7 +55,8 @@ TEST_F(PipelineSpecTest, TaxiSolutionCompilesInDependencyOrder) {
   std::vector<std::string> ids;
   for (const NodeSpec* node : *order) ids.push_back(node->id());
   EXPECT_EQ(ids, (std::vector<std::string>{"CsvExampleGen", "StatisticsGen", "SchemaGen",
-                                           "ExampleValidator", "Transform", "Trainer"}));
+                                           "ExampleValidator", "Transform", "Trainer",
+                                           "LatestBlessedModelResolver", "Evaluator", "Pusher"}));
   // The Transform's spec is a structured parameter, read from YAML into its message.
   transform::TransformSpec transform;
   ASSERT_TRUE(spec->nodes(4).params().at("spec").message_value().UnpackTo(&transform));
@@ -90,7 +91,7 @@ TEST_F(PipelineSpecTest, ErrorsNameTheLineAndTheFix) {
       "  Gen:\n    component: CsvExampleGen\n    params:\n      input_base: data\n";
   EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n  A:\n    component: CsvExampleGenn\n")
                 .find("pipeline.yaml:4: unknown component 'CsvExampleGenn' (known: CsvExampleGen, "
-                      "ExampleValidator"),
+                      "Evaluator, ExampleValidator"),
             std::string::npos);
   EXPECT_NE(
       ErrorOf("pipeline: p\nnodes:\n" + gen + "      bogus: 1\n")

@@ -61,8 +61,8 @@ absl::StatusOr<EvaluatorResult> RunEvaluator(const EvaluatorOptions& options) {
       {"split", split},
       {"label_key",
        options.config.label_key().empty() ? spec.config().label() : options.config.label_key()}};
-  for (auto& [key, value] : evaluation.Finish(baseline != nullptr).items())
-    result.evaluation[key] = value;
+  const nlohmann::ordered_json finished = evaluation.Finish(baseline != nullptr);
+  for (const auto& [key, value] : finished.items()) result.evaluation[key] = value;
   result.blessed = result.evaluation["validation"]["blessed"];
   result.blessing_properties["blessed"] = int64_t{result.blessed ? 1 : 0};
   result.blessing_properties["current_model"] = options.model.string();

@@ -1,0 +1,160 @@
+#include "weir/components/evaluator/evaluator_component.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "weir/base/files.h"
+#include "weir/components/pusher/pusher_component.h"
+#include "weir/components/testing/taxi_artifacts.h"
+#include "weir/components/trainer/trainer_component.h"
+
+namespace weir::components {
+namespace {
+namespace fs = std::filesystem;
+
+// Two gbdt models of the taxi data: a good one (60 rounds) and a poor one (1 round, depth 1).
+class EvaluatorComponentTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = new fs::path(fs::path(::testing::TempDir()) /
+                         ("evaluator_component_test_" + std::to_string(getpid())));
+    fs::remove_all(*root_);
+    ASSERT_TRUE(testing::MakeTaxiArtifacts(*root_, /*with_transform=*/true).ok());
+    for (const auto& [name, rounds, depth] :
+         {std::tuple<std::string, int, int>{"good", 60, 6}, {"poor", 1, 1}}) {
+      TrainerOptions trainer;
+      trainer.examples = *root_ / "transformed_examples";
+      trainer.transform_graph = *root_ / "transform_graph";
+      trainer.config.set_label("tips_xf");
+      trainer.config.set_train_steps(rounds);
+      trainer.config.mutable_gbdt()->set_max_depth(depth);
+      trainer.model = *root_ / name / "model";
+      trainer.model_run = *root_ / name / "model_run";
+      absl::StatusOr<TrainerResult> trained = RunTrainer(trainer);
+      ASSERT_TRUE(trained.ok()) << trained.status();
+      if (name == "good") (*good_metrics_) = trained->eval_metrics;
+    }
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*root_);
+    delete root_;
+  }
+  static EvaluatorOptions Options(const std::string& name, const std::string& model) {
+    EvaluatorOptions options;
+    options.examples = *root_ / "examples";
+    options.model = *root_ / model / "model";
+    options.evaluation = *root_ / name / "evaluation";
+    options.blessing = *root_ / name / "blessing";
+    options.model_id = 7;
+    eval::SlicingSpec* by_hour = options.config.add_slicing_specs();
+    by_hour->add_feature_keys("trip_start_hour");
+    // Accuracy of at least 0.6 on every slice, and no worse than the baseline's overall.
+    eval::MetricThreshold* accuracy = options.config.add_thresholds();
+    accuracy->set_metric("accuracy");
+    accuracy->set_lower_bound(0.6);
+    eval::MetricThreshold* change = options.config.add_thresholds();
+    change->set_metric("accuracy");
+    change->set_change_absolute(-1e-10);
+    change->add_slicing_specs();
+    return options;
+  }
+  static fs::path* root_;
+  static std::vector<std::pair<std::string, double>>* good_metrics_;
+};
+fs::path* EvaluatorComponentTest::root_ = nullptr;
+std::vector<std::pair<std::string, double>>* EvaluatorComponentTest::good_metrics_ =
+    new std::vector<std::pair<std::string, double>>();
+
+TEST_F(EvaluatorComponentTest, SlicedMetricsFromRawExamplesAndBlessingWithoutBaseline) {
+  EvaluatorOptions options = Options("first", "good");
+  absl::StatusOr<EvaluatorResult> result = RunEvaluator(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->blessed);
+  EXPECT_TRUE(fs::exists(options.blessing / "BLESSED"));
+  const auto& evaluation = result->evaluation;
+  // Overall first, then one slice per hour of the day.
+  ASSERT_EQ(evaluation["slices"].size(), 25u);
+  const auto& overall = evaluation["slices"][0];
+  EXPECT_EQ(overall["slice"], "Overall");
+  EXPECT_EQ(overall["metrics"]["example_count"], 5073);
+  // The raw examples through the model's own serving path give the trainer's eval metrics.
+  for (const auto& [name, value] : *good_metrics_)
+    EXPECT_DOUBLE_EQ(overall["metrics"][name].get<double>(), value) << name;
+  EXPECT_EQ(overall["plots"]["roc"].size(), 101u);
+  EXPECT_EQ(overall["confusion_matrices"].size(), 3u);
+  double sliced_examples = 0;
+  for (size_t i = 1; i < evaluation["slices"].size(); ++i)
+    sliced_examples += evaluation["slices"][i]["metrics"]["example_count"].get<double>();
+  EXPECT_EQ(sliced_examples, 5073);
+  EXPECT_EQ(evaluation["slices"][1]["features"].begin().key(), "trip_start_hour");
+  EXPECT_TRUE(evaluation["validation"]["change_thresholds_skipped"]);
+  EXPECT_EQ(evaluation["validation"]["checks"], 25);  // The lower bound, on each slice.
+  EXPECT_EQ(std::get<int64_t>(result->blessing_properties.at("blessed")), 1);
+  EXPECT_EQ(std::get<int64_t>(result->blessing_properties.at("current_model_id")), 7);
+  auto file = base::ReadFile(options.evaluation / "evaluation.json");
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(nlohmann::ordered_json::parse(*file), evaluation);
+}
+
+TEST_F(EvaluatorComponentTest, AWorseModelThanTheBaselineIsNotBlessedNorPushed) {
+  EvaluatorOptions options = Options("worse", "poor");
+  options.baseline_model = *root_ / "good" / "model";
+  options.baseline_model_id = 3;
+  absl::StatusOr<EvaluatorResult> result = RunEvaluator(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_FALSE(result->blessed);
+  EXPECT_TRUE(fs::exists(options.blessing / "NOT_BLESSED"));
+  const auto& failures = result->evaluation["validation"]["failures"];
+  ASSERT_FALSE(failures.empty());
+  EXPECT_EQ(failures[0]["slice"], "Overall");
+  EXPECT_EQ(failures[0]["check"], "change_absolute");
+  EXPECT_NE(failures[0]["message"].get<std::string>().find("from the baseline's"),
+            std::string::npos);
+  EXPECT_EQ(std::get<int64_t>(result->blessing_properties.at("baseline_model_id")), 3);
+
+  PusherOptions push;
+  push.model = options.model;
+  push.blessing = options.blessing;
+  push.base_directory = *root_ / "serving";
+  push.pushed_model = *root_ / "worse" / "pushed";
+  absl::StatusOr<PusherResult> pushed = RunPusher(push);
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  EXPECT_FALSE(pushed->pushed);
+  EXPECT_FALSE(fs::exists(push.base_directory));
+  EXPECT_EQ(std::get<int64_t>(pushed->properties.at("pushed")), 0);
+}
+
+TEST_F(EvaluatorComponentTest, ABlessedModelIsPushedOnceAsANewVersion) {
+  EvaluatorOptions options = Options("bless", "good");
+  options.baseline_model = *root_ / "poor" / "model";
+  absl::StatusOr<EvaluatorResult> result = RunEvaluator(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_TRUE(result->blessed) << result->evaluation["validation"].dump();
+
+  PusherOptions push;
+  push.model = options.model;
+  push.blessing = options.blessing;
+  push.base_directory = *root_ / "serving_blessed";
+  push.pushed_model = *root_ / "bless" / "pushed";
+  absl::StatusOr<PusherResult> pushed = RunPusher(push);
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  EXPECT_TRUE(pushed->pushed);
+  EXPECT_TRUE(fs::exists(pushed->destination / "model_spec.pbtxt"));
+  EXPECT_TRUE(fs::exists(pushed->destination / "transform/transform_graph.pbtxt"));
+  EXPECT_EQ(pushed->destination.filename().string(), std::to_string(pushed->version));
+  // Only the version folder: no staging leftovers.
+  size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(push.base_directory)) ++entries;
+  EXPECT_EQ(entries, 1u);
+
+  // The same model again (a rerun against a new baseline): no second copy.
+  push.pushed_model = *root_ / "bless" / "pushed_again";
+  absl::StatusOr<PusherResult> again = RunPusher(push);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->version, pushed->version);
+}
+
+}  // namespace
+}  // namespace weir::components
