@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   weir::cli::AddExampleValidatorCommand(app, exit_code);
   weir::cli::AddTransformCommand(app, exit_code);
   weir::cli::AddTrainerCommand(app, exit_code);
+  weir::cli::AddServeCommand(app, exit_code);
   weir::cli::AddShowCommand(app, exit_code);
   weir::cli::AddRunCommand(app, exit_code);
   weir::cli::AddPipelineCommand(app, exit_code);

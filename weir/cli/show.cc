@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <map>
 #include <optional>
+#include <set>
 #include <system_error>
 #include <utility>
 
@@ -15,8 +16,10 @@
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/components/evaluator/evaluator_component.h"
 #include "weir/components/example_validator/example_validator.h"
 #include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/eval/evaluation.h"
 #include "weir/schema/schema_gen.h"
 
 namespace weir::cli {
@@ -28,6 +31,7 @@ constexpr char kSplitPrefix[] = "Split-";
 
 constexpr char kBold[] = "\033[1m";
 constexpr char kRed[] = "\033[31m";
+constexpr char kGreen[] = "\033[32m";
 constexpr char kYellow[] = "\033[33m";
 constexpr char kReset[] = "\033[0m";
 
@@ -689,6 +693,114 @@ bool EndsWith(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Evaluations.
+
+using Json = nlohmann::ordered_json;
+
+// Reads the fields of one evaluation.json; errors name the file and the field, as in
+// "slices[2].metrics".
+class EvaluationReader {
+ public:
+  explicit EvaluationReader(const fs::path& file) : file_(file) {}
+
+  absl::Status Error(std::string_view field, std::string_view problem) const {
+    return absl::InvalidArgumentError(
+        StrCat(file_.string(), ": ", field, " ", problem,
+               "; is it the evaluation.json of a ModelEvaluation artifact?"));
+  }
+
+  // `object[key]`, which must have the type `is` checks; nullptr when it is null and `nullable`.
+  absl::StatusOr<const Json*> Field(const Json& object, std::string_view where, const char* key,
+                                    bool (Json::*is)() const noexcept, std::string_view what,
+                                    bool nullable = false) const {
+    const std::string field = where.empty() ? std::string(key) : StrCat(where, ".", key);
+    auto it = object.find(key);
+    if (it == object.end()) return Error(field, "is missing");
+    if (nullable && it->is_null()) return nullptr;
+    if (!((*it).*is)()) return Error(field, StrCat("is not ", what));
+    return &*it;
+  }
+  absl::StatusOr<std::string> String(const Json& object, std::string_view where,
+                                     const char* key) const {
+    ASSIGN_OR_RETURN(const Json* value, Field(object, where, key, &Json::is_string, "a string"));
+    return value->get<std::string>();
+  }
+  // A number; null (how nlohmann::json writes NaN) reads as NaN.
+  absl::StatusOr<double> Number(const Json& object, std::string_view where, const char* key) const {
+    ASSIGN_OR_RETURN(const Json* value,
+                     Field(object, where, key, &Json::is_number, "a number", /*nullable=*/true));
+    return value ? value->get<double>() : std::nan("");
+  }
+  absl::StatusOr<MetricValues> Metrics(const Json& object, std::string_view where,
+                                       const char* key) const {
+    ASSIGN_OR_RETURN(const Json* metrics,
+                     Field(object, where, key, &Json::is_object, "an object of metrics"));
+    MetricValues out;
+    for (const auto& [name, value] : metrics->items()) {
+      if (!value.is_number() && !value.is_null())
+        return Error(StrCat(where, ".", key, ".", name), "is not a number");
+      out.emplace_back(name, value.is_null() ? std::nan("") : value.get<double>());
+    }
+    return out;
+  }
+
+ private:
+  fs::path file_;
+};
+
+// The metrics a slice table shows, in this order, when the evaluation has them: the headline
+// metrics of each task (binary: auc to calibration; multiclass: accuracy, loss; regression: loss,
+// mae, r2). The rest (mean_label, mse, per-class precision, ...) are in the --json output.
+constexpr const char* kHeadlineMetrics[] = {
+    "example_count",        "auc",         "accuracy", "loss", "precision", "recall",
+    "auc_precision_recall", "calibration", "mae",      "r2"};
+
+const SliceEvaluation* OverallSlice(const ModelEvaluation& evaluation) {
+  for (const SliceEvaluation& slice : evaluation.slices) {
+    if (slice.features.empty()) return &slice;
+  }
+  return nullptr;
+}
+
+std::optional<double> Find(const MetricValues& metrics, std::string_view name) {
+  for (const auto& [metric, value] : metrics) {
+    if (metric == name) return value;
+  }
+  return std::nullopt;
+}
+
+// The headline metrics that some slice has; every metric of the first slice when none is a
+// headline metric (a task this weir does not know).
+std::vector<std::string> TableMetrics(const ModelEvaluation& evaluation) {
+  std::vector<std::string> names;
+  for (const char* name : kHeadlineMetrics) {
+    for (const SliceEvaluation& slice : evaluation.slices) {
+      if (Find(slice.metrics, name)) {
+        names.push_back(name);
+        break;
+      }
+    }
+  }
+  if (names.size() <= 1 && !evaluation.slices.empty()) {
+    names.clear();
+    for (const auto& [name, value] : evaluation.slices.front().metrics) names.push_back(name);
+  }
+  return names;
+}
+
+// "+0.0123", "-0.5" or "0": a change in a metric, signed so that no sign means no change.
+std::string FormatChange(double change) {
+  std::string text = FormatNumber(change);
+  return change > 0 ? StrCat("+", text) : text;
+}
+
+Json MetricsToJson(const MetricValues& metrics) {
+  Json out = Json::object();
+  for (const auto& [name, value] : metrics) out[name] = value;
+  return out;
+}
+
 }  // namespace
 
 bool ShouldUseColor(int fd) {
@@ -1027,6 +1139,242 @@ nlohmann::ordered_json AnomaliesToJson(const tfmd::Anomalies& anomalies) {
                                ? AnomalyToJson("", anomalies.dataset_anomaly_info())
                                : nlohmann::ordered_json(nullptr);
   return out;
+}
+
+absl::StatusOr<ModelEvaluation> LoadEvaluation(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return absl::NotFoundError(StrCat(path.string(), " does not exist"));
+  const fs::path file = fs::is_directory(path, ec) ? path / components::kEvaluationFileName : path;
+  if (!fs::is_regular_file(file, ec)) {
+    return absl::NotFoundError(StrCat(path.string(), " holds no ", components::kEvaluationFileName,
+                                      "; give a ModelEvaluation artifact folder (an Evaluator's "
+                                      "evaluation output) or its evaluation.json"));
+  }
+  ASSIGN_OR_RETURN(std::string text, base::ReadFile(file));
+  const Json root = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded() || !root.is_object()) {
+    return absl::InvalidArgumentError(
+        StrCat(file.string(),
+               " is not a JSON object; is it the evaluation.json of a "
+               "ModelEvaluation artifact?"));
+  }
+  const EvaluationReader reader(file);
+  ASSIGN_OR_RETURN(double version, reader.Number(root, "", "format_version"));
+  if (!(version >= 1 && version == std::floor(version))) {
+    return reader.Error("format_version", StrCat("is ", version, ", not a version number"));
+  }
+  if (version > eval::kEvaluationFormatVersion) {
+    return absl::InvalidArgumentError(
+        StrCat(file.string(), " has format_version ", static_cast<int64_t>(version),
+               ", newer than this weir reads (", eval::kEvaluationFormatVersion,
+               "); show it with the weir that wrote it, or upgrade weir"));
+  }
+
+  ModelEvaluation evaluation;
+  evaluation.file = file;
+  ASSIGN_OR_RETURN(evaluation.model, reader.String(root, "", "model"));
+  ASSIGN_OR_RETURN(const Json* baseline,
+                   reader.Field(root, "", "baseline_model", &Json::is_string, "a string or null",
+                                /*nullable=*/true));
+  if (baseline != nullptr) evaluation.baseline_model = baseline->get<std::string>();
+  ASSIGN_OR_RETURN(evaluation.split, reader.String(root, "", "split"));
+  ASSIGN_OR_RETURN(evaluation.label_key, reader.String(root, "", "label_key"));
+
+  ASSIGN_OR_RETURN(const Json* slices,
+                   reader.Field(root, "", "slices", &Json::is_array, "an array"));
+  for (size_t i = 0; i < slices->size(); ++i) {
+    const std::string where = StrCat("slices[", i, "]");
+    const Json& json = (*slices)[i];
+    if (!json.is_object()) return reader.Error(where, "is not an object");
+    SliceEvaluation slice;
+    ASSIGN_OR_RETURN(slice.name, reader.String(json, where, "slice"));
+    ASSIGN_OR_RETURN(const Json* features,
+                     reader.Field(json, where, "features", &Json::is_object, "an object"));
+    for (const auto& [feature, value] : features->items()) {
+      if (!value.is_string())
+        return reader.Error(StrCat(where, ".features.", feature), "is not a string");
+      slice.features.emplace_back(feature, value.get<std::string>());
+    }
+    ASSIGN_OR_RETURN(slice.metrics, reader.Metrics(json, where, "metrics"));
+    if (json.contains("baseline_metrics")) {
+      ASSIGN_OR_RETURN(slice.baseline_metrics, reader.Metrics(json, where, "baseline_metrics"));
+    }
+    evaluation.slices.push_back(std::move(slice));
+  }
+  std::stable_partition(evaluation.slices.begin(), evaluation.slices.end(),
+                        [](const SliceEvaluation& slice) { return slice.features.empty(); });
+
+  ASSIGN_OR_RETURN(const Json* validation,
+                   reader.Field(root, "", "validation", &Json::is_object, "an object"));
+  ASSIGN_OR_RETURN(const Json* blessed, reader.Field(*validation, "validation", "blessed",
+                                                     &Json::is_boolean, "true or false"));
+  evaluation.blessed = blessed->get<bool>();
+  ASSIGN_OR_RETURN(double checks, reader.Number(*validation, "validation", "checks"));
+  evaluation.checks = std::isnan(checks) ? 0 : static_cast<int>(checks);
+  if (validation->contains("change_thresholds_skipped")) {
+    ASSIGN_OR_RETURN(const Json* skipped,
+                     reader.Field(*validation, "validation", "change_thresholds_skipped",
+                                  &Json::is_boolean, "true or false"));
+    evaluation.change_thresholds_skipped = skipped->get<bool>();
+  } else {
+    evaluation.change_thresholds_skipped = evaluation.baseline_model.empty();
+  }
+  ASSIGN_OR_RETURN(const Json* failures, reader.Field(*validation, "validation", "failures",
+                                                      &Json::is_array, "an array"));
+  for (size_t i = 0; i < failures->size(); ++i) {
+    const std::string where = StrCat("validation.failures[", i, "]");
+    const Json& json = (*failures)[i];
+    if (!json.is_object()) return reader.Error(where, "is not an object");
+    ThresholdFailure failure;
+    ASSIGN_OR_RETURN(failure.slice, reader.String(json, where, "slice"));
+    ASSIGN_OR_RETURN(failure.metric, reader.String(json, where, "metric"));
+    ASSIGN_OR_RETURN(failure.check, reader.String(json, where, "check"));
+    ASSIGN_OR_RETURN(failure.threshold, reader.Number(json, where, "threshold"));
+    ASSIGN_OR_RETURN(failure.value, reader.Number(json, where, "value"));
+    ASSIGN_OR_RETURN(failure.message, reader.String(json, where, "message"));
+    evaluation.failures.push_back(std::move(failure));
+  }
+  return evaluation;
+}
+
+std::string RenderEvaluation(const ModelEvaluation& evaluation, const ShowOptions& options) {
+  const SliceEvaluation* overall = OverallSlice(evaluation);
+  std::string out =
+      Title(StrCat("Model evaluation (", evaluation.file.string(), ")"), options) + "\n";
+  std::string examples;
+  if (overall != nullptr) {
+    if (std::optional<double> count = Find(overall->metrics, "example_count"))
+      examples = StrCat(" (", FormatNumber(*count), " examples)");
+  }
+  out += StrCat("  model     ", evaluation.model, "\n");
+  out += StrCat("  baseline  ",
+                evaluation.baseline_model.empty() ? "none (first run: change thresholds skipped)"
+                                                  : evaluation.baseline_model,
+                "\n");
+  out += StrCat("  split     ", evaluation.split, examples, "\n");
+  out += StrCat("  label     ", evaluation.label_key, "\n");
+
+  // Metrics per slice; the cells whose checks failed in red.
+  const std::vector<std::string> metrics = TableMetrics(evaluation);
+  std::set<std::pair<std::string, std::string>> failed;
+  for (const ThresholdFailure& failure : evaluation.failures)
+    failed.emplace(failure.slice, failure.metric);
+  std::vector<Column> columns = {{"slice", Align::kLeft, Fit::kTruncate, kNameWidth}};
+  for (const std::string& metric : metrics) columns.push_back({metric, Align::kRight});
+  Table table(std::move(columns));
+  for (const SliceEvaluation& slice : evaluation.slices) {
+    std::vector<Cell> row = {slice.name};
+    for (const std::string& metric : metrics) {
+      std::optional<double> value = Find(slice.metrics, metric);
+      std::string text = value ? FormatNumber(*value) : "";
+      row.push_back(failed.count({slice.name, metric}) ? Cell(std::move(text), kRed)
+                                                       : Cell(std::move(text)));
+    }
+    table.AddRow(std::move(row));
+  }
+  if (!table.empty()) {
+    out += "\n" + table.Render(options);
+  } else {
+    out += "\nNo slices.\n";
+  }
+  std::vector<std::string> others;
+  if (overall != nullptr) {
+    for (const auto& [name, value] : overall->metrics) {
+      if (std::find(metrics.begin(), metrics.end(), name) == metrics.end()) others.push_back(name);
+    }
+  }
+  if (!others.empty()) {
+    std::string list;
+    for (const std::string& name : others) list += StrCat(list.empty() ? "" : ", ", name);
+    out += Truncate(StrCat("More metrics with --json: ", list),
+                    static_cast<size_t>(std::max(options.max_width, 40))) +
+           "\n";
+  }
+
+  // The overall slice against the baseline, metric by metric.
+  if (overall != nullptr && overall->baseline_metrics) {
+    Table change({{"metric"},
+                  {"candidate", Align::kRight},
+                  {"baseline", Align::kRight},
+                  {"change", Align::kRight}});
+    for (const std::string& metric : metrics) {
+      if (metric == "example_count") continue;
+      std::optional<double> candidate = Find(overall->metrics, metric);
+      std::optional<double> base = Find(*overall->baseline_metrics, metric);
+      if (!candidate || !base) continue;
+      change.AddRow({metric, FormatNumber(*candidate), FormatNumber(*base),
+                     FormatChange(*candidate - *base)});
+    }
+    if (!change.empty()) {
+      out += "\n" + Title(StrCat(overall->name, " against the baseline"), options) + "\n" +
+             change.Render(options);
+    }
+  }
+
+  // The validation result.
+  out += "\n";
+  if (evaluation.blessed) {
+    out += Style("BLESSED", kGreen, options);
+    out += evaluation.checks > 0 ? StrCat(": all ", evaluation.checks, " checks passed")
+                                 : ": no thresholds to check";
+  } else {
+    out += Style("NOT BLESSED", kRed, options);
+    out += StrCat(": ", evaluation.failures.size(), " of ", evaluation.checks, " checks failed");
+  }
+  out += "\n";
+  const size_t width = static_cast<size_t>(std::max(options.max_width, 40)) - 4;
+  for (const ThresholdFailure& failure : evaluation.failures) {
+    std::vector<std::string> lines = Wrap(failure.message, width);
+    for (size_t i = 0; i < lines.size(); ++i) out += StrCat(i ? "    " : "  - ", lines[i], "\n");
+  }
+  return out;
+}
+
+nlohmann::ordered_json EvaluationToJson(const ModelEvaluation& evaluation) {
+  const SliceEvaluation* overall = OverallSlice(evaluation);
+  Json overall_baseline = nullptr, overall_change = nullptr;
+  if (overall != nullptr && overall->baseline_metrics) {
+    overall_baseline = MetricsToJson(*overall->baseline_metrics);
+    overall_change = Json::object();
+    for (const auto& [name, value] : overall->metrics) {
+      if (std::optional<double> base = Find(*overall->baseline_metrics, name))
+        overall_change[name] = value - *base;
+    }
+  }
+  Json slices = Json::array();
+  for (const SliceEvaluation& slice : evaluation.slices) {
+    Json features = Json::object();
+    for (const auto& [feature, value] : slice.features) features[feature] = value;
+    slices.push_back(
+        {{"slice", slice.name},
+         {"features", features},
+         {"metrics", MetricsToJson(slice.metrics)},
+         {"baseline_metrics",
+          slice.baseline_metrics ? MetricsToJson(*slice.baseline_metrics) : Json(nullptr)}});
+  }
+  Json failures = Json::array();
+  for (const ThresholdFailure& failure : evaluation.failures) {
+    failures.push_back({{"slice", failure.slice},
+                        {"metric", failure.metric},
+                        {"check", failure.check},
+                        {"threshold", failure.threshold},
+                        {"value", failure.value},
+                        {"message", failure.message}});
+  }
+  return {{"file", evaluation.file.string()},
+          {"model", evaluation.model},
+          {"baseline_model",
+           evaluation.baseline_model.empty() ? Json(nullptr) : Json(evaluation.baseline_model)},
+          {"split", evaluation.split},
+          {"label_key", evaluation.label_key},
+          {"blessed", evaluation.blessed},
+          {"checks", evaluation.checks},
+          {"change_thresholds_skipped", evaluation.change_thresholds_skipped},
+          {"overall", overall ? MetricsToJson(overall->metrics) : Json::object()},
+          {"overall_baseline", overall_baseline},
+          {"overall_change", overall_change},
+          {"slices", slices},
+          {"failures", failures}};
 }
 
 }  // namespace weir::cli

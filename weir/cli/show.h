@@ -1,14 +1,18 @@
-// `weir show`: statistics, schemas and anomalies as terminal tables or JSON, the way TFDV's
-// visualize_statistics, display_schema and display_anomalies show them in a notebook.
+// `weir show`: statistics, schemas, anomalies and model evaluations as terminal tables or JSON,
+// the way TFDV's visualize_statistics, display_schema and display_anomalies and TFMA's
+// render_slicing_metrics show them in a notebook.
 //
-// Rendering functions take protos and return text, so they are testable without a terminal;
-// loading functions resolve the paths users type (artifact folder, split folder or file).
+// Rendering functions take protos (or the evaluation read from evaluation.json) and return text,
+// so they are testable without a terminal; loading functions resolve the paths users type
+// (artifact folder, split folder or file).
 #ifndef WEIR_CLI_SHOW_H_
 #define WEIR_CLI_SHOW_H_
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -86,6 +90,59 @@ nlohmann::ordered_json StatisticsToJson(const LabeledStatistics& statistics);
 nlohmann::ordered_json SchemaToJson(const tfmd::Schema& schema);
 // {"anomalies": [...], "data_missing", "drift_skew": [...]}; "anomalies" is empty when none.
 nlohmann::ordered_json AnomaliesToJson(const tfmd::Anomalies& anomalies);
+
+// Metric names and values of one slice, in the order evaluation.json lists them. A value the
+// Evaluator could not compute (written as null) is NaN.
+using MetricValues = std::vector<std::pair<std::string, double>>;
+
+struct SliceEvaluation {
+  std::string name;  // "Overall", "trip_start_hour=3", "a=x & b=y".
+  std::vector<std::pair<std::string, std::string>> features;  // Empty for Overall.
+  MetricValues metrics;
+  // The baseline model's metrics on the same examples; nullopt without a baseline.
+  std::optional<MetricValues> baseline_metrics;
+};
+
+struct ThresholdFailure {
+  std::string slice;
+  std::string metric;
+  std::string check;  // lower_bound, upper_bound, change_absolute, change_relative or metric.
+  double threshold = 0;
+  double value = 0;
+  std::string message;
+};
+
+// A ModelEvaluation artifact, as the Evaluator wrote it to evaluation.json (weir/eval/
+// evaluation.cc). Confusion matrices and plot data stay in the file: `weir show` leaves them out.
+struct ModelEvaluation {
+  std::filesystem::path file;
+  std::string model;
+  std::string baseline_model;  // Empty: no baseline (a first run), change thresholds skipped.
+  std::string split;
+  std::string label_key;
+  std::vector<SliceEvaluation> slices;  // Overall first, then the file's order.
+  bool blessed = false;
+  int checks = 0;  // Threshold checks made, passed or failed.
+  bool change_thresholds_skipped = false;
+  std::vector<ThresholdFailure> failures;
+};
+
+// The evaluation in `path`: a ModelEvaluation artifact folder holding evaluation.json, or the
+// file itself. Errors name the path: NotFound when there is no such file, InvalidArgument when it
+// is not JSON, lacks a field or has a format_version newer than this weir reads.
+absl::StatusOr<ModelEvaluation> LoadEvaluation(const std::filesystem::path& path);
+
+// A header (model, baseline, split, label), a table of the task's headline metrics per slice
+// (Overall first; cells of failed checks in red), the overall slice against the baseline when
+// there is one, then BLESSED or NOT BLESSED with each failure's message.
+std::string RenderEvaluation(const ModelEvaluation& evaluation, const ShowOptions& options);
+
+// {"file", "model", "baseline_model", "split", "label_key", "blessed", "checks",
+//  "change_thresholds_skipped", "overall": {metric: value}, "overall_baseline", "overall_change",
+//  "slices": [{"slice", "features", "metrics", "baseline_metrics"}], "failures": [...]};
+// baseline_model, overall_baseline, overall_change and baseline_metrics are null without a
+// baseline, overall is {} without an overall slice.
+nlohmann::ordered_json EvaluationToJson(const ModelEvaluation& evaluation);
 
 }  // namespace weir::cli
 

@@ -1,4 +1,5 @@
-// weir show: statistics, schemas and anomalies in the terminal (TFDV's notebook views).
+// weir show: statistics, schemas, anomalies and model evaluations in the terminal (TFDV's and
+// TFMA's notebook views).
 #include <unistd.h>
 
 #include <filesystem>
@@ -147,6 +148,16 @@ absl::Status ShowAnomalies(const ShowFlags& flags) {
   return absl::OkStatus();
 }
 
+absl::Status ShowEvaluation(const ShowFlags& flags) {
+  ASSIGN_OR_RETURN(ModelEvaluation evaluation, LoadEvaluation(flags.path));
+  if (flags.json) {
+    std::cout << EvaluationToJson(evaluation).dump(2) << "\n";
+  } else {
+    std::cout << RenderEvaluation(evaluation, OptionsFor(flags));
+  }
+  return absl::OkStatus();
+}
+
 // Adds `weir show NAME PATH [--split] [--json]`, running `show` on `flags` once parsed.
 CLI::App* AddView(CLI::App& parent, const char* name, const char* description,
                   const char* path_help, std::shared_ptr<ShowFlags> flags,
@@ -167,8 +178,9 @@ CLI::App* AddView(CLI::App& parent, const char* name, const char* description,
 void AddShowCommand(CLI::App& app, int& exit_code) {
   CLI::App* show = app.add_subcommand(
       "show",
-      "Show statistics, a schema or anomalies as tables in the terminal (what TFDV's "
-      "visualize_statistics, display_schema and display_anomalies show in a notebook).");
+      "Show statistics, a schema, anomalies or a model evaluation as tables in the terminal "
+      "(what TFDV's visualize_statistics, display_schema and display_anomalies and TFMA's "
+      "render_slicing_metrics show in a notebook).");
   show->require_subcommand(1);
   show->footer(
       "Colours are used only when standard output is a terminal and NO_COLOR is unset.\n\n"
@@ -176,7 +188,8 @@ void AddShowCommand(CLI::App& app, int& exit_code) {
       "  weir show stats out/statistics\n"
       "  weir show stats out/statistics --split train --compare eval\n"
       "  weir show schema out/schema\n"
-      "  weir show anomalies out/anomalies --split eval --json");
+      "  weir show anomalies out/anomalies --split eval --json\n"
+      "  weir show evaluation out/evaluation --json | jq .overall.auc");
 
   auto stats_flags = std::make_shared<ShowFlags>();
   CLI::App* stats = AddView(*show, "stats",
@@ -218,6 +231,19 @@ void AddShowCommand(CLI::App& app, int& exit_code) {
           "Examples:\n  weir show anomalies out/anomalies\n  weir show anomalies out/anomalies "
           "--split eval "
           "--json");
+  AddView(*show, "evaluation",
+          "A model evaluation: the model and its baseline, the headline metrics per slice "
+          "(Overall first), the overall change from the baseline, then BLESSED or NOT BLESSED "
+          "with each failed threshold.",
+          "A ModelEvaluation artifact (the Evaluator's evaluation output, holding "
+          "evaluation.json) or its evaluation.json",
+          std::make_shared<ShowFlags>(), ShowEvaluation, /*with_split=*/false, exit_code)
+      ->footer(
+          "Cells of metrics that failed a threshold are red (on a terminal). Confusion matrices "
+          "and plot data (ROC, precision-recall, calibration) are in evaluation.json itself.\n\n"
+          "Examples:\n"
+          "  weir show evaluation out/evaluation\n"
+          "  weir show evaluation out/evaluation/evaluation.json --json | jq .overall.auc");
 }
 
 }  // namespace weir::cli

@@ -1,5 +1,6 @@
 #include "weir/cli/show.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -8,7 +9,9 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "weir/base/files.h"
+#include "weir/base/strings.h"
 #include "weir/components/statistics_gen/statistics_gen.h"
 
 namespace weir::cli {
@@ -407,6 +410,198 @@ TEST(ShowAnomaliesTest, LoadsSplitsOfAnArtifact) {
   EXPECT_EQ((*all)[0].label, "eval");
   EXPECT_EQ((*all)[0].anomalies.anomaly_info_size(), 2);
   EXPECT_FALSE(LoadAnomalies(artifact, "train").ok());
+}
+
+// An evaluation.json as the Evaluator writes it (trimmed: two slices, three confusion matrices
+// and plot points cut short), for a binary model checked against a baseline, with one failure.
+constexpr char kEvaluation[] = R"json({
+ "format_version": 1,
+ "model": "/runs/taxi/Trainer/model/7",
+ "baseline_model": "/runs/taxi/Trainer/model/4",
+ "split": "eval",
+ "label_key": "tips_xf",
+ "slices": [
+  {"slice": "Overall", "features": {},
+   "metrics": {"example_count": 5073, "auc": 0.91234, "accuracy": 0.8765, "loss": 0.30125,
+               "mean_label": 0.4, "mean_prediction": 0.41, "auc_precision_recall": 0.85,
+               "precision": 0.81, "recall": 0.77, "calibration": 1.0251},
+   "confusion_matrices": [{"threshold": 0.5, "true_positives": 10, "false_positives": 2,
+                           "true_negatives": 20, "false_negatives": 3, "precision": 0.83,
+                           "recall": 0.77}],
+   "plots": {"roc": [{"threshold": 0.0, "false_positive_rate": 1, "true_positive_rate": 1}]},
+   "baseline_metrics": {"example_count": 5073, "auc": 0.9, "accuracy": 0.88, "loss": 0.31,
+                        "mean_label": 0.4, "mean_prediction": 0.42,
+                        "auc_precision_recall": 0.84, "precision": 0.8, "recall": 0.76,
+                        "calibration": 1.05}},
+  {"slice": "trip_start_hour=3", "features": {"trip_start_hour": "3"},
+   "metrics": {"example_count": 120, "auc": 0.7, "accuracy": 0.55, "loss": 0.6,
+               "mean_label": 0.3, "mean_prediction": 0.35, "auc_precision_recall": 0.5,
+               "precision": 0.6, "recall": 0.5, "calibration": 1.1667},
+   "baseline_metrics": {"example_count": 120, "auc": 0.72, "accuracy": 0.57, "loss": 0.58,
+                        "mean_label": 0.3, "mean_prediction": 0.33,
+                        "auc_precision_recall": 0.52, "precision": 0.61, "recall": 0.52,
+                        "calibration": 1.1}}
+ ],
+ "validation": {
+  "blessed": false,
+  "checks": 4,
+  "change_thresholds_skipped": false,
+  "failures": [
+   {"slice": "trip_start_hour=3", "metric": "accuracy", "check": "lower_bound",
+    "threshold": 0.6, "value": 0.55,
+    "message": "accuracy on trip_start_hour=3 is 0.55, below the lower bound 0.6"}
+  ]
+ }
+})json";
+
+// `kEvaluation` written to <dir>/evaluation.json, after `edit` changed it.
+fs::path WriteEvaluation(const std::string& name, void (*edit)(nlohmann::ordered_json&) = nullptr) {
+  fs::path dir = CleanDir(name);
+  nlohmann::ordered_json json = nlohmann::ordered_json::parse(kEvaluation);
+  if (edit != nullptr) edit(json);
+  EXPECT_TRUE(base::WriteFileAtomically(dir / "evaluation.json", json.dump(1)).ok());
+  return dir;
+}
+
+ModelEvaluation LoadOrDie(const fs::path& path) {
+  absl::StatusOr<ModelEvaluation> evaluation = LoadEvaluation(path);
+  EXPECT_TRUE(evaluation.ok()) << evaluation.status();
+  return evaluation.ok() ? *std::move(evaluation) : ModelEvaluation{};
+}
+
+TEST(ShowEvaluationTest, RendersHeaderSlicesBaselineAndFailures) {
+  fs::path dir = WriteEvaluation("evaluation");
+  std::string text = RenderEvaluation(LoadOrDie(dir), ShowOptions{});
+  EXPECT_THAT(text, HasSubstr("evaluation.json)"));
+  EXPECT_THAT(text, ContainsRegex("model +/runs/taxi/Trainer/model/7\n"));
+  EXPECT_THAT(text, ContainsRegex("baseline +/runs/taxi/Trainer/model/4\n"));
+  EXPECT_THAT(text, ContainsRegex("split +eval \\(5073 examples\\)\n"));
+  EXPECT_THAT(text, ContainsRegex("label +tips_xf\n"));
+
+  // One row per slice, Overall first, with the binary task's headline metrics in order.
+  EXPECT_THAT(LineStartingWith(text, "slice "),
+              ContainsRegex("^slice +example_count +auc +accuracy +loss +precision +recall "
+                            "+auc_precision_recall +calibration$"));
+  std::vector<std::string> lines = Lines(text);
+  auto overall = std::find_if(lines.begin(), lines.end(),
+                              [](const std::string& l) { return l.rfind("Overall ", 0) == 0; });
+  ASSERT_NE(overall, lines.end());
+  EXPECT_THAT(*overall,
+              ContainsRegex("^Overall +5073 +0\\.9123 +0\\.8765 +0\\.301[23] +0\\.81 +0\\.77 "
+                            "+0\\.85 +1\\.025$"));
+  ASSERT_NE(overall + 1, lines.end());
+  EXPECT_THAT(*(overall + 1), ContainsRegex("^trip_start_hour=3 +120 +0\\.7 +0\\.55 +0\\.6 "));
+  // The metrics left out of the table are named.
+  EXPECT_THAT(text, HasSubstr("More metrics with --json: mean_label, mean_prediction"));
+
+  // The overall slice against the baseline: candidate, baseline and the signed change.
+  EXPECT_THAT(text, HasSubstr("Overall against the baseline"));
+  EXPECT_THAT(LineStartingWith(text, "auc "), ContainsRegex("^auc +0\\.9123 +0\\.9 +\\+0\\.0123$"));
+  EXPECT_THAT(LineStartingWith(text, "accuracy "),
+              ContainsRegex("^accuracy +0\\.8765 +0\\.88 +-0\\.0035$"));
+
+  EXPECT_THAT(text, HasSubstr("NOT BLESSED: 1 of 4 checks failed\n"));
+  EXPECT_THAT(text,
+              HasSubstr("  - accuracy on trip_start_hour=3 is 0.55, below the lower bound 0.6\n"));
+  for (const std::string& line : Lines(text)) EXPECT_LE(CodePoints(line), 120u) << line;
+  EXPECT_THAT(text, Not(HasSubstr("\033")));
+
+  // With colour, the failed cell is red.
+  ShowOptions color;
+  color.color = true;
+  EXPECT_THAT(RenderEvaluation(LoadOrDie(dir), color), HasSubstr("\033[31m0.55\033[0m"));
+}
+
+TEST(ShowEvaluationTest, FirstRunHasNoBaselineAndIsBlessed) {
+  fs::path dir = WriteEvaluation("first_run", [](nlohmann::ordered_json& json) {
+    json["baseline_model"] = nullptr;
+    for (auto& slice : json["slices"]) slice.erase("baseline_metrics");
+    json["validation"] = {{"blessed", true},
+                          {"checks", 2},
+                          {"change_thresholds_skipped", true},
+                          {"failures", nlohmann::ordered_json::array()}};
+  });
+  // The file itself works as well as its folder.
+  ModelEvaluation evaluation = LoadOrDie(dir / "evaluation.json");
+  std::string text = RenderEvaluation(evaluation, ShowOptions{});
+  EXPECT_THAT(text, ContainsRegex("baseline +none \\(first run: change thresholds skipped\\)\n"));
+  EXPECT_THAT(text, Not(HasSubstr("against the baseline")));
+  EXPECT_THAT(text, HasSubstr("BLESSED: all 2 checks passed\n"));
+  EXPECT_THAT(text, Not(HasSubstr("NOT BLESSED")));
+
+  nlohmann::json json = nlohmann::json::parse(EvaluationToJson(evaluation).dump());
+  EXPECT_TRUE(json["baseline_model"].is_null());
+  EXPECT_TRUE(json["overall_baseline"].is_null());
+  EXPECT_TRUE(json["overall_change"].is_null());
+  EXPECT_TRUE(json["slices"][0]["baseline_metrics"].is_null());
+  EXPECT_EQ(json["blessed"], true);
+  EXPECT_EQ(json["change_thresholds_skipped"], true);
+  EXPECT_TRUE(json["failures"].empty());
+}
+
+TEST(ShowEvaluationTest, JsonHasStableNames) {
+  fs::path dir = WriteEvaluation("evaluation_json");
+  nlohmann::json json = nlohmann::json::parse(EvaluationToJson(LoadOrDie(dir)).dump());
+  EXPECT_EQ(json["file"], (dir / "evaluation.json").string());
+  EXPECT_EQ(json["model"], "/runs/taxi/Trainer/model/7");
+  EXPECT_EQ(json["baseline_model"], "/runs/taxi/Trainer/model/4");
+  EXPECT_EQ(json["split"], "eval");
+  EXPECT_EQ(json["label_key"], "tips_xf");
+  EXPECT_EQ(json["blessed"], false);
+  EXPECT_EQ(json["checks"], 4);
+  // What `jq .overall.auc` reads.
+  EXPECT_DOUBLE_EQ(json["overall"]["auc"].get<double>(), 0.91234);
+  EXPECT_EQ(json["overall"]["example_count"], 5073);
+  EXPECT_DOUBLE_EQ(json["overall_baseline"]["auc"].get<double>(), 0.9);
+  EXPECT_NEAR(json["overall_change"]["loss"].get<double>(), -0.00875, 1e-12);
+  ASSERT_EQ(json["slices"].size(), 2u);
+  EXPECT_EQ(json["slices"][0]["slice"], "Overall");
+  EXPECT_TRUE(json["slices"][0]["features"].empty());
+  EXPECT_EQ(json["slices"][1]["slice"], "trip_start_hour=3");
+  EXPECT_EQ(json["slices"][1]["features"]["trip_start_hour"], "3");
+  EXPECT_DOUBLE_EQ(json["slices"][1]["metrics"]["accuracy"].get<double>(), 0.55);
+  EXPECT_DOUBLE_EQ(json["slices"][1]["baseline_metrics"]["accuracy"].get<double>(), 0.57);
+  EXPECT_FALSE(json["slices"][0].contains("plots"));
+  ASSERT_EQ(json["failures"].size(), 1u);
+  const nlohmann::json& failure = json["failures"][0];
+  EXPECT_EQ(failure["slice"], "trip_start_hour=3");
+  EXPECT_EQ(failure["metric"], "accuracy");
+  EXPECT_EQ(failure["check"], "lower_bound");
+  EXPECT_DOUBLE_EQ(failure["threshold"].get<double>(), 0.6);
+  EXPECT_DOUBLE_EQ(failure["value"].get<double>(), 0.55);
+  EXPECT_THAT(failure["message"].get<std::string>(), HasSubstr("below the lower bound"));
+}
+
+TEST(ShowEvaluationTest, ErrorsNameThePath) {
+  fs::path dir = CleanDir("evaluation_errors");
+  absl::StatusOr<ModelEvaluation> absent = LoadEvaluation(dir / "nope");
+  EXPECT_EQ(absent.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(absent.status().message()), HasSubstr((dir / "nope").string()));
+
+  absl::StatusOr<ModelEvaluation> empty_folder = LoadEvaluation(dir);
+  EXPECT_EQ(empty_folder.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(empty_folder.status().message()), HasSubstr("holds no evaluation.json"));
+
+  ASSERT_TRUE(base::WriteFileAtomically(dir / "evaluation.json", "{\"format_version\": 1,").ok());
+  absl::StatusOr<ModelEvaluation> not_json = LoadEvaluation(dir);
+  EXPECT_EQ(not_json.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(not_json.status().message()),
+              HasSubstr(StrCat((dir / "evaluation.json").string(), " is not a JSON object")));
+
+  fs::path newer = WriteEvaluation(
+      "evaluation_newer", [](nlohmann::ordered_json& json) { json["format_version"] = 2; });
+  absl::StatusOr<ModelEvaluation> too_new = LoadEvaluation(newer);
+  EXPECT_EQ(too_new.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(too_new.status().message()),
+              HasSubstr(StrCat((newer / "evaluation.json").string(),
+                               " has format_version 2, newer than this weir reads (1)")));
+
+  fs::path no_metrics = WriteEvaluation("evaluation_no_metrics", [](nlohmann::ordered_json& json) {
+    json["slices"][1].erase("metrics");
+  });
+  absl::StatusOr<ModelEvaluation> broken = LoadEvaluation(no_metrics);
+  EXPECT_EQ(broken.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(broken.status().message()), HasSubstr("slices[1].metrics is missing"));
 }
 
 }  // namespace

@@ -1,0 +1,75 @@
+// weir serve: the model server (TensorFlow Serving's REST API) over pushed or trained models.
+#include <iostream>
+
+#include "weir/cli/command.h"
+#include "weir/serving/http_server.h"
+#include "weir/serving/model_server.h"
+
+namespace weir::cli {
+
+void AddServeCommand(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<serving::ModelServerOptions>();
+  auto http = std::make_shared<serving::HttpServerOptions>();
+  auto paths = std::make_shared<std::array<std::string, 2>>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve",
+      "Serve a model over TensorFlow Serving's REST API: raw features in, predictions out.");
+  cmd->footer(
+      "Serves the newest version folder under --model_base_path (where the Pusher writes), "
+      "loading new versions as they appear (a version that fails to load is reported and the "
+      "previous one keeps serving), or one model folder with --model_path.\n\n"
+      "Endpoints:\n"
+      "  GET  /v1/models/NAME[/versions/N]            version status\n"
+      "  GET  /v1/models/NAME[/versions/N]/metadata   signature: raw inputs and their types\n"
+      "  POST /v1/models/NAME[/versions/N]:predict    {\"instances\": [{...}]} or {\"inputs\": "
+      "{...}}\n"
+      "  GET  /monitoring/prometheus/metrics\n\n"
+      "Examples:\n"
+      "  weir serve --model_name taxi --model_base_path ~/weir/serving_model/taxi\n"
+      "  curl -d '{\"instances\": [{\"trip_miles\": 2.5, \"fare\": 9.5, \"company\": \"Flash "
+      "Cab\"}]}' "
+      "\\\n       localhost:8501/v1/models/taxi:predict");
+  cmd->add_option("--model_name", options->model_name, "The name clients use in URLs")->required();
+  auto* base = cmd->add_option("--model_base_path", (*paths)[0],
+                               "Folder of version folders (<number>/), as the Pusher writes");
+  auto* single = cmd->add_option("--model_path", (*paths)[1],
+                                 "One model (a Trainer's Model artifact), served as version 1");
+  base->excludes(single);
+  cmd->add_option("--rest_port", http->port, "Port to listen on")->capture_default_str();
+  cmd->add_option("--address", http->address, "Address to listen on")->capture_default_str();
+  cmd->add_option("--threads", http->threads, "Request threads (0: all cores)")
+      ->capture_default_str();
+  cmd->add_option("--model_version", options->pinned_versions,
+                  "Serve these versions (repeat the flag); default: the latest only");
+  cmd->add_option("--poll_seconds", options->poll_seconds, "How often to look for new versions")
+      ->capture_default_str();
+  cmd->add_option("--max_body_bytes", options->max_body_bytes,
+                  "Largest predict request body (larger: 413)")
+      ->capture_default_str();
+  cmd->callback([options, http, paths, &exit_code]() {
+    options->model_base_path = (*paths)[0];
+    options->model_path = (*paths)[1];
+    serving::BlockStopSignals();  // Before any thread starts, so that sigwait gets them.
+    auto server = serving::ModelServer::Start(*options);
+    if (!server.ok()) {
+      exit_code = ReportError("serve", server.status());
+      return;
+    }
+    auto listening = serving::HttpServer::Start(
+        *http, [model_server = server->get()](std::string_view method, std::string_view path,
+                                              std::string_view body) {
+          return model_server->Handle(method, path, body);
+        });
+    if (!listening.ok()) {
+      exit_code = ReportError("serve", listening.status());
+      return;
+    }
+    std::cout << "Serving " << options->model_name << " at http://" << http->address << ":"
+              << (*listening)->port() << "/v1/models/" << options->model_name << " (Ctrl-C stops)"
+              << std::endl;
+    serving::WaitForStopSignal();
+    (*listening)->Stop();
+  });
+}
+
+}  // namespace weir::cli

@@ -1,0 +1,49 @@
+// The HTTP layer weir's servers share: RESTinio over standalone Asio, on a thread pool, with
+// TCP_NODELAY. It hands each request's method, path and body to a handler and writes back what
+// the handler answers; it knows nothing of models or pipelines.
+#ifndef WEIR_SERVING_HTTP_SERVER_H_
+#define WEIR_SERVING_HTTP_SERVER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "weir/serving/model_server.h"
+
+namespace weir::serving {
+
+using HttpHandler = std::function<HttpResponse(std::string_view method, std::string_view path,
+                                               std::string_view body)>;
+
+struct HttpServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8501;  // 0: any free port (see HttpServer::port()).
+  int threads = 0;       // 0: all cores.
+  // Bodies up to this size are read and handed over (the handler applies its own, smaller
+  // limit and answers 413); a larger one closes the connection.
+  size_t max_body_bytes = 64 << 20;
+};
+
+class HttpServer {
+ public:
+  // Starts serving in the background; returns once the port is listening.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
+                                                           HttpHandler handler);
+  virtual ~HttpServer() = default;
+  virtual uint16_t port() const = 0;
+  // Blocks until the server stops.
+  virtual void Wait() = 0;
+  virtual void Stop() = 0;
+};
+
+// Blocks SIGINT and SIGTERM in the calling thread and in the threads it starts afterwards: call
+// it first thing, before starting servers, then WaitForStopSignal.
+void BlockStopSignals();
+// Waits for SIGINT or SIGTERM (blocked by BlockStopSignals).
+void WaitForStopSignal();
+
+}  // namespace weir::serving
+
+#endif  // WEIR_SERVING_HTTP_SERVER_H_

@@ -1,0 +1,473 @@
+#include "weir/serving/model_server.h"
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "weir/base/status.h"
+#include "weir/base/strings.h"
+#include "weir/model/layout.h"
+
+namespace weir::serving {
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+namespace {
+
+constexpr double kLatencyBounds[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
+                                     0.05,   0.1,   0.2,   0.5,   1.0};
+
+HttpResponse Error(int status, const std::string& message) {
+  return {status, Json{{"error", message}}.dump()};
+}
+
+// Version folders under `base`: names that are numbers.
+std::vector<int64_t> VersionsIn(const fs::path& base) {
+  std::vector<int64_t> versions;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(base, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.size() > 18 ||
+        name.find_first_not_of("0123456789") != std::string::npos || !entry.is_directory(ec)) {
+      continue;
+    }
+    versions.push_back(std::stoll(name));
+  }
+  std::sort(versions.begin(), versions.end());
+  return versions;
+}
+
+std::string DtypeName(transform::ValueType type) {
+  switch (type) {
+    case transform::INT:
+      return "DT_INT64";
+    case transform::FLOAT:
+      return "DT_FLOAT";
+    default:
+      return "DT_STRING";
+  }
+}
+
+// Appends one JSON value to a raw column of `type`: null (or an empty list) is missing, a list
+// of one value is that value, and numbers convert where exact.
+absl::Status AppendValue(const std::string& feature, transform::ValueType type, const Json& value,
+                         data::Column& column) {
+  const Json* v = &value;
+  if (v->is_array()) {
+    if (v->empty()) {
+      column.AppendMissing();
+      return absl::OkStatus();
+    }
+    if (v->size() > 1) {
+      return absl::InvalidArgumentError(
+          StrCat("feature '", feature, "' takes one value per instance, not ", v->size()));
+    }
+    v = &(*v)[0];
+  }
+  if (v->is_null()) {
+    column.AppendMissing();
+    return absl::OkStatus();
+  }
+  switch (type) {
+    case transform::INT:
+      if (v->is_number_integer()) {
+        column.AddInt64(v->get<int64_t>());
+      } else if (v->is_number_float() && std::floor(v->get<double>()) == v->get<double>() &&
+                 std::abs(v->get<double>()) < 9.2e18) {
+        column.AddInt64(static_cast<int64_t>(v->get<double>()));
+      } else {
+        return absl::InvalidArgumentError(
+            StrCat("feature '", feature, "' is an integer; got ", v->dump()));
+      }
+      break;
+    case transform::FLOAT:
+      if (!v->is_number()) {
+        return absl::InvalidArgumentError(
+            StrCat("feature '", feature, "' is a number; got ", v->dump()));
+      }
+      column.AddFloat(v->get<float>());
+      break;
+    default:
+      if (!v->is_string()) {
+        return absl::InvalidArgumentError(
+            StrCat("feature '", feature, "' is a string; got ", v->dump()));
+      }
+      column.AddBytes(v->get_ref<const std::string&>());
+      break;
+  }
+  column.FinishRow(data::Presence::kPresent);
+  return absl::OkStatus();
+}
+
+data::DataType ColumnType(transform::ValueType type) {
+  return type == transform::INT     ? data::DataType::kInt64
+         : type == transform::FLOAT ? data::DataType::kFloat
+                                    : data::DataType::kBytes;
+}
+
+std::string KnownFeatures(const model::ModelSpec& spec) {
+  std::string names;
+  for (const auto& input : spec.signature_inputs())
+    names += StrCat(names.empty() ? "" : ", ", input.name());
+  return names;
+}
+
+// The raw examples of a predict request body, in row or columnar form.
+absl::StatusOr<data::RecordBatch> ParseRequest(const model::ModelSpec& spec, const Json& request,
+                                               bool* columnar) {
+  if (!request.is_object() || (request.contains("instances") == request.contains("inputs"))) {
+    return absl::InvalidArgumentError(
+        "the body must be {\"instances\": [...]} (rows) or {\"inputs\": {...}} (columns)");
+  }
+  std::map<std::string, size_t> index;
+  data::RecordBatch batch;
+  for (const auto& input : spec.signature_inputs()) {
+    index[input.name()] = batch.num_columns();
+    batch.AddColumn(input.name(), ColumnType(input.type()));
+  }
+  auto unknown = [&](const std::string& name) {
+    return absl::InvalidArgumentError(
+        StrCat("unknown feature '", name, "'; the model takes: ", KnownFeatures(spec)));
+  };
+  *columnar = request.contains("inputs");
+  if (!*columnar) {
+    const Json& instances = request["instances"];
+    if (!instances.is_array())
+      return absl::InvalidArgumentError("\"instances\" must be a list of objects");
+    for (const Json& instance : instances) {
+      if (!instance.is_object())
+        return absl::InvalidArgumentError("each instance must be an object of feature: value");
+      for (const auto& [name, value] : instance.items()) {
+        if (!index.contains(name)) return unknown(name);
+      }
+      for (const auto& input : spec.signature_inputs()) {
+        data::Column& column = batch.mutable_column(index[input.name()]);
+        auto it = instance.find(input.name());
+        if (it == instance.end()) {
+          column.AppendMissing();  // Absent: a missing value, as fill_missing expects.
+        } else {
+          RETURN_IF_ERROR(AppendValue(input.name(), input.type(), *it, column));
+        }
+      }
+    }
+    return batch;
+  }
+  const Json& inputs = request["inputs"];
+  if (!inputs.is_object())
+    return absl::InvalidArgumentError("\"inputs\" must be an object of feature: [values]");
+  std::optional<size_t> rows;
+  for (const auto& [name, values] : inputs.items()) {
+    if (!index.contains(name)) return unknown(name);
+    const size_t n = values.is_array() ? values.size() : 1;
+    if (rows && *rows != n) {
+      return absl::InvalidArgumentError(
+          StrCat("feature '", name, "' has ", n, " values; the others have ", *rows));
+    }
+    rows = n;
+  }
+  for (const auto& input : spec.signature_inputs()) {
+    data::Column& column = batch.mutable_column(index[input.name()]);
+    auto it = inputs.find(input.name());
+    for (size_t row = 0; row < rows.value_or(0); ++row) {
+      if (it == inputs.end()) {
+        column.AppendMissing();
+        continue;
+      }
+      const Json& value = it->is_array() ? (*it)[row] : *it;
+      RETURN_IF_ERROR(AppendValue(input.name(), input.type(), value, column));
+    }
+  }
+  return batch;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ModelServer>> ModelServer::Start(const ModelServerOptions& options) {
+  if (options.model_name.empty()) return absl::InvalidArgumentError("--model_name is required");
+  if (options.model_base_path.empty() == options.model_path.empty())
+    return absl::InvalidArgumentError("give one of --model_base_path and --model_path");
+  std::unique_ptr<ModelServer> server(new ModelServer(options));
+  if (!options.model_path.empty()) {
+    ASSIGN_OR_RETURN(std::unique_ptr<model::ServingModel> model,
+                     model::ServingModel::Load(options.model_path));
+    server->versions_[1] = {.number = 1, .state = "AVAILABLE", .model = std::move(model)};
+    return server;
+  }
+  std::error_code ec;
+  if (!fs::is_directory(options.model_base_path, ec))
+    return absl::NotFoundError(StrCat(options.model_base_path.string(), " is not a folder"));
+  server->Poll();
+  {
+    std::lock_guard<std::mutex> lock(server->mutex_);
+    bool available = false;
+    std::string errors;
+    for (const auto& [number, version] : server->versions_) {
+      available = available || version.state == "AVAILABLE";
+      if (!version.error.empty()) errors += StrCat("; version ", number, ": ", version.error);
+    }
+    if (!available) {
+      return absl::FailedPreconditionError(
+          StrCat("no version of ", options.model_name, " could be loaded from ",
+                 options.model_base_path.string(),
+                 errors.empty() ? " (no <number>/ folders there yet)" : errors));
+    }
+  }
+  server->watcher_ = std::thread([raw = server.get()] {
+    std::unique_lock<std::mutex> lock(raw->stop_mutex_);
+    while (!raw->stop_.wait_for(lock, std::chrono::duration<double>(raw->options_.poll_seconds),
+                                [raw] { return raw->stopping_; })) {
+      lock.unlock();
+      raw->Poll();
+      lock.lock();
+    }
+  });
+  return server;
+}
+
+ModelServer::~ModelServer() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+}
+
+void ModelServer::Poll() {
+  const std::vector<int64_t> on_disk = VersionsIn(options_.model_base_path);
+  std::vector<int64_t> wanted;
+  if (options_.pinned_versions.empty()) {
+    if (!on_disk.empty()) wanted.push_back(on_disk.back());
+  } else {
+    for (int64_t pinned : options_.pinned_versions) {
+      if (std::find(on_disk.begin(), on_disk.end(), pinned) != on_disk.end())
+        wanted.push_back(pinned);
+    }
+  }
+  for (int64_t number : wanted) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (versions_.contains(number)) continue;  // Loaded, or failed: not retried.
+      versions_[number] = {.number = number, .state = "LOADING"};
+    }
+    // Loaded outside the lock: requests keep being served by the current version meanwhile.
+    absl::StatusOr<std::unique_ptr<model::ServingModel>> loaded =
+        model::ServingModel::Load(options_.model_base_path / std::to_string(number));
+    std::lock_guard<std::mutex> lock(mutex_);
+    Version& version = versions_[number];
+    if (loaded.ok()) {
+      version.state = "AVAILABLE";
+      version.model = *std::move(loaded);
+    } else {
+      version.state = "END";
+      version.error = std::string(loaded.status().message());
+    }
+  }
+  // With the latest-version policy, an older version retires once a newer one is available.
+  if (options_.pinned_versions.empty()) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    int64_t newest_available = -1;
+    for (const auto& [number, version] : versions_)
+      if (version.state == "AVAILABLE") newest_available = number;
+    for (auto& [number, version] : versions_) {
+      if (version.state == "AVAILABLE" && number != newest_available) {
+        version.state = "END";
+        version.model.reset();  // In-flight requests hold their own reference.
+      }
+    }
+  }
+}
+
+std::shared_ptr<const model::ServingModel> ModelServer::Pick(std::optional<int64_t> version,
+                                                             int64_t* number, HttpResponse* error) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (version) {
+    auto it = versions_.find(*version);
+    if (it == versions_.end() || it->second.state != "AVAILABLE") {
+      *error = Error(404, StrCat("servable not found: ", options_.model_name, " version ", *version,
+                                 " is not available"));
+      return nullptr;
+    }
+    *number = *version;
+    return it->second.model;
+  }
+  for (auto it = versions_.rbegin(); it != versions_.rend(); ++it) {
+    if (it->second.state == "AVAILABLE") {
+      *number = it->first;
+      return it->second.model;
+    }
+  }
+  *error = Error(503, StrCat("no version of ", options_.model_name, " is available"));
+  return nullptr;
+}
+
+HttpResponse ModelServer::Status(std::optional<int64_t> version) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Json statuses = Json::array();
+  for (auto it = versions_.rbegin(); it != versions_.rend(); ++it) {
+    if (version && it->first != *version) continue;
+    const Version& v = it->second;
+    statuses.push_back(
+        {{"version", std::to_string(v.number)},
+         {"state", v.state},
+         {"status",
+          {{"error_code", v.error.empty() ? "OK" : "UNKNOWN"}, {"error_message", v.error}}}});
+  }
+  if (statuses.empty()) {
+    return Error(
+        404, version ? StrCat("servable not found: ", options_.model_name, " version ", *version)
+                     : StrCat("no version of ", options_.model_name, " is known"));
+  }
+  return {200, Json{{"model_version_status", statuses}}.dump()};
+}
+
+HttpResponse ModelServer::Metadata(std::optional<int64_t> version) {
+  HttpResponse error;
+  int64_t number = 0;
+  std::shared_ptr<const model::ServingModel> model = Pick(version, &number, &error);
+  if (!model) return error;
+  const model::ModelSpec& spec = model->spec();
+  auto tensor = [](const std::string& name, const std::string& dtype) {
+    return Json{
+        {"dtype", dtype},
+        {"tensor_shape", {{"dim", {{{"size", "-1"}, {"name", ""}}}}, {"unknown_rank", false}}},
+        {"name", name}};
+  };
+  Json inputs = Json::object();
+  for (const auto& input : spec.signature_inputs())
+    inputs[input.name()] = tensor(input.name(), DtypeName(input.type()));
+  Json outputs = Json::object();
+  for (const std::string& output : spec.outputs()) outputs[output] = tensor(output, "DT_FLOAT");
+  Json signature = {
+      {"inputs", inputs}, {"outputs", outputs}, {"method_name", "tensorflow/serving/predict"}};
+  return {200, Json{{"model_spec",
+                     {{"name", options_.model_name},
+                      {"signature_name", ""},
+                      {"version", std::to_string(number)}}},
+                    {"metadata",
+                     {{"signature_def", {{"signature_def", {{"serving_default", signature}}}}}}}}
+                   .dump()};
+}
+
+HttpResponse ModelServer::Predict(std::optional<int64_t> version, std::string_view body) {
+  HttpResponse error;
+  int64_t number = 0;
+  std::shared_ptr<const model::ServingModel> model = Pick(version, &number, &error);
+  if (!model) return error;
+  Json request = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (request.is_discarded()) return Error(400, "the body is not valid JSON");
+  bool columnar = false;
+  absl::StatusOr<data::RecordBatch> raw = ParseRequest(model->spec(), request, &columnar);
+  if (!raw.ok()) return Error(400, std::string(raw.status().message()));
+  absl::StatusOr<std::vector<float>> predictions = model->Predict(*raw);
+  if (!predictions.ok()) return Error(400, std::string(predictions.status().message()));
+  predictions_ += raw->num_rows();
+  const int width = model::OutputsPerRow(model->spec());
+  Json out = Json::array();
+  for (size_t row = 0; row < raw->num_rows(); ++row) {
+    if (width == 1) {
+      out.push_back((*predictions)[row]);
+    } else {
+      out.push_back(std::vector<float>(predictions->begin() + row * width,
+                                       predictions->begin() + (row + 1) * width));
+    }
+  }
+  return {200, Json{{columnar ? "outputs" : "predictions", out}}.dump()};
+}
+
+HttpResponse ModelServer::Metrics() {
+  std::string text;
+  text += "# TYPE weir_serving_requests_total counter\n";
+  text += StrCat("weir_serving_requests_total{model=\"", options_.model_name, "\",code=\"ok\"} ",
+                 requests_ok_.load(), "\n");
+  text += StrCat("weir_serving_requests_total{model=\"", options_.model_name, "\",code=\"error\"} ",
+                 requests_failed_.load(), "\n");
+  text += "# TYPE weir_serving_predictions_total counter\n";
+  text += StrCat("weir_serving_predictions_total{model=\"", options_.model_name, "\"} ",
+                 predictions_.load(), "\n");
+  text += "# TYPE weir_serving_request_duration_seconds histogram\n";
+  uint64_t cumulative = 0;
+  for (size_t b = 0; b < latency_buckets_.size(); ++b) {
+    cumulative += latency_buckets_[b].load();
+    const std::string le =
+        b < std::size(kLatencyBounds) ? StrCat(kLatencyBounds[b]) : std::string("+Inf");
+    text += StrCat("weir_serving_request_duration_seconds_bucket{model=\"", options_.model_name,
+                   "\",le=\"", le, "\"} ", cumulative, "\n");
+  }
+  text += StrCat("weir_serving_request_duration_seconds_sum{model=\"", options_.model_name, "\"} ",
+                 latency_sum_us_.load() / 1e6, "\n");
+  text += StrCat("weir_serving_request_duration_seconds_count{model=\"", options_.model_name,
+                 "\"} ", cumulative, "\n");
+  text += "# TYPE weir_serving_loaded_versions gauge\n";
+  size_t loaded = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [number, version] : versions_) loaded += version.state == "AVAILABLE";
+  }
+  text +=
+      StrCat("weir_serving_loaded_versions{model=\"", options_.model_name, "\"} ", loaded, "\n");
+  return {200, text, "text/plain; version=0.0.4"};
+}
+
+HttpResponse ModelServer::Handle(std::string_view method, std::string_view path,
+                                 std::string_view body) {
+  const auto start = std::chrono::steady_clock::now();
+  HttpResponse response = [&]() -> HttpResponse {
+    if (path == "/monitoring/prometheus/metrics") {
+      if (method != "GET") return Error(405, "use GET");
+      return Metrics();
+    }
+    constexpr std::string_view kPrefix = "/v1/models/";
+    if (path.substr(0, kPrefix.size()) != kPrefix) return Error(404, "not found");
+    std::string_view rest = path.substr(kPrefix.size());
+    bool predict = false;
+    if (rest.size() > 8 && rest.substr(rest.size() - 8) == ":predict") {
+      predict = true;
+      rest.remove_suffix(8);
+    }
+    bool metadata = false;
+    if (!predict && rest.size() > 9 && rest.substr(rest.size() - 9) == "/metadata") {
+      metadata = true;
+      rest.remove_suffix(9);
+    }
+    std::string_view name = rest.substr(0, rest.find('/'));
+    std::optional<int64_t> version;
+    if (name.size() < rest.size()) {
+      std::string_view tail = rest.substr(name.size());
+      constexpr std::string_view kVersions = "/versions/";
+      if (tail.substr(0, kVersions.size()) != kVersions) return Error(404, "not found");
+      std::string_view digits = tail.substr(kVersions.size());
+      int64_t number = 0;
+      auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+      if (digits.empty() || parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size())
+        return Error(404, StrCat("'", digits, "' is not a version number"));
+      version = number;
+    }
+    if (name != options_.model_name) {
+      return Error(404, StrCat("servable not found: no model named '", name, "' (serving '",
+                               options_.model_name, "')"));
+    }
+    if (predict) {
+      if (method != "POST") return Error(405, "predict takes a POST");
+      if (body.size() > options_.max_body_bytes) {
+        return Error(413, StrCat("the body has ", body.size(), " bytes; the limit is ",
+                                 options_.max_body_bytes));
+      }
+      return Predict(version, body);
+    }
+    if (method != "GET") return Error(405, "use GET");
+    return metadata ? Metadata(version) : Status(version);
+  }();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  size_t bucket = 0;
+  while (bucket < std::size(kLatencyBounds) && seconds > kLatencyBounds[bucket]) ++bucket;
+  ++latency_buckets_[bucket];
+  latency_sum_us_ += static_cast<uint64_t>(seconds * 1e6);
+  (response.status < 400 ? requests_ok_ : requests_failed_)++;
+  return response;
+}
+
+}  // namespace weir::serving
