@@ -13,6 +13,7 @@ packages=(
   libmuparser-dev libfarmhash-dev  # Transform: expressions, tf.Transform's string hash
   libxgboost-dev  # Trainer: the gbdt family
   libtorch-dev libopenblas0-pthread  # Trainer: wide_deep and linear (OpenBLAS: the reference BLAS is ~8x slower)
+  librestinio-dev libasio-dev  # HTTP: weir serve
   # The build also compiles the tests and micro-benchmarks (they are small).
   libgtest-dev libgmock-dev libbenchmark-dev
 )
@@ -20,6 +21,8 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(
     python3 python3-pandas  # bench/: pandas.read_csv is the peer weir is measured against
     time hyperfine          # bench/: peak memory and start-up time
+    wrk                     # bench/serve.sh: HTTP load
+    python3-torch python3-xgboost python3-sklearn  # bench/train_vs_python.sh: the Python peers
   )
 fi
 

@@ -25,8 +25,14 @@ absl::StatusOr<std::unique_ptr<ServingModel>> ServingModel::Load(const fs::path&
       new ServingModel(std::move(spec), std::move(transform), std::move(model)));
 }
 
+ServingModel::ServingModel(ModelSpec spec, transform::Transform transform,
+                           std::unique_ptr<Model> model)
+    : spec_(std::move(spec)), transform_(std::move(transform)), model_(std::move(model)) {
+  for (const ModelInput& input : spec_.inputs()) inputs_.insert(input.name());
+}
+
 absl::StatusOr<std::vector<float>> ServingModel::Predict(const data::RecordBatch& raw) const {
-  ASSIGN_OR_RETURN(data::RecordBatch transformed, transform_.Apply(raw));
+  ASSIGN_OR_RETURN(data::RecordBatch transformed, transform_.Apply(raw, &inputs_));
   ASSIGN_OR_RETURN(Batch batch, ToBatch(spec_, transformed, /*with_labels=*/false));
   return model_->Predict(batch);
 }

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <set>
 
 #include "absl/status/statusor.h"
 #include "weir/data/record_batch.h"
@@ -39,9 +40,9 @@ class ServingModel {
   const transform::Transform& transform() const { return transform_; }
 
  private:
-  ServingModel(ModelSpec spec, transform::Transform transform, std::unique_ptr<Model> model)
-      : spec_(std::move(spec)), transform_(std::move(transform)), model_(std::move(model)) {}
+  ServingModel(ModelSpec spec, transform::Transform transform, std::unique_ptr<Model> model);
   ModelSpec spec_;
+  std::set<std::string> inputs_;  // The transformed features the model reads.
   transform::Transform transform_;
   std::unique_ptr<Model> model_;
 };

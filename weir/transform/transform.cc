@@ -207,11 +207,28 @@ class Expression {
                                          const std::vector<std::string>& names,
                                          const std::vector<const Values*>& inputs, size_t rows) {
     Values out = Values::Missing(FLOAT, rows);
-    std::vector<double> slots(names.size(), 0.0);
     try {
-      mu::Parser parser;
-      for (size_t v = 0; v < names.size(); ++v) parser.DefineVar(names[v], &slots[v]);
-      parser.SetExpr(text);
+      // Parsing costs more than evaluating a small batch (serving sends one example), so each
+      // thread keeps its parsed expressions; a parser is not shared between threads.
+      struct Parsed {
+        mu::Parser parser;
+        std::vector<double> slots;  // The variables' values, where the parser reads them.
+      };
+      thread_local std::map<std::string, std::unique_ptr<Parsed>> cache;
+      std::string key = text;
+      for (const std::string& name : names) key += StrCat("\n", name);
+      auto it = cache.find(key);
+      if (it == cache.end()) {
+        if (cache.size() >= 64) cache.clear();
+        auto parsed = std::make_unique<Parsed>();
+        parsed->slots.assign(names.size(), 0.0);
+        for (size_t v = 0; v < names.size(); ++v)
+          parsed->parser.DefineVar(names[v], &parsed->slots[v]);
+        parsed->parser.SetExpr(text);
+        it = cache.emplace(std::move(key), std::move(parsed)).first;
+      }
+      mu::Parser& parser = it->second->parser;
+      std::vector<double>& slots = it->second->slots;
       for (size_t i = 0; i < rows; ++i) {
         for (size_t v = 0; v < names.size(); ++v) {
           const Values& input = *inputs[v];
@@ -978,13 +995,15 @@ absl::StatusOr<Transform> Transform::Analyze(const TransformSpec& spec,
   return Transform(std::move(impl));
 }
 
-absl::StatusOr<data::RecordBatch> Transform::Apply(const data::RecordBatch& raw) const {
+absl::StatusOr<data::RecordBatch> Transform::Apply(const data::RecordBatch& raw,
+                                                   const std::set<std::string>* only) const {
   const Impl& impl = *impl_;
   data::RecordBatch out;
   std::map<std::string, Values> raw_cache;
   const size_t rows = raw.num_rows();
   for (size_t f = 0; f < impl.features.size(); ++f) {
     const FeatureSpec& spec = *impl.features[f].spec;
+    if (only != nullptr && !only->contains(spec.name())) continue;
     ASSIGN_OR_RETURN(Values values, impl.Run(f, raw, raw_cache, impl.features[f].ops.size()));
     if (values.one_hot_depth > 0) {
       data::Column& column = out.AddColumn(spec.name(), data::DataType::kFloat);

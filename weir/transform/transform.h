@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -57,8 +58,10 @@ class Transform {
   absl::Status Save(const std::filesystem::path& dir) const;
 
   // Transforms raw examples. A raw feature the batch lacks is missing in every example; a value
-  // list of more than one value is an error naming the feature and example.
-  absl::StatusOr<data::RecordBatch> Apply(const data::RecordBatch& raw) const;
+  // list of more than one value is an error naming the feature and example. With `only`, just
+  // those output features are computed (serving skips the label and unused features).
+  absl::StatusOr<data::RecordBatch> Apply(const data::RecordBatch& raw,
+                                          const std::set<std::string>* only = nullptr) const;
 
   const TransformGraph& graph() const;
   // The raw features Apply reads (the serving signature's inputs).

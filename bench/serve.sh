@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# weir serve under load: wrk on 127.0.0.1 (2 threads, 64 keep-alive connections, 10 s) against
+# single-instance predict requests, 100-instance predict requests, and in the same run the
+# server's version-status endpoint as the trivial baseline. Then the same predict load while a
+# new version is pushed and swapped in, counting non-2xx responses.
+#   bench/serve.sh            (needs a Release build and wrk)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+weir="${WEIR_BIN:-$root/build/release/bin/weir}"
+work="${BENCH_DIR:-/tmp/weir-bench-serve}"
+port="${PORT:-18571}"
+duration="${DURATION:-10s}"
+rm -rf "$work" && mkdir -p "$work"
+export WEIR_HOME="$work/home"
+"$weir" run "$root/examples/taxi/pipeline_solution.yaml" >/dev/null
+base="$WEIR_HOME/serving_model/taxi"
+"$weir" serve --model_name taxi --model_base_path "$base" --rest_port "$port" --poll_seconds 0.2 \
+  >"$work/serve.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -sf "localhost:$port/v1/models/taxi" >/dev/null && break; sleep 0.1; done
+
+one='{"trip_miles": 2.5, "fare": 9.5, "trip_seconds": 600, "company": "Flash Cab", "payment_type": "Credit Card", "trip_start_hour": 14, "trip_start_day": 3, "trip_start_month": 5, "pickup_latitude": 41.88, "pickup_longitude": -87.63, "dropoff_latitude": 41.9, "dropoff_longitude": -87.65}'
+hundred=$(printf '%s,' $(for _ in $(seq 100); do echo "$one" | tr -d ' '; done) | sed 's/,$//')
+write_lua() {  # $1: file, $2: body
+  printf 'wrk.method = "POST"\nwrk.body = [[%s]]\nwrk.headers["Content-Type"] = "application/json"\n' "$2" >"$1"
+  cat >>"$1" <<'LUA'
+done = function(summary, latency, requests)
+  io.write(string.format("non2xx %d\n", summary.errors.status))
+end
+LUA
+}
+write_lua "$work/one.lua" "{\"instances\": [$one]}"
+write_lua "$work/hundred.lua" "{\"instances\": [$hundred]}"
+
+measure() {  # $1: label, rest: wrk arguments
+  local label=$1
+  shift
+  wrk -t2 -c64 -d"$duration" --latency "$@" >"$work/wrk.txt"
+  local rps p50 p99 non2xx
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
+  p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.txt")
+  p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
+  non2xx=$(awk '/^non2xx/ {print $2}' "$work/wrk.txt")
+  printf '%-44s %12s %10s %10s %8s\n' "$label" "$rps" "$p50" "$p99" "${non2xx:-0}"
+  eval "${label%% *}_rps=$rps"
+}
+printf '%-44s %12s %10s %10s %8s\n' "" "requests/s" "p50" "p99" "non-2xx"
+measure "status (trivial endpoint)" "http://127.0.0.1:$port/v1/models/taxi"
+measure "predict 1 instance" -s "$work/one.lua" "http://127.0.0.1:$port/v1/models/taxi:predict"
+measure "hundred instances per request" -s "$work/hundred.lua" "http://127.0.0.1:$port/v1/models/taxi:predict"
+awk -v s="$status_rps" -v p="$predict_rps" -v h="$hundred_rps" 'BEGIN {
+  printf "\npredict / trivial: %.0f%% (goal >= 60%%); predictions/s at 100 per request: %.0f\n", 100 * p / s, 100 * h
+}'
+
+# Swap under load: a new version appears half-way through.
+latest=$(ls "$base" | sort -n | tail -1)
+( sleep 3; cp -r "$base/$latest" "$base/.next"; mv "$base/.next" "$base/$((latest + 1))" ) &
+measure "predict 1 instance while a version swaps" -s "$work/one.lua" "http://127.0.0.1:$port/v1/models/taxi:predict"
+curl -s "localhost:$port/v1/models/taxi" | grep -q "\"version\":\"$((latest + 1))\"" &&
+  echo "version $((latest + 1)) was swapped in during the run (goal: 0 non-2xx)"
