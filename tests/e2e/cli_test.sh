@@ -99,5 +99,24 @@ check "the next run clears what the killed one left" bash -c \
   "'$weir' examplegen --input_base '$work/bad' --output '$work/killed' --skip_bad_rows >/dev/null &&
    ! compgen -G '$work/.killed.tmp-*'"
 
+# One node per process, as the scheduler runs them; two nodes of the same run at once, each in
+# its own process on the same store, neither block nor lose a write.
+nodes_home="$work/nodes"
+pipeline_file="$source_dir/examples/taxi/pipeline_solution.yaml"
+run_node() { WEIR_HOME="$nodes_home" "$weir" run-node --pipeline "$pipeline_file" --run r1 --node "$1"; }
+fails_with "run-node refuses a node whose upstream has not run" "has not succeeded in run r1" \
+  env WEIR_HOME="$nodes_home" "$weir" run-node --pipeline "$pipeline_file" --run r1 --node SchemaGen
+check "run-node runs the first nodes one process each" bash -c \
+  "$(declare -f run_node); nodes_home='$nodes_home' weir='$weir' pipeline_file='$pipeline_file';
+   run_node CsvExampleGen && run_node StatisticsGen && run_node SchemaGen"
+check "two run-node processes at once on one store both succeed" bash -c \
+  "$(declare -f run_node); nodes_home='$nodes_home' weir='$weir' pipeline_file='$pipeline_file';
+   run_node ExampleValidator > '$work/ev.txt' & a=\$!; run_node Transform > '$work/tr.txt' & b=\$!;
+   wait \$a && wait \$b && grep -q 'ExampleValidator done' '$work/ev.txt' && grep -q 'Transform done' '$work/tr.txt'"
+check "both were recorded: running them again finds both in the cache" bash -c \
+  "$(declare -f run_node); nodes_home='$nodes_home' weir='$weir' pipeline_file='$pipeline_file';
+   run_node ExampleValidator | grep -q cached && run_node Transform | grep -q cached"
+check "each node has a log" test -s "$nodes_home/logs/taxi/r1/Transform.log"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -22,7 +22,8 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       "${WEIR_HOME}/artifacts/<pipeline>; WEIR_HOME to ~/weir) and appear atomically. With "
       "enable_cache, a node whose component version, parameters, inputs and external files are "
       "unchanged reuses its earlier outputs. A failed node stops the nodes downstream of it and "
-      "the exit code is non-zero; running again redoes only what did not complete.\n\n"
+      "the exit code is non-zero; running again redoes only what did not complete. Each node "
+      "logs to ${WEIR_HOME}/logs/<pipeline>/<run>/<node>.log.\n\n"
       "Examples:\n"
       "  weir run examples/taxi/pipeline_solution.yaml\n"
       "  weir run examples/taxi/pipeline_solution.yaml --explain-cache");
@@ -55,7 +56,8 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       } else if (outcome->state == orchestrator::NodeState::kCached) {
         std::cout << prefix << " cached (execution " << outcome->execution_id << ")" << std::endl;
       } else if (outcome->state == orchestrator::NodeState::kFailed) {
-        std::cout << prefix << " FAILED: " << outcome->error << std::endl;
+        std::cout << prefix << " FAILED: " << outcome->error
+                  << "\n      log: " << outcome->log_file.string() << std::endl;
       } else {
         std::cout << prefix << " skipped: " << outcome->error << std::endl;
       }

@@ -795,10 +795,41 @@ std::string FormatChange(double change) {
   return change > 0 ? StrCat("+", text) : text;
 }
 
+// The Evaluator writes example_count as a double; a count reads better as a whole number.
 Json MetricsToJson(const MetricValues& metrics) {
   Json out = Json::object();
-  for (const auto& [name, value] : metrics) out[name] = value;
+  for (const auto& [name, value] : metrics) {
+    if (name == "example_count" && value == std::floor(value) && std::fabs(value) < 1e15) {
+      out[name] = static_cast<int64_t>(value);
+    } else {
+      out[name] = value;
+    }
+  }
   return out;
+}
+
+// The number `text` spells, or nullopt; NaN counts as text, so that slices stay totally ordered.
+std::optional<double> ParseNumber(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || std::isnan(value)) return std::nullopt;
+  return value;
+}
+
+// Slices by feature names, then by value: numbers in numeric order (hour 2 before hour 10),
+// other values in text order, numbers before text.
+bool SliceLess(const SliceEvaluation& a, const SliceEvaluation& b) {
+  for (size_t i = 0; i < std::min(a.features.size(), b.features.size()); ++i) {
+    const auto& [a_name, a_value] = a.features[i];
+    const auto& [b_name, b_value] = b.features[i];
+    if (a_name != b_name) return a_name < b_name;
+    std::optional<double> a_number = ParseNumber(a_value), b_number = ParseNumber(b_value);
+    if (a_number && b_number && *a_number != *b_number) return *a_number < *b_number;
+    if (a_number.has_value() != b_number.has_value()) return a_number.has_value();
+    if (a_value != b_value) return a_value < b_value;
+  }
+  return a.features.size() < b.features.size();
 }
 
 }  // namespace
@@ -1201,8 +1232,7 @@ absl::StatusOr<ModelEvaluation> LoadEvaluation(const fs::path& path) {
     }
     evaluation.slices.push_back(std::move(slice));
   }
-  std::stable_partition(evaluation.slices.begin(), evaluation.slices.end(),
-                        [](const SliceEvaluation& slice) { return slice.features.empty(); });
+  std::stable_sort(evaluation.slices.begin(), evaluation.slices.end(), SliceLess);
 
   ASSIGN_OR_RETURN(const Json* validation,
                    reader.Field(root, "", "validation", &Json::is_object, "an object"));

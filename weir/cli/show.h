@@ -120,7 +120,8 @@ struct ModelEvaluation {
   std::string baseline_model;  // Empty: no baseline (a first run), change thresholds skipped.
   std::string split;
   std::string label_key;
-  std::vector<SliceEvaluation> slices;  // Overall first, then the file's order.
+  // Overall first, then by feature and value, numbers in numeric order (hour 2 before hour 10).
+  std::vector<SliceEvaluation> slices;
   bool blessed = false;
   int checks = 0;  // Threshold checks made, passed or failed.
   bool change_thresholds_skipped = false;

@@ -551,6 +551,7 @@ TEST(ShowEvaluationTest, JsonHasStableNames) {
   EXPECT_EQ(json["checks"], 4);
   // What `jq .overall.auc` reads.
   EXPECT_DOUBLE_EQ(json["overall"]["auc"].get<double>(), 0.91234);
+  EXPECT_TRUE(json["overall"]["example_count"].is_number_integer());
   EXPECT_EQ(json["overall"]["example_count"], 5073);
   EXPECT_DOUBLE_EQ(json["overall_baseline"]["auc"].get<double>(), 0.9);
   EXPECT_NEAR(json["overall_change"]["loss"].get<double>(), -0.00875, 1e-12);
@@ -570,6 +571,21 @@ TEST(ShowEvaluationTest, JsonHasStableNames) {
   EXPECT_DOUBLE_EQ(failure["threshold"].get<double>(), 0.6);
   EXPECT_DOUBLE_EQ(failure["value"].get<double>(), 0.55);
   EXPECT_THAT(failure["message"].get<std::string>(), HasSubstr("below the lower bound"));
+}
+
+TEST(ShowEvaluationTest, OverallFirstThenSlicesInNumericOrder) {
+  // As the Evaluator writes them, slices are in text order (hour 10 before hour 3).
+  fs::path dir = WriteEvaluation("evaluation_order", [](nlohmann::ordered_json& json) {
+    nlohmann::ordered_json overall = json["slices"][0];
+    nlohmann::ordered_json hour10 = json["slices"][1];
+    hour10["slice"] = "trip_start_hour=10";
+    hour10["features"]["trip_start_hour"] = "10";
+    json["slices"] = {hour10, json["slices"][1], overall};
+  });
+  ModelEvaluation evaluation = LoadOrDie(dir);
+  std::vector<std::string> names;
+  for (const SliceEvaluation& slice : evaluation.slices) names.push_back(slice.name);
+  EXPECT_THAT(names, ::testing::ElementsAre("Overall", "trip_start_hour=3", "trip_start_hour=10"));
 }
 
 TEST(ShowEvaluationTest, ErrorsNameThePath) {

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
+#include <set>
 
 #include "weir/base/strings.h"
 #include "weir/eval/metrics.h"
@@ -93,6 +95,13 @@ bool Applies(const MetricThreshold& threshold,
     if (same) return true;
   }
   return false;
+}
+
+// A metric value for messages: 4 significant digits.
+std::string Short(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.4g", value);
+  return buffer;
 }
 
 nlohmann::ordered_json ToJson(const Metrics& metrics) {
@@ -268,6 +277,7 @@ nlohmann::ordered_json Evaluation::Finish(bool baseline) const {
   nlohmann::ordered_json slices = nlohmann::ordered_json::array();
   nlohmann::ordered_json failures = nlohmann::ordered_json::array();
   int checks = 0;
+  std::set<std::string> unknown_metrics;
   // Overall first, then the slices by name.
   std::vector<const std::pair<const std::string, SliceRows>*> ordered;
   for (const auto& entry : slices_) {
@@ -299,8 +309,11 @@ nlohmann::ordered_json Evaluation::Finish(bool baseline) const {
                             {"message", std::move(message)}});
       };
       if (!result["metrics"].contains(threshold.metric())) {
-        ++checks;
-        fail("metric", 0, 0, StrCat("no metric '", threshold.metric(), "' for this task"));
+        // Reported once, not once per slice.
+        if (unknown_metrics.insert(threshold.metric()).second) {
+          ++checks;
+          fail("metric", 0, 0, StrCat("no metric '", threshold.metric(), "' for this task"));
+        }
         continue;
       }
       const double value = result["metrics"][threshold.metric()];
@@ -308,15 +321,15 @@ nlohmann::ordered_json Evaluation::Finish(bool baseline) const {
         ++checks;
         if (!(value >= threshold.lower_bound()))
           fail("lower_bound", threshold.lower_bound(), value,
-               StrCat(threshold.metric(), " on ", name, " is ", value, ", below the lower bound ",
-                      threshold.lower_bound()));
+               StrCat(threshold.metric(), " on ", name, " is ", Short(value),
+                      ", below the lower bound ", Short(threshold.lower_bound())));
       }
       if (threshold.has_upper_bound()) {
         ++checks;
         if (!(value <= threshold.upper_bound()))
           fail("upper_bound", threshold.upper_bound(), value,
-               StrCat(threshold.metric(), " on ", name, " is ", value, ", above the upper bound ",
-                      threshold.upper_bound()));
+               StrCat(threshold.metric(), " on ", name, " is ", Short(value),
+                      ", above the upper bound ", Short(threshold.upper_bound())));
       }
       if (!baseline || !base.contains(threshold.metric())) continue;
       const double reference = base[threshold.metric()];
@@ -329,18 +342,18 @@ nlohmann::ordered_json Evaluation::Finish(bool baseline) const {
         ++checks;
         if (!within(change, threshold.change_absolute()))
           fail("change_absolute", threshold.change_absolute(), value,
-               StrCat(threshold.metric(), " on ", name, " changed by ", change,
-                      " from the baseline's ", reference, "; the threshold is ",
-                      threshold.change_absolute()));
+               StrCat(threshold.metric(), " on ", name, " changed by ", Short(change),
+                      " from the baseline's ", Short(reference), "; the threshold is ",
+                      Short(threshold.change_absolute())));
       }
       if (threshold.has_change_relative() && reference != 0) {
         ++checks;
         const double relative = change / std::abs(reference);
         if (!within(relative, threshold.change_relative()))
           fail("change_relative", threshold.change_relative(), value,
-               StrCat(threshold.metric(), " on ", name, " changed by ", relative * 100,
-                      "% from the baseline's ", reference, "; the threshold is ",
-                      threshold.change_relative() * 100, "%"));
+               StrCat(threshold.metric(), " on ", name, " changed by ", Short(relative * 100),
+                      "% from the baseline's ", Short(reference), "; the threshold is ",
+                      Short(threshold.change_relative() * 100), "%"));
       }
     }
     slices.push_back(result);

@@ -124,6 +124,262 @@ absl::StatusOr<std::optional<int64_t>> FindCached(MetadataStore& store, int64_t 
   return std::optional<int64_t>();
 }
 
+struct RunContexts {
+  int64_t pipeline = 0;
+  int64_t run = 0;
+};
+
+// The pipeline and pipeline_run contexts, created when missing.
+absl::StatusOr<RunContexts> EnsureRunContexts(MetadataStore& store,
+                                              const pipeline::PipelineSpec& spec,
+                                              const std::string& run_id) {
+  RunContexts contexts;
+  ASSIGN_OR_RETURN(contexts.pipeline, EnsureContext(store, kPipelineContextType, spec.name()));
+  ASSIGN_OR_RETURN(contexts.run,
+                   EnsureContext(store, kRunContextType, StrCat(spec.name(), ".", run_id)));
+  RETURN_IF_ERROR(store.PutParentContext(contexts.pipeline, contexts.run));
+  return contexts;
+}
+
+// A node's log: what the runner did for it, one timestamped line each, in
+// ${WEIR_HOME}/logs/<pipeline>/<run id>/<node>.log (appended to when a node runs again).
+class NodeLog {
+ public:
+  NodeLog(const pipeline::PipelineSpec& spec, const std::string& run_id, const std::string& node)
+      : path_(pipeline::WeirHome() / "logs" / spec.name() / run_id / StrCat(node, ".log")) {
+    std::error_code ec;
+    fs::create_directories(path_.parent_path(), ec);
+    file_ = std::fopen(path_.c_str(), "a");
+  }
+  ~NodeLog() {
+    if (file_ != nullptr) std::fclose(file_);
+  }
+  NodeLog(const NodeLog&) = delete;
+  NodeLog& operator=(const NodeLog&) = delete;
+  void Line(const std::string& text) {
+    if (file_ == nullptr) return;
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+    std::tm utc;
+    gmtime_r(&seconds, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &utc);
+    std::fprintf(file_, "%s %s\n", stamp, text.c_str());
+    std::fflush(file_);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+  std::FILE* file_ = nullptr;
+};
+
+// Runs one node whose inputs are resolved: driver (cache key), cache, executor, publisher.
+// `report` is called when the node ends. Errors are the store's; a failing component is an
+// outcome, not an error.
+absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
+                         const pipeline::ComponentSpec* component, MetadataStore& store,
+                         const RunContexts& contexts, const std::string& run_id,
+                         const pipeline::NodeSpec& node, pipeline::ExecutionContext& context,
+                         NodeOutcome& outcome, const std::function<void()>& report) {
+  const fs::path root = spec.pipeline_root();
+  const int64_t pipeline_context = contexts.pipeline;
+  const int64_t run_context = contexts.run;
+  const std::map<std::string, int64_t>& input_ids = context.input_ids;
+  NodeLog log(spec, run_id, node.id());
+  log.Line(StrCat("node ", node.id(), " (", node.component(), ") of pipeline ", spec.name(),
+                  ", run ", run_id));
+  for (const auto& [name, path] : context.inputs)
+    log.Line(StrCat("input ", name, ": artifact ", input_ids.at(name), " at ", path.string()));
+  auto start = std::chrono::steady_clock::now();
+  auto finish = [&](NodeState state, std::string error) {
+    outcome.state = state;
+    outcome.error = std::move(error);
+    outcome.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!outcome.cache_reason.empty()) log.Line(outcome.cache_reason);
+    for (const auto& [name, path] : outcome.outputs)
+      log.Line(StrCat("output ", name, ": ", path.string()));
+    log.Line(state == NodeState::kFailed
+                 ? StrCat("FAILED after ", outcome.seconds, " s: ", outcome.error)
+                 : StrCat(state == NodeState::kCached ? "cached" : "done", " in ", outcome.seconds,
+                          " s (execution ", outcome.execution_id, ")"));
+    outcome.log_file = log.path();
+    if (report) report();
+  };
+  ASSIGN_OR_RETURN(int64_t node_context,
+                   EnsureContext(store, kNodeContextType, StrCat(spec.name(), ".", node.id())));
+  RETURN_IF_ERROR(store.PutParentContext(pipeline_context, node_context));
+  ASSIGN_OR_RETURN(int64_t execution_type, store.PutExecutionType(component->type, {}));
+  if (component->resolver) {
+    // Resolvers are never cached: what they pick depends on the store, not on their inputs.
+    outcome.cache_reason = "ran: resolver nodes always read the store afresh";
+    Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kComplete};
+    execution.custom_properties = {{"run_id", metadata::Value(run_id)},
+                                   {"node_id", metadata::Value(node.id())},
+                                   {"log", metadata::Value(log.path().string())}};
+    absl::Status resolved = store.InTransaction([&]() -> absl::Status {
+      ASSIGN_OR_RETURN(auto picked, component->resolver(store, spec));
+      RETURN_IF_ERROR(store.PutExecution(execution));
+      RETURN_IF_ERROR(store.PutAssociation(node_context, execution.id));
+      RETURN_IF_ERROR(store.PutAssociation(run_context, execution.id));
+      std::vector<Event> events;
+      for (const auto& [name, id] : picked) {
+        ASSIGN_OR_RETURN(Artifact artifact, store.GetArtifact(id));
+        outcome.outputs[name] = artifact.uri;
+        outcome.output_artifact_ids[name] = id;
+        events.push_back({.artifact_id = id,
+                          .execution_id = execution.id,
+                          .type = Event::Type::kOutput,
+                          .path = {name, int64_t{0}}});
+      }
+      return store.PutEvents(events);
+    });
+    outcome.execution_id = execution.id;
+    if (resolved.ok()) {
+      finish(NodeState::kSucceeded, "");
+    } else {
+      outcome.outputs.clear();
+      outcome.output_artifact_ids.clear();
+      finish(NodeState::kFailed, std::string(resolved.message()));
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::string> key = CacheKey(*component, node, input_ids, context);
+  if (!key.ok()) {
+    // The driver failed (e.g. the input files are missing): a FAILED execution says why.
+    Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kFailed};
+    execution.custom_properties = {{"run_id", metadata::Value(run_id)},
+                                   {"node_id", metadata::Value(node.id())},
+                                   {"log", metadata::Value(log.path().string())},
+                                   {"error", metadata::Value(std::string(key.status().message()))}};
+    RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
+      RETURN_IF_ERROR(store.PutExecution(execution));
+      RETURN_IF_ERROR(store.PutAssociation(node_context, execution.id));
+      return store.PutAssociation(run_context, execution.id);
+    }));
+    outcome.execution_id = execution.id;
+    finish(NodeState::kFailed, std::string(key.status().message()));
+    return absl::OkStatus();
+  }
+
+  std::vector<Event> input_events;
+  std::set<int64_t> inputs_seen;
+  for (const auto& [name, id] : input_ids) {
+    // ML Metadata keeps one INPUT event per artifact and execution: an artifact given under two
+    // names (a model that is also its own baseline) is recorded under the first.
+    if (!inputs_seen.insert(id).second) continue;
+    input_events.push_back(
+        {.artifact_id = id, .type = Event::Type::kInput, .path = {name, int64_t{0}}});
+  }
+  auto record_associations = [&](int64_t execution_id) -> absl::Status {
+    RETURN_IF_ERROR(store.PutAssociation(node_context, execution_id));
+    return store.PutAssociation(run_context, execution_id);
+  };
+
+  // Cache.
+  std::optional<int64_t> cached;
+  if (spec.enable_cache()) {
+    ASSIGN_OR_RETURN(cached, FindCached(store, node_context, *key, *component, outcome));
+    outcome.cache_reason = cached ? StrCat("cached: execution ", *cached,
+                                           " had the same component version, "
+                                           "parameters, inputs and external files")
+                                  : StrCat("ran: no earlier complete execution with cache key ",
+                                           key->substr(0, 12), " and its outputs still live");
+  } else {
+    outcome.cache_reason = "ran: enable_cache is off";
+  }
+  if (cached) {
+    Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kCached};
+    execution.custom_properties = {{"cache_key", metadata::Value(*key)},
+                                   {"run_id", metadata::Value(run_id)},
+                                   {"node_id", metadata::Value(node.id())},
+                                   {"log", metadata::Value(log.path().string())},
+                                   {"cached_from_execution", metadata::Value(*cached)}};
+    RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
+      RETURN_IF_ERROR(store.PutExecution(execution));
+      RETURN_IF_ERROR(record_associations(execution.id));
+      std::vector<Event> events = input_events;
+      for (const auto& [name, id] : outcome.output_artifact_ids) {
+        events.push_back(
+            {.artifact_id = id, .type = Event::Type::kOutput, .path = {name, int64_t{0}}});
+        RETURN_IF_ERROR(store.PutAttribution(run_context, id));
+      }
+      for (Event& event : events) event.execution_id = execution.id;
+      return store.PutEvents(events);
+    }));
+    outcome.execution_id = execution.id;
+    finish(NodeState::kCached, "");
+    return absl::OkStatus();
+  }
+
+  // Executor, into folders named after the execution.
+  Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kRunning};
+  execution.custom_properties = {{"cache_key", metadata::Value(*key)},
+                                 {"run_id", metadata::Value(run_id)},
+                                 {"node_id", metadata::Value(node.id())},
+                                 {"log", metadata::Value(log.path().string())}};
+  std::map<std::string, Artifact> artifacts;
+  RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
+    RETURN_IF_ERROR(store.PutExecution(execution));
+    RETURN_IF_ERROR(record_associations(execution.id));
+    for (const pipeline::ChannelSpec& output : component->outputs) {
+      ASSIGN_OR_RETURN(int64_t artifact_type, store.PutArtifactType(output.artifact_type, {}));
+      Artifact artifact{
+          .type_id = artifact_type,
+          .uri = (root / node.id() / output.name / std::to_string(execution.id)).string(),
+          .state = Artifact::State::kPending};
+      RETURN_IF_ERROR(store.PutArtifact(artifact));
+      artifacts[output.name] = artifact;
+    }
+    std::vector<Event> events = input_events;
+    for (Event& event : events) event.execution_id = execution.id;
+    return store.PutEvents(events);
+  }));
+  outcome.execution_id = execution.id;
+  for (const auto& [name, artifact] : artifacts) context.outputs[name] = artifact.uri;
+  absl::Status status = component->executor
+                            ? component->executor(context)
+                            : absl::UnimplementedError(node.component() + " has no executor");
+
+  // Publisher: outputs LIVE and the execution COMPLETE together, or FAILED and ABANDONED.
+  RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
+    std::vector<Event> events;
+    for (auto& [name, artifact] : artifacts) {
+      artifact.state = status.ok() ? Artifact::State::kLive : Artifact::State::kAbandoned;
+      if (status.ok()) {
+        for (const auto& [property, value] : outcome.output_properties[name]) {
+          artifact.custom_properties[property] = value;
+        }
+      }
+      RETURN_IF_ERROR(store.PutArtifact(artifact));
+      if (status.ok()) {
+        events.push_back({.artifact_id = artifact.id,
+                          .execution_id = execution.id,
+                          .type = Event::Type::kOutput,
+                          .path = {name, int64_t{0}}});
+        RETURN_IF_ERROR(store.PutAttribution(run_context, artifact.id));
+        RETURN_IF_ERROR(store.PutAttribution(node_context, artifact.id));
+      }
+    }
+    execution.last_known_state =
+        status.ok() ? Execution::State::kComplete : Execution::State::kFailed;
+    if (!status.ok()) execution.custom_properties["error"] = std::string(status.message());
+    RETURN_IF_ERROR(store.PutExecution(execution));
+    return store.PutEvents(events);
+  }));
+  if (status.ok()) {
+    for (const auto& [name, artifact] : artifacts) {
+      outcome.outputs[name] = artifact.uri;
+      outcome.output_artifact_ids[name] = artifact.id;
+    }
+    finish(NodeState::kSucceeded, "");
+  } else {
+    finish(NodeState::kFailed, std::string(status.message()));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 bool RunResult::ok() const {
@@ -151,12 +407,8 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
   RunResult result;
   const bool default_run_id = run_id.empty();
   result.run_id = default_run_id ? UtcRunId() : run_id;
-  const fs::path root = spec.pipeline_root();
-
-  int64_t pipeline_context = 0;
-  int64_t run_context = 0;
+  RunContexts contexts;
   RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(pipeline_context, EnsureContext(store, kPipelineContextType, spec.name()));
     std::string run_name = StrCat(spec.name(), ".", result.run_id);
     // Two runs started in the same millisecond: the later default id gets a suffix.
     for (int suffix = 2;
@@ -169,8 +421,8 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
       return absl::AlreadyExistsError(StrCat("pipeline ", spec.name(), " already has a run ",
                                              result.run_id, "; choose another run id"));
     }
-    ASSIGN_OR_RETURN(run_context, EnsureContext(store, kRunContextType, run_name));
-    return store.PutParentContext(pipeline_context, run_context);
+    ASSIGN_OR_RETURN(contexts, EnsureRunContexts(store, spec, result.run_id));
+    return absl::OkStatus();
   }));
 
   std::map<std::string, const NodeOutcome*> outcomes;
@@ -216,184 +468,89 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
       continue;
     }
     if (progress) progress(node, i, order.size(), nullptr);
-    auto start = std::chrono::steady_clock::now();
-    auto finish = [&](NodeState state, std::string error) {
-      outcome.state = state;
-      outcome.error = std::move(error);
-      outcome.seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (progress) progress(node, i, order.size(), &outcome);
-    };
-    ASSIGN_OR_RETURN(int64_t node_context,
-                     EnsureContext(store, kNodeContextType, StrCat(spec.name(), ".", node.id())));
-    RETURN_IF_ERROR(store.PutParentContext(pipeline_context, node_context));
-    ASSIGN_OR_RETURN(int64_t execution_type, store.PutExecutionType(component->type, {}));
-    if (component->resolver) {
-      // Resolvers are never cached: what they pick depends on the store, not on their inputs.
-      outcome.cache_reason = "ran: resolver nodes always read the store afresh";
-      Execution execution{.type_id = execution_type,
-                          .last_known_state = Execution::State::kComplete};
-      execution.custom_properties = {{"run_id", metadata::Value(result.run_id)},
-                                     {"node_id", metadata::Value(node.id())}};
-      absl::Status resolved = store.InTransaction([&]() -> absl::Status {
-        ASSIGN_OR_RETURN(auto picked, component->resolver(store, spec));
-        RETURN_IF_ERROR(store.PutExecution(execution));
-        RETURN_IF_ERROR(store.PutAssociation(node_context, execution.id));
-        RETURN_IF_ERROR(store.PutAssociation(run_context, execution.id));
-        std::vector<Event> events;
-        for (const auto& [name, id] : picked) {
-          ASSIGN_OR_RETURN(Artifact artifact, store.GetArtifact(id));
-          outcome.outputs[name] = artifact.uri;
-          outcome.output_artifact_ids[name] = id;
-          events.push_back({.artifact_id = id,
-                            .execution_id = execution.id,
-                            .type = Event::Type::kOutput,
-                            .path = {name, int64_t{0}}});
-        }
-        return store.PutEvents(events);
-      });
-      outcome.execution_id = execution.id;
-      if (resolved.ok()) {
-        finish(NodeState::kSucceeded, "");
-      } else {
-        outcome.outputs.clear();
-        outcome.output_artifact_ids.clear();
-        finish(NodeState::kFailed, std::string(resolved.message()));
-      }
-      continue;
-    }
-    absl::StatusOr<std::string> key = CacheKey(*component, node, input_ids, context);
-    if (!key.ok()) {
-      // The driver failed (e.g. the input files are missing): a FAILED execution says why.
-      Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kFailed};
-      execution.custom_properties = {
-          {"run_id", metadata::Value(result.run_id)},
-          {"node_id", metadata::Value(node.id())},
-          {"error", metadata::Value(std::string(key.status().message()))}};
-      RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
-        RETURN_IF_ERROR(store.PutExecution(execution));
-        RETURN_IF_ERROR(store.PutAssociation(node_context, execution.id));
-        return store.PutAssociation(run_context, execution.id);
-      }));
-      outcome.execution_id = execution.id;
-      finish(NodeState::kFailed, std::string(key.status().message()));
-      continue;
-    }
-
-    std::vector<Event> input_events;
-    std::set<int64_t> inputs_seen;
-    for (const auto& [name, id] : input_ids) {
-      // ML Metadata keeps one INPUT event per artifact and execution: an artifact given under two
-      // names (a model that is also its own baseline) is recorded under the first.
-      if (!inputs_seen.insert(id).second) continue;
-      input_events.push_back(
-          {.artifact_id = id, .type = Event::Type::kInput, .path = {name, int64_t{0}}});
-    }
-    auto record_associations = [&](int64_t execution_id) -> absl::Status {
-      RETURN_IF_ERROR(store.PutAssociation(node_context, execution_id));
-      return store.PutAssociation(run_context, execution_id);
-    };
-
-    // Cache.
-    std::optional<int64_t> cached;
-    if (spec.enable_cache()) {
-      ASSIGN_OR_RETURN(cached, FindCached(store, node_context, *key, *component, outcome));
-      outcome.cache_reason = cached ? StrCat("cached: execution ", *cached,
-                                             " had the same component version, "
-                                             "parameters, inputs and external files")
-                                    : StrCat("ran: no earlier complete execution with cache key ",
-                                             key->substr(0, 12), " and its outputs still live");
-    } else {
-      outcome.cache_reason = "ran: enable_cache is off";
-    }
-    if (cached) {
-      Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kCached};
-      execution.custom_properties = {{"cache_key", metadata::Value(*key)},
-                                     {"run_id", metadata::Value(result.run_id)},
-                                     {"node_id", metadata::Value(node.id())},
-                                     {"cached_from_execution", metadata::Value(*cached)}};
-      RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
-        RETURN_IF_ERROR(store.PutExecution(execution));
-        RETURN_IF_ERROR(record_associations(execution.id));
-        std::vector<Event> events = input_events;
-        for (const auto& [name, id] : outcome.output_artifact_ids) {
-          events.push_back(
-              {.artifact_id = id, .type = Event::Type::kOutput, .path = {name, int64_t{0}}});
-          RETURN_IF_ERROR(store.PutAttribution(run_context, id));
-        }
-        for (Event& event : events) event.execution_id = execution.id;
-        return store.PutEvents(events);
-      }));
-      outcome.execution_id = execution.id;
-      finish(NodeState::kCached, "");
-      continue;
-    }
-
-    // Executor, into folders named after the execution.
-    Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kRunning};
-    execution.custom_properties = {{"cache_key", metadata::Value(*key)},
-                                   {"run_id", metadata::Value(result.run_id)},
-                                   {"node_id", metadata::Value(node.id())}};
-    std::map<std::string, Artifact> artifacts;
-    RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
-      RETURN_IF_ERROR(store.PutExecution(execution));
-      RETURN_IF_ERROR(record_associations(execution.id));
-      for (const pipeline::ChannelSpec& output : component->outputs) {
-        ASSIGN_OR_RETURN(int64_t artifact_type, store.PutArtifactType(output.artifact_type, {}));
-        Artifact artifact{
-            .type_id = artifact_type,
-            .uri = (root / node.id() / output.name / std::to_string(execution.id)).string(),
-            .state = Artifact::State::kPending};
-        RETURN_IF_ERROR(store.PutArtifact(artifact));
-        artifacts[output.name] = artifact;
-      }
-      std::vector<Event> events = input_events;
-      for (Event& event : events) event.execution_id = execution.id;
-      return store.PutEvents(events);
-    }));
-    outcome.execution_id = execution.id;
-    for (const auto& [name, artifact] : artifacts) context.outputs[name] = artifact.uri;
-    absl::Status status = component->executor
-                              ? component->executor(context)
-                              : absl::UnimplementedError(node.component() + " has no executor");
-
-    // Publisher: outputs LIVE and the execution COMPLETE together, or FAILED and ABANDONED.
-    RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
-      std::vector<Event> events;
-      for (auto& [name, artifact] : artifacts) {
-        artifact.state = status.ok() ? Artifact::State::kLive : Artifact::State::kAbandoned;
-        if (status.ok()) {
-          for (const auto& [property, value] : outcome.output_properties[name]) {
-            artifact.custom_properties[property] = value;
-          }
-        }
-        RETURN_IF_ERROR(store.PutArtifact(artifact));
-        if (status.ok()) {
-          events.push_back({.artifact_id = artifact.id,
-                            .execution_id = execution.id,
-                            .type = Event::Type::kOutput,
-                            .path = {name, int64_t{0}}});
-          RETURN_IF_ERROR(store.PutAttribution(run_context, artifact.id));
-          RETURN_IF_ERROR(store.PutAttribution(node_context, artifact.id));
-        }
-      }
-      execution.last_known_state =
-          status.ok() ? Execution::State::kComplete : Execution::State::kFailed;
-      if (!status.ok()) execution.custom_properties["error"] = std::string(status.message());
-      RETURN_IF_ERROR(store.PutExecution(execution));
-      return store.PutEvents(events);
-    }));
-    if (status.ok()) {
-      for (const auto& [name, artifact] : artifacts) {
-        outcome.outputs[name] = artifact.uri;
-        outcome.output_artifact_ids[name] = artifact.id;
-      }
-      finish(NodeState::kSucceeded, "");
-    } else {
-      finish(NodeState::kFailed, std::string(status.message()));
-    }
+    RETURN_IF_ERROR(
+        ExecuteNode(spec, component, store, contexts, result.run_id, node, context, outcome, [&] {
+          if (progress) progress(node, i, order.size(), &outcome);
+        }));
   }
   return result;
+}
+
+absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
+                                    const pipeline::ComponentRegistry& registry,
+                                    MetadataStore& store, const std::string& run_id,
+                                    const std::string& node_id, const ProgressCallback& progress) {
+  if (run_id.empty()) return absl::InvalidArgumentError("run-node needs a run id");
+  const pipeline::NodeSpec* node = nullptr;
+  for (const pipeline::NodeSpec& candidate : spec.nodes())
+    if (candidate.id() == node_id) node = &candidate;
+  if (node == nullptr) {
+    std::string known;
+    for (const pipeline::NodeSpec& candidate : spec.nodes())
+      known += StrCat(known.empty() ? "" : ", ", candidate.id());
+    return absl::NotFoundError(
+        StrCat(spec.source_file(), ": no node '", node_id, "' (nodes: ", known, ")"));
+  }
+  const pipeline::ComponentSpec* component = registry.Find(node->component());
+  RunContexts contexts;
+  RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(contexts, EnsureRunContexts(store, spec, run_id));
+    return absl::OkStatus();
+  }));
+  NodeOutcome outcome;
+  outcome.node_id = node_id;
+  pipeline::ExecutionContext context;
+  context.pipeline_name = spec.name();
+  context.node_id = node_id;
+  context.params.insert(node->params().begin(), node->params().end());
+  context.output_properties = &outcome.output_properties;
+
+  // Driver: the outputs of the upstream nodes' latest successful execution in this run, as the
+  // store has them (they may have run in other processes).
+  ASSIGN_OR_RETURN(std::vector<Execution> in_run, store.GetExecutionsByContext(contexts.run));
+  std::sort(in_run.begin(), in_run.end(),
+            [](const Execution& a, const Execution& b) { return a.id > b.id; });
+  for (const auto& [name, reference] : node->inputs()) {
+    const std::string upstream = reference.substr(0, reference.find('.'));
+    const std::string output = reference.substr(reference.find('.') + 1);
+    const Execution* producer = nullptr;
+    for (const Execution& execution : in_run) {
+      auto it = execution.custom_properties.find("node_id");
+      const bool succeeded = execution.last_known_state == Execution::State::kComplete ||
+                             execution.last_known_state == Execution::State::kCached;
+      if (succeeded && it != execution.custom_properties.end() &&
+          std::get_if<std::string>(&it->second) != nullptr &&
+          std::get<std::string>(it->second) == upstream) {
+        producer = &execution;
+        break;
+      }
+    }
+    if (producer == nullptr) {
+      return absl::FailedPreconditionError(
+          StrCat("node ", node_id, " needs ", reference, ", but node ", upstream,
+                 " has not succeeded in run ", run_id, "; run it first"));
+    }
+    ASSIGN_OR_RETURN(std::vector<Event> events, store.GetEventsByExecution(producer->id));
+    bool found = false;
+    for (const Event& event : events) {
+      if (event.type != Event::Type::kOutput || OutputName(event) != output) continue;
+      ASSIGN_OR_RETURN(Artifact artifact, store.GetArtifact(event.artifact_id));
+      context.inputs[name] = artifact.uri;
+      context.input_ids[name] = artifact.id;
+      found = true;
+    }
+    const pipeline::ChannelSpec* input = component->FindInput(name);
+    if (!found && (input == nullptr || !input->optional)) {
+      return absl::FailedPreconditionError(
+          StrCat("node ", upstream, " gave no ", output, " in run ", run_id));
+    }
+  }
+  if (progress) progress(*node, 0, 1, nullptr);
+  RETURN_IF_ERROR(
+      ExecuteNode(spec, component, store, contexts, run_id, *node, context, outcome, [&] {
+        if (progress) progress(*node, 0, 1, &outcome);
+      }));
+  return outcome;
 }
 
 }  // namespace weir::orchestrator

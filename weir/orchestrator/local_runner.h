@@ -40,6 +40,7 @@ struct NodeOutcome {
   std::map<std::string, std::filesystem::path> outputs;
   std::map<std::string, int64_t> output_artifact_ids;
   std::map<std::string, components::ArtifactProperties> output_properties;
+  std::filesystem::path log_file;  // ${WEIR_HOME}/logs/<pipeline>/<run>/<node>.log
 };
 
 struct RunResult {
@@ -58,6 +59,15 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
                                       const pipeline::ComponentRegistry& registry,
                                       metadata::MetadataStore& store, std::string run_id,
                                       const ProgressCallback& progress);
+
+// Runs one node of run `run_id` (created if new), as an external orchestrator (Airflow, weir's
+// scheduler, a shell script) calls it: its inputs are the outputs of the upstream nodes' latest
+// successful executions in that run, read from the store. The same driver, cache, executor and
+// publisher as RunPipeline. FailedPrecondition when an upstream node has not succeeded yet.
+absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
+                                    const pipeline::ComponentRegistry& registry,
+                                    metadata::MetadataStore& store, const std::string& run_id,
+                                    const std::string& node_id, const ProgressCallback& progress);
 
 // Opens the store the pipeline names (SQLite; PostgreSQL is not supported yet).
 absl::StatusOr<std::unique_ptr<metadata::MetadataStore>> OpenPipelineStore(

@@ -26,16 +26,17 @@ std::optional<int64_t> LatestVersion(const fs::path& base) {
   return latest;
 }
 
-// True when the files directly in `a` and `b` are the same, byte for byte.
+// True when the trees `a` and `b` hold the same files, byte for byte.
 bool SameFiles(const fs::path& a, const fs::path& b) {
   std::error_code ec;
   size_t count_a = 0, count_b = 0;
-  for (const auto& entry : fs::directory_iterator(b, ec)) count_b += entry.is_regular_file();
-  for (const auto& entry : fs::directory_iterator(a, ec)) {
+  for (const auto& entry : fs::recursive_directory_iterator(b, ec))
+    count_b += entry.is_regular_file();
+  for (const auto& entry : fs::recursive_directory_iterator(a, ec)) {
     if (!entry.is_regular_file()) continue;
     ++count_a;
     absl::StatusOr<std::string> left = base::ReadFile(entry.path());
-    absl::StatusOr<std::string> right = base::ReadFile(b / entry.path().filename());
+    absl::StatusOr<std::string> right = base::ReadFile(b / fs::relative(entry.path(), a));
     if (!left.ok() || !right.ok() || *left != *right) return false;
   }
   return count_a == count_b && count_a > 0;
