@@ -23,6 +23,8 @@ void AddTransformCommand(CLI::App& app, int& exit_code);
 void AddTrainerCommand(CLI::App& app, int& exit_code);
 void AddServeCommand(CLI::App& app, int& exit_code);
 void AddRunNodeCommand(CLI::App& app, int& exit_code);
+void AddMetadataCommands(CLI::App& app,
+                         int& exit_code);  // runs, executions, artifacts, artifact, lineage
 
 // Prints "weir <command>: error: <message>" to stderr and returns the exit code for it (1).
 int ReportError(std::string_view command, const absl::Status& status);

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   weir::cli::AddShowCommand(app, exit_code);
   weir::cli::AddRunCommand(app, exit_code);
   weir::cli::AddRunNodeCommand(app, exit_code);
+  weir::cli::AddMetadataCommands(app, exit_code);
   weir::cli::AddPipelineCommand(app, exit_code);
   weir::cli::AddDatagenCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);

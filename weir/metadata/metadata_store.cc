@@ -606,6 +606,11 @@ absl::StatusOr<Artifact> MetadataStore::GetArtifact(int64_t id) {
   return std::move(artifacts.front());
 }
 
+absl::StatusOr<std::vector<Artifact>> MetadataStore::GetArtifacts() {
+  // Ids start at 1 (AUTOINCREMENT), so this matches every row.
+  return QueryArtifacts("WHERE N.`id` > ?", 0);
+}
+
 absl::StatusOr<std::vector<Artifact>> MetadataStore::GetArtifactsByType(
     std::string_view type_name) {
   ASSIGN_OR_RETURN(auto find, connection_->Prepare("SELECT `id` FROM `Type` WHERE `name` = ? AND "
@@ -641,6 +646,10 @@ absl::StatusOr<Execution> MetadataStore::GetExecution(int64_t id) {
   ASSIGN_OR_RETURN(auto executions, QueryExecutions("WHERE N.`id` = ?", id));
   if (executions.empty()) return absl::NotFoundError(StrCat("no execution with id ", id));
   return std::move(executions.front());
+}
+
+absl::StatusOr<std::vector<Execution>> MetadataStore::GetExecutions() {
+  return QueryExecutions("WHERE N.`id` > ?", 0);
 }
 
 absl::StatusOr<std::vector<Execution>> MetadataStore::GetExecutionsByContext(int64_t context_id) {
@@ -737,6 +746,23 @@ absl::StatusOr<Context> MetadataStore::GetContextByTypeAndName(std::string_view 
         StrCat("no context named '", context_name, "' of type '", type_name, "'"));
   }
   return std::move(contexts.front());
+}
+
+absl::StatusOr<std::vector<Context>> MetadataStore::GetContextsByType(std::string_view type_name) {
+  return QueryContexts("WHERE T.`name` = ? AND T.`version` IS NULL AND T.`type_kind` = ?",
+                       {std::string(type_name), int64_t{kContextKind}});
+}
+
+absl::StatusOr<std::vector<Context>> MetadataStore::GetContextsByArtifact(int64_t artifact_id) {
+  return QueryContexts(
+      "WHERE C.`id` IN (SELECT `context_id` FROM `Attribution` WHERE `artifact_id` = ?)",
+      {artifact_id});
+}
+
+absl::StatusOr<std::vector<Context>> MetadataStore::GetContextsByExecution(int64_t execution_id) {
+  return QueryContexts(
+      "WHERE C.`id` IN (SELECT `context_id` FROM `Association` WHERE `execution_id` = ?)",
+      {execution_id});
 }
 
 absl::Status MetadataStore::PutParentContext(int64_t parent_id, int64_t child_id) {

@@ -153,6 +153,8 @@ class MetadataStore {
   absl::Status PutArtifact(Artifact& artifact);
   // Errors: NotFound.
   absl::StatusOr<Artifact> GetArtifact(int64_t id);
+  // Every artifact, in id order; empty for an empty store.
+  absl::StatusOr<std::vector<Artifact>> GetArtifacts();
   // In id order; empty when the type does not exist.
   absl::StatusOr<std::vector<Artifact>> GetArtifactsByType(std::string_view type_name);
   // The artifacts attributed to the context, in id order; empty for an unknown context.
@@ -162,6 +164,8 @@ class MetadataStore {
   absl::Status PutExecution(Execution& execution);
   // Errors: NotFound.
   absl::StatusOr<Execution> GetExecution(int64_t id);
+  // Every execution, in id order; empty for an empty store.
+  absl::StatusOr<std::vector<Execution>> GetExecutions();
   // The executions associated with the context, in id order; empty for an unknown context.
   absl::StatusOr<std::vector<Execution>> GetExecutionsByContext(int64_t context_id);
 
@@ -171,6 +175,13 @@ class MetadataStore {
   // Errors: NotFound (the type or the context).
   absl::StatusOr<Context> GetContextByTypeAndName(std::string_view type_name,
                                                   std::string_view context_name);
+  // The contexts of the context type named `type_name`, in id order; empty when the type does not
+  // exist.
+  absl::StatusOr<std::vector<Context>> GetContextsByType(std::string_view type_name);
+  // The contexts the artifact is attributed to (Attribution) or the execution is associated with
+  // (Association), in id order; empty for an unknown artifact or execution.
+  absl::StatusOr<std::vector<Context>> GetContextsByArtifact(int64_t artifact_id);
+  absl::StatusOr<std::vector<Context>> GetContextsByExecution(int64_t execution_id);
   // Makes `parent_id` a parent of `child_id`; doing it again changes nothing. Errors: NotFound
   // (either context); InvalidArgument when it would make a cycle (including parent == child).
   absl::Status PutParentContext(int64_t parent_id, int64_t child_id);

@@ -288,6 +288,73 @@ TEST_F(MetadataStoreTest, EventsAttributionsAndAssociations) {
   EXPECT_THAT(store_->GetArtifactsByContext(99).value(), IsEmpty());
 }
 
+TEST_F(MetadataStoreTest, ListsEverythingAndContextsByTypeAndMember) {
+  EXPECT_THAT(store_->GetArtifacts().value(), IsEmpty());
+  EXPECT_THAT(store_->GetExecutions().value(), IsEmpty());
+  EXPECT_THAT(store_->GetContextsByType("pipeline_run").value(), IsEmpty());
+
+  auto examples_type = store_->PutArtifactType("Examples", {});
+  auto model_type = store_->PutArtifactType("Model", {});
+  auto gen_type = store_->PutExecutionType("CsvExampleGen", {});
+  auto trainer_type = store_->PutExecutionType("Trainer", {});
+  auto run_type = store_->PutContextType("pipeline_run", {});
+  auto node_type = store_->PutContextType("node", {});
+  // An artifact type of the same name as a context type must not be taken for it.
+  auto decoy_type = store_->PutArtifactType("node", {});
+  ASSERT_TRUE(examples_type.ok() && model_type.ok() && gen_type.ok() && trainer_type.ok() &&
+              run_type.ok() && node_type.ok() && decoy_type.ok());
+  Artifact examples{.type_id = *examples_type, .uri = "/examples"};
+  Artifact model{.type_id = *model_type, .uri = "/model", .custom_properties = {{"n", 1.5}}};
+  Execution gen{.type_id = *gen_type, .last_known_state = Execution::State::kComplete};
+  Execution trainer{.type_id = *trainer_type, .custom_properties = {{"node_id", "Trainer"}}};
+  ASSERT_TRUE(store_->PutArtifact(examples).ok());
+  ASSERT_TRUE(store_->PutArtifact(model).ok());
+  ASSERT_TRUE(store_->PutExecution(gen).ok());
+  ASSERT_TRUE(store_->PutExecution(trainer).ok());
+  Context run1{.type_id = *run_type, .name = "taxi.1"};
+  Context run2{.type_id = *run_type, .name = "taxi.2"};
+  Context node{.type_id = *node_type, .name = "taxi.Trainer"};
+  for (Context* context : {&run1, &node, &run2}) ASSERT_TRUE(store_->PutContext(*context).ok());
+
+  auto artifacts = store_->GetArtifacts();
+  ASSERT_TRUE(artifacts.ok()) << artifacts.status();
+  ASSERT_EQ(artifacts->size(), 2u);
+  EXPECT_EQ((*artifacts)[0].type_name, "Examples");
+  EXPECT_EQ((*artifacts)[1].uri, "/model");
+  EXPECT_EQ((*artifacts)[1].custom_properties, model.custom_properties);
+  auto executions = store_->GetExecutions();
+  ASSERT_TRUE(executions.ok()) << executions.status();
+  ASSERT_EQ(executions->size(), 2u);
+  EXPECT_EQ((*executions)[0].last_known_state, Execution::State::kComplete);
+  EXPECT_EQ((*executions)[1].custom_properties, trainer.custom_properties);
+
+  auto runs = store_->GetContextsByType("pipeline_run");
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].name, "taxi.1");
+  EXPECT_EQ((*runs)[1].name, "taxi.2");
+  EXPECT_EQ((*runs)[1].type_name, "pipeline_run");
+  EXPECT_EQ(store_->GetContextsByType("node").value().size(), 1u);
+  EXPECT_THAT(store_->GetContextsByType("Examples").value(), IsEmpty());
+  EXPECT_THAT(store_->GetContextsByType("nope").value(), IsEmpty());
+
+  ASSERT_TRUE(store_->PutAssociation(run2.id, trainer.id).ok());
+  ASSERT_TRUE(store_->PutAssociation(node.id, trainer.id).ok());
+  ASSERT_TRUE(store_->PutAttribution(run1.id, model.id).ok());
+  auto trainer_contexts = store_->GetContextsByExecution(trainer.id);
+  ASSERT_TRUE(trainer_contexts.ok()) << trainer_contexts.status();
+  ASSERT_EQ(trainer_contexts->size(), 2u);
+  EXPECT_EQ((*trainer_contexts)[0].name, "taxi.Trainer");  // In id order.
+  EXPECT_EQ((*trainer_contexts)[1].name, "taxi.2");
+  auto model_contexts = store_->GetContextsByArtifact(model.id);
+  ASSERT_TRUE(model_contexts.ok()) << model_contexts.status();
+  ASSERT_EQ(model_contexts->size(), 1u);
+  EXPECT_EQ((*model_contexts)[0].id, run1.id);
+  EXPECT_THAT(store_->GetContextsByExecution(gen.id).value(), IsEmpty());
+  EXPECT_THAT(store_->GetContextsByArtifact(examples.id).value(), IsEmpty());
+  EXPECT_THAT(store_->GetContextsByArtifact(99).value(), IsEmpty());
+}
+
 TEST_F(MetadataStoreTest, TransactionRollsBackOnError) {
   auto type = store_->PutExecutionType("Pusher", {});
   ASSERT_TRUE(type.ok()) << type.status();

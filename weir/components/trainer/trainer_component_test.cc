@@ -12,6 +12,7 @@
 #include "weir/components/transform/transform_component.h"
 #include "weir/io/example/example_files.h"
 #include "weir/io/tfrecord/tfrecord.h"
+#include "weir/model/gbdt.h"
 #include "weir/model/layout.h"
 #include "weir/model/serving_model.h"
 #include "weir/proto/event.pb.h"
@@ -52,6 +53,27 @@ class TrainerComponentTest : public ::testing::Test {
     ADD_FAILURE() << "no metric " << name;
     return 0;
   }
+  // gbdt's own tree walk agrees with XGBoost on a block of the model's eval examples.
+  static void ExpectTreeWalkMatchesXgboost(const TrainerOptions& options) {
+    auto spec_and_model = model::ServingModel::Load(options.model);
+    ASSERT_TRUE(spec_and_model.ok()) << spec_and_model.status();
+    const model::ModelSpec& spec = (*spec_and_model)->spec();
+    auto family = model::FindModelFamily("gbdt");
+    ASSERT_TRUE(family.ok());
+    auto loaded = (*family)->Load(spec, options.model / "Format-Serving");
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    auto files = io::ExampleFiles(options.examples / "Split-eval");
+    ASSERT_TRUE(files.ok());
+    model::ExampleBatchSource source(spec, *files);
+    auto batch = source.Next();
+    ASSERT_TRUE(batch.ok() && batch->has_value());
+    auto walked = (*loaded)->Predict(**batch);
+    auto xgboost = model::PredictWithXgboost(**loaded, **batch);
+    ASSERT_TRUE(walked.ok() && xgboost.ok());
+    ASSERT_EQ(walked->size(), xgboost->size());
+    for (size_t i = 0; i < walked->size(); ++i)
+      ASSERT_NEAR((*walked)[i], (*xgboost)[i], 1e-5 * std::max(1.f, std::abs((*xgboost)[i]))) << i;
+  }
   static fs::path* root_;
 };
 fs::path* TrainerComponentTest::root_ = nullptr;
@@ -65,6 +87,7 @@ TEST_F(TrainerComponentTest, GbdtLearnsTheTipLabelAndServesRawExamples) {
   EXPECT_GT(Metric(*result, "auc"), 0.9);
   EXPECT_GT(Metric(*result, "accuracy"), 0.85);
   EXPECT_EQ(result->spec.inputs_size(), 8);  // Every transformed feature but the label.
+  ExpectTreeWalkMatchesXgboost(options);
 
   // Format-Serving holds everything serving needs.
   const fs::path serving = options.model / "Format-Serving";
@@ -224,6 +247,7 @@ TEST_F(TrainerComponentTest, MulticlassAndRegression) {
     ASSERT_TRUE(multiclass.ok()) << multiclass.status();
     // Cash vs credit card is predictable from the trip: better than always saying "Cash" (~57%).
     EXPECT_GT(Metric(*multiclass, "accuracy"), 0.6);
+    if (family == "gbdt") ExpectTreeWalkMatchesXgboost(options);
     auto served = model::ServingModel::Load(options.model);
     ASSERT_TRUE(served.ok()) << served.status();
     EXPECT_EQ(model::OutputsPerRow((*served)->spec()), 4);
@@ -239,6 +263,7 @@ TEST_F(TrainerComponentTest, MulticlassAndRegression) {
     ASSERT_TRUE(regression.ok()) << regression.status();
     // Fares follow distance and duration (measured r2: gbdt 0.88, wide_deep 0.75, linear 0.47).
     EXPECT_GT(Metric(*regression, "r2"), 0.4);
+    if (family == "gbdt") ExpectTreeWalkMatchesXgboost(options);
   }
 }
 

@@ -1,0 +1,255 @@
+// weir runs, weir executions, weir artifacts, weir artifact show, weir lineage: what the metadata
+// store recorded (the views are in metadata_view.h; this file only wires flags to them).
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "weir/base/status.h"
+#include "weir/base/strings.h"
+#include "weir/cli/command.h"
+#include "weir/cli/metadata_view.h"
+#include "weir/pipeline/component_registry.h"
+#include "weir/pipeline/pipeline_spec.h"
+
+namespace weir::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The flags every metadata command takes.
+struct StoreFlags {
+  std::string db;
+  std::string pipeline;
+  bool json = false;
+};
+
+constexpr char kStoreFooter[] =
+    "The store is ${WEIR_HOME}/metadata.db (WEIR_HOME defaults to ~/weir) unless --db or "
+    "--pipeline names another. Field names of --json are listed in docs/metadata.md.";
+
+// The store file: --db, else the one --pipeline's file names, else ${WEIR_HOME}/metadata.db.
+absl::StatusOr<fs::path> StorePath(const StoreFlags& flags) {
+  if (!flags.db.empty()) return fs::path(flags.db);
+  if (flags.pipeline.empty()) return pipeline::WeirHome() / "metadata.db";
+  pipeline::ComponentRegistry registry;
+  pipeline::RegisterBuiltins(registry);
+  ASSIGN_OR_RETURN(pipeline::PipelineSpec spec,
+                   pipeline::LoadPipelineFile(flags.pipeline, registry));
+  if (spec.metadata().has_postgres()) {
+    return absl::UnimplementedError(StrCat(flags.pipeline,
+                                           ": PostgreSQL metadata is not supported yet; use "
+                                           "metadata: {sqlite: PATH}"));
+  }
+  return fs::path(spec.metadata().sqlite().path());
+}
+
+void AddStoreFlags(CLI::App& cmd, StoreFlags& flags) {
+  CLI::Option* db = cmd.add_option("--db", flags.db,
+                                   "The metadata store file (default: ${WEIR_HOME}/metadata.db)")
+                        ->type_name("PATH");
+  cmd.add_option("--pipeline", flags.pipeline,
+                 "Read the metadata store this pipeline file names (its metadata: sqlite: path)")
+      ->type_name("FILE")
+      ->excludes(db);
+  cmd.add_flag("--json", flags.json,
+               "Print JSON with stable field names (listed in docs/metadata.md) instead of text");
+}
+
+// Opens the store, builds the view, prints it as JSON or text; sets `exit_code` on errors.
+void Show(
+    std::string_view command, const StoreFlags& flags,
+    const std::function<absl::StatusOr<nlohmann::ordered_json>(metadata::MetadataStore&)>& build,
+    std::string (*render)(const nlohmann::ordered_json&), int& exit_code) {
+  absl::StatusOr<fs::path> path = StorePath(flags);
+  if (!path.ok()) {
+    exit_code = ReportError(command, path.status());
+    return;
+  }
+  auto store = OpenExistingStore(*path);
+  if (!store.ok()) {
+    exit_code = ReportError(command, store.status());
+    return;
+  }
+  absl::StatusOr<nlohmann::ordered_json> view = build(**store);
+  if (!view.ok()) {
+    exit_code = ReportError(command, view.status());
+    return;
+  }
+  if (flags.json) {
+    std::cout << view->dump(2) << "\n";
+  } else {
+    std::cout << render(*view);
+  }
+}
+
+}  // namespace
+
+void AddMetadataCommands(CLI::App& app, int& exit_code) {
+  // weir runs
+  {
+    auto flags = std::make_shared<StoreFlags>();
+    auto pipeline_name = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand(
+        "runs",
+        "List the pipeline runs recorded in the metadata store, newest first: run id, pipeline, "
+        "start time (UTC), state, nodes executed, how many came from the cache, how many "
+        "failed, duration.");
+    AddStoreFlags(*cmd, *flags);
+    cmd->add_option("--pipeline_name", *pipeline_name, "Only the runs of the pipeline so named")
+        ->type_name("NAME");
+    cmd->footer(StrCat(
+        "A run is failed when one of its nodes failed, running when one is still running (or "
+        "none is recorded yet; a run whose process died stays so), success otherwise. A node "
+        "run again in the same run (weir run-node) counts by its latest execution; nodes "
+        "skipped after a failure have no execution, so they are not counted.\n\n",
+        kStoreFooter,
+        "\n\nExamples:\n"
+        "  weir runs\n"
+        "  weir runs --pipeline_name taxi --json | jq -r '.runs[0].run_id'\n"
+        "  weir runs --pipeline examples/taxi/pipeline_solution.yaml\n"
+        "  weir runs --db /shared/weir/metadata.db"));
+    cmd->callback([flags, pipeline_name, &exit_code]() {
+      Show(
+          "runs", *flags,
+          [&](metadata::MetadataStore& store) { return ListRuns(store, *pipeline_name); },
+          RenderRuns, exit_code);
+    });
+  }
+
+  // weir executions
+  {
+    auto flags = std::make_shared<StoreFlags>();
+    auto run = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand(
+        "executions",
+        "List the executions recorded in the metadata store, in the order they started: id, "
+        "pipeline, run, node (with its component when the node is named otherwise), state "
+        "(complete, cached, failed, running, ...), start time (UTC), duration and the error of "
+        "a failed one.");
+    AddStoreFlags(*cmd, *flags);
+    cmd->add_option("--run", *run,
+                    "Only the executions of this run: its run id (see 'weir runs'), or "
+                    "<pipeline>.<run id> when several pipelines have a run of that id")
+        ->type_name("RUN_ID");
+    cmd->footer(StrCat(
+        "A cached execution reused the outputs of the execution named in its state, \"cached "
+        "(from N)\". The table shows the first line of each error; --json has it whole.\n\n",
+        kStoreFooter,
+        "\n\nExamples:\n"
+        "  weir executions\n"
+        "  weir executions --run 20261126T111500.123Z\n"
+        "  weir executions --run taxi.nightly --json | jq '.executions[] | select(.state == "
+        "\"failed\") | .error'"));
+    cmd->callback([flags, run, &exit_code]() {
+      Show(
+          "executions", *flags,
+          [&](metadata::MetadataStore& store) { return ListExecutions(store, *run); },
+          RenderExecutions, exit_code);
+    });
+  }
+
+  // weir artifacts
+  {
+    auto flags = std::make_shared<StoreFlags>();
+    auto type = std::make_shared<std::string>();
+    auto run = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand(
+        "artifacts",
+        "List the artifacts recorded in the metadata store, in the order they were created: id, "
+        "type, state (live, pending, abandoned, ...), the run and node that produced it, "
+        "creation time (UTC) and uri.");
+    AddStoreFlags(*cmd, *flags);
+    cmd->add_option("--type", *type,
+                    "Only artifacts of this type (Examples, ExampleStatistics, Schema, Model, ...)")
+        ->type_name("TYPE");
+    cmd->add_option("--run", *run,
+                    "Only the artifacts this run produced or took from the cache: its run id, or "
+                    "<pipeline>.<run id>")
+        ->type_name("RUN_ID");
+    cmd->footer(StrCat(
+        "An artifact taken from the cache keeps the run and node that first produced it. "
+        "--json adds each artifact's properties (split names, span, ...); 'weir artifact show "
+        "ID' shows one artifact whole.\n\n",
+        kStoreFooter,
+        "\n\nExamples:\n"
+        "  weir artifacts\n"
+        "  weir artifacts --type Model\n"
+        "  weir artifacts --type Schema --run 20261126T111500.123Z --json | jq -r "
+        "'.artifacts[0].uri'"));
+    cmd->callback([flags, type, run, &exit_code]() {
+      Show(
+          "artifacts", *flags,
+          [&](metadata::MetadataStore& store) { return ListArtifacts(store, *type, *run); },
+          RenderArtifacts, exit_code);
+    });
+  }
+
+  // weir artifact show ID
+  {
+    CLI::App* artifact = app.add_subcommand("artifact", "Show one artifact of the metadata store.");
+    artifact->require_subcommand(1);
+    artifact->footer(
+        "Examples:\n"
+        "  weir artifact show 7\n"
+        "  weir artifact show 7 --json");
+    auto flags = std::make_shared<StoreFlags>();
+    auto id = std::make_shared<int64_t>(0);
+    CLI::App* show = artifact->add_subcommand(
+        "show",
+        "Everything about one artifact: type, uri, name, state, properties, times, the execution "
+        "that produced it (node, run), the executions that reused it (cache, resolvers) and those "
+        "that read it, and the contexts (run, node) it belongs to.");
+    show->add_option("ID", *id, "The artifact id (see 'weir artifacts')")->required();
+    AddStoreFlags(*show, *flags);
+    show->footer(StrCat(kStoreFooter,
+                        "\n\nExamples:\n"
+                        "  weir artifact show 7\n"
+                        "  weir artifact show 7 --json | jq .properties\n"
+                        "  weir artifact show 7 --db /shared/weir/metadata.db"));
+    show->callback([flags, id, &exit_code]() {
+      Show(
+          "artifact show", *flags,
+          [&](metadata::MetadataStore& store) { return DescribeArtifact(store, *id); },
+          RenderArtifact, exit_code);
+    });
+  }
+
+  // weir lineage ID
+  {
+    auto flags = std::make_shared<StoreFlags>();
+    auto id = std::make_shared<int64_t>(0);
+    auto depth = std::make_shared<int>(kDefaultLineageDepth);
+    CLI::App* cmd = app.add_subcommand(
+        "lineage",
+        "An artifact's lineage as two trees: upstream, the execution that produced it, the "
+        "artifacts that execution read, the executions that produced those, and so on; "
+        "downstream, the executions that read it, what they output, what read that, and so on.");
+    cmd->add_option("ID", *id, "The artifact id (see 'weir artifacts')")->required();
+    AddStoreFlags(*cmd, *flags);
+    cmd->add_option("--depth", *depth,
+                    StrCat("How many executions away from the artifact to go, each way (default ",
+                           kDefaultLineageDepth, ")"))
+        ->type_name("N")
+        ->check(CLI::PositiveNumber);
+    cmd->footer(StrCat(
+        "Each line names an artifact (\"examples: artifact 1 Examples (live) URI\", under the "
+        "input or output name) or an execution (\"execution 5 Transform (run R, complete)\"). "
+        "Something already shown higher up is marked \"(shown above)\" and not expanded again; "
+        "downstream includes the cached executions that reused an output. --json gives the "
+        "same trees as nested objects.\n\n",
+        kStoreFooter,
+        "\n\nExamples:\n"
+        "  weir lineage 7\n"
+        "  weir lineage 7 --depth 2\n"
+        "  weir lineage 7 --json | jq '.upstream.inputs[].type'"));
+    cmd->callback([flags, id, depth, &exit_code]() {
+      Show(
+          "lineage", *flags,
+          [&](metadata::MetadataStore& store) { return Lineage(store, *id, *depth); },
+          RenderLineage, exit_code);
+    });
+  }
+}
+
+}  // namespace weir::cli
