@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets weir up on a fresh Debian 12 machine and runs the taxi tutorial pipeline: installs the
-# packages it needs, builds in Release, runs examples/taxi/pipeline_solution.yaml (ExampleGen,
-# StatisticsGen, SchemaGen, ExampleValidator so far) into ${WEIR_HOME:-~/weir}, and shows what
-# the data steps found.
+# packages it needs, builds in Release, runs examples/taxi/pipeline_solution.yaml (every step of
+# the tutorial: data, transform, training, evaluation, push) into ${WEIR_HOME:-~/weir}, and shows
+# what the data steps found and how the model did.
 set -euo pipefail
 cd "$(dirname "$0")"
 start=$(date +%s)
@@ -25,9 +25,12 @@ root="$WEIR_HOME/artifacts/taxi"
 newest() { echo "$root/$1/$(ls "$root/$1" | sort -n | tail -1)"; }
 step show stats "$(newest StatisticsGen/statistics)" --split train
 step show anomalies "$(newest ExampleValidator/anomalies)"
+step show evaluation "$(newest Evaluator/evaluation)"
 
 echo
 echo "Done in $(( $(date +%s) - start )) s. Artifacts (TFX-compatible files) are under $root;"
 echo "every execution and artifact is recorded in $WEIR_HOME/metadata.db (ML Metadata's schema)."
 echo "Run it again: unchanged nodes come from the cache ($weir run ... --explain-cache says why)."
-echo "Next: $weir show schema $(newest SchemaGen/schema), or edit examples/taxi/pipeline.yaml and $weir run it."
+echo "The blessed model is in $WEIR_HOME/serving_model/taxi/; serve it with"
+echo "  $weir serve --model_name taxi --model_base_path $WEIR_HOME/serving_model/taxi"
+echo "and ask it: curl -d '{\"instances\": [{\"trip_miles\": 2.5, \"fare\": 9.5, \"payment_type\": \"Credit Card\"}]}' localhost:8501/v1/models/taxi:predict"
