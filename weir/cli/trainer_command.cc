@@ -44,7 +44,7 @@ void AddTrainerCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--num_classes", *num_classes, "Classes of a multiclass label");
   cmd->add_option("--seed", *seed, "Random seed: the same seed trains the same model");
   cmd->add_option("--threads", options->num_threads,
-                  "XGBoost threads for gbdt (0: all cores); wide_deep and linear train on one")
+                  "Threads (0: all cores for gbdt, one for wide_deep and linear)")
       ->capture_default_str();
   cmd->callback([options, paths, family, label, steps, task, num_classes, seed, &exit_code]() {
     options->examples = (*paths)[0];

@@ -304,9 +304,9 @@ class TorchFamily : public ModelFamily {
     const size_t shuffle_buffer = static_cast<size_t>(linear ? config.linear().shuffle_buffer()
                                                              : config.wide_deep().shuffle_buffer());
 
-    // Steps of a few dozen examples are too small to split across cores: extra threads only
-    // add synchronisation (measured: 2 threads ran the taxi model's steps slower than 1).
-    at::set_num_threads(1);
+    // Steps of a few dozen examples are too small to split across cores: one thread by default
+    // (docs/trainer.md has the measurement); an explicit thread count is honoured.
+    at::set_num_threads(job.num_threads > 0 ? job.num_threads : 1);
     torch::manual_seed(config.seed());
     const Architecture arch = Architecture::Of(spec);
     Net net(arch);
