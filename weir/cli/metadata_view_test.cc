@@ -624,10 +624,11 @@ TEST(MetadataViewTaxiTest, ReadsWhatTheRunnerRecorded) {
   auto executions = ListExecutions(**store, "first");
   ASSERT_TRUE(executions.ok()) << executions.status();
   ASSERT_EQ((*executions)["executions"].size(), static_cast<size_t>(nodes));
-  for (size_t i = 0; i < first.nodes.size(); ++i) {
-    const Json& execution = (*executions)["executions"][i];
-    EXPECT_EQ(execution["id"], first.nodes[i].execution_id);
-    EXPECT_EQ(execution["node"], first.nodes[i].node_id);
+  // Independent nodes run side by side, so executions are matched by node, not by position.
+  std::map<std::string, int64_t> execution_of_node;
+  for (const auto& node : first.nodes) execution_of_node[node.node_id] = node.execution_id;
+  for (const Json& execution : (*executions)["executions"]) {
+    EXPECT_EQ(execution["id"], execution_of_node.at(execution["node"].get<std::string>()));
     EXPECT_EQ(execution["pipeline"], "taxi");
     EXPECT_EQ(execution["state"], "complete");
     EXPECT_TRUE(execution["duration_ms"].is_number());

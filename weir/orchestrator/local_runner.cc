@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <ctime>
+#include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "weir/base/hashing.h"
+#include "weir/base/parallel.h"
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
@@ -425,54 +429,102 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
     return absl::OkStatus();
   }));
 
-  std::map<std::string, const NodeOutcome*> outcomes;
-  result.nodes.reserve(order.size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    const pipeline::NodeSpec& node = *order[i];
-    const pipeline::ComponentSpec* component = registry.Find(node.component());
-    result.nodes.emplace_back();
-    NodeOutcome& outcome = result.nodes.back();
-    outcome.node_id = node.id();
-    outcomes[node.id()] = &outcome;
-    pipeline::ExecutionContext context;
-    context.pipeline_name = spec.name();
-    context.node_id = node.id();
-    context.params.insert(node.params().begin(), node.params().end());
-    context.output_properties = &outcome.output_properties;
-
-    // Driver: this run's outputs of the upstream nodes.
-    std::map<std::string, int64_t> input_ids;
-    for (const auto& [name, reference] : node.inputs()) {
-      std::string upstream = reference.substr(0, reference.find('.'));
-      std::string output = reference.substr(reference.find('.') + 1);
-      const NodeOutcome* upstream_outcome = outcomes.at(upstream);
-      if (upstream_outcome->state != NodeState::kSucceeded &&
-          upstream_outcome->state != NodeState::kCached) {
-        outcome.error = StrCat("upstream node ", upstream, " did not succeed");
-        break;
-      }
-      auto produced = upstream_outcome->outputs.find(output);
-      if (produced == upstream_outcome->outputs.end()) {
-        // A resolver found nothing (e.g. no blessed model yet): the input is absent.
-        const pipeline::ChannelSpec* input = component->FindInput(name);
-        if (input != nullptr && input->optional) continue;
-        outcome.error = StrCat("upstream node ", upstream, " has no ", output, " to give");
-        break;
-      }
-      context.inputs[name] = produced->second;
-      input_ids[name] = upstream_outcome->output_artifact_ids.at(output);
-    }
-    context.input_ids = input_ids;
-    if (!outcome.error.empty()) {
-      if (progress) progress(node, i, order.size(), &outcome);
-      continue;
-    }
-    if (progress) progress(node, i, order.size(), nullptr);
-    RETURN_IF_ERROR(
-        ExecuteNode(spec, component, store, contexts, result.run_id, node, context, outcome, [&] {
-          if (progress) progress(node, i, order.size(), &outcome);
-        }));
+  // Nodes whose upstream nodes are done run at once, up to one per core, each on its own
+  // connection to the store (SQLite in WAL mode lets them write side by side).
+  const size_t total = order.size();
+  std::map<std::string, size_t> index_of;
+  result.nodes.resize(total);
+  for (size_t i = 0; i < total; ++i) {
+    index_of[order[i]->id()] = i;
+    result.nodes[i].node_id = order[i]->id();
   }
+  enum class Phase { kWaiting, kRunning, kDone };
+  std::vector<Phase> phase(total, Phase::kWaiting);
+  std::mutex mutex;  // Guards phase, running and first_error.
+  std::condition_variable changed;
+  std::mutex progress_mutex;  // One progress line at a time.
+  absl::Status first_error;
+  size_t running = 0;
+  const size_t max_parallel = static_cast<size_t>(base::DefaultThreadCount());
+  auto report = [&](size_t i, const NodeOutcome* outcome) {
+    std::lock_guard<std::mutex> lock(progress_mutex);
+    if (progress) progress(*order[i], i, total, outcome);
+  };
+  std::vector<std::thread> threads;
+  std::unique_lock<std::mutex> lock(mutex);
+  while (true) {
+    bool all_done = true;
+    bool progressed = false;
+    for (size_t i = 0; i < total; ++i) {
+      if (phase[i] != Phase::kDone) all_done = false;
+      if (phase[i] != Phase::kWaiting) continue;
+      const pipeline::NodeSpec& node = *order[i];
+      bool ready = true;
+      for (const auto& [name, reference] : node.inputs())
+        ready =
+            ready && phase[index_of.at(reference.substr(0, reference.find('.')))] == Phase::kDone;
+      if (!ready || running >= max_parallel || !first_error.ok()) continue;
+      progressed = true;
+      const pipeline::ComponentSpec* component = registry.Find(node.component());
+      NodeOutcome& outcome = result.nodes[i];
+      pipeline::ExecutionContext context;
+      context.pipeline_name = spec.name();
+      context.node_id = node.id();
+      context.params.insert(node.params().begin(), node.params().end());
+      context.output_properties = &outcome.output_properties;
+      // Driver: this run's outputs of the upstream nodes.
+      for (const auto& [name, reference] : node.inputs()) {
+        const std::string upstream = reference.substr(0, reference.find('.'));
+        const std::string output = reference.substr(reference.find('.') + 1);
+        const NodeOutcome& upstream_outcome = result.nodes[index_of.at(upstream)];
+        if (upstream_outcome.state != NodeState::kSucceeded &&
+            upstream_outcome.state != NodeState::kCached) {
+          outcome.error = StrCat("upstream node ", upstream, " did not succeed");
+          break;
+        }
+        auto produced = upstream_outcome.outputs.find(output);
+        if (produced == upstream_outcome.outputs.end()) {
+          // A resolver found nothing (e.g. no blessed model yet): the input is absent.
+          const pipeline::ChannelSpec* input = component->FindInput(name);
+          if (input != nullptr && input->optional) continue;
+          outcome.error = StrCat("upstream node ", upstream, " has no ", output, " to give");
+          break;
+        }
+        context.inputs[name] = produced->second;
+        context.input_ids[name] = upstream_outcome.output_artifact_ids.at(output);
+      }
+      if (!outcome.error.empty()) {
+        phase[i] = Phase::kDone;  // Skipped: an upstream node failed.
+        report(i, &outcome);
+        continue;
+      }
+      phase[i] = Phase::kRunning;
+      ++running;
+      threads.emplace_back([&, i, component, context = std::move(context)]() mutable {
+        const pipeline::NodeSpec& node = *order[i];
+        NodeOutcome& outcome = result.nodes[i];
+        report(i, nullptr);
+        absl::Status status;
+        absl::StatusOr<std::unique_ptr<MetadataStore>> own_store = OpenPipelineStore(spec);
+        if (!own_store.ok()) {
+          status = own_store.status();
+        } else {
+          status = ExecuteNode(spec, component, **own_store, contexts, result.run_id, node, context,
+                               outcome, [&] { report(i, &outcome); });
+        }
+        std::lock_guard<std::mutex> done(mutex);
+        if (!status.ok() && first_error.ok()) first_error = status;
+        phase[i] = Phase::kDone;
+        --running;
+        changed.notify_all();
+      });
+    }
+    if (all_done || (!first_error.ok() && running == 0)) break;
+    if (!progressed) changed.wait(lock);
+  }
+  lock.unlock();
+  for (std::thread& thread : threads) thread.join();
+  RETURN_IF_ERROR(first_error);
   return result;
 }
 

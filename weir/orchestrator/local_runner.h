@@ -9,8 +9,10 @@
 //    each output appearing atomically;
 //  - publisher: outputs LIVE and the execution COMPLETE in one transaction (FAILED, and its
 //    outputs ABANDONED, when the executor fails).
-// A failed node skips the nodes downstream of it; running the pipeline again redoes only what
-// did not complete, since everything that did is found in the cache.
+// Nodes whose upstream nodes are done run at the same time, up to one per core, each with its
+// own connection to the store. A failed node skips the nodes downstream of it; running the
+// pipeline again redoes only what did not complete, since everything that did is found in the
+// cache.
 #ifndef WEIR_ORCHESTRATOR_LOCAL_RUNNER_H_
 #define WEIR_ORCHESTRATOR_LOCAL_RUNNER_H_
 
@@ -49,7 +51,8 @@ struct RunResult {
   bool ok() const;
 };
 
-// Called as each node starts (outcome == nullptr) and ends.
+// Called as each node starts (outcome == nullptr) and ends; one call at a time, from the thread
+// running the node.
 using ProgressCallback = std::function<void(const pipeline::NodeSpec& node, size_t index,
                                             size_t total, const NodeOutcome* outcome)>;
 
