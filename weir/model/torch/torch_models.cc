@@ -20,6 +20,9 @@
 #include "weir/model/layout.h"
 #include "weir/model/model.h"
 
+// OpenBLAS's thread setting, when the BLAS LibTorch loaded is OpenBLAS (weak: absent otherwise).
+extern "C" void openblas_set_num_threads(int threads) __attribute__((weak));
+
 namespace weir::model {
 namespace {
 
@@ -307,6 +310,9 @@ class TorchFamily : public ModelFamily {
     // Steps of a few dozen examples are too small to split across cores: one thread by default
     // (docs/trainer.md has the measurement); an explicit thread count is honoured.
     at::set_num_threads(job.num_threads > 0 ? job.num_threads : 1);
+    // OpenBLAS (Debian's BLAS for LibTorch) keeps its own worker threads spinning between
+    // calls; at these sizes they only burn the other core.
+    if (openblas_set_num_threads != nullptr) openblas_set_num_threads(1);
     torch::manual_seed(config.seed());
     const Architecture arch = Architecture::Of(spec);
     Net net(arch);
