@@ -197,6 +197,43 @@ absl::Status ExampleBatchSource::Rewind() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<Batch>> CachedBatchSource::Next() {
+  if (replaying_) {
+    if (next_ == cached_.size()) return std::optional<Batch>();
+    return std::optional<Batch>(cached_[next_++]);
+  }
+  ASSIGN_OR_RETURN(std::optional<Batch> batch, inner_->Next());
+  if (!batch) {
+    complete_ = !too_big_;
+    return batch;
+  }
+  if (!too_big_ && !complete_) {
+    cached_bytes_ += (batch->dense.size() + batch->categorical.size() + batch->labels.size()) * 4;
+    if (cached_bytes_ > max_bytes_) {
+      too_big_ = true;
+      cached_.clear();
+      cached_.shrink_to_fit();
+    } else {
+      cached_.push_back(*batch);
+    }
+  }
+  return batch;
+}
+
+absl::Status CachedBatchSource::Rewind() {
+  next_ = 0;
+  if (complete_) {
+    replaying_ = true;
+    return absl::OkStatus();
+  }
+  // A pass that did not reach the end, or a split too big to keep: start again from disk.
+  if (!too_big_) {
+    cached_.clear();
+    cached_bytes_ = 0;
+  }
+  return inner_->Rewind();
+}
+
 std::vector<std::pair<std::string, double>> ComputeMetrics(const ModelSpec& spec,
                                                            const std::vector<float>& predictions,
                                                            const std::vector<float>& labels) {

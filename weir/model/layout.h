@@ -43,6 +43,28 @@ class ExampleBatchSource : public BatchSource {
   io::ExampleBlockReader reader_;
 };
 
+// Remembers the batches of another source during its first pass and replays them from memory
+// after a Rewind, as long as they fit in `max_bytes`; a larger split keeps streaming from the
+// inner source. Training passes over a small split dozens of times (and evaluates the eval split
+// at every curve point): decoding gzip TFRecords each time was a tenth of wide_deep's time.
+class CachedBatchSource : public BatchSource {
+ public:
+  CachedBatchSource(std::unique_ptr<BatchSource> inner, size_t max_bytes)
+      : inner_(std::move(inner)), max_bytes_(max_bytes) {}
+  absl::StatusOr<std::optional<Batch>> Next() override;
+  absl::Status Rewind() override;
+
+ private:
+  std::unique_ptr<BatchSource> inner_;
+  size_t max_bytes_;
+  std::vector<Batch> cached_;
+  size_t cached_bytes_ = 0;
+  bool complete_ = false;  // cached_ holds the whole split.
+  bool too_big_ = false;   // Gave up caching: stream.
+  bool replaying_ = false;
+  size_t next_ = 0;
+};
+
 // Eval metrics of `model` over every batch of `source` (rewound first): for binary
 // classification auc, accuracy, loss (log loss), mean_label, mean_prediction; multiclass
 // accuracy and loss; regression mse, mae, r2 and loss (= mse). `max_batches` 0: all.

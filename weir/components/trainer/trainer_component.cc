@@ -34,8 +34,12 @@ absl::StatusOr<TrainerResult> RunTrainer(const TrainerOptions& options) {
   ASSIGN_OR_RETURN(
       std::vector<fs::path> eval_files,
       io::ExampleFiles(options.examples / StrCat("Split-", spec.config().eval_split())));
-  model::ExampleBatchSource train(spec, train_files);
-  model::ExampleBatchSource eval(spec, eval_files);
+  // Splits that fit in 1 GiB of model inputs are decoded once; larger ones stream every pass.
+  constexpr size_t kCacheBytes = size_t{1} << 30;
+  model::CachedBatchSource train(std::make_unique<model::ExampleBatchSource>(spec, train_files),
+                                 kCacheBytes);
+  model::CachedBatchSource eval(std::make_unique<model::ExampleBatchSource>(spec, eval_files),
+                                kCacheBytes);
 
   // Both outputs are claimed before training, so that a taken path fails in a second, not after
   // the whole training.
