@@ -1,5 +1,7 @@
 #include "weir/datagen/datagen.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -25,8 +27,11 @@ const fs::path kTaxiCsv = fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv";
 
 // A folder of this test binary's own; `sub` separates tests whose files must not mix (ctest runs
 // tests of one binary in parallel processes).
+// One folder per process: ctest runs each test in its own process, several at once, and they
+// would otherwise overwrite each other's files.
 fs::path TempDir(const std::string& sub = "") {
-  fs::path dir = fs::path(::testing::TempDir()) / "datagen_test" / sub;
+  fs::path dir =
+      fs::path(::testing::TempDir()) / ("datagen_test_" + std::to_string(getpid())) / sub;
   fs::create_directories(dir);
   return dir;
 }
