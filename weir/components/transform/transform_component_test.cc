@@ -1,67 +1,17 @@
 #include "weir/components/transform/transform_component.h"
 
-#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "weir/components/example_gen/example_gen.h"
-#include "weir/components/schema_gen/schema_gen.h"
-#include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/components/testing/taxi_artifacts.h"
 #include "weir/io/example/example_files.h"
 #include "weir/transform/transform.h"
 
 namespace weir::components {
 namespace {
 namespace fs = std::filesystem;
-
-// The tutorial's preprocessing_fn, as a spec.
-constexpr char kTutorialSpec[] = R"pb(
-  features {
-    name: "trip_miles_xf"
-    input: "trip_miles"
-    ops { fill_missing {} }
-    ops { scale_to_z_score {} }
-  }
-  features {
-    name: "fare_xf"
-    input: "fare"
-    ops { fill_missing {} }
-    ops { scale_to_z_score {} }
-  }
-  features {
-    name: "trip_seconds_xf"
-    input: "trip_seconds"
-    ops { fill_missing {} }
-    ops { scale_to_z_score {} }
-  }
-  features {
-    name: "pickup_latitude_xf"
-    input: "pickup_latitude"
-    ops { fill_missing {} }
-    ops { bucketize { num_buckets: 10 } }
-  }
-  features {
-    name: "payment_type_xf"
-    input: "payment_type"
-    ops { fill_missing {} }
-    ops { compute_and_apply_vocabulary { top_k: 1000 num_oov_buckets: 10 } }
-  }
-  features {
-    name: "company_xf"
-    input: "company"
-    ops { fill_missing {} }
-    ops { compute_and_apply_vocabulary { top_k: 1000 num_oov_buckets: 10 } }
-  }
-  features {
-    name: "trip_start_hour_xf"
-    input: "trip_start_hour"
-    ops { fill_missing {} }
-    ops { categorical_identity { num_buckets: 24 } }
-  }
-  features { name: "tips_xf" expression: "tips > 0.2 * fare" expression_type: INT }
-)pb";
 
 class TransformComponentTest : public ::testing::Test {
  protected:
@@ -70,20 +20,8 @@ class TransformComponentTest : public ::testing::Test {
     root_ = new fs::path(fs::path(::testing::TempDir()) /
                          ("transform_component_test_" + std::to_string(getpid())));
     fs::remove_all(*root_);
-    fs::create_directories(*root_ / "csv");
-    fs::copy_file(fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv", *root_ / "csv/data.csv");
-    ExampleGenOptions example_gen;
-    example_gen.input_base = *root_ / "csv";
-    example_gen.output = *root_ / "examples";
-    ASSERT_TRUE(RunCsvExampleGen(example_gen).ok());
-    StatisticsGenOptions statistics_gen;
-    statistics_gen.examples = *root_ / "examples";
-    statistics_gen.output = *root_ / "statistics";
-    ASSERT_TRUE(RunStatisticsGen(statistics_gen).ok());
-    SchemaGenOptions schema_gen;
-    schema_gen.statistics = *root_ / "statistics";
-    schema_gen.output = *root_ / "schema";
-    ASSERT_TRUE(RunSchemaGen(schema_gen).ok());
+    absl::Status made = testing::MakeTaxiArtifacts(*root_, /*with_transform=*/false);
+    ASSERT_TRUE(made.ok()) << made;
   }
   static void TearDownTestSuite() {
     fs::remove_all(*root_);
@@ -94,7 +32,7 @@ class TransformComponentTest : public ::testing::Test {
     TransformOptions options;
     options.examples = *root_ / "examples";
     options.schema = *root_ / "schema";
-    EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(kTutorialSpec, &options.spec));
+    options.spec = testing::TutorialTransformSpec();
     options.transform_graph = *root_ / name / "transform_graph";
     options.transformed_examples = *root_ / name / "transformed_examples";
     return options;
