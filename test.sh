@@ -13,4 +13,13 @@ if [[ ! -d "$shared/tfx-golden" ]]; then
 fi
 cmake --preset release -DWEIR_SHARED_DIR="$shared" >/dev/null
 cmake --build --preset release
+
+# The metadata store's tests run against PostgreSQL as well as SQLite: unless WEIR_TEST_POSTGRES
+# names a server already, a private one is started on 127.0.0.1 for this run and removed after.
+if [[ -z "${WEIR_TEST_POSTGRES:-}" ]]; then
+  postgres_dir="$(mktemp -d /tmp/weir-test-postgres.XXXXXX)"
+  trap 'scripts/test-postgres.sh stop "$postgres_dir"' EXIT
+  WEIR_TEST_POSTGRES="$(scripts/test-postgres.sh start "$postgres_dir")"
+  export WEIR_TEST_POSTGRES
+fi
 ctest --preset release -j "$(nproc)" "$@"

@@ -9,7 +9,8 @@ packages=(
   cmake ninja-build g++ pkg-config
   libabsl-dev libprotobuf-dev protobuf-compiler
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev
-  libfast-float-dev libdeflate-dev zlib1g-dev libxxhash-dev libssl-dev libsqlite3-dev
+  libfast-float-dev libdeflate-dev zlib1g-dev libxxhash-dev libssl-dev
+  libsqlite3-dev libpq-dev  # the metadata store: SQLite, or PostgreSQL through libpq
   libmuparser-dev libfarmhash-dev  # Transform: expressions, tf.Transform's string hash
   libxgboost-dev  # Trainer: the gbdt family
   libtorch-dev libopenblas0-pthread  # Trainer: wide_deep and linear (OpenBLAS: the reference BLAS is ~8x slower)
@@ -23,6 +24,7 @@ if [[ "${1:-}" == "--test" ]]; then
     time hyperfine          # bench/: peak memory and start-up time
     wrk                     # bench/serve.sh: HTTP load
     python3-torch python3-xgboost python3-sklearn  # bench/train_vs_python.sh: the Python peers
+    postgresql              # the metadata store's tests run against a private server too
   )
 fi
 

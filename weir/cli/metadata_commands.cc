@@ -28,26 +28,23 @@ constexpr char kStoreFooter[] =
     "The store is ${WEIR_HOME}/metadata.db (WEIR_HOME defaults to ~/weir) unless --db or "
     "--pipeline names another. Field names of --json are listed in docs/metadata.md.";
 
-// The store file: --db, else the one --pipeline's file names, else ${WEIR_HOME}/metadata.db.
-absl::StatusOr<fs::path> StorePath(const StoreFlags& flags) {
-  if (!flags.db.empty()) return fs::path(flags.db);
-  if (flags.pipeline.empty()) return pipeline::WeirHome() / "metadata.db";
+// The store: --db, else the one --pipeline's file names, else ${WEIR_HOME}/metadata.db.
+absl::StatusOr<std::string> StoreLocation(const StoreFlags& flags) {
+  if (!flags.db.empty()) return flags.db;
+  if (flags.pipeline.empty()) return (pipeline::WeirHome() / "metadata.db").string();
   pipeline::ComponentRegistry registry;
   pipeline::RegisterBuiltins(registry);
   ASSIGN_OR_RETURN(pipeline::PipelineSpec spec,
                    pipeline::LoadPipelineFile(flags.pipeline, registry));
-  if (spec.metadata().has_postgres()) {
-    return absl::UnimplementedError(StrCat(flags.pipeline,
-                                           ": PostgreSQL metadata is not supported yet; use "
-                                           "metadata: {sqlite: PATH}"));
-  }
-  return fs::path(spec.metadata().sqlite().path());
+  return pipeline::MetadataLocation(spec);
 }
 
 void AddStoreFlags(CLI::App& cmd, StoreFlags& flags) {
-  CLI::Option* db = cmd.add_option("--db", flags.db,
-                                   "The metadata store file (default: ${WEIR_HOME}/metadata.db)")
-                        ->type_name("PATH");
+  CLI::Option* db =
+      cmd.add_option("--db", flags.db,
+                     "The metadata store: an SQLite file (default: ${WEIR_HOME}/metadata.db) or a "
+                     "postgresql://USER@HOST:PORT/DATABASE URI")
+          ->type_name("PATH");
   cmd.add_option("--pipeline", flags.pipeline,
                  "Read the metadata store this pipeline file names (its metadata: sqlite: path)")
       ->type_name("FILE")
@@ -61,12 +58,12 @@ void Show(
     std::string_view command, const StoreFlags& flags,
     const std::function<absl::StatusOr<nlohmann::ordered_json>(metadata::MetadataStore&)>& build,
     std::string (*render)(const nlohmann::ordered_json&), int& exit_code) {
-  absl::StatusOr<fs::path> path = StorePath(flags);
-  if (!path.ok()) {
-    exit_code = ReportError(command, path.status());
+  absl::StatusOr<std::string> location = StoreLocation(flags);
+  if (!location.ok()) {
+    exit_code = ReportError(command, location.status());
     return;
   }
-  auto store = OpenExistingStore(*path);
+  auto store = OpenExistingStore(*location);
   if (!store.ok()) {
     exit_code = ReportError(command, store.status());
     return;

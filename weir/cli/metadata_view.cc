@@ -611,7 +611,9 @@ void RenderTree(const Json& node, bool upstream, const std::string& prefix, bool
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<MetadataStore>> OpenExistingStore(const fs::path& db) {
+absl::StatusOr<std::unique_ptr<MetadataStore>> OpenExistingStore(const std::string& location) {
+  if (MetadataStore::IsPostgresLocation(location)) return MetadataStore::Open(location);
+  const fs::path db(location);
   std::error_code error;
   if (!fs::exists(db, error)) {
     return absl::NotFoundError(

@@ -24,11 +24,11 @@
 
 namespace weir::cli {
 
-// Opens the store in `db` for the views. Errors: NotFound naming `db` (and saying to run a
-// pipeline first) when there is no such file, rather than creating an empty store there; those of
-// MetadataStore::OpenSqlite.
+// Opens the store at `location` (a file, or a postgresql:// URI) for the views. Errors: NotFound
+// naming the file (and saying to run a pipeline first) when there is no such file, rather than
+// creating an empty store there; those of MetadataStore::Open.
 absl::StatusOr<std::unique_ptr<metadata::MetadataStore>> OpenExistingStore(
-    const std::filesystem::path& db);
+    const std::string& location);
 
 // "2026-11-26T11:15:00.123Z" (UTC, milliseconds); "" for 0, ML Metadata's "not recorded".
 std::string FormatUtcTime(int64_t ms);

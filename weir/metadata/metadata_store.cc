@@ -1,5 +1,6 @@
 #include "weir/metadata/metadata_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <system_error>
 #include <type_traits>
@@ -7,6 +8,8 @@
 
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/metadata/postgres_connection.h"
+#include "weir/metadata/sql_connection.h"
 #include "weir/metadata/sqlite_connection.h"
 
 namespace weir::metadata {
@@ -23,7 +26,7 @@ constexpr int kContextKind = 2;
 // ML Metadata's schema version 10 for SQLite: the same tables, columns, constraints and secondary
 // indices, so that ML Metadata opens the file without migrating it. Columns weir does not use yet
 // (Type.version, external_id, byte/proto/bool values) are there for ML Metadata's sake.
-constexpr char kSchema[] = R"sql(
+constexpr char kSqliteSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS `Type` (
   `id` INTEGER PRIMARY KEY AUTOINCREMENT,
   `name` VARCHAR(255) NOT NULL,
@@ -130,6 +133,120 @@ CREATE TABLE IF NOT EXISTS `Attribution` (
   UNIQUE(`context_id`, `artifact_id`));
 CREATE TABLE IF NOT EXISTS `MLMDEnv` (
   `schema_version` INTEGER PRIMARY KEY);
+)sql";
+
+// The same schema for PostgreSQL, as ML Metadata creates it there: SERIAL ids, BIGINT times.
+constexpr char kPostgresSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS `Type` (
+  `id` SERIAL PRIMARY KEY,
+  `name` VARCHAR(255) NOT NULL,
+  `version` VARCHAR(255),
+  `type_kind` SMALLINT NOT NULL,
+  `description` TEXT,
+  `input_type` TEXT,
+  `output_type` TEXT,
+  `external_id` VARCHAR(255) UNIQUE);
+CREATE TABLE IF NOT EXISTS `ParentType` (
+  `type_id` INT NOT NULL,
+  `parent_type_id` INT NOT NULL,
+  PRIMARY KEY (`type_id`, `parent_type_id`));
+CREATE TABLE IF NOT EXISTS `TypeProperty` (
+  `type_id` INT NOT NULL,
+  `name` VARCHAR(255) NOT NULL,
+  `data_type` INT NULL,
+  PRIMARY KEY (`type_id`, `name`));
+CREATE TABLE IF NOT EXISTS `Artifact` (
+  `id` SERIAL PRIMARY KEY,
+  `type_id` INT NOT NULL,
+  `uri` TEXT,
+  `state` INT,
+  `name` VARCHAR(255),
+  `external_id` VARCHAR(255) UNIQUE,
+  `create_time_since_epoch` BIGINT NOT NULL DEFAULT 0,
+  `last_update_time_since_epoch` BIGINT NOT NULL DEFAULT 0,
+  UNIQUE(`type_id`, `name`));
+CREATE TABLE IF NOT EXISTS `ArtifactProperty` (
+  `artifact_id` INT NOT NULL,
+  `name` VARCHAR(255) NOT NULL,
+  `is_custom_property` BOOLEAN NOT NULL,
+  `int_value` BIGINT,
+  `double_value` DOUBLE PRECISION,
+  `string_value` TEXT,
+  `byte_value` BYTEA,
+  `proto_value` BYTEA,
+  `bool_value` BOOLEAN,
+  PRIMARY KEY (`artifact_id`, `name`, `is_custom_property`));
+CREATE TABLE IF NOT EXISTS `Execution` (
+  `id` SERIAL PRIMARY KEY,
+  `type_id` INT NOT NULL,
+  `last_known_state` INT,
+  `name` VARCHAR(255),
+  `external_id` VARCHAR(255) UNIQUE,
+  `create_time_since_epoch` BIGINT NOT NULL DEFAULT 0,
+  `last_update_time_since_epoch` BIGINT NOT NULL DEFAULT 0,
+  UNIQUE(`type_id`, `name`));
+CREATE TABLE IF NOT EXISTS `ExecutionProperty` (
+  `execution_id` INT NOT NULL,
+  `name` VARCHAR(255) NOT NULL,
+  `is_custom_property` BOOLEAN NOT NULL,
+  `int_value` BIGINT,
+  `double_value` DOUBLE PRECISION,
+  `string_value` TEXT,
+  `byte_value` BYTEA,
+  `proto_value` BYTEA,
+  `bool_value` BOOLEAN,
+  PRIMARY KEY (`execution_id`, `name`, `is_custom_property`));
+CREATE TABLE IF NOT EXISTS `Context` (
+  `id` SERIAL PRIMARY KEY,
+  `type_id` INT NOT NULL,
+  `name` VARCHAR(255) NOT NULL,
+  `external_id` VARCHAR(255) UNIQUE,
+  `create_time_since_epoch` BIGINT NOT NULL DEFAULT 0,
+  `last_update_time_since_epoch` BIGINT NOT NULL DEFAULT 0,
+  UNIQUE(`type_id`, `name`));
+CREATE TABLE IF NOT EXISTS `ContextProperty` (
+  `context_id` INT NOT NULL,
+  `name` VARCHAR(255) NOT NULL,
+  `is_custom_property` BOOLEAN NOT NULL,
+  `int_value` BIGINT,
+  `double_value` DOUBLE PRECISION,
+  `string_value` TEXT,
+  `byte_value` BYTEA,
+  `proto_value` BYTEA,
+  `bool_value` BOOLEAN,
+  PRIMARY KEY (`context_id`, `name`, `is_custom_property`));
+CREATE TABLE IF NOT EXISTS `ParentContext` (
+  `context_id` INT NOT NULL,
+  `parent_context_id` INT NOT NULL,
+  PRIMARY KEY (`context_id`, `parent_context_id`));
+CREATE TABLE IF NOT EXISTS `Event` (
+  `id` SERIAL PRIMARY KEY,
+  `artifact_id` INT NOT NULL,
+  `execution_id` INT NOT NULL,
+  `type` INT NOT NULL,
+  `milliseconds_since_epoch` BIGINT,
+  UNIQUE(`artifact_id`, `execution_id`, `type`));
+CREATE TABLE IF NOT EXISTS `EventPath` (
+  `event_id` INT NOT NULL,
+  `is_index_step` BOOLEAN NOT NULL,
+  `step_index` INT,
+  `step_key` TEXT);
+CREATE TABLE IF NOT EXISTS `Association` (
+  `id` SERIAL PRIMARY KEY,
+  `context_id` INT NOT NULL,
+  `execution_id` INT NOT NULL,
+  UNIQUE(`context_id`, `execution_id`));
+CREATE TABLE IF NOT EXISTS `Attribution` (
+  `id` SERIAL PRIMARY KEY,
+  `context_id` INT NOT NULL,
+  `artifact_id` INT NOT NULL,
+  UNIQUE(`context_id`, `artifact_id`));
+CREATE TABLE IF NOT EXISTS `MLMDEnv` (
+  `schema_version` INTEGER PRIMARY KEY);
+)sql";
+
+// ML Metadata's secondary indices, the same in both databases.
+constexpr char kIndices[] = R"sql(
 CREATE INDEX IF NOT EXISTS `idx_artifact_uri` ON `Artifact`(`uri`);
 CREATE INDEX IF NOT EXISTS `idx_artifact_create_time_since_epoch`
   ON `Artifact`(`create_time_since_epoch`);
@@ -218,6 +335,12 @@ PropertyType TypeOf(const Value& value) {
   return PropertyType::kString;
 }
 
+// The column that orders a table's rows as they were inserted (EventPath has no step number).
+std::string_view InsertionOrderColumn(SqlConnection::Dialect dialect) {
+  // ctid is the row's physical place: insertion order for a table whose rows are never updated.
+  return dialect == SqlConnection::Dialect::kPostgres ? "ctid" : "rowid";
+}
+
 std::string_view PropertyTypeName(PropertyType type) {
   switch (type) {
     case PropertyType::kInt:
@@ -231,7 +354,7 @@ std::string_view PropertyTypeName(PropertyType type) {
 }
 
 // Binds an empty name as NULL: UNIQUE(type_id, name) must not make two unnamed nodes collide.
-void BindOptionalName(SqliteStatement& statement, int index, const std::string& name) {
+void BindOptionalName(SqlStatement& statement, int index, const std::string& name) {
   if (name.empty()) {
     statement.BindNull(index);
   } else {
@@ -239,7 +362,14 @@ void BindOptionalName(SqliteStatement& statement, int index, const std::string& 
   }
 }
 
-void BindValue(SqliteStatement& statement, int index, const Value& value) {
+// Runs an INSERT … RETURNING `id`: the new row's id.
+absl::StatusOr<int64_t> InsertedId(SqlStatement& insert) {
+  ASSIGN_OR_RETURN(bool row, insert.Step());
+  if (!row) return absl::InternalError("an INSERT … RETURNING gave back no row");
+  return insert.Int(0);
+}
+
+void BindValue(SqlStatement& statement, int index, const Value& value) {
   std::visit(
       [&](const auto& v) {
         if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) {
@@ -258,7 +388,7 @@ struct MetadataStore::TypeInfo {
   std::map<std::string, PropertyType> properties;
 };
 
-MetadataStore::MetadataStore(std::unique_ptr<SqliteConnection> connection)
+MetadataStore::MetadataStore(std::unique_ptr<SqlConnection> connection)
     : connection_(std::move(connection)) {}
 
 MetadataStore::~MetadataStore() = default;
@@ -274,38 +404,59 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::OpenSqlite(
     }
   }
   ASSIGN_OR_RETURN(auto connection, SqliteConnection::Open(db, kBusyTimeoutMs));
+  return OpenWith(std::move(connection));
+}
+
+absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::OpenPostgres(
+    std::string_view conninfo) {
+  ASSIGN_OR_RETURN(auto connection, PostgresConnection::Open(conninfo, kBusyTimeoutMs));
+  return OpenWith(std::move(connection));
+}
+
+absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(std::string_view location) {
+  if (IsPostgresLocation(location)) return OpenPostgres(location);
+  return OpenSqlite(std::filesystem::path(location));
+}
+
+bool MetadataStore::IsPostgresLocation(std::string_view location) {
+  return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
+}
+
+absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::OpenWith(
+    std::unique_ptr<SqlConnection> connection) {
   std::unique_ptr<MetadataStore> store(new MetadataStore(std::move(connection)));
   RETURN_IF_ERROR(store->InTransaction([&] { return store->CreateOrCheckSchema(); }));
   return store;
 }
 
+const std::string& MetadataStore::location() const { return connection_->location(); }
+
 absl::Status MetadataStore::CreateOrCheckSchema() {
-  const std::string file = connection_->file().string();
-  ASSIGN_OR_RETURN(auto tables,
-                   connection_->Prepare("SELECT count(*), sum(name = 'MLMDEnv') FROM sqlite_master "
-                                        "WHERE type = 'table' AND name != 'sqlite_sequence'"));
-  ASSIGN_OR_RETURN(bool row, tables.Step());
-  const int64_t table_count = row ? tables.Int(0) : 0;
-  const bool has_env = row && tables.Int(1) > 0;
-  if (table_count == 0) {
-    RETURN_IF_ERROR(connection_->Execute(kSchema));
+  const std::string& file = connection_->location();
+  const bool postgres = connection_->dialect() == SqlConnection::Dialect::kPostgres;
+  ASSIGN_OR_RETURN(std::vector<std::string> tables, connection_->TableNames());
+  const bool has_env = std::find(tables.begin(), tables.end(), "MLMDEnv") != tables.end();
+  if (tables.empty()) {
+    RETURN_IF_ERROR(connection_->Execute(postgres ? kPostgresSchema : kSqliteSchema));
+    RETURN_IF_ERROR(connection_->Execute(kIndices));
     ASSIGN_OR_RETURN(auto insert,
                      connection_->Prepare("INSERT INTO `MLMDEnv`(`schema_version`) VALUES(?)"));
-    return insert.Bind(1, kSchemaVersion).Run();
+    return insert->Bind(1, kSchemaVersion).Run();
   }
   if (!has_env) {
     return absl::FailedPreconditionError(
-        StrCat(file,
-               " is an SQLite database but not an ML Metadata store (it has no MLMDEnv "
-               "table); give weir a new file or an ML Metadata database"));
+        StrCat(file, postgres ? " is a PostgreSQL database" : " is an SQLite database",
+               " but not an ML Metadata store (it has other tables and no MLMDEnv table); give "
+               "weir a new ",
+               postgres ? "database" : "file", " or an ML Metadata one"));
   }
   ASSIGN_OR_RETURN(auto version, connection_->Prepare("SELECT `schema_version` FROM `MLMDEnv`"));
-  ASSIGN_OR_RETURN(row, version.Step());
+  ASSIGN_OR_RETURN(bool row, version->Step());
   if (!row) {
     return absl::FailedPreconditionError(
         StrCat(file, ": the MLMDEnv table is empty, so its ML Metadata schema version is unknown"));
   }
-  const int64_t found = version.Int(0);
+  const int64_t found = version->Int(0);
   if (found != kSchemaVersion) {
     return absl::FailedPreconditionError(
         StrCat(file, " holds ML Metadata schema version ", found, " but weir needs version ",
@@ -321,7 +472,7 @@ absl::Status MetadataStore::CreateOrCheckSchema() {
 
 absl::Status MetadataStore::InTransaction(const std::function<absl::Status()>& body) {
   if (in_transaction_) return body();
-  RETURN_IF_ERROR(connection_->Execute("BEGIN IMMEDIATE"));
+  RETURN_IF_ERROR(connection_->BeginWrite());
   in_transaction_ = true;
   absl::Status status = body();
   in_transaction_ = false;
@@ -359,10 +510,10 @@ absl::StatusOr<int64_t> MetadataStore::PutType(
     // Like ML Metadata, a type without a version is found by name and kind.
     ASSIGN_OR_RETURN(auto find, connection_->Prepare("SELECT `id` FROM `Type` WHERE `name` = ? AND "
                                                      "`version` IS NULL AND `type_kind` = ?"));
-    find.Bind(1, name).Bind(2, int64_t{kind});
-    ASSIGN_OR_RETURN(bool found, find.Step());
+    find->Bind(1, name).Bind(2, int64_t{kind});
+    ASSIGN_OR_RETURN(bool found, find->Step());
     if (found) {
-      type_id = find.Int(0);
+      type_id = find->Int(0);
       ASSIGN_OR_RETURN(TypeInfo existing, LoadType(kind, type_id));
       if (existing.properties != properties) {
         return absl::AlreadyExistsError(StrCat(KindName(kind), " type '", name,
@@ -371,15 +522,14 @@ absl::StatusOr<int64_t> MetadataStore::PutType(
       }
       return absl::OkStatus();
     }
-    ASSIGN_OR_RETURN(auto insert,
-                     connection_->Prepare("INSERT INTO `Type`(`name`, `type_kind`) VALUES(?, ?)"));
-    RETURN_IF_ERROR(insert.Bind(1, name).Bind(2, int64_t{kind}).Run());
-    type_id = connection_->LastInsertRowId();
+    ASSIGN_OR_RETURN(auto insert, connection_->Prepare("INSERT INTO `Type`(`name`, `type_kind`) "
+                                                       "VALUES(?, ?) RETURNING `id`"));
+    ASSIGN_OR_RETURN(type_id, InsertedId(insert->Bind(1, name).Bind(2, int64_t{kind})));
     for (const auto& [property, type] : properties) {
       ASSIGN_OR_RETURN(auto insert_property,
                        connection_->Prepare("INSERT INTO `TypeProperty`(`type_id`, `name`, "
                                             "`data_type`) VALUES(?, ?, ?)"));
-      RETURN_IF_ERROR(insert_property.Bind(1, type_id)
+      RETURN_IF_ERROR(insert_property->Bind(1, type_id)
                           .Bind(2, std::string_view(property))
                           .Bind(3, int64_t{static_cast<int>(type)})
                           .Run());
@@ -392,21 +542,21 @@ absl::StatusOr<int64_t> MetadataStore::PutType(
 absl::StatusOr<MetadataStore::TypeInfo> MetadataStore::LoadType(int kind, int64_t type_id) {
   ASSIGN_OR_RETURN(auto find, connection_->Prepare(
                                   "SELECT `name` FROM `Type` WHERE `id` = ? AND `type_kind` = ?"));
-  find.Bind(1, type_id).Bind(2, int64_t{kind});
-  ASSIGN_OR_RETURN(bool found, find.Step());
+  find->Bind(1, type_id).Bind(2, int64_t{kind});
+  ASSIGN_OR_RETURN(bool found, find->Step());
   if (!found) {
     return absl::NotFoundError(StrCat("no ", KindName(kind), " type with id ", type_id));
   }
   TypeInfo type;
-  type.name = find.Text(0);
+  type.name = find->Text(0);
   ASSIGN_OR_RETURN(
       auto properties,
       connection_->Prepare("SELECT `name`, `data_type` FROM `TypeProperty` WHERE `type_id` = ?"));
-  properties.Bind(1, type_id);
-  ASSIGN_OR_RETURN(bool row, properties.Step());
+  properties->Bind(1, type_id);
+  ASSIGN_OR_RETURN(bool row, properties->Step());
   while (row) {
-    type.properties[properties.Text(0)] = static_cast<PropertyType>(properties.Int(1));
-    ASSIGN_OR_RETURN(row, properties.Step());
+    type.properties[properties->Text(0)] = static_cast<PropertyType>(properties->Int(1));
+    ASSIGN_OR_RETURN(row, properties->Step());
   }
   return type;
 }
@@ -438,8 +588,8 @@ absl::Status CheckProperties(std::string_view kind, std::string_view type_name,
 absl::Status MetadataStore::CheckExists(std::string_view table, int64_t id) {
   ASSIGN_OR_RETURN(auto find,
                    connection_->Prepare(StrCat("SELECT 1 FROM `", table, "` WHERE `id` = ?")));
-  find.Bind(1, id);
-  ASSIGN_OR_RETURN(bool found, find.Step());
+  find->Bind(1, id);
+  ASSIGN_OR_RETURN(bool found, find->Step());
   if (!found) return absl::NotFoundError(StrCat("no ", table, " with id ", id));
   return absl::OkStatus();
 }
@@ -449,7 +599,7 @@ absl::Status MetadataStore::WriteProperties(int node_kind, int64_t id, const Pro
   const PropertyTable table = PropertyTableOf(node_kind);
   ASSIGN_OR_RETURN(auto clear, connection_->Prepare(StrCat("DELETE FROM `", table.table,
                                                            "` WHERE `", table.id_column, "` = ?")));
-  RETURN_IF_ERROR(clear.Bind(1, id).Run());
+  RETURN_IF_ERROR(clear->Bind(1, id).Run());
   for (bool custom : {false, true}) {
     for (const auto& [name, value] : custom ? custom_properties : properties) {
       static constexpr const char* kColumns[] = {"int_value", "double_value", "string_value"};
@@ -457,9 +607,9 @@ absl::Status MetadataStore::WriteProperties(int node_kind, int64_t id, const Pro
                                         StrCat("INSERT INTO `", table.table, "`(`", table.id_column,
                                                "`, `name`, `is_custom_property`, `",
                                                kColumns[value.index()], "`) VALUES(?, ?, ?, ?)")));
-      insert.Bind(1, id).Bind(2, std::string_view(name)).Bind(3, int64_t{custom});
-      BindValue(insert, 4, value);
-      RETURN_IF_ERROR(insert.Run());
+      insert->Bind(1, id).Bind(2, std::string_view(name)).Bind(3, int64_t{custom});
+      BindValue(*insert, 4, value);
+      RETURN_IF_ERROR(insert->Run());
     }
   }
   return absl::OkStatus();
@@ -473,19 +623,19 @@ absl::Status MetadataStore::ReadProperties(int node_kind, int64_t id, Properties
                        StrCat("SELECT `name`, `is_custom_property`, `int_value`, `double_value`, "
                               "`string_value` FROM `",
                               table.table, "` WHERE `", table.id_column, "` = ?")));
-  select.Bind(1, id);
+  select->Bind(1, id);
   while (true) {
-    ASSIGN_OR_RETURN(bool row, select.Step());
+    ASSIGN_OR_RETURN(bool row, select->Step());
     if (!row) break;
-    Properties& into = select.Int(1) != 0 ? custom_properties : properties;
+    Properties& into = select->Int(1) != 0 ? custom_properties : properties;
     // Values of the kinds weir does not model (bool, proto, bytes, written by ML Metadata itself)
     // are left out rather than misread.
-    if (!select.IsNull(2)) {
-      into[select.Text(0)] = select.Int(2);
-    } else if (!select.IsNull(3)) {
-      into[select.Text(0)] = select.Double(3);
-    } else if (!select.IsNull(4)) {
-      into[select.Text(0)] = select.Text(4);
+    if (!select->IsNull(2)) {
+      into[select->Text(0)] = select->Int(2);
+    } else if (!select->IsNull(3)) {
+      into[select->Text(0)] = select->Double(3);
+    } else if (!select->IsNull(4)) {
+      into[select->Text(0)] = select->Text(4);
     }
   }
   return absl::OkStatus();
@@ -508,7 +658,7 @@ absl::Status MetadataStore::PutNode(Node& node, int kind, std::string_view label
       placeholders += ", ?";
       assignments += StrCat(", `", column.name, "` = ?");
     }
-    auto bind_common = [&](SqliteStatement& statement) {
+    auto bind_common = [&](SqlStatement& statement) {
       int index = 1;
       statement.Bind(index++, node.type_id);
       for (const NodeColumn& column : columns) {
@@ -528,19 +678,18 @@ absl::Status MetadataStore::PutNode(Node& node, int kind, std::string_view label
                            "INSERT INTO `", table, "`(", names,
                            ", `name`, `create_time_since_epoch`, `last_update_time_since_epoch`) "
                            "VALUES(",
-                           placeholders, ", ?, ?, ?)")));
-      int index = bind_common(insert);
-      RETURN_IF_ERROR(insert.Bind(index, now).Bind(index + 1, now).Run());
-      id = connection_->LastInsertRowId();
+                           placeholders, ", ?, ?, ?) RETURNING `id`")));
+      int index = bind_common(*insert);
+      ASSIGN_OR_RETURN(id, InsertedId(insert->Bind(index, now).Bind(index + 1, now)));
       node.create_time_ms = now;
     } else {
       ASSIGN_OR_RETURN(auto update, connection_->Prepare(
                                         StrCat("UPDATE `", table, "` SET ", assignments,
                                                ", `name` = ?, `last_update_time_since_epoch` = ? "
-                                               "WHERE `id` = ?")));
-      int index = bind_common(update);
-      RETURN_IF_ERROR(update.Bind(index, now).Bind(index + 1, id).Run());
-      if (connection_->Changes() == 0) {
+                                               "WHERE `id` = ? RETURNING `id`")));
+      int index = bind_common(*update);
+      ASSIGN_OR_RETURN(bool updated, update->Bind(index, now).Bind(index + 1, id).Step());
+      if (!updated) {
         return absl::NotFoundError(StrCat("no ", label, " with id ", id, " to update"));
       }
     }
@@ -555,7 +704,7 @@ absl::Status MetadataStore::PutNode(Node& node, int kind, std::string_view label
 template <typename Node>
 absl::StatusOr<std::vector<Node>> MetadataStore::QueryNodes(
     int kind, std::string_view table, std::string_view own_columns,
-    const std::function<void(const SqliteStatement&, int, Node&)>& read_own_columns,
+    const std::function<void(const SqlStatement&, int, Node&)>& read_own_columns,
     std::string_view where, int64_t argument) {
   ASSIGN_OR_RETURN(
       auto select,
@@ -564,19 +713,19 @@ absl::StatusOr<std::vector<Node>> MetadataStore::QueryNodes(
                                   own_columns, " FROM `", table,
                                   "` AS N LEFT JOIN `Type` AS T ON T.`id` = N.`type_id` ", where,
                                   " ORDER BY N.`id`")));
-  select.Bind(1, argument);
+  select->Bind(1, argument);
   std::vector<Node> nodes;
   while (true) {
-    ASSIGN_OR_RETURN(bool row, select.Step());
+    ASSIGN_OR_RETURN(bool row, select->Step());
     if (!row) break;
     Node& node = nodes.emplace_back();
-    node.id = select.Int(0);
-    node.type_id = select.Int(1);
-    node.type_name = select.Text(2);
-    node.name = select.Text(3);
-    node.create_time_ms = select.Int(4);
-    node.update_time_ms = select.Int(5);
-    read_own_columns(select, 6, node);
+    node.id = select->Int(0);
+    node.type_id = select->Int(1);
+    node.type_name = select->Text(2);
+    node.name = select->Text(3);
+    node.create_time_ms = select->Int(4);
+    node.update_time_ms = select->Int(5);
+    read_own_columns(*select, 6, node);
   }
   for (Node& node : nodes) {
     RETURN_IF_ERROR(ReadProperties(kind, node.id, node.properties, node.custom_properties));
@@ -593,7 +742,7 @@ absl::StatusOr<std::vector<Artifact>> MetadataStore::QueryArtifacts(std::string_
                                                                     int64_t argument) {
   return QueryNodes<Artifact>(
       kArtifactKind, "Artifact", "N.`uri`, N.`state`",
-      [](const SqliteStatement& row, int first, Artifact& artifact) {
+      [](const SqlStatement& row, int first, Artifact& artifact) {
         artifact.uri = row.Text(first);
         artifact.state = static_cast<Artifact::State>(row.Int(first + 1));
       },
@@ -615,10 +764,10 @@ absl::StatusOr<std::vector<Artifact>> MetadataStore::GetArtifactsByType(
     std::string_view type_name) {
   ASSIGN_OR_RETURN(auto find, connection_->Prepare("SELECT `id` FROM `Type` WHERE `name` = ? AND "
                                                    "`version` IS NULL AND `type_kind` = ?"));
-  find.Bind(1, type_name).Bind(2, int64_t{kArtifactKind});
-  ASSIGN_OR_RETURN(bool found, find.Step());
+  find->Bind(1, type_name).Bind(2, int64_t{kArtifactKind});
+  ASSIGN_OR_RETURN(bool found, find->Step());
   if (!found) return std::vector<Artifact>();
-  return QueryArtifacts("WHERE N.`type_id` = ?", find.Int(0));
+  return QueryArtifacts("WHERE N.`type_id` = ?", find->Int(0));
 }
 
 absl::StatusOr<std::vector<Artifact>> MetadataStore::GetArtifactsByContext(int64_t context_id) {
@@ -636,7 +785,7 @@ absl::StatusOr<std::vector<Execution>> MetadataStore::QueryExecutions(std::strin
                                                                       int64_t argument) {
   return QueryNodes<Execution>(
       kExecutionKind, "Execution", "N.`last_known_state`",
-      [](const SqliteStatement& row, int first, Execution& execution) {
+      [](const SqlStatement& row, int first, Execution& execution) {
         execution.last_known_state = static_cast<Execution::State>(row.Int(first));
       },
       where, argument);
@@ -664,38 +813,29 @@ absl::Status MetadataStore::PutContext(Context& context) {
     ASSIGN_OR_RETURN(TypeInfo type, LoadType(kContextKind, context.type_id));
     RETURN_IF_ERROR(CheckProperties("context", type.name, type.properties, context.properties));
     const int64_t now = NowMs();
-    int64_t id = context.id;
-    absl::Status written;
-    if (id == 0) {
-      ASSIGN_OR_RETURN(auto insert,
-                       connection_->Prepare(
-                           "INSERT INTO `Context`(`type_id`, `name`, `create_time_since_epoch`, "
-                           "`last_update_time_since_epoch`) VALUES(?, ?, ?, ?)"));
-      written = insert.Bind(1, context.type_id)
-                    .Bind(2, std::string_view(context.name))
-                    .Bind(3, now)
-                    .Bind(4, now)
-                    .Run();
-      id = connection_->LastInsertRowId();
-    } else {
-      ASSIGN_OR_RETURN(auto update,
-                       connection_->Prepare("UPDATE `Context` SET `type_id` = ?, `name` = ?, "
-                                            "`last_update_time_since_epoch` = ? WHERE `id` = ?"));
-      written = update.Bind(1, context.type_id)
-                    .Bind(2, std::string_view(context.name))
-                    .Bind(3, now)
-                    .Bind(4, id)
-                    .Run();
-      if (written.ok() && connection_->Changes() == 0) {
-        return absl::NotFoundError(StrCat("no context with id ", id, " to update"));
-      }
+    // Both statements give back the id of the row they wrote; none when no row has that id.
+    ASSIGN_OR_RETURN(
+        auto write,
+        connection_->Prepare(
+            context.id == 0 ? "INSERT INTO `Context`(`type_id`, `name`, `create_time_since_epoch`, "
+                              "`last_update_time_since_epoch`) VALUES(?, ?, ?, ?) RETURNING `id`"
+                            : "UPDATE `Context` SET `type_id` = ?, `name` = ?, "
+                              "`last_update_time_since_epoch` = ? WHERE `id` = ? RETURNING `id`"));
+    write->Bind(1, context.type_id)
+        .Bind(2, std::string_view(context.name))
+        .Bind(3, now)
+        .Bind(4, context.id == 0 ? now : context.id);
+    absl::StatusOr<bool> written = write->Step();
+    if (written.ok() && !*written) {
+      return absl::NotFoundError(StrCat("no context with id ", context.id, " to update"));
     }
-    if (absl::IsAlreadyExists(written)) {
+    if (absl::IsAlreadyExists(written.status())) {
       return absl::AlreadyExistsError(StrCat("context type '", type.name,
                                              "' already has a context named '", context.name,
                                              "'; look it up with GetContextByTypeAndName"));
     }
-    RETURN_IF_ERROR(written);
+    RETURN_IF_ERROR(written.status());
+    const int64_t id = write->Int(0);
     RETURN_IF_ERROR(
         WriteProperties(kContextKind, id, context.properties, context.custom_properties));
     if (context.id == 0) context.create_time_ms = now;
@@ -715,18 +855,18 @@ absl::StatusOr<std::vector<Context>> MetadataStore::QueryContexts(
                               "FROM `Context` AS C LEFT JOIN `Type` AS T ON T.`id` = C.`type_id` ",
                               where, " ORDER BY C.`id`")));
   for (size_t i = 0; i < arguments.size(); ++i)
-    BindValue(select, static_cast<int>(i) + 1, arguments[i]);
+    BindValue(*select, static_cast<int>(i) + 1, arguments[i]);
   std::vector<Context> contexts;
   while (true) {
-    ASSIGN_OR_RETURN(bool row, select.Step());
+    ASSIGN_OR_RETURN(bool row, select->Step());
     if (!row) break;
     Context& context = contexts.emplace_back();
-    context.id = select.Int(0);
-    context.type_id = select.Int(1);
-    context.type_name = select.Text(2);
-    context.name = select.Text(3);
-    context.create_time_ms = select.Int(4);
-    context.update_time_ms = select.Int(5);
+    context.id = select->Int(0);
+    context.type_id = select->Int(1);
+    context.type_name = select->Text(2);
+    context.name = select->Text(3);
+    context.create_time_ms = select->Int(4);
+    context.update_time_ms = select->Int(5);
   }
   for (Context& context : contexts) {
     RETURN_IF_ERROR(
@@ -770,21 +910,23 @@ absl::Status MetadataStore::PutParentContext(int64_t parent_id, int64_t child_id
     RETURN_IF_ERROR(CheckExists("Context", parent_id));
     RETURN_IF_ERROR(CheckExists("Context", child_id));
     // The child must not be the parent or one of its ancestors.
-    ASSIGN_OR_RETURN(auto cycle,
-                     connection_->Prepare("WITH RECURSIVE `Ancestor`(`id`) AS (SELECT ? UNION "
-                                          "SELECT P.`parent_context_id` FROM `ParentContext` AS P "
-                                          "JOIN `Ancestor` AS A ON P.`context_id` = A.`id`) "
-                                          "SELECT 1 FROM `Ancestor` WHERE `id` = ?"));
-    cycle.Bind(1, parent_id).Bind(2, child_id);
-    ASSIGN_OR_RETURN(bool makes_cycle, cycle.Step());
+    ASSIGN_OR_RETURN(
+        auto cycle,
+        connection_->Prepare("WITH RECURSIVE `Ancestor`(`id`) AS (SELECT CAST(? AS BIGINT) UNION "
+                             "SELECT P.`parent_context_id` FROM `ParentContext` AS P "
+                             "JOIN `Ancestor` AS A ON P.`context_id` = A.`id`) "
+                             "SELECT 1 FROM `Ancestor` WHERE `id` = ?"));
+    cycle->Bind(1, parent_id).Bind(2, child_id);
+    ASSIGN_OR_RETURN(bool makes_cycle, cycle->Step());
     if (makes_cycle) {
       return absl::InvalidArgumentError(StrCat("making context ", parent_id, " a parent of ",
                                                child_id, " would make a cycle of contexts"));
     }
-    ASSIGN_OR_RETURN(auto insert,
-                     connection_->Prepare("INSERT OR IGNORE INTO `ParentContext`(`context_id`, "
-                                          "`parent_context_id`) VALUES(?, ?)"));
-    return insert.Bind(1, child_id).Bind(2, parent_id).Run();
+    ASSIGN_OR_RETURN(
+        auto insert,
+        connection_->Prepare("INSERT INTO `ParentContext`(`context_id`, `parent_context_id`) "
+                             "VALUES(?, ?) ON CONFLICT DO NOTHING"));
+    return insert->Bind(1, child_id).Bind(2, parent_id).Run();
   });
 }
 
@@ -813,27 +955,28 @@ absl::Status MetadataStore::PutEvents(const std::vector<Event>& events) {
       RETURN_IF_ERROR(CheckExists("Execution", event.execution_id));
       ASSIGN_OR_RETURN(auto insert, connection_->Prepare(
                                         "INSERT INTO `Event`(`artifact_id`, `execution_id`, "
-                                        "`type`, `milliseconds_since_epoch`) VALUES(?, ?, ?, ?)"));
-      RETURN_IF_ERROR(
-          insert.Bind(1, event.artifact_id)
-              .Bind(2, event.execution_id)
-              .Bind(3, int64_t{static_cast<int>(event.type)})
-              .Bind(4, event.milliseconds_since_epoch != 0 ? event.milliseconds_since_epoch : now)
-              .Run());
-      const int64_t event_id = connection_->LastInsertRowId();
+                                        "`type`, `milliseconds_since_epoch`) VALUES(?, ?, ?, ?) "
+                                        "RETURNING `id`"));
+      ASSIGN_OR_RETURN(const int64_t event_id,
+                       InsertedId(insert->Bind(1, event.artifact_id)
+                                      .Bind(2, event.execution_id)
+                                      .Bind(3, int64_t{static_cast<int>(event.type)})
+                                      .Bind(4, event.milliseconds_since_epoch != 0
+                                                   ? event.milliseconds_since_epoch
+                                                   : now)));
       for (const auto& step : event.path) {
         const bool is_index = std::holds_alternative<int64_t>(step);
         ASSIGN_OR_RETURN(auto insert_step,
                          connection_->Prepare(
                              StrCat("INSERT INTO `EventPath`(`event_id`, `is_index_step`, `",
                                     is_index ? "step_index" : "step_key", "`) VALUES(?, ?, ?)")));
-        insert_step.Bind(1, event_id).Bind(2, int64_t{is_index});
+        insert_step->Bind(1, event_id).Bind(2, int64_t{is_index});
         if (is_index) {
-          insert_step.Bind(3, std::get<int64_t>(step));
+          insert_step->Bind(3, std::get<int64_t>(step));
         } else {
-          insert_step.Bind(3, std::string_view(std::get<std::string>(step)));
+          insert_step->Bind(3, std::string_view(std::get<std::string>(step)));
         }
-        RETURN_IF_ERROR(insert_step.Run());
+        RETURN_IF_ERROR(insert_step->Run());
       }
     }
     return absl::OkStatus();
@@ -845,32 +988,33 @@ absl::StatusOr<std::vector<Event>> MetadataStore::QueryEvents(std::string_view c
                                     StrCat("SELECT `id`, `artifact_id`, `execution_id`, `type`, "
                                            "`milliseconds_since_epoch` FROM `Event` WHERE `",
                                            column, "` = ? ORDER BY `id`")));
-  select.Bind(1, id);
+  select->Bind(1, id);
   std::vector<int64_t> event_ids;
   std::vector<Event> events;
   while (true) {
-    ASSIGN_OR_RETURN(bool row, select.Step());
+    ASSIGN_OR_RETURN(bool row, select->Step());
     if (!row) break;
-    event_ids.push_back(select.Int(0));
+    event_ids.push_back(select->Int(0));
     Event& event = events.emplace_back();
-    event.artifact_id = select.Int(1);
-    event.execution_id = select.Int(2);
-    event.type = static_cast<Event::Type>(select.Int(3));
-    event.milliseconds_since_epoch = select.Int(4);
+    event.artifact_id = select->Int(1);
+    event.execution_id = select->Int(2);
+    event.type = static_cast<Event::Type>(select->Int(3));
+    event.milliseconds_since_epoch = select->Int(4);
   }
   for (size_t i = 0; i < events.size(); ++i) {
     // EventPath has no step number: its steps are in the order they were inserted.
-    ASSIGN_OR_RETURN(auto steps,
-                     connection_->Prepare("SELECT `is_index_step`, `step_index`, `step_key` FROM "
-                                          "`EventPath` WHERE `event_id` = ? ORDER BY `rowid`"));
-    steps.Bind(1, event_ids[i]);
+    ASSIGN_OR_RETURN(auto steps, connection_->Prepare(
+                                     StrCat("SELECT `is_index_step`, `step_index`, `step_key` FROM "
+                                            "`EventPath` WHERE `event_id` = ? ORDER BY `",
+                                            InsertionOrderColumn(connection_->dialect()), "`")));
+    steps->Bind(1, event_ids[i]);
     while (true) {
-      ASSIGN_OR_RETURN(bool step, steps.Step());
+      ASSIGN_OR_RETURN(bool step, steps->Step());
       if (!step) break;
-      if (steps.Int(0) != 0) {
-        events[i].path.emplace_back(steps.Int(1));
+      if (steps->Int(0) != 0) {
+        events[i].path.emplace_back(steps->Int(1));
       } else {
-        events[i].path.emplace_back(steps.Text(2));
+        events[i].path.emplace_back(steps->Text(2));
       }
     }
   }
@@ -890,9 +1034,9 @@ absl::Status MetadataStore::PutAttribution(int64_t context_id, int64_t artifact_
     RETURN_IF_ERROR(CheckExists("Context", context_id));
     RETURN_IF_ERROR(CheckExists("Artifact", artifact_id));
     ASSIGN_OR_RETURN(auto insert,
-                     connection_->Prepare("INSERT OR IGNORE INTO `Attribution`(`context_id`, "
-                                          "`artifact_id`) VALUES(?, ?)"));
-    return insert.Bind(1, context_id).Bind(2, artifact_id).Run();
+                     connection_->Prepare("INSERT INTO `Attribution`(`context_id`, `artifact_id`) "
+                                          "VALUES(?, ?) ON CONFLICT DO NOTHING"));
+    return insert->Bind(1, context_id).Bind(2, artifact_id).Run();
   });
 }
 
@@ -901,9 +1045,9 @@ absl::Status MetadataStore::PutAssociation(int64_t context_id, int64_t execution
     RETURN_IF_ERROR(CheckExists("Context", context_id));
     RETURN_IF_ERROR(CheckExists("Execution", execution_id));
     ASSIGN_OR_RETURN(auto insert,
-                     connection_->Prepare("INSERT OR IGNORE INTO `Association`(`context_id`, "
-                                          "`execution_id`) VALUES(?, ?)"));
-    return insert.Bind(1, context_id).Bind(2, execution_id).Run();
+                     connection_->Prepare("INSERT INTO `Association`(`context_id`, `execution_id`) "
+                                          "VALUES(?, ?) ON CONFLICT DO NOTHING"));
+    return insert->Bind(1, context_id).Bind(2, execution_id).Run();
   });
 }
 

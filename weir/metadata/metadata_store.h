@@ -1,9 +1,11 @@
 // The metadata store: ML Metadata's data model (types, artifacts, executions, contexts, events,
-// attributions, associations) kept in an SQLite file with ML Metadata's schema version 10, table
-// for table and column for column, so that ML Metadata's own tools can read what weir writes.
+// attributions, associations) kept with ML Metadata's schema version 10, table for table and
+// column for column, so that ML Metadata's own tools can read what weir writes: in an SQLite file
+// by default, or in a PostgreSQL database that several machines share.
 //
-// Several processes may use one file at once: every write runs in a BEGIN IMMEDIATE transaction,
-// the file is in WAL mode (readers never wait) and a writer waits up to 10 s for another one.
+// Several processes may use one store at once: every write runs in a transaction that waits for
+// any other writer's (BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL) for up to 10 s;
+// readers never wait (SQLite's WAL mode, PostgreSQL's MVCC).
 #ifndef WEIR_METADATA_METADATA_STORE_H_
 #define WEIR_METADATA_METADATA_STORE_H_
 
@@ -22,8 +24,8 @@
 
 namespace weir::metadata {
 
-class SqliteConnection;
-class SqliteStatement;
+class SqlConnection;
+class SqlStatement;
 
 // The schema version ML Metadata writes in MLMDEnv; weir reads and writes no other.
 inline constexpr int64_t kSchemaVersion = 10;
@@ -127,7 +129,19 @@ class MetadataStore {
   // another schema version or is an SQLite database but not an ML Metadata store; DataLoss when
   // it is not an SQLite database; Unavailable when it cannot be opened or stays locked.
   static absl::StatusOr<std::unique_ptr<MetadataStore>> OpenSqlite(const std::filesystem::path& db);
+  // Opens the store in a PostgreSQL database, creating the schema when the database has no
+  // tables. `conninfo` is a libpq connection string ("host=… port=… dbname=… user=…") or URI
+  // (postgresql://user@host:port/dbname); a password comes from it, PGPASSWORD or ~/.pgpass.
+  // Errors: Unavailable when the server cannot be reached or refuses the login; FailedPrecondition
+  // as for OpenSqlite.
+  static absl::StatusOr<std::unique_ptr<MetadataStore>> OpenPostgres(std::string_view conninfo);
+  // OpenPostgres for a postgresql:// or postgres:// URI, OpenSqlite for anything else (a path).
+  static absl::StatusOr<std::unique_ptr<MetadataStore>> Open(std::string_view location);
+  static bool IsPostgresLocation(std::string_view location);
   ~MetadataStore();
+
+  // The database, for messages: the SQLite file's path or postgresql://user@host:port/dbname.
+  const std::string& location() const;
 
   // Runs `body` in one write transaction (BEGIN IMMEDIATE, waiting for other writers): commits
   // when it returns OK, otherwise rolls back and returns its error. Inside `body`, the store's
@@ -203,7 +217,9 @@ class MetadataStore {
 
  private:
   struct TypeInfo;
-  explicit MetadataStore(std::unique_ptr<SqliteConnection> connection);
+  explicit MetadataStore(std::unique_ptr<SqlConnection> connection);
+  static absl::StatusOr<std::unique_ptr<MetadataStore>> OpenWith(
+      std::unique_ptr<SqlConnection> connection);
 
   absl::Status CreateOrCheckSchema();
   // A column an Artifact or Execution row has beside type_id, name and the times.
@@ -221,7 +237,7 @@ class MetadataStore {
   template <typename Node>
   absl::StatusOr<std::vector<Node>> QueryNodes(
       int kind, std::string_view table, std::string_view own_columns,
-      const std::function<void(const SqliteStatement&, int, Node&)>& read_own_columns,
+      const std::function<void(const SqlStatement&, int, Node&)>& read_own_columns,
       std::string_view where, int64_t argument);
   absl::StatusOr<int64_t> PutType(int kind, std::string_view name,
                                   const std::map<std::string, PropertyType>& properties);
@@ -237,7 +253,7 @@ class MetadataStore {
                                                      const std::vector<Value>& arguments);
   absl::StatusOr<std::vector<Event>> QueryEvents(std::string_view column, int64_t id);
 
-  std::unique_ptr<SqliteConnection> connection_;
+  std::unique_ptr<SqlConnection> connection_;
   bool in_transaction_ = false;
 };
 

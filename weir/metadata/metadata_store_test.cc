@@ -1,16 +1,20 @@
 #include "weir/metadata/metadata_store.h"
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "weir/metadata/postgres_connection.h"
 
 namespace weir::metadata {
 namespace {
@@ -20,28 +24,72 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-class MetadataStoreTest : public ::testing::Test {
+enum class Backend { kSqlite, kPostgres };
+
+void PrintTo(Backend backend, std::ostream* out) {
+  *out << (backend == Backend::kSqlite ? "SQLite" : "PostgreSQL");
+}
+
+// Every test runs against both backends. SQLite stores live in a temporary folder; PostgreSQL
+// ones in fresh databases on the server WEIR_TEST_POSTGRES names (a libpq key=value connection
+// string; ./test.sh starts a private server and sets it). Without it the PostgreSQL tests fail
+// rather than skip, so that a CI run cannot pass without having tested PostgreSQL.
+class MetadataStoreTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    folder_ = std::filesystem::path(::testing::TempDir()) /
-              ("weir_metadata_" + std::string(test->name()) + "_" + std::to_string(getpid()));
+    name_ = "weir_metadata_" + std::to_string(getpid()) + "_" +
+            std::regex_replace(test->name(), std::regex("[^A-Za-z0-9]"), "_");
+    folder_ = std::filesystem::path(::testing::TempDir()) / name_;
     std::filesystem::remove_all(folder_);
-    db_ = folder_ / "metadata.db";
-    auto store = MetadataStore::OpenSqlite(db_);
+    std::filesystem::create_directories(folder_);
+    if (postgres()) {
+      const char* server = std::getenv("WEIR_TEST_POSTGRES");
+      ASSERT_NE(server, nullptr)
+          << "set WEIR_TEST_POSTGRES to a PostgreSQL server's libpq connection string (./test.sh "
+             "starts one: scripts/test-postgres.sh)";
+      server_ = server;
+    }
+    location_ = NewLocation();
+    auto store = OpenAt(location_);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(store).value();
   }
   void TearDown() override {
     store_.reset();
+    for (const std::string& database : databases_) {
+      ServerQuery(server_, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+    }
     std::filesystem::remove_all(folder_);
   }
 
-  // Runs a query on the file with SQLite itself, as another tool would read it: the first column
-  // of every row, as text.
+  bool postgres() const { return GetParam() == Backend::kPostgres; }
+
+  // A new, empty store location: a file path, or a new database's connection string.
+  std::string NewLocation() {
+    // Database names are at most 63 bytes: a number unique in this process, not the test's name.
+    static int stores = 0;
+    const std::string name =
+        "weir_metadata_" + std::to_string(getpid()) + "_" + std::to_string(++stores);
+    if (!postgres()) return (folder_ / (name + ".db")).string();
+    ServerQuery(server_, "CREATE DATABASE " + name);
+    databases_.push_back(name);
+    return server_ + " dbname=" + name;  // The last dbname wins.
+  }
+
+  absl::StatusOr<std::unique_ptr<MetadataStore>> OpenAt(const std::string& location) {
+    return postgres() ? MetadataStore::OpenPostgres(location) : MetadataStore::OpenSqlite(location);
+  }
+
+  // Runs a query on the store as another tool would read it, with the database's own library:
+  // the first column of every row, as text. Quote table names with backticks.
   std::vector<std::string> Query(const std::string& sql) {
+    if (postgres()) {
+      int parameters = 0;
+      return ServerQuery(location_, ToPostgresSql(sql, parameters));
+    }
     sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_open(location_.c_str(), &db), SQLITE_OK);
     std::vector<std::string> rows;
     sqlite3_exec(
         db, sql.c_str(),
@@ -54,23 +102,54 @@ class MetadataStoreTest : public ::testing::Test {
     return rows;
   }
 
+  // A query through libpq on a fresh connection to `conninfo`.
+  static std::vector<std::string> ServerQuery(const std::string& conninfo, const std::string& sql) {
+    std::vector<std::string> rows;
+    PGconn* connection = PQconnectdb(conninfo.c_str());
+    EXPECT_EQ(PQstatus(connection), CONNECTION_OK) << PQerrorMessage(connection);
+    PGresult* result = PQexec(connection, sql.c_str());
+    const ExecStatusType status = PQresultStatus(result);
+    EXPECT_TRUE(status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+        << sql << ": " << PQresultErrorMessage(result);
+    for (int row = 0; row < PQntuples(result); ++row) {
+      rows.push_back(PQgetisnull(result, row, 0) ? "NULL" : PQgetvalue(result, row, 0));
+    }
+    PQclear(result);
+    PQfinish(connection);
+    return rows;
+  }
+
+  std::string name_;
   std::filesystem::path folder_;
-  std::filesystem::path db_;
+  std::string server_;
+  std::vector<std::string> databases_;
+  std::string location_;
   std::unique_ptr<MetadataStore> store_;
 };
 
-TEST_F(MetadataStoreTest, CreatesMlmdSchemaVersion10) {
+INSTANTIATE_TEST_SUITE_P(Backends, MetadataStoreTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+                         });
+
+TEST_P(MetadataStoreTest, CreatesMlmdSchemaVersion10) {
   std::vector<std::string> tables =
-      Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+      postgres() ? Query(
+                       "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                       "current_schema()")
+                 : Query(
+                       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                       "'sqlite_%'");
   EXPECT_THAT(tables, UnorderedElementsAre("Type", "TypeProperty", "ParentType", "Artifact",
                                            "ArtifactProperty", "Execution", "ExecutionProperty",
                                            "Context", "ContextProperty", "ParentContext", "Event",
                                            "EventPath", "Association", "Attribution", "MLMDEnv"));
-  EXPECT_THAT(Query("SELECT schema_version FROM MLMDEnv"), ElementsAre("10"));
-  EXPECT_THAT(Query("PRAGMA journal_mode"), ElementsAre("wal"));
+  EXPECT_THAT(Query("SELECT schema_version FROM `MLMDEnv`"), ElementsAre("10"));
+  if (!postgres()) EXPECT_THAT(Query("PRAGMA journal_mode"), ElementsAre("wal"));
 }
 
-TEST_F(MetadataStoreTest, TypesAreIdempotent) {
+TEST_P(MetadataStoreTest, TypesAreIdempotent) {
   std::map<std::string, PropertyType> properties = {{"span", PropertyType::kInt},
                                                     {"split_names", PropertyType::kString}};
   auto examples = store_->PutArtifactType("Examples", properties);
@@ -83,8 +162,8 @@ TEST_F(MetadataStoreTest, TypesAreIdempotent) {
   auto execution_type = store_->PutExecutionType("Examples", {});
   ASSERT_TRUE(execution_type.ok()) << execution_type.status();
   EXPECT_NE(*execution_type, *examples);
-  EXPECT_THAT(Query("SELECT type_kind FROM Type ORDER BY id"), ElementsAre("1", "0"));
-  EXPECT_THAT(Query("SELECT name || ':' || data_type FROM TypeProperty ORDER BY name"),
+  EXPECT_THAT(Query("SELECT type_kind FROM `Type` ORDER BY id"), ElementsAre("1", "0"));
+  EXPECT_THAT(Query("SELECT name || ':' || data_type FROM `TypeProperty` ORDER BY name"),
               ElementsAre("span:1", "split_names:3"));
 
   auto changed = store_->PutArtifactType("Examples", {{"span", PropertyType::kDouble}});
@@ -92,7 +171,7 @@ TEST_F(MetadataStoreTest, TypesAreIdempotent) {
   EXPECT_TRUE(absl::IsInvalidArgument(store_->PutContextType("", {}).status()));
 }
 
-TEST_F(MetadataStoreTest, ArtifactRoundTrip) {
+TEST_P(MetadataStoreTest, ArtifactRoundTrip) {
   auto type = store_->PutArtifactType("Model", {{"version", PropertyType::kInt},
                                                 {"accuracy", PropertyType::kDouble},
                                                 {"format", PropertyType::kString}});
@@ -129,7 +208,7 @@ TEST_F(MetadataStoreTest, ArtifactRoundTrip) {
   EXPECT_EQ(read->state, Artifact::State::kLive);
   EXPECT_EQ(read->properties, artifact.properties);
   EXPECT_EQ(read->custom_properties, artifact.custom_properties);
-  EXPECT_THAT(Query("SELECT state FROM Artifact"), ElementsAre("2"));
+  EXPECT_THAT(Query("SELECT state FROM `Artifact`"), ElementsAre("2"));
 
   // Unnamed artifacts do not collide; named ones do.
   Artifact unnamed1{.type_id = *type, .uri = "/a"};
@@ -147,7 +226,7 @@ TEST_F(MetadataStoreTest, ArtifactRoundTrip) {
   EXPECT_TRUE(absl::IsNotFound(store_->GetArtifact(999).status()));
 }
 
-TEST_F(MetadataStoreTest, PropertiesMustBeDeclaredWithTheirType) {
+TEST_P(MetadataStoreTest, PropertiesMustBeDeclaredWithTheirType) {
   auto type = store_->PutArtifactType("Schema", {{"version", PropertyType::kInt}});
   ASSERT_TRUE(type.ok()) << type.status();
   Artifact undeclared{.type_id = *type, .properties = {{"colour", "red"}}};
@@ -160,10 +239,10 @@ TEST_F(MetadataStoreTest, PropertiesMustBeDeclaredWithTheirType) {
   EXPECT_TRUE(absl::IsNotFound(store_->PutArtifact(no_type)));
   Artifact missing{.id = 777, .type_id = *type};
   EXPECT_TRUE(absl::IsNotFound(store_->PutArtifact(missing)));
-  EXPECT_THAT(Query("SELECT count(*) FROM Artifact"), ElementsAre("0"));
+  EXPECT_THAT(Query("SELECT count(*) FROM `Artifact`"), ElementsAre("0"));
 }
 
-TEST_F(MetadataStoreTest, ExecutionRoundTrip) {
+TEST_P(MetadataStoreTest, ExecutionRoundTrip) {
   auto type = store_->PutExecutionType("Trainer", {{"train_steps", PropertyType::kInt},
                                                    {"learning_rate", PropertyType::kDouble},
                                                    {"module", PropertyType::kString}});
@@ -183,11 +262,11 @@ TEST_F(MetadataStoreTest, ExecutionRoundTrip) {
   EXPECT_EQ(read->properties, execution.properties);
   EXPECT_EQ(read->custom_properties, execution.custom_properties);
   EXPECT_GE(read->update_time_ms, read->create_time_ms);
-  EXPECT_THAT(Query("SELECT last_known_state FROM Execution"), ElementsAre("3"));
+  EXPECT_THAT(Query("SELECT last_known_state FROM `Execution`"), ElementsAre("3"));
   EXPECT_TRUE(absl::IsNotFound(store_->GetExecution(execution.id + 1).status()));
 }
 
-TEST_F(MetadataStoreTest, ContextsHaveUniqueNamesAndParents) {
+TEST_P(MetadataStoreTest, ContextsHaveUniqueNamesAndParents) {
   auto pipeline_type = store_->PutContextType("pipeline", {{"owner", PropertyType::kString}});
   auto run_type = store_->PutContextType("pipeline_run", {});
   ASSERT_TRUE(pipeline_type.ok() && run_type.ok());
@@ -216,7 +295,7 @@ TEST_F(MetadataStoreTest, ContextsHaveUniqueNamesAndParents) {
 
   ASSERT_TRUE(store_->PutParentContext(pipeline.id, run.id).ok());
   ASSERT_TRUE(store_->PutParentContext(pipeline.id, run.id).ok());  // Again: no change.
-  EXPECT_THAT(Query("SELECT context_id || '<' || parent_context_id FROM ParentContext"),
+  EXPECT_THAT(Query("SELECT context_id || '<' || parent_context_id FROM `ParentContext`"),
               ElementsAre(std::to_string(run.id) + "<" + std::to_string(pipeline.id)));
   EXPECT_EQ(store_->GetParentContexts(run.id).value().at(0).name, "taxi");
   EXPECT_EQ(store_->GetChildContexts(pipeline.id).value().at(0).id, run.id);
@@ -225,7 +304,7 @@ TEST_F(MetadataStoreTest, ContextsHaveUniqueNamesAndParents) {
   EXPECT_TRUE(absl::IsNotFound(store_->PutParentContext(pipeline.id, 999)));
 }
 
-TEST_F(MetadataStoreTest, EventsAttributionsAndAssociations) {
+TEST_P(MetadataStoreTest, EventsAttributionsAndAssociations) {
   auto examples_type = store_->PutArtifactType("Examples", {});
   auto gen_type = store_->PutExecutionType("CsvExampleGen", {});
   auto run_type = store_->PutContextType("pipeline_run", {});
@@ -255,8 +334,11 @@ TEST_F(MetadataStoreTest, EventsAttributionsAndAssociations) {
   EXPECT_THAT((*by_execution)[1].path, IsEmpty());
   EXPECT_GT((*by_execution)[1].milliseconds_since_epoch, 0);
   EXPECT_EQ(store_->GetEventsByArtifact(examples.id).value().size(), 2u);
-  EXPECT_THAT(Query("SELECT is_index_step || ':' || coalesce(step_index, step_key) "
-                    "FROM EventPath ORDER BY rowid"),
+  EXPECT_THAT(Query(postgres() ? "SELECT CAST(is_index_step AS INT) || ':' || "
+                                 "coalesce(CAST(step_index AS TEXT), step_key) FROM `EventPath` "
+                                 "ORDER BY ctid"
+                               : "SELECT is_index_step || ':' || coalesce(step_index, step_key) "
+                                 "FROM `EventPath` ORDER BY rowid"),
               ElementsAre("0:examples", "1:0"));
 
   // The same event again, an untyped one, or one to a missing node: nothing is stored.
@@ -266,14 +348,14 @@ TEST_F(MetadataStoreTest, EventsAttributionsAndAssociations) {
       {input, {.artifact_id = 99, .execution_id = gen.id, .type = Event::Type::kInput}})));
   EXPECT_TRUE(absl::IsInvalidArgument(
       store_->PutEvents({{.artifact_id = examples.id, .execution_id = gen.id}})));
-  EXPECT_THAT(Query("SELECT count(*) FROM Event"), ElementsAre("2"));
+  EXPECT_THAT(Query("SELECT count(*) FROM `Event`"), ElementsAre("2"));
 
   ASSERT_TRUE(store_->PutAttribution(run.id, examples.id).ok());
   ASSERT_TRUE(store_->PutAttribution(run.id, examples.id).ok());
   ASSERT_TRUE(store_->PutAssociation(run.id, gen.id).ok());
   ASSERT_TRUE(store_->PutAssociation(run.id, gen.id).ok());
-  EXPECT_THAT(Query("SELECT count(*) FROM Attribution"), ElementsAre("1"));
-  EXPECT_THAT(Query("SELECT count(*) FROM Association"), ElementsAre("1"));
+  EXPECT_THAT(Query("SELECT count(*) FROM `Attribution`"), ElementsAre("1"));
+  EXPECT_THAT(Query("SELECT count(*) FROM `Association`"), ElementsAre("1"));
   EXPECT_TRUE(absl::IsNotFound(store_->PutAttribution(run.id, 99)));
   EXPECT_TRUE(absl::IsNotFound(store_->PutAssociation(99, gen.id)));
 
@@ -288,7 +370,7 @@ TEST_F(MetadataStoreTest, EventsAttributionsAndAssociations) {
   EXPECT_THAT(store_->GetArtifactsByContext(99).value(), IsEmpty());
 }
 
-TEST_F(MetadataStoreTest, ListsEverythingAndContextsByTypeAndMember) {
+TEST_P(MetadataStoreTest, ListsEverythingAndContextsByTypeAndMember) {
   EXPECT_THAT(store_->GetArtifacts().value(), IsEmpty());
   EXPECT_THAT(store_->GetExecutions().value(), IsEmpty());
   EXPECT_THAT(store_->GetContextsByType("pipeline_run").value(), IsEmpty());
@@ -355,7 +437,7 @@ TEST_F(MetadataStoreTest, ListsEverythingAndContextsByTypeAndMember) {
   EXPECT_THAT(store_->GetContextsByArtifact(99).value(), IsEmpty());
 }
 
-TEST_F(MetadataStoreTest, TransactionRollsBackOnError) {
+TEST_P(MetadataStoreTest, TransactionRollsBackOnError) {
   auto type = store_->PutExecutionType("Pusher", {});
   ASSERT_TRUE(type.ok()) << type.status();
   absl::Status status = store_->InTransaction([&]() -> absl::Status {
@@ -365,8 +447,8 @@ TEST_F(MetadataStoreTest, TransactionRollsBackOnError) {
     return absl::AbortedError("changed my mind");
   });
   EXPECT_TRUE(absl::IsAborted(status));
-  EXPECT_THAT(Query("SELECT count(*) FROM Execution"), ElementsAre("0"));
-  EXPECT_THAT(Query("SELECT count(*) FROM Type WHERE name = 'Model'"), ElementsAre("0"));
+  EXPECT_THAT(Query("SELECT count(*) FROM `Execution`"), ElementsAre("0"));
+  EXPECT_THAT(Query("SELECT count(*) FROM `Type` WHERE name = 'Model'"), ElementsAre("0"));
 
   ASSERT_TRUE(store_
                   ->InTransaction([&]() -> absl::Status {
@@ -374,17 +456,17 @@ TEST_F(MetadataStoreTest, TransactionRollsBackOnError) {
                     return store_->PutExecution(execution);
                   })
                   .ok());
-  EXPECT_THAT(Query("SELECT count(*) FROM Execution"), ElementsAre("1"));
+  EXPECT_THAT(Query("SELECT count(*) FROM `Execution`"), ElementsAre("1"));
 }
 
-TEST_F(MetadataStoreTest, ReopeningKeepsTheData) {
+TEST_P(MetadataStoreTest, ReopeningKeepsTheData) {
   auto type = store_->PutArtifactType("Schema", {});
   ASSERT_TRUE(type.ok()) << type.status();
   Artifact schema{.type_id = *type, .uri = "/schema", .custom_properties = {{"n", int64_t{5}}}};
   ASSERT_TRUE(store_->PutArtifact(schema).ok());
   store_.reset();
 
-  auto reopened = MetadataStore::OpenSqlite(db_);
+  auto reopened = OpenAt(location_);
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   auto read = (*reopened)->GetArtifact(schema.id);
   ASSERT_TRUE(read.ok()) << read.status();
@@ -393,41 +475,45 @@ TEST_F(MetadataStoreTest, ReopeningKeepsTheData) {
   EXPECT_EQ((*reopened)->PutArtifactType("Schema", {}).value(), *type);
 }
 
-TEST_F(MetadataStoreTest, RefusesOtherSchemaVersionsAndOtherFiles) {
+TEST_P(MetadataStoreTest, RefusesOtherSchemaVersionsAndOtherDatabases) {
   store_.reset();
-  Query("UPDATE MLMDEnv SET schema_version = 9");
-  auto old = MetadataStore::OpenSqlite(db_);
+  Query("UPDATE `MLMDEnv` SET schema_version = 9");
+  auto old = OpenAt(location_);
   EXPECT_TRUE(absl::IsFailedPrecondition(old.status())) << old.status();
-  EXPECT_THAT(old.status().message(), HasSubstr(db_.string()));
+  EXPECT_THAT(old.status().message(), HasSubstr(postgres() ? databases_.back() : location_));
   EXPECT_THAT(old.status().message(), HasSubstr("version 9"));
 
-  const std::filesystem::path other = folder_ / "other.db";
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(other.c_str(), &db), SQLITE_OK);
-  sqlite3_exec(db, "CREATE TABLE t(x)", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
-  auto foreign = MetadataStore::OpenSqlite(other);
+  // A database with other tables is not taken over.
+  location_ = NewLocation();
+  Query("CREATE TABLE t(x INT)");
+  auto foreign = OpenAt(location_);
   EXPECT_TRUE(absl::IsFailedPrecondition(foreign.status())) << foreign.status();
-  EXPECT_THAT(foreign.status().message(), HasSubstr(other.string()));
+  EXPECT_THAT(foreign.status().message(), HasSubstr("not an ML Metadata store"));
 
-  const std::filesystem::path text = folder_ / "notes.txt";
-  std::ofstream(text) << "not a database, but long enough to have an SQLite header's size......"
-                         "...............................................................";
-  auto not_db = MetadataStore::OpenSqlite(text);
-  EXPECT_FALSE(not_db.ok());
-  EXPECT_THAT(not_db.status().message(), HasSubstr(text.string()));
+  if (postgres()) {
+    auto unreachable = MetadataStore::OpenPostgres(server_ + " dbname=no_such_database");
+    EXPECT_TRUE(absl::IsUnavailable(unreachable.status())) << unreachable.status();
+    EXPECT_THAT(unreachable.status().message(), HasSubstr("no_such_database"));
+  } else {
+    const std::filesystem::path text = folder_ / "notes.txt";
+    std::ofstream(text) << "not a database, but long enough to have an SQLite header's size......"
+                           "...............................................................";
+    auto not_db = MetadataStore::OpenSqlite(text);
+    EXPECT_FALSE(not_db.ok());
+    EXPECT_THAT(not_db.status().message(), HasSubstr(text.string()));
+  }
 }
 
-// Two processes writing to one file at once: each waits for the other's transaction (no
+// Two processes writing to one store at once: each waits for the other's transaction (no
 // "database is locked"), and every write lands.
-TEST_F(MetadataStoreTest, TwoProcessesWriteConcurrently) {
+TEST_P(MetadataStoreTest, TwoProcessesWriteConcurrently) {
   auto artifact_type = store_->PutArtifactType("Examples", {{"span", PropertyType::kInt}});
   auto execution_type = store_->PutExecutionType("ExampleGen", {});
   auto context_type = store_->PutContextType("pipeline", {});
   ASSERT_TRUE(artifact_type.ok() && execution_type.ok() && context_type.ok());
   Context pipeline{.type_id = *context_type, .name = "taxi"};
   ASSERT_TRUE(store_->PutContext(pipeline).ok());
-  store_.reset();  // A forked child must not share the parent's SQLite connection.
+  store_.reset();  // A forked child must not share the parent's connection.
 
   constexpr int kProcesses = 2;
   constexpr int kTransactions = 200;
@@ -442,7 +528,7 @@ TEST_F(MetadataStoreTest, TwoProcessesWriteConcurrently) {
       close(start[1]);
       char byte;
       if (read(start[0], &byte, 1) != 0) _exit(3);
-      auto store = MetadataStore::OpenSqlite(db_);
+      auto store = OpenAt(location_);
       if (!store.ok()) _exit(2);
       for (int i = 0; i < kTransactions; ++i) {
         absl::Status status = (*store)->InTransaction([&]() -> absl::Status {
@@ -479,12 +565,12 @@ TEST_F(MetadataStoreTest, TwoProcessesWriteConcurrently) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child exit " << status;
   }
   const std::string total = std::to_string(kProcesses * kTransactions);
-  EXPECT_THAT(Query("SELECT count(*) FROM Execution"), ElementsAre(total));
-  EXPECT_THAT(Query("SELECT count(DISTINCT uri) FROM Artifact"), ElementsAre(total));
-  EXPECT_THAT(Query("SELECT count(*) FROM ArtifactProperty"), ElementsAre(total));
-  EXPECT_THAT(Query("SELECT count(*) FROM Event"), ElementsAre(total));
-  EXPECT_THAT(Query("SELECT count(*) FROM Association"), ElementsAre(total));
-  EXPECT_THAT(Query("SELECT count(*) FROM Attribution"), ElementsAre(total));
+  EXPECT_THAT(Query("SELECT count(*) FROM `Execution`"), ElementsAre(total));
+  EXPECT_THAT(Query("SELECT count(DISTINCT uri) FROM `Artifact`"), ElementsAre(total));
+  EXPECT_THAT(Query("SELECT count(*) FROM `ArtifactProperty`"), ElementsAre(total));
+  EXPECT_THAT(Query("SELECT count(*) FROM `Event`"), ElementsAre(total));
+  EXPECT_THAT(Query("SELECT count(*) FROM `Association`"), ElementsAre(total));
+  EXPECT_THAT(Query("SELECT count(*) FROM `Attribution`"), ElementsAre(total));
   // How evenly the two writers interleave depends on scheduling, so it is not asserted here: on a
   // loaded machine one process may finish before the other starts.
 }

@@ -10,65 +10,59 @@
 #include "weir/base/strings.h"
 
 namespace weir::metadata {
+namespace {
 
-void SqliteStatement::Finalizer::operator()(sqlite3_stmt* statement) const {
-  sqlite3_finalize(statement);
-}
+class SqliteStatement : public SqlStatement {
+ public:
+  SqliteStatement(const SqliteConnection* connection, sqlite3_stmt* statement)
+      : connection_(connection), statement_(statement) {}
+  ~SqliteStatement() override { sqlite3_finalize(statement_); }
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
 
-SqliteStatement& SqliteStatement::Bind(int index, int64_t value) {
-  sqlite3_bind_int64(statement_.get(), index, value);
-  return *this;
-}
-
-SqliteStatement& SqliteStatement::Bind(int index, double value) {
-  sqlite3_bind_double(statement_.get(), index, value);
-  return *this;
-}
-
-SqliteStatement& SqliteStatement::Bind(int index, std::string_view value) {
-  sqlite3_bind_text64(statement_.get(), index, value.data(), value.size(), SQLITE_TRANSIENT,
-                      SQLITE_UTF8);
-  return *this;
-}
-
-SqliteStatement& SqliteStatement::BindNull(int index) {
-  sqlite3_bind_null(statement_.get(), index);
-  return *this;
-}
-
-absl::StatusOr<bool> SqliteStatement::Step() {
-  int code = sqlite3_step(statement_.get());
-  if (code == SQLITE_ROW) return true;
-  if (code == SQLITE_DONE) return false;
-  return connection_->Error(code, sqlite3_sql(statement_.get()));
-}
-
-absl::Status SqliteStatement::Run() {
-  ASSIGN_OR_RETURN(bool row, Step());
-  while (row) {
-    ASSIGN_OR_RETURN(row, Step());
+  SqlStatement& Bind(int index, int64_t value) override {
+    sqlite3_bind_int64(statement_, index, value);
+    return *this;
   }
-  return absl::OkStatus();
-}
+  SqlStatement& Bind(int index, double value) override {
+    sqlite3_bind_double(statement_, index, value);
+    return *this;
+  }
+  SqlStatement& Bind(int index, std::string_view value) override {
+    sqlite3_bind_text64(statement_, index, value.data(), value.size(), SQLITE_TRANSIENT,
+                        SQLITE_UTF8);
+    return *this;
+  }
+  SqlStatement& BindNull(int index) override {
+    sqlite3_bind_null(statement_, index);
+    return *this;
+  }
 
-bool SqliteStatement::IsNull(int column) const {
-  return sqlite3_column_type(statement_.get(), column) == SQLITE_NULL;
-}
+  absl::StatusOr<bool> Step() override {
+    const int code = sqlite3_step(statement_);
+    if (code == SQLITE_ROW) return true;
+    if (code == SQLITE_DONE) return false;
+    return connection_->Error(code, sqlite3_sql(statement_));
+  }
 
-int64_t SqliteStatement::Int(int column) const {
-  return sqlite3_column_int64(statement_.get(), column);
-}
+  bool IsNull(int column) const override {
+    return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+  }
+  int64_t Int(int column) const override { return sqlite3_column_int64(statement_, column); }
+  double Double(int column) const override { return sqlite3_column_double(statement_, column); }
+  std::string Text(int column) const override {
+    const unsigned char* text = sqlite3_column_text(statement_, column);
+    if (text == nullptr) return "";
+    return std::string(reinterpret_cast<const char*>(text),
+                       sqlite3_column_bytes(statement_, column));
+  }
 
-double SqliteStatement::Double(int column) const {
-  return sqlite3_column_double(statement_.get(), column);
-}
+ private:
+  const SqliteConnection* connection_;
+  sqlite3_stmt* statement_;
+};
 
-std::string SqliteStatement::Text(int column) const {
-  const unsigned char* text = sqlite3_column_text(statement_.get(), column);
-  if (text == nullptr) return "";
-  return std::string(reinterpret_cast<const char*>(text),
-                     sqlite3_column_bytes(statement_.get(), column));
-}
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
     const std::filesystem::path& file, int busy_timeout_ms) {
@@ -76,7 +70,7 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
   int code = sqlite3_open_v2(
       file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   // sqlite3_open_v2 hands back a handle even on failure, so that the message can be read from it.
-  std::unique_ptr<SqliteConnection> connection(new SqliteConnection(file, db));
+  std::unique_ptr<SqliteConnection> connection(new SqliteConnection(file.string(), db));
   if (code != SQLITE_OK) return connection->Error(code, "opening");
   sqlite3_extended_result_codes(db, 1);
   connection->busy_timeout_ms_ = busy_timeout_ms;
@@ -107,20 +101,29 @@ absl::Status SqliteConnection::Execute(std::string_view sql) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<SqliteStatement> SqliteConnection::Prepare(std::string_view sql) {
+absl::StatusOr<std::unique_ptr<SqlStatement>> SqliteConnection::Prepare(std::string_view sql) {
   sqlite3_stmt* statement = nullptr;
   int code = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &statement, nullptr);
   if (code != SQLITE_OK) return Error(code, sql);
-  return SqliteStatement(this, statement);
+  return std::make_unique<SqliteStatement>(this, statement);
 }
 
-int64_t SqliteConnection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+absl::Status SqliteConnection::BeginWrite() { return Execute("BEGIN IMMEDIATE"); }
 
-int64_t SqliteConnection::Changes() const { return sqlite3_changes64(db_); }
+absl::StatusOr<std::vector<std::string>> SqliteConnection::TableNames() {
+  ASSIGN_OR_RETURN(auto select, Prepare("SELECT `name` FROM `sqlite_master` WHERE `type` = "
+                                        "'table' AND `name` NOT LIKE 'sqlite_%'"));
+  std::vector<std::string> names;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, select->Step());
+    if (!row) return names;
+    names.push_back(select->Text(0));
+  }
+}
 
 absl::Status SqliteConnection::Error(int code, std::string_view doing) const {
   std::string message =
-      StrCat("metadata store ", file_.string(), ": ",
+      StrCat("metadata store ", location_, ": ",
              db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(code), " (while ", doing, ")");
   switch (code) {
     case SQLITE_CONSTRAINT_UNIQUE:

@@ -395,12 +395,8 @@ bool RunResult::ok() const {
 
 absl::StatusOr<std::unique_ptr<MetadataStore>> OpenPipelineStore(
     const pipeline::PipelineSpec& spec) {
-  if (spec.metadata().has_postgres()) {
-    return absl::UnimplementedError(StrCat(spec.source_file(),
-                                           ": PostgreSQL metadata is not supported yet; use "
-                                           "metadata: {sqlite: PATH}"));
-  }
-  return MetadataStore::OpenSqlite(spec.metadata().sqlite().path());
+  ASSIGN_OR_RETURN(std::string location, pipeline::MetadataLocation(spec));
+  return MetadataStore::Open(location);
 }
 
 absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,

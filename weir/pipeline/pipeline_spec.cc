@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -424,6 +425,48 @@ absl::StatusOr<std::vector<const NodeSpec*>> ExecutionOrder(const PipelineSpec& 
     }
   }
   return order;
+}
+
+namespace {
+
+// `text` with every byte outside RFC 3986's unreserved set percent-encoded, for a URI part.
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> MetadataLocation(const PipelineSpec& spec) {
+  if (!spec.metadata().has_postgres()) return spec.metadata().sqlite().path();
+  const PostgresConnection& pg = spec.metadata().postgres();
+  // Fields left out fall back to libpq's defaults (PGHOST, PGPORT, PGUSER, … or the local
+  // socket), as they would for psql.
+  std::string uri = "postgresql://";
+  if (!pg.user().empty()) uri += PercentEncode(pg.user()) + "@";
+  uri += PercentEncode(pg.host());
+  if (pg.port() != 0) uri += StrCat(":", pg.port());
+  uri += "/" + PercentEncode(pg.database());
+  if (!pg.password_env().empty()) {
+    const char* password = std::getenv(pg.password_env().c_str());
+    if (password == nullptr) {
+      return absl::InvalidArgumentError(
+          StrCat(spec.source_file(), ": metadata.postgres.password_env names ", pg.password_env(),
+                 ", which is not set; export it with the database password"));
+    }
+    uri += "?password=" + PercentEncode(password);
+  }
+  return uri;
 }
 
 absl::StatusOr<PipelineSpec> LoadPipelineFile(const fs::path& file,

@@ -27,6 +27,11 @@ absl::StatusOr<PipelineSpec> LoadPipelineFile(const std::filesystem::path& file,
 // Checks a spec (as LoadPipelineFile does after parsing); `source` prefixes messages.
 absl::Status ValidatePipeline(const PipelineSpec& spec, const ComponentRegistry& registry);
 
+// Where the pipeline's metadata store is, as MetadataStore::Open takes it: the SQLite file's path,
+// or a postgresql:// URI built from the postgres fields (the password read from the variable
+// password_env names). Errors: InvalidArgument when password_env names an unset variable.
+absl::StatusOr<std::string> MetadataLocation(const PipelineSpec& spec);
+
 // The nodes in an order where each comes after the nodes it reads from; among nodes that could
 // run at the same point, file order. Fails on a cycle, naming it.
 absl::StatusOr<std::vector<const NodeSpec*>> ExecutionOrder(const PipelineSpec& spec);
