@@ -14,7 +14,8 @@ packages=(
   libmuparser-dev libfarmhash-dev  # Transform: expressions, tf.Transform's string hash
   libxgboost-dev  # Trainer: the gbdt family
   libtorch-dev libopenblas0-pthread  # Trainer: wide_deep and linear (OpenBLAS: the reference BLAS is ~8x slower)
-  librestinio-dev libasio-dev  # HTTP: weir serve
+  librestinio-dev libasio-dev  # HTTP: weir serve and the web UI
+  libgraphviz-dev  # the web UI: pipeline graph layout (libgvc and its dot and svg plug-ins)
   # The build also compiles the tests and micro-benchmarks (they are small).
   libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -1,0 +1,281 @@
+#include "weir/web/dag_svg.h"
+
+#include <gvc.h>
+
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+
+#include "weir/base/status.h"
+#include "weir/base/strings.h"
+#include "weir/base/utf8.h"
+
+// Graphviz's own plug-ins, linked in rather than found through the plug-in configuration file
+// (config6a) at run time: no search path, no text-layout plug-in that pulls in Pango, Cairo and
+// fontconfig, and the same layout whichever fonts the host has.
+extern "C" {
+extern gvplugin_library_t gvplugin_core_LTX_library;        // The svg renderer.
+extern gvplugin_library_t gvplugin_dot_layout_LTX_library;  // The dot layout engine.
+}
+
+namespace weir::web {
+namespace {
+
+// Graphviz keeps global state (attribute prototypes, error handler, static buffers in its XML
+// escaping), so every call into it holds this mutex.
+std::mutex graphviz_mutex;
+// Messages Graphviz reported during the current call (guarded by graphviz_mutex).
+std::string* graphviz_messages = nullptr;
+
+int CaptureGraphvizMessage(char* message) {
+  if (graphviz_messages != nullptr) graphviz_messages->append(message);
+  return 0;
+}
+
+// Created on first use and kept for the life of the process. Requires graphviz_mutex.
+GVC_t* Context() {
+  static GVC_t* const context = [] {
+    static const lt_symlist_t kBuiltins[] = {
+        {"gvplugin_core_LTX_library", &gvplugin_core_LTX_library},
+        {"gvplugin_dot_layout_LTX_library", &gvplugin_dot_layout_LTX_library},
+        {nullptr, nullptr},
+    };
+    agseterrf(CaptureGraphvizMessage);
+    return gvContextPlugins(kBuiltins, /*demand_loading=*/0);
+  }();
+  return context;
+}
+
+char* C(const char* text) { return const_cast<char*>(text); }
+
+absl::Status CheckText(std::string_view text, std::string_view what, bool allow_control) {
+  if (size_t at = base::FindInvalidUtf8(text); at != std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        StrCat(what, " is not valid UTF-8 (at byte ", at, "); pass UTF-8 text"));
+  }
+  if (!allow_control) {
+    for (char c : text) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        return absl::InvalidArgumentError(
+            StrCat(what, " contains a control character; node ids must be printable"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Graphviz's SVG writer leaves a '&' alone when it already starts an entity (so "&lt;" would
+// come out as '<'). Turning every '&' into "&amp;" first makes the output decode to the input.
+std::string EscapeAmpersands(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '&') {
+      out += "&amp;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The `id` attribute is an escString: backslash sequences (\N, \G, ...) are expanded.
+std::string EscapeIdAttribute(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '&') {
+      out += "&amp;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Text of a Graphviz label, an escString: Graphviz expands backslash sequences (\N is the node
+// name, \n a line break, ...), so '\' is doubled, and decodes HTML entities, so '&' becomes
+// "&amp;"; control characters become spaces. (HTML-like labels would allow a smaller font for
+// the sublabel, but Graphviz 2.42 leaks 72 bytes per line of them on every layout.)
+std::string EscapeLabelText(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '&') {
+      out += "&amp;";
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string Label(const DagNode& node) {
+  std::string label = EscapeLabelText(node.label.empty() ? node.id : node.label);
+  if (!node.sublabel.empty()) label += StrCat("\\n", EscapeLabelText(node.sublabel));
+  return label;
+}
+
+// Graphviz's SVG starts with an XML prolog, a DOCTYPE and comments, and writes '-' as "&#45;"
+// (to keep "--" out of comments). Keeps the <svg> element only, without comments, with plain '-'.
+std::string InlineableSvg(std::string_view svg) {
+  size_t start = svg.find("<svg");
+  if (start == std::string_view::npos) return "";
+  svg.remove_prefix(start);
+  std::string out;
+  out.reserve(svg.size());
+  while (!svg.empty()) {
+    size_t comment = svg.find("<!--");
+    out.append(svg.substr(0, comment));
+    if (comment == std::string_view::npos) break;
+    size_t end = svg.find("-->", comment);
+    svg.remove_prefix(end == std::string_view::npos ? svg.size() : end + 3);
+    if (!svg.empty() && svg.front() == '\n') svg.remove_prefix(1);
+  }
+  std::string result;
+  result.reserve(out.size());
+  std::string_view rest = out;
+  constexpr std::string_view kDash = "&#45;";
+  while (true) {
+    size_t dash = rest.find(kDash);
+    result.append(rest.substr(0, dash));
+    if (dash == std::string_view::npos) break;
+    result += '-';
+    rest.remove_prefix(dash + kDash.size());
+  }
+  while (!result.empty() && (result.back() == '\n' || result.back() == ' ')) result.pop_back();
+  return result;
+}
+
+struct PreparedNode {
+  std::string name;  // Graphviz node name: shown as the SVG <title> (a tooltip in browsers).
+  std::string id_attribute;
+  std::string label;
+};
+
+struct PreparedEdge {
+  size_t from;
+  size_t to;
+  std::string id_attribute;
+};
+
+// Requires graphviz_mutex.
+absl::StatusOr<std::string> RenderLocked(const std::vector<PreparedNode>& nodes,
+                                         const std::vector<PreparedEdge>& edges) {
+  GVC_t* context = Context();
+  if (context == nullptr) return absl::InternalError("Graphviz: could not create a context");
+  std::string messages;
+  graphviz_messages = &messages;
+  struct ClearMessages {
+    ~ClearMessages() { graphviz_messages = nullptr; }
+  } clear_messages;
+  auto graphviz_error = [&](std::string_view what) {
+    return absl::InternalError(
+        StrCat("Graphviz ", what, " failed", messages.empty() ? "" : ": ", messages));
+  };
+
+  std::unique_ptr<Agraph_t, int (*)(Agraph_t*)> graph(agopen(C("dag"), Agstrictdirected, nullptr),
+                                                      agclose);
+  if (graph == nullptr) return graphviz_error("agopen");
+  Agraph_t* g = graph.get();
+  agattr(g, AGRAPH, C("rankdir"), C("LR"));
+  agattr(g, AGRAPH, C("bgcolor"), C("transparent"));
+  agattr(g, AGRAPH, C("nodesep"), C("0.3"));
+  agattr(g, AGRAPH, C("ranksep"), C("0.45"));
+  agattr(g, AGNODE, C("shape"), C("box"));
+  agattr(g, AGNODE, C("style"), C("rounded,filled"));
+  agattr(g, AGNODE, C("fillcolor"), C("white"));
+  agattr(g, AGNODE, C("color"), C("#888888"));
+  agattr(g, AGNODE, C("fontname"), C("Helvetica"));
+  agattr(g, AGNODE, C("fontsize"), C("12"));
+  agattr(g, AGNODE, C("margin"), C("0.15,0.06"));
+  agattr(g, AGNODE, C("label"), C(""));
+  agattr(g, AGNODE, C("id"), C(""));
+  agattr(g, AGEDGE, C("id"), C(""));
+  agattr(g, AGEDGE, C("color"), C("#888888"));
+  agattr(g, AGEDGE, C("arrowsize"), C("0.7"));
+
+  std::vector<Agnode_t*> graph_nodes;
+  graph_nodes.reserve(nodes.size());
+  for (const PreparedNode& node : nodes) {
+    Agnode_t* n = agnode(g, C(node.name.c_str()), 1);
+    if (n == nullptr) return graphviz_error("agnode");
+    agset(n, C("id"), C(node.id_attribute.c_str()));
+    agset(n, C("label"), C(node.label.c_str()));
+    graph_nodes.push_back(n);
+  }
+  for (const PreparedEdge& edge : edges) {
+    Agnode_t* tail = graph_nodes[edge.from];
+    Agnode_t* head = graph_nodes[edge.to];
+    if (agedge(g, tail, head, nullptr, 0) != nullptr) continue;  // Drawn once.
+    Agedge_t* e = agedge(g, tail, head, nullptr, 1);
+    if (e == nullptr) return graphviz_error("agedge");
+    agset(e, C("id"), C(edge.id_attribute.c_str()));
+  }
+
+  if (gvLayout(context, g, "dot") != 0) return graphviz_error("dot layout");
+  struct FreeLayout {
+    GVC_t* context;
+    Agraph_t* g;
+    ~FreeLayout() { gvFreeLayout(context, g); }
+  } free_layout{context, g};
+  char* data = nullptr;
+  unsigned int size = 0;
+  if (gvRenderData(context, g, "svg", &data, &size) != 0 || data == nullptr) {
+    if (data != nullptr) gvFreeRenderData(data);
+    return graphviz_error("svg rendering");
+  }
+  std::string svg = InlineableSvg(std::string_view(data, size));
+  gvFreeRenderData(data);
+  if (svg.empty()) return graphviz_error("svg rendering (no <svg> element)");
+  return svg;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> LayoutDagSvg(const std::vector<DagNode>& nodes,
+                                         const std::vector<DagEdge>& edges) {
+  std::vector<PreparedNode> prepared_nodes;
+  prepared_nodes.reserve(nodes.size());
+  std::unordered_map<std::string_view, size_t> index_of;
+  for (const DagNode& node : nodes) {
+    if (node.id.empty()) {
+      return absl::InvalidArgumentError(
+          StrCat("DAG node ", prepared_nodes.size(), " has an empty id; give every node an id"));
+    }
+    RETURN_IF_ERROR(CheckText(node.id, StrCat("DAG node id \"", node.id, "\""), false));
+    RETURN_IF_ERROR(CheckText(node.label, StrCat("label of DAG node \"", node.id, "\""), true));
+    RETURN_IF_ERROR(
+        CheckText(node.sublabel, StrCat("sublabel of DAG node \"", node.id, "\""), true));
+    if (!index_of.emplace(node.id, prepared_nodes.size()).second) {
+      return absl::InvalidArgumentError(
+          StrCat("DAG node id \"", node.id, "\" appears twice; node ids must be unique"));
+    }
+    prepared_nodes.push_back(
+        {EscapeAmpersands(node.id), StrCat("node-", EscapeIdAttribute(node.id)), Label(node)});
+  }
+  std::vector<PreparedEdge> prepared_edges;
+  prepared_edges.reserve(edges.size());
+  for (const DagEdge& edge : edges) {
+    auto from = index_of.find(edge.from);
+    auto to = index_of.find(edge.to);
+    if (from == index_of.end() || to == index_of.end()) {
+      const std::string& missing = from == index_of.end() ? edge.from : edge.to;
+      return absl::InvalidArgumentError(
+          StrCat("DAG edge \"", edge.from, "\" -> \"", edge.to, "\": node \"", missing,
+                 "\" is not among the nodes; add it or drop the edge"));
+    }
+    prepared_edges.push_back(
+        {from->second, to->second,
+         StrCat("edge-", EscapeIdAttribute(edge.from), "-", EscapeIdAttribute(edge.to))});
+  }
+
+  std::lock_guard<std::mutex> lock(graphviz_mutex);
+  return RenderLocked(prepared_nodes, prepared_edges);
+}
+
+}  // namespace weir::web
