@@ -705,7 +705,7 @@ template <typename Node>
 absl::StatusOr<std::vector<Node>> MetadataStore::QueryNodes(
     int kind, std::string_view table, std::string_view own_columns,
     const std::function<void(const SqlStatement&, int, Node&)>& read_own_columns,
-    std::string_view where, int64_t argument) {
+    std::string_view where, const std::vector<Value>& arguments) {
   ASSIGN_OR_RETURN(
       auto select,
       connection_->Prepare(StrCat("SELECT N.`id`, N.`type_id`, T.`name`, N.`name`, "
@@ -713,7 +713,8 @@ absl::StatusOr<std::vector<Node>> MetadataStore::QueryNodes(
                                   own_columns, " FROM `", table,
                                   "` AS N LEFT JOIN `Type` AS T ON T.`id` = N.`type_id` ", where,
                                   " ORDER BY N.`id`")));
-  select->Bind(1, argument);
+  for (size_t i = 0; i < arguments.size(); ++i)
+    BindValue(*select, static_cast<int>(i) + 1, arguments[i]);
   std::vector<Node> nodes;
   while (true) {
     ASSIGN_OR_RETURN(bool row, select->Step());
@@ -738,26 +739,26 @@ absl::Status MetadataStore::PutArtifact(Artifact& artifact) {
                  {{"uri", artifact.uri}, {"state", int64_t{static_cast<int>(artifact.state)}}});
 }
 
-absl::StatusOr<std::vector<Artifact>> MetadataStore::QueryArtifacts(std::string_view where,
-                                                                    int64_t argument) {
+absl::StatusOr<std::vector<Artifact>> MetadataStore::QueryArtifacts(
+    std::string_view where, const std::vector<Value>& arguments) {
   return QueryNodes<Artifact>(
       kArtifactKind, "Artifact", "N.`uri`, N.`state`",
       [](const SqlStatement& row, int first, Artifact& artifact) {
         artifact.uri = row.Text(first);
         artifact.state = static_cast<Artifact::State>(row.Int(first + 1));
       },
-      where, argument);
+      where, arguments);
 }
 
 absl::StatusOr<Artifact> MetadataStore::GetArtifact(int64_t id) {
-  ASSIGN_OR_RETURN(auto artifacts, QueryArtifacts("WHERE N.`id` = ?", id));
+  ASSIGN_OR_RETURN(auto artifacts, QueryArtifacts("WHERE N.`id` = ?", {id}));
   if (artifacts.empty()) return absl::NotFoundError(StrCat("no artifact with id ", id));
   return std::move(artifacts.front());
 }
 
 absl::StatusOr<std::vector<Artifact>> MetadataStore::GetArtifacts() {
   // Ids start at 1 (AUTOINCREMENT), so this matches every row.
-  return QueryArtifacts("WHERE N.`id` > ?", 0);
+  return QueryArtifacts("WHERE N.`id` > ?", {int64_t{0}});
 }
 
 absl::StatusOr<std::vector<Artifact>> MetadataStore::GetArtifactsByType(
@@ -767,13 +768,13 @@ absl::StatusOr<std::vector<Artifact>> MetadataStore::GetArtifactsByType(
   find->Bind(1, type_name).Bind(2, int64_t{kArtifactKind});
   ASSIGN_OR_RETURN(bool found, find->Step());
   if (!found) return std::vector<Artifact>();
-  return QueryArtifacts("WHERE N.`type_id` = ?", find->Int(0));
+  return QueryArtifacts("WHERE N.`type_id` = ?", {find->Int(0)});
 }
 
 absl::StatusOr<std::vector<Artifact>> MetadataStore::GetArtifactsByContext(int64_t context_id) {
   return QueryArtifacts(
       "WHERE N.`id` IN (SELECT `artifact_id` FROM `Attribution` WHERE `context_id` = ?)",
-      context_id);
+      {context_id});
 }
 
 absl::Status MetadataStore::PutExecution(Execution& execution) {
@@ -781,30 +782,39 @@ absl::Status MetadataStore::PutExecution(Execution& execution) {
                  {{"last_known_state", int64_t{static_cast<int>(execution.last_known_state)}}});
 }
 
-absl::StatusOr<std::vector<Execution>> MetadataStore::QueryExecutions(std::string_view where,
-                                                                      int64_t argument) {
+absl::StatusOr<std::vector<Execution>> MetadataStore::QueryExecutions(
+    std::string_view where, const std::vector<Value>& arguments) {
   return QueryNodes<Execution>(
       kExecutionKind, "Execution", "N.`last_known_state`",
       [](const SqlStatement& row, int first, Execution& execution) {
         execution.last_known_state = static_cast<Execution::State>(row.Int(first));
       },
-      where, argument);
+      where, arguments);
 }
 
 absl::StatusOr<Execution> MetadataStore::GetExecution(int64_t id) {
-  ASSIGN_OR_RETURN(auto executions, QueryExecutions("WHERE N.`id` = ?", id));
+  ASSIGN_OR_RETURN(auto executions, QueryExecutions("WHERE N.`id` = ?", {id}));
   if (executions.empty()) return absl::NotFoundError(StrCat("no execution with id ", id));
   return std::move(executions.front());
 }
 
 absl::StatusOr<std::vector<Execution>> MetadataStore::GetExecutions() {
-  return QueryExecutions("WHERE N.`id` > ?", 0);
+  return QueryExecutions("WHERE N.`id` > ?", {int64_t{0}});
 }
 
 absl::StatusOr<std::vector<Execution>> MetadataStore::GetExecutionsByContext(int64_t context_id) {
   return QueryExecutions(
       "WHERE N.`id` IN (SELECT `execution_id` FROM `Association` WHERE `context_id` = ?)",
-      context_id);
+      {context_id});
+}
+
+absl::StatusOr<std::vector<Execution>> MetadataStore::GetExecutionsByContextAndCustomProperty(
+    int64_t context_id, std::string_view name, std::string_view value) {
+  return QueryExecutions(
+      "WHERE N.`id` IN (SELECT P.`execution_id` FROM `ExecutionProperty` AS P JOIN `Association` "
+      "AS A ON A.`execution_id` = P.`execution_id` WHERE P.`name` = ? AND "
+      "P.`is_custom_property` = ? AND P.`string_value` = ? AND A.`context_id` = ?)",
+      {std::string(name), int64_t{1}, std::string(value), context_id});
 }
 
 absl::Status MetadataStore::PutContext(Context& context) {

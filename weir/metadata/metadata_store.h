@@ -182,6 +182,10 @@ class MetadataStore {
   absl::StatusOr<std::vector<Execution>> GetExecutions();
   // The executions associated with the context, in id order; empty for an unknown context.
   absl::StatusOr<std::vector<Execution>> GetExecutionsByContext(int64_t context_id);
+  // Those of them whose custom property `name` is the string `value`, found through ML
+  // Metadata's property-value index: the cost does not grow with the context's executions.
+  absl::StatusOr<std::vector<Execution>> GetExecutionsByContextAndCustomProperty(
+      int64_t context_id, std::string_view name, std::string_view value);
 
   // As PutArtifact, for contexts (name and properties). Errors: also InvalidArgument for an empty
   // name, and AlreadyExists when another context of that type has that name.
@@ -238,7 +242,7 @@ class MetadataStore {
   absl::StatusOr<std::vector<Node>> QueryNodes(
       int kind, std::string_view table, std::string_view own_columns,
       const std::function<void(const SqlStatement&, int, Node&)>& read_own_columns,
-      std::string_view where, int64_t argument);
+      std::string_view where, const std::vector<Value>& arguments);
   absl::StatusOr<int64_t> PutType(int kind, std::string_view name,
                                   const std::map<std::string, PropertyType>& properties);
   absl::StatusOr<TypeInfo> LoadType(int kind, int64_t type_id);
@@ -247,8 +251,10 @@ class MetadataStore {
                                const Properties& custom_properties);
   absl::Status ReadProperties(int node_kind, int64_t id, Properties& properties,
                               Properties& custom_properties);
-  absl::StatusOr<std::vector<Artifact>> QueryArtifacts(std::string_view where, int64_t argument);
-  absl::StatusOr<std::vector<Execution>> QueryExecutions(std::string_view where, int64_t argument);
+  absl::StatusOr<std::vector<Artifact>> QueryArtifacts(std::string_view where,
+                                                       const std::vector<Value>& arguments);
+  absl::StatusOr<std::vector<Execution>> QueryExecutions(std::string_view where,
+                                                         const std::vector<Value>& arguments);
   absl::StatusOr<std::vector<Context>> QueryContexts(std::string_view where,
                                                      const std::vector<Value>& arguments);
   absl::StatusOr<std::vector<Event>> QueryEvents(std::string_view column, int64_t id);

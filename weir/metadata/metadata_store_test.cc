@@ -437,6 +437,35 @@ TEST_P(MetadataStoreTest, ListsEverythingAndContextsByTypeAndMember) {
   EXPECT_THAT(store_->GetContextsByArtifact(99).value(), IsEmpty());
 }
 
+TEST_P(MetadataStoreTest, FindsExecutionsByContextAndCustomProperty) {
+  auto type = store_->PutExecutionType("Trainer", {{"cache_key", PropertyType::kString}});
+  auto context_type = store_->PutContextType("node", {});
+  ASSERT_TRUE(type.ok() && context_type.ok());
+  Context trainer{.type_id = *context_type, .name = "taxi.Trainer"};
+  Context other{.type_id = *context_type, .name = "taxi.Evaluator"};
+  ASSERT_TRUE(store_->PutContext(trainer).ok() && store_->PutContext(other).ok());
+  std::vector<int64_t> ids;
+  for (const auto& [context, key] : std::vector<std::pair<Context*, std::string>>{
+           {&trainer, "abc"}, {&trainer, "def"}, {&other, "abc"}, {&trainer, "abc"}}) {
+    Execution execution{.type_id = *type, .custom_properties = {{"cache_key", key}}};
+    ASSERT_TRUE(store_->PutExecution(execution).ok());
+    ASSERT_TRUE(store_->PutAssociation(context->id, execution.id).ok());
+    ids.push_back(execution.id);
+  }
+  // A declared (not custom) property of the same name and value does not count.
+  Execution declared{.type_id = *type, .properties = {{"cache_key", std::string("abc")}}};
+  ASSERT_TRUE(store_->PutExecution(declared).ok());
+  ASSERT_TRUE(store_->PutAssociation(trainer.id, declared.id).ok());
+
+  auto found = store_->GetExecutionsByContextAndCustomProperty(trainer.id, "cache_key", "abc");
+  ASSERT_TRUE(found.ok()) << found.status();
+  std::vector<int64_t> found_ids;
+  for (const Execution& execution : *found) found_ids.push_back(execution.id);
+  EXPECT_THAT(found_ids, ElementsAre(ids[0], ids[3]));
+  EXPECT_THAT(store_->GetExecutionsByContextAndCustomProperty(trainer.id, "cache_key", "x").value(),
+              IsEmpty());
+}
+
 TEST_P(MetadataStoreTest, TransactionRollsBackOnError) {
   auto type = store_->PutExecutionType("Pusher", {});
   ASSERT_TRUE(type.ok()) << type.status();

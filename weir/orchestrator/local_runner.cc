@@ -89,18 +89,13 @@ absl::StatusOr<std::optional<int64_t>> FindCached(MetadataStore& store, int64_t 
                                                   const std::string& key,
                                                   const pipeline::ComponentSpec& component,
                                                   NodeOutcome& outcome) {
-  ASSIGN_OR_RETURN(std::vector<Execution> executions, store.GetExecutionsByContext(node_context));
+  ASSIGN_OR_RETURN(std::vector<Execution> executions,
+                   store.GetExecutionsByContextAndCustomProperty(node_context, "cache_key", key));
   std::sort(executions.begin(), executions.end(),
             [](const Execution& a, const Execution& b) { return a.id > b.id; });
   for (const Execution& execution : executions) {
     if (execution.last_known_state != Execution::State::kComplete &&
         execution.last_known_state != Execution::State::kCached) {
-      continue;
-    }
-    auto found = execution.custom_properties.find("cache_key");
-    if (found == execution.custom_properties.end() ||
-        std::get_if<std::string>(&found->second) == nullptr ||
-        std::get<std::string>(found->second) != key) {
       continue;
     }
     ASSIGN_OR_RETURN(std::vector<Event> events, store.GetEventsByExecution(execution.id));
