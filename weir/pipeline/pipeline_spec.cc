@@ -311,6 +311,39 @@ fs::path WeirHome() {
   return fs::path(user_home != nullptr ? user_home : ".") / "weir";
 }
 
+namespace {
+
+// Whether `value` holds what `param` takes: files are checked as they are read, but a spec
+// built in code or written as text proto reaches the executors only through this check.
+bool HasKindOf(const Value& value, const ParamSpec& param) {
+  switch (param.type) {
+    case ParamType::kString:
+    case ParamType::kPath:
+      return value.has_string_value();
+    case ParamType::kInt:
+      return value.has_int_value();
+    case ParamType::kDouble:
+      return value.has_double_value();
+    case ParamType::kBool:
+      return value.has_bool_value();
+    case ParamType::kStringList:
+      for (const Value& item : value.list_value().values()) {
+        if (!item.has_string_value()) return false;
+      }
+      return value.has_list_value();
+    case ParamType::kMessage: {
+      const std::string& url = value.message_value().type_url();
+      const std::string& type = param.message_type->GetDescriptor()->full_name();
+      return value.has_message_value() && url.size() > type.size() &&
+             url.compare(url.size() - type.size(), type.size(), type) == 0 &&
+             url[url.size() - type.size() - 1] == '/';
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 absl::Status ValidatePipeline(const PipelineSpec& spec, const ComponentRegistry& registry) {
   Source source{spec.source_file().empty() ? std::string("pipeline") : spec.source_file()};
   if (spec.name().empty()) return Error(source.file, "the pipeline needs a name");
@@ -334,9 +367,14 @@ absl::Status ValidatePipeline(const PipelineSpec& spec, const ComponentRegistry&
       }
     }
     for (const auto& [name, value] : node.params()) {
-      if (component->FindParam(name) == nullptr) {
+      const ParamSpec* param = component->FindParam(name);
+      if (param == nullptr) {
         return Error(where, StrCat("node '", node.id(), "': unknown parameter '", name, "' for ",
                                    node.component()));
+      }
+      if (!HasKindOf(value, *param)) {
+        return Error(where, StrCat("parameter '", name, "' of node '", node.id(), "' must be a ",
+                                   ParamTypeName(param->type)));
       }
     }
     for (const auto& [name, reference] : node.inputs()) {
@@ -452,11 +490,10 @@ absl::StatusOr<std::string> MetadataLocation(const PipelineSpec& spec) {
   const PostgresConnection& pg = spec.metadata().postgres();
   // Fields left out fall back to libpq's defaults (PGHOST, PGPORT, PGUSER, … or the local
   // socket), as they would for psql.
-  std::string uri = "postgresql://";
-  if (!pg.user().empty()) uri += PercentEncode(pg.user()) + "@";
-  uri += PercentEncode(pg.host());
-  if (pg.port() != 0) uri += StrCat(":", pg.port());
-  uri += "/" + PercentEncode(pg.database());
+  std::string uri =
+      StrCat("postgresql://", pg.user().empty() ? "" : PercentEncode(pg.user()),
+             pg.user().empty() ? "" : "@", PercentEncode(pg.host()),
+             pg.port() != 0 ? StrCat(":", pg.port()) : "", "/", PercentEncode(pg.database()));
   if (!pg.password_env().empty()) {
     const char* password = std::getenv(pg.password_env().c_str());
     if (password == nullptr) {
@@ -464,7 +501,7 @@ absl::StatusOr<std::string> MetadataLocation(const PipelineSpec& spec) {
           StrCat(spec.source_file(), ": metadata.postgres.password_env names ", pg.password_env(),
                  ", which is not set; export it with the database password"));
     }
-    uri += "?password=" + PercentEncode(password);
+    uri += StrCat("?password=", PercentEncode(password));
   }
   return uri;
 }
@@ -481,12 +518,16 @@ absl::StatusOr<PipelineSpec> LoadPipelineFile(const fs::path& file,
     ASSIGN_OR_RETURN(std::string text, base::ReadFile(absolute));
     ASSIGN_OR_RETURN(spec, ParseYaml(absolute, text, registry));
   }
+  ApplyDefaults(spec);
+  RETURN_IF_ERROR(ValidatePipeline(spec, registry));
+  return spec;
+}
+
+void ApplyDefaults(PipelineSpec& spec) {
   if (spec.pipeline_root().empty())
     spec.set_pipeline_root((WeirHome() / "artifacts" / spec.name()).string());
   if (!spec.has_metadata())
     spec.mutable_metadata()->mutable_sqlite()->set_path((WeirHome() / "metadata.db").string());
-  RETURN_IF_ERROR(ValidatePipeline(spec, registry));
-  return spec;
 }
 
 }  // namespace weir::pipeline

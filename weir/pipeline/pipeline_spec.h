@@ -24,6 +24,10 @@ std::filesystem::path WeirHome();
 absl::StatusOr<PipelineSpec> LoadPipelineFile(const std::filesystem::path& file,
                                               const ComponentRegistry& registry);
 
+// Fills what a pipeline leaves out: pipeline_root ${WEIR_HOME}/artifacts/<name>, metadata
+// sqlite ${WEIR_HOME}/metadata.db.
+void ApplyDefaults(PipelineSpec& spec);
+
 // Checks a spec (as LoadPipelineFile does after parsing); `source` prefixes messages.
 absl::Status ValidatePipeline(const PipelineSpec& spec, const ComponentRegistry& registry);
 

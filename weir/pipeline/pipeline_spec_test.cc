@@ -3,8 +3,12 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "weir/base/files.h"
+#include "weir/base/proto_files.h"
+#include "weir/pipeline/pipeline_builder.h"
+#include "weir/proto/model.pb.h"
 #include "weir/proto/transform.pb.h"
 
 namespace weir::pipeline {
@@ -63,6 +67,125 @@ TEST_F(PipelineSpecTest, TaxiSolutionCompilesInDependencyOrder) {
   EXPECT_EQ(transform.features(0).name(), "trip_miles_xf");
   EXPECT_TRUE(transform.features(0).ops(1).has_scale_to_z_score());
   EXPECT_EQ(transform.features().rbegin()->expression(), "tips > 0.2 * fare");
+}
+
+// The C++ builder and a pipeline file give the same IR for the same pipeline.
+TEST_F(PipelineSpecTest, BuilderGivesTheSameSpecAsTheFile) {
+  auto from_file = Load(R"(pipeline: built
+pipeline_root: root
+metadata: {sqlite: store/metadata.db}
+enable_cache: true
+schedule: {cron: "@hourly", catchup: true}
+nodes:
+  gen: {component: CsvExampleGen, params: {input_base: data}}
+  stats: {component: StatisticsGen, inputs: {examples: gen.examples}}
+  schema:
+    component: SchemaGen
+    params: {infer_feature_shape: false}
+    inputs: {statistics: stats.statistics}
+  validate:
+    component: ExampleValidator
+    inputs: {statistics: stats.statistics, schema: schema.schema}
+  transform:
+    component: Transform
+    inputs: {examples: gen.examples, schema: schema.schema}
+    params:
+      spec:
+        features:
+        - {name: fare_xf, input: fare, ops: [fill_missing, scale_to_z_score]}
+  train:
+    component: Trainer
+    inputs: {examples: transform.transformed_examples, transform_graph: transform.transform_graph}
+    params:
+      model: {family: gbdt, label: fare_xf, seed: 7}
+)");
+  ASSERT_TRUE(from_file.ok()) << from_file.status();
+
+  // Relative paths resolve against the current folder in code, the file's folder in a file.
+  const fs::path previous = fs::current_path();
+  fs::current_path(dir_);
+  PipelineBuilder builder("built");
+  Schedule schedule;
+  schedule.set_cron("@hourly");
+  schedule.set_catchup(true);
+  builder.PipelineRoot("root")
+      .SqliteMetadata("store/metadata.db")
+      .EnableCache(true)
+      .Schedule(schedule);
+  auto& gen = builder.Add("gen", "CsvExampleGen").Param("input_base", "data");
+  auto& stats = builder.Add("stats", "StatisticsGen").Input("examples", gen, "examples");
+  auto& schema = builder.Add("schema", "SchemaGen")
+                     .Param("infer_feature_shape", false)
+                     .Input("statistics", stats, "statistics");
+  builder.Add("validate", "ExampleValidator")
+      .Input("statistics", stats, "statistics")
+      .Input("schema", schema, "schema");
+  transform::TransformSpec transform_spec;
+  transform::FeatureSpec* fare = transform_spec.add_features();
+  fare->set_name("fare_xf");
+  fare->set_input("fare");
+  fare->add_ops()->mutable_fill_missing();
+  fare->add_ops()->mutable_scale_to_z_score();
+  auto& transform = builder.Add("transform", "Transform")
+                        .Param("spec", transform_spec)
+                        .Input("examples", gen, "examples")
+                        .Input("schema", schema, "schema");
+  model::TrainerConfig model;
+  model.set_family("gbdt");
+  model.set_label("fare_xf");
+  model.set_seed(7);
+  builder.Add("train", "Trainer")
+      .Param("model", model)
+      .Input("examples", transform, "transformed_examples")
+      .Input("transform_graph", transform, "transform_graph");
+  auto built = builder.Build(registry_);
+  fs::current_path(previous);
+  ASSERT_TRUE(built.ok()) << built.status();
+
+  // What only a file has: where it came from.
+  PipelineSpec expected = *from_file;
+  expected.clear_source_file();
+  for (NodeSpec& node : *expected.mutable_nodes()) node.clear_line();
+  EXPECT_EQ(base::ToTextProto(*built), base::ToTextProto(expected));
+  EXPECT_EQ(built->metadata().sqlite().path(), (dir_ / "store/metadata.db").string());
+}
+
+TEST_F(PipelineSpecTest, BuilderErrorsAsForAFile) {
+  PipelineBuilder builder("bad");
+  auto& gen = builder.Add("gen", "CsvExampleGen").Param("input_base", int64_t{3});
+  EXPECT_THAT(std::string(builder.Build(registry_).status().message()),
+              ::testing::HasSubstr("parameter 'input_base' of node 'gen' must be a"));
+  gen.Param("input_base", "/data");
+  builder.Add("train", "Trainer").Param("model", Schedule()).Input("examples", gen, "examples");
+  EXPECT_THAT(std::string(builder.Build(registry_).status().message()),
+              ::testing::HasSubstr("parameter 'model' of node 'train' must be a"));
+  PipelineBuilder missing("missing");
+  missing.Add("stats", "StatisticsGen");
+  EXPECT_THAT(std::string(missing.Build(registry_).status().message()),
+              ::testing::HasSubstr("needs input 'examples'"));
+  PipelineBuilder unknown("unknown");
+  unknown.Add("x", "NoSuchComponent");
+  EXPECT_THAT(std::string(unknown.Build(registry_).status().message()),
+              ::testing::HasSubstr("NoSuchComponent"));
+}
+
+TEST_F(PipelineSpecTest, PostgresMetadataBecomesAUriWithThePasswordFromTheEnvironment) {
+  auto spec = Load(R"(pipeline: shared
+metadata:
+  postgres: {host: db.example, port: 5433, database: mlmd, user: "we ir", password_env: WEIR_TEST_PW}
+nodes:
+  gen: {component: CsvExampleGen, params: {input_base: data}}
+)");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  unsetenv("WEIR_TEST_PW");
+  auto unset = MetadataLocation(*spec);
+  EXPECT_TRUE(absl::IsInvalidArgument(unset.status()));
+  EXPECT_THAT(std::string(unset.status().message()), ::testing::HasSubstr("WEIR_TEST_PW"));
+  setenv("WEIR_TEST_PW", "p@ss w/rd", 1);
+  auto location = MetadataLocation(*spec);
+  ASSERT_TRUE(location.ok()) << location.status();
+  EXPECT_EQ(*location, "postgresql://we%20ir@db.example:5433/mlmd?password=p%40ss%20w%2Frd");
+  unsetenv("WEIR_TEST_PW");
 }
 
 TEST_F(PipelineSpecTest, TutorialSkeletonHasOnlyExampleGen) {
