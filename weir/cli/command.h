@@ -23,6 +23,8 @@ void AddTransformCommand(CLI::App& app, int& exit_code);
 void AddTrainerCommand(CLI::App& app, int& exit_code);
 void AddServeCommand(CLI::App& app, int& exit_code);
 void AddRunNodeCommand(CLI::App& app, int& exit_code);
+// init, scheduler, pipelines list|pause|unpause|trigger, tasks logs|clear|mark-success.
+void AddSchedulerCommands(CLI::App& app, int& exit_code);
 void AddMetadataCommands(CLI::App& app,
                          int& exit_code);  // runs, executions, artifacts, artifact, lineage
 

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   weir::cli::AddRunNodeCommand(app, exit_code);
   weir::cli::AddMetadataCommands(app, exit_code);
   weir::cli::AddPipelineCommand(app, exit_code);
+  weir::cli::AddSchedulerCommands(app, exit_code);
   weir::cli::AddDatagenCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;

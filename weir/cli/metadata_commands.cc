@@ -106,10 +106,29 @@ void AddMetadataCommands(CLI::App& app, int& exit_code) {
         "  weir runs --pipeline_name taxi --json | jq -r '.runs[0].run_id'\n"
         "  weir runs --pipeline examples/taxi/pipeline_solution.yaml\n"
         "  weir runs --db /shared/weir/metadata.db"));
-    cmd->callback([flags, pipeline_name, &exit_code]() {
+    cmd->callback([cmd, flags, pipeline_name, &exit_code]() {
+      if (!cmd->get_subcommands().empty()) return;  // `weir runs list` did it.
       Show(
           "runs", *flags,
           [&](metadata::MetadataStore& store) { return ListRuns(store, *pipeline_name); },
+          RenderRuns, exit_code);
+    });
+    // weir runs list [--pipeline NAME]: Airflow's spelling, the pipeline named rather than its
+    // file.
+    auto list_flags = std::make_shared<StoreFlags>();
+    auto list_pipeline = std::make_shared<std::string>();
+    CLI::App* list = cmd->add_subcommand(
+        "list", "The same list; --pipeline names a pipeline (as in weir pipelines list).");
+    list->add_option("--pipeline", *list_pipeline, "Only the runs of this pipeline")
+        ->type_name("NAME");
+    list->add_option("--db", list_flags->db,
+                     "The metadata store (default: ${WEIR_HOME}/metadata.db)")
+        ->type_name("PATH");
+    list->add_flag("--json", list_flags->json, "Print JSON");
+    list->callback([list_flags, list_pipeline, &exit_code]() {
+      Show(
+          "runs list", *list_flags,
+          [&](metadata::MetadataStore& store) { return ListRuns(store, *list_pipeline); },
           RenderRuns, exit_code);
     });
   }

@@ -737,7 +737,16 @@ absl::StatusOr<Json> ListRuns(MetadataStore& store, std::string_view pipeline_na
     row["run_id"] = run->run_id;
     row["pipeline"] = StringOrNull(run->pipeline);
     row["started"] = TimeOrNull(run->context.create_time_ms);
-    row["state"] = failed > 0 ? "failed" : (running > 0 || latest.empty()) ? "running" : "success";
+    // A run the scheduler manages says its own state (it may be queued, or retrying a node);
+    // one made by `weir run` is judged by its executions.
+    const std::optional<std::string> scheduled =
+        StringProperty(run->context.custom_properties, "state");
+    row["state"] = scheduled.has_value()             ? *scheduled
+                   : failed > 0                      ? "failed"
+                   : (running > 0 || latest.empty()) ? "running"
+                                                     : "success";
+    row["trigger"] =
+        StringOrNull(StringProperty(run->context.custom_properties, "trigger").value_or(""));
     row["nodes"] = latest.size();
     row["executions"] = ids.size();
     row["cached"] = cached;

@@ -37,12 +37,14 @@ std::string FormatUtcTime(int64_t ms);
 std::string_view ArtifactStateName(metadata::Artifact::State state);
 std::string_view ExecutionStateName(metadata::Execution::State state);
 
-// {"runs": [{"run_id", "pipeline", "started", "state", "nodes", "executions", "cached",
-// "failed", "duration_ms"}]}, newest first. A node executed more than once in a run (weir run-node
-// after a failure) counts by its latest execution: nodes counts the nodes with an execution
-// (nodes skipped after a failure have none), cached and failed those whose latest execution was
-// cached or failed (or canceled), executions every execution. state is "failed" when a node
-// failed, "running" when one is new or running or none is recorded yet, "success" otherwise.
+// {"runs": [{"run_id", "pipeline", "started", "state", "trigger", "nodes", "executions",
+// "cached", "failed", "duration_ms"}]}, newest first. A run the scheduler manages has its own
+// state (queued, running, success, failed) and trigger (manual, scheduled); for the others
+// (weir run) trigger is null and the state is "failed" when a node failed, "running" when one
+// is new or running or none is recorded yet, "success" otherwise. A node executed more than once
+// in a run (weir run-node after a failure) counts by its latest execution: nodes counts the nodes
+// with an execution (nodes skipped after a failure have none), cached and failed those whose
+// latest execution was cached or failed (or canceled), executions every execution.
 // duration_ms runs from the start to the last update of an execution, null without executions.
 // A non-empty `pipeline_name` keeps that pipeline's runs only (none when it has no runs).
 absl::StatusOr<nlohmann::ordered_json> ListRuns(metadata::MetadataStore& store,

@@ -269,8 +269,8 @@ TEST_F(MetadataViewTest, RunsNewestFirstWithTheirState) {
                                std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
   std::vector<std::string> keys;
   for (const auto& [key, value] : r1.items()) keys.push_back(key);
-  EXPECT_THAT(keys, ElementsAre("run_id", "pipeline", "started", "state", "nodes", "executions",
-                                "cached", "failed", "duration_ms"));
+  EXPECT_THAT(keys, ElementsAre("run_id", "pipeline", "started", "state", "trigger", "nodes",
+                                "executions", "cached", "failed", "duration_ms"));
 
   auto only_p = ListRuns(*store_, "p");
   ASSERT_TRUE(only_p.ok()) << only_p.status();

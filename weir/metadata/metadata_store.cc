@@ -885,6 +885,12 @@ absl::StatusOr<std::vector<Context>> MetadataStore::QueryContexts(
   return contexts;
 }
 
+absl::StatusOr<Context> MetadataStore::GetContext(int64_t id) {
+  ASSIGN_OR_RETURN(auto contexts, QueryContexts("WHERE C.`id` = ?", {id}));
+  if (contexts.empty()) return absl::NotFoundError(StrCat("no context with id ", id));
+  return std::move(contexts.front());
+}
+
 absl::StatusOr<Context> MetadataStore::GetContextByTypeAndName(std::string_view type_name,
                                                                std::string_view context_name) {
   ASSIGN_OR_RETURN(auto contexts, QueryContexts("WHERE T.`name` = ? AND T.`version` IS NULL AND "

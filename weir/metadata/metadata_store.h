@@ -190,6 +190,8 @@ class MetadataStore {
   // As PutArtifact, for contexts (name and properties). Errors: also InvalidArgument for an empty
   // name, and AlreadyExists when another context of that type has that name.
   absl::Status PutContext(Context& context);
+  // Errors: NotFound.
+  absl::StatusOr<Context> GetContext(int64_t id);
   // Errors: NotFound (the type or the context).
   absl::StatusOr<Context> GetContextByTypeAndName(std::string_view type_name,
                                                   std::string_view context_name);

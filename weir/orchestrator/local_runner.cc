@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <mutex>
 #include <optional>
@@ -27,11 +28,6 @@ using metadata::MetadataStore;
 
 namespace {
 
-// Context type names as TFX records them.
-constexpr char kPipelineContextType[] = "pipeline";
-constexpr char kRunContextType[] = "pipeline_run";
-constexpr char kNodeContextType[] = "node";
-
 // The default run id: UTC time to the millisecond, e.g. 20261126T111500.123Z.
 std::string UtcRunId() {
   auto now = std::chrono::system_clock::now();
@@ -49,13 +45,23 @@ std::string UtcRunId() {
 
 absl::StatusOr<int64_t> EnsureContext(MetadataStore& store, const std::string& type,
                                       const std::string& name) {
-  absl::StatusOr<Context> existing = store.GetContextByTypeAndName(type, name);
-  if (existing.ok()) return existing->id;
-  if (!absl::IsNotFound(existing.status())) return existing.status();
-  ASSIGN_OR_RETURN(int64_t type_id, store.PutContextType(type, {}));
-  Context context{.type_id = type_id, .name = name};
-  RETURN_IF_ERROR(store.PutContext(context));
-  return context.id;
+  int64_t id = 0;
+  // In one write transaction, so that two processes starting nodes of one run at once (weir
+  // run-node from the scheduler) do not both create the context.
+  RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
+    absl::StatusOr<Context> existing = store.GetContextByTypeAndName(type, name);
+    if (existing.ok()) {
+      id = existing->id;
+      return absl::OkStatus();
+    }
+    if (!absl::IsNotFound(existing.status())) return existing.status();
+    ASSIGN_OR_RETURN(int64_t type_id, store.PutContextType(type, {}));
+    Context context{.type_id = type_id, .name = name};
+    RETURN_IF_ERROR(store.PutContext(context));
+    id = context.id;
+    return absl::OkStatus();
+  }));
+  return id;
 }
 
 // The cache key: everything that determines a node's outputs.
@@ -123,12 +129,16 @@ absl::StatusOr<std::optional<int64_t>> FindCached(MetadataStore& store, int64_t 
   return std::optional<int64_t>();
 }
 
-struct RunContexts {
-  int64_t pipeline = 0;
-  int64_t run = 0;
-};
+}  // namespace
 
-// The pipeline and pipeline_run contexts, created when missing.
+fs::path NodeLogPath(const std::string& pipeline, const std::string& run_id,
+                     const std::string& node_id) {
+  if (const char* file = std::getenv("WEIR_NODE_LOG"); file != nullptr && *file != '\0') {
+    return file;
+  }
+  return pipeline::WeirHome() / "logs" / pipeline / run_id / StrCat(node_id, ".log");
+}
+
 absl::StatusOr<RunContexts> EnsureRunContexts(MetadataStore& store,
                                               const pipeline::PipelineSpec& spec,
                                               const std::string& run_id) {
@@ -140,12 +150,14 @@ absl::StatusOr<RunContexts> EnsureRunContexts(MetadataStore& store,
   return contexts;
 }
 
+namespace {
+
 // A node's log: what the runner did for it, one timestamped line each, in
 // ${WEIR_HOME}/logs/<pipeline>/<run id>/<node>.log (appended to when a node runs again).
 class NodeLog {
  public:
   NodeLog(const pipeline::PipelineSpec& spec, const std::string& run_id, const std::string& node)
-      : path_(pipeline::WeirHome() / "logs" / spec.name() / run_id / StrCat(node, ".log")) {
+      : path_(NodeLogPath(spec.name(), run_id, node)) {
     std::error_code ec;
     fs::create_directories(path_.parent_path(), ec);
     file_ = std::fopen(path_.c_str(), "a");

@@ -72,7 +72,28 @@ absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
                                     metadata::MetadataStore& store, const std::string& run_id,
                                     const std::string& node_id, const ProgressCallback& progress);
 
-// Opens the store the pipeline names (SQLite; PostgreSQL is not supported yet).
+// ML Metadata's context types for a pipeline, one run of it, and one of its nodes, as TFX
+// names them; contexts are named <pipeline>, <pipeline>.<run id> and <pipeline>.<node id>.
+inline constexpr char kPipelineContextType[] = "pipeline";
+inline constexpr char kRunContextType[] = "pipeline_run";
+inline constexpr char kNodeContextType[] = "node";
+
+struct RunContexts {
+  int64_t pipeline = 0;
+  int64_t run = 0;
+};
+
+// The pipeline and pipeline_run contexts of a run, created when missing.
+absl::StatusOr<RunContexts> EnsureRunContexts(metadata::MetadataStore& store,
+                                              const pipeline::PipelineSpec& spec,
+                                              const std::string& run_id);
+
+// The file a node's log goes to: ${WEIR_NODE_LOG} when set (the scheduler gives each attempt its
+// own), else ${WEIR_HOME}/logs/<pipeline>/<run id>/<node>.log.
+std::filesystem::path NodeLogPath(const std::string& pipeline, const std::string& run_id,
+                                  const std::string& node_id);
+
+// Opens the store the pipeline names: its SQLite file or PostgreSQL database.
 absl::StatusOr<std::unique_ptr<metadata::MetadataStore>> OpenPipelineStore(
     const pipeline::PipelineSpec& spec);
 

@@ -259,7 +259,10 @@ absl::StatusOr<PipelineSpec> ParseYaml(const fs::path& file, const std::string& 
     if (!body.IsMap())
       return Error(where, StrCat("node '", id, "' must be a map with component, params, inputs"));
     RETURN_IF_ERROR(
-        CheckKeys(body, {"component", "params", "inputs"}, source, StrCat("node '", id, "'")));
+        CheckKeys(body,
+                  {"component", "params", "inputs", "retries", "retry_delay_seconds",
+                   "timeout_seconds"},
+                  source, StrCat("node '", id, "'")));
     NodeSpec* node = spec.add_nodes();
     node->set_id(id);
     node->set_line(static_cast<uint32_t>(entry.first.Mark().line + 1));
@@ -289,6 +292,23 @@ absl::StatusOr<PipelineSpec> ParseYaml(const fs::path& file, const std::string& 
                          ParamValue(param.second, *param_spec, pipeline_dir, source, id));
         (*node->mutable_params())[param_name] = value;
       }
+    }
+    try {
+      if (const YAML::Node retries = body["retries"]) node->set_retries(retries.as<uint32_t>());
+      if (const YAML::Node delay = body["retry_delay_seconds"]) {
+        node->set_retry_delay_seconds(delay.as<double>());
+      }
+      if (const YAML::Node timeout = body["timeout_seconds"]) {
+        node->set_timeout_seconds(timeout.as<double>());
+      }
+    } catch (const YAML::Exception&) {
+      return Error(where, StrCat("node '", id,
+                                 "': retries must be a whole number, retry_delay_seconds and "
+                                 "timeout_seconds numbers of seconds"));
+    }
+    if (node->retry_delay_seconds() < 0 || node->timeout_seconds() < 0) {
+      return Error(where, StrCat("node '", id,
+                                 "': retry_delay_seconds and timeout_seconds cannot be negative"));
     }
     if (const YAML::Node inputs = body["inputs"]) {
       if (!inputs.IsMap())
@@ -509,7 +529,10 @@ absl::StatusOr<std::string> MetadataLocation(const PipelineSpec& spec) {
 absl::StatusOr<PipelineSpec> LoadPipelineFile(const fs::path& file,
                                               const ComponentRegistry& registry) {
   std::error_code ec;
-  fs::path absolute = fs::absolute(file, ec).lexically_normal();
+  // Through symlinks: a file linked into ${WEIR_HOME}/pipelines resolves its relative paths
+  // against its own folder, where its data is.
+  fs::path absolute = fs::weakly_canonical(fs::absolute(file, ec), ec);
+  if (ec) absolute = fs::absolute(file, ec).lexically_normal();
   PipelineSpec spec;
   if (absolute.extension() == ".pbtxt") {
     RETURN_IF_ERROR(base::ReadTextProto(absolute, &spec));
