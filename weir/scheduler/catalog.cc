@@ -123,6 +123,7 @@ absl::StatusOr<PipelineState> GetPipelineState(MetadataStore& store, std::string
   const Properties& properties = context->custom_properties;
   state.paused = GetInt(properties, "paused", 1) != 0;
   state.last_scheduled_ms = GetInt(properties, "last_scheduled");
+  state.unpaused_at_ms = GetInt(properties, "unpaused_at");
   state.file = GetString(properties, "file");
   state.error = GetString(properties, "error");
   const std::string spec_text = GetString(properties, "spec");
@@ -137,12 +138,10 @@ absl::StatusOr<PipelineState> GetPipelineState(MetadataStore& store, std::string
 
 absl::Status SetPaused(MetadataStore& store, std::string_view pipeline, bool paused) {
   return UpdatePipeline(store, pipeline, [&](Properties& properties) {
+    // Without catchup, the schedule starts from the unpause: ticks that passed while paused
+    // are not run.
+    if (!paused && GetInt(properties, "paused", 1) != 0) properties["unpaused_at"] = NowMs();
     properties["paused"] = int64_t{paused};
-    // Unpausing starts the schedule from now: ticks that passed while paused are not run
-    // (unless the pipeline asks for catchup, which the scheduler handles from start_date).
-    if (!paused && GetInt(properties, "last_scheduled") == 0) {
-      properties["last_scheduled"] = NowMs();
-    }
   });
 }
 

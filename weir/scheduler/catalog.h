@@ -1,8 +1,8 @@
 // What the scheduler, the web server and the pipeline commands share: the pipeline files in
 // ${WEIR_HOME}/pipelines/ (like Airflow's dags folder), and the scheduling state kept in the
 // metadata store beside the runs themselves, as custom properties of ML Metadata contexts:
-//  - the pipeline context (<pipeline>): paused, file, spec (the last good compiled spec, so a
-//    pipeline whose file breaks keeps its graph and history), error, last_scheduled;
+//  - the pipeline context (<pipeline>): paused, unpaused_at, file, spec (the last good compiled
+//    spec, so a pipeline whose file breaks keeps its graph and history), error, last_scheduled;
 //  - each pipeline_run context (<pipeline>.<run id>): state (queued, running, success, failed),
 //    trigger, conf, logical_date, queued_at, started_at, ended_at, and per node
 //    "task:<node>:<field>" (try, state, retry_at).
@@ -59,6 +59,7 @@ struct PipelineState {
   bool known = false;  // The store has a context for it.
   bool paused = true;
   int64_t last_scheduled_ms = 0;  // The last cron tick a run was queued for.
+  int64_t unpaused_at_ms = 0;     // When it was last unpaused.
   std::string file;
   std::string error;  // The file's error when it last failed to compile.
   std::optional<pipeline::PipelineSpec> last_good_spec;

@@ -104,6 +104,7 @@ Scheduler::Scheduler(SchedulerOptions options, const pipeline::ComponentRegistry
     : options_(std::move(options)), registry_(registry), lock_fd_(lock_fd) {}
 
 Scheduler::~Scheduler() {
+  StopNodes();
   if (sigchld_fd_ >= 0) close(sigchld_fd_);
   if (lock_fd_ >= 0) close(lock_fd_);
 }
@@ -234,10 +235,10 @@ absl::Status Scheduler::QueueDueRuns(const Pipeline& pipeline) {
                     {.trigger = "scheduled", .logical_date_ms = tick, .scheduled_tick_ms = tick})
         .status();
   }
-  // Without catchup, ticks before the schedule was (last) started are not run: the baseline is
-  // the last tick queued, or when the pipeline was unpaused (SetPaused records that as
-  // last_scheduled), or the start date.
+  // The ticks after the last one queued and after the start date; without catchup, also only
+  // those after the pipeline was (last) unpaused.
   int64_t baseline = std::max(state.last_scheduled_ms, start_ms - 1);
+  if (!spec.schedule().catchup()) baseline = std::max(baseline, state.unpaused_at_ms);
   if (baseline <= 0) baseline = ToMs(now);
   std::optional<TimePoint> next = pipeline.schedule->NextAfter(FromMs(baseline));
   if (!next.has_value() || *next > now) return absl::OkStatus();
@@ -522,8 +523,13 @@ absl::Status Scheduler::Run(const std::atomic<bool>& stop) {
     pollfd wait{.fd = sigchld_fd_, .events = POLLIN, .revents = 0};
     poll(&wait, sigchld_fd_ >= 0 ? 1 : 0, static_cast<int>(options_.poll.count()));
   }
-  // Node processes would die with us anyway (PR_SET_PDEATHSIG); ending them here lets their
-  // executions be marked before we go.
+  StopNodes();
+  return status;
+}
+
+void Scheduler::StopNodes() {
+  // Node processes would die with us anyway (PR_SET_PDEATHSIG); ending and reaping them here
+  // means none is left writing to the store or holding our lock once we are gone.
   for (auto& [pid, child] : children_) kill(pid, SIGTERM);
   const auto give_up = std::chrono::steady_clock::now() + kTerminateGrace;
   while (!children_.empty() && std::chrono::steady_clock::now() < give_up) {
@@ -537,8 +543,12 @@ absl::Status Scheduler::Run(const std::atomic<bool>& stop) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  for (auto& [pid, child] : children_) kill(pid, SIGKILL);
-  return status;
+  for (auto& [pid, child] : children_) {
+    kill(pid, SIGKILL);
+    int child_status = 0;
+    waitpid(pid, &child_status, 0);
+  }
+  children_.clear();
 }
 
 }  // namespace weir::scheduler

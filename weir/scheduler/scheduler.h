@@ -98,6 +98,8 @@ class Scheduler {
   absl::Status Launch(metadata::MetadataStore& store, const ScheduledRun& run,
                       const Pipeline& pipeline, const pipeline::NodeSpec& node);
   void EnforceTimeouts();
+  // Terminates and reaps the node processes still running.
+  void StopNodes();
 
   SchedulerOptions options_;
   const pipeline::ComponentRegistry& registry_;
