@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 scripts/install-deps.sh --test
+# The browser test's one npm package (playwright-core, pinned in package-lock.json).
+if [[ ! -d tests/browser/node_modules/playwright-core ]]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
 # Tests read ../shared (TFX-written golden files, the taxi data) beside the checkout.
 shared="${WEIR_SHARED_DIR:-$(cd .. && pwd)/shared}"
 if [[ ! -d "$shared/tfx-golden" ]]; then

@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", std::string(scheduler.status().message()).c_str());
     return 1;
   }
+  scheduler::SetPaused(**store, "handoff", false).IgnoreError();
   std::atomic<bool> stop{false};
   std::thread loop([&] { (*scheduler)->Run(stop).IgnoreError(); });
   for (int i = 0; i < runs; ++i) {

@@ -16,6 +16,7 @@ packages=(
   libtorch-dev libopenblas0-pthread  # Trainer: wide_deep and linear (OpenBLAS: the reference BLAS is ~8x slower)
   librestinio-dev libasio-dev  # HTTP: weir serve and the web UI
   libgraphviz-dev  # the web UI: pipeline graph layout (libgvc and its dot and svg plug-ins)
+  libjs-chart.js   # the web UI: charts (compiled into the binary)
   # The build also compiles the tests and micro-benchmarks (they are small).
   libgtest-dev libgmock-dev libbenchmark-dev
 )
@@ -26,7 +27,10 @@ if [[ "${1:-}" == "--test" ]]; then
     wrk                     # bench/serve.sh: HTTP load
     python3-torch python3-xgboost python3-sklearn  # bench/train_vs_python.sh: the Python peers
     postgresql              # the metadata store's tests run against a private server too
+    chromium nodejs         # tests/browser: the UI in headless Chromium through playwright-core
   )
+  # npm comes with some nodejs builds (NodeSource's); Debian's own is a separate package.
+  command -v npm >/dev/null || packages+=(npm)
 fi
 
 missing=()

@@ -21,6 +21,9 @@
 #include "weir/scheduler/catalog.h"
 #include "weir/scheduler/cron.h"
 #include "weir/scheduler/scheduler.h"
+#include "weir/serving/http_server.h"
+#include "weir/web/api.h"
+#include "yaml-cpp/yaml.h"
 
 namespace weir::cli {
 namespace {
@@ -115,69 +118,6 @@ absl::Status Init(const std::string& example) {
   return absl::OkStatus();
 }
 
-// The pipeline file that defines `name` in the pipelines folder. Errors: NotFound listing those
-// there are; FailedPrecondition when its file does not compile.
-absl::StatusOr<scheduler::PipelineFile> FindPipeline(const std::string& name,
-                                                     const pipeline::ComponentRegistry& registry) {
-  std::vector<std::string> known;
-  for (scheduler::PipelineFile& file :
-       scheduler::ScanPipelineFiles(scheduler::PipelinesFolder(), registry)) {
-    if (file.spec.has_value() && file.spec->name() == name) return file;
-    if (file.spec.has_value()) known.push_back(file.spec->name());
-  }
-  return absl::NotFoundError(
-      StrCat("no pipeline named '", name, "' in ", scheduler::PipelinesFolder().string(),
-             " (pipelines: ", known.empty() ? "none" : absl::StrJoin(known, ", "), ")"));
-}
-
-absl::StatusOr<std::unique_ptr<MetadataStore>> OpenStoreOf(const pipeline::PipelineSpec& spec) {
-  ASSIGN_OR_RETURN(std::string location, pipeline::MetadataLocation(spec));
-  return MetadataStore::Open(location);
-}
-
-std::string MsToTime(int64_t ms) { return ms == 0 ? "" : FormatUtcTime(ms); }
-
-absl::StatusOr<Json> ListPipelines(const pipeline::ComponentRegistry& registry) {
-  Json pipelines = Json::array();
-  Json broken = Json::array();
-  for (const scheduler::PipelineFile& file :
-       scheduler::ScanPipelineFiles(scheduler::PipelinesFolder(), registry)) {
-    if (!file.spec.has_value()) {
-      broken.push_back({{"file", file.file.string()}, {"error", file.error}});
-      continue;
-    }
-    const pipeline::PipelineSpec& spec = *file.spec;
-    ASSIGN_OR_RETURN(auto store, OpenStoreOf(spec));
-    ASSIGN_OR_RETURN(scheduler::PipelineState state,
-                     scheduler::GetPipelineState(*store, spec.name()));
-    Json entry;
-    entry["name"] = spec.name();
-    entry["file"] = file.file.string();
-    entry["paused"] = state.paused;
-    entry["schedule"] = spec.schedule().cron();
-    absl::StatusOr<scheduler::CronSchedule> cron =
-        scheduler::CronSchedule::Parse(spec.schedule().cron());
-    entry["schedule_description"] = cron.ok() ? cron->Describe() : "";
-    Json next = nullptr;
-    if (cron.ok() && !state.paused && !cron->manual() && !cron->once()) {
-      auto after = cron->NextAfter(std::chrono::system_clock::now());
-      if (after.has_value()) next = scheduler::FormatUtcTime(*after);
-    }
-    entry["next_run"] = next;
-    entry["nodes"] = spec.nodes_size();
-    ASSIGN_OR_RETURN(Json runs, ListRuns(*store, spec.name()));
-    Json recent = Json::array();
-    for (const Json& run : runs["runs"]) {
-      if (recent.size() == 10) break;
-      recent.push_back({{"run_id", run["run_id"]}, {"state", run["state"]}});
-    }
-    entry["recent_runs"] = std::move(recent);
-    entry["error"] = cron.ok() ? Json(nullptr) : Json(std::string(cron.status().message()));
-    pipelines.push_back(std::move(entry));
-  }
-  return Json{{"pipelines", std::move(pipelines)}, {"broken", std::move(broken)}};
-}
-
 std::string RenderPipelines(const Json& view) {
   std::string out;
   if (view["pipelines"].empty()) {
@@ -204,93 +144,6 @@ std::string RenderPipelines(const Json& view) {
   return out;
 }
 
-// The run of `run_id` and the pipeline it belongs to: `pipeline` when given, else the one
-// pipeline in the folder that has such a run.
-struct RunHandle {
-  scheduler::PipelineFile file;
-  std::unique_ptr<MetadataStore> store;
-  scheduler::ScheduledRun run;
-};
-
-absl::StatusOr<RunHandle> FindRun(const std::string& run_id, const std::string& pipeline_name,
-                                  const pipeline::ComponentRegistry& registry) {
-  std::vector<RunHandle> found;
-  for (scheduler::PipelineFile& file :
-       scheduler::ScanPipelineFiles(scheduler::PipelinesFolder(), registry)) {
-    if (!file.spec.has_value()) continue;
-    if (!pipeline_name.empty() && file.spec->name() != pipeline_name) continue;
-    ASSIGN_OR_RETURN(auto store, OpenStoreOf(*file.spec));
-    absl::StatusOr<scheduler::ScheduledRun> run =
-        scheduler::GetRun(*store, file.spec->name(), run_id);
-    if (absl::IsNotFound(run.status())) continue;
-    RETURN_IF_ERROR(run.status());
-    found.push_back({std::move(file), std::move(store), *std::move(run)});
-  }
-  if (found.empty()) {
-    return absl::NotFoundError(StrCat("no run '", run_id, "'",
-                                      pipeline_name.empty() ? "" : StrCat(" of ", pipeline_name),
-                                      " (weir runs list shows the runs)"));
-  }
-  if (found.size() > 1) {
-    return absl::InvalidArgumentError(
-        StrCat("several pipelines have a run '", run_id, "'; name one with --pipeline NAME"));
-  }
-  return std::move(found.front());
-}
-
-const pipeline::NodeSpec* FindNode(const pipeline::PipelineSpec& spec, const std::string& id) {
-  for (const pipeline::NodeSpec& node : spec.nodes()) {
-    if (node.id() == id) return &node;
-  }
-  return nullptr;
-}
-
-absl::Status CheckNode(const pipeline::PipelineSpec& spec, const std::string& node) {
-  if (FindNode(spec, node) != nullptr) return absl::OkStatus();
-  std::vector<std::string> ids;
-  for (const pipeline::NodeSpec& n : spec.nodes()) ids.push_back(n.id());
-  return absl::NotFoundError(StrCat("pipeline ", spec.name(), " has no node '", node,
-                                    "' (nodes: ", absl::StrJoin(ids, ", "), ")"));
-}
-
-// `node` and, with `downstream`, every node that reads from it, directly or not.
-std::vector<std::string> WithDownstream(const pipeline::PipelineSpec& spec, const std::string& node,
-                                        bool downstream) {
-  std::set<std::string> chosen = {node};
-  bool grew = downstream;
-  while (grew) {
-    grew = false;
-    for (const pipeline::NodeSpec& n : spec.nodes()) {
-      if (chosen.contains(n.id())) continue;
-      for (const auto& [input, reference] : n.inputs()) {
-        if (chosen.contains(reference.substr(0, reference.find('.')))) {
-          chosen.insert(n.id());
-          grew = true;
-          break;
-        }
-      }
-    }
-  }
-  std::vector<std::string> ordered;
-  for (const pipeline::NodeSpec& n : spec.nodes()) {
-    if (chosen.contains(n.id())) ordered.push_back(n.id());
-  }
-  return ordered;
-}
-
-// The newest attempt's log of a node in a run (the scheduler writes one per attempt), or the
-// node log `weir run` writes. Empty when there is none yet.
-fs::path LatestLog(const std::string& pipeline, const std::string& run, const std::string& node,
-                   int64_t tries) {
-  const fs::path folder = pipeline::WeirHome() / "logs" / pipeline / run;
-  for (int64_t attempt = tries; attempt >= 1; --attempt) {
-    const fs::path file = folder / StrCat(node, ".attempt-", attempt, ".log");
-    if (fs::exists(file)) return file;
-  }
-  const fs::path single = folder / StrCat(node, ".log");
-  return fs::exists(single) ? single : fs::path();
-}
-
 void AddPipelinesCommand(CLI::App& app, int& exit_code) {
   CLI::App* pipelines = app.add_subcommand(
       "pipelines",
@@ -299,7 +152,7 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
   pipelines->require_subcommand(1);
   pipelines->footer(
       "New pipelines start paused, as in Airflow. A triggered run is queued: the scheduler "
-      "(weir scheduler, or weir standalone) starts it.\n\nExamples:\n"
+      "(weir scheduler, or weir standalone) starts it once the pipeline is unpaused.\n\nExamples:\n"
       "  weir pipelines list\n  weir pipelines unpause taxi\n"
       "  weir pipelines trigger taxi --conf '{\"note\": \"retrain\"}'");
   {
@@ -312,7 +165,7 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
     cmd->callback([json, &exit_code]() {
       pipeline::ComponentRegistry registry;
       pipeline::RegisterBuiltins(registry);
-      absl::StatusOr<Json> view = ListPipelines(registry);
+      absl::StatusOr<Json> view = web::ListPipelines(registry);
       if (!view.ok()) {
         exit_code = ReportError("pipelines list", view.status());
         return;
@@ -330,11 +183,7 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
     cmd->callback([name, pause, verb, &exit_code]() {
       pipeline::ComponentRegistry registry;
       pipeline::RegisterBuiltins(registry);
-      absl::Status status = [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(scheduler::PipelineFile file, FindPipeline(*name, registry));
-        ASSIGN_OR_RETURN(auto store, OpenStoreOf(*file.spec));
-        return scheduler::SetPaused(*store, *name, pause);
-      }();
+      absl::Status status = web::SetPaused(*name, pause, registry);
       if (!status.ok()) {
         exit_code = ReportError(StrCat("pipelines ", verb), status);
         return;
@@ -346,24 +195,19 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
     auto name = std::make_shared<std::string>();
     auto conf = std::make_shared<std::string>("{}");
     CLI::App* cmd = pipelines->add_subcommand(
-        "trigger", "Queue a run of the pipeline now (paused or not); prints its run id.");
+        "trigger",
+        "Queue a run of the pipeline; prints its run id. It starts at once when the "
+        "pipeline is unpaused, and waits for the unpause when it is paused.");
     cmd->add_option("name", *name, "The pipeline's name")->required();
     cmd->add_option("--conf", *conf, "A JSON object recorded with the run (default {})")
         ->type_name("JSON");
     cmd->callback([name, conf, &exit_code]() {
       pipeline::ComponentRegistry registry;
       pipeline::RegisterBuiltins(registry);
-      absl::StatusOr<std::string> run_id = [&]() -> absl::StatusOr<std::string> {
-        const Json parsed = Json::parse(*conf, nullptr, /*allow_exceptions=*/false);
-        if (parsed.is_discarded() || !parsed.is_object()) {
-          return absl::InvalidArgumentError(
-              StrCat("--conf must be a JSON object, e.g. '{\"key\": 1}', not ", *conf));
-        }
-        ASSIGN_OR_RETURN(scheduler::PipelineFile file, FindPipeline(*name, registry));
-        ASSIGN_OR_RETURN(auto store, OpenStoreOf(*file.spec));
-        return scheduler::QueueRun(*store, *file.spec,
-                                   {.trigger = "manual", .conf_json = parsed.dump()});
-      }();
+      const Json parsed = Json::parse(*conf, nullptr, /*allow_exceptions=*/false);
+      absl::StatusOr<std::string> run_id =
+          parsed.is_discarded() ? absl::InvalidArgumentError(StrCat("--conf is not JSON: ", *conf))
+                                : web::Trigger(*name, parsed, registry);
       if (!run_id.ok()) {
         exit_code = ReportError("pipelines trigger", run_id.status());
         return;
@@ -400,25 +244,13 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
       pipeline::ComponentRegistry registry;
       pipeline::RegisterBuiltins(registry);
       absl::Status status = [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(RunHandle handle, FindRun(flags->run, flags->pipeline, registry));
-        RETURN_IF_ERROR(CheckNode(*handle.file.spec, flags->node));
+        ASSIGN_OR_RETURN(web::RunHandle handle,
+                         web::FindRun(flags->run, flags->pipeline, registry));
         std::streamoff printed = 0;
         while (true) {
-          ASSIGN_OR_RETURN(handle.run,
-                           scheduler::GetRun(*handle.store, handle.run.pipeline, flags->run));
-          ASSIGN_OR_RETURN(std::vector<metadata::Execution> executions,
-                           handle.store->GetExecutionsByContext(handle.run.context_id));
-          const std::vector<scheduler::TaskView> states =
-              scheduler::TaskStates(*handle.file.spec, executions, handle.run.properties, nullptr);
-          std::string state;
-          int64_t tries = 0;
-          for (const scheduler::TaskView& task : states) {
-            if (task.node == flags->node) {
-              state = task.state;
-              tries = task.try_number;
-            }
-          }
-          const fs::path log = LatestLog(handle.run.pipeline, flags->run, flags->node, tries);
+          ASSIGN_OR_RETURN(scheduler::TaskView task, web::NodeState(handle, flags->node));
+          const std::string& state = task.state;
+          const fs::path log = web::NodeLog(handle, flags->node, 0);
           if (!log.empty()) {
             std::ifstream in(log, std::ios::binary);
             in.seekg(printed);
@@ -456,33 +288,9 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
       pipeline::RegisterBuiltins(registry);
       absl::StatusOr<std::vector<std::string>> cleared =
           [&]() -> absl::StatusOr<std::vector<std::string>> {
-        ASSIGN_OR_RETURN(RunHandle handle, FindRun(flags->run, flags->pipeline, registry));
-        RETURN_IF_ERROR(CheckNode(*handle.file.spec, flags->node));
-        std::vector<std::string> nodes =
-            WithDownstream(*handle.file.spec, flags->node, *downstream);
-        ASSIGN_OR_RETURN(std::vector<metadata::Execution> executions,
-                         handle.store->GetExecutionsByContext(handle.run.context_id));
-        RETURN_IF_ERROR(scheduler::UpdateRun(
-            *handle.store, handle.run.context_id, [&](metadata::Properties& properties) {
-              for (const std::string& node : nodes) {
-                int64_t last = 0;
-                for (const metadata::Execution& execution : executions) {
-                  if (GetString(execution.custom_properties, "node_id") == node) {
-                    last = std::max(last, execution.id);
-                  }
-                }
-                properties[TaskKey(node, "cleared_after")] = last;
-                properties.erase(TaskKey(node, "state"));
-                properties.erase(TaskKey(node, "retry_at"));
-                properties.erase(TaskKey(node, "error"));
-              }
-              // A run made by `weir run` becomes the scheduler's from here on.
-              properties["pipeline"] = handle.run.pipeline;
-              properties["run_id"] = flags->run;
-              properties["state"] = std::string(scheduler::kQueued);
-              properties.erase("ended_at");
-            }));
-        return nodes;
+        ASSIGN_OR_RETURN(web::RunHandle handle,
+                         web::FindRun(flags->run, flags->pipeline, registry));
+        return web::ClearTasks(handle, flags->node, *downstream);
       }();
       if (!cleared.ok()) {
         exit_code = ReportError("tasks clear", cleared.status());
@@ -501,27 +309,9 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
       pipeline::ComponentRegistry registry;
       pipeline::RegisterBuiltins(registry);
       absl::Status status = [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(RunHandle handle, FindRun(flags->run, flags->pipeline, registry));
-        RETURN_IF_ERROR(CheckNode(*handle.file.spec, flags->node));
-        const std::vector<std::string> after =
-            WithDownstream(*handle.file.spec, flags->node, /*downstream=*/true);
-        return scheduler::UpdateRun(
-            *handle.store, handle.run.context_id, [&](metadata::Properties& properties) {
-              properties[TaskKey(flags->node, "state")] = std::string(scheduler::kSuccess);
-              // Nodes held back by this one's failure may run now.
-              for (const std::string& node : after) {
-                if (GetString(properties, TaskKey(node, "state")) == scheduler::kUpstreamFailed) {
-                  properties.erase(TaskKey(node, "state"));
-                }
-              }
-              properties["pipeline"] = handle.run.pipeline;
-              properties["run_id"] = flags->run;
-              const std::string state = GetString(properties, "state");
-              if (state != scheduler::kRunning) {
-                properties["state"] = std::string(scheduler::kQueued);
-              }
-              properties.erase("ended_at");
-            });
+        ASSIGN_OR_RETURN(web::RunHandle handle,
+                         web::FindRun(flags->run, flags->pipeline, registry));
+        return web::MarkSuccess(handle, flags->node);
       }();
       if (!status.ok()) {
         exit_code = ReportError("tasks mark-success", status);
@@ -533,6 +323,89 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
 }
 
 std::atomic<bool> stop_requested{false};
+
+// What weir.yaml says (weir init writes it), with the command line's overrides.
+struct WebSettings {
+  std::string bind = "127.0.0.1";
+  int port = 8080;
+  std::string auth_token_env;
+  int parallelism = 0;
+};
+
+absl::StatusOr<WebSettings> ReadSettings() {
+  WebSettings settings;
+  const fs::path file = pipeline::WeirHome() / "weir.yaml";
+  std::error_code error;
+  if (!fs::exists(file, error)) return settings;
+  try {
+    const YAML::Node root = YAML::LoadFile(file.string());
+    if (const YAML::Node web = root["webserver"]) {
+      if (web["bind"]) settings.bind = web["bind"].as<std::string>();
+      if (web["port"]) settings.port = web["port"].as<int>();
+      if (web["auth_token_env"]) settings.auth_token_env = web["auth_token_env"].as<std::string>();
+    }
+    if (const YAML::Node scheduler = root["scheduler"]) {
+      if (scheduler["parallelism"]) settings.parallelism = scheduler["parallelism"].as<int>();
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(StrCat(file.string(), ":", e.mark.line + 1, ": ", e.msg));
+  }
+  return settings;
+}
+
+// Serves the UI and API, and with `with_scheduler` runs the scheduler beside it, until SIGINT or
+// SIGTERM.
+absl::Status ServeWeb(WebSettings settings, bool with_scheduler) {
+  std::string token;
+  if (!settings.auth_token_env.empty()) {
+    const char* value = std::getenv(settings.auth_token_env.c_str());
+    if (value == nullptr || *value == '\0') {
+      return absl::FailedPreconditionError(
+          StrCat("weir.yaml names auth_token_env ", settings.auth_token_env,
+                 ", which is not set; export it with the token users must give"));
+    }
+    token = value;
+  }
+  const bool loopback =
+      settings.bind == "127.0.0.1" || settings.bind == "localhost" || settings.bind == "::1";
+  if (!loopback && token.empty()) {
+    return absl::FailedPreconditionError(StrCat(
+        "binding ", settings.bind,
+        " would let other machines run and change pipelines: set webserver.auth_token_env in ",
+        (pipeline::WeirHome() / "weir.yaml").string(), " to a variable holding a token first"));
+  }
+  serving::BlockStopSignals();  // Before any thread starts, so that sigwait gets them.
+  static pipeline::ComponentRegistry registry;
+  pipeline::RegisterBuiltins(registry);
+  std::error_code error;
+  fs::create_directories(scheduler::PipelinesFolder(), error);
+  std::unique_ptr<scheduler::Scheduler> scheduler;
+  if (with_scheduler) {
+    ASSIGN_OR_RETURN(scheduler,
+                     scheduler::Scheduler::Create({.parallelism = settings.parallelism}, registry));
+  }
+  auto api = std::make_shared<web::WebApi>(registry, web::WebApiOptions{.auth_token = token});
+  ASSIGN_OR_RETURN(
+      auto server,
+      serving::HttpServer::Start(
+          {.address = settings.bind, .port = static_cast<uint16_t>(settings.port), .threads = 2},
+          [api](const serving::HttpRequest& request) { return api->Handle(request); }));
+  std::atomic<bool> stop{false};
+  std::thread loop;
+  absl::Status scheduler_status;
+  if (scheduler) {
+    loop = std::thread([&] { scheduler_status = scheduler->Run(stop); });
+  }
+  std::cout << "weir " << (with_scheduler ? "standalone" : "webserver") << ": the UI is at http://"
+            << (settings.bind == "::1" ? "[::1]" : settings.bind) << ":" << server->port()
+            << "/ (pipelines from " << scheduler::PipelinesFolder().string() << "; Ctrl-C stops)"
+            << std::endl;
+  serving::WaitForStopSignal();
+  stop = true;
+  if (loop.joinable()) loop.join();
+  server->Stop();
+  return scheduler_status;
+}
 
 }  // namespace
 
@@ -580,6 +453,38 @@ void AddSchedulerCommands(CLI::App& app, int& exit_code) {
       std::cerr << "weir scheduler: watching " << scheduler::PipelinesFolder().string() << "\n";
       absl::Status status = (*scheduler)->Run(stop_requested);
       if (!status.ok()) exit_code = ReportError("scheduler", status);
+    });
+  }
+  for (const bool with_scheduler : {false, true}) {
+    auto port = std::make_shared<int>(0);
+    auto bind = std::make_shared<std::string>();
+    CLI::App* cmd = app.add_subcommand(
+        with_scheduler ? "standalone" : "webserver",
+        with_scheduler
+            ? "The web UI and the scheduler in one process, for a laptop: open the URL it prints."
+            : "Serve the web UI and its JSON API (docs/web-api.md); run weir scheduler beside "
+              "it to have runs start.");
+    cmd->add_option("--port", *port, "Port (default: webserver.port in weir.yaml, else 8080)");
+    cmd->add_option("--bind", *bind,
+                    "Address to listen on (default: webserver.bind, else 127.0.0.1); any other "
+                    "than the loopback needs webserver.auth_token_env")
+        ->type_name("ADDRESS");
+    cmd->footer(StrCat(
+        "Settings come from ${WEIR_HOME}/weir.yaml (weir init writes it). State-changing "
+        "requests need the page's CSRF token; with an auth token, every request needs it too "
+        "(open /login?token=TOKEN once in the browser).",
+        with_scheduler ? "\n\nExample:\n  weir init --example taxi && weir standalone" : ""));
+    cmd->callback([port, bind, with_scheduler, &exit_code]() {
+      const char* name = with_scheduler ? "standalone" : "webserver";
+      absl::StatusOr<WebSettings> settings = ReadSettings();
+      if (!settings.ok()) {
+        exit_code = ReportError(name, settings.status());
+        return;
+      }
+      if (*port != 0) settings->port = *port;
+      if (!bind->empty()) settings->bind = *bind;
+      absl::Status status = ServeWeb(*settings, with_scheduler);
+      if (!status.ok()) exit_code = ReportError(name, status);
     });
   }
   AddPipelinesCommand(app, exit_code);

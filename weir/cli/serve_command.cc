@@ -56,9 +56,8 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       return;
     }
     auto listening = serving::HttpServer::Start(
-        *http, [model_server = server->get()](std::string_view method, std::string_view path,
-                                              std::string_view body) {
-          return model_server->Handle(method, path, body);
+        *http, [model_server = server->get()](const serving::HttpRequest& request) {
+          return model_server->Handle(request.method, request.path, request.body);
         });
     if (!listening.ok()) {
       exit_code = ReportError("serve", listening.status());

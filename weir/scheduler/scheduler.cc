@@ -398,6 +398,9 @@ absl::Status Scheduler::Advance(MetadataStore& store, const ScheduledRun& queued
   const pipeline::PipelineSpec& spec = *pipeline.file.spec;
   ScheduledRun run = queued;
   if (run.state == kQueued) {
+    // As in Airflow, a paused pipeline's triggered runs wait for it to be unpaused.
+    ASSIGN_OR_RETURN(PipelineState pipeline_state, GetPipelineState(store, spec.name()));
+    if (pipeline_state.paused) return absl::OkStatus();
     ASSIGN_OR_RETURN(std::vector<ScheduledRun> active, ActiveRuns(store));
     const int max_active = spec.schedule().max_active_runs() > 0
                                ? static_cast<int>(spec.schedule().max_active_runs())

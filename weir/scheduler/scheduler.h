@@ -29,10 +29,10 @@
 namespace weir::scheduler {
 
 struct SchedulerOptions {
-  std::filesystem::path pipelines_folder;  // Default: ${WEIR_HOME}/pipelines.
-  std::filesystem::path weir_binary;       // Runs the nodes; default: this executable.
-  int parallelism = 0;                     // Node processes at once; default: one per core.
-  std::chrono::milliseconds poll{500};     // How often files and schedules are looked at.
+  std::filesystem::path pipelines_folder = {};  // Default: ${WEIR_HOME}/pipelines.
+  std::filesystem::path weir_binary = {};       // Runs the nodes; default: this executable.
+  int parallelism = 0;                          // Node processes at once; default: one per core.
+  std::chrono::milliseconds poll{500};          // How often files and schedules are looked at.
 };
 
 // A node's state in a run as the scheduler sees it (catalog.h's names).

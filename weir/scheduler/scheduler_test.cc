@@ -127,6 +127,11 @@ TEST_F(SchedulerTest, TriggeredRunRunsEachNodeInItsOwnProcess) {
 
   auto scheduler = Scheduler::Create({.weir_binary = kWeir}, registry_);
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  // New pipelines start paused, and a paused pipeline's runs wait.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE((*scheduler)->Tick().ok());
+  EXPECT_EQ(GetRun(*store, "data", *run_id)->state, kQueued);
+  EXPECT_EQ((*scheduler)->running_nodes(), 0u);
+  ASSERT_TRUE(SetPaused(*store, "data", false).ok());
   // One scheduler per WEIR_HOME.
   auto second = Scheduler::Create({.weir_binary = kWeir}, registry_);
   EXPECT_TRUE(absl::IsFailedPrecondition(second.status())) << second.status();
@@ -153,6 +158,7 @@ TEST_F(SchedulerTest, RetriesWithBackoffThenFailsAndHoldsBackDownstream) {
       WritePipeline("broken.yaml", DataPipeline("broken", (home_ / "no_such_folder").string(), "",
                                                 "    retries: 1\n    retry_delay_seconds: 0.2\n"));
   auto store = Store();
+  ASSERT_TRUE(SetPaused(*store, spec.name(), false).ok());
   auto run_id = QueueRun(*store, spec, {});
   ASSERT_TRUE(run_id.ok());
   auto scheduler = Scheduler::Create({.weir_binary = kWeir}, registry_);
@@ -180,6 +186,7 @@ TEST_F(SchedulerTest, AKilledSchedulerCarriesOnWithoutRedoingNodes) {
   const pipeline::PipelineSpec spec =
       WritePipeline("data.yaml", DataPipeline("data", kTaxiData.string()));
   auto store = Store();
+  ASSERT_TRUE(SetPaused(*store, spec.name(), false).ok());
   auto run_id = QueueRun(*store, spec, {});
   ASSERT_TRUE(run_id.ok());
 

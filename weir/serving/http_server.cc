@@ -82,17 +82,23 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
                 restinio::incoming_http_msg_limits_t{}.max_body_size(options.max_body_bytes))
             .request_handler([shared](restinio::request_handle_t request) {
               const auto& header = request->header();
-              HttpResponse response =
-                  (*shared)(std::string_view(header.method().c_str()),
-                            std::string_view(header.path().data(), header.path().size()),
-                            std::string_view(request->body()));
-              return request
-                  ->create_response(restinio::http_status_line_t(
-                      restinio::http_status_code_t{static_cast<std::uint16_t>(response.status)},
-                      Reason(response.status)))
-                  .append_header(restinio::http_field::content_type, response.content_type)
-                  .set_body(std::move(response.body))
-                  .done();
+              const HttpRequest view{
+                  .method = std::string_view(header.method().c_str()),
+                  .path = std::string_view(header.path().data(), header.path().size()),
+                  .query = std::string_view(header.query().data(), header.query().size()),
+                  .body = std::string_view(request->body()),
+                  .header =
+                      [&header](std::string_view name) {
+                        return header.get_field_or(std::string(name), std::string());
+                      },
+              };
+              HttpResponse response = (*shared)(view);
+              auto reply = request->create_response(restinio::http_status_line_t(
+                  restinio::http_status_code_t{static_cast<std::uint16_t>(response.status)},
+                  Reason(response.status)));
+              reply.append_header(restinio::http_field::content_type, response.content_type);
+              for (const auto& [name, value] : response.headers) reply.append_header(name, value);
+              return reply.set_body(std::move(response.body)).done();
             }),
         static_cast<std::size_t>(threads));
     return std::unique_ptr<HttpServer>(new RestinioServer(std::move(handle), port));

@@ -14,8 +14,16 @@
 
 namespace weir::serving {
 
-using HttpHandler = std::function<HttpResponse(std::string_view method, std::string_view path,
-                                               std::string_view body)>;
+struct HttpRequest {
+  std::string_view method;
+  std::string_view path;   // Without the query string, not decoded.
+  std::string_view query;  // After '?', not decoded.
+  std::string_view body;
+  // A request header's value, "" when it is absent; names are case-insensitive.
+  std::function<std::string(std::string_view name)> header;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest& request)>;
 
 struct HttpServerOptions {
   std::string address = "127.0.0.1";

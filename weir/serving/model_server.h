@@ -41,6 +41,7 @@ struct HttpResponse {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers = {};  // Beside Content-Type.
 };
 
 class ModelServer {

@@ -201,11 +201,9 @@ TEST_F(ModelServerTest, NewVersionsSwapInAndBrokenOnesAreReported) {
 TEST_F(ModelServerTest, ServesOverHttp) {
   auto server = ModelServer::Start({.model_name = "taxi", .model_base_path = *root_ / "base"});
   ASSERT_TRUE(server.ok());
-  auto http =
-      HttpServer::Start({.port = 0, .threads = 1},
-                        [&](std::string_view method, std::string_view path, std::string_view body) {
-                          return (*server)->Handle(method, path, body);
-                        });
+  auto http = HttpServer::Start({.port = 0, .threads = 1}, [&](const HttpRequest& request) {
+    return (*server)->Handle(request.method, request.path, request.body);
+  });
   ASSERT_TRUE(http.ok()) << http.status();
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The browser end-to-end test, as ctest runs it: a fresh WEIR_HOME with the taxi tutorial's
+# whole pipeline (examples/taxi/pipeline_solution.yaml in place of the skeleton), `weir
+# standalone` on a free port of 127.0.0.1, and ui.test.mjs driving Debian's Chromium through it.
+#   tests/browser/run.sh WEIR_BINARY SCREENSHOT_FOLDER
+# Needs `npm ci` in tests/browser first (./test.sh does it). A missing browser, node or
+# playwright-core is a failure, never a skip.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+weir="${1:?usage: run.sh WEIR_BINARY SCREENSHOT_FOLDER}"
+shots="${2:?usage: run.sh WEIR_BINARY SCREENSHOT_FOLDER}"
+if [[ ! -d "$here/node_modules/playwright-core" ]]; then
+  echo "run.sh: playwright-core is not installed; run 'npm ci' in $here (./test.sh does)" >&2
+  exit 1
+fi
+
+home="$(mktemp -d /tmp/weir-browser-test.XXXXXX)"
+server=""
+cleanup() {
+  if [[ -n "$server" ]]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
+  rm -rf "$home"
+}
+trap cleanup EXIT
+export WEIR_HOME="$home"
+"$weir" init --example taxi >/dev/null
+cp "$here/../../examples/taxi/pipeline_solution.yaml" "$home/examples/taxi/pipeline.yaml"
+
+port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$weir" standalone --port "$port" >"$home/standalone.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do
+  if /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
+    break
+  fi
+  sleep 0.1
+done
+
+rm -rf "$shots"
+mkdir -p "$shots"
+status=0
+WEIR_URL="http://127.0.0.1:$port" WEIR_SCREENSHOTS="$shots" node "$here/ui.test.mjs" || status=$?
+if [[ $status -ne 0 ]]; then
+  echo "--- weir standalone's output:" >&2
+  cat "$home/standalone.log" >&2
+fi
+exit $status
