@@ -180,6 +180,25 @@ TEST_F(SchedulerTest, RetriesWithBackoffThenFailsAndHoldsBackDownstream) {
   }
 }
 
+TEST_F(SchedulerTest, ANodeOverItsTimeoutIsStoppedAndFails) {
+  const pipeline::PipelineSpec spec = WritePipeline(
+      "slow.yaml", DataPipeline("slow", kTaxiData.string(), "", "    timeout_seconds: 0.001\n"));
+  auto store = Store();
+  ASSERT_TRUE(SetPaused(*store, spec.name(), false).ok());
+  auto run_id = QueueRun(*store, spec, {});
+  ASSERT_TRUE(run_id.ok());
+  auto scheduler = Scheduler::Create({.weir_binary = kWeir}, registry_);
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  const ScheduledRun run = RunToEnd(**scheduler, *store, "slow", *run_id);
+  EXPECT_EQ(run.state, kFailed);
+  EXPECT_EQ(States(*store, spec, run).at("CsvExampleGen"), kFailed);
+  EXPECT_EQ(GetString(run.properties, TaskKey("CsvExampleGen", "error")), "timed out");
+  // Its execution, if it got as far as recording one, is not left running.
+  EXPECT_EQ(
+      ExecutionStates(*store, run, "CsvExampleGen").count(metadata::Execution::State::kRunning),
+      0u);
+}
+
 // The scheduler is killed (SIGKILL) in the middle of a run and started again: the run ends with
 // every node done once, in the one run there is.
 TEST_F(SchedulerTest, AKilledSchedulerCarriesOnWithoutRedoingNodes) {

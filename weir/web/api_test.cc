@@ -1,0 +1,162 @@
+// The API's guards and errors, called as the HTTP server calls it. What the pages show is tested
+// end to end in a browser (tests/browser).
+#include "weir/web/api.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "weir/base/strings.h"
+
+namespace weir::web {
+namespace {
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class WebApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    home_ = fs::path(::testing::TempDir()) /
+            StrCat("weir_web_api_", getpid(), "_",
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(home_);
+    fs::create_directories(home_ / "pipelines");
+    setenv("WEIR_HOME", home_.c_str(), 1);
+    pipeline::RegisterBuiltins(registry_);
+    std::ofstream(home_ / "pipelines" / "data.yaml")
+        << "pipeline: data\nnodes:\n  CsvExampleGen:\n    component: CsvExampleGen\n"
+           "    params: {input_base: "
+        << (fs::path(WEIR_SOURCE_DIR) / "examples/taxi/data").string() << "}\n";
+    std::ofstream(home_ / "pipelines" / "broken.yaml") << "pipeline: broken\nnodes: [\n";
+  }
+  void TearDown() override { fs::remove_all(home_); }
+
+  serving::HttpResponse Call(WebApi& api, std::string_view method, std::string_view target,
+                             std::string_view body = "",
+                             std::map<std::string, std::string> headers = {}) {
+    const size_t question = target.find('?');
+    serving::HttpRequest request{
+        .method = method,
+        .path = target.substr(0, question),
+        .query = question == std::string_view::npos ? "" : target.substr(question + 1),
+        .body = body,
+        .header = [&headers](std::string_view name) {
+          auto found = headers.find(std::string(name));
+          return found == headers.end() ? std::string() : found->second;
+        }};
+    return api.Handle(request);
+  }
+
+  std::string Csrf(WebApi& api, std::map<std::string, std::string> headers = {}) {
+    return Json::parse(Call(api, "GET", "/api/session", "", headers).body)["csrf_token"];
+  }
+
+  fs::path home_;
+  pipeline::ComponentRegistry registry_;
+};
+
+TEST_F(WebApiTest, ListsPipelinesAndBrokenFilesAndServesTheUi) {
+  WebApi api(registry_, {});
+  const serving::HttpResponse list = Call(api, "GET", "/api/pipelines");
+  ASSERT_EQ(list.status, 200) << list.body;
+  const Json body = Json::parse(list.body);
+  ASSERT_EQ(body["pipelines"].size(), 1u);
+  EXPECT_EQ(body["pipelines"][0]["name"], "data");
+  EXPECT_TRUE(body["pipelines"][0]["paused"].get<bool>());
+  ASSERT_EQ(body["broken"].size(), 1u);
+  EXPECT_THAT(body["broken"][0]["file"].get<std::string>(), HasSubstr("broken.yaml"));
+
+  const serving::HttpResponse page = Call(api, "GET", "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_THAT(page.content_type, HasSubstr("text/html"));
+  EXPECT_THAT(Call(api, "GET", "/static/chart.min.js").content_type, HasSubstr("javascript"));
+  EXPECT_EQ(Call(api, "GET", "/static/nothing.js").status, 404);
+  const serving::HttpResponse svg = Call(api, "GET", "/api/pipelines/data/graph.svg");
+  EXPECT_EQ(svg.content_type, "image/svg+xml");
+  EXPECT_THAT(svg.body, HasSubstr("node-CsvExampleGen"));
+
+  const serving::HttpResponse unknown = Call(api, "GET", "/api/pipelines/nope");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_THAT(Json::parse(unknown.body)["error"].get<std::string>(), HasSubstr("nope"));
+}
+
+TEST_F(WebApiTest, StateChangesNeedTheCsrfToken) {
+  WebApi api(registry_, {});
+  EXPECT_EQ(Call(api, "POST", "/api/pipelines/data/unpause", "{}").status, 403);
+  EXPECT_EQ(
+      Call(api, "POST", "/api/pipelines/data/unpause", "{}", {{"X-Weir-CSRF", "guess"}}).status,
+      403);
+  const std::string token = Csrf(api);
+  const serving::HttpResponse unpaused =
+      Call(api, "POST", "/api/pipelines/data/unpause", "{}", {{"X-Weir-CSRF", token}});
+  ASSERT_EQ(unpaused.status, 200) << unpaused.body;
+  EXPECT_FALSE(Json::parse(unpaused.body)["paused"].get<bool>());
+
+  const serving::HttpResponse bad_conf = Call(api, "POST", "/api/pipelines/data/trigger",
+                                              R"({"conf": [1]})", {{"X-Weir-CSRF", token}});
+  EXPECT_EQ(bad_conf.status, 400);
+  const serving::HttpResponse triggered = Call(api, "POST", "/api/pipelines/data/trigger",
+                                               R"({"conf": {"a": 1}})", {{"X-Weir-CSRF", token}});
+  ASSERT_EQ(triggered.status, 200) << triggered.body;
+  const std::string run_id = Json::parse(triggered.body)["run_id"];
+  const serving::HttpResponse run = Call(api, "GET", StrCat("/api/runs/data/", run_id));
+  ASSERT_EQ(run.status, 200) << run.body;
+  const Json described = Json::parse(run.body);
+  EXPECT_EQ(described["state"], "queued");
+  EXPECT_EQ(described["conf"]["a"], 1);
+  EXPECT_EQ(described["nodes"][0]["state"], "none");
+  // Run ids arrive URL-encoded from the browser.
+  std::string encoded = run_id;
+  for (size_t at; (at = encoded.find(':')) != std::string::npos;) encoded.replace(at, 1, "%3A");
+  EXPECT_EQ(Call(api, "GET", StrCat("/api/runs/data/", encoded)).status, 200);
+}
+
+TEST_F(WebApiTest, AnAuthTokenGuardsEveryRequest) {
+  WebApi api(registry_, {.auth_token = "s3cret"});
+  EXPECT_EQ(Call(api, "GET", "/api/pipelines").status, 401);
+  EXPECT_EQ(Call(api, "GET", "/").status, 401);
+  EXPECT_EQ(Call(api, "GET", "/api/pipelines", "", {{"Authorization", "Bearer wrong"}}).status,
+            401);
+  EXPECT_EQ(Call(api, "GET", "/api/pipelines", "", {{"Authorization", "Bearer s3cret"}}).status,
+            200);
+  EXPECT_EQ(Call(api, "GET", "/login?token=wrong").status, 401);
+  const serving::HttpResponse login = Call(api, "GET", "/login?token=s3cret");
+  EXPECT_EQ(login.status, 303);
+  std::string cookie;
+  for (const auto& [name, value] : login.headers) {
+    if (name == "Set-Cookie") cookie = value;
+  }
+  EXPECT_THAT(cookie, HasSubstr("HttpOnly"));
+  const std::string pair = cookie.substr(0, cookie.find(';'));
+  EXPECT_EQ(Call(api, "GET", "/api/pipelines", "", {{"Cookie", pair}}).status, 200);
+}
+
+TEST_F(WebApiTest, ArtifactViewsStayInsideTheArtifactRoots) {
+  auto store = metadata::MetadataStore::OpenSqlite(home_ / "metadata.db");
+  ASSERT_TRUE(store.ok());
+  auto type = (*store)->PutArtifactType("Schema", {});
+  ASSERT_TRUE(type.ok());
+  metadata::Artifact outside{
+      .type_id = *type, .uri = "/etc", .state = metadata::Artifact::State::kLive};
+  ASSERT_TRUE((*store)->PutArtifact(outside).ok());
+  metadata::Artifact escaping{.type_id = *type,
+                              .uri = (home_ / "artifacts" / ".." / ".." / "etc").string(),
+                              .state = metadata::Artifact::State::kLive};
+  ASSERT_TRUE((*store)->PutArtifact(escaping).ok());
+  WebApi api(registry_, {});
+  for (int64_t id : {outside.id, escaping.id}) {
+    const serving::HttpResponse view = Call(api, "GET", StrCat("/api/artifacts/", id, "/view"));
+    EXPECT_EQ(view.status, 403) << view.body;
+    EXPECT_THAT(view.body, HasSubstr("outside the artifact roots"));
+  }
+  EXPECT_EQ(Call(api, "GET", "/api/artifacts/999/view").status, 404);
+  EXPECT_EQ(Call(api, "GET", "/api/artifacts/abc").status, 400);
+}
+
+}  // namespace
+}  // namespace weir::web
