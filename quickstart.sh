@@ -45,5 +45,5 @@ fi
 step init --example taxi
 echo
 echo "Ready in $(( $(date +%s) - start )) s. Open http://127.0.0.1:${WEIR_PORT:-8080}/ : unpause"
-echo "taxi and trigger it. The pipeline file is $WEIR_HOME/pipelines/taxi.yaml (docs/ui.md)."
+echo "taxi and trigger it. The pipeline file is $WEIR_HOME/pipelines/taxi.yaml (docs/tutorial.md)."
 exec "$weir" standalone --port "${WEIR_PORT:-8080}"
