@@ -13,6 +13,7 @@
 #include "weir/base/strings.h"
 #include "weir/cli/metadata_view.h"
 #include "weir/cli/show.h"
+#include "weir/io/example/example_files.h"
 #include "weir/pipeline/pipeline_spec.h"
 #include "weir/proto/transform.pb.h"
 #include "weir/scheduler/cron.h"
@@ -37,7 +38,10 @@ constexpr size_t kMaxLogChunk = 1 << 20;
 Json TimeOrNull(int64_t ms) { return ms == 0 ? Json(nullptr) : Json(cli::FormatUtcTime(ms)); }
 
 HttpResponse JsonResponse(const Json& body, int status = 200) {
-  return {.status = status, .body = body.dump(), .content_type = "application/json"};
+  // Bytes that are not UTF-8 (a bytes feature's values) become U+FFFD rather than an error.
+  return {.status = status,
+          .body = body.dump(-1, ' ', false, Json::error_handler_t::replace),
+          .content_type = "application/json"};
 }
 
 HttpResponse ErrorResponse(int status, std::string_view message) {
@@ -737,6 +741,59 @@ absl::StatusOr<Json> TrainingView(const fs::path& uri) {
   return Json{{"curves", std::move(curves)}};
 }
 
+// The first `rows` examples of an Examples artifact's train split (or its first split), each an
+// object of feature: value (a list when it has several, null when missing).
+absl::StatusOr<Json> SampleRows(const fs::path& uri, size_t rows) {
+  std::error_code error;
+  fs::path split = uri / "Split-train";
+  if (!fs::is_directory(split, error)) {
+    std::vector<fs::path> splits;
+    for (const auto& entry : fs::directory_iterator(uri, error)) {
+      if (entry.path().filename().string().rfind("Split-", 0) == 0) splits.push_back(entry.path());
+    }
+    if (splits.empty()) return Json::array();
+    split = *std::min_element(splits.begin(), splits.end());
+  }
+  ASSIGN_OR_RETURN(std::vector<fs::path> files, io::ExampleFiles(split));
+  io::ExampleBlockReader reader(files);
+  ASSIGN_OR_RETURN(std::optional<io::ExampleBlock> block, reader.Next());
+  Json sample = Json::array();
+  if (!block.has_value()) return sample;
+  ASSIGN_OR_RETURN(data::RecordBatch batch, block->Decode());
+  std::vector<const data::Column*> columns;
+  for (const data::Column& column : batch.columns()) columns.push_back(&column);
+  std::sort(columns.begin(), columns.end(),
+            [](const data::Column* a, const data::Column* b) { return a->name() < b->name(); });
+  for (size_t row = 0; row < std::min(rows, batch.num_rows()); ++row) {
+    Json example = Json::object();
+    for (const data::Column* column : columns) {
+      if (!column->is_present(row)) {
+        example[column->name()] = nullptr;
+        continue;
+      }
+      Json values = Json::array();
+      for (uint32_t i = column->value_begin(row); i < column->value_end(row); ++i) {
+        switch (column->type()) {
+          case data::DataType::kInt64:
+            values.push_back(column->int64_values()[i]);
+            break;
+          case data::DataType::kFloat:
+            values.push_back(column->float_values()[i]);
+            break;
+          case data::DataType::kBytes:
+            values.push_back(std::string(column->bytes_value(i)));
+            break;
+          case data::DataType::kNull:
+            break;
+        }
+      }
+      example[column->name()] = values.size() == 1 ? values[0] : values;
+    }
+    sample.push_back(std::move(example));
+  }
+  return sample;
+}
+
 absl::StatusOr<Json> ExamplesView(const fs::path& uri) {
   Json splits = Json::array();
   std::error_code error;
@@ -756,7 +813,8 @@ absl::StatusOr<Json> ExamplesView(const fs::path& uri) {
     splits.push_back(
         {{"name", folder.filename().string().substr(6)}, {"files", files}, {"bytes", bytes}});
   }
-  return Json{{"splits", std::move(splits)}, {"sample", Json::array()}};
+  ASSIGN_OR_RETURN(Json sample, SampleRows(uri, 20));
+  return Json{{"splits", std::move(splits)}, {"sample", std::move(sample)}};
 }
 
 }  // namespace
@@ -823,6 +881,25 @@ absl::StatusOr<HttpResponse> WebApi::ArtifactRequest(int64_t id, const std::stri
   } else if (type == "TransformGraph") {
     kind = "transform";
     ASSIGN_OR_RETURN(data, TransformView(uri));
+    // Sample rows from the transformed examples the same Transform execution wrote.
+    ASSIGN_OR_RETURN(std::vector<metadata::Event> made, store->GetEventsByArtifact(id));
+    for (const metadata::Event& event : made) {
+      if (event.type != metadata::Event::Type::kOutput) continue;
+      ASSIGN_OR_RETURN(std::vector<metadata::Event> outputs,
+                       store->GetEventsByExecution(event.execution_id));
+      for (const metadata::Event& output : outputs) {
+        const auto* name =
+            output.path.empty() ? nullptr : std::get_if<std::string>(&output.path.front());
+        if (output.type != metadata::Event::Type::kOutput || name == nullptr ||
+            *name != "transformed_examples") {
+          continue;
+        }
+        ASSIGN_OR_RETURN(metadata::Artifact examples, store->GetArtifact(output.artifact_id));
+        RETURN_IF_ERROR(CheckInsideRoots(examples.uri, registry_));
+        ASSIGN_OR_RETURN(data["sample"], SampleRows(examples.uri, 20));
+      }
+      break;
+    }
   } else if (type == "ModelRun") {
     kind = "training";
     ASSIGN_OR_RETURN(data, TrainingView(uri));

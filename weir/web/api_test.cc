@@ -12,6 +12,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "weir/base/strings.h"
+#include "weir/orchestrator/local_runner.h"
+#include "weir/pipeline/pipeline_spec.h"
 
 namespace weir::web {
 namespace {
@@ -134,6 +136,39 @@ TEST_F(WebApiTest, AnAuthTokenGuardsEveryRequest) {
   EXPECT_THAT(cookie, HasSubstr("HttpOnly"));
   const std::string pair = cookie.substr(0, cookie.find(';'));
   EXPECT_EQ(Call(api, "GET", "/api/pipelines", "", {{"Cookie", pair}}).status, 200);
+}
+
+TEST_F(WebApiTest, ExamplesViewShowsSplitsAndSampleRows) {
+  auto spec = pipeline::LoadPipelineFile(home_ / "pipelines" / "data.yaml", registry_);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  auto store = orchestrator::OpenPipelineStore(*spec);
+  ASSERT_TRUE(store.ok());
+  auto result = orchestrator::RunPipeline(*spec, registry_, **store, "r1", nullptr);
+  ASSERT_TRUE(result.ok() && result->ok());
+  WebApi api(registry_, {});
+  const serving::HttpResponse view = Call(api, "GET", "/api/artifacts/1/view");
+  ASSERT_EQ(view.status, 200) << view.body;
+  const Json body = Json::parse(view.body);
+  EXPECT_EQ(body["kind"], "examples");
+  EXPECT_EQ(body["artifact"]["type"], "Examples");
+  ASSERT_EQ(body["data"]["splits"].size(), 2u);
+  EXPECT_EQ(body["data"]["splits"][0]["name"], "eval");
+  EXPECT_GT(body["data"]["splits"][1]["bytes"].get<int64_t>(), 0);
+  // The first train examples, feature by feature (as data.csv's columns).
+  ASSERT_EQ(body["data"]["sample"].size(), 20u);
+  const Json& first = body["data"]["sample"][0];
+  EXPECT_TRUE(first["company"].is_string() || first["company"].is_null());
+  EXPECT_TRUE(first["trip_miles"].is_number());
+  EXPECT_TRUE(first.contains("pickup_census_tract"));
+
+  const serving::HttpResponse run = Call(api, "GET", "/api/runs/data/r1");
+  ASSERT_EQ(run.status, 200) << run.body;
+  const Json described = Json::parse(run.body);
+  EXPECT_EQ(described["state"], "success");
+  EXPECT_EQ(described["nodes"][0]["outputs"][0]["artifact_id"], 1);
+  const Json log = Json::parse(Call(api, "GET", "/api/runs/data/r1/nodes/CsvExampleGen/log").body);
+  EXPECT_THAT(log["text"].get<std::string>(), HasSubstr("output examples"));
+  EXPECT_TRUE(log["complete"].get<bool>());
 }
 
 TEST_F(WebApiTest, ArtifactViewsStayInsideTheArtifactRoots) {
