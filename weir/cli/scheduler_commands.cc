@@ -3,9 +3,11 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -23,6 +25,7 @@
 #include "weir/scheduler/scheduler.h"
 #include "weir/serving/http_server.h"
 #include "weir/web/api.h"
+#include "weir/web/http_client.h"
 #include "yaml-cpp/yaml.h"
 
 namespace weir::cli {
@@ -45,6 +48,88 @@ webserver:
 scheduler:
   parallelism: 0  # Node processes at once; 0: one per core.
 )";
+
+// What weir.yaml says (weir init writes it), with the command line's overrides.
+struct WebSettings {
+  std::string bind = "127.0.0.1";
+  int port = 8080;
+  std::string auth_token_env;
+  int parallelism = 0;
+};
+
+absl::StatusOr<WebSettings> ReadSettings() {
+  WebSettings settings;
+  const fs::path file = pipeline::WeirHome() / "weir.yaml";
+  std::error_code error;
+  if (!fs::exists(file, error)) return settings;
+  try {
+    const YAML::Node root = YAML::LoadFile(file.string());
+    if (const YAML::Node web = root["webserver"]) {
+      if (web["bind"]) settings.bind = web["bind"].as<std::string>();
+      if (web["port"]) settings.port = web["port"].as<int>();
+      if (web["auth_token_env"]) settings.auth_token_env = web["auth_token_env"].as<std::string>();
+    }
+    if (const YAML::Node scheduler = root["scheduler"]) {
+      if (scheduler["parallelism"]) settings.parallelism = scheduler["parallelism"].as<int>();
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(StrCat(file.string(), ":", e.mark.line + 1, ": ", e.msg));
+  }
+  return settings;
+}
+
+// Percent-encodes a path segment (run ids hold ':').
+std::string Encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// When a web server runs for this WEIR_HOME, the pipeline and task commands go through its API
+// (with the token of the variable weir.yaml names), so they pass the same checks as the UI;
+// nullopt when none runs, and the command works on the store itself. Errors: the API's.
+absl::StatusOr<std::optional<Json>> ThroughWebServer(const std::string& method,
+                                                     const std::string& target,
+                                                     const Json& body = nullptr) {
+  const std::optional<web::RunningWebServer> server = web::FindRunningWebServer();
+  if (!server.has_value()) return std::nullopt;
+  ASSIGN_OR_RETURN(WebSettings settings, ReadSettings());
+  std::map<std::string, std::string> headers;
+  if (!settings.auth_token_env.empty()) {
+    if (const char* token = std::getenv(settings.auth_token_env.c_str()); token != nullptr) {
+      headers["Authorization"] = StrCat("Bearer ", token);
+    }
+  }
+  auto call = [&](const std::string& verb, const std::string& path,
+                  const std::string& payload) -> absl::StatusOr<Json> {
+    ASSIGN_OR_RETURN(web::HttpReply reply,
+                     web::HttpCall(server->host, server->port, verb, path, payload, headers));
+    const Json parsed = Json::parse(reply.body, nullptr, false);
+    if (reply.status / 100 != 2) {
+      const std::string message = parsed.is_object() && parsed.contains("error")
+                                      ? parsed["error"].get<std::string>()
+                                      : reply.body;
+      return absl::FailedPreconditionError(
+          StrCat("the web server at http://", server->host, ":", server->port, " says: ", message));
+    }
+    return parsed;
+  };
+  if (method != "GET") {
+    ASSIGN_OR_RETURN(Json session, call("GET", "/api/session", ""));
+    headers["X-Weir-CSRF"] = session.value("csrf_token", "");
+  }
+  ASSIGN_OR_RETURN(Json answer, call(method, target, body.is_null() ? "" : body.dump()));
+  return std::optional<Json>(std::move(answer));
+}
 
 // Where `weir init --example` finds examples: $WEIR_EXAMPLES, the installed share folder, or the
 // source tree this binary was built from.
@@ -132,8 +217,8 @@ std::string RenderPipelines(const Json& view) {
     out += StrCat(
         p["name"].get<std::string>(), p["paused"].get<bool>() ? "  [paused]" : "",
         "\n  file: ", p["file"].get<std::string>(), "\n  schedule: ",
-        p["schedule"].get<std::string>().empty() ? "none (manual runs only)"
-                                                 : p["schedule_description"].get<std::string>(),
+        p["schedule_description"].is_string() ? p["schedule_description"].get<std::string>()
+                                              : "none (manual runs only)",
         p["next_run"].is_null() ? "" : StrCat(", next run ", p["next_run"].get<std::string>()),
         "\n  recent runs (newest first): ", runs.empty() ? "none" : runs, "\n");
   }
@@ -165,7 +250,11 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
     cmd->callback([json, &exit_code]() {
       pipeline::ComponentRegistry registry;
       pipeline::RegisterBuiltins(registry);
-      absl::StatusOr<Json> view = web::ListPipelines(registry);
+      absl::StatusOr<Json> view = [&]() -> absl::StatusOr<Json> {
+        ASSIGN_OR_RETURN(std::optional<Json> remote, ThroughWebServer("GET", "/api/pipelines"));
+        if (remote.has_value()) return *std::move(remote);
+        return web::ListPipelines(registry);
+      }();
       if (!view.ok()) {
         exit_code = ReportError("pipelines list", view.status());
         return;
@@ -183,7 +272,15 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
     cmd->callback([name, pause, verb, &exit_code]() {
       pipeline::ComponentRegistry registry;
       pipeline::RegisterBuiltins(registry);
-      absl::Status status = web::SetPaused(*name, pause, registry);
+      absl::Status status = [&]() -> absl::Status {
+        ASSIGN_OR_RETURN(
+            std::optional<Json> remote,
+            ThroughWebServer(
+                "POST", StrCat("/api/pipelines/", Encode(*name), "/", pause ? "pause" : "unpause"),
+                Json::object()));
+        if (remote.has_value()) return absl::OkStatus();
+        return web::SetPaused(*name, pause, registry);
+      }();
       if (!status.ok()) {
         exit_code = ReportError(StrCat("pipelines ", verb), status);
         return;
@@ -207,7 +304,14 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
       const Json parsed = Json::parse(*conf, nullptr, /*allow_exceptions=*/false);
       absl::StatusOr<std::string> run_id =
           parsed.is_discarded() ? absl::InvalidArgumentError(StrCat("--conf is not JSON: ", *conf))
-                                : web::Trigger(*name, parsed, registry);
+                                : [&]() -> absl::StatusOr<std::string> {
+        ASSIGN_OR_RETURN(
+            std::optional<Json> remote,
+            ThroughWebServer("POST", StrCat("/api/pipelines/", Encode(*name), "/trigger"),
+                             Json{{"conf", parsed}}));
+        if (remote.has_value()) return remote->value("run_id", "");
+        return web::Trigger(*name, parsed, registry);
+      }();
       if (!run_id.ok()) {
         exit_code = ReportError("pipelines trigger", run_id.status());
         return;
@@ -290,6 +394,13 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
           [&]() -> absl::StatusOr<std::vector<std::string>> {
         ASSIGN_OR_RETURN(web::RunHandle handle,
                          web::FindRun(flags->run, flags->pipeline, registry));
+        ASSIGN_OR_RETURN(
+            std::optional<Json> remote,
+            ThroughWebServer("POST",
+                             StrCat("/api/runs/", Encode(handle.run.pipeline), "/",
+                                    Encode(flags->run), "/nodes/", Encode(flags->node), "/clear"),
+                             Json{{"downstream", *downstream}}));
+        if (remote.has_value()) return (*remote)["cleared"].get<std::vector<std::string>>();
         return web::ClearTasks(handle, flags->node, *downstream);
       }();
       if (!cleared.ok()) {
@@ -311,6 +422,13 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
       absl::Status status = [&]() -> absl::Status {
         ASSIGN_OR_RETURN(web::RunHandle handle,
                          web::FindRun(flags->run, flags->pipeline, registry));
+        ASSIGN_OR_RETURN(std::optional<Json> remote,
+                         ThroughWebServer("POST",
+                                          StrCat("/api/runs/", Encode(handle.run.pipeline), "/",
+                                                 Encode(flags->run), "/nodes/", Encode(flags->node),
+                                                 "/mark_success"),
+                                          Json::object()));
+        if (remote.has_value()) return absl::OkStatus();
         return web::MarkSuccess(handle, flags->node);
       }();
       if (!status.ok()) {
@@ -323,35 +441,6 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
 }
 
 std::atomic<bool> stop_requested{false};
-
-// What weir.yaml says (weir init writes it), with the command line's overrides.
-struct WebSettings {
-  std::string bind = "127.0.0.1";
-  int port = 8080;
-  std::string auth_token_env;
-  int parallelism = 0;
-};
-
-absl::StatusOr<WebSettings> ReadSettings() {
-  WebSettings settings;
-  const fs::path file = pipeline::WeirHome() / "weir.yaml";
-  std::error_code error;
-  if (!fs::exists(file, error)) return settings;
-  try {
-    const YAML::Node root = YAML::LoadFile(file.string());
-    if (const YAML::Node web = root["webserver"]) {
-      if (web["bind"]) settings.bind = web["bind"].as<std::string>();
-      if (web["port"]) settings.port = web["port"].as<int>();
-      if (web["auth_token_env"]) settings.auth_token_env = web["auth_token_env"].as<std::string>();
-    }
-    if (const YAML::Node scheduler = root["scheduler"]) {
-      if (scheduler["parallelism"]) settings.parallelism = scheduler["parallelism"].as<int>();
-    }
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(StrCat(file.string(), ":", e.mark.line + 1, ": ", e.msg));
-  }
-  return settings;
-}
 
 // Serves the UI and API, and with `with_scheduler` runs the scheduler beside it, until SIGINT or
 // SIGTERM.
@@ -396,6 +485,7 @@ absl::Status ServeWeb(WebSettings settings, bool with_scheduler) {
   if (scheduler) {
     loop = std::thread([&] { scheduler_status = scheduler->Run(stop); });
   }
+  RETURN_IF_ERROR(web::RecordWebServer(settings.bind, server->port()));
   std::cout << "weir " << (with_scheduler ? "standalone" : "webserver") << ": the UI is at http://"
             << (settings.bind == "::1" ? "[::1]" : settings.bind) << ":" << server->port()
             << "/ (pipelines from " << scheduler::PipelinesFolder().string() << "; Ctrl-C stops)"
@@ -403,6 +493,7 @@ absl::Status ServeWeb(WebSettings settings, bool with_scheduler) {
   serving::WaitForStopSignal();
   stop = true;
   if (loop.joinable()) loop.join();
+  web::ForgetWebServer();
   server->Stop();
   return scheduler_status;
 }

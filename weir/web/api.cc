@@ -1,6 +1,10 @@
 #include "weir/web/api.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <random>
 #include <set>
@@ -8,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "weir/base/files.h"
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
@@ -446,6 +451,36 @@ fs::path NodeLog(const RunHandle& handle, const std::string& node, int64_t try_n
   }
   const fs::path single = folder / StrCat(node, ".log");
   return fs::exists(single, error) ? single : fs::path();
+}
+
+namespace {
+fs::path WebServerFile() { return pipeline::WeirHome() / "webserver.json"; }
+}  // namespace
+
+absl::Status RecordWebServer(const std::string& host, uint16_t port) {
+  const Json record = {{"host", host}, {"port", port}, {"pid", getpid()}};
+  return base::WriteFileAtomically(WebServerFile(), record.dump() + "\n");
+}
+
+void ForgetWebServer() {
+  std::error_code error;
+  fs::remove(WebServerFile(), error);
+}
+
+std::optional<RunningWebServer> FindRunningWebServer() {
+  absl::StatusOr<std::string> text = ReadText(WebServerFile());
+  if (!text.ok()) return std::nullopt;
+  const Json record = Json::parse(*text, nullptr, false);
+  if (!record.is_object() || !record.contains("pid") || !record.contains("port")) {
+    return std::nullopt;
+  }
+  // A server that died without cleaning up (SIGKILL) left the file: its pid is gone.
+  const pid_t pid = record["pid"].get<pid_t>();
+  if (kill(pid, 0) != 0 && errno != EPERM) return std::nullopt;
+  std::string host = record.value("host", "127.0.0.1");
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  return RunningWebServer{.host = host, .port = record["port"].get<uint16_t>()};
 }
 
 WebApi::WebApi(const pipeline::ComponentRegistry& registry, WebApiOptions options)

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,18 @@ absl::Status MarkSuccess(RunHandle& handle, const std::string& node);
 std::filesystem::path NodeLog(const RunHandle& handle, const std::string& node, int64_t try_number);
 // The node's state in the run (scheduler/catalog.h's names).
 absl::StatusOr<scheduler::TaskView> NodeState(RunHandle& handle, const std::string& node);
+
+// A web server running for this WEIR_HOME, as it recorded itself in
+// ${WEIR_HOME}/webserver.json while it runs.
+struct RunningWebServer {
+  std::string host;
+  uint16_t port = 0;
+};
+// Records this process as the WEIR_HOME's web server (removed by ForgetWebServer).
+absl::Status RecordWebServer(const std::string& host, uint16_t port);
+void ForgetWebServer();
+// The recorded web server, when its process is still alive.
+std::optional<RunningWebServer> FindRunningWebServer();
 
 struct WebApiOptions {
   // When set, every request must carry it (Authorization: Bearer, or the weir_token cookie that
