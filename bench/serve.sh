@@ -59,3 +59,17 @@ latest=$(ls "$base" | sort -n | tail -1)
 measure "predict 1 instance while a version swaps" -s "$work/one.lua" "http://127.0.0.1:$port/v1/models/taxi:predict"
 curl -s "localhost:$port/v1/models/taxi" | grep -q "\"version\":\"$((latest + 1))\"" &&
   echo "version $((latest + 1)) was swapped in during the run (goal: 0 non-2xx)"
+
+# The same single-instance load with --enable_batching: concurrent requests share model calls.
+# (The taxi model is gbdt, whose per-call cost is small, so this shows the batcher's overhead
+# more than its gain.)
+kill $server 2>/dev/null || true
+wait $server 2>/dev/null || true
+"$weir" serve --model_name taxi --model_base_path "$base" --rest_port "$port" --enable_batching \
+  >"$work/serve-batching.log" 2>&1 &
+server=$!
+for _ in $(seq 50); do curl -sf "localhost:$port/v1/models/taxi" >/dev/null && break; sleep 0.1; done
+measure "predict 1 instance, --enable_batching" -s "$work/one.lua" "http://127.0.0.1:$port/v1/models/taxi:predict"
+curl -s "localhost:$port/monitoring/prometheus/metrics" |
+  awk '/^weir_serving_batches_total/ {b = $2} /^weir_serving_requests_total.*ok/ {r = $2}
+       END {if (b > 0) printf "requests per model call: %.1f\n", r / b}'

@@ -1,5 +1,7 @@
 // weir serve: the model server (TensorFlow Serving's REST API) over pushed or trained models.
+#include <chrono>
 #include <iostream>
+#include <memory>
 
 #include "weir/cli/command.h"
 #include "weir/serving/http_server.h"
@@ -46,7 +48,23 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--max_body_bytes", options->max_body_bytes,
                   "Largest predict request body (larger: 413)")
       ->capture_default_str();
-  cmd->callback([options, http, paths, &exit_code]() {
+  cmd->add_flag("--enable_batching", options->batching,
+                "Join predict requests that arrive together into one model call (as TensorFlow "
+                "Serving's flag): worth it for models with a per-call cost, e.g. wide_deep");
+  auto timeout_us = std::make_shared<int64_t>(options->batcher.timeout.count());
+  cmd->add_option("--max_batch_size", options->batcher.max_batch_rows,
+                  "With batching: rows per model call at most")
+      ->capture_default_str();
+  cmd->add_option("--batch_timeout_micros", *timeout_us,
+                  "With batching: how long a request waits for others to join it")
+      ->capture_default_str();
+  cmd->add_option("--num_batch_threads", options->batcher.threads,
+                  "With batching: model calls at once (0: all cores)")
+      ->capture_default_str();
+  cmd->callback([options, http, paths, timeout_us, &exit_code]() {
+    options->batcher.timeout = std::chrono::microseconds(*timeout_us);
+    // Requests wait in their HTTP thread for the batch: many threads let many of them wait.
+    if (options->batching && http->threads == 0) http->threads = 64;
     options->model_base_path = (*paths)[0];
     options->model_path = (*paths)[1];
     serving::BlockStopSignals();  // Before any thread starts, so that sigwait gets them.

@@ -189,6 +189,7 @@ absl::StatusOr<std::unique_ptr<ModelServer>> ModelServer::Start(const ModelServe
   if (options.model_base_path.empty() == options.model_path.empty())
     return absl::InvalidArgumentError("give one of --model_base_path and --model_path");
   std::unique_ptr<ModelServer> server(new ModelServer(options));
+  if (options.batching) server->batcher_ = std::make_unique<PredictBatcher>(options.batcher);
   if (!options.model_path.empty()) {
     ASSIGN_OR_RETURN(std::unique_ptr<model::ServingModel> model,
                      model::ServingModel::Load(options.model_path));
@@ -361,12 +362,14 @@ HttpResponse ModelServer::Predict(std::optional<int64_t> version, std::string_vi
   bool columnar = false;
   absl::StatusOr<data::RecordBatch> raw = ParseRequest(model->spec(), request, &columnar);
   if (!raw.ok()) return Error(400, std::string(raw.status().message()));
-  absl::StatusOr<std::vector<float>> predictions = model->Predict(*raw);
+  const size_t rows = raw->num_rows();
+  absl::StatusOr<std::vector<float>> predictions =
+      batcher_ ? batcher_->Predict(model, *std::move(raw)) : model->Predict(*raw);
   if (!predictions.ok()) return Error(400, std::string(predictions.status().message()));
-  predictions_ += raw->num_rows();
+  predictions_ += rows;
   const int width = model::OutputsPerRow(model->spec());
   Json out = Json::array();
-  for (size_t row = 0; row < raw->num_rows(); ++row) {
+  for (size_t row = 0; row < rows; ++row) {
     if (width == 1) {
       out.push_back((*predictions)[row]);
     } else {
@@ -400,6 +403,11 @@ HttpResponse ModelServer::Metrics() {
                  latency_sum_us_.load() / 1e6, "\n");
   text += StrCat("weir_serving_request_duration_seconds_count{model=\"", options_.model_name,
                  "\"} ", cumulative, "\n");
+  if (batcher_) {
+    text += "# TYPE weir_serving_batches_total counter\n";
+    text += StrCat("weir_serving_batches_total{model=\"", options_.model_name, "\"} ",
+                   batcher_->batches(), "\n");
+  }
   text += "# TYPE weir_serving_loaded_versions gauge\n";
   size_t loaded = 0;
   {

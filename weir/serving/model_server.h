@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "weir/model/serving_model.h"
+#include "weir/serving/batcher.h"
 
 namespace weir::serving {
 
@@ -35,6 +36,10 @@ struct ModelServerOptions {
   std::vector<int64_t> pinned_versions = {};
   double poll_seconds = 1.0;
   size_t max_body_bytes = 16 << 20;
+  // Join concurrent predict requests into one model call (batcher.h); off by default, as in
+  // TensorFlow Serving.
+  bool batching = false;
+  BatcherOptions batcher = {};
 };
 
 struct HttpResponse {
@@ -87,6 +92,8 @@ class ModelServer {
   std::atomic<uint64_t> predictions_{0};
   std::array<std::atomic<uint64_t>, 12> latency_buckets_{};  // Cumulative at Prometheus time.
   std::atomic<uint64_t> latency_sum_us_{0};
+
+  std::unique_ptr<PredictBatcher> batcher_;  // With options_.batching.
 };
 
 }  // namespace weir::serving

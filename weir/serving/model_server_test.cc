@@ -9,11 +9,14 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "weir/base/files.h"
 #include "weir/components/testing/taxi_artifacts.h"
 #include "weir/components/trainer/trainer_component.h"
 #include "weir/io/example/example_files.h"
+#include "weir/serving/batcher.h"
+#include "weir/serving/batcher.h"
 #include "weir/serving/http_server.h"
 
 namespace weir::serving {
@@ -195,6 +198,75 @@ TEST_F(ModelServerTest, NewVersionsSwapInAndBrokenOnesAreReported) {
   HttpResponse still = (*server)->Handle("POST", "/v1/models/taxi:predict", request);
   ASSERT_EQ(still.status, 200);
   EXPECT_EQ(Json::parse(still.body)["predictions"][0].get<float>(), v2);
+}
+
+// Concurrent requests joined into one model call each get their own predictions, exactly those
+// of the unbatched path; a bad request among them fails alone.
+TEST_F(ModelServerTest, BatchedRequestsGetTheirOwnPredictions) {
+  auto loaded = model::ServingModel::Load(*root_ / "model_30");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  std::shared_ptr<const model::ServingModel> model = *std::move(loaded);
+  const data::RecordBatch eval = EvalBatch();
+  constexpr size_t kRequests = 40;
+  auto expected = model->Predict(eval.Slice(0, kRequests));
+  ASSERT_TRUE(expected.ok());
+
+  PredictBatcher batcher(
+      {.max_batch_rows = 64, .timeout = std::chrono::milliseconds(50), .threads = 1});
+  std::vector<absl::StatusOr<std::vector<float>>> results(kRequests + 1,
+                                                          absl::UnknownError("not run"));
+  std::vector<std::thread> clients;
+  for (size_t i = 0; i < kRequests; ++i) {
+    clients.emplace_back([&, i] { results[i] = batcher.Predict(model, eval.Slice(i, i + 1)); });
+  }
+  // A request the model path rejects: two values where it reads one.
+  clients.emplace_back([&] {
+    data::RecordBatch bad;
+    data::Column& hour = bad.AddColumn("trip_start_hour", data::DataType::kInt64);
+    hour.AddInt64(1);
+    hour.AddInt64(2);
+    hour.FinishRow(data::Presence::kPresent);
+    results[kRequests] = batcher.Predict(model, std::move(bad));
+  });
+  for (std::thread& client : clients) client.join();
+  for (size_t i = 0; i < kRequests; ++i) {
+    ASSERT_TRUE(results[i].ok()) << i << ": " << results[i].status();
+    ASSERT_EQ(results[i]->size(), 1u);
+    EXPECT_EQ((*results[i])[0], (*expected)[i]) << "request " << i;
+  }
+  EXPECT_FALSE(results[kRequests].ok()) << "the bad request was answered";
+  EXPECT_EQ(batcher.requests(), kRequests + 1);
+  // Requests that arrived together shared model calls.
+  EXPECT_LT(batcher.batches(), kRequests / 2) << batcher.batches() << " model calls";
+}
+
+TEST(ConcatenateRowsTest, ColumnsMissingFromAPartAreMissingInItsRows) {
+  data::RecordBatch a;
+  data::Column& x = a.AddColumn("x", data::DataType::kInt64);
+  x.AddInt64(1);
+  x.FinishRow(data::Presence::kPresent);
+  data::RecordBatch b;
+  data::Column& y = b.AddColumn("y", data::DataType::kBytes);
+  y.AddBytes("p");
+  y.AddBytes("q");
+  y.FinishRow(data::Presence::kPresent);
+  y.AppendMissing(data::Presence::kNoKind);
+  b.AddColumn("x", data::DataType::kInt64);
+  b.mutable_column(1).AddInt64(2);
+  b.mutable_column(1).FinishRow(data::Presence::kPresent);
+  b.mutable_column(1).AddInt64(3);
+  b.mutable_column(1).FinishRow(data::Presence::kPresent);
+  const data::RecordBatch joined = ConcatenateRows({&a, &b});
+  ASSERT_EQ(joined.num_rows(), 3u);
+  const data::Column* jx = joined.FindColumn("x");
+  const data::Column* jy = joined.FindColumn("y");
+  ASSERT_TRUE(jx && jy);
+  EXPECT_EQ(std::vector<int64_t>(jx->int64_values().begin(), jx->int64_values().end()),
+            (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(jy->presence(0), data::Presence::kAbsent);
+  EXPECT_EQ(jy->value_count(1), 2u);
+  EXPECT_EQ(jy->bytes_value(jy->value_begin(1) + 1), "q");
+  EXPECT_EQ(jy->presence(2), data::Presence::kNoKind);
 }
 
 // One HTTP round trip on 127.0.0.1, to check the wiring.
