@@ -46,6 +46,13 @@ std::string StrCat(const Pieces&... pieces) {
   return out;
 }
 
+// `text` with every byte outside RFC 3986's unreserved characters as %XX, for a URL's path
+// segment or query value, or a URI's user or host.
+std::string PercentEncode(std::string_view text);
+// %XX decoded; a '%' not followed by two hex digits is kept as it is. ('+' stays '+': it means
+// a space only in query strings, whose readers replace it first.)
+std::string PercentDecode(std::string_view text);
+
 }  // namespace weir
 
 #endif  // WEIR_BASE_STRINGS_H_

@@ -78,22 +78,6 @@ absl::StatusOr<WebSettings> ReadSettings() {
   return settings;
 }
 
-// Percent-encodes a path segment (run ids hold ':').
-std::string Encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 // When a web server runs for this WEIR_HOME, the pipeline and task commands go through its API
 // (with the token of the variable weir.yaml names), so they pass the same checks as the UI;
 // nullopt when none runs, and the command works on the store itself. Errors: the API's.
@@ -273,11 +257,11 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
       pipeline::ComponentRegistry registry;
       pipeline::RegisterBuiltins(registry);
       absl::Status status = [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(
-            std::optional<Json> remote,
-            ThroughWebServer(
-                "POST", StrCat("/api/pipelines/", Encode(*name), "/", pause ? "pause" : "unpause"),
-                Json::object()));
+        ASSIGN_OR_RETURN(std::optional<Json> remote,
+                         ThroughWebServer("POST",
+                                          StrCat("/api/pipelines/", PercentEncode(*name), "/",
+                                                 pause ? "pause" : "unpause"),
+                                          Json::object()));
         if (remote.has_value()) return absl::OkStatus();
         return web::SetPaused(*name, pause, registry);
       }();
@@ -307,7 +291,7 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
                                 : [&]() -> absl::StatusOr<std::string> {
         ASSIGN_OR_RETURN(
             std::optional<Json> remote,
-            ThroughWebServer("POST", StrCat("/api/pipelines/", Encode(*name), "/trigger"),
+            ThroughWebServer("POST", StrCat("/api/pipelines/", PercentEncode(*name), "/trigger"),
                              Json{{"conf", parsed}}));
         if (remote.has_value()) return remote->value("run_id", "");
         return web::Trigger(*name, parsed, registry);
@@ -394,12 +378,12 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
           [&]() -> absl::StatusOr<std::vector<std::string>> {
         ASSIGN_OR_RETURN(web::RunHandle handle,
                          web::FindRun(flags->run, flags->pipeline, registry));
-        ASSIGN_OR_RETURN(
-            std::optional<Json> remote,
-            ThroughWebServer("POST",
-                             StrCat("/api/runs/", Encode(handle.run.pipeline), "/",
-                                    Encode(flags->run), "/nodes/", Encode(flags->node), "/clear"),
-                             Json{{"downstream", *downstream}}));
+        ASSIGN_OR_RETURN(std::optional<Json> remote,
+                         ThroughWebServer("POST",
+                                          StrCat("/api/runs/", PercentEncode(handle.run.pipeline),
+                                                 "/", PercentEncode(flags->run), "/nodes/",
+                                                 PercentEncode(flags->node), "/clear"),
+                                          Json{{"downstream", *downstream}}));
         if (remote.has_value()) return (*remote)["cleared"].get<std::vector<std::string>>();
         return web::ClearTasks(handle, flags->node, *downstream);
       }();
@@ -424,9 +408,9 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
                          web::FindRun(flags->run, flags->pipeline, registry));
         ASSIGN_OR_RETURN(std::optional<Json> remote,
                          ThroughWebServer("POST",
-                                          StrCat("/api/runs/", Encode(handle.run.pipeline), "/",
-                                                 Encode(flags->run), "/nodes/", Encode(flags->node),
-                                                 "/mark_success"),
+                                          StrCat("/api/runs/", PercentEncode(handle.run.pipeline),
+                                                 "/", PercentEncode(flags->run), "/nodes/",
+                                                 PercentEncode(flags->node), "/mark_success"),
                                           Json::object()));
         if (remote.has_value()) return absl::OkStatus();
         return web::MarkSuccess(handle, flags->node);

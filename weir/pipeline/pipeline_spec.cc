@@ -258,11 +258,10 @@ absl::StatusOr<PipelineSpec> ParseYaml(const fs::path& file, const std::string& 
     }
     if (!body.IsMap())
       return Error(where, StrCat("node '", id, "' must be a map with component, params, inputs"));
-    RETURN_IF_ERROR(
-        CheckKeys(body,
-                  {"component", "params", "inputs", "retries", "retry_delay_seconds",
-                   "timeout_seconds"},
-                  source, StrCat("node '", id, "'")));
+    RETURN_IF_ERROR(CheckKeys(
+        body,
+        {"component", "params", "inputs", "retries", "retry_delay_seconds", "timeout_seconds"},
+        source, StrCat("node '", id, "'")));
     NodeSpec* node = spec.add_nodes();
     node->set_id(id);
     node->set_line(static_cast<uint32_t>(entry.first.Mark().line + 1));
@@ -484,26 +483,6 @@ absl::StatusOr<std::vector<const NodeSpec*>> ExecutionOrder(const PipelineSpec& 
   }
   return order;
 }
-
-namespace {
-
-// `text` with every byte outside RFC 3986's unreserved set percent-encoded, for a URI part.
-std::string PercentEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 absl::StatusOr<std::string> MetadataLocation(const PipelineSpec& spec) {
   if (!spec.metadata().has_postgres()) return spec.metadata().sqlite().path();

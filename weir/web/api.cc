@@ -78,30 +78,12 @@ std::string RandomToken() {
   return token;
 }
 
-// %XX and '+' decoded (run ids such as manual__2026-11-26T15:04:05Z arrive with %3A).
-std::string Decode(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else if (text[i] == '+') {
-      out += ' ';
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 std::vector<std::string> Split(std::string_view path) {
   std::vector<std::string> parts;
   size_t start = 0;
   while (start <= path.size()) {
     const size_t end = std::min(path.find('/', start), path.size());
-    if (end > start) parts.push_back(Decode(path.substr(start, end - start)));
+    if (end > start) parts.push_back(PercentDecode(path.substr(start, end - start)));
     start = end + 1;
   }
   return parts;
@@ -113,7 +95,10 @@ std::string QueryValue(std::string_view query, std::string_view name) {
     const std::string pair(piece);
     const size_t equals = pair.find('=');
     if (pair.substr(0, equals) == name) {
-      return equals == std::string::npos ? "" : Decode(pair.substr(equals + 1));
+      if (equals == std::string::npos) return "";
+      std::string value = pair.substr(equals + 1);
+      std::replace(value.begin(), value.end(), '+', ' ');  // A space, in a query string.
+      return PercentDecode(value);
     }
   }
   return "";
