@@ -20,6 +20,7 @@
 #include "weir/cli/show.h"
 #include "weir/io/example/example_files.h"
 #include "weir/pipeline/pipeline_spec.h"
+#include "weir/proto/model.pb.h"
 #include "weir/proto/transform.pb.h"
 #include "weir/scheduler/cron.h"
 #include "weir/scheduler/scheduler.h"
@@ -925,8 +926,16 @@ absl::StatusOr<HttpResponse> WebApi::ArtifactRequest(int64_t id, const std::stri
     ASSIGN_OR_RETURN(data, TrainingView(uri));
   } else if (type == "Model") {
     kind = "model";
-    ASSIGN_OR_RETURN(std::string spec, ReadText(uri / "Format-Serving" / "model_spec.pbtxt"));
-    data = {{"model_spec", spec}};
+    const fs::path spec_file = uri / "Format-Serving" / "model_spec.pbtxt";
+    ASSIGN_OR_RETURN(std::string text, ReadText(spec_file));
+    model::ModelSpec spec;
+    RETURN_IF_ERROR(base::ReadTextProto(spec_file, &spec));
+    Json features = Json::array();
+    for (const model::ModelInput& input : spec.inputs()) features.push_back(input.name());
+    data = {{"model_spec", text},
+            {"family", spec.config().family()},
+            {"label", spec.config().label()},
+            {"features", std::move(features)}};
   } else if (type == "ModelEvaluation") {
     kind = "evaluation";
     ASSIGN_OR_RETURN(cli::ModelEvaluation evaluation, cli::LoadEvaluation(uri));
