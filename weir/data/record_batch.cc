@@ -48,6 +48,10 @@ const Column* RecordBatch::FindColumn(std::string_view name) const {
 }
 
 Column& RecordBatch::AddColumn(std::string name, DataType type) {
+  // Room for a typical example's features at once: growing 1, 2, 4, 8, 16 moved the columns four
+  // times, and each of those allocations, too large for glibc's fast bins, made it consolidate
+  // them (9% of a served predict request went there).
+  if (columns_.capacity() == 0) columns_.reserve(32);
   columns_.emplace_back(std::move(name), type);
   return columns_.back();
 }
