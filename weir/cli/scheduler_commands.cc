@@ -213,6 +213,13 @@ std::string RenderPipelines(const Json& view) {
   return out;
 }
 
+// The API path of an action on a node of a run: /api/runs/PIPELINE/RUN/nodes/NODE/ACTION.
+std::string NodeActionPath(const web::RunHandle& handle, const std::string& node,
+                           std::string_view action) {
+  return StrCat("/api/runs/", PercentEncode(handle.run.pipeline), "/",
+                PercentEncode(handle.run.run_id), "/nodes/", PercentEncode(node), "/", action);
+}
+
 void AddPipelinesCommand(CLI::App& app, int& exit_code) {
   CLI::App* pipelines = app.add_subcommand(
       "pipelines",
@@ -379,10 +386,7 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
         ASSIGN_OR_RETURN(web::RunHandle handle,
                          web::FindRun(flags->run, flags->pipeline, registry));
         ASSIGN_OR_RETURN(std::optional<Json> remote,
-                         ThroughWebServer("POST",
-                                          StrCat("/api/runs/", PercentEncode(handle.run.pipeline),
-                                                 "/", PercentEncode(flags->run), "/nodes/",
-                                                 PercentEncode(flags->node), "/clear"),
+                         ThroughWebServer("POST", NodeActionPath(handle, flags->node, "clear"),
                                           Json{{"downstream", *downstream}}));
         if (remote.has_value()) return (*remote)["cleared"].get<std::vector<std::string>>();
         return web::ClearTasks(handle, flags->node, *downstream);
@@ -406,12 +410,10 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
       absl::Status status = [&]() -> absl::Status {
         ASSIGN_OR_RETURN(web::RunHandle handle,
                          web::FindRun(flags->run, flags->pipeline, registry));
-        ASSIGN_OR_RETURN(std::optional<Json> remote,
-                         ThroughWebServer("POST",
-                                          StrCat("/api/runs/", PercentEncode(handle.run.pipeline),
-                                                 "/", PercentEncode(flags->run), "/nodes/",
-                                                 PercentEncode(flags->node), "/mark_success"),
-                                          Json::object()));
+        ASSIGN_OR_RETURN(
+            std::optional<Json> remote,
+            ThroughWebServer("POST", NodeActionPath(handle, flags->node, "mark_success"),
+                             Json::object()));
         if (remote.has_value()) return absl::OkStatus();
         return web::MarkSuccess(handle, flags->node);
       }();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <regex>
 #include <system_error>
 #include <type_traits>
 #include <utility>
@@ -24,7 +25,8 @@ constexpr int kArtifactKind = 1;
 constexpr int kContextKind = 2;
 
 // ML Metadata's schema version 10 for SQLite: the same tables, columns, constraints and secondary
-// indices, so that ML Metadata opens the file without migrating it. Columns weir does not use yet
+// indices, so that ML Metadata opens the file without migrating it (PostgresSchema() spells it
+// for PostgreSQL). Columns weir does not use yet
 // (Type.version, external_id, byte/proto/bool values) are there for ML Metadata's sake.
 constexpr char kSqliteSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS `Type` (
@@ -135,116 +137,6 @@ CREATE TABLE IF NOT EXISTS `MLMDEnv` (
   `schema_version` INTEGER PRIMARY KEY);
 )sql";
 
-// The same schema for PostgreSQL, as ML Metadata creates it there: SERIAL ids, BIGINT times.
-constexpr char kPostgresSchema[] = R"sql(
-CREATE TABLE IF NOT EXISTS `Type` (
-  `id` SERIAL PRIMARY KEY,
-  `name` VARCHAR(255) NOT NULL,
-  `version` VARCHAR(255),
-  `type_kind` SMALLINT NOT NULL,
-  `description` TEXT,
-  `input_type` TEXT,
-  `output_type` TEXT,
-  `external_id` VARCHAR(255) UNIQUE);
-CREATE TABLE IF NOT EXISTS `ParentType` (
-  `type_id` INT NOT NULL,
-  `parent_type_id` INT NOT NULL,
-  PRIMARY KEY (`type_id`, `parent_type_id`));
-CREATE TABLE IF NOT EXISTS `TypeProperty` (
-  `type_id` INT NOT NULL,
-  `name` VARCHAR(255) NOT NULL,
-  `data_type` INT NULL,
-  PRIMARY KEY (`type_id`, `name`));
-CREATE TABLE IF NOT EXISTS `Artifact` (
-  `id` SERIAL PRIMARY KEY,
-  `type_id` INT NOT NULL,
-  `uri` TEXT,
-  `state` INT,
-  `name` VARCHAR(255),
-  `external_id` VARCHAR(255) UNIQUE,
-  `create_time_since_epoch` BIGINT NOT NULL DEFAULT 0,
-  `last_update_time_since_epoch` BIGINT NOT NULL DEFAULT 0,
-  UNIQUE(`type_id`, `name`));
-CREATE TABLE IF NOT EXISTS `ArtifactProperty` (
-  `artifact_id` INT NOT NULL,
-  `name` VARCHAR(255) NOT NULL,
-  `is_custom_property` BOOLEAN NOT NULL,
-  `int_value` BIGINT,
-  `double_value` DOUBLE PRECISION,
-  `string_value` TEXT,
-  `byte_value` BYTEA,
-  `proto_value` BYTEA,
-  `bool_value` BOOLEAN,
-  PRIMARY KEY (`artifact_id`, `name`, `is_custom_property`));
-CREATE TABLE IF NOT EXISTS `Execution` (
-  `id` SERIAL PRIMARY KEY,
-  `type_id` INT NOT NULL,
-  `last_known_state` INT,
-  `name` VARCHAR(255),
-  `external_id` VARCHAR(255) UNIQUE,
-  `create_time_since_epoch` BIGINT NOT NULL DEFAULT 0,
-  `last_update_time_since_epoch` BIGINT NOT NULL DEFAULT 0,
-  UNIQUE(`type_id`, `name`));
-CREATE TABLE IF NOT EXISTS `ExecutionProperty` (
-  `execution_id` INT NOT NULL,
-  `name` VARCHAR(255) NOT NULL,
-  `is_custom_property` BOOLEAN NOT NULL,
-  `int_value` BIGINT,
-  `double_value` DOUBLE PRECISION,
-  `string_value` TEXT,
-  `byte_value` BYTEA,
-  `proto_value` BYTEA,
-  `bool_value` BOOLEAN,
-  PRIMARY KEY (`execution_id`, `name`, `is_custom_property`));
-CREATE TABLE IF NOT EXISTS `Context` (
-  `id` SERIAL PRIMARY KEY,
-  `type_id` INT NOT NULL,
-  `name` VARCHAR(255) NOT NULL,
-  `external_id` VARCHAR(255) UNIQUE,
-  `create_time_since_epoch` BIGINT NOT NULL DEFAULT 0,
-  `last_update_time_since_epoch` BIGINT NOT NULL DEFAULT 0,
-  UNIQUE(`type_id`, `name`));
-CREATE TABLE IF NOT EXISTS `ContextProperty` (
-  `context_id` INT NOT NULL,
-  `name` VARCHAR(255) NOT NULL,
-  `is_custom_property` BOOLEAN NOT NULL,
-  `int_value` BIGINT,
-  `double_value` DOUBLE PRECISION,
-  `string_value` TEXT,
-  `byte_value` BYTEA,
-  `proto_value` BYTEA,
-  `bool_value` BOOLEAN,
-  PRIMARY KEY (`context_id`, `name`, `is_custom_property`));
-CREATE TABLE IF NOT EXISTS `ParentContext` (
-  `context_id` INT NOT NULL,
-  `parent_context_id` INT NOT NULL,
-  PRIMARY KEY (`context_id`, `parent_context_id`));
-CREATE TABLE IF NOT EXISTS `Event` (
-  `id` SERIAL PRIMARY KEY,
-  `artifact_id` INT NOT NULL,
-  `execution_id` INT NOT NULL,
-  `type` INT NOT NULL,
-  `milliseconds_since_epoch` BIGINT,
-  UNIQUE(`artifact_id`, `execution_id`, `type`));
-CREATE TABLE IF NOT EXISTS `EventPath` (
-  `event_id` INT NOT NULL,
-  `is_index_step` BOOLEAN NOT NULL,
-  `step_index` INT,
-  `step_key` TEXT);
-CREATE TABLE IF NOT EXISTS `Association` (
-  `id` SERIAL PRIMARY KEY,
-  `context_id` INT NOT NULL,
-  `execution_id` INT NOT NULL,
-  UNIQUE(`context_id`, `execution_id`));
-CREATE TABLE IF NOT EXISTS `Attribution` (
-  `id` SERIAL PRIMARY KEY,
-  `context_id` INT NOT NULL,
-  `artifact_id` INT NOT NULL,
-  UNIQUE(`context_id`, `artifact_id`));
-CREATE TABLE IF NOT EXISTS `MLMDEnv` (
-  `schema_version` INTEGER PRIMARY KEY);
-)sql";
-
 // ML Metadata's secondary indices, the same in both databases.
 constexpr char kIndices[] = R"sql(
 CREATE INDEX IF NOT EXISTS `idx_artifact_uri` ON `Artifact`(`uri`);
@@ -294,6 +186,23 @@ CREATE INDEX IF NOT EXISTS `idx_artifact_external_id` ON `Artifact`(`external_id
 CREATE INDEX IF NOT EXISTS `idx_execution_external_id` ON `Execution`(`external_id`);
 CREATE INDEX IF NOT EXISTS `idx_context_external_id` ON `Context`(`external_id`);
 )sql";
+
+// kSqliteSchema in PostgreSQL's types, as ML Metadata creates its tables there: SERIAL ids,
+// 64-bit integers (SQLite's INT already is), DOUBLE PRECISION, BYTEA, SMALLINT flags.
+std::string PostgresSchema() {
+  std::string ddl = kSqliteSchema;
+  const std::pair<std::regex, const char*> kRewrites[] = {
+      {std::regex("INTEGER PRIMARY KEY AUTOINCREMENT"), "SERIAL PRIMARY KEY"},
+      {std::regex("\\bINT\\b"), "BIGINT"},
+      {std::regex("TINYINT\\(1\\)"), "SMALLINT"},
+      {std::regex("\\bDOUBLE\\b"), "DOUBLE PRECISION"},
+      {std::regex("\\bBLOB\\b"), "BYTEA"},
+  };
+  for (const auto& [pattern, replacement] : kRewrites) {
+    ddl = std::regex_replace(ddl, pattern, replacement);
+  }
+  return ddl;
+}
 
 // Where each kind of node keeps its properties.
 struct PropertyTable {
@@ -360,6 +269,18 @@ void BindOptionalName(SqlStatement& statement, int index, const std::string& nam
   } else {
     statement.Bind(index, std::string_view(name));
   }
+}
+
+// The columns every artifact, execution and context query selects first, in this order: id,
+// type_id, the type's name, name, create and update times.
+template <typename Node>
+void ReadCommonColumns(const SqlStatement& row, Node& node) {
+  node.id = row.Int(0);
+  node.type_id = row.Int(1);
+  node.type_name = row.Text(2);
+  node.name = row.Text(3);
+  node.create_time_ms = row.Int(4);
+  node.update_time_ms = row.Int(5);
 }
 
 // Runs an INSERT … RETURNING `id`: the new row's id.
@@ -437,7 +358,7 @@ absl::Status MetadataStore::CreateOrCheckSchema() {
   ASSIGN_OR_RETURN(std::vector<std::string> tables, connection_->TableNames());
   const bool has_env = std::find(tables.begin(), tables.end(), "MLMDEnv") != tables.end();
   if (tables.empty()) {
-    RETURN_IF_ERROR(connection_->Execute(postgres ? kPostgresSchema : kSqliteSchema));
+    RETURN_IF_ERROR(connection_->Execute(postgres ? PostgresSchema() : kSqliteSchema));
     RETURN_IF_ERROR(connection_->Execute(kIndices));
     ASSIGN_OR_RETURN(auto insert,
                      connection_->Prepare("INSERT INTO `MLMDEnv`(`schema_version`) VALUES(?)"));
@@ -720,12 +641,7 @@ absl::StatusOr<std::vector<Node>> MetadataStore::QueryNodes(
     ASSIGN_OR_RETURN(bool row, select->Step());
     if (!row) break;
     Node& node = nodes.emplace_back();
-    node.id = select->Int(0);
-    node.type_id = select->Int(1);
-    node.type_name = select->Text(2);
-    node.name = select->Text(3);
-    node.create_time_ms = select->Int(4);
-    node.update_time_ms = select->Int(5);
+    ReadCommonColumns(*select, node);
     read_own_columns(*select, 6, node);
   }
   for (Node& node : nodes) {
@@ -870,13 +786,7 @@ absl::StatusOr<std::vector<Context>> MetadataStore::QueryContexts(
   while (true) {
     ASSIGN_OR_RETURN(bool row, select->Step());
     if (!row) break;
-    Context& context = contexts.emplace_back();
-    context.id = select->Int(0);
-    context.type_id = select->Int(1);
-    context.type_name = select->Text(2);
-    context.name = select->Text(3);
-    context.create_time_ms = select->Int(4);
-    context.update_time_ms = select->Int(5);
+    ReadCommonColumns(*select, contexts.emplace_back());
   }
   for (Context& context : contexts) {
     RETURN_IF_ERROR(

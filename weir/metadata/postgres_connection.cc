@@ -196,15 +196,9 @@ absl::Status PostgresConnection::BeginWrite() {
   return Execute(StrCat("BEGIN; SELECT pg_advisory_xact_lock(", kWriterLockKey, ")"));
 }
 
-absl::StatusOr<std::vector<std::string>> PostgresConnection::TableNames() {
-  ASSIGN_OR_RETURN(auto select, Prepare("SELECT `table_name` FROM `information_schema`.`tables` "
-                                        "WHERE `table_schema` = current_schema()"));
-  std::vector<std::string> names;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, select->Step());
-    if (!row) return names;
-    names.push_back(select->Text(0));
-  }
+std::string_view PostgresConnection::TableNamesQuery() const {
+  return "SELECT `table_name` FROM `information_schema`.`tables` WHERE `table_schema` = "
+         "current_schema()";
 }
 
 }  // namespace weir::metadata

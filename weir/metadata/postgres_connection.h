@@ -33,9 +33,11 @@ class PostgresConnection : public SqlConnection {
   // BEGIN, then a transaction-scoped advisory lock that every weir writer takes: writers queue
   // one after another, as they do on SQLite, so that no check-then-insert races another.
   absl::Status BeginWrite() override;
-  absl::StatusOr<std::vector<std::string>> TableNames() override;
 
   pg_conn* handle() const { return connection_; }
+
+ protected:
+  std::string_view TableNamesQuery() const override;
 
  private:
   PostgresConnection(pg_conn* connection, std::string location)

@@ -12,4 +12,14 @@ absl::Status SqlStatement::Run() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<std::string>> SqlConnection::TableNames() {
+  ASSIGN_OR_RETURN(auto select, Prepare(TableNamesQuery()));
+  std::vector<std::string> names;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, select->Step());
+    if (!row) return names;
+    names.push_back(select->Text(0));
+  }
+}
+
 }  // namespace weir::metadata

@@ -60,7 +60,11 @@ class SqlConnection {
   // that read-then-write sequences (find a type, insert it if missing) are never interleaved.
   virtual absl::Status BeginWrite() = 0;
   // The names of the tables in the database (in the current schema), in no particular order.
-  virtual absl::StatusOr<std::vector<std::string>> TableNames() = 0;
+  absl::StatusOr<std::vector<std::string>> TableNames();
+
+ protected:
+  // A query whose rows are the table names, for TableNames.
+  virtual std::string_view TableNamesQuery() const = 0;
 };
 
 }  // namespace weir::metadata

@@ -110,15 +110,8 @@ absl::StatusOr<std::unique_ptr<SqlStatement>> SqliteConnection::Prepare(std::str
 
 absl::Status SqliteConnection::BeginWrite() { return Execute("BEGIN IMMEDIATE"); }
 
-absl::StatusOr<std::vector<std::string>> SqliteConnection::TableNames() {
-  ASSIGN_OR_RETURN(auto select, Prepare("SELECT `name` FROM `sqlite_master` WHERE `type` = "
-                                        "'table' AND `name` NOT LIKE 'sqlite_%'"));
-  std::vector<std::string> names;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, select->Step());
-    if (!row) return names;
-    names.push_back(select->Text(0));
-  }
+std::string_view SqliteConnection::TableNamesQuery() const {
+  return "SELECT `name` FROM `sqlite_master` WHERE `type` = 'table' AND `name` NOT LIKE 'sqlite_%'";
 }
 
 absl::Status SqliteConnection::Error(int code, std::string_view doing) const {

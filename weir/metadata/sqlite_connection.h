@@ -32,10 +32,12 @@ class SqliteConnection : public SqlConnection {
   absl::StatusOr<std::unique_ptr<SqlStatement>> Prepare(std::string_view sql) override;
   // BEGIN IMMEDIATE: takes the file's write lock now rather than at the first write.
   absl::Status BeginWrite() override;
-  absl::StatusOr<std::vector<std::string>> TableNames() override;
 
   // `code` (an SQLite result code) as a status whose message names the file and `doing`.
   absl::Status Error(int code, std::string_view doing) const;
+
+ protected:
+  std::string_view TableNamesQuery() const override;
 
  private:
   SqliteConnection(std::string location, sqlite3* db) : location_(std::move(location)), db_(db) {}

@@ -68,6 +68,15 @@ class SchedulerTest : public ::testing::Test {
     return store.ok() ? *std::move(store) : nullptr;
   }
 
+  // Unpauses the pipeline and queues a run of it; its id, or "" on failure.
+  std::string UnpauseAndTrigger(metadata::MetadataStore& store,
+                                const pipeline::PipelineSpec& spec) {
+    EXPECT_TRUE(SetPaused(store, spec.name(), false).ok());
+    auto run_id = QueueRun(store, spec, {});
+    EXPECT_TRUE(run_id.ok()) << run_id.status();
+    return run_id.ok() ? *run_id : "";
+  }
+
   // Ticks `scheduler` until the run is no longer queued or running (at most `seconds`).
   ScheduledRun RunToEnd(Scheduler& scheduler, metadata::MetadataStore& store,
                         const std::string& pipeline, const std::string& run_id, int seconds = 120) {
@@ -158,13 +167,12 @@ TEST_F(SchedulerTest, RetriesWithBackoffThenFailsAndHoldsBackDownstream) {
       WritePipeline("broken.yaml", DataPipeline("broken", (home_ / "no_such_folder").string(), "",
                                                 "    retries: 1\n    retry_delay_seconds: 0.2\n"));
   auto store = Store();
-  ASSERT_TRUE(SetPaused(*store, spec.name(), false).ok());
-  auto run_id = QueueRun(*store, spec, {});
-  ASSERT_TRUE(run_id.ok());
+  const std::string run_id = UnpauseAndTrigger(*store, spec);
+  ASSERT_FALSE(run_id.empty());
   auto scheduler = Scheduler::Create({.weir_binary = kWeir}, registry_);
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
   const auto start = std::chrono::steady_clock::now();
-  const ScheduledRun run = RunToEnd(**scheduler, *store, "broken", *run_id);
+  const ScheduledRun run = RunToEnd(**scheduler, *store, "broken", run_id);
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
   EXPECT_EQ(run.state, kFailed);
   EXPECT_EQ(GetInt(run.properties, TaskKey("CsvExampleGen", "try")), 2);
@@ -173,7 +181,7 @@ TEST_F(SchedulerTest, RetriesWithBackoffThenFailsAndHoldsBackDownstream) {
   EXPECT_EQ(states.at("StatisticsGen"), kUpstreamFailed);
   EXPECT_EQ(states.at("ExampleValidator"), kUpstreamFailed);
   for (int attempt : {1, 2}) {
-    std::ifstream log(home_ / "logs" / "broken" / *run_id /
+    std::ifstream log(home_ / "logs" / "broken" / run_id /
                       StrCat("CsvExampleGen.attempt-", attempt, ".log"));
     const std::string text((std::istreambuf_iterator<char>(log)), {});
     EXPECT_THAT(text, HasSubstr("no_such_folder")) << "attempt " << attempt;
@@ -184,12 +192,11 @@ TEST_F(SchedulerTest, ANodeOverItsTimeoutIsStoppedAndFails) {
   const pipeline::PipelineSpec spec = WritePipeline(
       "slow.yaml", DataPipeline("slow", kTaxiData.string(), "", "    timeout_seconds: 0.001\n"));
   auto store = Store();
-  ASSERT_TRUE(SetPaused(*store, spec.name(), false).ok());
-  auto run_id = QueueRun(*store, spec, {});
-  ASSERT_TRUE(run_id.ok());
+  const std::string run_id = UnpauseAndTrigger(*store, spec);
+  ASSERT_FALSE(run_id.empty());
   auto scheduler = Scheduler::Create({.weir_binary = kWeir}, registry_);
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
-  const ScheduledRun run = RunToEnd(**scheduler, *store, "slow", *run_id);
+  const ScheduledRun run = RunToEnd(**scheduler, *store, "slow", run_id);
   EXPECT_EQ(run.state, kFailed);
   EXPECT_EQ(States(*store, spec, run).at("CsvExampleGen"), kFailed);
   EXPECT_EQ(GetString(run.properties, TaskKey("CsvExampleGen", "error")), "timed out");
@@ -205,9 +212,8 @@ TEST_F(SchedulerTest, AKilledSchedulerCarriesOnWithoutRedoingNodes) {
   const pipeline::PipelineSpec spec =
       WritePipeline("data.yaml", DataPipeline("data", kTaxiData.string()));
   auto store = Store();
-  ASSERT_TRUE(SetPaused(*store, spec.name(), false).ok());
-  auto run_id = QueueRun(*store, spec, {});
-  ASSERT_TRUE(run_id.ok());
+  const std::string run_id = UnpauseAndTrigger(*store, spec);
+  ASSERT_FALSE(run_id.empty());
 
   const pid_t first = fork();
   ASSERT_GE(first, 0);
@@ -219,7 +225,7 @@ TEST_F(SchedulerTest, AKilledSchedulerCarriesOnWithoutRedoingNodes) {
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   bool first_done = false;
   while (!first_done && std::chrono::steady_clock::now() < give_up) {
-    auto run = GetRun(*store, "data", *run_id);
+    auto run = GetRun(*store, "data", run_id);
     ASSERT_TRUE(run.ok());
     first_done = States(*store, spec, *run).at("CsvExampleGen") == kSuccess;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -228,11 +234,11 @@ TEST_F(SchedulerTest, AKilledSchedulerCarriesOnWithoutRedoingNodes) {
   kill(first, SIGKILL);
   int status = 0;
   waitpid(first, &status, 0);
-  EXPECT_NE(GetRun(*store, "data", *run_id)->state, kSuccess) << "the run ended before the kill";
+  EXPECT_NE(GetRun(*store, "data", run_id)->state, kSuccess) << "the run ended before the kill";
 
   auto scheduler = Scheduler::Create({.weir_binary = kWeir}, registry_);
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
-  const ScheduledRun run = RunToEnd(**scheduler, *store, "data", *run_id);
+  const ScheduledRun run = RunToEnd(**scheduler, *store, "data", run_id);
   EXPECT_EQ(run.state, kSuccess);
   for (const pipeline::NodeSpec& node : spec.nodes()) {
     const auto executions = ExecutionStates(*store, run, node.id());

@@ -65,47 +65,23 @@ absl::Status CheckText(std::string_view text, std::string_view what, bool allow_
   return absl::OkStatus();
 }
 
-// Graphviz's SVG writer leaves a '&' alone when it already starts an entity (so "&lt;" would
-// come out as '<'). Turning every '&' into "&amp;" first makes the output decode to the input.
-std::string EscapeAmpersands(std::string_view text) {
+// Text for Graphviz: '&' as "&amp;" always (its SVG writer leaves a '&' that starts an entity
+// alone, so "&lt;" would come out as '<'; escaped, the output decodes to the input). In an
+// escString (`id` attributes, labels) Graphviz also expands backslash sequences
+// (\N is the node name, \n a line break, ...), so there '\' is doubled; in a label, control
+// characters become spaces. (HTML-like labels would allow a smaller font for the sublabel, but
+// Graphviz 2.42 leaks 72 bytes per line of them on every layout.)
+enum class GraphvizText { kName, kEscString, kLabel };
+
+std::string EscapeFor(GraphvizText kind, std::string_view text) {
   std::string out;
   for (char c : text) {
     if (c == '&') {
       out += "&amp;";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-// The `id` attribute is an escString: backslash sequences (\N, \G, ...) are expanded.
-std::string EscapeIdAttribute(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\') {
+    } else if (c == '\\' && kind != GraphvizText::kName) {
       out += "\\\\";
-    } else if (c == '&') {
-      out += "&amp;";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-// Text of a Graphviz label, an escString: Graphviz expands backslash sequences (\N is the node
-// name, \n a line break, ...), so '\' is doubled, and decodes HTML entities, so '&' becomes
-// "&amp;"; control characters become spaces. (HTML-like labels would allow a smaller font for
-// the sublabel, but Graphviz 2.42 leaks 72 bytes per line of them on every layout.)
-std::string EscapeLabelText(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '&') {
-      out += "&amp;";
-    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+    } else if (kind == GraphvizText::kLabel &&
+               (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)) {
       out += ' ';
     } else {
       out += c;
@@ -115,8 +91,9 @@ std::string EscapeLabelText(std::string_view text) {
 }
 
 std::string Label(const DagNode& node) {
-  std::string label = EscapeLabelText(node.label.empty() ? node.id : node.label);
-  if (!node.sublabel.empty()) label += StrCat("\\n", EscapeLabelText(node.sublabel));
+  std::string label = EscapeFor(GraphvizText::kLabel, node.label.empty() ? node.id : node.label);
+  if (!node.sublabel.empty())
+    label += StrCat("\\n", EscapeFor(GraphvizText::kLabel, node.sublabel));
   return label;
 }
 
@@ -255,8 +232,9 @@ absl::StatusOr<std::string> LayoutDagSvg(const std::vector<DagNode>& nodes,
       return absl::InvalidArgumentError(
           StrCat("DAG node id \"", node.id, "\" appears twice; node ids must be unique"));
     }
-    prepared_nodes.push_back(
-        {EscapeAmpersands(node.id), StrCat("node-", EscapeIdAttribute(node.id)), Label(node)});
+    prepared_nodes.push_back({EscapeFor(GraphvizText::kName, node.id),
+                              StrCat("node-", EscapeFor(GraphvizText::kEscString, node.id)),
+                              Label(node)});
   }
   std::vector<PreparedEdge> prepared_edges;
   prepared_edges.reserve(edges.size());
@@ -269,9 +247,9 @@ absl::StatusOr<std::string> LayoutDagSvg(const std::vector<DagNode>& nodes,
           StrCat("DAG edge \"", edge.from, "\" -> \"", edge.to, "\": node \"", missing,
                  "\" is not among the nodes; add it or drop the edge"));
     }
-    prepared_edges.push_back(
-        {from->second, to->second,
-         StrCat("edge-", EscapeIdAttribute(edge.from), "-", EscapeIdAttribute(edge.to))});
+    prepared_edges.push_back({from->second, to->second,
+                              StrCat("edge-", EscapeFor(GraphvizText::kEscString, edge.from), "-",
+                                     EscapeFor(GraphvizText::kEscString, edge.to))});
   }
 
   std::lock_guard<std::mutex> lock(graphviz_mutex);

@@ -343,11 +343,13 @@ class Page {
     this.timers.add(timer);
   }
 
+  // Every chart fills its box and draws at once (no animation while a page polls).
   chart(canvas, config) {
     if (typeof Chart === 'undefined') {
       throw new Error('Chart.js did not load from /static/chart.min.js, so charts cannot be drawn');
     }
-    const chart = new Chart(canvas, config);
+    const options = {responsive: true, maintainAspectRatio: false, animation: false, ...config.options};
+    const chart = new Chart(canvas, {...config, options});
     this.charts.push(chart);
     return chart;
   }
@@ -1311,9 +1313,6 @@ function histogramChart(page, canvas, stats, sides) {
     type: 'bar',
     data: {labels, datasets},
     options: {
-      responsive: true,
-      maintainAspectRatio: false,
-      animation: false,
       plugins: {
         legend: {display: false},
         tooltip: {
@@ -1612,9 +1611,6 @@ function viewTraining(page, body, view) {
             }))
       },
       options: {
-        responsive: true,
-        maintainAspectRatio: false,
-        animation: false,
         parsing: false,
         interaction: {mode: 'nearest', intersect: false},
         scales: {
@@ -1766,9 +1762,6 @@ function drawSliceChart(page, canvas, d, metric) {
     type: 'bar',
     data: {labels, datasets},
     options: {
-      responsive: true,
-      maintainAspectRatio: false,
-      animation: false,
       plugins: {
         legend: {display: datasets.length > 1, position: 'bottom', labels: {boxWidth: 12}},
         title: {display: true, text: `${metric} by slice`}
