@@ -1,8 +1,10 @@
 #include "weir/stats/quantile_sketch.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 namespace weir::stats {
@@ -10,6 +12,60 @@ namespace weir::stats {
 QuantileSketch::QuantileSketch(uint32_t k) : k_(std::max<uint32_t>(k, 8)) {
   levels_.emplace_back();
   UpdateCapacity();
+}
+
+void QuantileSketch::ExactCounts::Add(double value, uint64_t count) {
+  if (2 * (size_ + 1) > slots_.size()) Grow();
+  if (value == 0) value = 0;  // -0.0 joins +0.0.
+  uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  // Fibonacci hashing: the top bits of a multiplication spread nearby values over the table.
+  const size_t mask = slots_.size() - 1;
+  size_t index = static_cast<size_t>((bits * 0x9E3779B97F4A7C15ull) >> shift_);
+  while (true) {
+    Slot& slot = slots_[index];
+    if (slot.bits == bits && slot.count != 0) {
+      slot.count += count;
+      return;
+    }
+    if (slot.count == 0) {
+      slot = {bits, count};
+      ++size_;
+      return;
+    }
+    index = (index + 1) & mask;
+  }
+}
+
+void QuantileSketch::ExactCounts::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(std::max<size_t>(64, 2 * old.size()), Slot{});
+  shift_ = 64 - std::countr_zero(slots_.size());
+  size_ = 0;
+  for (const Slot& slot : old) {
+    if (slot.count == 0) continue;
+    double value;
+    std::memcpy(&value, &slot.bits, sizeof value);
+    Add(value, slot.count);
+  }
+}
+
+void QuantileSketch::ExactCounts::Clear() {
+  slots_.clear();
+  slots_.shrink_to_fit();
+  size_ = 0;
+}
+
+std::vector<std::pair<double, uint64_t>> QuantileSketch::ExactCounts::Entries() const {
+  std::vector<std::pair<double, uint64_t>> entries;
+  entries.reserve(size_);
+  for (const Slot& s : slots_) {
+    if (s.count == 0) continue;
+    double value;
+    std::memcpy(&value, &s.bits, sizeof value);
+    entries.emplace_back(value, s.count);
+  }
+  return entries;
 }
 
 uint32_t QuantileSketch::Capacity(size_t level) const { return capacities_[level]; }
@@ -24,7 +80,7 @@ void QuantileSketch::Add(double value) {
   }
   ++count_;
   if (exact_mode_) {
-    ++exact_[value];
+    exact_.Add(value, 1);
     if (exact_.size() > kExactLimit) SpillExact();
     return;
   }
@@ -34,7 +90,33 @@ void QuantileSketch::Add(double value) {
 
 void QuantileSketch::AddAll(std::span<const double> values) {
   if (exact_mode_ && AddAllSmallIntegers(values)) return;
-  for (double value : values) Add(value);
+  // Add for each value, with the bookkeeping hoisted out of the loops.
+  size_t i = 0;
+  size_t added = 0;
+  double low = count_ == 0 ? std::numeric_limits<double>::infinity() : min_;
+  double high = count_ == 0 ? -std::numeric_limits<double>::infinity() : max_;
+  for (; exact_mode_ && i < values.size(); ++i) {
+    const double value = values[i];
+    if (std::isnan(value)) continue;
+    low = std::min(low, value);
+    high = std::max(high, value);
+    ++added;
+    exact_.Add(value, 1);
+    if (exact_.size() > kExactLimit) SpillExact();
+  }
+  for (; i < values.size(); ++i) {
+    const double value = values[i];
+    if (std::isnan(value)) continue;
+    low = std::min(low, value);
+    high = std::max(high, value);
+    ++added;
+    levels_[0].push_back(value);
+    if (++retained_ > total_capacity_) Compress();
+  }
+  if (added == 0) return;
+  min_ = low;
+  max_ = high;
+  count_ += added;
 }
 
 bool QuantileSketch::AddAllSmallIntegers(std::span<const double> values) {
@@ -49,8 +131,7 @@ bool QuantileSketch::AddAllSmallIntegers(std::span<const double> values) {
     const double value = values[i];
     if (!(value >= -kLargest && value <= kLargest)) return false;  // Also NaN.
     const int64_t integer = static_cast<int64_t>(value);
-    // -0.0 goes the slow way: the map keeps whichever zero came first.
-    if (static_cast<double>(integer) != value || (integer == 0 && std::signbit(value))) {
+    if (static_cast<double>(integer) != value) {
       return false;
     }
     if (i == 0) {
@@ -65,7 +146,8 @@ bool QuantileSketch::AddAllSmallIntegers(std::span<const double> values) {
   std::vector<uint64_t> counts(static_cast<size_t>(highest - lowest) + 1);
   for (double value : values) ++counts[static_cast<size_t>(static_cast<int64_t>(value) - lowest)];
   for (size_t i = 0; i < counts.size(); ++i) {
-    if (counts[i] != 0) exact_[static_cast<double>(lowest + static_cast<int64_t>(i))] += counts[i];
+    if (counts[i] != 0)
+      exact_.Add(static_cast<double>(lowest + static_cast<int64_t>(i)), counts[i]);
   }
   const double low = static_cast<double>(lowest), high = static_cast<double>(highest);
   if (count_ == 0) {
@@ -93,8 +175,8 @@ void QuantileSketch::AddWeighted(double value, uint64_t count) {
 
 void QuantileSketch::SpillExact() {
   exact_mode_ = false;
-  for (const auto& [value, count] : exact_) AddWeighted(value, count);
-  exact_.clear();
+  for (const auto& [value, count] : exact_.Entries()) AddWeighted(value, count);
+  exact_.Clear();
   Compress();
 }
 
@@ -152,12 +234,19 @@ void QuantileSketch::Merge(const QuantileSketch& other) {
   }
   count_ += other.count_;
   if (exact_mode_ && other.exact_mode_) {
-    for (const auto& [value, count] : other.exact_) exact_[value] += count;
-    if (exact_.size() > kExactLimit) SpillExact();
+    for (const auto& [value, count] : other.exact_.Entries()) {
+      if (!exact_mode_) {
+        AddWeighted(value, count);
+      } else {
+        exact_.Add(value, count);
+        if (exact_.size() > kExactLimit) SpillExact();  // Before the table could fill up.
+      }
+    }
+    if (!exact_mode_) Compress();
     return;
   }
   if (exact_mode_) SpillExact();
-  for (const auto& [value, count] : other.exact_) AddWeighted(value, count);
+  for (const auto& [value, count] : other.exact_.Entries()) AddWeighted(value, count);
   if (other.levels_.size() > levels_.size()) levels_.resize(other.levels_.size());
   for (size_t level = 0; level < other.levels_.size(); ++level) {
     levels_[level].insert(levels_[level].end(), other.levels_[level].begin(),
@@ -169,7 +258,7 @@ void QuantileSketch::Merge(const QuantileSketch& other) {
 }
 
 std::vector<std::pair<double, uint64_t>> QuantileSketch::WeightedValues() const {
-  std::vector<std::pair<double, uint64_t>> weighted(exact_.begin(), exact_.end());
+  std::vector<std::pair<double, uint64_t>> weighted = exact_.Entries();
   for (size_t level = 0; level < levels_.size(); ++level) {
     for (double value : levels_[level]) weighted.emplace_back(value, uint64_t{1} << level);
   }
@@ -241,7 +330,7 @@ std::string QuantileSketch::Serialize() const {
   put(&compactions_, 8);
   uint32_t exact_entries = static_cast<uint32_t>(exact_.size());
   put(&exact_entries, 4);
-  for (const auto& [value, count] : exact_) {
+  for (const auto& [value, count] : exact_.Entries()) {
     put(&value, 8);
     put(&count, 8);
   }
@@ -275,7 +364,7 @@ absl::StatusOr<QuantileSketch> QuantileSketch::Deserialize(std::string_view byte
     uint64_t count;
     if (!get(&value, 8) || !get(&count, 8))
       return absl::DataLossError("corrupt quantile sketch counts");
-    sketch.exact_[value] = count;
+    sketch.exact_.Add(value, count);
   }
   if (!get(&num_levels, 4) || num_levels == 0 || num_levels > 64) {
     return absl::DataLossError("corrupt quantile sketch levels");

@@ -8,10 +8,13 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "weir/data/record_batch.h"
@@ -37,11 +40,23 @@ struct StatsOptions {
   int num_values_histogram_buckets = 10;  // CommonStatistics.num_values_histogram.
 };
 
+// One feature over rows that hold at most one value each (CSV cells), tallied without building a
+// column: what FeatureAccumulator needs of them.
+struct ScalarTally {
+  data::DataType type = data::DataType::kNull;
+  uint64_t missing_rows = 0;    // Rows without the feature (no kind).
+  uint64_t empty_rows = 0;      // Rows with an empty list of values.
+  std::vector<double> numbers;  // kInt64 and kFloat: the value of each row that has one.
+  absl::flat_hash_map<std::string_view, uint64_t> strings;  // kBytes: value -> rows with it.
+};
+
 // Everything needed to compute one feature's statistics.
 class FeatureAccumulator {
  public:
   // Adds every row of `column`. Fails if the column's type differs from what was seen before.
   absl::Status Add(const data::Column& column);
+  // Adds the tallied rows; the same statistics as adding them as a column.
+  absl::Status Add(ScalarTally&& tally, std::string_view name);
   // Adds rows that lack the feature (batches without the column).
   void AddMissing(uint64_t rows) { num_missing_ += rows; }
   absl::Status Merge(const FeatureAccumulator& other);
@@ -53,6 +68,11 @@ class FeatureAccumulator {
 
  private:
   absl::Status SetType(data::DataType type, std::string_view name);
+  // `rows` present rows of `values_per_row` values each.
+  void AddPresentRows(uint64_t values_per_row, uint64_t rows);
+  // NaNs are counted and removed from `values`.
+  void AddNumbers(std::vector<double>& values);
+  void AddString(std::string_view value, uint64_t rows);
   void FillCommon(tfmd::CommonStatistics* common, const StatsOptions& options) const;
 
   data::DataType type_ = data::DataType::kNull;
@@ -88,6 +108,9 @@ class FeatureAccumulator {
 class DatasetAccumulator {
  public:
   absl::Status Add(const data::RecordBatch& batch);
+  // `rows` rows with the features `names`, tallied (tallies[i] for names[i]).
+  absl::Status Add(std::span<const std::string> names, std::vector<ScalarTally>&& tallies,
+                   uint64_t rows);
   absl::Status Merge(const DatasetAccumulator& other);
   uint64_t num_examples() const { return num_examples_; }
   // Features are listed by name.
@@ -98,6 +121,12 @@ class DatasetAccumulator {
   static absl::StatusOr<DatasetAccumulator> Deserialize(std::string_view bytes);
 
  private:
+  // The feature's accumulator, made (with the earlier examples counted as missing) if new.
+  FeatureAccumulator& Feature(const std::string& name);
+  // Counts `rows` more examples, as missing for features that `has` says they lack.
+  template <typename Has>
+  void CountExamples(uint64_t rows, size_t features_present, Has has);
+
   uint64_t num_examples_ = 0;
   std::map<std::string, FeatureAccumulator> features_;
 };

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "gtest/gtest.h"
 #include "weir/io/csv/csv_reader.h"
@@ -164,6 +165,63 @@ TEST(StatisticsTest, AbsentFeaturesCountAsMissingAndTypesMustAgree) {
   absl::Status status = accumulator.Add(conflicting);
   EXPECT_FALSE(status.ok());
   EXPECT_NE(status.message().find("'a'"), std::string::npos) << status;
+}
+
+// Statistics straight from CSV tally cells instead of building columns; both must give the same
+// statistics for the same rows.
+TEST(StatisticsTest, TalliedRowsEqualTheSameRowsAsColumns) {
+  const std::vector<std::optional<float>> numbers = {1.5f,          std::nullopt, 0.0f,
+                                                     std::nanf(""), -2.0f,        1.5f};
+  const std::vector<std::optional<std::string>> strings = {"x", "y",    std::nullopt,
+                                                           "x", "\xff", "x"};
+  data::RecordBatch batch;
+  batch.AddColumn("number", data::DataType::kFloat);
+  batch.AddColumn("string", data::DataType::kBytes);
+  batch.AddColumn("never", data::DataType::kNull);
+  std::vector<ScalarTally> tallies(3);
+  tallies[0].type = data::DataType::kFloat;
+  tallies[1].type = data::DataType::kBytes;
+  for (size_t row = 0; row < numbers.size(); ++row) {
+    if (numbers[row]) {
+      batch.mutable_column(0).AddFloat(*numbers[row]);
+      tallies[0].numbers.push_back(*numbers[row]);
+    } else {
+      ++tallies[0].empty_rows;
+    }
+    batch.mutable_column(0).FinishRow(data::Presence::kPresent);
+    if (strings[row]) {
+      batch.mutable_column(1).AddBytes(*strings[row]);
+      ++tallies[1].strings[*strings[row]];
+    } else {
+      ++tallies[1].empty_rows;
+    }
+    batch.mutable_column(1).FinishRow(data::Presence::kPresent);
+    batch.mutable_column(2).AppendMissing(data::Presence::kNoKind);
+    ++tallies[2].missing_rows;
+  }
+  DatasetAccumulator from_columns;
+  ASSERT_TRUE(from_columns.Add(batch).ok());
+  DatasetAccumulator from_tallies;
+  const std::vector<std::string> names = {"number", "string", "never"};
+  ASSERT_TRUE(from_tallies.Add(names, std::move(tallies), numbers.size()).ok());
+  tfmd::DatasetFeatureStatistics expected = from_columns.ToProto("rows", {});
+  tfmd::DatasetFeatureStatistics tallied = from_tallies.ToProto("rows", {});
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(expected, tallied))
+      << expected.DebugString() << "\n"
+      << tallied.DebugString();
+  // The cases it covers: an empty cell is present with no value, NaN is counted apart, a feature
+  // that never has a value is missing everywhere, invalid UTF-8 is counted once per row.
+  const auto& number = Feature(tallied, "number").num_stats();
+  EXPECT_EQ(number.common_stats().num_non_missing(), 6u);
+  EXPECT_EQ(number.common_stats().min_num_values(), 0u);
+  EXPECT_EQ(number.histograms(0).num_nan(), 1u);
+  EXPECT_EQ(number.num_zeros(), 1u);
+  const auto& string = Feature(tallied, "string").string_stats();
+  EXPECT_EQ(string.unique(), 3u);
+  EXPECT_EQ(string.invalid_utf8_count(), 1u);
+  EXPECT_EQ(string.top_values(0).value(), "x");
+  EXPECT_EQ(string.top_values(0).frequency(), 3);
+  EXPECT_EQ(Feature(tallied, "never").string_stats().common_stats().num_missing(), 6u);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 
+#include "weir/base/bytes.h"
 #include "weir/base/files.h"
 #include "weir/base/parallel.h"
 #include "weir/base/proto_files.h"
@@ -66,27 +67,66 @@ absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeExamplesStatistics(
   return total.ToProto(name, options);
 }
 
+namespace {
+
+// Statistics of one chunk's rows, tallied cell by cell: a third less work than building its
+// columns first (the values are the same, so are the statistics).
+absl::StatusOr<stats::DatasetAccumulator> AccumulateCsvChunk(io::CsvChunk& chunk,
+                                                             const io::CsvSchema& schema,
+                                                             const io::CsvOptions& csv) {
+  const size_t num_columns = schema.names.size();
+  std::vector<stats::ScalarTally> tallies(num_columns);
+  const size_t estimated_rows = base::CountByte(chunk.data, '\n') + 1;
+  for (size_t c = 0; c < num_columns; ++c) {
+    tallies[c].type = schema.types[c];
+    if (schema.types[c] == data::DataType::kInt64 || schema.types[c] == data::DataType::kFloat) {
+      tallies[c].numbers.reserve(estimated_rows);
+    }
+  }
+  uint64_t rows = 0;
+  io::CsvBadRows bad_rows;
+  RETURN_IF_ERROR(
+      io::ParseTypedRecords(chunk, schema, csv, &bad_rows, [&](std::span<const io::CsvCell> cells) {
+        ++rows;
+        for (size_t c = 0; c < num_columns; ++c) {
+          stats::ScalarTally& tally = tallies[c];
+          const io::CsvCell& cell = cells[c];
+          if (tally.type == data::DataType::kNull) {
+            ++tally.missing_rows;
+          } else if (cell.empty) {
+            ++tally.empty_rows;
+          } else if (tally.type == data::DataType::kInt64) {
+            tally.numbers.push_back(static_cast<double>(cell.int64_value));
+          } else if (tally.type == data::DataType::kFloat) {
+            tally.numbers.push_back(cell.float_value);
+          } else {
+            ++tally.strings[cell.bytes_value];
+          }
+        }
+      }));
+  stats::DatasetAccumulator accumulator;
+  RETURN_IF_ERROR(accumulator.Add(schema.names, std::move(tallies), rows));
+  return accumulator;
+}
+
+}  // namespace
+
 absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeCsvStatistics(
     const std::vector<fs::path>& files, const std::string& name, const io::CsvOptions& csv,
     const stats::StatsOptions& options) {
   stats::DatasetAccumulator total;
-  RETURN_IF_ERROR(io::WithInferredCsvTypes(
-                      files, csv,
-                      [&](const io::CsvSchema& schema) {
-                        // One accumulator per chunk, merged in file order: deterministic.
-                        return io::ForEachCsvChunk<stats::DatasetAccumulator>(
-                            files, csv,
-                            [&](io::CsvChunk&& chunk) -> absl::StatusOr<stats::DatasetAccumulator> {
-                              ASSIGN_OR_RETURN(io::CsvParsedChunk parsed,
-                                               io::ParseChunk(std::move(chunk), schema, csv));
-                              stats::DatasetAccumulator accumulator;
-                              RETURN_IF_ERROR(accumulator.Add(parsed.batch));
-                              return accumulator;
-                            },
-                            [&](stats::DatasetAccumulator&& part) { return total.Merge(part); });
-                      },
-                      [&] { total = stats::DatasetAccumulator(); })
-                      .status());
+  RETURN_IF_ERROR(
+      io::WithInferredCsvTypes(
+          files, csv,
+          [&](const io::CsvSchema& schema) {
+            // One accumulator per chunk, merged in file order: deterministic.
+            return io::ForEachCsvChunk<stats::DatasetAccumulator>(
+                files, csv,
+                [&](io::CsvChunk&& chunk) { return AccumulateCsvChunk(chunk, schema, csv); },
+                [&](stats::DatasetAccumulator&& part) { return total.Merge(part); });
+          },
+          [&] { total = stats::DatasetAccumulator(); })
+          .status());
   return total.ToProto(name, options);
 }
 

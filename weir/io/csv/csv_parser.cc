@@ -305,14 +305,14 @@ absl::Status ForEachRecord(std::string& data, char delimiter, const std::string&
 std::string CheckRecord(const std::vector<std::string_view>& fields, size_t num_columns,
                         bool check_utf8, const std::string& file, uint64_t line) {
   if (fields.size() != num_columns) {
-    return weir::StrCat(file, ":", line, ": expected ", num_columns, " fields (as in the header), found ",
-                        fields.size());
+    return weir::StrCat(file, ":", line, ": expected ", num_columns,
+                        " fields (as in the header), found ", fields.size());
   }
   if (check_utf8) {
     for (size_t c = 0; c < fields.size(); ++c) {
       if (size_t bad = base::FindInvalidUtf8(fields[c]); bad != std::string_view::npos) {
-        return weir::StrCat(file, ":", line, ": field ", c + 1, " is not valid UTF-8 (byte ", bad + 1,
-                            " of the field); save the file as UTF-8");
+        return weir::StrCat(file, ":", line, ": field ", c + 1, " is not valid UTF-8 (byte ",
+                            bad + 1, " of the field); save the file as UTF-8");
       }
     }
   }
@@ -356,11 +356,11 @@ DataType ClassifyPlainNumber(std::string_view cell) {
 
 constexpr char kTypeMismatchPayload[] = "weir.csv.TypeMismatch";
 
-absl::Status TypeMismatch(const std::string& file, uint64_t line, const data::Column& column,
-                          std::string_view cell) {
-  absl::Status status = absl::FailedPreconditionError(weir::StrCat(
-      file, ":", line, ": column '", column.name(), "': '", cell, "' does not fit the column's type (",
-      data::DataTypeName(column.type()), ")"));
+absl::Status TypeMismatch(const std::string& file, uint64_t line, std::string_view column,
+                          DataType type, std::string_view cell) {
+  absl::Status status = absl::FailedPreconditionError(
+      weir::StrCat(file, ":", line, ": column '", column, "': '", cell,
+                   "' does not fit the column's type (", data::DataTypeName(type), ")"));
   status.SetPayload(kTypeMismatchPayload, absl::Cord("1"));
   return status;
 }
@@ -414,7 +414,8 @@ absl::StatusOr<size_t> CsvChunker::ReadMore(size_t bytes) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       pending_.resize(old_size);
-      return absl::InternalError(weir::StrCat("cannot read ", *file_name_, ": ", std::strerror(errno)));
+      return absl::InternalError(
+          weir::StrCat("cannot read ", *file_name_, ": ", std::strerror(errno)));
     }
     if (n == 0) {
       eof_ = true;
@@ -458,8 +459,8 @@ absl::Status CsvChunker::OpenNextFile() {
     if (header_end == std::string::npos && eof_) header_end = pending_.size();
   }
   if (header_end == 0 || TrimAsciiSpace(std::string_view(pending_).substr(0, header_end)).empty()) {
-    return absl::InvalidArgumentError(
-        weir::StrCat(*file_name_, ":1: the file is empty; a CSV file needs a header row and data rows"));
+    return absl::InvalidArgumentError(weir::StrCat(
+        *file_name_, ":1: the file is empty; a CSV file needs a header row and data rows"));
   }
   std::string header_text = pending_.substr(0, header_end);
   pending_.erase(0, header_end);
@@ -469,7 +470,8 @@ absl::Status CsvChunker::OpenNextFile() {
                                   for (std::string_view f : fields) names.emplace_back(f);
                                   return absl::OkStatus();
                                 }));
-  pending_line_ = 1 + static_cast<uint64_t>(std::count(header_text.begin(), header_text.end(), '\n'));
+  pending_line_ =
+      1 + static_cast<uint64_t>(std::count(header_text.begin(), header_text.end(), '\n'));
   if (header_.empty()) {
     for (size_t i = 0; i < names.size(); ++i) {
       if (names[i].empty()) {
@@ -478,17 +480,17 @@ absl::Status CsvChunker::OpenNextFile() {
       }
       for (size_t j = 0; j < i; ++j) {
         if (names[j] == names[i]) {
-          return absl::InvalidArgumentError(weir::StrCat(
-              *file_name_, ":1: the header names column '", names[i], "' twice (columns ", j + 1,
-              " and ", i + 1, ")"));
+          return absl::InvalidArgumentError(
+              weir::StrCat(*file_name_, ":1: the header names column '", names[i],
+                           "' twice (columns ", j + 1, " and ", i + 1, ")"));
         }
       }
     }
     header_ = std::move(names);
   } else if (names != header_) {
-    return absl::InvalidArgumentError(weir::StrCat(
-        *file_name_, ":1: the header differs from that of ", files_.front().string(),
-        "; every input file must have the same columns in the same order"));
+    return absl::InvalidArgumentError(
+        weir::StrCat(*file_name_, ":1: the header differs from that of ", files_.front().string(),
+                     "; every input file must have the same columns in the same order"));
   }
   return absl::OkStatus();
 }
@@ -526,8 +528,8 @@ absl::StatusOr<std::optional<CsvChunk>> CsvChunker::Next() {
     }
     if (cut == 0 || (eof_ && TrimAsciiSpace(pending_).empty())) {
       if (!file_has_rows_) {
-        return absl::InvalidArgumentError(weir::StrCat(
-            *file_name_, ":", pending_line_, ": the file has a header but no data rows"));
+        return absl::InvalidArgumentError(weir::StrCat(*file_name_, ":", pending_line_,
+                                                       ": the file has a header but no data rows"));
       }
       if (next_file_ == files_.size()) {
         if (fd_ >= 0) ::close(fd_);
@@ -573,6 +575,66 @@ absl::StatusOr<CsvChunkTypes> InferChunkTypes(CsvChunk chunk, size_t num_columns
   return result;
 }
 
+namespace {
+
+// The loop under ParseTypedRecords and ParseChunk: a template, so that ParseChunk's consumer is
+// inlined into it.
+template <typename OnRecord>
+absl::Status ForEachTypedRecord(CsvChunk& chunk, const CsvSchema& schema, const CsvOptions& options,
+                                CsvBadRows* bad_rows, OnRecord on_record) {
+  const size_t num_columns = schema.names.size();
+  std::vector<CsvCell> cells(num_columns);
+  const bool check_utf8 = base::HasNonAscii(chunk.data);
+  return ForEachRecord(
+      chunk.data, options.delimiter, *chunk.file, chunk.first_line,
+      [&](const std::vector<std::string_view>& fields, uint64_t line) -> absl::Status {
+        std::string bad = CheckRecord(fields, num_columns, check_utf8, *chunk.file, line);
+        if (!bad.empty()) {
+          if (!options.skip_bad_rows) return absl::InvalidArgumentError(bad);
+          bad_rows->Add(std::move(bad));
+          return absl::OkStatus();
+        }
+        for (size_t c = 0; c < num_columns; ++c) {
+          const std::string_view text = fields[c];
+          CsvCell& cell = cells[c];
+          cell.empty = text.empty();
+          if (cell.empty) continue;
+          switch (schema.types[c]) {
+            case DataType::kNull:
+              return TypeMismatch(*chunk.file, line, schema.names[c], DataType::kNull, text);
+            case DataType::kInt64:
+              if (!ParseCsvInt64(text, &cell.int64_value)) {
+                return TypeMismatch(*chunk.file, line, schema.names[c], DataType::kInt64, text);
+              }
+              break;
+            case DataType::kFloat: {
+              double value;
+              if (!ParseCsvDouble(text, &value)) {
+                return TypeMismatch(*chunk.file, line, schema.names[c], DataType::kFloat, text);
+              }
+              // Parse as double, then round to float32: what TFX does (Python float, then
+              // FloatList), and not always the same as parsing straight to float32.
+              cell.float_value = static_cast<float>(value);
+              break;
+            }
+            case DataType::kBytes:
+              cell.bytes_value = text;
+              break;
+          }
+        }
+        on_record(std::span<const CsvCell>(cells));
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace
+
+absl::Status ParseTypedRecords(CsvChunk& chunk, const CsvSchema& schema, const CsvOptions& options,
+                               CsvBadRows* bad_rows,
+                               absl::FunctionRef<void(std::span<const CsvCell>)> on_record) {
+  return ForEachTypedRecord(chunk, schema, options, bad_rows, on_record);
+}
+
 absl::StatusOr<CsvParsedChunk> ParseChunk(CsvChunk chunk, const CsvSchema& schema,
                                           const CsvOptions& options) {
   const size_t num_columns = schema.names.size();
@@ -584,53 +646,31 @@ absl::StatusOr<CsvParsedChunk> ParseChunk(CsvChunk chunk, const CsvSchema& schem
     columns.back().Reserve(estimated_rows, estimated_rows);
   }
   CsvParsedChunk result;
-  const bool check_utf8 = base::HasNonAscii(chunk.data);
-  RETURN_IF_ERROR(ForEachRecord(
-      chunk.data, options.delimiter, *chunk.file, chunk.first_line,
-      [&](const std::vector<std::string_view>& fields, uint64_t line) -> absl::Status {
-        std::string bad = CheckRecord(fields, num_columns, check_utf8, *chunk.file, line);
-        if (!bad.empty()) {
-          if (!options.skip_bad_rows) return absl::InvalidArgumentError(bad);
-          result.bad_rows.Add(std::move(bad));
-          return absl::OkStatus();
-        }
-        for (size_t c = 0; c < num_columns; ++c) {
-          data::Column& column = columns[c];
-          std::string_view cell = fields[c];
-          if (column.type() == DataType::kNull) {
-            if (!cell.empty()) return TypeMismatch(*chunk.file, line, column, cell);
-            column.AppendMissing(data::Presence::kNoKind);
-            continue;
-          }
-          if (!cell.empty()) {
-            switch (column.type()) {
-              case DataType::kInt64: {
-                int64_t value;
-                if (!ParseCsvInt64(cell, &value)) {
-                  return TypeMismatch(*chunk.file, line, column, cell);
-                }
-                column.AddInt64(value);
-                break;
-              }
-              case DataType::kFloat: {
-                double value;
-                if (!ParseCsvDouble(cell, &value)) {
-                  return TypeMismatch(*chunk.file, line, column, cell);
-                }
-                // Parse as double, then round to float32: what TFX does (Python float, then
-                // FloatList), and not always the same as parsing straight to float32.
-                column.AddFloat(static_cast<float>(value));
-                break;
-              }
-              default:
-                column.AddBytes(cell);
-                break;
-            }
-          }
-          column.FinishRow(data::Presence::kPresent);
-        }
-        return absl::OkStatus();
-      }));
+  RETURN_IF_ERROR(ForEachTypedRecord(chunk, schema, options, &result.bad_rows,
+                                     [&](std::span<const CsvCell> cells) {
+                                       for (size_t c = 0; c < num_columns; ++c) {
+                                         data::Column& column = columns[c];
+                                         const CsvCell& cell = cells[c];
+                                         if (column.type() == DataType::kNull) {
+                                           column.AppendMissing(data::Presence::kNoKind);
+                                           continue;
+                                         }
+                                         if (!cell.empty) {
+                                           switch (column.type()) {
+                                             case DataType::kInt64:
+                                               column.AddInt64(cell.int64_value);
+                                               break;
+                                             case DataType::kFloat:
+                                               column.AddFloat(cell.float_value);
+                                               break;
+                                             default:
+                                               column.AddBytes(cell.bytes_value);
+                                               break;
+                                           }
+                                         }
+                                         column.FinishRow(data::Presence::kPresent);
+                                       }
+                                     }));
   result.batch = data::RecordBatch(std::move(columns));
   return result;
 }

@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "weir/data/record_batch.h"
@@ -69,7 +71,7 @@ class CsvChunker {
   int fd_ = -1;
   std::shared_ptr<const std::string> file_name_;
   bool file_has_rows_ = false;
-  std::string pending_;    // Bytes read from the current file and not yet handed out.
+  std::string pending_;  // Bytes read from the current file and not yet handed out.
   uint64_t pending_line_ = 1;
   bool eof_ = false;
   uint64_t bytes_read_ = 0;
@@ -103,6 +105,22 @@ struct CsvParsedChunk {
 };
 absl::StatusOr<CsvParsedChunk> ParseChunk(CsvChunk chunk, const CsvSchema& schema,
                                           const CsvOptions& options);
+
+// One cell of a record, typed by its column's type in the schema. `empty`: an empty cell (the only
+// kind a kNull column accepts); otherwise the field for the column's type holds the value.
+struct CsvCell {
+  bool empty = true;
+  int64_t int64_value = 0;
+  float float_value = 0;         // Parsed as double, then rounded to float32 as TFX does.
+  std::string_view bytes_value;  // Points into the chunk.
+};
+
+// Pass 2 without building columns, for consumers that only summarize the values (statistics
+// straight from CSV): `on_record` gets each good record's cells, valid until it returns. The
+// typing, errors and bad-row handling are ParseChunk's.
+absl::Status ParseTypedRecords(CsvChunk& chunk, const CsvSchema& schema, const CsvOptions& options,
+                               CsvBadRows* bad_rows,
+                               absl::FunctionRef<void(std::span<const CsvCell>)> on_record);
 
 bool IsTypeMismatch(const absl::Status& status);
 
