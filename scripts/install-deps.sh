@@ -10,6 +10,7 @@ packages=(
   libabsl-dev libprotobuf-dev protobuf-compiler
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev
   libfast-float-dev libdeflate-dev zlib1g-dev libxxhash-dev libssl-dev
+  libboost-dev  # header-only parts: pdqsort (the quantile sketch sorts values all the time)
   libsqlite3-dev libpq-dev  # the metadata store: SQLite, or PostgreSQL through libpq
   libmuparser-dev libfarmhash-dev  # Transform: expressions, tf.Transform's string hash
   libxgboost-dev  # Trainer: the gbdt family
