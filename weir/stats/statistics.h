@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "weir/base/hashing.h"
 #include "weir/data/record_batch.h"
 #include "weir/proto/statistics.pb.h"
 #include "weir/stats/quantile_sketch.h"
@@ -43,11 +44,18 @@ struct StatsOptions {
 // One feature over rows that hold at most one value each (CSV cells), tallied without building a
 // column: what FeatureAccumulator needs of them.
 struct ScalarTally {
+  // XXH3 rather than absl's default, which for string_view goes through std::hash (murmur):
+  // hashing the cells is a visible part of tallying a CSV.
+  struct ValueHash {
+    size_t operator()(std::string_view value) const { return base::Xxh3(value); }
+  };
+
   data::DataType type = data::DataType::kNull;
   uint64_t missing_rows = 0;    // Rows without the feature (no kind).
   uint64_t empty_rows = 0;      // Rows with an empty list of values.
   std::vector<double> numbers;  // kInt64 and kFloat: the value of each row that has one.
-  absl::flat_hash_map<std::string_view, uint64_t> strings;  // kBytes: value -> rows with it.
+  absl::flat_hash_map<std::string_view, uint64_t, ValueHash>
+      strings;  // kBytes: value -> rows with it.
 };
 
 // Everything needed to compute one feature's statistics.
