@@ -8,10 +8,13 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
+#include <numeric>
 #include <optional>
 #include <set>
+#include <span>
 #include <unordered_map>
 
+#include "absl/container/inlined_vector.h"
 #include "weir/base/files.h"
 #include "weir/base/plugin.h"
 #include "weir/base/proto_files.h"
@@ -167,12 +170,14 @@ struct CompiledOp {
   int64_t fill_int = 0;
   double fill_float = 0;
   std::string fill_string;
+  std::string vocabulary_file;  // compute_and_apply_vocabulary's file: its lookup's key.
   std::shared_ptr<CustomOpFn> custom;
 };
 
 struct CompiledFeature {
   const FeatureSpec* spec = nullptr;
   std::vector<std::string> sources;  // Raw columns read (for an expression: its variables).
+  std::vector<size_t> source_ids;    // The same, as indices into Impl::raw_features.
   std::vector<CompiledOp> ops;
   int num_analyzers = 0;
 };
@@ -205,7 +210,7 @@ class Expression {
 
   static absl::StatusOr<Values> Evaluate(const std::string& text,
                                          const std::vector<std::string>& names,
-                                         const std::vector<const Values*>& inputs, size_t rows) {
+                                         std::span<const Values* const> inputs, size_t rows) {
     Values out = Values::Missing(FLOAT, rows);
     try {
       // Parsing costs more than evaluating a small batch (serving sends one example), so each
@@ -277,11 +282,19 @@ struct Transform::Impl {
 
   // Checks the spec and resolves names. `graph.spec()` must be set.
   absl::Status Compile();
-  // The raw values of column `name` of `batch`.
-  absl::StatusOr<Values> RawValues(const data::RecordBatch& batch, const std::string& name) const;
+  // The raw values of one column of `batch`.
+  absl::StatusOr<Values> RawValues(const data::RecordBatch& batch, const RawFeature& raw) const;
+  // Raw values read from one batch, each column once, for the features that read it. The last
+  // feature to read a column takes its values over rather than copying them.
+  struct RawCache {
+    std::vector<std::optional<Values>> values;  // By index in raw_features.
+    std::vector<int> readers_left;
+  };
+  // For running the features `will_run` (indices into `features`) over one batch.
+  RawCache NewRawCache(std::span<const size_t> will_run) const;
   // Runs feature `f`'s source and its ops before op index `end`.
-  absl::StatusOr<Values> Run(size_t f, const data::RecordBatch& batch,
-                             std::map<std::string, Values>& raw_cache, size_t end) const;
+  absl::StatusOr<Values> Run(size_t f, const data::RecordBatch& batch, RawCache& raw_cache,
+                             size_t end) const;
   absl::Status ApplyOp(const CompiledFeature& feature, const CompiledOp& op, Values& values) const;
   // Sets each analysis's output type, size and cardinality (from a run over no examples).
   absl::Status DescribeOutputs();
@@ -424,6 +437,7 @@ absl::Status Transform::Impl::Compile() {
             return error(StrCat("vocab_filename '", file, "' must be a plain file name"));
           if (!vocabulary_files.insert(file).second)
             return error(StrCat("vocab_filename '", file, "' is used twice"));
+          step.vocabulary_file = std::move(file);
           type = INT;
           cardinality = -1;  // Known after analysis.
           break;
@@ -485,12 +499,29 @@ absl::Status Transform::Impl::Compile() {
     raw.set_type(raw_types.at(name));
     raw_features.push_back(raw);
   }
+  for (CompiledFeature& feature : features) {
+    for (const std::string& name : feature.sources) {
+      feature.source_ids.push_back(
+          static_cast<size_t>(std::distance(used_raw.begin(), used_raw.find(name))));
+    }
+  }
   return absl::OkStatus();
 }
 
+Transform::Impl::RawCache Transform::Impl::NewRawCache(std::span<const size_t> will_run) const {
+  RawCache cache;
+  cache.values.resize(raw_features.size());
+  cache.readers_left.resize(raw_features.size());
+  for (size_t f : will_run) {
+    for (size_t id : features[f].source_ids) ++cache.readers_left[id];
+  }
+  return cache;
+}
+
 absl::StatusOr<Values> Transform::Impl::RawValues(const data::RecordBatch& batch,
-                                                  const std::string& name) const {
-  const ValueType type = raw_types.at(name);
+                                                  const RawFeature& raw) const {
+  const std::string& name = raw.name();
+  const ValueType type = raw.type();
   const size_t rows = batch.num_rows();
   const data::Column* column = batch.FindColumn(name);
   if (column == nullptr || column->type() == data::DataType::kNull)
@@ -636,7 +667,7 @@ absl::Status Transform::Impl::ApplyOp(const CompiledFeature& feature, const Comp
     }
     case Op::kComputeAndApplyVocabulary: {
       const Vocabulary& spec = op.compute_and_apply_vocabulary();
-      const VocabularyLookup& lookup = vocabularies.at(VocabularyFilename(*feature.spec, spec));
+      const VocabularyLookup& lookup = vocabularies.at(step.vocabulary_file);
       const int64_t size = static_cast<int64_t>(lookup.tokens.size());
       std::vector<int64_t> ids(n, 0);
       ForEachToken(values, [&](size_t i, std::string_view token) {
@@ -701,19 +732,21 @@ absl::Status Transform::Impl::ApplyOp(const CompiledFeature& feature, const Comp
 }
 
 absl::StatusOr<Values> Transform::Impl::Run(size_t f, const data::RecordBatch& batch,
-                                            std::map<std::string, Values>& raw_cache,
-                                            size_t end) const {
+                                            RawCache& raw_cache, size_t end) const {
   const CompiledFeature& feature = features[f];
   const FeatureSpec& spec = *feature.spec;
-  std::vector<const Values*> sources;
-  for (const std::string& name : feature.sources) {
-    auto it = raw_cache.find(name);
-    if (it == raw_cache.end()) {
-      ASSIGN_OR_RETURN(Values values, RawValues(batch, name));
-      it = raw_cache.emplace(name, std::move(values)).first;
+  absl::InlinedVector<const Values*, 4> sources;
+  for (size_t id : feature.source_ids) {
+    std::optional<Values>& cached = raw_cache.values[id];
+    if (!cached) {
+      ASSIGN_OR_RETURN(Values values, RawValues(batch, raw_features[id]));
+      cached = std::move(values);
     }
-    sources.push_back(&it->second);
+    sources.push_back(&*cached);
   }
+  // Once this feature is done with a column, does any other read it?
+  absl::InlinedVector<bool, 4> last_reader;
+  for (size_t id : feature.source_ids) last_reader.push_back(--raw_cache.readers_left[id] == 0);
   const size_t rows = batch.num_rows();
   Values values;
   if (!spec.expression().empty()) {
@@ -758,6 +791,8 @@ absl::StatusOr<Values> Transform::Impl::Run(size_t f, const data::RecordBatch& b
       values.ints[i] = static_cast<int64_t>(hash % buckets);
     }
     values.cardinality = static_cast<int64_t>(buckets);
+  } else if (last_reader.front()) {
+    values = std::move(*raw_cache.values[feature.source_ids.front()]);
   } else {
     values = *sources.front();
   }
@@ -939,7 +974,9 @@ absl::StatusOr<Transform> Transform::Analyze(const TransformSpec& spec,
           AnalyzerState state;
           state.accumulators_->rows = static_cast<int64_t>(batch.num_rows());
           state.accumulators_->ops.resize(ops.size());
-          std::map<std::string, Values> raw_cache;
+          std::vector<size_t> will_run;
+          for (const auto& [f, op_index] : ops) will_run.push_back(f);
+          Impl::RawCache raw_cache = compiled.NewRawCache(will_run);
           for (size_t k = 0; k < ops.size(); ++k) {
             const auto [f, op_index] = ops[k];
             const Op& op = *compiled.features[f].ops[op_index].op;
@@ -999,11 +1036,14 @@ absl::StatusOr<data::RecordBatch> Transform::Apply(const data::RecordBatch& raw,
                                                    const std::set<std::string>* only) const {
   const Impl& impl = *impl_;
   data::RecordBatch out;
-  std::map<std::string, Values> raw_cache;
-  const size_t rows = raw.num_rows();
+  absl::InlinedVector<size_t, 32> will_run;
   for (size_t f = 0; f < impl.features.size(); ++f) {
+    if (only == nullptr || only->contains(impl.features[f].spec->name())) will_run.push_back(f);
+  }
+  Impl::RawCache raw_cache = impl.NewRawCache(will_run);
+  const size_t rows = raw.num_rows();
+  for (size_t f : will_run) {
     const FeatureSpec& spec = *impl.features[f].spec;
-    if (only != nullptr && !only->contains(spec.name())) continue;
     ASSIGN_OR_RETURN(Values values, impl.Run(f, raw, raw_cache, impl.features[f].ops.size()));
     if (values.one_hot_depth > 0) {
       data::Column& column = out.AddColumn(spec.name(), data::DataType::kFloat);
@@ -1036,7 +1076,9 @@ absl::StatusOr<data::RecordBatch> Transform::Apply(const data::RecordBatch& raw,
 
 absl::Status Transform::Impl::DescribeOutputs() {
   const data::RecordBatch empty;
-  std::map<std::string, Values> raw_cache;
+  std::vector<size_t> all(features.size());
+  std::iota(all.begin(), all.end(), 0);
+  RawCache raw_cache = NewRawCache(all);
   for (size_t f = 0; f < features.size(); ++f) {
     ASSIGN_OR_RETURN(Values values, Run(f, empty, raw_cache, features[f].ops.size()));
     FeatureAnalysis* analysis = graph.mutable_analyses(static_cast<int>(f));
