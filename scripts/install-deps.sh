@@ -11,6 +11,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev
   libfast-float-dev libdeflate-dev zlib1g-dev libxxhash-dev libssl-dev
   libboost-dev  # header-only parts: pdqsort (the quantile sketch sorts values all the time)
+  libjemalloc-dev  # the weir binary's allocator (many small blocks per request)
   libsqlite3-dev libpq-dev  # the metadata store: SQLite, or PostgreSQL through libpq
   libmuparser-dev libfarmhash-dev  # Transform: expressions, tf.Transform's string hash
   libxgboost-dev  # Trainer: the gbdt family

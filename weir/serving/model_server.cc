@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <chrono>
-#include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -50,138 +49,6 @@ std::string DtypeName(transform::ValueType type) {
   }
 }
 
-// Appends one JSON value to a raw column of `type`: null (or an empty list) is missing, a list
-// of one value is that value, and numbers convert where exact.
-absl::Status AppendValue(const std::string& feature, transform::ValueType type, const Json& value,
-                         data::Column& column) {
-  const Json* v = &value;
-  if (v->is_array()) {
-    if (v->empty()) {
-      column.AppendMissing();
-      return absl::OkStatus();
-    }
-    if (v->size() > 1) {
-      return absl::InvalidArgumentError(
-          StrCat("feature '", feature, "' takes one value per instance, not ", v->size()));
-    }
-    v = &(*v)[0];
-  }
-  if (v->is_null()) {
-    column.AppendMissing();
-    return absl::OkStatus();
-  }
-  switch (type) {
-    case transform::INT:
-      if (v->is_number_integer()) {
-        column.AddInt64(v->get<int64_t>());
-      } else if (v->is_number_float() && std::floor(v->get<double>()) == v->get<double>() &&
-                 std::abs(v->get<double>()) < 9.2e18) {
-        column.AddInt64(static_cast<int64_t>(v->get<double>()));
-      } else {
-        return absl::InvalidArgumentError(
-            StrCat("feature '", feature, "' is an integer; got ", v->dump()));
-      }
-      break;
-    case transform::FLOAT:
-      if (!v->is_number()) {
-        return absl::InvalidArgumentError(
-            StrCat("feature '", feature, "' is a number; got ", v->dump()));
-      }
-      column.AddFloat(v->get<float>());
-      break;
-    default:
-      if (!v->is_string()) {
-        return absl::InvalidArgumentError(
-            StrCat("feature '", feature, "' is a string; got ", v->dump()));
-      }
-      column.AddBytes(v->get_ref<const std::string&>());
-      break;
-  }
-  column.FinishRow(data::Presence::kPresent);
-  return absl::OkStatus();
-}
-
-data::DataType ColumnType(transform::ValueType type) {
-  return type == transform::INT     ? data::DataType::kInt64
-         : type == transform::FLOAT ? data::DataType::kFloat
-                                    : data::DataType::kBytes;
-}
-
-std::string KnownFeatures(const model::ModelSpec& spec) {
-  std::string names;
-  for (const auto& input : spec.signature_inputs())
-    names += StrCat(names.empty() ? "" : ", ", input.name());
-  return names;
-}
-
-// The raw examples of a predict request body, in row or columnar form.
-absl::StatusOr<data::RecordBatch> ParseRequest(const model::ModelSpec& spec, const Json& request,
-                                               bool* columnar) {
-  if (!request.is_object() || (request.contains("instances") == request.contains("inputs"))) {
-    return absl::InvalidArgumentError(
-        "the body must be {\"instances\": [...]} (rows) or {\"inputs\": {...}} (columns)");
-  }
-  std::map<std::string, size_t> index;
-  data::RecordBatch batch;
-  for (const auto& input : spec.signature_inputs()) {
-    index[input.name()] = batch.num_columns();
-    batch.AddColumn(input.name(), ColumnType(input.type()));
-  }
-  auto unknown = [&](const std::string& name) {
-    return absl::InvalidArgumentError(
-        StrCat("unknown feature '", name, "'; the model takes: ", KnownFeatures(spec)));
-  };
-  *columnar = request.contains("inputs");
-  if (!*columnar) {
-    const Json& instances = request["instances"];
-    if (!instances.is_array())
-      return absl::InvalidArgumentError("\"instances\" must be a list of objects");
-    for (const Json& instance : instances) {
-      if (!instance.is_object())
-        return absl::InvalidArgumentError("each instance must be an object of feature: value");
-      for (const auto& [name, value] : instance.items()) {
-        if (!index.contains(name)) return unknown(name);
-      }
-      for (const auto& input : spec.signature_inputs()) {
-        data::Column& column = batch.mutable_column(index[input.name()]);
-        auto it = instance.find(input.name());
-        if (it == instance.end()) {
-          column.AppendMissing();  // Absent: a missing value, as fill_missing expects.
-        } else {
-          RETURN_IF_ERROR(AppendValue(input.name(), input.type(), *it, column));
-        }
-      }
-    }
-    return batch;
-  }
-  const Json& inputs = request["inputs"];
-  if (!inputs.is_object())
-    return absl::InvalidArgumentError("\"inputs\" must be an object of feature: [values]");
-  std::optional<size_t> rows;
-  for (const auto& [name, values] : inputs.items()) {
-    if (!index.contains(name)) return unknown(name);
-    const size_t n = values.is_array() ? values.size() : 1;
-    if (rows && *rows != n) {
-      return absl::InvalidArgumentError(
-          StrCat("feature '", name, "' has ", n, " values; the others have ", *rows));
-    }
-    rows = n;
-  }
-  for (const auto& input : spec.signature_inputs()) {
-    data::Column& column = batch.mutable_column(index[input.name()]);
-    auto it = inputs.find(input.name());
-    for (size_t row = 0; row < rows.value_or(0); ++row) {
-      if (it == inputs.end()) {
-        column.AppendMissing();
-        continue;
-      }
-      const Json& value = it->is_array() ? (*it)[row] : *it;
-      RETURN_IF_ERROR(AppendValue(input.name(), input.type(), value, column));
-    }
-  }
-  return batch;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ModelServer>> ModelServer::Start(const ModelServerOptions& options) {
@@ -193,7 +60,9 @@ absl::StatusOr<std::unique_ptr<ModelServer>> ModelServer::Start(const ModelServe
   if (!options.model_path.empty()) {
     ASSIGN_OR_RETURN(std::unique_ptr<model::ServingModel> model,
                      model::ServingModel::Load(options.model_path));
-    server->versions_[1] = {.number = 1, .state = "AVAILABLE", .model = std::move(model)};
+    server->versions_[1] = {.number = 1,
+                            .state = "AVAILABLE",
+                            .servable = std::make_shared<const Servable>(std::move(model))};
     return server;
   }
   std::error_code ec;
@@ -260,7 +129,7 @@ void ModelServer::Poll() {
     Version& version = versions_[number];
     if (loaded.ok()) {
       version.state = "AVAILABLE";
-      version.model = *std::move(loaded);
+      version.servable = std::make_shared<const Servable>(*std::move(loaded));
     } else {
       version.state = "END";
       version.error = std::string(loaded.status().message());
@@ -275,14 +144,15 @@ void ModelServer::Poll() {
     for (auto& [number, version] : versions_) {
       if (version.state == "AVAILABLE" && number != newest_available) {
         version.state = "END";
-        version.model.reset();  // In-flight requests hold their own reference.
+        version.servable.reset();  // In-flight requests hold their own reference.
       }
     }
   }
 }
 
-std::shared_ptr<const model::ServingModel> ModelServer::Pick(std::optional<int64_t> version,
-                                                             int64_t* number, HttpResponse* error) {
+std::shared_ptr<const ModelServer::Servable> ModelServer::Pick(std::optional<int64_t> version,
+                                                               int64_t* number,
+                                                               HttpResponse* error) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (version) {
     auto it = versions_.find(*version);
@@ -292,12 +162,12 @@ std::shared_ptr<const model::ServingModel> ModelServer::Pick(std::optional<int64
       return nullptr;
     }
     *number = *version;
-    return it->second.model;
+    return it->second.servable;
   }
   for (auto it = versions_.rbegin(); it != versions_.rend(); ++it) {
     if (it->second.state == "AVAILABLE") {
       *number = it->first;
-      return it->second.model;
+      return it->second.servable;
     }
   }
   *error = Error(503, StrCat("no version of ", options_.model_name, " is available"));
@@ -327,9 +197,9 @@ HttpResponse ModelServer::Status(std::optional<int64_t> version) {
 HttpResponse ModelServer::Metadata(std::optional<int64_t> version) {
   HttpResponse error;
   int64_t number = 0;
-  std::shared_ptr<const model::ServingModel> model = Pick(version, &number, &error);
-  if (!model) return error;
-  const model::ModelSpec& spec = model->spec();
+  std::shared_ptr<const Servable> servable = Pick(version, &number, &error);
+  if (!servable) return error;
+  const model::ModelSpec& spec = servable->model->spec();
   auto tensor = [](const std::string& name, const std::string& dtype) {
     return Json{
         {"dtype", dtype},
@@ -355,29 +225,18 @@ HttpResponse ModelServer::Metadata(std::optional<int64_t> version) {
 HttpResponse ModelServer::Predict(std::optional<int64_t> version, std::string_view body) {
   HttpResponse error;
   int64_t number = 0;
-  std::shared_ptr<const model::ServingModel> model = Pick(version, &number, &error);
-  if (!model) return error;
-  Json request = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (request.is_discarded()) return Error(400, "the body is not valid JSON");
-  bool columnar = false;
-  absl::StatusOr<data::RecordBatch> raw = ParseRequest(model->spec(), request, &columnar);
-  if (!raw.ok()) return Error(400, std::string(raw.status().message()));
-  const size_t rows = raw->num_rows();
+  std::shared_ptr<const Servable> servable = Pick(version, &number, &error);
+  if (!servable) return error;
+  absl::StatusOr<PredictRequest> request = servable->reader.Read(body);
+  if (!request.ok()) return Error(400, std::string(request.status().message()));
+  const size_t rows = request->raw.num_rows();
   absl::StatusOr<std::vector<float>> predictions =
-      batcher_ ? batcher_->Predict(model, *std::move(raw)) : model->Predict(*raw);
+      batcher_ ? batcher_->Predict(servable->model, std::move(request->raw))
+               : servable->model->Predict(request->raw);
   if (!predictions.ok()) return Error(400, std::string(predictions.status().message()));
   predictions_ += rows;
-  const int width = model::OutputsPerRow(model->spec());
-  Json out = Json::array();
-  for (size_t row = 0; row < rows; ++row) {
-    if (width == 1) {
-      out.push_back((*predictions)[row]);
-    } else {
-      out.push_back(std::vector<float>(predictions->begin() + row * width,
-                                       predictions->begin() + (row + 1) * width));
-    }
-  }
-  return {200, Json{{columnar ? "outputs" : "predictions", out}}.dump()};
+  return {200, WritePredictResponse(*predictions, model::OutputsPerRow(servable->model->spec()),
+                                    request->columnar)};
 }
 
 HttpResponse ModelServer::Metrics() {

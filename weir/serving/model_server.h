@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "weir/model/serving_model.h"
 #include "weir/serving/batcher.h"
+#include "weir/serving/predict_request.h"
 
 namespace weir::serving {
 
@@ -63,11 +64,19 @@ class ModelServer {
  private:
   explicit ModelServer(ModelServerOptions options) : options_(std::move(options)) {}
 
+  // A loaded model with what reading its requests needs, shared: a request holds on to it
+  // through a swap.
+  struct Servable {
+    explicit Servable(std::unique_ptr<model::ServingModel> loaded)
+        : model(std::move(loaded)), reader(model->spec()) {}
+    std::shared_ptr<const model::ServingModel> model;
+    PredictRequestReader reader;
+  };
   struct Version {
     int64_t number = 0;
     std::string state = {};  // AVAILABLE, LOADING, END.
     std::string error = {};  // Why it failed to load, if it did.
-    std::shared_ptr<const model::ServingModel> model = {};
+    std::shared_ptr<const Servable> servable = {};
   };
 
   HttpResponse Status(std::optional<int64_t> version);
@@ -75,8 +84,8 @@ class ModelServer {
   HttpResponse Predict(std::optional<int64_t> version, std::string_view body);
   HttpResponse Metrics();
   // The model answering for `version` (nullopt: the latest available), or an error response.
-  std::shared_ptr<const model::ServingModel> Pick(std::optional<int64_t> version, int64_t* number,
-                                                  HttpResponse* error);
+  std::shared_ptr<const Servable> Pick(std::optional<int64_t> version, int64_t* number,
+                                       HttpResponse* error);
 
   ModelServerOptions options_;
   std::mutex mutex_;  // Guards versions_.

@@ -1,0 +1,543 @@
+#include "weir/serving/predict_request.h"
+
+#include <fast_float/fast_float.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <optional>
+
+#include "weir/base/status.h"
+#include "weir/base/strings.h"
+#include "weir/base/utf8.h"
+
+namespace weir::serving {
+
+// Deeper JSON than this is refused rather than skipped recursively (a request has depth 4).
+constexpr int kMaxSkipDepth = 64;
+// Wrong values are quoted in errors up to this many bytes.
+constexpr size_t kMaxQuotedBytes = 80;
+
+// One pass over one body (RFC 8259 JSON), appending to the request's columns as it goes.
+class RequestParser {
+ public:
+  RequestParser(const PredictRequestReader& reader, std::string_view body)
+      : inputs_(reader.inputs_), index_(reader.index_), known_(reader.known_), body_(body) {}
+
+  absl::StatusOr<PredictRequest> Parse() {
+    PredictRequest request;
+    for (const PredictRequestReader::Input& input : inputs_) {
+      const data::DataType type = input.type == transform::INT     ? data::DataType::kInt64
+                                  : input.type == transform::FLOAT ? data::DataType::kFloat
+                                                                   : data::DataType::kBytes;
+      request.raw.AddColumn(input.name, type);
+    }
+    if (body_.starts_with("\xEF\xBB\xBF")) pos_ = 3;  // A byte order mark, as editors may save.
+    SkipSpace();
+    if (!At('{')) {
+      RETURN_IF_ERROR(SkipValue(0));
+      RETURN_IF_ERROR(ExpectEnd());
+      return ShapeError();
+    }
+    ++pos_;
+    bool has_rows = false;
+    bool has_columns = false;
+    if (!Consume('}')) {
+      while (true) {
+        ASSIGN_OR_RETURN(std::string_view key, ReadKey());
+        if (key == "instances" || key == "inputs") {
+          if (has_rows || has_columns) {
+            return (key == "inputs") == has_columns
+                       ? absl::InvalidArgumentError(StrCat("\"", key, "\" appears twice"))
+                       : ShapeError();
+          }
+          request.columnar = key == "inputs";
+          (request.columnar ? has_columns : has_rows) = true;
+          RETURN_IF_ERROR(request.columnar ? ReadColumns(request.raw) : ReadRows(request.raw));
+        } else {
+          RETURN_IF_ERROR(SkipValue(1));  // "signature_name", or anything else: not ours.
+        }
+        if (Consume(',')) continue;
+        RETURN_IF_ERROR(Expect('}'));
+        break;
+      }
+    }
+    RETURN_IF_ERROR(ExpectEnd());
+    if (!has_rows && !has_columns) return ShapeError();
+    return request;
+  }
+
+ private:
+  // A JSON scalar as read: `text` is its JSON text; `string` the decoded value of a string.
+  enum class Kind { kNull, kTrue, kFalse, kNumber, kString };
+  struct Scalar {
+    Kind kind;
+    std::string_view text;
+    std::string_view string = {};
+    bool integer = false;  // A number without fraction or exponent.
+  };
+
+  static absl::Status ShapeError() {
+    return absl::InvalidArgumentError(
+        "the body must be {\"instances\": [...]} (rows) or {\"inputs\": {...}} (columns)");
+  }
+  absl::Status SyntaxError(std::string_view what) const {
+    return absl::InvalidArgumentError(
+        StrCat("the body is not valid JSON: ", what, " at byte ", pos_));
+  }
+
+  void SkipSpace() {
+    while (pos_ < body_.size() && (body_[pos_] == ' ' || body_[pos_] == '\n' ||
+                                   body_[pos_] == '\r' || body_[pos_] == '\t')) {
+      ++pos_;
+    }
+  }
+  // Whether the next character is `c` (after whitespace was skipped).
+  bool At(char c) const { return pos_ < body_.size() && body_[pos_] == c; }
+  bool Consume(char c) {
+    SkipSpace();
+    if (!At(c)) return false;
+    ++pos_;
+    return true;
+  }
+  absl::Status Expect(char c) {
+    if (Consume(c)) return absl::OkStatus();
+    return SyntaxError(pos_ < body_.size() ? StrCat("expected '", std::string(1, c), "'")
+                                           : std::string("unexpected end"));
+  }
+  absl::Status ExpectEnd() {
+    SkipSpace();
+    return pos_ == body_.size() ? absl::OkStatus() : SyntaxError("text after the end");
+  }
+
+  // An object key and the colon after it.
+  absl::StatusOr<std::string_view> ReadKey() {
+    SkipSpace();
+    if (!At('"')) return SyntaxError("expected a quoted key");
+    ASSIGN_OR_RETURN(std::string_view key, ReadString());
+    RETURN_IF_ERROR(Expect(':'));
+    return key;
+  }
+
+  // At a '"': the decoded string, a view into the body or, when it has escapes, into scratch_
+  // (valid until the next string is read).
+  absl::StatusOr<std::string_view> ReadString() {
+    const size_t start = ++pos_;
+    bool ascii = true;
+    while (pos_ < body_.size()) {
+      const unsigned char c = static_cast<unsigned char>(body_[pos_]);
+      if (c == '"') {
+        std::string_view text = body_.substr(start, pos_++ - start);
+        return ascii ? text : CheckUtf8(text);
+      }
+      if (c == '\\') return ReadEscapedString(start);
+      if (c < 0x20) return SyntaxError("a control character in a string");
+      ascii = ascii && c < 0x80;
+      ++pos_;
+    }
+    return SyntaxError("an unterminated string");
+  }
+  absl::StatusOr<std::string_view> ReadEscapedString(size_t start) {
+    scratch_.assign(body_.substr(start, pos_ - start));
+    while (pos_ < body_.size()) {
+      const char c = body_[pos_];
+      if (c == '"') {
+        ++pos_;
+        return CheckUtf8(scratch_);
+      }
+      if (static_cast<unsigned char>(c) < 0x20)
+        return SyntaxError("a control character in a string");
+      if (c != '\\') {
+        scratch_ += c;
+        ++pos_;
+        continue;
+      }
+      if (++pos_ == body_.size()) break;
+      const char escape = body_[pos_++];
+      switch (escape) {
+        case '"':
+        case '\\':
+        case '/':
+          scratch_ += escape;
+          break;
+        case 'b':
+          scratch_ += '\b';
+          break;
+        case 'f':
+          scratch_ += '\f';
+          break;
+        case 'n':
+          scratch_ += '\n';
+          break;
+        case 'r':
+          scratch_ += '\r';
+          break;
+        case 't':
+          scratch_ += '\t';
+          break;
+        case 'u': {
+          ASSIGN_OR_RETURN(uint32_t code, ReadHex4());
+          if (code >= 0xDC00 && code <= 0xDFFF) return SyntaxError("a lone low surrogate");
+          if (code >= 0xD800 && code <= 0xDBFF) {
+            if (body_.substr(pos_, 2) != "\\u") return SyntaxError("a lone high surrogate");
+            pos_ += 2;
+            ASSIGN_OR_RETURN(uint32_t low, ReadHex4());
+            if (low < 0xDC00 || low > 0xDFFF) return SyntaxError("a lone high surrogate");
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+          }
+          AppendUtf8(code);
+          break;
+        }
+        default:
+          --pos_;
+          return SyntaxError("an unknown escape");
+      }
+    }
+    return SyntaxError("an unterminated string");
+  }
+  absl::StatusOr<uint32_t> ReadHex4() {
+    if (body_.size() - pos_ < 4) return SyntaxError("a short \\u escape");
+    uint32_t code = 0;
+    const char* begin = body_.data() + pos_;
+    auto [end, ec] = std::from_chars(begin, begin + 4, code, 16);
+    if (ec != std::errc() || end != begin + 4) return SyntaxError("a bad \\u escape");
+    pos_ += 4;
+    return code;
+  }
+  void AppendUtf8(uint32_t code) {
+    if (code < 0x80) {
+      scratch_ += static_cast<char>(code);
+    } else if (code < 0x800) {
+      scratch_ += static_cast<char>(0xC0 | (code >> 6));
+      scratch_ += static_cast<char>(0x80 | (code & 0x3F));
+    } else if (code < 0x10000) {
+      scratch_ += static_cast<char>(0xE0 | (code >> 12));
+      scratch_ += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+      scratch_ += static_cast<char>(0x80 | (code & 0x3F));
+    } else {
+      scratch_ += static_cast<char>(0xF0 | (code >> 18));
+      scratch_ += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+      scratch_ += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+      scratch_ += static_cast<char>(0x80 | (code & 0x3F));
+    }
+  }
+  absl::StatusOr<std::string_view> CheckUtf8(std::string_view text) const {
+    if (base::FindInvalidUtf8(text) != std::string_view::npos)
+      return SyntaxError("a string that is not UTF-8");
+    return text;
+  }
+
+  // At the first character of a number: validates JSON's number grammar.
+  absl::StatusOr<Scalar> ReadNumber() {
+    const size_t start = pos_;
+    auto digits = [&] {
+      const size_t from = pos_;
+      while (pos_ < body_.size() && body_[pos_] >= '0' && body_[pos_] <= '9') ++pos_;
+      return pos_ - from;
+    };
+    if (At('-')) ++pos_;
+    if (At('0')) {
+      ++pos_;
+    } else if (digits() == 0) {
+      return SyntaxError("a number without digits");
+    }
+    bool integer = true;
+    if (At('.')) {
+      ++pos_;
+      integer = false;
+      if (digits() == 0) return SyntaxError("a number without digits after the point");
+    }
+    if (At('e') || At('E')) {
+      ++pos_;
+      integer = false;
+      if (At('+') || At('-')) ++pos_;
+      if (digits() == 0) return SyntaxError("a number without exponent digits");
+    }
+    return Scalar{
+        .kind = Kind::kNumber, .text = body_.substr(start, pos_ - start), .integer = integer};
+  }
+
+  absl::Status ExpectWord(std::string_view word) {
+    if (body_.substr(pos_, word.size()) != word) return SyntaxError("an unknown word");
+    pos_ += word.size();
+    return absl::OkStatus();
+  }
+
+  // Skips one value of any kind.
+  absl::Status SkipValue(int depth) {
+    if (depth > kMaxSkipDepth) return SyntaxError("nesting too deep");
+    SkipSpace();
+    if (Consume('{')) {
+      if (Consume('}')) return absl::OkStatus();
+      while (true) {
+        RETURN_IF_ERROR(ReadKey().status());
+        RETURN_IF_ERROR(SkipValue(depth + 1));
+        if (Consume(',')) continue;
+        return Expect('}');
+      }
+    }
+    if (Consume('[')) {
+      if (Consume(']')) return absl::OkStatus();
+      while (true) {
+        RETURN_IF_ERROR(SkipValue(depth + 1));
+        if (Consume(',')) continue;
+        return Expect(']');
+      }
+    }
+    return ReadScalar().status();
+  }
+
+  absl::StatusOr<Scalar> ReadScalar() {
+    SkipSpace();
+    if (pos_ == body_.size()) return SyntaxError("unexpected end");
+    const size_t start = pos_;
+    switch (body_[pos_]) {
+      case '"': {
+        ASSIGN_OR_RETURN(std::string_view string, ReadString());
+        return Scalar{
+            .kind = Kind::kString, .text = body_.substr(start, pos_ - start), .string = string};
+      }
+      case 'n':
+        RETURN_IF_ERROR(ExpectWord("null"));
+        return Scalar{.kind = Kind::kNull, .text = "null"};
+      case 't':
+        RETURN_IF_ERROR(ExpectWord("true"));
+        return Scalar{.kind = Kind::kTrue, .text = "true"};
+      case 'f':
+        RETURN_IF_ERROR(ExpectWord("false"));
+        return Scalar{.kind = Kind::kFalse, .text = "false"};
+      default:
+        return ReadNumber();
+    }
+  }
+
+  // Names a row in errors: "instance 3" in the row form, "row 3" in the columnar one.
+  struct Row {
+    const char* kind;
+    size_t index;
+  };
+
+  // One row's value of `input`, appended to `column`: a scalar, null or [] (missing), or a list
+  // of one scalar.
+  absl::Status ReadCell(size_t input, Row row, data::Column& column) {
+    SkipSpace();
+    const size_t start = pos_;
+    std::optional<Scalar> value;
+    if (Consume('[')) {
+      if (Consume(']')) {
+        column.AppendMissing();
+        return absl::OkStatus();
+      }
+      SkipSpace();
+      if (At('[') || At('{')) return WrongValue(input, row, start);
+      ASSIGN_OR_RETURN(value, ReadScalar());
+      if (Consume(',')) {
+        size_t count = 2;
+        RETURN_IF_ERROR(SkipValue(1));
+        while (Consume(',')) {
+          RETURN_IF_ERROR(SkipValue(1));
+          ++count;
+        }
+        return absl::InvalidArgumentError(StrCat(row.kind, " ", row.index, ": feature '",
+                                                 inputs_[input].name,
+                                                 "' takes one value per row, not ", count));
+      }
+      RETURN_IF_ERROR(Expect(']'));
+    } else if (At('{')) {
+      return WrongValue(input, row, start);
+    } else {
+      ASSIGN_OR_RETURN(value, ReadScalar());
+    }
+    if (value->kind == Kind::kNull) {
+      column.AppendMissing();
+      return absl::OkStatus();
+    }
+    switch (inputs_[input].type) {
+      case transform::INT: {
+        if (value->kind != Kind::kNumber) return WrongValue(input, row, start);
+        const char* begin = value->text.data();
+        const char* end = begin + value->text.size();
+        int64_t number = 0;
+        if (value->integer && std::from_chars(begin, end, number).ec == std::errc()) {
+          column.AddInt64(number);
+          break;
+        }
+        // 3.0 and 3e2 are integers too; 3.5, and integers beyond int64, are not.
+        double real = 0;
+        fast_float::from_chars(begin, end, real);
+        if (!(std::floor(real) == real && std::abs(real) < 9.2e18))
+          return WrongValue(input, row, start);
+        column.AddInt64(static_cast<int64_t>(real));
+        break;
+      }
+      case transform::FLOAT: {
+        if (value->kind != Kind::kNumber) return WrongValue(input, row, start);
+        // Through double, as the CSV reader converts (the same text gives the same float).
+        double real = 0;
+        fast_float::from_chars(value->text.data(), value->text.data() + value->text.size(), real);
+        column.AddFloat(static_cast<float>(real));
+        break;
+      }
+      default:
+        if (value->kind != Kind::kString) return WrongValue(input, row, start);
+        column.AddBytes(value->string);
+        break;
+    }
+    column.FinishRow(data::Presence::kPresent);
+    return absl::OkStatus();
+  }
+
+  // The value starting at `start` does not fit `input`: skips it and says so, quoting it.
+  absl::Status WrongValue(size_t input, Row row, size_t start) {
+    pos_ = start;
+    RETURN_IF_ERROR(SkipValue(1));
+    std::string_view text = body_.substr(start, pos_ - start);
+    const bool cut = text.size() > kMaxQuotedBytes;
+    const std::string_view type = inputs_[input].type == transform::INT     ? "an integer"
+                                  : inputs_[input].type == transform::FLOAT ? "a number"
+                                                                            : "a string";
+    return absl::InvalidArgumentError(StrCat(row.kind, " ", row.index, ": feature '",
+                                             inputs_[input].name, "' is ", type, "; got ",
+                                             text.substr(0, kMaxQuotedBytes), cut ? "..." : ""));
+  }
+
+  // The input a key names, or an error naming the ones there are.
+  absl::StatusOr<size_t> InputOf(std::string_view key) const {
+    // (Debian's Abseil has its own string_view, which the map's lookup takes.)
+    auto it = index_.find(absl::string_view(key.data(), key.size()));
+    if (it == index_.end()) {
+      return absl::InvalidArgumentError(
+          StrCat("unknown feature '", key, "'; the model takes: ", known_));
+    }
+    return it->second;
+  }
+
+  // {"instances": [{...}, ...]}, at the list.
+  absl::Status ReadRows(data::RecordBatch& raw) {
+    SkipSpace();
+    if (!Consume('[')) return absl::InvalidArgumentError("\"instances\" must be a list of objects");
+    if (Consume(']')) return absl::OkStatus();
+    std::vector<uint8_t> seen(inputs_.size());
+    for (size_t instance = 0;; ++instance) {
+      if (!Consume('{')) {
+        return absl::InvalidArgumentError(
+            StrCat("instance ", instance, ": each instance must be an object of feature: value"));
+      }
+      std::fill(seen.begin(), seen.end(), 0);
+      if (!Consume('}')) {
+        while (true) {
+          ASSIGN_OR_RETURN(std::string_view key, ReadKey());
+          ASSIGN_OR_RETURN(size_t input, InputOf(key));
+          if (seen[input]) {
+            return absl::InvalidArgumentError(StrCat("instance ", instance, ": feature '",
+                                                     inputs_[input].name, "' appears twice"));
+          }
+          seen[input] = 1;
+          RETURN_IF_ERROR(ReadCell(input, {"instance", instance}, raw.mutable_column(input)));
+          if (Consume(',')) continue;
+          RETURN_IF_ERROR(Expect('}'));
+          break;
+        }
+      }
+      for (size_t input = 0; input < inputs_.size(); ++input) {
+        if (!seen[input]) raw.mutable_column(input).AppendMissing();  // fill_missing applies.
+      }
+      if (Consume(',')) continue;
+      return Expect(']');
+    }
+  }
+
+  // {"inputs": {"feature": [...], ...}}, at the object.
+  absl::Status ReadColumns(data::RecordBatch& raw) {
+    SkipSpace();
+    if (!Consume('{'))
+      return absl::InvalidArgumentError("\"inputs\" must be an object of feature: [values]");
+    std::vector<uint8_t> seen(inputs_.size());
+    std::optional<size_t> rows;
+    if (!Consume('}')) {
+      while (true) {
+        ASSIGN_OR_RETURN(std::string_view key, ReadKey());
+        ASSIGN_OR_RETURN(size_t input, InputOf(key));
+        if (seen[input]) {
+          return absl::InvalidArgumentError(
+              StrCat("feature '", inputs_[input].name, "' appears twice"));
+        }
+        seen[input] = 1;
+        data::Column& column = raw.mutable_column(input);
+        size_t count = 0;
+        SkipSpace();
+        if (Consume('[')) {
+          if (!Consume(']')) {
+            while (true) {
+              RETURN_IF_ERROR(ReadCell(input, {"row", count}, column));
+              ++count;
+              if (Consume(',')) continue;
+              RETURN_IF_ERROR(Expect(']'));
+              break;
+            }
+          }
+        } else {
+          RETURN_IF_ERROR(ReadCell(input, {"row", 0}, column));  // A bare value: one row.
+          count = 1;
+        }
+        if (rows && *rows != count) {
+          return absl::InvalidArgumentError(StrCat("feature '", inputs_[input].name, "' has ",
+                                                   count, " values; the others have ", *rows));
+        }
+        rows = count;
+        if (Consume(',')) continue;
+        RETURN_IF_ERROR(Expect('}'));
+        break;
+      }
+    }
+    for (size_t input = 0; input < inputs_.size(); ++input) {
+      if (seen[input]) continue;
+      for (size_t row = 0; row < rows.value_or(0); ++row) raw.mutable_column(input).AppendMissing();
+    }
+    return absl::OkStatus();
+  }
+
+  const std::vector<PredictRequestReader::Input>& inputs_;
+  const absl::flat_hash_map<std::string, size_t>& index_;
+  const std::string& known_;
+  std::string_view body_;
+  size_t pos_ = 0;
+  std::string scratch_;
+};
+
+PredictRequestReader::PredictRequestReader(const model::ModelSpec& spec) {
+  for (const auto& input : spec.signature_inputs()) {
+    index_.emplace(input.name(), inputs_.size());
+    inputs_.push_back({.name = input.name(), .type = input.type()});
+    known_ += StrCat(known_.empty() ? "" : ", ", input.name());
+  }
+}
+
+absl::StatusOr<PredictRequest> PredictRequestReader::Read(std::string_view body) const {
+  return RequestParser(*this, body).Parse();
+}
+
+std::string WritePredictResponse(std::span<const float> predictions, int width, bool columnar) {
+  const size_t row_width = static_cast<size_t>(std::max(width, 1));
+  std::string out = columnar ? "{\"outputs\":[" : "{\"predictions\":[";
+  out.reserve(out.size() + predictions.size() * 16 + 2);
+  char number[32];
+  for (size_t i = 0; i < predictions.size(); ++i) {
+    const bool row_start = i % row_width == 0;
+    if (i > 0) out += row_start ? (row_width > 1 ? "],[" : ",") : ",";
+    if (i == 0 && row_width > 1) out += '[';
+    if (!std::isfinite(predictions[i])) {
+      out += "null";  // JSON has no NaN or infinity.
+      continue;
+    }
+    auto [end, ec] = std::to_chars(number, number + sizeof(number), predictions[i]);
+    out.append(number, end);
+    // A whole number keeps a point, so that clients read every prediction as a float.
+    if (std::find_if(number, end, [](char c) { return c == '.' || c == 'e'; }) == end) out += ".0";
+  }
+  if (row_width > 1 && !predictions.empty()) out += ']';
+  out += "]}";
+  return out;
+}
+
+}  // namespace weir::serving

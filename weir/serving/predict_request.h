@@ -1,0 +1,59 @@
+// A predict request's JSON body read straight into raw feature columns, and the response written
+// straight from the predictions. This is the server's hot path: a general JSON document (a tree
+// of maps and strings per request) cost several times the model call, so the body is scanned
+// once, in place, knowing the one shape it may have.
+//
+// The request forms are TensorFlow Serving's:
+//   rows:    {"instances": [{"feature": value, ...}, ...]}
+//   columns: {"inputs": {"feature": [value per row, ...], ...}}  (a bare value is one row)
+// A value is a JSON scalar, null or [] (missing), or a list of one scalar. "signature_name" and
+// other top-level keys are read past. An absent feature is missing in every row.
+#ifndef WEIR_SERVING_PREDICT_REQUEST_H_
+#define WEIR_SERVING_PREDICT_REQUEST_H_
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "weir/data/record_batch.h"
+#include "weir/proto/model.pb.h"
+
+namespace weir::serving {
+
+struct PredictRequest {
+  data::RecordBatch raw;  // One column per signature input, in signature order.
+  bool columnar = false;  // Came in the columnar form (answered as "outputs").
+};
+
+class PredictRequestReader {
+ public:
+  explicit PredictRequestReader(const model::ModelSpec& spec);
+
+  // Fails with InvalidArgument saying what is wrong: not JSON (and at which byte), not one of the
+  // two forms, a feature the signature does not know, a value of the wrong type (JSON numbers
+  // convert to the feature's type where exact), several values for one row, or columns of
+  // different lengths.
+  absl::StatusOr<PredictRequest> Read(std::string_view body) const;
+
+ private:
+  friend class RequestParser;
+  struct Input {
+    std::string name;
+    transform::ValueType type;
+  };
+  std::vector<Input> inputs_;
+  absl::flat_hash_map<std::string, size_t> index_;  // Input name -> position in inputs_.
+  std::string known_;                               // "a, b, c": for the unknown-feature error.
+};
+
+// The response body: {"predictions": [...]} for the row form, {"outputs": [...]} for the
+// columnar one; `width` values per row, a row a bare number when width is 1. Each float is
+// written in its shortest form that reads back as the same float.
+std::string WritePredictResponse(std::span<const float> predictions, int width, bool columnar);
+
+}  // namespace weir::serving
+
+#endif  // WEIR_SERVING_PREDICT_REQUEST_H_
