@@ -26,7 +26,8 @@ fs::path WriteTemp(const std::string& name, const std::string& contents) {
 
 // Reads all rows of `files` into one list of batches.
 absl::StatusOr<std::vector<data::RecordBatch>> ReadAll(const std::vector<fs::path>& files,
-                                                       CsvOptions options, CsvInference* inference) {
+                                                       CsvOptions options,
+                                                       CsvInference* inference) {
   auto inferred = InferCsvSchema(files, options);
   if (!inferred.ok()) return inferred.status();
   *inference = *inferred;
@@ -53,6 +54,18 @@ void ExpectSameDouble(const std::string& text) {
   ASSERT_EQ(ParseCsvDouble(text, &actual), expected_ok) << text;
   if (expected_ok) {
     ASSERT_EQ(std::memcmp(&expected, &actual, sizeof(double)), 0) << text;
+  }
+}
+
+// ParseCsvFloat must give the general parser's double rounded to float32, bit for bit.
+void ExpectSameFloat(const std::string& text) {
+  double expected = 0;
+  float actual = 0;
+  bool expected_ok = ReferenceDouble(text, &expected);
+  ASSERT_EQ(ParseCsvFloat(text, &actual), expected_ok) << text;
+  if (expected_ok) {
+    const float rounded = static_cast<float>(expected);
+    ASSERT_EQ(std::memcmp(&rounded, &actual, sizeof(float)), 0) << text;
   }
 }
 
@@ -93,7 +106,10 @@ TEST(CsvNumbersTest, PlainDecimalsParseToTheSameBitsAsTheGeneralParser) {
                                         "00000000000000000001.5",
                                         "0.30000000000000004",
                                         "123456789.123456789"};
-  for (const char* text : kEdgeCases) ExpectSameDouble(text);
+  for (const char* text : kEdgeCases) {
+    ExpectSameDouble(text);
+    ExpectSameFloat(text);
+  }
   std::mt19937_64 random(42);
   std::string text;
   for (int i = 0; i < 3'000'000; ++i) {
@@ -107,6 +123,25 @@ TEST(CsvNumbersTest, PlainDecimalsParseToTheSameBitsAsTheGeneralParser) {
       for (int d = 0; d < fraction_digits; ++d) text += static_cast<char>('0' + random() % 10);
     }
     ExpectSameDouble(text);
+    ExpectSameFloat(text);
+  }
+}
+
+TEST(CsvNumbersTest, FloatsHalfwayBetweenTwoFloat32sRoundAsTheDoubleDoes) {
+  // Above 2^24 float32s are even integers, and an odd integer is exactly halfway between two:
+  // the fast path's product lands on the midpoint (or within a few units of it, with a fraction)
+  // and must leave the decision to the exact division, which rounds half to even.
+  for (const char* text : {"16777217", "16777217.0", "-16777219.00", "33554434.0", "16777216.5",
+                           "0.1", "8388608.5", "8388609.25"}) {
+    ExpectSameFloat(text);
+  }
+  std::mt19937_64 random(7);
+  for (int i = 0; i < 1'000'000; ++i) {
+    const uint64_t integer = (uint64_t{1} << 24) + random() % (uint64_t{1} << 30);
+    std::string text = std::to_string(integer);
+    const int zeros = static_cast<int>(random() % 4);
+    if (zeros > 0) text.append(".").append(static_cast<size_t>(zeros), '0');
+    ExpectSameFloat(text);
   }
 }
 
@@ -159,7 +194,9 @@ TEST(CsvTypesTest, ClassifiesCellsAsTfx) {
 
 TEST(CsvTypesTest, EveryNumberFormParsesAsItsInferredType) {
   // Whatever type inference accepts, parsing must accept too.
-  fs::path file = WriteTemp("forms.csv", "f,i\n5.,+7\n+.5, 8 \n1.e5,-0\n-1E-3,1234567890123456789\nInfinity,1\n nan ,2\n");
+  fs::path file =
+      WriteTemp("forms.csv",
+                "f,i\n5.,+7\n+.5, 8 \n1.e5,-0\n-1E-3,1234567890123456789\nInfinity,1\n nan ,2\n");
   CsvInference inference;
   auto batches = ReadAll({file}, {}, &inference);
   ASSERT_TRUE(batches.ok()) << batches.status();
@@ -173,14 +210,15 @@ TEST(CsvTypesTest, EveryNumberFormParsesAsItsInferredType) {
 }
 
 TEST(CsvReaderTest, MultiLineStringsFromTfxEdgeCases) {
-  fs::path file = fs::path(WEIR_SHARED_DIR) / "tfx-golden/csv_edge_cases/multi_line_string/data.csv";
+  fs::path file =
+      fs::path(WEIR_SHARED_DIR) / "tfx-golden/csv_edge_cases/multi_line_string/data.csv";
   CsvInference inference;
   auto batches = ReadAll({file}, {}, &inference);
   ASSERT_TRUE(batches.ok()) << batches.status();
   EXPECT_EQ(inference.num_rows, 3u);
   EXPECT_EQ(inference.schema.names, (std::vector<std::string>{"A", "B", "C", "D"}));
-  EXPECT_EQ(inference.schema.types,
-            (std::vector<DataType>{DataType::kInt64, DataType::kBytes, DataType::kInt64, DataType::kInt64}));
+  EXPECT_EQ(inference.schema.types, (std::vector<DataType>{DataType::kInt64, DataType::kBytes,
+                                                           DataType::kInt64, DataType::kInt64}));
   ASSERT_EQ(batches->size(), 1u);
   const data::Column& b = (*batches)[0].column(1);
   EXPECT_EQ(b.bytes_value(0), "2");
@@ -193,8 +231,8 @@ TEST(CsvReaderTest, EmptyColumnHasNoKindAndEmptyCellsArePresentEmptyLists) {
   CsvInference inference;
   auto batches = ReadAll({file}, {}, &inference);
   ASSERT_TRUE(batches.ok()) << batches.status();
-  EXPECT_EQ(inference.schema.types,
-            (std::vector<DataType>{DataType::kInt64, DataType::kNull, DataType::kBytes, DataType::kFloat}));
+  EXPECT_EQ(inference.schema.types, (std::vector<DataType>{DataType::kInt64, DataType::kNull,
+                                                           DataType::kBytes, DataType::kFloat}));
   const data::RecordBatch& batch = (*batches)[0];
   ASSERT_EQ(batch.num_rows(), 3u);
   EXPECT_EQ(batch.column(1).presence(0), Presence::kNoKind);
@@ -246,7 +284,8 @@ TEST(CsvReaderTest, ChunkSizeDoesNotChangeTheResult) {
     ASSERT_TRUE(batches.ok()) << batches.status();
     std::vector<std::string> texts;
     for (const auto& batch : *batches) {
-      for (size_t r = 0; r < batch.num_rows(); ++r) texts.emplace_back(batch.column(1).bytes_value(r));
+      for (size_t r = 0; r < batch.num_rows(); ++r)
+        texts.emplace_back(batch.column(1).bytes_value(r));
     }
     ASSERT_EQ(texts.size(), 2000u);
     EXPECT_EQ(texts[7], "line one\nline \"two\", 7");
