@@ -117,8 +117,9 @@ struct PlainDecimal {
   bool negative = false;
 };
 
-// `text` as a plain decimal within the fast path's bounds, or nullopt.
-std::optional<PlainDecimal> ReadPlainDecimal(std::string_view text) {
+// `text` as a plain decimal within the fast path's bounds, or nullopt. Inlined into both parsers,
+// which call it for every number cell.
+[[gnu::always_inline]] inline std::optional<PlainDecimal> ReadPlainDecimal(std::string_view text) {
   constexpr size_t kMaxDigits = 19;  // Any 19 digits fit in uint64_t.
   constexpr uint64_t kMaxExactInteger = uint64_t{1} << 53;
   const char* p = text.data();
