@@ -86,21 +86,45 @@ absl::StatusOr<stats::DatasetAccumulator> AccumulateCsvChunk(io::CsvChunk& chunk
   uint64_t rows = 0;
   io::CsvBadRows bad_rows;
   RETURN_IF_ERROR(
-      io::ParseTypedRecords(chunk, schema, csv, &bad_rows, [&](std::span<const io::CsvCell> cells) {
-        ++rows;
+      io::ParseTypedRecords(chunk, schema, csv, &bad_rows, [&](const io::CsvCellRows& block) {
+        rows += block.num_rows;
+        // Column by column: one type decision per column and block, not per cell.
         for (size_t c = 0; c < num_columns; ++c) {
           stats::ScalarTally& tally = tallies[c];
-          const io::CsvCell& cell = cells[c];
-          if (tally.type == data::DataType::kNull) {
-            ++tally.missing_rows;
-          } else if (cell.empty) {
-            ++tally.empty_rows;
-          } else if (tally.type == data::DataType::kInt64) {
-            tally.numbers.push_back(static_cast<double>(cell.int64_value));
-          } else if (tally.type == data::DataType::kFloat) {
-            tally.numbers.push_back(cell.float_value);
-          } else {
-            ++tally.strings[cell.bytes_value];
+          switch (tally.type) {
+            case data::DataType::kNull:
+              tally.missing_rows += block.num_rows;
+              break;
+            case data::DataType::kInt64:
+              for (size_t r = 0; r < block.num_rows; ++r) {
+                const io::CsvCell& cell = block.at(r, c);
+                if (cell.empty) {
+                  ++tally.empty_rows;
+                } else {
+                  tally.numbers.push_back(static_cast<double>(cell.int64_value));
+                }
+              }
+              break;
+            case data::DataType::kFloat:
+              for (size_t r = 0; r < block.num_rows; ++r) {
+                const io::CsvCell& cell = block.at(r, c);
+                if (cell.empty) {
+                  ++tally.empty_rows;
+                } else {
+                  tally.numbers.push_back(cell.float_value);
+                }
+              }
+              break;
+            case data::DataType::kBytes:
+              for (size_t r = 0; r < block.num_rows; ++r) {
+                const io::CsvCell& cell = block.at(r, c);
+                if (cell.empty) {
+                  ++tally.empty_rows;
+                } else {
+                  ++tally.strings[cell.bytes_value];
+                }
+              }
+              break;
           }
         }
       }));

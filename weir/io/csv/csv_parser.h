@@ -109,18 +109,29 @@ absl::StatusOr<CsvParsedChunk> ParseChunk(CsvChunk chunk, const CsvSchema& schem
 // One cell of a record, typed by its column's type in the schema. `empty`: an empty cell (the only
 // kind a kNull column accepts); otherwise the field for the column's type holds the value.
 struct CsvCell {
-  bool empty = true;
-  int64_t int64_value = 0;
-  float float_value = 0;         // Parsed as double, then rounded to float32 as TFX does.
   std::string_view bytes_value;  // Points into the chunk.
+  union {
+    int64_t int64_value = 0;
+    float float_value;  // Parsed as double, then rounded to float32 as TFX does.
+  };
+  bool empty = true;
+};
+
+// Good records' cells, a block of consecutive records at a time, row by row.
+struct CsvCellRows {
+  std::span<const CsvCell> cells;  // num_rows * num_columns.
+  size_t num_rows = 0;
+  size_t num_columns = 0;
+  const CsvCell& at(size_t row, size_t column) const { return cells[row * num_columns + column]; }
 };
 
 // Pass 2 without building columns, for consumers that only summarize the values (statistics
-// straight from CSV): `on_record` gets each good record's cells, valid until it returns. The
-// typing, errors and bad-row handling are ParseChunk's.
+// straight from CSV): `on_rows` gets the good records' cells in file order, a few dozen records
+// at a time (so that a consumer can go column by column), valid until it returns. The typing,
+// errors and bad-row handling are ParseChunk's.
 absl::Status ParseTypedRecords(CsvChunk& chunk, const CsvSchema& schema, const CsvOptions& options,
                                CsvBadRows* bad_rows,
-                               absl::FunctionRef<void(std::span<const CsvCell>)> on_record);
+                               absl::FunctionRef<void(const CsvCellRows&)> on_rows);
 
 bool IsTypeMismatch(const absl::Status& status);
 
