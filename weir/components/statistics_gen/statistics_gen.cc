@@ -88,7 +88,18 @@ absl::StatusOr<stats::DatasetAccumulator> AccumulateCsvChunk(io::CsvChunk& chunk
   RETURN_IF_ERROR(
       io::ParseTypedRecords(chunk, schema, csv, &bad_rows, [&](const io::CsvCellRows& block) {
         rows += block.num_rows;
-        // Column by column: one type decision per column and block, not per cell.
+        // Column by column: one type decision per column and block, not per cell (`add` is
+        // inlined into each case's loop).
+        auto for_each_value = [&](size_t c, auto add) {
+          for (size_t r = 0; r < block.num_rows; ++r) {
+            const io::CsvCell& cell = block.at(r, c);
+            if (cell.empty) {
+              ++tallies[c].empty_rows;
+            } else {
+              add(cell);
+            }
+          }
+        };
         for (size_t c = 0; c < num_columns; ++c) {
           stats::ScalarTally& tally = tallies[c];
           switch (tally.type) {
@@ -96,34 +107,17 @@ absl::StatusOr<stats::DatasetAccumulator> AccumulateCsvChunk(io::CsvChunk& chunk
               tally.missing_rows += block.num_rows;
               break;
             case data::DataType::kInt64:
-              for (size_t r = 0; r < block.num_rows; ++r) {
-                const io::CsvCell& cell = block.at(r, c);
-                if (cell.empty) {
-                  ++tally.empty_rows;
-                } else {
-                  tally.numbers.push_back(static_cast<double>(cell.int64_value));
-                }
-              }
+              for_each_value(c, [&](const io::CsvCell& cell) {
+                tally.numbers.push_back(static_cast<double>(cell.int64_value));
+              });
               break;
             case data::DataType::kFloat:
-              for (size_t r = 0; r < block.num_rows; ++r) {
-                const io::CsvCell& cell = block.at(r, c);
-                if (cell.empty) {
-                  ++tally.empty_rows;
-                } else {
-                  tally.numbers.push_back(cell.float_value);
-                }
-              }
+              for_each_value(
+                  c, [&](const io::CsvCell& cell) { tally.numbers.push_back(cell.float_value); });
               break;
             case data::DataType::kBytes:
-              for (size_t r = 0; r < block.num_rows; ++r) {
-                const io::CsvCell& cell = block.at(r, c);
-                if (cell.empty) {
-                  ++tally.empty_rows;
-                } else {
-                  ++tally.strings[cell.bytes_value];
-                }
-              }
+              for_each_value(c,
+                             [&](const io::CsvCell& cell) { ++tally.strings[cell.bytes_value]; });
               break;
           }
         }
