@@ -607,20 +607,34 @@ absl::StatusOr<std::optional<CsvChunk>> CsvChunker::Next() {
   }
 }
 
+namespace {
+
+// ForEachRecord over a chunk's records of the right shape (CheckRecord): a bad one is an error, or
+// with skip_bad_rows is counted in `bad_rows` and passed over.
+template <typename OnRecord>
+absl::Status ForEachGoodRecord(CsvChunk& chunk, size_t num_columns, const CsvOptions& options,
+                               CsvBadRows* bad_rows, OnRecord on_record) {
+  const bool check_utf8 = base::HasNonAscii(chunk.data);
+  return ForEachRecord(
+      chunk.data, options.delimiter, *chunk.file, chunk.first_line,
+      [&](const std::vector<std::string_view>& fields, uint64_t line) -> absl::Status {
+        std::string bad = CheckRecord(fields, num_columns, check_utf8, *chunk.file, line);
+        if (bad.empty()) return on_record(fields, line);
+        if (!options.skip_bad_rows) return absl::InvalidArgumentError(bad);
+        bad_rows->Add(std::move(bad));
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace
+
 absl::StatusOr<CsvChunkTypes> InferChunkTypes(CsvChunk chunk, size_t num_columns,
                                               const CsvOptions& options) {
   CsvChunkTypes result;
   result.types.assign(num_columns, DataType::kNull);
-  const bool check_utf8 = base::HasNonAscii(chunk.data);
-  RETURN_IF_ERROR(ForEachRecord(
-      chunk.data, options.delimiter, *chunk.file, chunk.first_line,
+  RETURN_IF_ERROR(ForEachGoodRecord(
+      chunk, num_columns, options, &result.bad_rows,
       [&](const std::vector<std::string_view>& fields, uint64_t line) -> absl::Status {
-        std::string bad = CheckRecord(fields, num_columns, check_utf8, *chunk.file, line);
-        if (!bad.empty()) {
-          if (!options.skip_bad_rows) return absl::InvalidArgumentError(bad);
-          result.bad_rows.Add(std::move(bad));
-          return absl::OkStatus();
-        }
         ++result.rows;
         for (size_t c = 0; c < num_columns; ++c) {
           if (result.types[c] == DataType::kBytes) continue;
@@ -649,16 +663,9 @@ absl::Status ForEachTypedRecord(CsvChunk& chunk, const CsvSchema& schema, const 
                         .num_columns = num_columns});
     rows = 0;
   };
-  const bool check_utf8 = base::HasNonAscii(chunk.data);
-  RETURN_IF_ERROR(ForEachRecord(
-      chunk.data, options.delimiter, *chunk.file, chunk.first_line,
+  RETURN_IF_ERROR(ForEachGoodRecord(
+      chunk, num_columns, options, bad_rows,
       [&](const std::vector<std::string_view>& fields, uint64_t line) -> absl::Status {
-        std::string bad = CheckRecord(fields, num_columns, check_utf8, *chunk.file, line);
-        if (!bad.empty()) {
-          if (!options.skip_bad_rows) return absl::InvalidArgumentError(bad);
-          bad_rows->Add(std::move(bad));
-          return absl::OkStatus();
-        }
         CsvCell* const row = cells.data() + rows * num_columns;
         for (size_t c = 0; c < num_columns; ++c) {
           const std::string_view text = fields[c];
