@@ -1,9 +1,8 @@
 #include "weir/stats/quantile_sketch.h"
 
-#include <boost/sort/pdqsort/pdqsort.hpp>
-
 #include <algorithm>
 #include <bit>
+#include <boost/sort/pdqsort/pdqsort.hpp>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -91,75 +90,74 @@ void QuantileSketch::Add(double value) {
 }
 
 void QuantileSketch::AddAll(std::span<const double> values) {
-  if (exact_mode_ && AddAllSmallIntegers(values)) return;
-  // Add for each value, with the bookkeeping hoisted out of the loops.
-  size_t i = 0;
-  size_t added = 0;
-  double low = count_ == 0 ? std::numeric_limits<double>::infinity() : min_;
-  double high = count_ == 0 ? -std::numeric_limits<double>::infinity() : max_;
-  for (; exact_mode_ && i < values.size(); ++i) {
-    const double value = values[i];
-    if (std::isnan(value)) continue;
-    low = std::min(low, value);
-    high = std::max(high, value);
-    ++added;
-    exact_.Add(value, 1);
-    if (exact_.size() > kExactLimit) SpillExact();
+  Extremes extremes{std::numeric_limits<double>::infinity(),
+                    -std::numeric_limits<double>::infinity()};
+  size_t nans = 0;
+  for (double value : values) {
+    // std::min and std::max keep their first argument when the second is NaN.
+    extremes.lowest = std::min(extremes.lowest, value);
+    extremes.highest = std::max(extremes.highest, value);
+    nans += std::isnan(value);
   }
-  for (; i < values.size(); ++i) {
-    const double value = values[i];
-    if (std::isnan(value)) continue;
-    low = std::min(low, value);
-    high = std::max(high, value);
-    ++added;
-    levels_[0].push_back(value);
-    if (++retained_ > total_capacity_) Compress();
+  if (nans == 0) return AddAll(values, extremes);
+  std::vector<double> numbers;
+  numbers.reserve(values.size() - nans);
+  for (double value : values) {
+    if (!std::isnan(value)) numbers.push_back(value);
   }
-  if (added == 0) return;
-  min_ = low;
-  max_ = high;
-  count_ += added;
+  AddAll(numbers, extremes);
 }
 
-bool QuantileSketch::AddAllSmallIntegers(std::span<const double> values) {
+void QuantileSketch::AddAll(std::span<const double> values, Extremes extremes) {
+  if (values.empty()) return;
+  if (count_ == 0) {
+    min_ = extremes.lowest;
+    max_ = extremes.highest;
+  } else {
+    min_ = std::min(min_, extremes.lowest);
+    max_ = std::max(max_, extremes.highest);
+  }
+  count_ += values.size();
+  if (exact_mode_) {
+    if (AddAllSmallIntegers(values, extremes)) return;
+    size_t i = 0;
+    while (exact_mode_ && i < values.size()) {
+      exact_.Add(values[i++], 1);
+      if (exact_.size() > kExactLimit) SpillExact();
+    }
+    values = values.subspan(i);
+  }
+  // As many values at a time as fit before the next compaction is due (Add compresses once the
+  // levels hold one value more than their capacity).
+  while (!values.empty()) {
+    const size_t room = std::min(values.size(), total_capacity_ + 1 - retained_);
+    levels_[0].insert(levels_[0].end(), values.begin(), values.begin() + room);
+    values = values.subspan(room);
+    retained_ += room;
+    if (retained_ > total_capacity_) Compress();
+  }
+}
+
+bool QuantileSketch::AddAllSmallIntegers(std::span<const double> values, Extremes extremes) {
   // Hours, months, categories: a counting array instead of a hash lookup per value. The map ends
   // up with the same counts as adding one by one, since no value can push it past kExactLimit.
-  // Gives up at the first value that is not such an integer, so other columns pay little.
-  if (values.empty()) return true;
+  // Gives up at the first value that is not an integer, so other columns pay little.
   constexpr double kLargest = 1 << 30;
+  if (!(extremes.lowest >= -kLargest && extremes.highest <= kLargest)) return false;
+  const int64_t lowest = static_cast<int64_t>(extremes.lowest);
+  const int64_t highest = static_cast<int64_t>(extremes.highest);
   const int64_t room = static_cast<int64_t>(kExactLimit - exact_.size());
-  int64_t lowest = 0, highest = 0;
-  for (size_t i = 0; i < values.size(); ++i) {
-    const double value = values[i];
-    if (!(value >= -kLargest && value <= kLargest)) return false;  // Also NaN.
-    const int64_t integer = static_cast<int64_t>(value);
-    if (static_cast<double>(integer) != value) {
-      return false;
-    }
-    if (i == 0) {
-      lowest = highest = integer;
-    } else if (integer < lowest) {
-      lowest = integer;
-    } else if (integer > highest) {
-      highest = integer;
-    }
-    if (highest - lowest >= room) return false;
-  }
+  if (highest - lowest >= room) return false;
   std::vector<uint64_t> counts(static_cast<size_t>(highest - lowest) + 1);
-  for (double value : values) ++counts[static_cast<size_t>(static_cast<int64_t>(value) - lowest)];
+  for (double value : values) {
+    const int64_t integer = static_cast<int64_t>(value);
+    if (static_cast<double>(integer) != value) return false;
+    ++counts[static_cast<size_t>(integer - lowest)];
+  }
   for (size_t i = 0; i < counts.size(); ++i) {
     if (counts[i] != 0)
       exact_.Add(static_cast<double>(lowest + static_cast<int64_t>(i)), counts[i]);
   }
-  const double low = static_cast<double>(lowest), high = static_cast<double>(highest);
-  if (count_ == 0) {
-    min_ = low;
-    max_ = high;
-  } else {
-    min_ = std::min(min_, low);
-    max_ = std::max(max_, high);
-  }
-  count_ += values.size();
   return true;
 }
 

@@ -25,9 +25,16 @@ class QuantileSketch {
 
   // NaN values are ignored (callers count them separately).
   void Add(double value);
-  // The same as Add for each value in order, and cheaper for small integers while counting
-  // exactly.
+  // The same as Add for each value in order, and cheaper: the bookkeeping is per call, not per
+  // value, and small integers are counted in an array while counting exactly.
   void AddAll(std::span<const double> values);
+  // The least and greatest of some values.
+  struct Extremes {
+    double lowest = 0;
+    double highest = 0;
+  };
+  // AddAll for values without NaN whose extremes the caller has found already.
+  void AddAll(std::span<const double> values, Extremes extremes);
   void Merge(const QuantileSketch& other);
 
   uint64_t count() const { return count_; }
@@ -51,9 +58,9 @@ class QuantileSketch {
   void Compress();
   // Adds `value` with weight `count` to the levels: one copy at level h per set bit h of count.
   void AddWeighted(double value, uint64_t count);
-  // Counts `values` at once when they are integers in a range small enough that they cannot end
-  // exact counting; false (and nothing added) otherwise.
-  bool AddAllSmallIntegers(std::span<const double> values);
+  // Counts `values` (no NaN, within `extremes`) at once when they are integers in a range small
+  // enough that they cannot end exact counting; false (and nothing added) otherwise.
+  bool AddAllSmallIntegers(std::span<const double> values, Extremes extremes);
   // Leaves exact counting: every counted value goes to the levels.
   void SpillExact();
   void UpdateCapacity();

@@ -1,7 +1,9 @@
 #include "weir/stats/quantile_sketch.h"
 
 #include <algorithm>
+#include <cmath>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -99,6 +101,38 @@ TEST(QuantileSketchTest, FewDistinctValuesAreCountedExactly) {
   EXPECT_EQ(restored->count(), 105000u);
   EXPECT_NEAR(restored->CountAtMost(23), 100000, 1000);
   EXPECT_NEAR(restored->Quantile(0.99), 1000 + 5000 * 0.8, 150);
+}
+
+// AddAll takes shortcuts (extremes once per call, runs of values appended at once, small integers
+// counted in an array); the sketch must be the one that adding the values one by one gives.
+TEST(QuantileSketchTest, AddAllEqualsAddingOneByOne) {
+  std::mt19937_64 random(7);
+  std::uniform_real_distribution<double> fare(2.5, 80.0);
+  std::vector<double> fares;  // Many distinct values: exact counting ends, then compactions.
+  for (int i = 0; i < 30000; ++i) fares.push_back(i % 97 == 0 ? std::nan("") : fare(random));
+  QuantileSketch one_by_one;
+  for (double v : fares) one_by_one.Add(v);
+  QuantileSketch in_runs;
+  size_t start = 0;
+  for (size_t run : {1, 7, 500, 1500, 4000}) {
+    in_runs.AddAll(std::span<const double>(fares).subspan(start, run));
+    start += run;
+  }
+  in_runs.AddAll(std::span<const double>(fares).subspan(start));
+  EXPECT_EQ(in_runs.count(), one_by_one.count());
+  EXPECT_EQ(in_runs.Serialize(), one_by_one.Serialize());
+
+  std::vector<double> hours;  // Small integers, with NaNs among them.
+  for (int i = 0; i < 5000; ++i) hours.push_back(i % 50 == 0 ? std::nan("") : (i * 7919) % 24);
+  QuantileSketch hours_one_by_one;
+  for (double v : hours) hours_one_by_one.Add(v);
+  QuantileSketch hours_at_once;
+  hours_at_once.AddAll(hours);
+  EXPECT_EQ(hours_at_once.count(), 4900u);
+  EXPECT_EQ(hours_at_once.min(), 0);
+  EXPECT_EQ(hours_at_once.max(), 23);
+  EXPECT_EQ(hours_at_once.EvenQuantiles(10), hours_one_by_one.EvenQuantiles(10));
+  EXPECT_EQ(hours_at_once.CountAtMost(5), hours_one_by_one.CountAtMost(5));
 }
 
 TEST(QuantileSketchTest, RejectsCorruptState) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -52,6 +53,44 @@ double SumOf(std::span<const double> values, F f) {
   }
   for (; i < values.size(); ++i) partial[0] += f(values[i]);
   return (partial[0] + partial[1]) + (partial[2] + partial[3]);
+}
+
+// What one pass over a batch of numbers finds.
+struct NumbersSummary {
+  uint64_t nans = 0;
+  uint64_t zeros = 0;
+  QuantileSketch::Extremes extremes;  // Of the values that are not NaN.
+  double sum = 0;                     // NaN if any value is.
+};
+
+NumbersSummary Summarize(std::span<const double> values) {
+  // Four lanes, like SumOf (and adding in the same order, so the sum is SumOf's to the bit).
+  constexpr double kInfinity = std::numeric_limits<double>::infinity();
+  double partial[4] = {0, 0, 0, 0};
+  double lowest[4] = {kInfinity, kInfinity, kInfinity, kInfinity};
+  double highest[4] = {-kInfinity, -kInfinity, -kInfinity, -kInfinity};
+  uint64_t zeros[4] = {0, 0, 0, 0};
+  uint64_t nans[4] = {0, 0, 0, 0};
+  auto add = [&](size_t lane, double v) {
+    partial[lane] += v;
+    // std::min and std::max keep their first argument when the second is NaN.
+    lowest[lane] = std::min(lowest[lane], v);
+    highest[lane] = std::max(highest[lane], v);
+    zeros[lane] += v == 0;
+    nans[lane] += v != v;
+  };
+  size_t i = 0;
+  for (; i + 4 <= values.size(); i += 4) {
+    for (size_t lane = 0; lane < 4; ++lane) add(lane, values[i + lane]);
+  }
+  for (; i < values.size(); ++i) add(0, values[i]);
+  NumbersSummary summary;
+  summary.sum = (partial[0] + partial[1]) + (partial[2] + partial[3]);
+  summary.extremes = {std::min({lowest[0], lowest[1], lowest[2], lowest[3]}),
+                      std::max({highest[0], highest[1], highest[2], highest[3]})};
+  summary.zeros = zeros[0] + zeros[1] + zeros[2] + zeros[3];
+  summary.nans = nans[0] + nans[1] + nans[2] + nans[3];
+  return summary;
 }
 
 void AddQuantilesHistogram(const std::vector<double>& boundaries, double lowest, double highest,
@@ -115,14 +154,20 @@ void FeatureAccumulator::AddPresentRows(uint64_t values_per_row, uint64_t rows) 
   num_values_counts_[values_per_row] += rows;
 }
 
-void FeatureAccumulator::AddNumbers(std::vector<double>& values) {
-  num_nan_ += std::erase_if(values, [](double v) { return std::isnan(v); });
+void FeatureAccumulator::AddNumbers(std::span<double> values) {
+  NumbersSummary summary = Summarize(values);
+  if (summary.nans > 0) {
+    num_nan_ += summary.nans;
+    values = values.first(static_cast<size_t>(
+        std::remove_if(values.begin(), values.end(), [](double v) { return std::isnan(v); }) -
+        values.begin()));
+    summary = Summarize(values);
+  }
   if (values.empty()) return;
-  for (double v : values) num_zeros_ += v == 0;
-  values_.AddAll(values);
-  // Two passes over the batch (mean, then squared deviations), then one pairwise merge.
-  const double mean =
-      SumOf(values, [](double v) { return v; }) / static_cast<double>(values.size());
+  num_zeros_ += summary.zeros;
+  values_.AddAll(values, summary.extremes);
+  // The batch's mean and sum of squared deviations, then one pairwise merge.
+  const double mean = summary.sum / static_cast<double>(values.size());
   const double m2 = SumOf(values, [mean](double v) { return (v - mean) * (v - mean); });
   MergeMoments(values.size(), mean, m2);
 }

@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "weir/base/allocator.h"
 #include "weir/base/hashing.h"
 #include "weir/data/record_batch.h"
 #include "weir/proto/statistics.pb.h"
@@ -51,9 +52,11 @@ struct ScalarTally {
   };
 
   data::DataType type = data::DataType::kNull;
-  uint64_t missing_rows = 0;    // Rows without the feature (no kind).
-  uint64_t empty_rows = 0;      // Rows with an empty list of values.
-  std::vector<double> numbers;  // kInt64 and kFloat: the value of each row that has one.
+  uint64_t missing_rows = 0;  // Rows without the feature (no kind).
+  uint64_t empty_rows = 0;    // Rows with an empty list of values.
+  // kInt64 and kFloat: the value of each row that has one. resize() does not zero-fill, so a
+  // tallier can size it for every row, write through data() and shrink it to what it wrote.
+  std::vector<double, base::DefaultInitAllocator<double>> numbers;
   absl::flat_hash_map<std::string_view, uint64_t, ValueHash>
       strings;  // kBytes: value -> rows with it.
 };
@@ -78,8 +81,8 @@ class FeatureAccumulator {
   absl::Status SetType(data::DataType type, std::string_view name);
   // `rows` present rows of `values_per_row` values each.
   void AddPresentRows(uint64_t values_per_row, uint64_t rows);
-  // NaNs are counted and removed from `values`.
-  void AddNumbers(std::vector<double>& values);
+  // NaNs are counted and moved out of the way (`values` is reordered).
+  void AddNumbers(std::span<double> values);
   void AddString(std::string_view value, uint64_t rows);
   void FillCommon(tfmd::CommonStatistics* common, const StatsOptions& options) const;
 

@@ -76,11 +76,15 @@ absl::StatusOr<stats::DatasetAccumulator> AccumulateCsvChunk(io::CsvChunk& chunk
                                                              const io::CsvOptions& csv) {
   const size_t num_columns = schema.names.size();
   std::vector<stats::ScalarTally> tallies(num_columns);
-  const size_t estimated_rows = base::CountByte(chunk.data, '\n') + 1;
+  // Numbers are written through a pointer into room for every row the chunk could hold: a
+  // cell's value is stored whether or not the cell is empty, and the count moves only if not.
+  const size_t max_rows = base::CountByte(chunk.data, '\n') + 1;
+  std::vector<double*> number_ends(num_columns, nullptr);
   for (size_t c = 0; c < num_columns; ++c) {
     tallies[c].type = schema.types[c];
     if (schema.types[c] == data::DataType::kInt64 || schema.types[c] == data::DataType::kFloat) {
-      tallies[c].numbers.reserve(estimated_rows);
+      tallies[c].numbers.resize(max_rows);
+      number_ends[c] = tallies[c].numbers.data();
     }
   }
   uint64_t rows = 0;
@@ -88,40 +92,48 @@ absl::StatusOr<stats::DatasetAccumulator> AccumulateCsvChunk(io::CsvChunk& chunk
   RETURN_IF_ERROR(
       io::ParseTypedRecords(chunk, schema, csv, &bad_rows, [&](const io::CsvCellRows& block) {
         rows += block.num_rows;
-        // Column by column: one type decision per column and block, not per cell (`add` is
-        // inlined into each case's loop).
-        auto for_each_value = [&](size_t c, auto add) {
-          for (size_t r = 0; r < block.num_rows; ++r) {
-            const io::CsvCell& cell = block.at(r, c);
-            if (cell.empty) {
-              ++tallies[c].empty_rows;
-            } else {
-              add(cell);
-            }
-          }
-        };
+        // Column by column: one type decision per column and block, not per cell.
         for (size_t c = 0; c < num_columns; ++c) {
           stats::ScalarTally& tally = tallies[c];
+          double*& end = number_ends[c];
           switch (tally.type) {
             case data::DataType::kNull:
               tally.missing_rows += block.num_rows;
               break;
             case data::DataType::kInt64:
-              for_each_value(c, [&](const io::CsvCell& cell) {
-                tally.numbers.push_back(static_cast<double>(cell.int64_value));
-              });
+              for (size_t r = 0; r < block.num_rows; ++r) {
+                const io::CsvCell& cell = block.at(r, c);
+                *end = static_cast<double>(cell.int64_value);
+                end += !cell.empty;
+              }
               break;
             case data::DataType::kFloat:
-              for_each_value(
-                  c, [&](const io::CsvCell& cell) { tally.numbers.push_back(cell.float_value); });
+              for (size_t r = 0; r < block.num_rows; ++r) {
+                const io::CsvCell& cell = block.at(r, c);
+                *end = cell.float_value;
+                end += !cell.empty;
+              }
               break;
             case data::DataType::kBytes:
-              for_each_value(c,
-                             [&](const io::CsvCell& cell) { ++tally.strings[cell.bytes_value]; });
+              for (size_t r = 0; r < block.num_rows; ++r) {
+                const io::CsvCell& cell = block.at(r, c);
+                if (cell.empty) {
+                  ++tally.empty_rows;
+                } else {
+                  ++tally.strings[cell.bytes_value];
+                }
+              }
               break;
           }
         }
       }));
+  for (size_t c = 0; c < num_columns; ++c) {
+    stats::ScalarTally& tally = tallies[c];
+    if (number_ends[c] == nullptr) continue;
+    const size_t values = static_cast<size_t>(number_ends[c] - tally.numbers.data());
+    tally.empty_rows = rows - values;
+    tally.numbers.resize(values);
+  }
   stats::DatasetAccumulator accumulator;
   RETURN_IF_ERROR(accumulator.Add(schema.names, std::move(tallies), rows));
   return accumulator;
