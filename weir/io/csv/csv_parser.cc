@@ -62,9 +62,8 @@ bool ParseInt64Slow(std::string_view text, int64_t* value) {
   return true;
 }
 
-}  // namespace
-
-bool ParseCsvInt64(std::string_view text, int64_t* value) {
+// ParseCsvInt64, inlined into the record loop (it runs for every int64 cell).
+[[gnu::always_inline]] inline bool ParseInt64Cell(std::string_view text, int64_t* value) {
   // Nearly every cell is an unpadded [-]digits of at most 18 digits, which cannot overflow: parse
   // it without the per-digit checks, and leave everything else to the general parser.
   const size_t size = text.size();
@@ -82,8 +81,6 @@ bool ParseCsvInt64(std::string_view text, int64_t* value) {
   return true;
 }
 
-namespace {
-
 bool ParseDoubleSlow(std::string_view text, double* value) {
   text = TrimAsciiSpace(text);
   if (!text.empty() && text.front() == '+') {
@@ -95,10 +92,6 @@ bool ParseDoubleSlow(std::string_view text, double* value) {
   auto result = fast_float::from_chars(text.data(), end, *value);
   return result.ec == std::errc() && result.ptr == end;
 }
-
-}  // namespace
-
-namespace {
 
 // Clinger's fast path applies to the usual plain decimal ([-]digits[.digits]) when its digits,
 // read as an integer, are at most 2^53 and there are at most 22 after the point: both the
@@ -156,6 +149,8 @@ double ExactValue(const PlainDecimal& decimal) {
 
 }  // namespace
 
+bool ParseCsvInt64(std::string_view text, int64_t* value) { return ParseInt64Cell(text, value); }
+
 bool ParseCsvDouble(std::string_view text, double* value) {
   const std::optional<PlainDecimal> decimal = ReadPlainDecimal(text);
   if (!decimal) return ParseDoubleSlow(text, value);
@@ -163,7 +158,10 @@ bool ParseCsvDouble(std::string_view text, double* value) {
   return true;
 }
 
-bool ParseCsvFloat(std::string_view text, float* value) {
+namespace {
+
+// ParseCsvFloat, inlined into the record loop (it runs for every float cell).
+[[gnu::always_inline]] inline bool ParseFloatCell(std::string_view text, float* value) {
   const std::optional<PlainDecimal> decimal = ReadPlainDecimal(text);
   if (!decimal) {
     double exact;
@@ -189,6 +187,10 @@ bool ParseCsvFloat(std::string_view text, float* value) {
   *value = decimal->negative ? -rounded : rounded;
   return true;
 }
+
+}  // namespace
+
+bool ParseCsvFloat(std::string_view text, float* value) { return ParseFloatCell(text, value); }
 
 namespace {
 
@@ -676,12 +678,12 @@ absl::Status ForEachTypedRecord(CsvChunk& chunk, const CsvSchema& schema, const 
             case DataType::kNull:
               return TypeMismatch(*chunk.file, line, schema.names[c], DataType::kNull, text);
             case DataType::kInt64:
-              if (!ParseCsvInt64(text, &cell.int64_value)) {
+              if (!ParseInt64Cell(text, &cell.int64_value)) {
                 return TypeMismatch(*chunk.file, line, schema.names[c], DataType::kInt64, text);
               }
               break;
             case DataType::kFloat:
-              if (!ParseCsvFloat(text, &cell.float_value)) {
+              if (!ParseFloatCell(text, &cell.float_value)) {
                 return TypeMismatch(*chunk.file, line, schema.names[c], DataType::kFloat, text);
               }
               break;
