@@ -231,43 +231,48 @@ StructuralMaskFn ChooseStructuralMask() {
 
 const StructuralMaskFn kStructuralMask = ChooseStructuralMask();
 
-// Finds the bytes that end an unquoted field, 64 bytes at a time: fields are short (a few bytes
-// in typical data), so testing them byte by byte costs a branch per byte.
-class StructuralScanner {
+// Walks the delimiters, newlines and quotes of the data in order, from a 64-byte mask at a time:
+// fields are short (a few bytes in typical data), so testing them byte by byte costs a branch per
+// byte. Taking the lowest set bit keeps one field's end from waiting on the previous one's.
+class StructuralCursor {
  public:
-  StructuralScanner(const char* end, char delimiter) : end_(end), delimiter_(delimiter) {}
+  StructuralCursor(const char* begin, const char* end, char delimiter)
+      : end_(end), delimiter_(delimiter) {
+    Seek(begin);
+  }
 
-  // The first delimiter, newline or quote at or after p, or the end of the data. Bytes before
-  // the last position asked for may change (quoted fields are unescaped in place); later bytes
-  // must not.
-  const char* Next(const char* p) {
-    while (true) {
-      if (p < block_ || p >= block_ + 64) Load(p);
-      const uint64_t rest = mask_ >> (p - block_);
-      if (rest != 0) return std::min(p + __builtin_ctzll(rest), end_);
-      p = block_ + 64;
-      if (p >= end_) return end_;
+  // Next() continues from p. Bytes before p may change (quoted fields are unescaped in place);
+  // later bytes must not.
+  void Seek(const char* p) { Load(p); }
+
+  // The next delimiter, newline or quote, or the end of the data.
+  const char* Next() {
+    while (bits_ == 0) {
+      if (end_ - block_ <= 64) return end_;
+      Load(block_ + 64);
     }
+    const char* at = block_ + __builtin_ctzll(bits_);
+    bits_ &= bits_ - 1;
+    return at;
   }
 
  private:
   void Load(const char* p) {
     block_ = p;
-    if (end_ - p >= 64) {
-      mask_ = kStructuralMask(p, delimiter_);
+    const ptrdiff_t left = end_ - p;
+    if (left >= 64) {
+      bits_ = kStructuralMask(p, delimiter_);
       return;
     }
-    // The tail: pad with newlines, which end the scan at the end of the data.
-    char padded[64];
-    std::memset(padded, '\n', sizeof(padded));
-    std::memcpy(padded, p, static_cast<size_t>(end_ - p));
-    mask_ = kStructuralMask(padded, delimiter_);
+    char padded[64] = {};
+    std::memcpy(padded, p, static_cast<size_t>(left));
+    bits_ = kStructuralMask(padded, delimiter_) & ((uint64_t{1} << left) - 1);
   }
 
   const char* const end_;
   const char delimiter_;
   const char* block_ = nullptr;
-  uint64_t mask_ = 0;
+  uint64_t bits_ = 0;
 };
 
 // Splits `data` into records and calls on_record(fields, line) for each; blank lines are
@@ -279,21 +284,19 @@ absl::Status ForEachRecord(std::string& data, char delimiter, const std::string&
   char* const end = p + data.size();
   uint64_t line = first_line;
   std::vector<std::string_view> fields;
-  StructuralScanner scanner(end, delimiter);
+  StructuralCursor cursor(p, end, delimiter);
   while (p < end) {
     const uint64_t record_line = line;
-    if (*p == '\n') {
-      ++p, ++line;
-      continue;
-    }
-    if (*p == '\r' && (p + 1 == end || p[1] == '\n')) {
-      p += (p + 1 == end) ? 1 : 2;
-      ++line;
-      continue;
-    }
+    const char* const record_start = p;
     fields.clear();
-    while (true) {
-      if (p < end && *p == '"') {
+    while (true) {  // One field per pass; p is where it starts.
+      char* at = const_cast<char*>(cursor.Next());
+      if (at < end && *at == '"') {
+        if (at != p) {
+          return QuotingError(file, line,
+                              "quote inside an unquoted field; quote the whole field and write a "
+                              "quote inside it as \"\"");
+        }
         char* start = ++p;
         char* out = p;
         bool closed = false;
@@ -320,41 +323,34 @@ absl::Status ForEachRecord(std::string& data, char delimiter, const std::string&
         fields.emplace_back(start, static_cast<size_t>(out - start));
         if (p == end) break;
         if (*p == delimiter) {
-          ++p;
+          cursor.Seek(++p);
           continue;
         }
-        if (*p == '\n') {
-          ++p, ++line;
-          break;
-        }
-        if (*p == '\r' && (p + 1 == end || p[1] == '\n')) {
-          p += (p + 1 == end) ? 1 : 2;
-          ++line;
+        if (*p == '\n' || (*p == '\r' && (p + 1 == end || p[1] == '\n'))) {
+          p += *p == '\n' ? 1 : (p + 1 == end ? 1 : 2);
+          if (p[-1] == '\n') ++line;
+          cursor.Seek(p);
           break;
         }
         return QuotingError(file, line,
                             "unexpected character after the closing quote of a field; quote the "
                             "whole field and write a quote inside it as \"\"");
       }
-      char* start = p;
-      p = const_cast<char*>(scanner.Next(p));
-      if (p < end && *p == '"') {
-        return QuotingError(file, line,
-                            "quote inside an unquoted field; quote the whole field and write a "
-                            "quote inside it as \"\"");
-      }
-      if (p < end && *p == delimiter) {
-        fields.emplace_back(start, static_cast<size_t>(p - start));
-        ++p;
+      if (at < end && *at == delimiter) {
+        fields.emplace_back(p, static_cast<size_t>(at - p));
+        p = at + 1;
         continue;
       }
-      char* field_end = p;
-      if (field_end > start && field_end[-1] == '\r') --field_end;
-      fields.emplace_back(start, static_cast<size_t>(field_end - start));
-      if (p < end) ++p, ++line;
+      // The record ends at a newline or at the end of the data; a CR before it is not data.
+      char* field_end = at;
+      if (field_end > p && field_end[-1] == '\r') --field_end;
+      fields.emplace_back(p, static_cast<size_t>(field_end - p));
+      if (at < end) ++line;
+      p = at < end ? at + 1 : end;
       break;
     }
-    RETURN_IF_ERROR(on_record(fields, record_line));
+    const bool blank_line = fields.size() == 1 && fields[0].empty() && *record_start != '"';
+    if (!blank_line) RETURN_IF_ERROR(on_record(fields, record_line));
   }
   return absl::OkStatus();
 }

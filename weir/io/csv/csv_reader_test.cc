@@ -294,6 +294,39 @@ TEST(CsvReaderTest, ChunkSizeDoesNotChangeTheResult) {
   }
 }
 
+// Record splitting: blank lines (LF or CRLF) are skipped, a quoted empty field is not a blank
+// line, quoted fields may hold delimiters, doubled quotes and newlines and be followed by CRLF,
+// and the last record needs no newline.
+TEST(CsvReaderTest, SplitsRecordsAroundQuotesBlankLinesAndLineEnds) {
+  fs::path file = WriteTemp("records.csv",
+                            "a,b\n1,x\n\n\r\n2,\"q,\"\"uo\"\"te\"\r\n3,\"multi\nline\"\n"
+                            "\"4\",plain\n5,last");
+  CsvInference inference;
+  auto batches = ReadAll({file}, {}, &inference);
+  ASSERT_TRUE(batches.ok()) << batches.status();
+  ASSERT_EQ(inference.num_rows, 5u);
+  const data::Column& a = (*batches)[0].column(0);
+  const data::Column& b = (*batches)[0].column(1);
+  EXPECT_EQ(a.type(), DataType::kInt64);
+  EXPECT_EQ(std::vector<int64_t>(a.int64_values().begin(), a.int64_values().end()),
+            (std::vector<int64_t>{1, 2, 3, 4, 5}));
+  std::vector<std::string> texts;
+  for (size_t r = 0; r < b.num_rows(); ++r) texts.emplace_back(b.bytes_value(r));
+  EXPECT_EQ(texts, (std::vector<std::string>{"x", "q,\"uo\"te", "multi\nline", "plain", "last"}));
+
+  fs::path one_column = WriteTemp("one_column.csv", "a\n\"\"\n\n7\n");
+  auto one = ReadAll({one_column}, {}, &inference);
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(inference.num_rows, 2u);  // The quoted empty cell is a row; the blank line is not.
+
+  // Line numbers count the newlines inside quoted fields.
+  fs::path short_row = WriteTemp("short_row.csv", "a,b\n1,\"x\ny\"\n2\n");
+  auto failed = InferCsvSchema({short_row}, {});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("short_row.csv:4: expected 2 fields"), std::string::npos)
+      << failed.status().message();
+}
+
 TEST(CsvReaderTest, BadInputNamesFileAndLine) {
   struct Case {
     std::string contents;
