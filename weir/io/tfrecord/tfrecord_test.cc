@@ -104,6 +104,32 @@ TEST(TfRecordTest, CorruptDataIsAnErrorWithOffset) {
   EXPECT_NE(second.status().message().find("corrupt.tfrecord"), std::string::npos);
 }
 
+// The reader does not verify gzip's own CRC-32 (the records' checksums cover every inflated byte),
+// so a damaged byte that still inflates must be caught by the record's checksum.
+TEST(TfRecordTest, CorruptGzipPayloadIsCaughtByTheRecordChecksum) {
+  std::string framed;
+  AppendFramedRecord("first", &framed);
+  AppendFramedRecord("second", &framed);
+  fs::path path = TempPath("corrupt_payload.gz");
+  gzFile out = gzopen(path.c_str(), "wb0");  // Stored blocks: the payload appears verbatim.
+  ASSERT_NE(out, nullptr);
+  ASSERT_EQ(gzwrite(out, framed.data(), static_cast<unsigned>(framed.size())),
+            static_cast<int>(framed.size()));
+  ASSERT_EQ(gzclose(out), Z_OK);
+  absl::StatusOr<std::string> read = base::ReadFile(path);
+  ASSERT_TRUE(read.ok());
+  std::string compressed = *read;
+  const size_t at = compressed.find("second");
+  ASSERT_NE(at, std::string::npos);
+  compressed[at + 1] ^= 0x20;
+  ASSERT_TRUE(base::WriteFileAtomically(path, compressed).ok());
+  auto records = ReadAllRecords(path);
+  ASSERT_FALSE(records.ok());
+  EXPECT_TRUE(absl::IsDataLoss(records.status()));
+  EXPECT_NE(records.status().message().find("data checksum mismatch"), std::string::npos)
+      << records.status();
+}
+
 TEST(TfRecordTest, TruncatedFileIsAnErrorNotData) {
   fs::path path = TempPath("truncated.tfrecord");
   std::string framed;
