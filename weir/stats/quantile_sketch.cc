@@ -18,24 +18,29 @@ QuantileSketch::QuantileSketch(uint32_t k) : k_(std::max<uint32_t>(k, 8)) {
 void QuantileSketch::ExactCounts::Add(double value, uint64_t count) {
   if (2 * (size_ + 1) > slots_.size()) Grow();
   if (value == 0) value = 0;  // -0.0 joins +0.0.
-  uint64_t bits;
-  std::memcpy(&bits, &value, sizeof bits);
-  // Fibonacci hashing: the top bits of a multiplication spread nearby values over the table.
-  const size_t mask = slots_.size() - 1;
-  size_t index = static_cast<size_t>((bits * 0x9E3779B97F4A7C15ull) >> shift_);
-  while (true) {
-    Slot& slot = slots_[index];
-    if (slot.bits == bits && slot.count != 0) {
-      slot.count += count;
-      return;
-    }
-    if (slot.count == 0) {
-      slot = {bits, count};
-      ++size_;
-      return;
-    }
-    index = (index + 1) & mask;
+  Slot& slot = Find(std::bit_cast<uint64_t>(value));
+  if (slot.count == 0) {
+    slot.bits = std::bit_cast<uint64_t>(value);
+    ++size_;
   }
+  slot.count += count;
+}
+
+size_t QuantileSketch::ExactCounts::AddEach(std::span<const double> values, size_t limit) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (2 * (size_ + 1) > slots_.size()) Grow();
+    const double value = values[i] == 0 ? 0.0 : values[i];  // -0.0 joins +0.0.
+    Slot& slot = Find(std::bit_cast<uint64_t>(value));
+    if (slot.count == 0) {
+      slot.bits = std::bit_cast<uint64_t>(value);
+      if (++size_ > limit) {
+        slot.count = 1;
+        return i + 1;
+      }
+    }
+    ++slot.count;
+  }
+  return values.size();
 }
 
 void QuantileSketch::ExactCounts::Grow() {
@@ -120,12 +125,8 @@ void QuantileSketch::AddAll(std::span<const double> values, Extremes extremes) {
   count_ += values.size();
   if (exact_mode_) {
     if (AddAllSmallIntegers(values, extremes)) return;
-    size_t i = 0;
-    while (exact_mode_ && i < values.size()) {
-      exact_.Add(values[i++], 1);
-      if (exact_.size() > kExactLimit) SpillExact();
-    }
-    values = values.subspan(i);
+    values = values.subspan(exact_.AddEach(values, kExactLimit));
+    if (exact_.size() > kExactLimit) SpillExact();
   }
   // As many values at a time as fit before the next compaction is due (Add compresses once the
   // levels hold one value more than their capacity).

@@ -82,6 +82,9 @@ class QuantileSketch {
   class ExactCounts {
    public:
     void Add(double value, uint64_t count);
+    // Adds each of `values` once, in order, and stops after the one that takes the table past
+    // `limit` distinct values. Returns how many it added.
+    size_t AddEach(std::span<const double> values, size_t limit);
     size_t size() const { return size_; }
     void Clear();
     // The entries in slot order (deterministic for the same additions).
@@ -92,6 +95,14 @@ class QuantileSketch {
       uint64_t bits = 0;
       uint64_t count = 0;  // 0: empty.
     };
+    // The slot that holds `bits`, or the empty slot where it belongs. The table is never full.
+    Slot& Find(uint64_t bits) {
+      // Fibonacci hashing: the top bits of a multiplication spread nearby values over the table.
+      const size_t mask = slots_.size() - 1;
+      size_t index = static_cast<size_t>((bits * 0x9E3779B97F4A7C15ull) >> shift_);
+      while (slots_[index].count != 0 && slots_[index].bits != bits) index = (index + 1) & mask;
+      return slots_[index];
+    }
     void Grow();
     std::vector<Slot> slots_;  // A power of two of them; starts small, doubles when half full.
     int shift_ = 64;           // 64 - log2(slots_.size()): keeps the top bits of a hash.
