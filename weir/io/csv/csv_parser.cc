@@ -10,6 +10,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <utility>
 
 #include "absl/strings/cord.h"
 #include "fast_float/fast_float.h"
@@ -275,20 +276,20 @@ class StructuralCursor {
   uint64_t bits_ = 0;
 };
 
-// Splits `data` into records and calls on_record(fields, line) for each; blank lines are
-// skipped. Quoted fields are unescaped in place, so the views point into `data`.
-template <typename OnRecord>
+// Splits `data` into records. For each record that is not a blank line: on_field(index, text)
+// for each of its fields in order, then on_record(num_fields, line), whose error ends the walk.
+// Quoted fields are unescaped in place, so the views point into `data`. Fields are handed over
+// as they are found, so that a consumer converts a field while its bytes are in the cache.
+template <typename OnField, typename OnRecord>
 absl::Status ForEachRecord(std::string& data, char delimiter, const std::string& file,
-                           uint64_t first_line, OnRecord on_record) {
+                           uint64_t first_line, OnField on_field, OnRecord on_record) {
   char* p = data.data();
   char* const end = p + data.size();
   uint64_t line = first_line;
-  std::vector<std::string_view> fields;
   StructuralCursor cursor(p, end, delimiter);
   while (p < end) {
     const uint64_t record_line = line;
-    const char* const record_start = p;
-    fields.clear();
+    size_t field = 0;
     while (true) {  // One field per pass; p is where it starts.
       char* at = const_cast<char*>(cursor.Next());
       if (at < end && *at == '"') {
@@ -320,7 +321,7 @@ absl::Status ForEachRecord(std::string& data, char delimiter, const std::string&
                               "unterminated quoted field: a field that starts with \" must end "
                               "with \" (write a quote inside it as \"\")");
         }
-        fields.emplace_back(start, static_cast<size_t>(out - start));
+        on_field(field++, std::string_view(start, static_cast<size_t>(out - start)));
         if (p == end) break;
         if (*p == delimiter) {
           cursor.Seek(++p);
@@ -337,41 +338,60 @@ absl::Status ForEachRecord(std::string& data, char delimiter, const std::string&
                             "whole field and write a quote inside it as \"\"");
       }
       if (at < end && *at == delimiter) {
-        fields.emplace_back(p, static_cast<size_t>(at - p));
+        on_field(field++, std::string_view(p, static_cast<size_t>(at - p)));
         p = at + 1;
         continue;
       }
       // The record ends at a newline or at the end of the data; a CR before it is not data.
       char* field_end = at;
       if (field_end > p && field_end[-1] == '\r') --field_end;
-      fields.emplace_back(p, static_cast<size_t>(field_end - p));
+      const bool blank_line = field == 0 && field_end == p;
+      if (!blank_line) on_field(field++, std::string_view(p, static_cast<size_t>(field_end - p)));
       if (at < end) ++line;
       p = at < end ? at + 1 : end;
       break;
     }
-    const bool blank_line = fields.size() == 1 && fields[0].empty() && *record_start != '"';
-    if (!blank_line) RETURN_IF_ERROR(on_record(fields, record_line));
+    if (field > 0) RETURN_IF_ERROR(on_record(field, record_line));
   }
   return absl::OkStatus();
 }
 
-// Checks a record's shape; returns an error message for a bad row, or "" for a good one.
-std::string CheckRecord(const std::vector<std::string_view>& fields, size_t num_columns,
-                        bool check_utf8, const std::string& file, uint64_t line) {
-  if (fields.size() != num_columns) {
-    return weir::StrCat(file, ":", line, ": expected ", num_columns,
-                        " fields (as in the header), found ", fields.size());
-  }
-  if (check_utf8) {
-    for (size_t c = 0; c < fields.size(); ++c) {
-      if (size_t bad = base::FindInvalidUtf8(fields[c]); bad != std::string_view::npos) {
-        return weir::StrCat(file, ":", line, ": field ", c + 1, " is not valid UTF-8 (byte ",
-                            bad + 1, " of the field); save the file as UTF-8");
-      }
+// Whether a record is well-formed, fed its fields one at a time: the header's number of fields,
+// and with check_utf8 every field valid UTF-8.
+class RecordShape {
+ public:
+  RecordShape(size_t num_columns, bool check_utf8)
+      : num_columns_(num_columns), check_utf8_(check_utf8) {}
+
+  void Field(size_t index, std::string_view text) {
+    if (!check_utf8_ || bad_field_ != kNone) return;
+    if (size_t bad = base::FindInvalidUtf8(text); bad != std::string_view::npos) {
+      bad_field_ = index;
+      bad_byte_ = bad;
     }
   }
-  return "";
-}
+
+  // An error message for a bad record, or "" for a good one; then ready for the next record.
+  std::string Finish(size_t num_fields, const std::string& file, uint64_t line) {
+    const size_t bad_field = std::exchange(bad_field_, kNone);
+    if (num_fields != num_columns_) {
+      return weir::StrCat(file, ":", line, ": expected ", num_columns_,
+                          " fields (as in the header), found ", num_fields);
+    }
+    if (bad_field != kNone) {
+      return weir::StrCat(file, ":", line, ": field ", bad_field + 1, " is not valid UTF-8 (byte ",
+                          bad_byte_ + 1, " of the field); save the file as UTF-8");
+    }
+    return "";
+  }
+
+ private:
+  static constexpr size_t kNone = ~size_t{0};
+  const size_t num_columns_;
+  const bool check_utf8_;
+  size_t bad_field_ = kNone;
+  size_t bad_byte_ = 0;
+};
 
 }  // namespace
 
@@ -519,11 +539,10 @@ absl::Status CsvChunker::OpenNextFile() {
   std::string header_text = pending_.substr(0, header_end);
   pending_.erase(0, header_end);
   std::vector<std::string> names;
-  RETURN_IF_ERROR(ForEachRecord(header_text, options_.delimiter, *file_name_, 1,
-                                [&](const std::vector<std::string_view>& fields, uint64_t) {
-                                  for (std::string_view f : fields) names.emplace_back(f);
-                                  return absl::OkStatus();
-                                }));
+  RETURN_IF_ERROR(ForEachRecord(
+      header_text, options_.delimiter, *file_name_, 1,
+      [&](size_t, std::string_view name) { names.emplace_back(name); },
+      [](size_t, uint64_t) { return absl::OkStatus(); }));
   pending_line_ =
       1 + static_cast<uint64_t>(std::count(header_text.begin(), header_text.end(), '\n'));
   if (header_.empty()) {
@@ -607,17 +626,23 @@ absl::StatusOr<std::optional<CsvChunk>> CsvChunker::Next() {
 
 namespace {
 
-// ForEachRecord over a chunk's records of the right shape (CheckRecord): a bad one is an error, or
-// with skip_bad_rows is counted in `bad_rows` and passed over.
-template <typename OnRecord>
+// ForEachRecord over a chunk's records of the right shape (RecordShape): a bad one is an error,
+// or with skip_bad_rows is counted in `bad_rows` and passed over. on_field(index, text) sees the
+// fields of every record, bad ones too (index 0 starts a record; the index may reach past the
+// columns); on_record(line) follows for good records only.
+template <typename OnField, typename OnRecord>
 absl::Status ForEachGoodRecord(CsvChunk& chunk, size_t num_columns, const CsvOptions& options,
-                               CsvBadRows* bad_rows, OnRecord on_record) {
-  const bool check_utf8 = base::HasNonAscii(chunk.data);
+                               CsvBadRows* bad_rows, OnField on_field, OnRecord on_record) {
+  RecordShape shape(num_columns, base::HasNonAscii(chunk.data));
   return ForEachRecord(
       chunk.data, options.delimiter, *chunk.file, chunk.first_line,
-      [&](const std::vector<std::string_view>& fields, uint64_t line) -> absl::Status {
-        std::string bad = CheckRecord(fields, num_columns, check_utf8, *chunk.file, line);
-        if (bad.empty()) return on_record(fields, line);
+      [&](size_t index, std::string_view text) {
+        shape.Field(index, text);
+        on_field(index, text);
+      },
+      [&](size_t num_fields, uint64_t line) -> absl::Status {
+        std::string bad = shape.Finish(num_fields, *chunk.file, line);
+        if (bad.empty()) return on_record(line);
         if (!options.skip_bad_rows) return absl::InvalidArgumentError(bad);
         bad_rows->Add(std::move(bad));
         return absl::OkStatus();
@@ -630,13 +655,18 @@ absl::StatusOr<CsvChunkTypes> InferChunkTypes(CsvChunk chunk, size_t num_columns
                                               const CsvOptions& options) {
   CsvChunkTypes result;
   result.types.assign(num_columns, DataType::kNull);
+  std::vector<DataType> record_types(num_columns);  // Merged only if the record is good.
   RETURN_IF_ERROR(ForEachGoodRecord(
       chunk, num_columns, options, &result.bad_rows,
-      [&](const std::vector<std::string_view>& fields, uint64_t line) -> absl::Status {
+      [&](size_t c, std::string_view text) {
+        if (c >= num_columns) return;
+        record_types[c] =
+            result.types[c] == DataType::kBytes ? DataType::kBytes : ClassifyCell(text);
+      },
+      [&](uint64_t) -> absl::Status {
         ++result.rows;
         for (size_t c = 0; c < num_columns; ++c) {
-          if (result.types[c] == DataType::kBytes) continue;
-          result.types[c] = std::max(result.types[c], ClassifyCell(fields[c]));
+          result.types[c] = std::max(result.types[c], record_types[c]);
         }
         return absl::OkStatus();
       }));
@@ -646,48 +676,63 @@ absl::StatusOr<CsvChunkTypes> InferChunkTypes(CsvChunk chunk, size_t num_columns
 namespace {
 
 // The loop under ParseTypedRecords and ParseChunk: a template, so that ParseChunk's consumer is
-// inlined into it. Rows are handed over in blocks that stay in the L1 cache.
+// inlined into it. Each cell is typed as soon as the splitter finds it, into a block of rows that
+// stays in the L1 cache and is handed over when full.
 template <typename OnRows>
 absl::Status ForEachTypedRecord(CsvChunk& chunk, const CsvSchema& schema, const CsvOptions& options,
                                 CsvBadRows* bad_rows, OnRows on_rows) {
   constexpr size_t kRowsPerBlock = 32;
+  constexpr size_t kNone = ~size_t{0};
   const size_t num_columns = schema.names.size();
   std::vector<CsvCell> cells(num_columns * kRowsPerBlock);
   size_t rows = 0;
+  CsvCell* row = cells.data();  // Where the record being split goes.
+  // The record's first cell that does not fit its column: an error only if the record is
+  // well-formed (a bad row is reported, or skipped, as such).
+  size_t mismatch = kNone;
+  std::string_view mismatch_text;
   auto flush = [&] {
     if (rows == 0) return;
     on_rows(CsvCellRows{.cells = std::span<const CsvCell>(cells.data(), rows * num_columns),
                         .num_rows = rows,
                         .num_columns = num_columns});
     rows = 0;
+    row = cells.data();
   };
   RETURN_IF_ERROR(ForEachGoodRecord(
       chunk, num_columns, options, bad_rows,
-      [&](const std::vector<std::string_view>& fields, uint64_t line) -> absl::Status {
-        CsvCell* const row = cells.data() + rows * num_columns;
-        for (size_t c = 0; c < num_columns; ++c) {
-          const std::string_view text = fields[c];
-          CsvCell& cell = row[c];
-          cell.empty = text.empty();
-          if (cell.empty) continue;
-          switch (schema.types[c]) {
-            case DataType::kNull:
-              return TypeMismatch(*chunk.file, line, schema.names[c], DataType::kNull, text);
-            case DataType::kInt64:
-              if (!ParseInt64Cell(text, &cell.int64_value)) {
-                return TypeMismatch(*chunk.file, line, schema.names[c], DataType::kInt64, text);
-              }
-              break;
-            case DataType::kFloat:
-              if (!ParseFloatCell(text, &cell.float_value)) {
-                return TypeMismatch(*chunk.file, line, schema.names[c], DataType::kFloat, text);
-              }
-              break;
-            case DataType::kBytes:
-              cell.bytes_value = text;
-              break;
-          }
+      [&](size_t c, std::string_view text) {
+        if (c == 0) mismatch = kNone;
+        if (c >= num_columns) return;
+        CsvCell& cell = row[c];
+        cell.empty = text.empty();
+        if (cell.empty) return;
+        bool fits = true;
+        switch (schema.types[c]) {
+          case DataType::kNull:
+            fits = false;
+            break;
+          case DataType::kInt64:
+            fits = ParseInt64Cell(text, &cell.int64_value);
+            break;
+          case DataType::kFloat:
+            fits = ParseFloatCell(text, &cell.float_value);
+            break;
+          case DataType::kBytes:
+            cell.bytes_value = text;
+            break;
         }
+        if (!fits && mismatch == kNone) {
+          mismatch = c;
+          mismatch_text = text;
+        }
+      },
+      [&](uint64_t line) -> absl::Status {
+        if (mismatch != kNone) {
+          return TypeMismatch(*chunk.file, line, schema.names[mismatch], schema.types[mismatch],
+                              mismatch_text);
+        }
+        row += num_columns;
         if (++rows == kRowsPerBlock) flush();
         return absl::OkStatus();
       }));
