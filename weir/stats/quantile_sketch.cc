@@ -171,6 +171,7 @@ void QuantileSketch::AddWeighted(double value, uint64_t count) {
     }
     levels_[level].push_back(value);
     ++retained_;
+    if (level > 0) upper_levels_sorted_ = false;
   }
 }
 
@@ -185,6 +186,12 @@ void QuantileSketch::Compress() {
   // Lazy compaction: only while more values are kept than the levels hold in all, compact the
   // lowest level that is over its own capacity. Lower levels thus keep more than their share,
   // which makes the sketch more accurate for the same memory.
+  if (!upper_levels_sorted_) {
+    for (size_t level = 1; level < levels_.size(); ++level) {
+      std::sort(levels_[level].begin(), levels_[level].end());
+    }
+    upper_levels_sorted_ = true;
+  }
   while (retained_ > total_capacity_) {
     size_t level = 0;
     while (level < levels_.size() && levels_[level].size() < Capacity(level)) ++level;
@@ -194,15 +201,19 @@ void QuantileSketch::Compress() {
       UpdateCapacity();
     }
     std::vector<double>& values = levels_[level];
-    // Branchless partitioning: these values arrive in random order, where std::sort's branches
+    // Level 0 takes values as they come; the levels above are kept sorted, so that compacting
+    // them needs no sort. Branchless partitioning: random order makes std::sort's branches
     // mispredict half the time (a third less time in the sketch).
-    boost::sort::pdqsort_branchless(values.begin(), values.end());
+    if (level == 0) boost::sort::pdqsort_branchless(values.begin(), values.end());
     // Keep every other value, alternating which half survives, and promote them one level up
     // (where each weighs twice as much). An odd value out stays behind.
     size_t keep_odd = (compactions_++) & 1;
     size_t pairs = values.size() / 2;
     std::vector<double>& above = levels_[level + 1];
+    const size_t above_before = above.size();
     for (size_t i = 0; i < pairs; ++i) above.push_back(values[2 * i + keep_odd]);
+    std::inplace_merge(above.begin(), above.begin() + static_cast<ptrdiff_t>(above_before),
+                       above.end());
     double leftover = values.back();
     bool odd = values.size() % 2 == 1;
     values.clear();
@@ -256,6 +267,7 @@ void QuantileSketch::Merge(const QuantileSketch& other) {
                           other.levels_[level].end());
     retained_ += other.levels_[level].size();
   }
+  upper_levels_sorted_ = false;
   UpdateCapacity();
   Compress();
 }
@@ -385,6 +397,7 @@ absl::StatusOr<QuantileSketch> QuantileSketch::Deserialize(std::string_view byte
   }
   // A sketch that has spilled may later hold no exact counts; one that has not holds no levels.
   sketch.exact_mode_ = sketch.retained_ == 0;
+  sketch.upper_levels_sorted_ = false;
   sketch.UpdateCapacity();
   if (offset != bytes.size()) return absl::DataLossError("trailing bytes after quantile sketch");
   return sketch;

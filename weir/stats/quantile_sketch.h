@@ -72,6 +72,8 @@ class QuantileSketch {
   double min_ = 0;
   double max_ = 0;
   std::vector<std::vector<double>> levels_;  // levels_[h] holds values of weight 2^h.
+  // Whether levels_[1], levels_[2], ... are each sorted; Compress sorts them if not.
+  bool upper_levels_sorted_ = true;
   uint64_t compactions_ = 0;  // Drives the deterministic choice of odd/even survivors.
   size_t retained_ = 0;       // Values kept over all levels.
   size_t total_capacity_ = 0;
