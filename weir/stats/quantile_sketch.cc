@@ -76,15 +76,20 @@ std::vector<std::pair<double, uint64_t>> QuantileSketch::ExactCounts::Entries() 
 
 uint32_t QuantileSketch::Capacity(size_t level) const { return capacities_[level]; }
 
+void QuantileSketch::CountValues(uint64_t n, Extremes extremes) {
+  if (count_ == 0) {
+    min_ = extremes.lowest;
+    max_ = extremes.highest;
+  } else {
+    min_ = std::min(min_, extremes.lowest);
+    max_ = std::max(max_, extremes.highest);
+  }
+  count_ += n;
+}
+
 void QuantileSketch::Add(double value) {
   if (std::isnan(value)) return;
-  if (count_ == 0) {
-    min_ = max_ = value;
-  } else {
-    min_ = std::min(min_, value);
-    max_ = std::max(max_, value);
-  }
-  ++count_;
+  CountValues(1, {value, value});
   if (exact_mode_) {
     exact_.Add(value, 1);
     if (exact_.size() > kExactLimit) SpillExact();
@@ -115,14 +120,7 @@ void QuantileSketch::AddAll(std::span<const double> values) {
 
 void QuantileSketch::AddAll(std::span<const double> values, Extremes extremes) {
   if (values.empty()) return;
-  if (count_ == 0) {
-    min_ = extremes.lowest;
-    max_ = extremes.highest;
-  } else {
-    min_ = std::min(min_, extremes.lowest);
-    max_ = std::max(max_, extremes.highest);
-  }
-  count_ += values.size();
+  CountValues(values.size(), extremes);
   if (exact_mode_) {
     if (AddAllSmallIntegers(values, extremes)) return;
     values = values.subspan(exact_.AddEach(values, kExactLimit));
@@ -239,14 +237,7 @@ void QuantileSketch::UpdateCapacity() {
 
 void QuantileSketch::Merge(const QuantileSketch& other) {
   if (other.count_ == 0) return;
-  if (count_ == 0) {
-    min_ = other.min_;
-    max_ = other.max_;
-  } else {
-    min_ = std::min(min_, other.min_);
-    max_ = std::max(max_, other.max_);
-  }
-  count_ += other.count_;
+  CountValues(other.count_, {other.min_, other.max_});
   if (exact_mode_ && other.exact_mode_) {
     for (const auto& [value, count] : other.exact_.Entries()) {
       if (!exact_mode_) {

@@ -55,6 +55,8 @@ class QuantileSketch {
 
  private:
   uint32_t Capacity(size_t level) const;
+  // Counts `n` more values, whose least and greatest are `extremes`, in count, min and max.
+  void CountValues(uint64_t n, Extremes extremes);
   void Compress();
   // Adds `value` with weight `count` to the levels: one copy at level h per set bit h of count.
   void AddWeighted(double value, uint64_t count);
