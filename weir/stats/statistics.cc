@@ -1,5 +1,7 @@
 #include "weir/stats/statistics.h"
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -64,32 +66,55 @@ struct NumbersSummary {
 };
 
 NumbersSummary Summarize(std::span<const double> values) {
-  // Four lanes, like SumOf (and adding in the same order, so the sum is SumOf's to the bit).
+  // Four lanes in two SSE2 registers, like SumOf's four partial sums (and adding in the same
+  // order, so the sum is SumOf's to the bit). _mm_min_pd(v, low) is std::min(low, v) lane by
+  // lane, and _mm_max_pd(v, high) std::max(high, v): both keep the running value when v is NaN.
+  // Zeros and NaNs are counted as doubles (exact below 2^53).
   constexpr double kInfinity = std::numeric_limits<double>::infinity();
-  double partial[4] = {0, 0, 0, 0};
-  double lowest[4] = {kInfinity, kInfinity, kInfinity, kInfinity};
-  double highest[4] = {-kInfinity, -kInfinity, -kInfinity, -kInfinity};
-  uint64_t zeros[4] = {0, 0, 0, 0};
-  uint64_t nans[4] = {0, 0, 0, 0};
-  auto add = [&](size_t lane, double v) {
-    partial[lane] += v;
-    // std::min and std::max keep their first argument when the second is NaN.
-    lowest[lane] = std::min(lowest[lane], v);
-    highest[lane] = std::max(highest[lane], v);
-    zeros[lane] += v == 0;
-    nans[lane] += v != v;
-  };
+  const __m128d ones = _mm_set1_pd(1.0);
+  const __m128d zero = _mm_setzero_pd();
+  __m128d sum[2] = {zero, zero};
+  __m128d lowest[2] = {_mm_set1_pd(kInfinity), _mm_set1_pd(kInfinity)};
+  __m128d highest[2] = {_mm_set1_pd(-kInfinity), _mm_set1_pd(-kInfinity)};
+  __m128d zeros[2] = {zero, zero};
+  __m128d nans[2] = {zero, zero};
   size_t i = 0;
   for (; i + 4 <= values.size(); i += 4) {
-    for (size_t lane = 0; lane < 4; ++lane) add(lane, values[i + lane]);
+    for (int half = 0; half < 2; ++half) {
+      const __m128d v = _mm_loadu_pd(values.data() + i + 2 * half);
+      sum[half] = _mm_add_pd(sum[half], v);
+      lowest[half] = _mm_min_pd(v, lowest[half]);
+      highest[half] = _mm_max_pd(v, highest[half]);
+      zeros[half] = _mm_add_pd(zeros[half], _mm_and_pd(_mm_cmpeq_pd(v, zero), ones));
+      nans[half] = _mm_add_pd(nans[half], _mm_and_pd(_mm_cmpunord_pd(v, v), ones));
+    }
   }
-  for (; i < values.size(); ++i) add(0, values[i]);
+  auto lanes = [](const __m128d(&pair)[2], double(&out)[4]) {
+    _mm_storeu_pd(out, pair[0]);
+    _mm_storeu_pd(out + 2, pair[1]);
+  };
+  double partial[4], low[4], high[4], zero_counts[4], nan_counts[4];
+  lanes(sum, partial);
+  lanes(lowest, low);
+  lanes(highest, high);
+  lanes(zeros, zero_counts);
+  lanes(nans, nan_counts);
+  for (; i < values.size(); ++i) {  // The last few values go to lane 0, as in SumOf.
+    const double v = values[i];
+    partial[0] += v;
+    low[0] = std::min(low[0], v);
+    high[0] = std::max(high[0], v);
+    zero_counts[0] += v == 0;
+    nan_counts[0] += v != v;
+  }
   NumbersSummary summary;
   summary.sum = (partial[0] + partial[1]) + (partial[2] + partial[3]);
-  summary.extremes = {std::min({lowest[0], lowest[1], lowest[2], lowest[3]}),
-                      std::max({highest[0], highest[1], highest[2], highest[3]})};
-  summary.zeros = zeros[0] + zeros[1] + zeros[2] + zeros[3];
-  summary.nans = nans[0] + nans[1] + nans[2] + nans[3];
+  summary.extremes = {std::min({low[0], low[1], low[2], low[3]}),
+                      std::max({high[0], high[1], high[2], high[3]})};
+  summary.zeros =
+      static_cast<uint64_t>((zero_counts[0] + zero_counts[1]) + (zero_counts[2] + zero_counts[3]));
+  summary.nans =
+      static_cast<uint64_t>((nan_counts[0] + nan_counts[1]) + (nan_counts[2] + nan_counts[3]));
   return summary;
 }
 

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
+#include <cmath>
 #include <filesystem>
 #include <optional>
 
@@ -169,6 +170,40 @@ TEST(StatisticsTest, AbsentFeaturesCountAsMissingAndTypesMustAgree) {
 
 // Statistics straight from CSV tally cells instead of building columns; both must give the same
 // statistics for the same rows.
+// NaNs, zeros, extremes and sums are found four values at a time with a scalar tail: every
+// position of a special value must count, in a batch longer than a few values.
+TEST(StatisticsTest, NaNsZerosAndExtremesAnywhereInABatch) {
+  data::RecordBatch batch;
+  batch.AddColumn("x", data::DataType::kFloat);
+  uint64_t nans = 0, zeros = 0;
+  double sum = 0, count = 0;
+  for (int i = 0; i < 39; ++i) {
+    float value = static_cast<float>(i % 7) - 2.5f;
+    if (i % 5 == 1) value = std::nanf("");
+    if (i % 6 == 2) value = 0.0f;
+    if (i == 37) value = -100.0f;  // The least value, in the scalar tail.
+    if (i == 13) value = 100.0f;   // The greatest, in the vector part.
+    batch.mutable_column(0).AddFloat(value);
+    batch.mutable_column(0).FinishRow(data::Presence::kPresent);
+    if (std::isnan(value)) {
+      ++nans;
+      continue;
+    }
+    zeros += value == 0;
+    sum += value;
+    ++count;
+  }
+  DatasetAccumulator accumulator;
+  ASSERT_TRUE(accumulator.Add(batch).ok());
+  const tfmd::DatasetFeatureStatistics stats = accumulator.ToProto("rows", {});
+  const auto& x = Feature(stats, "x").num_stats();
+  EXPECT_EQ(x.histograms(0).num_nan(), nans);
+  EXPECT_EQ(x.num_zeros(), zeros);
+  EXPECT_EQ(x.min(), -100.0);
+  EXPECT_EQ(x.max(), 100.0);
+  EXPECT_NEAR(x.mean(), sum / count, 1e-12);
+}
+
 TEST(StatisticsTest, TalliedRowsEqualTheSameRowsAsColumns) {
   const std::vector<std::optional<float>> numbers = {1.5f,          std::nullopt, 0.0f,
                                                      std::nanf(""), -2.0f,        1.5f};
