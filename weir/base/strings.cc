@@ -1,6 +1,7 @@
 #include "weir/base/strings.h"
 
 #include <cctype>
+#include <cstdio>
 
 namespace weir {
 
@@ -39,6 +40,39 @@ std::string PercentDecode(std::string_view text) {
       out += text[i];
     }
   }
+  return out;
+}
+
+std::string JsonQuote(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
+          out += buffer;
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
   return out;
 }
 

@@ -53,6 +53,10 @@ std::string PercentEncode(std::string_view text);
 // a space only in query strings, whose readers replace it first.)
 std::string PercentDecode(std::string_view text);
 
+// `text` as a JSON string literal, quotes included (control characters escaped; other bytes as
+// they are).
+std::string JsonQuote(std::string_view text);
+
 }  // namespace weir
 
 #endif  // WEIR_BASE_STRINGS_H_

@@ -100,11 +100,10 @@ void AddExampleGenCommand(CLI::App& app, int& exit_code) {
       std::string splits;
       for (size_t s = 0; s < result->split_names.size(); ++s) {
         if (s > 0) splits += ", ";
-        splits += StrCat(components::JsonQuote(result->split_names[s]), ": ",
-                         result->examples_per_split[s]);
+        splits += StrCat(JsonQuote(result->split_names[s]), ": ", result->examples_per_split[s]);
       }
-      std::cout << "{\"output\": " << components::JsonQuote(flags->output) << ", \"examples\": {"
-                << splits << "}, \"bad_rows\": " << result->bad_rows.count
+      std::cout << "{\"output\": " << JsonQuote(flags->output) << ", \"examples\": {" << splits
+                << "}, \"bad_rows\": " << result->bad_rows.count
                 << ", \"shards\": " << result->num_shards << ", \"seconds\": " << seconds
                 << ", \"properties\": " << components::PropertiesToJson(result->properties)
                 << "}\n";

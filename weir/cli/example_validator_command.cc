@@ -62,8 +62,8 @@ std::string MeasurementsJson(
     const google::protobuf::RepeatedPtrField<tfmd::DriftSkewInfo::Measurement>& measurements) {
   std::string json = "[";
   for (const auto& m : measurements) {
-    json += StrCat(json.size() > 1 ? ", " : "", "{\"type\": ",
-                   components::JsonQuote(tfmd::DriftSkewInfo::Measurement::Type_Name(m.type())),
+    json += StrCat(json.size() > 1 ? ", " : "",
+                   "{\"type\": ", JsonQuote(tfmd::DriftSkewInfo::Measurement::Type_Name(m.type())),
                    ", \"value\": ", m.value(), ", \"threshold\": ", m.threshold(), "}");
   }
   return json + "]";
@@ -72,15 +72,14 @@ std::string MeasurementsJson(
 std::string AnomalyJson(const std::string& feature, const tfmd::AnomalyInfo& info) {
   std::string types;
   for (const auto& reason : info.reason()) {
-    types += StrCat(types.empty() ? "" : ", ",
-                    components::JsonQuote(tfmd::AnomalyInfo::Type_Name(reason.type())));
+    types +=
+        StrCat(types.empty() ? "" : ", ", JsonQuote(tfmd::AnomalyInfo::Type_Name(reason.type())));
   }
-  return StrCat(
-      "{\"feature\": ", feature.empty() ? std::string("null") : components::JsonQuote(feature),
-      ", \"severity\": ", components::JsonQuote(std::string(SeverityName(info.severity()))),
-      ", \"types\": [", types,
-      "], \"short_description\": ", components::JsonQuote(info.short_description()),
-      ", \"description\": ", components::JsonQuote(info.description()), "}");
+  return StrCat("{\"feature\": ", feature.empty() ? std::string("null") : JsonQuote(feature),
+                ", \"severity\": ", JsonQuote(std::string(SeverityName(info.severity()))),
+                ", \"types\": [", types,
+                "], \"short_description\": ", JsonQuote(info.short_description()),
+                ", \"description\": ", JsonQuote(info.description()), "}");
 }
 
 // Feature anomalies sorted by feature name (the map has no order), dataset anomaly first.
@@ -106,17 +105,17 @@ void PrintJson(const ExampleValidatorFlags& flags, const components::ExampleVali
     std::string drift_skew;
     for (const auto& info : split.anomalies.drift_skew_info()) {
       drift_skew +=
-          StrCat(drift_skew.empty() ? "" : ", ", "{\"feature\": ",
-                 components::JsonQuote(info.path().step_size() ? info.path().step(0) : ""),
+          StrCat(drift_skew.empty() ? "" : ", ",
+                 "{\"feature\": ", JsonQuote(info.path().step_size() ? info.path().step(0) : ""),
                  ", \"drift\": ", MeasurementsJson(info.drift_measurements()),
                  ", \"skew\": ", MeasurementsJson(info.skew_measurements()), "}");
     }
-    splits += StrCat(splits.empty() ? "" : ", ", components::JsonQuote(split.split),
+    splits += StrCat(splits.empty() ? "" : ", ", JsonQuote(split.split),
                      ": {\"blessed\": ", split.blessed ? "true" : "false",
                      ", \"data_missing\": ", split.anomalies.data_missing() ? "true" : "false",
                      ", \"anomalies\": [", anomalies, "], \"drift_skew\": [", drift_skew, "]}");
   }
-  std::cout << "{\"output\": " << components::JsonQuote(flags.output) << ", \"splits\": {" << splits
+  std::cout << "{\"output\": " << JsonQuote(flags.output) << ", \"splits\": {" << splits
             << "}, \"seconds\": " << seconds
             << ", \"properties\": " << components::PropertiesToJson(result.properties) << "}\n";
 }
@@ -179,9 +178,13 @@ void AddExampleValidatorCommand(CLI::App& app, int& exit_code) {
       "  weir examplevalidator --statistics out/span2/statistics --schema schema.pbtxt "
       "--previous_statistics out/span1/statistics --output out/span2/anomalies\n"
       "  weir examplevalidator --statistics out/statistics --schema out/schema --output out/a "
-      "--environment SERVING --no_skew --fail_on_anomalies");
+      "--environment SERVING --no_skew --fail_on_anomalies\n"
+      "  weir statisticsgen --csv new.csv --output out/new_stats && weir examplevalidator "
+      "--statistics out/new_stats --schema out/schema --output out/new_anomalies");
   cmd->add_option("--statistics", flags->statistics,
-                  "Statistics artifact (Split-<name>/FeatureStats.pb), as StatisticsGen writes it")
+                  "Statistics artifact (Split-<name>/FeatureStats.pb), as StatisticsGen writes it; "
+                  "or one FeatureStats.pb (the file, or the folder statisticsgen --csv writes), "
+                  "whose anomalies go to <output>/SchemaDiff.pb")
       ->required();
   cmd->add_option(
          "--schema", flags->schema,

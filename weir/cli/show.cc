@@ -16,6 +16,7 @@
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/components/artifact_properties.h"
 #include "weir/components/evaluator/evaluator_component.h"
 #include "weir/components/example_validator/example_validator.h"
 #include "weir/components/statistics_gen/statistics_gen.h"
@@ -26,8 +27,6 @@ namespace weir::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr char kSplitPrefix[] = "Split-";
 
 constexpr char kBold[] = "\033[1m";
 constexpr char kRed[] = "\033[31m";
@@ -627,68 +626,6 @@ std::string MeasureName(tfmd::DriftSkewInfo::Measurement::Type type) {
 // ---------------------------------------------------------------------------------------------
 // Loading.
 
-struct SplitFile {
-  std::string split;  // Empty when the file is not in a Split-<name> folder.
-  fs::path file;
-};
-
-std::string SplitOf(const fs::path& folder) {
-  std::string name = folder.filename().string();
-  return name.rfind(kSplitPrefix, 0) == 0 ? name.substr(std::string_view(kSplitPrefix).size()) : "";
-}
-
-// The `file_name` files that `path` designates: itself, the one in it, or one per split in it.
-absl::StatusOr<std::vector<SplitFile>> ResolveSplitFiles(const fs::path& path,
-                                                         std::string_view split,
-                                                         std::string_view file_name) {
-  std::error_code ec;
-  fs::path folder;
-  if (fs::is_regular_file(path, ec)) {
-    folder = fs::absolute(path, ec).parent_path();
-  } else if (fs::is_directory(path, ec) && fs::is_regular_file(path / file_name, ec)) {
-    folder = fs::absolute(path, ec);
-  }
-  if (!folder.empty()) {
-    fs::path file = fs::is_regular_file(path, ec) ? path : path / file_name;
-    std::string file_split = SplitOf(folder);
-    if (!split.empty() && file_split != split) {
-      return absl::InvalidArgumentError(StrCat("--split ", split, ": ", file.string(),
-                                               " is not in a Split-", split,
-                                               " folder; give the artifact "
-                                               "folder that holds Split-",
-                                               split, "/ instead"));
-    }
-    return std::vector<SplitFile>{{file_split, file}};
-  }
-  if (!fs::exists(path, ec)) return absl::NotFoundError(StrCat(path.string(), " does not exist"));
-  absl::StatusOr<std::vector<std::string>> splits = components::ListSplits(path);
-  if (!splits.ok()) {
-    return absl::NotFoundError(
-        StrCat(path.string(), " holds neither ", file_name,
-               " nor Split-<name>/ folders; give an artifact folder, a split "
-               "folder or the file itself"));
-  }
-  std::vector<SplitFile> files;
-  for (const std::string& name : *splits) {
-    if (!split.empty() && name != split) continue;
-    files.push_back({name, path / StrCat(kSplitPrefix, name) / file_name});
-  }
-  if (files.empty()) {
-    std::string available;
-    for (const std::string& name : *splits)
-      available += StrCat(available.empty() ? "" : ", ", name);
-    return absl::NotFoundError(
-        StrCat("no split '", split, "' in ", path.string(), " (it has: ", available, ")"));
-  }
-  for (const SplitFile& file : files) {
-    if (!fs::is_regular_file(file.file, ec)) {
-      return absl::NotFoundError(StrCat(file.file.string(), " does not exist; is ", path.string(),
-                                        " the right kind of artifact?"));
-    }
-  }
-  return files;
-}
-
 bool EndsWith(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
@@ -841,10 +778,10 @@ bool ShouldUseColor(int fd) {
 
 absl::StatusOr<std::vector<LabeledStatistics>> LoadStatistics(const fs::path& path,
                                                               std::string_view split) {
-  ASSIGN_OR_RETURN(std::vector<SplitFile> files,
-                   ResolveSplitFiles(path, split, components::kStatisticsFileName));
+  ASSIGN_OR_RETURN(std::vector<components::SplitFile> files,
+                   components::ResolveSplitFiles(path, split, components::kStatisticsFileName));
   std::vector<LabeledStatistics> out;
-  for (const SplitFile& file : files) {
+  for (const components::SplitFile& file : files) {
     ASSIGN_OR_RETURN(tfmd::DatasetFeatureStatisticsList list,
                      components::ReadStatisticsFile(file.file));
     for (int d = 0; d < list.datasets_size(); ++d) {
@@ -862,10 +799,10 @@ absl::StatusOr<tfmd::Schema> LoadSchema(const fs::path& path) { return schema::R
 
 absl::StatusOr<std::vector<LabeledAnomalies>> LoadAnomalies(const fs::path& path,
                                                             std::string_view split) {
-  ASSIGN_OR_RETURN(std::vector<SplitFile> files,
-                   ResolveSplitFiles(path, split, components::kAnomaliesFileName));
+  ASSIGN_OR_RETURN(std::vector<components::SplitFile> files,
+                   components::ResolveSplitFiles(path, split, components::kAnomaliesFileName));
   std::vector<LabeledAnomalies> out;
-  for (const SplitFile& file : files) {
+  for (const components::SplitFile& file : files) {
     LabeledAnomalies anomalies{
         file.split.empty() ? file.file.stem().string() : file.split, file.file, {}};
     RETURN_IF_ERROR(EndsWith(file.file.string(), ".pbtxt")

@@ -259,9 +259,9 @@ TEST(ShowStatisticsTest, LoadsArtifactsSplitFoldersAndFiles) {
   absl::StatusOr<std::vector<LabeledStatistics>> all = LoadStatistics(artifact, "");
   ASSERT_TRUE(all.ok()) << all.status();
   ASSERT_EQ(all->size(), 2u);
-  EXPECT_EQ((*all)[0].label, "eval");  // Splits in name order.
-  EXPECT_EQ((*all)[1].label, "train");
-  EXPECT_EQ((*all)[1].statistics.num_examples(), 5000u);
+  EXPECT_EQ((*all)[0].label, "train");  // Splits as TFX orders them: train, eval, the rest.
+  EXPECT_EQ((*all)[1].label, "eval");
+  EXPECT_EQ((*all)[0].statistics.num_examples(), 5000u);
 
   absl::StatusOr<std::vector<LabeledStatistics>> one = LoadStatistics(artifact, "train");
   ASSERT_TRUE(one.ok()) << one.status();
@@ -279,7 +279,7 @@ TEST(ShowStatisticsTest, LoadsArtifactsSplitFoldersAndFiles) {
   absl::StatusOr<std::vector<LabeledStatistics>> absent = LoadStatistics(artifact, "test");
   ASSERT_FALSE(absent.ok());
   EXPECT_THAT(std::string(absent.status().message()), HasSubstr("no split 'test'"));
-  EXPECT_THAT(std::string(absent.status().message()), HasSubstr("it has: eval, train"));
+  EXPECT_THAT(std::string(absent.status().message()), HasSubstr("it has: train, eval"));
 
   absl::StatusOr<std::vector<LabeledStatistics>> wrong_split =
       LoadStatistics(artifact / "Split-eval", "train");

@@ -67,11 +67,11 @@ absl::Status RunFromExamples(const StatisticsGenFlags& flags) {
   if (flags.json) {
     std::string splits;
     for (size_t s = 0; s < result->split_names.size(); ++s) {
-      splits += StrCat(s ? ", " : "", components::JsonQuote(result->split_names[s]), ": ",
+      splits += StrCat(s ? ", " : "", JsonQuote(result->split_names[s]), ": ",
                        result->examples_per_split[s]);
     }
-    std::cout << "{\"output\": " << components::JsonQuote(flags.output) << ", \"examples\": {"
-              << splits << "}, \"seconds\": " << seconds
+    std::cout << "{\"output\": " << JsonQuote(flags.output) << ", \"examples\": {" << splits
+              << "}, \"seconds\": " << seconds
               << ", \"properties\": " << components::PropertiesToJson(result->properties) << "}\n";
   } else {
     std::cout << "Statistics written to " << flags.output << " in " << seconds << " s\n";

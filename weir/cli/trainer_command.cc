@@ -14,8 +14,13 @@ void AddTrainerCommand(CLI::App& app, int& exit_code) {
       "trainer", "Trainer: train a model (gbdt, wide_deep or linear) on transformed examples.");
   cmd->footer(
       "The config file (YAML, or .pbtxt) holds what a pipeline's Trainer node has under "
-      "`model:` — family, label, task, train_steps, seed, and gbdt / wide_deep / linear "
-      "settings; the flags below override it. See docs/trainer.md.\n\n"
+      "`model:` — family, label, task, train_steps, seed, validation_fraction or "
+      "validation_split, and gbdt / wide_deep / linear settings; the flags below override it. "
+      "See docs/trainer.md.\n\n"
+      "Training never reads the eval split: early stopping and the best checkpoint are chosen on "
+      "validation examples, by default every tenth example of the train split (in file order). "
+      "Regression predictions and metrics are in the label's own units; a multiclass model names "
+      "its classes (the label's vocabulary).\n\n"
       "Output: <model>/Format-Serving/ (weights, model_spec.pbtxt, the transform) and "
       "<model_run>/ (curves.jsonl, TensorBoard event files).\n\n"
       "Examples:\n"
@@ -41,7 +46,8 @@ void AddTrainerCommand(CLI::App& app, int& exit_code) {
   auto seed = std::make_shared<int64_t>(-1);
   cmd->add_option("--task", *task, "binary (default), multiclass or regression")
       ->check(CLI::IsMember({"binary", "multiclass", "regression"}));
-  cmd->add_option("--num_classes", *num_classes, "Classes of a multiclass label");
+  cmd->add_option("--num_classes", *num_classes,
+                  "Classes of a multiclass label (default: a categorical label's cardinality)");
   cmd->add_option("--seed", *seed, "Random seed: the same seed trains the same model");
   cmd->add_option("--threads", options->num_threads,
                   "Threads (0: all cores for gbdt, one for wide_deep and linear)")
@@ -72,9 +78,13 @@ void AddTrainerCommand(CLI::App& app, int& exit_code) {
       return;
     }
     std::cout << result->spec.config().family() << " model trained in " << result->train_seconds
-              << " s, written to " << options->model.string() << "\n  eval:";
-    for (const auto& [name, value] : result->eval_metrics) std::cout << " " << name << " " << value;
-    std::cout << "\n";
+              << " s, written to " << options->model.string() << "\n";
+    if (!result->validation_metrics.empty()) {
+      std::cout << "  validation:";
+      for (const auto& [name, value] : result->validation_metrics)
+        std::cout << " " << name << " " << value;
+      std::cout << "\n";
+    }
   });
 }
 

@@ -7,39 +7,6 @@
 
 namespace weir::components {
 
-std::string JsonQuote(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
-          out += buffer;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
 std::string EncodeSplitNames(const std::vector<std::string>& names) {
   std::string out = "[";
   for (size_t i = 0; i < names.size(); ++i) {
@@ -71,21 +38,83 @@ std::string PropertiesToJson(const ArtifactProperties& properties) {
 
 namespace fs = std::filesystem;
 
+fs::path SplitDir(const fs::path& artifact, std::string_view split) {
+  return artifact / StrCat(kSplitPrefix, split);
+}
+
 absl::StatusOr<std::vector<std::string>> ListSplits(const fs::path& artifact) {
   std::error_code ec;
   if (!fs::is_directory(artifact, ec)) {
     return absl::NotFoundError(StrCat(artifact.string(), " is not a folder"));
   }
   std::vector<std::string> splits;
+  constexpr std::string_view kPrefix = kSplitPrefix;
   for (const auto& entry : fs::directory_iterator(artifact, ec)) {
     std::string name = entry.path().filename().string();
-    if (entry.is_directory() && name.rfind("Split-", 0) == 0) splits.push_back(name.substr(6));
+    if (entry.is_directory() && name.starts_with(kPrefix))
+      splits.push_back(name.substr(kPrefix.size()));
   }
-  std::sort(splits.begin(), splits.end());
   if (splits.empty()) {
     return absl::NotFoundError(StrCat(artifact.string(), " has no Split-<name> folders"));
   }
+  auto rank = [](const std::string& name) { return name == "train" ? 0 : name == "eval" ? 1 : 2; };
+  std::sort(splits.begin(), splits.end(), [&](const std::string& a, const std::string& b) {
+    return std::pair(rank(a), a) < std::pair(rank(b), b);
+  });
   return splits;
+}
+
+absl::StatusOr<std::vector<SplitFile>> ResolveSplitFiles(const fs::path& path,
+                                                         std::string_view split,
+                                                         std::string_view file_name) {
+  std::error_code ec;
+  fs::path file;
+  if (fs::is_regular_file(path, ec)) {
+    file = path;
+  } else if (fs::is_directory(path, ec) && fs::is_regular_file(path / file_name, ec)) {
+    file = path / file_name;
+  }
+  if (!file.empty()) {
+    // A lone file belongs to a split when it sits in a Split-<name> folder.
+    const std::string folder = fs::absolute(file, ec).parent_path().filename().string();
+    constexpr std::string_view kPrefix = kSplitPrefix;
+    std::string file_split = folder.starts_with(kPrefix) ? folder.substr(kPrefix.size()) : "";
+    if (!split.empty() && file_split != split) {
+      return absl::InvalidArgumentError(StrCat("split '", split, "': ", file.string(),
+                                               " is not in a Split-", split,
+                                               " folder; give the artifact folder that holds "
+                                               "Split-",
+                                               split, "/ instead"));
+    }
+    return std::vector<SplitFile>{{file_split, file}};
+  }
+  if (!fs::exists(path, ec)) return absl::NotFoundError(StrCat(path.string(), " does not exist"));
+  absl::StatusOr<std::vector<std::string>> splits = ListSplits(path);
+  if (!splits.ok()) {
+    return absl::NotFoundError(
+        StrCat(path.string(), " holds neither ", file_name,
+               " nor Split-<name>/ folders; give an artifact folder, a split "
+               "folder or the file itself"));
+  }
+  std::vector<SplitFile> files;
+  for (const std::string& name : *splits) {
+    if (!split.empty() && name != split) continue;
+    files.push_back({name, SplitDir(path, name) / file_name});
+  }
+  if (files.empty()) {
+    std::string available;
+    for (const std::string& name : *splits)
+      available += StrCat(available.empty() ? "" : ", ", name);
+    return absl::NotFoundError(
+        StrCat("no split '", split, "' in ", path.string(), " (it has: ", available, ")"));
+  }
+  for (const SplitFile& each : files) {
+    if (!fs::is_regular_file(each.file, ec)) {
+      return absl::NotFoundError(StrCat(each.file.string(), " does not exist; is ", path.string(),
+                                        " the right kind of artifact?"));
+    }
+  }
+  return files;
 }
 
 }  // namespace weir::components

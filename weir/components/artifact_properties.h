@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -23,11 +24,26 @@ std::string PropertiesToJson(const ArtifactProperties& properties);
 // A list of split names encoded as TFX encodes it: Python's json.dumps, e.g. ["train", "eval"].
 std::string EncodeSplitNames(const std::vector<std::string>& names);
 
-// The split names of an artifact folder: the <name> of each Split-<name> folder, sorted.
+// An artifact's splits live in folders named Split-<name>, as in TFX.
+inline constexpr char kSplitPrefix[] = "Split-";
+std::filesystem::path SplitDir(const std::filesystem::path& artifact, std::string_view split);
+
+// The split names of an artifact folder (the <name> of each Split-<name> folder) in the order
+// TFX's default output config gives them: train, eval, then the others by name.
 absl::StatusOr<std::vector<std::string>> ListSplits(const std::filesystem::path& artifact);
 
-// JSON string literal for `text` (quotes included).
-std::string JsonQuote(const std::string& text);
+struct SplitFile {
+  std::string split;  // Empty when the file is not in a Split-<name> folder.
+  std::filesystem::path file;
+};
+
+// The `file_name` files that `path` designates: the file itself, the one in the folder `path`
+// (say what `weir statisticsgen --csv` writes), or one per Split-<name> folder in it, in
+// ListSplits order. A non-empty `split` picks that split alone. Errors say which of these was
+// expected and, for an unknown split, which splits there are.
+absl::StatusOr<std::vector<SplitFile>> ResolveSplitFiles(const std::filesystem::path& path,
+                                                         std::string_view split,
+                                                         std::string_view file_name);
 
 }  // namespace weir::components
 

@@ -332,14 +332,18 @@ class GbdtFamily : public ModelFamily {
     Feeder train_feeder(*job.train);
     ASSIGN_OR_RETURN(std::unique_ptr<DMatrix> dtrain,
                      train_feeder.QuantileMatrix(threads, nullptr));
-    Feeder eval_feeder(*job.eval);
-    // The eval matrix is binned with the train matrix's quantiles.
-    ASSIGN_OR_RETURN(std::unique_ptr<DMatrix> deval,
-                     eval_feeder.QuantileMatrix(threads, dtrain->handle));
+    // The validation matrix is binned with the train matrix's quantiles.
+    std::unique_ptr<DMatrix> dvalidation;
+    if (job.validation != nullptr) {
+      Feeder validation_feeder(*job.validation);
+      ASSIGN_OR_RETURN(dvalidation, validation_feeder.QuantileMatrix(threads, dtrain->handle));
+    }
 
     auto booster = std::make_unique<Booster>();
-    DMatrixHandle cache[] = {dtrain->handle, deval->handle};
-    RETURN_IF_ERROR(XgbError(XGBoosterCreate(cache, 2, &booster->handle), "creating the booster"));
+    std::vector<DMatrixHandle> cache = {dtrain->handle};
+    if (dvalidation) cache.push_back(dvalidation->handle);
+    RETURN_IF_ERROR(XgbError(XGBoosterCreate(cache.data(), cache.size(), &booster->handle),
+                             "creating the booster"));
     auto set = [&](const char* name, const std::string& value) {
       return XgbError(XGBoosterSetParam(booster->handle, name, value.c_str()),
                       StrCat("setting ", name, "=", value));
@@ -358,6 +362,9 @@ class GbdtFamily : public ModelFamily {
         break;
       default:
         RETURN_IF_ERROR(set("objective", "reg:squarederror"));
+        // Trees start from the label's mean rather than XGBoost 1.7's fixed 0.5, so that a label
+        // far from 0 needs no rounds just to reach its level.
+        RETURN_IF_ERROR(set("base_score", Number(spec.regression_target().mean())));
         eval_metrics = {"rmse", "mae"};
         break;
     }
@@ -374,43 +381,46 @@ class GbdtFamily : public ModelFamily {
     RETURN_IF_ERROR(set("verbosity", "0"));
 
     const int64_t rounds = config.train_steps();
-    const int patience = gbdt.early_stopping_rounds();  // -1: never stop early.
+    // -1: never stop early; and nothing to stop on without validation examples.
+    const int patience = dvalidation ? gbdt.early_stopping_rounds() : -1;
     double best_loss = HUGE_VAL;
     int64_t best_round = -1;
     const BoosterHandle handle = booster->handle;
+    std::vector<const char*> names = {"train", "validation"};
     for (int64_t round = 0; round < rounds; ++round) {
       RETURN_IF_ERROR(
           XgbError(XGBoosterUpdateOneIter(handle, static_cast<int>(round), dtrain->handle),
                    StrCat("boosting round ", round)));
-      // Early stopping reads the eval loss every round; the curves read both splits' metrics
-      // at their points only.
-      const char* eval_name[] = {"eval"};
+      // Early stopping reads the validation loss every round; the curves read both parts'
+      // metrics at their points only.
       const char* out = nullptr;
-      RETURN_IF_ERROR(XgbError(
-          XGBoosterEvalOneIter(handle, static_cast<int>(round), &cache[1], eval_name, 1, &out),
-          "evaluating"));
-      auto eval_curve = ParseEval(out)["eval"];
-      const double loss = eval_curve.empty() ? HUGE_VAL : eval_curve.front().second;
-      const bool improved = loss < best_loss;
-      if (improved) {
-        best_loss = loss;
-        best_round = round;
+      bool improved = false;
+      if (dvalidation) {
+        RETURN_IF_ERROR(XgbError(
+            XGBoosterEvalOneIter(handle, static_cast<int>(round), &cache[1], &names[1], 1, &out),
+            "evaluating"));
+        auto validation_curve = ParseEval(out)["validation"];
+        const double loss = validation_curve.empty() ? HUGE_VAL : validation_curve.front().second;
+        improved = loss < best_loss;
+        if (improved) {
+          best_loss = loss;
+          best_round = round;
+        }
       }
       const bool last = round + 1 == rounds;
       const bool stop = !improved && patience > 0 && round - best_round >= patience;
       if ((round + 1) % config.log_every_steps() == 0 || last || stop) {
-        const char* names[] = {"train", "eval"};
-        RETURN_IF_ERROR(
-            XgbError(XGBoosterEvalOneIter(handle, static_cast<int>(round), cache, names, 2, &out),
-                     "evaluating"));
+        RETURN_IF_ERROR(XgbError(XGBoosterEvalOneIter(handle, static_cast<int>(round), cache.data(),
+                                                      names.data(), cache.size(), &out),
+                                 "evaluating"));
         auto curves = ParseEval(out);
-        for (const char* curve : names)
-          RETURN_IF_ERROR(job.curves->Add(curve, round + 1, CurveMetrics(curves[curve])));
+        for (size_t c = 0; c < cache.size(); ++c)
+          RETURN_IF_ERROR(job.curves->Add(names[c], round + 1, CurveMetrics(curves[names[c]])));
       }
       if (stop) break;
     }
     if (patience > 0 && best_round >= 0) {
-      // Keep the trees up to the best eval round (early stopping).
+      // Keep the trees up to the best validation round (early stopping).
       BoosterHandle sliced = nullptr;
       RETURN_IF_ERROR(
           XgbError(XGBoosterSlice(handle, 0, static_cast<int>(best_round + 1), 1, &sliced),

@@ -39,7 +39,7 @@ class BatchSource {
   virtual absl::Status Rewind() = 0;
 };
 
-// Learning-curve points: metric name -> value at a step, for the "train" or "eval" curve.
+// Learning-curve points: metric name -> value at a step, for the "train" or "validation" curve.
 class CurveSink {
  public:
   virtual ~CurveSink() = default;
@@ -51,17 +51,20 @@ class Model {
  public:
   virtual ~Model() = default;
   // Per row: one probability (binary), num_classes probabilities (multiclass), or one
-  // prediction (regression), row after row.
+  // prediction in the label's units (regression), row after row. A row's values depend on that
+  // row alone, never on the other rows of the batch.
   virtual absl::StatusOr<std::vector<float>> Predict(const Batch& batch) const = 0;
   // Writes the weights as `spec.weights_file()` into `dir`.
   virtual absl::Status Save(const std::filesystem::path& dir) const = 0;
 };
 
-// What a family trains from: the spec (config with defaults, inputs laid out), and the data.
+// What a family trains from: the spec (config with defaults, inputs laid out, a regression
+// target's mean and stddev), and the data. Early stopping and the choice of the best checkpoint
+// look at the validation examples only; without them (nullptr) training runs its full length.
 struct TrainingJob {
   ModelSpec spec;
   BatchSource* train = nullptr;
-  BatchSource* eval = nullptr;
+  BatchSource* validation = nullptr;
   CurveSink* curves = nullptr;
   int num_threads = 0;  // 0: all cores.
 };

@@ -2,6 +2,7 @@
 // folders to the component libraries.
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <variant>
 
 #include "weir/base/files.h"
@@ -16,6 +17,7 @@
 #include "weir/components/statistics_gen/statistics_gen.h"
 #include "weir/components/trainer/trainer_component.h"
 #include "weir/components/transform/transform_component.h"
+#include "weir/model/layout.h"
 #include "weir/pipeline/component_registry.h"
 #include "weir/pipeline/pipeline_spec.h"
 
@@ -111,7 +113,7 @@ absl::Status RunSchemaGenNode(const ExecutionContext& context) {
     options.statistics = it->second;
   options.import_schema = StringParam(context, "schema_file");
   options.output = context.outputs.at("schema");
-  options.split = StringParam(context, "split");
+  options.exclude_splits = ListParam(context, "exclude_splits");
   options.inference.infer_feature_shape = BoolParam(context, "infer_feature_shape", true);
   return components::RunSchemaGen(options).status();
 }
@@ -151,6 +153,29 @@ absl::Status RunTrainerNode(const ExecutionContext& context) {
   ASSIGN_OR_RETURN(components::TrainerResult result, components::RunTrainer(options));
   (*context.output_properties)["model"] = result.model_properties;
   return absl::OkStatus();
+}
+
+// Before the run: the model config against the Transform spec upstream of it (when the
+// transform graph comes from a Transform node of the pipeline).
+absl::Status CheckTrainerNode(const NodeSpec& node, const PipelineSpec& pipeline) {
+  model::TrainerConfig config;
+  auto param = node.params().find("model");
+  if (param == node.params().end() || !param->second.message_value().UnpackTo(&config))
+    return absl::OkStatus();  // Reported by the parameter checks.
+  std::optional<transform::TransformSpec> spec;
+  if (auto input = node.inputs().find("transform_graph"); input != node.inputs().end()) {
+    const std::string upstream = input->second.substr(0, input->second.find('.'));
+    for (const NodeSpec& other : pipeline.nodes()) {
+      auto spec_param = other.params().find("spec");
+      if (other.id() != upstream || other.component() != "Transform" ||
+          spec_param == other.params().end()) {
+        continue;
+      }
+      spec.emplace();
+      if (!spec_param->second.message_value().UnpackTo(&*spec)) spec.reset();
+    }
+  }
+  return model::CheckTrainerConfig(config, spec ? &*spec : nullptr);
 }
 
 absl::Status RunEvaluatorNode(const ExecutionContext& context) {
@@ -256,7 +281,7 @@ void RegisterBuiltins(ComponentRegistry& registry) {
   });
   registry.Register({
       .type = "StatisticsGen",
-      .version = "1",
+      .version = "2",  // 2: top values with equal counts in TFDV's order.
       .description = "Per-feature statistics of every split (TFDV's FeatureStats.pb)",
       .inputs = {{"examples", "Examples"}},
       .outputs = {{"statistics", "ExampleStatistics"}},
@@ -265,7 +290,7 @@ void RegisterBuiltins(ComponentRegistry& registry) {
   });
   registry.Register({
       .type = "SchemaGen",
-      .version = "1",
+      .version = "2",  // 2: every split read (infer from the first, update with the others).
       .description = "schema.pbtxt inferred from statistics by TFDV's rules",
       .inputs = {{"statistics", "ExampleStatistics"}},
       .outputs = {{"schema", "Schema"}},
@@ -273,7 +298,9 @@ void RegisterBuiltins(ComponentRegistry& registry) {
           {
               {"infer_feature_shape", ParamType::kBool, false,
                "Fixed shapes for always-present features"},
-              {"split", ParamType::kString, false, "Split to infer from (default train)"},
+              {"exclude_splits", ParamType::kStringList, false,
+               "Splits to leave out (default: none; the first other split is inferred from, the "
+               "rest update the schema)"},
           },
       .executor = RunSchemaGenNode,
   });
@@ -314,7 +341,8 @@ void RegisterBuiltins(ComponentRegistry& registry) {
   });
   registry.Register({
       .type = "Trainer",
-      .version = "1",
+      // 2: validation examples from the train split; regression in the label's units.
+      .version = "2",
       .description = "Trains a model (gbdt, wide_deep or linear) on transformed examples",
       .inputs = {{"examples", "Examples"}, {"transform_graph", "TransformGraph"}},
       .outputs = {{"model", "Model"}, {"model_run", "ModelRun"}},
@@ -322,6 +350,7 @@ void RegisterBuiltins(ComponentRegistry& registry) {
                   "family, label, train_steps, ... (see docs/trainer.md)",
                   &model::TrainerConfig::default_instance()}},
       .executor = RunTrainerNode,
+      .check = CheckTrainerNode,
   });
   registry.Register({
       .type = "LatestBlessedModelResolver",

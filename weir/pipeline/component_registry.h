@@ -83,6 +83,9 @@ struct ComponentSpec {
   Executor executor = {};
   ExternalFingerprint fingerprint = {};
   Resolver resolver = {};  // Set for resolver nodes, which have no executor.
+  // Checks what can be known of a node before the run: its parameters, also against those of the
+  // nodes upstream of it. Errors are reported at the node's line.
+  std::function<absl::Status(const NodeSpec& node, const PipelineSpec& pipeline)> check = {};
 
   const ChannelSpec* FindInput(const std::string& name) const;
   const ChannelSpec* FindOutput(const std::string& name) const;

@@ -441,6 +441,10 @@ absl::Status ValidatePipeline(const PipelineSpec& spec, const ComponentRegistry&
                                    ": <node>.<output>"));
       }
     }
+    if (component->check) {
+      if (absl::Status checked = component->check(node, spec); !checked.ok())
+        return Error(where, StrCat("node '", node.id(), "': ", checked.message()));
+    }
   }
   return ExecutionOrder(spec).status();
 }

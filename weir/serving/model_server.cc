@@ -194,31 +194,46 @@ HttpResponse ModelServer::Status(std::optional<int64_t> version) {
   return {200, Json{{"model_version_status", statuses}}.dump()};
 }
 
+ModelServer::Servable::Servable(std::unique_ptr<model::ServingModel> loaded)
+    : model(std::move(loaded)), reader(model->spec()) {
+  const model::ModelSpec& spec = model->spec();
+  if (spec.config().task() == model::MULTICLASS_CLASSIFICATION)
+    classes.assign(spec.class_names().begin(), spec.class_names().end());
+}
+
 HttpResponse ModelServer::Metadata(std::optional<int64_t> version) {
   HttpResponse error;
   int64_t number = 0;
   std::shared_ptr<const Servable> servable = Pick(version, &number, &error);
   if (!servable) return error;
   const model::ModelSpec& spec = servable->model->spec();
-  auto tensor = [](const std::string& name, const std::string& dtype) {
-    return Json{
-        {"dtype", dtype},
-        {"tensor_shape", {{"dim", {{{"size", "-1"}, {"name", ""}}}}, {"unknown_rank", false}}},
-        {"name", name}};
+  // Shape [-1] for a value per example, [-1, width] for a list of them.
+  auto tensor = [](const std::string& name, const std::string& dtype, int width) {
+    Json dims = {{{"size", "-1"}, {"name", ""}}};
+    if (width > 1) dims.push_back({{"size", std::to_string(width)}, {"name", ""}});
+    return Json{{"dtype", dtype},
+                {"tensor_shape", {{"dim", dims}, {"unknown_rank", false}}},
+                {"name", name}};
   };
   Json inputs = Json::object();
   for (const auto& input : spec.signature_inputs())
-    inputs[input.name()] = tensor(input.name(), DtypeName(input.type()));
+    inputs[input.name()] = tensor(input.name(), DtypeName(input.type()), 1);
   Json outputs = Json::object();
-  for (const std::string& output : spec.outputs()) outputs[output] = tensor(output, "DT_FLOAT");
+  const int width = model::OutputsPerRow(spec);
+  for (const std::string& output : spec.outputs()) {
+    outputs[output] =
+        tensor(output, output == model::kClassesOutput ? "DT_STRING" : "DT_FLOAT", width);
+  }
   Json signature = {
       {"inputs", inputs}, {"outputs", outputs}, {"method_name", "tensorflow/serving/predict"}};
+  Json metadata = {{"signature_def", {{"signature_def", {{"serving_default", signature}}}}}};
+  // A classifier's class names, in the order of its probabilities (beyond TF Serving's fields).
+  if (!spec.class_names().empty()) metadata["class_names"] = spec.class_names();
   return {200, Json{{"model_spec",
                      {{"name", options_.model_name},
                       {"signature_name", ""},
                       {"version", std::to_string(number)}}},
-                    {"metadata",
-                     {{"signature_def", {{"signature_def", {{"serving_default", signature}}}}}}}}
+                    {"metadata", metadata}}
                    .dump()};
 }
 
@@ -236,7 +251,7 @@ HttpResponse ModelServer::Predict(std::optional<int64_t> version, std::string_vi
   if (!predictions.ok()) return Error(400, std::string(predictions.status().message()));
   predictions_ += rows;
   return {200, WritePredictResponse(*predictions, model::OutputsPerRow(servable->model->spec()),
-                                    request->columnar)};
+                                    request->columnar, servable->classes)};
 }
 
 HttpResponse ModelServer::Metrics() {

@@ -67,10 +67,10 @@ class ModelServer {
   // A loaded model with what reading its requests needs, shared: a request holds on to it
   // through a swap.
   struct Servable {
-    explicit Servable(std::unique_ptr<model::ServingModel> loaded)
-        : model(std::move(loaded)), reader(model->spec()) {}
+    explicit Servable(std::unique_ptr<model::ServingModel> loaded);
     std::shared_ptr<const model::ServingModel> model;
     PredictRequestReader reader;
+    std::vector<std::string> classes;  // A multiclass model's class names, for its responses.
   };
   struct Version {
     int64_t number = 0;

@@ -517,25 +517,74 @@ absl::StatusOr<PredictRequest> PredictRequestReader::Read(std::string_view body)
   return RequestParser(*this, body).Parse();
 }
 
-std::string WritePredictResponse(std::span<const float> predictions, int width, bool columnar) {
-  const size_t row_width = static_cast<size_t>(std::max(width, 1));
-  std::string out = columnar ? "{\"outputs\":[" : "{\"predictions\":[";
-  out.reserve(out.size() + predictions.size() * 16 + 2);
-  char number[32];
-  for (size_t i = 0; i < predictions.size(); ++i) {
-    const bool row_start = i % row_width == 0;
-    if (i > 0) out += row_start ? (row_width > 1 ? "],[" : ",") : ",";
-    if (i == 0 && row_width > 1) out += '[';
-    if (!std::isfinite(predictions[i])) {
-      out += "null";  // JSON has no NaN or infinity.
-      continue;
-    }
-    auto [end, ec] = std::to_chars(number, number + sizeof(number), predictions[i]);
-    out.append(number, end);
-    // A whole number keeps a point, so that clients read every prediction as a float.
-    if (std::find_if(number, end, [](char c) { return c == '.' || c == 'e'; }) == end) out += ".0";
+namespace {
+
+// A float in its shortest form that reads back as the same float; null for NaN and infinities
+// (JSON has neither). A whole number keeps a point, so that clients read every value as a float.
+void AppendFloat(std::string& out, float value) {
+  if (!std::isfinite(value)) {
+    out += "null";
+    return;
   }
-  if (row_width > 1 && !predictions.empty()) out += ']';
+  char number[32];
+  auto [end, ec] = std::to_chars(number, number + sizeof(number), value);
+  out.append(number, end);
+  if (std::find_if(number, end, [](char c) { return c == '.' || c == 'e'; }) == end) out += ".0";
+}
+
+// Row `row` of `values`: a bare number when `width` is 1, else a list.
+void AppendRow(std::string& out, std::span<const float> values, size_t width, size_t row) {
+  if (width == 1) {
+    AppendFloat(out, values[row]);
+    return;
+  }
+  out += '[';
+  for (size_t k = 0; k < width; ++k) {
+    if (k > 0) out += ',';
+    AppendFloat(out, values[row * width + k]);
+  }
+  out += ']';
+}
+
+}  // namespace
+
+std::string WritePredictResponse(std::span<const float> predictions, int width, bool columnar,
+                                 std::span<const std::string> class_names) {
+  const size_t row_width = static_cast<size_t>(std::max(width, 1));
+  const size_t rows = predictions.size() / row_width;
+  std::string out;
+  out.reserve(32 + predictions.size() * 16);
+  if (class_names.empty()) {
+    out += columnar ? "{\"outputs\":[" : "{\"predictions\":[";
+    for (size_t row = 0; row < rows; ++row) {
+      if (row > 0) out += ',';
+      AppendRow(out, predictions, row_width, row);
+    }
+    out += "]}";
+    return out;
+  }
+  // Two outputs: TF Serving answers rows as objects and columns as an object of lists.
+  std::string classes = "[";
+  for (size_t k = 0; k < class_names.size(); ++k)
+    classes += StrCat(k ? "," : "", JsonQuote(class_names[k]));
+  classes += ']';
+  if (columnar) {
+    out += "{\"outputs\":{\"probabilities\":[";
+    for (size_t row = 0; row < rows; ++row) {
+      if (row > 0) out += ',';
+      AppendRow(out, predictions, row_width, row);
+    }
+    out += "],\"classes\":[";
+    for (size_t row = 0; row < rows; ++row) out += StrCat(row ? "," : "", classes);
+    out += "]}}";
+    return out;
+  }
+  out += "{\"predictions\":[";
+  for (size_t row = 0; row < rows; ++row) {
+    out += row > 0 ? ",{\"probabilities\":" : "{\"probabilities\":";
+    AppendRow(out, predictions, row_width, row);
+    out += StrCat(",\"classes\":", classes, "}");
+  }
   out += "]}";
   return out;
 }

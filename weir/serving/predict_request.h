@@ -51,8 +51,12 @@ class PredictRequestReader {
 
 // The response body: {"predictions": [...]} for the row form, {"outputs": [...]} for the
 // columnar one; `width` values per row, a row a bare number when width is 1. Each float is
-// written in its shortest form that reads back as the same float.
-std::string WritePredictResponse(std::span<const float> predictions, int width, bool columnar);
+// written in its shortest form that reads back as the same float. With `class_names` (a
+// multiclass model's, one per value of a row), each row also names its classes, as TF Serving
+// writes a model with two outputs: rows {"probabilities": [...], "classes": [...]}, or columns
+// {"outputs": {"probabilities": [[...], ...], "classes": [[...], ...]}}.
+std::string WritePredictResponse(std::span<const float> predictions, int width, bool columnar,
+                                 std::span<const std::string> class_names = {});
 
 }  // namespace weir::serving
 

@@ -385,7 +385,8 @@ tfmd::FeatureNameStatistics FeatureAccumulator::ToProto(const std::string& name,
                                                static_cast<double>(total_num_values_)));
   }
   strings->set_invalid_utf8_count(invalid_utf8_count_);
-  // Most frequent first; equal counts in byte order of the value.
+  // Most frequent first; equal counts by descending byte order of the value, as TFDV sorts them
+  // (its key is (count, value), reversed).
   std::vector<std::pair<uint64_t, const std::string*>> ranked;
   ranked.reserve(string_counts_.size());
   for (const auto& [value, count] : string_counts_) ranked.emplace_back(count, &value);
@@ -393,7 +394,7 @@ tfmd::FeatureNameStatistics FeatureAccumulator::ToProto(const std::string& name,
       ranked.size(),
       static_cast<size_t>(std::max(options.num_top_values, options.num_rank_histogram_buckets)));
   auto order = [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : *a.second < *b.second;
+    return a.first != b.first ? a.first > b.first : *a.second > *b.second;
   };
   std::partial_sort(ranked.begin(), ranked.begin() + static_cast<ptrdiff_t>(keep), ranked.end(),
                     order);

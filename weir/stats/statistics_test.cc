@@ -204,6 +204,26 @@ TEST(StatisticsTest, NaNsZerosAndExtremesAnywhereInABatch) {
   EXPECT_NEAR(x.mean(), sum / count, 1e-12);
 }
 
+// TFDV sorts top values by (count, value) in reverse: equal counts come in descending byte order.
+TEST(StatisticsTest, TopValuesWithEqualCountsInTfdvOrder) {
+  data::RecordBatch batch;
+  batch.AddColumn("s", data::DataType::kBytes);
+  for (const char* value : {"b", "a", "c", "a", "B", "c", "zz", "b"}) {
+    batch.mutable_column(0).AddBytes(value);
+    batch.mutable_column(0).FinishRow(data::Presence::kPresent);
+  }
+  DatasetAccumulator accumulator;
+  ASSERT_TRUE(accumulator.Add(batch).ok());
+  const tfmd::DatasetFeatureStatistics stats = accumulator.ToProto("rows", {});
+  const auto& strings = Feature(stats, "s").string_stats();
+  std::vector<std::string> top, ranked;
+  for (const auto& value : strings.top_values()) top.push_back(value.value());
+  for (const auto& bucket : strings.rank_histogram().buckets()) ranked.push_back(bucket.label());
+  const std::vector<std::string> expected = {"c", "b", "a", "zz", "B"};
+  EXPECT_EQ(top, expected);
+  EXPECT_EQ(ranked, expected);
+}
+
 TEST(StatisticsTest, TalliedRowsEqualTheSameRowsAsColumns) {
   const std::vector<std::optional<float>> numbers = {1.5f,          std::nullopt, 0.0f,
                                                      std::nanf(""), -2.0f,        1.5f};

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <numeric>
 #include <optional>
+#include <regex>
 #include <set>
 #include <span>
 #include <unordered_map>
@@ -307,6 +308,75 @@ namespace {
 absl::Status OpError(const FeatureSpec& feature, const Op& op, std::string_view message) {
   return absl::InvalidArgumentError(
       StrCat("transform feature '", feature.name(), "', op ", OpName(op), ": ", message));
+}
+
+}  // namespace
+
+namespace {
+
+// The spec with every entry for many columns (each, each_matching) replaced by one feature per
+// column. Errors name the entry.
+absl::StatusOr<TransformSpec> ExpandColumnTemplates(
+    const TransformSpec& spec, const std::map<std::string, ValueType>& raw_types) {
+  TransformSpec expanded = spec;
+  expanded.clear_features();
+  for (const FeatureSpec& feature : spec.features()) {
+    if (feature.each().empty() && feature.each_matching().empty()) {
+      if (!feature.except().empty()) {
+        return absl::InvalidArgumentError(StrCat("transform feature '", feature.name(),
+                                                 "': except applies only with each or "
+                                                 "each_matching"));
+      }
+      *expanded.add_features() = feature;
+      continue;
+    }
+    const std::string where = StrCat("transform feature template '", feature.name(), "'");
+    const size_t slot = feature.name().find("{}");
+    if (slot == std::string::npos) {
+      return absl::InvalidArgumentError(
+          StrCat(where,
+                 ": with each or each_matching the name must hold {} for the column's name, e.g. "
+                 "\"{}_xf\""));
+    }
+    if (!feature.input().empty() || !feature.inputs().empty() || !feature.expression().empty()) {
+      return absl::InvalidArgumentError(
+          StrCat(where, ": each and each_matching replace input, inputs and expression"));
+    }
+    if (!feature.each().empty() && !feature.each_matching().empty()) {
+      return absl::InvalidArgumentError(StrCat(where, ": give each or each_matching, not both"));
+    }
+    std::vector<std::string> columns(feature.each().begin(), feature.each().end());
+    if (!feature.each_matching().empty()) {
+      std::regex pattern;
+      try {
+        pattern = std::regex(feature.each_matching(), std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        return absl::InvalidArgumentError(StrCat(where, ": each_matching '",
+                                                 feature.each_matching(),
+                                                 "' is not a regular expression: ", e.what()));
+      }
+      for (const auto& [name, type] : raw_types) {
+        if (std::regex_match(name, pattern)) columns.push_back(name);
+      }
+    }
+    const std::set<std::string> left_out(feature.except().begin(), feature.except().end());
+    std::erase_if(columns, [&](const std::string& column) { return left_out.contains(column); });
+    if (columns.empty()) {
+      return absl::InvalidArgumentError(StrCat(where, ": each_matching '", feature.each_matching(),
+                                               "' matches no raw feature of the schema",
+                                               left_out.empty() ? "" : " but those in except"));
+    }
+    for (const std::string& column : columns) {
+      FeatureSpec* one = expanded.add_features();
+      *one = feature;
+      one->clear_each();
+      one->clear_each_matching();
+      one->clear_except();
+      one->set_name(feature.name().substr(0, slot) + column + feature.name().substr(slot + 2));
+      one->set_input(column);
+    }
+  }
+  return expanded;
 }
 
 }  // namespace
@@ -945,6 +1015,19 @@ Transform::~Transform() = default;
 
 const TransformGraph& Transform::graph() const { return impl_->graph; }
 const std::vector<RawFeature>& Transform::raw_features() const { return impl_->raw_features; }
+std::vector<RawFeature> Transform::RawFeaturesOf(const std::set<std::string>& outputs) const {
+  std::vector<bool> read(impl_->raw_features.size(), false);
+  for (const CompiledFeature& feature : impl_->features) {
+    if (!outputs.contains(feature.spec->name())) continue;
+    for (size_t id : feature.source_ids) read[id] = true;
+  }
+  std::vector<RawFeature> out;
+  for (size_t id = 0; id < read.size(); ++id) {
+    if (read[id]) out.push_back(impl_->raw_features[id]);
+  }
+  return out;
+}
+
 const std::vector<std::string>& Transform::vocabulary(const std::string& filename) const {
   return impl_->vocabularies.at(filename).tokens;
 }
@@ -953,7 +1036,7 @@ absl::StatusOr<Transform> Transform::Analyze(const TransformSpec& spec,
                                              const std::map<std::string, ValueType>& raw_types,
                                              const DataPass& pass) {
   auto impl = std::make_unique<Impl>();
-  *impl->graph.mutable_spec() = spec;
+  ASSIGN_OR_RETURN(*impl->graph.mutable_spec(), ExpandColumnTemplates(spec, raw_types));
   impl->graph.set_format_version(kTransformGraphFormatVersion);
   impl->raw_types = raw_types;
   RETURN_IF_ERROR(impl->Compile());

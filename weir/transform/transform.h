@@ -66,6 +66,9 @@ class Transform {
   const TransformGraph& graph() const;
   // The raw features Apply reads (the serving signature's inputs).
   const std::vector<RawFeature>& raw_features() const;
+  // The raw features that the named output features are computed from, in raw_features() order
+  // (a model's serving signature: its inputs' sources, not its label's).
+  std::vector<RawFeature> RawFeaturesOf(const std::set<std::string>& outputs) const;
   // The schema of Apply's output: types, and int domains for categorical features.
   ::tensorflow::metadata::v0::Schema TransformedSchema() const;
   const std::vector<std::string>& vocabulary(const std::string& filename) const;

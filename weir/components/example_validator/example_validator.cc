@@ -16,18 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The statistics of one split of a statistics artifact (its only dataset).
-absl::StatusOr<tfmd::DatasetFeatureStatistics> ReadSplitStatistics(const fs::path& artifact,
-                                                                   const std::string& split) {
-  fs::path file = artifact / StrCat("Split-", split) / kStatisticsFileName;
-  ASSIGN_OR_RETURN(tfmd::DatasetFeatureStatisticsList list, ReadStatisticsFile(file));
-  if (list.datasets_size() != 1) {
-    return absl::InvalidArgumentError(StrCat(file.string(), " holds ", list.datasets_size(),
-                                             " datasets; expected the statistics of one split"));
-  }
-  return std::move(*list.mutable_datasets(0));
-}
-
 bool Contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -48,22 +36,24 @@ absl::StatusOr<ExampleValidatorResult> RunExampleValidator(const ExampleValidato
   // Read and check every input before creating the output, so a bad input leaves nothing behind.
   ASSIGN_OR_RETURN(tfmd::Schema schema, schema::ReadSchema(options.schema));
   RETURN_IF_ERROR(validation::CheckEnvironment(schema, options.environment));
-  ASSIGN_OR_RETURN(std::vector<std::string> splits, ListSplits(options.statistics));
+  ASSIGN_OR_RETURN(std::vector<SplitStatistics> read, ReadStatisticsArtifact(options.statistics));
+  std::vector<std::string> splits;
   std::map<std::string, tfmd::DatasetFeatureStatistics> current;
-  for (const std::string& split : splits) {
-    ASSIGN_OR_RETURN(current[split], ReadSplitStatistics(options.statistics, split));
+  for (SplitStatistics& split : read) {
+    splits.push_back(split.split);
+    current[split.split] = std::move(split.dataset);
   }
   std::map<std::string, tfmd::DatasetFeatureStatistics> previous;
   if (!options.previous_statistics.empty()) {
+    ASSIGN_OR_RETURN(std::vector<SplitStatistics> before,
+                     ReadStatisticsArtifact(options.previous_statistics));
+    for (SplitStatistics& split : before) previous[split.split] = std::move(split.dataset);
     for (const std::string& split : splits) {
-      fs::path dir = options.previous_statistics / StrCat("Split-", split);
-      std::error_code ec;
-      if (!fs::is_directory(dir, ec)) {
-        return absl::NotFoundError(StrCat(
-            "the previous statistics ", options.previous_statistics.string(), " have no split '",
-            split, "' (", dir.string(), " is missing) to measure its drift against"));
+      if (!previous.contains(split)) {
+        return absl::NotFoundError(StrCat("the previous statistics ",
+                                          options.previous_statistics.string(), " have no split '",
+                                          split, "' to measure its drift against"));
       }
-      ASSIGN_OR_RETURN(previous[split], ReadSplitStatistics(options.previous_statistics, split));
     }
   }
   std::vector<SkewPair> pairs;
@@ -104,7 +94,8 @@ absl::StatusOr<ExampleValidatorResult> RunExampleValidator(const ExampleValidato
 
   ASSIGN_OR_RETURN(base::StagingDir staging, base::StagingDir::Create(options.output));
   for (const SplitAnomalies& split : result.splits) {
-    fs::path dir = staging.path() / StrCat("Split-", split.split);
+    // Statistics outside any split folder (a lone FeatureStats.pb) give anomalies beside it.
+    fs::path dir = split.split.empty() ? staging.path() : SplitDir(staging.path(), split.split);
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return absl::InternalError(StrCat("cannot create ", dir.string(), ": ", ec.message()));

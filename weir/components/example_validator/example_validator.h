@@ -29,11 +29,14 @@ struct SkewPair {
 };
 
 struct ExampleValidatorOptions {
-  std::filesystem::path statistics;  // A statistics artifact: Split-<name>/FeatureStats.pb.
-  std::filesystem::path schema;      // schema.pbtxt, or a folder (a Schema artifact) holding it.
-  std::filesystem::path output;      // Must not exist, or be empty.
-  // Optional: the previous span's statistics artifact. Each split is compared with the split of
-  // the same name there; it is an error if that split is missing.
+  // A statistics artifact (Split-<name>/FeatureStats.pb), or one FeatureStats.pb (the file or a
+  // folder holding it, as `weir statisticsgen --csv` writes): its anomalies are then written
+  // straight into the output folder, as <output>/SchemaDiff.pb.
+  std::filesystem::path statistics;
+  std::filesystem::path schema;  // schema.pbtxt, or a folder (a Schema artifact) holding it.
+  std::filesystem::path output;  // Must not exist, or be empty.
+  // Optional: the previous span's statistics, in the same form. Each split is compared with the
+  // split of the same name there; it is an error if that split is missing.
   std::filesystem::path previous_statistics;
   // nullopt: compare "eval" against "train" when both splits exist. An empty list: no skew.
   // Otherwise both splits of every pair must exist.
@@ -48,7 +51,7 @@ struct SplitAnomalies {
 };
 
 struct ExampleValidatorResult {
-  std::vector<SplitAnomalies> splits;  // In split-name order.
+  std::vector<SplitAnomalies> splits;  // In ListSplits order.
   // split_names (TFX's JSON list), and blessed: a JSON object {"<split>": 1 or 0, ...} as TFX's
   // ExampleAnomalies records it.
   ArtifactProperties properties;

@@ -93,8 +93,8 @@ TEST_F(ExampleValidatorTest, WritesAnomaliesPerSplitAndBlessesCleanSplits) {
   auto result = RunExampleValidator(options_);
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->splits.size(), 2u);
-  EXPECT_EQ(result->splits[0].split, "eval");
-  EXPECT_EQ(result->splits[1].split, "train");
+  EXPECT_EQ(result->splits[0].split, "train");  // As TFX orders splits.
+  EXPECT_EQ(result->splits[1].split, "eval");
   for (const SplitAnomalies& split : result->splits) {
     EXPECT_TRUE(split.blessed) << split.split;
     auto written =
@@ -103,13 +103,13 @@ TEST_F(ExampleValidatorTest, WritesAnomaliesPerSplitAndBlessesCleanSplits) {
     EXPECT_EQ(written->SerializeAsString(), split.anomalies.SerializeAsString());
     EXPECT_TRUE(written->anomaly_info().empty());
   }
-  EXPECT_EQ(std::get<std::string>(result->properties.at("blessed")), "{\"eval\": 1, \"train\": 1}");
-  EXPECT_EQ(std::get<std::string>(result->properties.at("split_names")), "[\"eval\", \"train\"]");
+  EXPECT_EQ(std::get<std::string>(result->properties.at("blessed")), "{\"train\": 1, \"eval\": 1}");
+  EXPECT_EQ(std::get<std::string>(result->properties.at("split_names")), "[\"train\", \"eval\"]");
   // By default eval is compared with train (skew), and nothing with a previous span (drift).
-  ASSERT_EQ(result->splits[0].anomalies.drift_skew_info_size(), 1);
-  EXPECT_EQ(result->splits[0].anomalies.drift_skew_info(0).skew_measurements_size(), 1);
-  EXPECT_EQ(result->splits[0].anomalies.drift_skew_info(0).drift_measurements_size(), 0);
-  EXPECT_EQ(result->splits[1].anomalies.drift_skew_info_size(), 0);
+  ASSERT_EQ(result->splits[1].anomalies.drift_skew_info_size(), 1);
+  EXPECT_EQ(result->splits[1].anomalies.drift_skew_info(0).skew_measurements_size(), 1);
+  EXPECT_EQ(result->splits[1].anomalies.drift_skew_info(0).drift_measurements_size(), 0);
+  EXPECT_EQ(result->splits[0].anomalies.drift_skew_info_size(), 0);
 }
 
 TEST_F(ExampleValidatorTest, AnomaliesMakeTheirSplitNotBlessed) {
@@ -119,15 +119,15 @@ TEST_F(ExampleValidatorTest, AnomaliesMakeTheirSplitNotBlessed) {
   auto result = RunExampleValidator(options_);
   ASSERT_TRUE(result.ok()) << result.status();
   // eval has 5000 examples, and its payment types are skewed from train's by 0.0264.
-  const tfmd::Anomalies& eval = result->splits[0].anomalies;
-  EXPECT_FALSE(result->splits[0].blessed);
-  EXPECT_TRUE(result->splits[1].blessed);
+  const tfmd::Anomalies& eval = result->splits[1].anomalies;
+  EXPECT_TRUE(result->splits[0].blessed);
+  EXPECT_FALSE(result->splits[1].blessed);
   ASSERT_TRUE(eval.anomaly_info().contains("payment_type"));
   EXPECT_EQ(eval.anomaly_info().at("payment_type").reason(0).type(),
             tfmd::AnomalyInfo::COMPARATOR_L_INFTY_HIGH);
   EXPECT_EQ(eval.dataset_anomaly_info().reason(0).type(),
             tfmd::AnomalyInfo::DATASET_LOW_NUM_EXAMPLES);
-  EXPECT_EQ(std::get<std::string>(result->properties.at("blessed")), "{\"eval\": 0, \"train\": 1}");
+  EXPECT_EQ(std::get<std::string>(result->properties.at("blessed")), "{\"train\": 1, \"eval\": 0}");
   auto written = ReadAnomaliesFile(options_.output / "Split-eval" / kAnomaliesFileName);
   ASSERT_TRUE(written.ok());
   EXPECT_TRUE(written->anomaly_info().contains("payment_type"));
@@ -140,13 +140,14 @@ TEST_F(ExampleValidatorTest, DriftAgainstThePreviousSpanAndExplicitSkewPairs) {
   auto result = RunExampleValidator(options_);
   ASSERT_TRUE(result.ok()) << result.status();
   // eval (span2) drifted from the previous span's eval (data.csv); train did not change.
-  const tfmd::Anomalies& eval = result->splits[0].anomalies;
+  const tfmd::Anomalies& eval = result->splits[1].anomalies;
   ASSERT_EQ(eval.drift_skew_info_size(), 1);
   EXPECT_EQ(eval.drift_skew_info(0).skew_measurements_size(), 0);
   EXPECT_NEAR(eval.drift_skew_info(0).drift_measurements(0).value(), 0.0264, 1e-9);
-  EXPECT_FALSE(result->splits[0].blessed);
-  EXPECT_TRUE(result->splits[1].blessed);
-  EXPECT_EQ(result->splits[1].anomalies.drift_skew_info(0).drift_measurements(0).value(), 0.0);
+  EXPECT_TRUE(result->splits[0].blessed);
+  EXPECT_FALSE(result->splits[1].blessed);
+  ASSERT_EQ(result->splits[0].anomalies.drift_skew_info_size(), 1);
+  EXPECT_EQ(result->splits[0].anomalies.drift_skew_info(0).drift_measurements(0).value(), 0.0);
 
   // train compared with eval: the skew measured the other way round is the same distance.
   fs::remove_all(options_.output);
@@ -154,9 +155,9 @@ TEST_F(ExampleValidatorTest, DriftAgainstThePreviousSpanAndExplicitSkewPairs) {
   options_.skew_pairs = std::vector<SkewPair>{{"train", "eval"}};
   result = RunExampleValidator(options_);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_TRUE(result->splits[0].blessed);
-  EXPECT_FALSE(result->splits[1].blessed);
-  EXPECT_NEAR(result->splits[1].anomalies.drift_skew_info(0).skew_measurements(0).value(), 0.0264,
+  EXPECT_FALSE(result->splits[0].blessed);
+  EXPECT_TRUE(result->splits[1].blessed);
+  EXPECT_NEAR(result->splits[0].anomalies.drift_skew_info(0).skew_measurements(0).value(), 0.0264,
               1e-9);
 }
 

@@ -1,6 +1,7 @@
 #include "weir/components/schema_gen/schema_gen.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "weir/base/files.h"
 #include "weir/base/status.h"
@@ -21,33 +22,35 @@ absl::StatusOr<SchemaGenResult> RunSchemaGen(const SchemaGenOptions& options) {
     ASSIGN_OR_RETURN(tfmd::Schema schema,
                      schema::ReadSchemaFile(options.import_schema, /*allow_unknown_fields=*/true));
     ASSIGN_OR_RETURN(text, base::ReadFile(options.import_schema));
-    result.source = options.import_schema.string();
+    result.sources = {options.import_schema.string()};
     result.num_features = schema.feature_size();
   } else {
-    std::string split = options.split;
-    if (split.empty()) {
-      ASSIGN_OR_RETURN(std::vector<std::string> splits, ListSplits(options.statistics));
-      if (std::find(splits.begin(), splits.end(), "train") != splits.end()) {
-        split = "train";
-      } else if (splits.size() == 1) {
-        split = splits.front();
-      } else {
-        return absl::InvalidArgumentError(
-            StrCat(options.statistics.string(),
-                   " has several splits and none is 'train'; choose one with --split"));
+    ASSIGN_OR_RETURN(std::vector<SplitStatistics> splits,
+                     ReadStatisticsArtifact(options.statistics));
+    std::optional<tfmd::Schema> schema;
+    for (const SplitStatistics& split : splits) {
+      if (std::find(options.exclude_splits.begin(), options.exclude_splits.end(), split.split) !=
+          options.exclude_splits.end()) {
+        continue;
       }
+      if (!schema) {
+        schema = schema::InferSchema(split.dataset, options.inference);
+      } else {
+        schema::UpdateSchema(split.dataset, options.inference, &*schema);
+      }
+      result.sources.push_back(split.file.string());
     }
-    fs::path file = options.statistics / StrCat("Split-", split) / kStatisticsFileName;
-    ASSIGN_OR_RETURN(tfmd::DatasetFeatureStatisticsList stats, ReadStatisticsFile(file));
-    if (stats.datasets_size() != 1) {
-      return absl::InvalidArgumentError(StrCat(file.string(), " holds ", stats.datasets_size(),
-                                               " datasets; SchemaGen needs exactly one"));
+    if (!schema) {
+      std::string names;
+      for (const SplitStatistics& split : splits)
+        names += StrCat(names.empty() ? "" : ", ", split.split);
+      return absl::InvalidArgumentError(StrCat("exclude_splits leaves no split of ",
+                                               options.statistics.string(),
+                                               " to infer from (it has: ", names, ")"));
     }
-    tfmd::Schema schema = schema::InferSchema(stats.datasets(0), options.inference);
-    result.source = file.string();
-    result.num_features = schema.feature_size();
+    result.num_features = schema->feature_size();
     ASSIGN_OR_RETURN(base::StagingDir staging, base::StagingDir::Create(options.output));
-    RETURN_IF_ERROR(schema::WriteSchemaFile(staging.path() / schema::kSchemaFileName, schema));
+    RETURN_IF_ERROR(schema::WriteSchemaFile(staging.path() / schema::kSchemaFileName, *schema));
     RETURN_IF_ERROR(staging.Publish());
     return result;
   }

@@ -1,10 +1,12 @@
-// SchemaGen: <output>/schema.pbtxt inferred from a statistics artifact (TFX's SchemaGen), or a
-// curated schema imported as it is (TFX's ImportSchemaGen).
+// SchemaGen: <output>/schema.pbtxt inferred from a statistics artifact (TFX's SchemaGen: inferred
+// from one split, then updated with each other split), or a curated schema imported as it is
+// (TFX's ImportSchemaGen).
 #ifndef WEIR_COMPONENTS_SCHEMA_GEN_SCHEMA_GEN_H_
 #define WEIR_COMPONENTS_SCHEMA_GEN_SCHEMA_GEN_H_
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "weir/schema/schema_gen.h"
@@ -15,13 +17,16 @@ struct SchemaGenOptions {
   std::filesystem::path statistics;     // A statistics artifact (Split-<name>/FeatureStats.pb).
   std::filesystem::path import_schema;  // Or a curated schema.pbtxt to import instead.
   std::filesystem::path output;         // Must not exist, or be empty.
-  // The split to infer from; empty: "train" if there is one, else the only split.
-  std::string split;
+  // Splits to leave out. The schema is inferred from the first other split (train first, then
+  // eval, then the rest by name, as TFX orders them) and updated with each following one.
+  std::vector<std::string> exclude_splits;
   schema::SchemaInferenceOptions inference;
 };
 
 struct SchemaGenResult {
-  std::string source;  // The statistics file inferred from, or the imported file.
+  // The statistics files read (inferred from the first, updated with the others), or the
+  // imported file.
+  std::vector<std::string> sources;
   int num_features = 0;
 };
 

@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "weir/base/files.h"
+#include "weir/base/strings.h"
 #include "weir/components/statistics_gen/statistics_gen.h"
 
 namespace weir::components {
@@ -17,7 +18,14 @@ fs::path FreshDir(const std::string& name) {
   return dir;
 }
 
-TEST(SchemaGenComponentTest, InfersFromTheTrainSplitOfTfxExamples) {
+const tfmd::StringDomain* DomainOf(const tfmd::Schema& schema, const std::string& feature) {
+  for (const auto& domain : schema.string_domain()) {
+    if (domain.name() == feature) return &domain;
+  }
+  return nullptr;
+}
+
+TEST(SchemaGenComponentTest, InfersFromTrainAndUpdatesWithEvalOfTfxExamples) {
   StatisticsGenOptions stats;
   stats.examples = fs::path(WEIR_SHARED_DIR) / "tfx-golden/csv_example_gen";
   stats.output = FreshDir("stats") / "statistics";
@@ -27,7 +35,9 @@ TEST(SchemaGenComponentTest, InfersFromTheTrainSplitOfTfxExamples) {
   options.output = FreshDir("schema") / "schema";
   auto result = RunSchemaGen(options);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_NE(result->source.find("Split-train"), std::string::npos);
+  ASSERT_EQ(result->sources.size(), 2u);
+  EXPECT_NE(result->sources[0].find("Split-train"), std::string::npos);
+  EXPECT_NE(result->sources[1].find("Split-eval"), std::string::npos);
   EXPECT_EQ(result->num_features, 18);
   auto schema = schema::ReadSchema(options.output);
   ASSERT_TRUE(schema.ok()) << schema.status();
@@ -37,6 +47,80 @@ TEST(SchemaGenComponentTest, InfersFromTheTrainSplitOfTfxExamples) {
       EXPECT_FALSE(feature.presence().has_min_fraction());
       EXPECT_EQ(feature.domain(), "company");
     }
+  }
+}
+
+// Values only the eval split has must be in the schema (TFX's SchemaGen updates with every
+// split); with eval excluded they are not.
+TEST(SchemaGenComponentTest, EvalOnlyValuesJoinTheDomainUnlessEvalIsExcluded) {
+  fs::path dir = FreshDir("eval_values");
+  for (const auto& [split, csv] : {std::pair{"train", "color,n\nred,1\nblue,2\nred,3\n"},
+                                   std::pair{"eval", "color,n\nred,4\ngreen,\n"}}) {
+    ASSERT_TRUE(base::WriteFileAtomically(dir / StrCat(split, ".csv"), csv).ok());
+    auto dataset = ComputeCsvStatistics({dir / StrCat(split, ".csv")}, split, {}, {});
+    ASSERT_TRUE(dataset.ok()) << dataset.status();
+    tfmd::DatasetFeatureStatisticsList list;
+    *list.add_datasets() = *dataset;
+    fs::create_directories(SplitDir(dir / "statistics", split));
+    ASSERT_TRUE(
+        WriteStatisticsFile(SplitDir(dir / "statistics", split) / kStatisticsFileName, list).ok());
+  }
+  SchemaGenOptions options;
+  options.statistics = dir / "statistics";
+  options.output = dir / "schema";
+  ASSERT_TRUE(RunSchemaGen(options).ok());
+  auto schema = schema::ReadSchema(options.output);
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  const tfmd::StringDomain* colors = DomainOf(*schema, "color");
+  ASSERT_NE(colors, nullptr);
+  EXPECT_EQ(std::vector<std::string>(colors->value().begin(), colors->value().end()),
+            (std::vector<std::string>{"blue", "red", "green"}));
+  // n is an empty cell (a present, empty list) in one eval row: its fixed shape [1] is gone.
+  int checked = 0;
+  for (const auto& feature : schema->feature()) {
+    if (feature.name() != "n") continue;
+    EXPECT_FALSE(feature.has_shape());
+    EXPECT_FALSE(feature.has_value_count());
+    ++checked;
+  }
+  EXPECT_EQ(checked, 1);
+
+  options.exclude_splits = {"eval"};
+  options.output = dir / "schema_train_only";
+  auto train_only = RunSchemaGen(options);
+  ASSERT_TRUE(train_only.ok()) << train_only.status();
+  ASSERT_EQ(train_only->sources.size(), 1u);
+  auto narrow = schema::ReadSchema(options.output);
+  ASSERT_TRUE(narrow.ok());
+  ASSERT_NE(DomainOf(*narrow, "color"), nullptr);
+  EXPECT_EQ(DomainOf(*narrow, "color")->value_size(), 2);
+
+  options.exclude_splits = {"eval", "train"};
+  options.output = dir / "schema_none";
+  auto none = RunSchemaGen(options);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("exclude_splits"), std::string::npos) << none.status();
+  EXPECT_FALSE(fs::exists(options.output));
+}
+
+// What `weir statisticsgen --csv` writes (a folder holding FeatureStats.pb) is a statistics
+// input too, as is the file itself.
+TEST(SchemaGenComponentTest, ReadsStatisticsComputedStraightFromCsv) {
+  fs::path dir = FreshDir("from_csv");
+  auto dataset =
+      ComputeCsvStatistics({fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv"}, "data", {}, {});
+  ASSERT_TRUE(dataset.ok()) << dataset.status();
+  tfmd::DatasetFeatureStatisticsList list;
+  *list.add_datasets() = *dataset;
+  fs::create_directories(dir / "csv_stats");
+  ASSERT_TRUE(WriteStatisticsFile(dir / "csv_stats" / kStatisticsFileName, list).ok());
+  for (const fs::path& input : {dir / "csv_stats", dir / "csv_stats" / kStatisticsFileName}) {
+    SchemaGenOptions options;
+    options.statistics = input;
+    options.output = dir / StrCat("schema_", input.filename().string());
+    auto result = RunSchemaGen(options);
+    ASSERT_TRUE(result.ok()) << input << ": " << result.status();
+    EXPECT_EQ(result->num_features, 18);
   }
 }
 

@@ -166,6 +166,22 @@ absl::StatusOr<tfmd::DatasetFeatureStatisticsList> ReadStatisticsFile(const fs::
   return stats;
 }
 
+absl::StatusOr<std::vector<SplitStatistics>> ReadStatisticsArtifact(const fs::path& path) {
+  ASSIGN_OR_RETURN(std::vector<SplitFile> files,
+                   ResolveSplitFiles(path, /*split=*/"", kStatisticsFileName));
+  std::vector<SplitStatistics> out;
+  for (SplitFile& file : files) {
+    ASSIGN_OR_RETURN(tfmd::DatasetFeatureStatisticsList list, ReadStatisticsFile(file.file));
+    if (list.datasets_size() != 1) {
+      return absl::InvalidArgumentError(StrCat(file.file.string(), " holds ", list.datasets_size(),
+                                               " datasets; expected the statistics of one split"));
+    }
+    out.push_back(
+        {std::move(file.split), std::move(file.file), std::move(*list.mutable_datasets(0))});
+  }
+  return out;
+}
+
 absl::Status WriteStatisticsFile(const fs::path& file,
                                  const tfmd::DatasetFeatureStatisticsList& stats) {
   return base::WriteBinaryProto(file, stats);
@@ -182,7 +198,7 @@ absl::StatusOr<StatisticsGenResult> RunStatisticsGen(const StatisticsGenOptions&
   }
   ASSIGN_OR_RETURN(base::StagingDir staging, base::StagingDir::Create(options.output));
   for (const std::string& split : result.split_names) {
-    fs::path split_dir = options.examples / StrCat("Split-", split);
+    fs::path split_dir = SplitDir(options.examples, split);
     std::error_code ec;
     if (!fs::is_directory(split_dir, ec)) {
       return absl::NotFoundError(
@@ -194,7 +210,7 @@ absl::StatusOr<StatisticsGenResult> RunStatisticsGen(const StatisticsGenOptions&
     result.examples_per_split.push_back(dataset.num_examples());
     tfmd::DatasetFeatureStatisticsList list;
     *list.add_datasets() = std::move(dataset);
-    fs::path out_dir = staging.path() / StrCat("Split-", split);
+    fs::path out_dir = SplitDir(staging.path(), split);
     fs::create_directories(out_dir, ec);
     if (ec)
       return absl::InternalError(StrCat("cannot create ", out_dir.string(), ": ", ec.message()));

@@ -47,6 +47,19 @@ absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeCsvStatistics(
     const std::vector<std::filesystem::path>& files, const std::string& name,
     const io::CsvOptions& csv, const stats::StatsOptions& options);
 
+// One split's statistics.
+struct SplitStatistics {
+  std::string split;  // Empty for a file outside any Split-<name> folder.
+  std::filesystem::path file;
+  tfmd::DatasetFeatureStatistics dataset;
+};
+
+// The statistics `path` designates, each file holding one dataset: a statistics artifact (one
+// per Split-<name> folder, train first), a folder holding FeatureStats.pb (what `weir
+// statisticsgen --csv` writes), or a FeatureStats.pb file. Errors name the file.
+absl::StatusOr<std::vector<SplitStatistics>> ReadStatisticsArtifact(
+    const std::filesystem::path& path);
+
 // Reads and writes FeatureStats.pb files. Read errors name the file.
 absl::StatusOr<tfmd::DatasetFeatureStatisticsList> ReadStatisticsFile(
     const std::filesystem::path& file);

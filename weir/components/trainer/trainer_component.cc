@@ -1,11 +1,13 @@
 #include "weir/components/trainer/trainer_component.h"
 
 #include <chrono>
+#include <optional>
 
 #include "weir/base/files.h"
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/components/artifact_properties.h"
 #include "weir/io/example/example_files.h"
 #include "weir/model/curves.h"
 #include "weir/model/layout.h"
@@ -22,24 +24,53 @@ absl::StatusOr<TrainerResult> RunTrainer(const TrainerOptions& options) {
   ASSIGN_OR_RETURN(transform::Transform transform,
                    transform::Transform::Load(options.transform_graph));
   TrainerResult result;
-  ASSIGN_OR_RETURN(result.spec, model::PlanModel(options.config, transform.graph()));
+  ASSIGN_OR_RETURN(result.spec, model::PlanModel(options.config, transform));
   model::ModelSpec& spec = result.spec;
-  ASSIGN_OR_RETURN(const model::ModelFamily* family,
-                   model::FindModelFamily(spec.config().family()));
+  const model::TrainerConfig& config = spec.config();
+  ASSIGN_OR_RETURN(const model::ModelFamily* family, model::FindModelFamily(config.family()));
   spec.set_weights_file(family->WeightsFile());
 
-  ASSIGN_OR_RETURN(
-      std::vector<fs::path> train_files,
-      io::ExampleFiles(options.examples / StrCat("Split-", spec.config().train_split())));
-  ASSIGN_OR_RETURN(
-      std::vector<fs::path> eval_files,
-      io::ExampleFiles(options.examples / StrCat("Split-", spec.config().eval_split())));
+  auto split_files = [&](const std::string& split) {
+    return io::ExampleFiles(SplitDir(options.examples, split));
+  };
+  ASSIGN_OR_RETURN(std::vector<fs::path> train_files, split_files(config.train_split()));
   // Splits that fit in 1 GiB of model inputs are decoded once; larger ones stream every pass.
   constexpr size_t kCacheBytes = size_t{1} << 30;
-  model::CachedBatchSource train(std::make_unique<model::ExampleBatchSource>(spec, train_files),
-                                 kCacheBytes);
-  model::CachedBatchSource eval(std::make_unique<model::ExampleBatchSource>(spec, eval_files),
-                                kCacheBytes);
+  auto examples = [&](const std::vector<fs::path>& files) -> std::unique_ptr<model::BatchSource> {
+    return std::make_unique<model::ExampleBatchSource>(spec, files);
+  };
+  std::unique_ptr<model::BatchSource> train, validation;
+  if (!config.validation_split().empty()) {
+    ASSIGN_OR_RETURN(std::vector<fs::path> validation_files,
+                     split_files(config.validation_split()));
+    train = std::make_unique<model::CachedBatchSource>(examples(train_files), kCacheBytes);
+    validation =
+        std::make_unique<model::CachedBatchSource>(examples(validation_files), kCacheBytes);
+  } else if (config.validation_fraction() > 0) {
+    auto part = [&](bool held_out) {
+      return std::make_unique<model::CachedBatchSource>(
+          std::make_unique<model::PartitionedBatchSource>(examples(train_files),
+                                                          config.validation_fraction(), held_out),
+          kCacheBytes);
+    };
+    train = part(false);
+    validation = part(true);
+  } else {
+    train = std::make_unique<model::CachedBatchSource>(examples(train_files), kCacheBytes);
+  }
+  if (config.task() == model::REGRESSION) RETURN_IF_ERROR(model::FitRegressionTarget(*train, spec));
+  if (validation != nullptr) {
+    ASSIGN_OR_RETURN(std::optional<model::Batch> first, validation->Next());
+    if (!first) {
+      return absl::InvalidArgumentError(StrCat(
+          "no validation examples: ",
+          config.validation_split().empty()
+              ? StrCat("the train split is too small to hold out ", config.validation_fraction(),
+                       " of it; set validation_fraction: 0 to train without early stopping")
+              : StrCat("the split '", config.validation_split(), "' is empty")));
+    }
+    RETURN_IF_ERROR(validation->Rewind());
+  }
 
   // Both outputs are claimed before training, so that a taken path fails in a second, not after
   // the whole training.
@@ -48,20 +79,22 @@ absl::StatusOr<TrainerResult> RunTrainer(const TrainerOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<model::CurveWriter> curves,
                    model::CurveWriter::Create(run_dir.path()));
   model::TrainingJob job{.spec = spec,
-                         .train = &train,
-                         .eval = &eval,
+                         .train = train.get(),
+                         .validation = validation.get(),
                          .curves = curves.get(),
                          .num_threads = options.num_threads};
   const auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(std::unique_ptr<model::Model> trained, family->Train(job));
   result.train_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ASSIGN_OR_RETURN(result.eval_metrics, model::EvaluateModel(*trained, spec, eval));
-  for (const auto& [name, value] : result.eval_metrics) {
-    (*spec.mutable_eval_metrics())[name] = value;
-    result.model_properties[name] = value;
+  if (validation != nullptr) {
+    ASSIGN_OR_RETURN(result.validation_metrics, model::EvaluateModel(*trained, spec, *validation));
   }
-  result.model_properties["family"] = spec.config().family();
+  for (const auto& [name, value] : result.validation_metrics) {
+    (*spec.mutable_validation_metrics())[name] = value;
+    result.model_properties[StrCat("validation_", name)] = value;
+  }
+  result.model_properties["family"] = config.family();
 
   const fs::path serving = model_dir.path() / model::kServingDir;
   std::error_code ec;

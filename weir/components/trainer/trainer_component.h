@@ -1,7 +1,9 @@
 // Trainer: trains a model of the configured family on transformed examples, as TFX's Trainer
 // does. Outputs:
 //   <model>/Format-Serving/   weights, model_spec.pbtxt, transform/ (a copy of the transform graph)
-//   <model_run>/              curves.jsonl and TensorBoard event files (train/, eval/)
+//   <model_run>/              curves.jsonl and TensorBoard event files (train/, validation/)
+// Training never reads the eval split: early stopping looks at validation examples, held out of
+// the train split or from a split the config names.
 #ifndef WEIR_COMPONENTS_TRAINER_TRAINER_COMPONENT_H_
 #define WEIR_COMPONENTS_TRAINER_TRAINER_COMPONENT_H_
 
@@ -27,9 +29,10 @@ struct TrainerOptions {
 
 struct TrainerResult {
   model::ModelSpec spec;
-  std::vector<std::pair<std::string, double>> eval_metrics;
+  // On the validation examples (empty without any); the eval split is left to the Evaluator.
+  std::vector<std::pair<std::string, double>> validation_metrics;
   double train_seconds = 0;
-  ArtifactProperties model_properties;  // family, and each eval metric.
+  ArtifactProperties model_properties;  // family, and validation_<metric> for each metric.
 };
 
 absl::StatusOr<TrainerResult> RunTrainer(const TrainerOptions& options);

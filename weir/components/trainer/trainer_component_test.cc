@@ -48,7 +48,7 @@ class TrainerComponentTest : public ::testing::Test {
     return options;
   }
   static double Metric(const TrainerResult& result, const std::string& name) {
-    for (const auto& [metric, value] : result.eval_metrics)
+    for (const auto& [metric, value] : result.validation_metrics)
       if (metric == name) return value;
     ADD_FAILURE() << "no metric " << name;
     return 0;
@@ -120,17 +120,26 @@ TEST_F(TrainerComponentTest, GbdtLearnsTheTipLabelAndServesRawExamples) {
                    },
                    [](int&&) { return absl::OkStatus(); }))
                   .ok());
+  // The same as the model's eval metrics over the transformed eval split.
   const auto metrics = model::ComputeMetrics(result->spec, predictions, labels);
-  EXPECT_DOUBLE_EQ(metrics[0].second, Metric(*result, "auc"));
+  auto loaded = (*model::FindModelFamily("gbdt"))->Load(result->spec, serving);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  auto transformed_files = io::ExampleFiles(options.examples / "Split-eval");
+  ASSERT_TRUE(transformed_files.ok());
+  model::ExampleBatchSource transformed(result->spec, *transformed_files);
+  auto eval_metrics = model::EvaluateModel(**loaded, result->spec, transformed);
+  ASSERT_TRUE(eval_metrics.ok()) << eval_metrics.status();
+  EXPECT_EQ(metrics, *eval_metrics);
+  EXPECT_GT(metrics[0].second, 0.9);  // auc on the unseen eval split.
 
   // Learning curves: JSON lines and TensorBoard event files.
   absl::StatusOr<std::string> curves = base::ReadFile(options.model_run / "curves.jsonl");
   ASSERT_TRUE(curves.ok());
-  EXPECT_NE(curves->find("{\"curve\":\"eval\",\"step\":10,\"loss\":"), std::string::npos)
+  EXPECT_NE(curves->find("{\"curve\":\"validation\",\"step\":10,\"loss\":"), std::string::npos)
       << *curves;
   EXPECT_NE(curves->find("\"auc\":"), std::string::npos) << *curves;
   std::vector<fs::path> event_files;
-  for (const auto& entry : fs::directory_iterator(options.model_run / "eval"))
+  for (const auto& entry : fs::directory_iterator(options.model_run / "validation"))
     event_files.push_back(entry.path());
   ASSERT_EQ(event_files.size(), 1u);
   EXPECT_EQ(event_files[0].filename().string().rfind("events.out.tfevents.", 0), 0u);

@@ -79,11 +79,13 @@ struct NetImpl : torch::nn::Module {
       }
       tower = register_module("tower", torch::nn::Sequential());
       for (int64_t units : a.hidden_units) {
-        tower->push_back(torch::nn::Linear(std::max<int64_t>(width, 1), units));
+        tower_layers.emplace_back(std::max<int64_t>(width, 1), units);
+        tower->push_back(tower_layers.back());
         tower->push_back(torch::nn::ReLU());
         width = units;
       }
-      tower->push_back(torch::nn::Linear(std::max<int64_t>(width, 1), a.outputs));
+      tower_layers.emplace_back(std::max<int64_t>(width, 1), a.outputs);
+      tower->push_back(tower_layers.back());
     }
   }
 
@@ -109,8 +111,115 @@ struct NetImpl : torch::nn::Module {
   torch::nn::Embedding wide_categorical{nullptr};
   torch::nn::Embedding deep_embedding{nullptr};
   torch::nn::Sequential tower{nullptr};
+  std::vector<torch::nn::Linear> tower_layers;  // The tower's Linear layers, in order.
 };
 TORCH_MODULE(Net);
+
+// A copy of `net`'s weights in a network of its own (a checkpoint).
+Net CloneNet(const Architecture& arch, const Net& net) {
+  Net copy(arch);
+  torch::NoGradGuard no_grad;
+  auto to = copy->named_parameters();
+  for (const auto& from : net->named_parameters()) to[from.key()].copy_(from.value());
+  return copy;
+}
+
+// The table row of each categorical input of one example: its id, or the last row of its table
+// for a missing or out-of-range id.
+void TableRows(const Architecture& arch, const int32_t* ids, int64_t* rows) {
+  const size_t c = arch.offsets.size();
+  for (size_t j = 0; j < c; ++j) {
+    const int64_t end = j + 1 < c ? arch.offsets[j + 1] : arch.table_rows;
+    const int64_t cardinality = end - arch.offsets[j] - 1;
+    rows[j] = arch.offsets[j] + (ids[j] < 0 ? cardinality : ids[j]);
+  }
+}
+
+// The network's weights copied out of LibTorch, and its forward pass computed one example at a
+// time in a fixed order (double sums): an example's outputs never depend on the other examples
+// of its batch. LibTorch's matrix products block the sums differently by batch size, which moved
+// predictions by up to 5e-8 between an example served alone and in a batch.
+class RowwiseNet {
+ public:
+  RowwiseNet(const Architecture& arch, const Net& net) : arch_(arch) {
+    wide_dense_ = Copy(net->wide_dense);
+    if (net->wide_categorical) wide_table_ = Values(net->wide_categorical->weight);
+    if (net->deep_embedding) deep_table_ = Values(net->deep_embedding->weight);
+    for (const torch::nn::Linear& layer : net->tower_layers) tower_.push_back(Copy(layer));
+  }
+
+  // `dense`: num_dense values; `ids`: one per categorical. Writes arch.outputs logits.
+  void Forward(const float* dense, const int32_t* ids, float* logits) const {
+    std::vector<int64_t> rows(arch_.offsets.size());
+    TableRows(arch_, ids, rows.data());
+    const float zero = 0;
+    const float* dense_in = arch_.num_dense > 0 ? dense : &zero;
+    std::vector<double> out(static_cast<size_t>(arch_.outputs));
+    Apply(wide_dense_, dense_in, out.data());
+    for (int64_t row : rows) {
+      for (int64_t k = 0; k < arch_.outputs; ++k)
+        out[static_cast<size_t>(k)] += wide_table_[static_cast<size_t>(row * arch_.outputs + k)];
+    }
+    if (arch_.deep) {
+      std::vector<float> x;
+      if (!deep_table_.empty()) {
+        x.assign(dense, dense + arch_.num_dense);
+        for (int64_t row : rows) {
+          const float* embedding = deep_table_.data() + row * arch_.embedding_dim;
+          x.insert(x.end(), embedding, embedding + arch_.embedding_dim);
+        }
+      } else {
+        x.assign(dense_in, dense_in + std::max<int64_t>(arch_.num_dense, 1));
+      }
+      std::vector<double> y;
+      for (size_t l = 0; l < tower_.size(); ++l) {
+        y.assign(static_cast<size_t>(tower_[l].out), 0.0);
+        Apply(tower_[l], x.data(), y.data());
+        const bool hidden = l + 1 < tower_.size();
+        x.resize(y.size());
+        for (size_t k = 0; k < y.size(); ++k)
+          x[k] = static_cast<float>(hidden ? std::max(y[k], 0.0) : y[k]);
+      }
+      for (size_t k = 0; k < out.size(); ++k) out[k] += x[k];
+    }
+    for (size_t k = 0; k < out.size(); ++k) logits[k] = static_cast<float>(out[k]);
+  }
+
+ private:
+  struct Layer {
+    int64_t in = 0, out = 0;
+    std::vector<float> weight;  // out x in, row-major.
+    std::vector<float> bias;
+  };
+
+  static std::vector<float> Values(const torch::Tensor& tensor) {
+    torch::Tensor flat = tensor.detach().to(torch::kFloat32).contiguous();
+    return std::vector<float>(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel());
+  }
+  static Layer Copy(const torch::nn::Linear& linear) {
+    Layer layer;
+    layer.out = linear->weight.size(0);
+    layer.in = linear->weight.size(1);
+    layer.weight = Values(linear->weight);
+    layer.bias = Values(linear->bias);
+    return layer;
+  }
+  // y = W x + b, each output a double sum in input order.
+  static void Apply(const Layer& layer, const float* x, double* y) {
+    for (int64_t j = 0; j < layer.out; ++j) {
+      const float* w = layer.weight.data() + j * layer.in;
+      double sum = layer.bias[static_cast<size_t>(j)];
+      for (int64_t k = 0; k < layer.in; ++k) sum += static_cast<double>(w[k]) * x[k];
+      y[j] += sum;
+    }
+  }
+
+  Architecture arch_;
+  Layer wide_dense_;
+  std::vector<float> wide_table_;  // table_rows x outputs.
+  std::vector<float> deep_table_;  // table_rows x embedding_dim.
+  std::vector<Layer> tower_;
+};
 
 // Tensors of a batch (or of rows [begin, end) of it).
 std::pair<torch::Tensor, torch::Tensor> Inputs(const Architecture& arch, const Batch& batch) {
@@ -121,26 +230,39 @@ std::pair<torch::Tensor, torch::Tensor> Inputs(const Architecture& arch, const B
   const int64_t c = static_cast<int64_t>(arch.offsets.size());
   torch::Tensor rows = torch::empty({n, c}, torch::kInt64);
   int64_t* out = rows.data_ptr<int64_t>();
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t j = 0; j < c; ++j) {
-      const int32_t id = batch.categorical[static_cast<size_t>(i * c + j)];
-      const int64_t cardinality =
-          (j + 1 < c ? arch.offsets[static_cast<size_t>(j + 1)] : arch.table_rows) -
-          arch.offsets[static_cast<size_t>(j)] - 1;
-      out[i * c + j] = arch.offsets[static_cast<size_t>(j)] + (id < 0 ? cardinality : id);
-    }
-  }
+  for (int64_t i = 0; i < n; ++i) TableRows(arch, batch.categorical.data() + i * c, out + i * c);
   return {dense, rows};
 }
 
-torch::Tensor Outputs(const ModelSpec& spec, const torch::Tensor& logits) {
+// A regression network learns the standardized label (model.proto's RegressionTarget): its
+// output o means o * stddev + mean in the label's units.
+std::pair<double, double> TargetScale(const ModelSpec& spec) {
+  if (!spec.has_regression_target()) return {1.0, 0.0};
+  return {spec.regression_target().stddev(), spec.regression_target().mean()};
+}
+
+// Probabilities, or predictions in the label's units, row after row, from logits.
+void Outputs(const ModelSpec& spec, const float* logits, size_t rows, float* out) {
+  const size_t width = static_cast<size_t>(OutputsPerRow(spec));
   switch (spec.config().task()) {
     case BINARY_CLASSIFICATION:
-      return torch::sigmoid(logits).reshape({-1});
+      for (size_t i = 0; i < rows; ++i) out[i] = 1.f / (1.f + std::exp(-logits[i]));
+      break;
     case MULTICLASS_CLASSIFICATION:
-      return torch::softmax(logits, 1).reshape({-1});
-    default:
-      return logits.reshape({-1});
+      for (size_t i = 0; i < rows; ++i) {
+        const float* z = logits + i * width;
+        float* p = out + i * width;
+        const float largest = *std::max_element(z, z + width);
+        double total = 0;
+        for (size_t k = 0; k < width; ++k) total += p[k] = std::exp(z[k] - largest);
+        for (size_t k = 0; k < width; ++k) p[k] = static_cast<float>(p[k] / total);
+      }
+      break;
+    default: {
+      const auto [scale, shift] = TargetScale(spec);
+      for (size_t i = 0; i < rows; ++i) out[i] = static_cast<float>(logits[i] * scale + shift);
+      break;
+    }
   }
 }
 
@@ -151,29 +273,35 @@ torch::Tensor Loss(const ModelSpec& spec, const torch::Tensor& logits,
       return torch::binary_cross_entropy_with_logits(logits.reshape({-1}), labels);
     case MULTICLASS_CLASSIFICATION:
       return torch::nn::functional::cross_entropy(logits, labels.to(torch::kInt64));
-    default:
-      return torch::mse_loss(logits.reshape({-1}), labels);
+    default: {
+      const auto [scale, shift] = TargetScale(spec);
+      return torch::mse_loss(logits.reshape({-1}), (labels - shift) / scale);
+    }
   }
 }
 
 class TorchModel : public Model {
  public:
+  // Takes `net` as it is: the model's weights are a copy of its weights now.
   TorchModel(ModelSpec spec, Net net)
-      : spec_(std::move(spec)), arch_(Architecture::Of(spec_)), net_(std::move(net)) {
+      : spec_(std::move(spec)),
+        arch_(Architecture::Of(spec_)),
+        net_(std::move(net)),
+        rowwise_(arch_, net_) {
     net_->eval();
   }
 
   absl::StatusOr<std::vector<float>> Predict(const Batch& batch) const override {
-    if (batch.rows == 0) return std::vector<float>();
-    try {
-      torch::NoGradGuard no_grad;
-      auto [dense, rows] = Inputs(arch_, batch);
-      torch::Tensor out = Outputs(spec_, net_->forward(dense, rows)).contiguous();
-      const float* data = out.data_ptr<float>();
-      return std::vector<float>(data, data + out.numel());
-    } catch (const std::exception& e) {
-      return absl::InternalError(StrCat("LibTorch: predicting: ", e.what()));
+    const size_t width = static_cast<size_t>(arch_.outputs);
+    std::vector<float> logits(batch.rows * width);
+    for (size_t row = 0; row < batch.rows; ++row) {
+      rowwise_.Forward(batch.dense.data() + row * batch.num_dense,
+                       batch.categorical.data() + row * batch.num_categorical,
+                       logits.data() + row * width);
     }
+    std::vector<float> out(logits.size());
+    Outputs(spec_, logits.data(), batch.rows, out.data());
+    return out;
   }
 
   absl::Status Save(const std::filesystem::path& dir) const override {
@@ -187,12 +315,11 @@ class TorchModel : public Model {
     }
   }
 
-  Net& net() { return net_; }
-
  private:
   ModelSpec spec_;
   Architecture arch_;
-  mutable Net net_;
+  Net net_;  // For Save; predictions come from rowwise_.
+  RowwiseNet rowwise_;
 };
 
 // Draws shuffled training batches from a stream of blocks, through a buffer of examples as
@@ -281,7 +408,6 @@ class TorchFamily : public ModelFamily {
   absl::StatusOr<std::unique_ptr<Model>> Load(const ModelSpec& spec,
                                               const std::filesystem::path& dir) const override {
     try {
-      at::set_num_threads(1);  // Serving: one request, one thread; requests run side by side.
       Net net(Architecture::Of(spec));
       torch::serialize::InputArchive archive;
       archive.load_from((dir / kWeightsFile).string());
@@ -319,12 +445,19 @@ class TorchFamily : public ModelFamily {
     torch::optim::Adam optimizer(net->parameters(),
                                  torch::optim::AdamOptions(learning_rate).weight_decay(l2));
     ShuffledBatches batches(*job.train, shuffle_buffer, config.seed());
+    const int64_t patience = linear ? config.linear().early_stopping_steps()
+                                    : config.wide_deep().early_stopping_steps();  // -1: never.
+    const int64_t validation_blocks =
+        config.eval_steps() > 0
+            ? std::max<int64_t>(
+                  1, config.eval_steps() * batch_size / static_cast<int64_t>(io::kExamplesPerBlock))
+            : 0;
 
-    // Train curve: the loss and predictions of the steps since the last point.
+    // Train curve: the predictions of the steps since the last point.
     std::vector<float> window_predictions, window_labels;
-    double window_loss = 0;
-    int64_t window_steps = 0;
-    auto model = std::make_unique<TorchModel>(spec, net);
+    std::unique_ptr<TorchModel> best;  // The checkpoint with the lowest validation loss.
+    double best_loss = HUGE_VAL;
+    int64_t best_step = 0;
     for (int64_t step = 1; step <= steps; ++step) {
       ASSIGN_OR_RETURN(Batch batch, batches.Next(static_cast<size_t>(batch_size)));
       net->train();
@@ -336,35 +469,40 @@ class TorchFamily : public ModelFamily {
       torch::Tensor loss = Loss(spec, logits, labels);
       loss.backward();
       optimizer.step();
-      window_loss += loss.item<double>();
-      ++window_steps;
-      torch::Tensor out = Outputs(spec, logits.detach()).contiguous();
-      window_predictions.insert(window_predictions.end(), out.data_ptr<float>(),
-                                out.data_ptr<float>() + out.numel());
+      torch::Tensor detached = logits.detach().contiguous();
+      const size_t first = window_predictions.size();
+      window_predictions.resize(first + static_cast<size_t>(detached.numel()));
+      Outputs(spec, detached.data_ptr<float>(), batch.rows, window_predictions.data() + first);
       window_labels.insert(window_labels.end(), batch.labels.begin(), batch.labels.end());
-      if (step % config.log_every_steps() == 0 || step == steps) {
-        std::vector<std::pair<std::string, double>> train_metrics =
-            ComputeMetrics(spec, window_predictions, window_labels);
-        for (auto& [name, value] : train_metrics) {
-          if (name == "loss") value = window_loss / static_cast<double>(window_steps);
-        }
-        RETURN_IF_ERROR(job.curves->Add("train", step, train_metrics));
-        window_predictions.clear();
-        window_labels.clear();
-        window_loss = 0;
-        window_steps = 0;
-        net->eval();
-        const int64_t eval_blocks =
-            config.eval_steps() > 0
-                ? std::max<int64_t>(1, config.eval_steps() * batch_size /
-                                           static_cast<int64_t>(io::kExamplesPerBlock))
-                : 0;
-        ASSIGN_OR_RETURN(auto eval_metrics, EvaluateModel(*model, spec, *job.eval, eval_blocks));
-        RETURN_IF_ERROR(job.curves->Add("eval", step, eval_metrics));
+      if (step % config.log_every_steps() != 0 && step != steps) continue;
+
+      RETURN_IF_ERROR(
+          job.curves->Add("train", step, ComputeMetrics(spec, window_predictions, window_labels)));
+      window_predictions.clear();
+      window_labels.clear();
+      net->eval();
+      auto checkpoint = std::make_unique<TorchModel>(spec, CloneNet(arch, net));
+      if (job.validation == nullptr) {
+        best = std::move(checkpoint);
+        continue;
+      }
+      ASSIGN_OR_RETURN(auto metrics,
+                       EvaluateModel(*checkpoint, spec, *job.validation, validation_blocks));
+      RETURN_IF_ERROR(job.curves->Add("validation", step, metrics));
+      double validation_loss = HUGE_VAL;
+      for (const auto& [name, value] : metrics) {
+        if (name == "loss") validation_loss = value;
+      }
+      if (best == nullptr || validation_loss < best_loss) {
+        best = std::move(checkpoint);
+        best_loss = validation_loss;
+        best_step = step;
+      } else if (patience > 0 && step - best_step >= patience) {
+        break;  // No better validation loss for `patience` steps: keep the best checkpoint.
       }
     }
-    net->eval();
-    return std::unique_ptr<Model>(std::move(model));
+    if (best == nullptr) return absl::InvalidArgumentError("train_steps must be at least 1");
+    return std::unique_ptr<Model>(std::move(best));
   }
 
   bool deep_;
