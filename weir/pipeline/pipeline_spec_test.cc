@@ -250,6 +250,49 @@ TEST_F(PipelineSpecTest, ErrorsNameTheLineAndTheFix) {
             std::string::npos);
 }
 
+// What the trainer would only find out after the upstream nodes ran is an error at compile time,
+// at the Trainer node's line.
+TEST_F(PipelineSpecTest, TrainerMistakesKnowableBeforeTheRunAreCompileErrors) {
+  auto pipeline = [](const std::string& model, const std::string& label_ops) {
+    return "pipeline: p\nnodes:\n"
+           "  Gen:\n    component: CsvExampleGen\n    params:\n      input_base: data\n"
+           "  Stats:\n    component: StatisticsGen\n    inputs: {examples: Gen.examples}\n"
+           "  Schema:\n    component: SchemaGen\n    inputs: {statistics: Stats.statistics}\n"
+           "  Transform:\n    component: Transform\n"
+           "    inputs: {examples: Gen.examples, schema: Schema.schema}\n"
+           "    params:\n      spec:\n        features:\n"
+           "        - {name: \"{}_xf\", each: [a, b], ops: [scale_to_z_score]}\n"
+           "        - {name: y, input: y" +
+           label_ops +
+           "}\n"
+           "  Trainer:\n    component: Trainer\n"
+           "    inputs: {examples: Transform.transformed_examples, "
+           "transform_graph: Transform.transform_graph}\n"
+           "    params:\n      model: " +
+           model + "\n";
+  };
+  EXPECT_TRUE(Load(pipeline("{label: y}", "")).ok());
+  EXPECT_TRUE(Load(pipeline("{label: y, task: multiclass_classification}",
+                            ", ops: [compute_and_apply_vocabulary]"))
+                  .ok());
+  EXPECT_THAT(ErrorOf(pipeline("{label: y, task: multiclass_classification}", "")),
+              ::testing::HasSubstr("pipeline.yaml:21: node 'Trainer': a multiclass model needs "
+                                   "num_classes: set it, or make the label 'y' categorical"));
+  EXPECT_THAT(ErrorOf(pipeline("{label: y, task: regression}", ", ops: [log1p]")),
+              ::testing::HasSubstr("the regression label 'y' goes through log1p"));
+  EXPECT_THAT(ErrorOf(pipeline("{label: z}", "")),
+              ::testing::HasSubstr("the label 'z' is not a transformed feature (they are: a_xf, "
+                                   "b_xf, y)"));
+  EXPECT_THAT(ErrorOf(pipeline("{label: y, features: [a_xf, c_xf]}", "")),
+              ::testing::HasSubstr("the model feature 'c_xf' is not a transformed feature"));
+  EXPECT_THAT(ErrorOf(pipeline("{label: y, family: forest}", "")),
+              ::testing::HasSubstr("unknown model family 'forest'"));
+  EXPECT_THAT(ErrorOf(pipeline("{label: y, validation_fraction: 1.5}", "")),
+              ::testing::HasSubstr("validation_fraction is 1.5; it must be in [0, 1)"));
+  EXPECT_THAT(ErrorOf(pipeline("{family: gbdt}", "")),
+              ::testing::HasSubstr("the trainer needs a label"));
+}
+
 TEST_F(PipelineSpecTest, NodesListedOutOfOrderRunAfterTheirInputs) {
   auto spec = Load(
       "pipeline: p\nnodes:\n"

@@ -433,6 +433,80 @@ TEST(TransformSpecTest, MistakesAreNamed) {
             std::string::npos);
 }
 
+// One entry for many columns: a list or a pattern, one output per column named by the template,
+// the same values as the entries written out one by one.
+TEST(TransformSpecTest, OneEntryAppliesItsOpsToManyColumns) {
+  static const std::vector<data::RecordBatch> batches = ReadTaxi();
+  const std::map<std::string, ValueType> types = RawTypes(batches.front());
+  auto analyze = [&](const std::string& text) {
+    return Transform::Analyze(ParseSpec(text), types, PassOver(batches));
+  };
+  auto names = [](const Transform& transform) {
+    std::vector<std::string> out;
+    for (const FeatureSpec& feature : transform.graph().spec().features())
+      out.push_back(feature.name());
+    return out;
+  };
+  auto listed = analyze(R"pb(features {
+                               name: "{}_xf"
+                               each: [ "fare", "trip_miles" ]
+                               ops { fill_missing {} }
+                               ops { scale_to_z_score {} }
+                             }
+                             features { name: "company_xf" input: "company" })pb");
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(names(*listed), (std::vector<std::string>{"fare_xf", "trip_miles_xf", "company_xf"}));
+  auto written_out = analyze(R"pb(features {
+                                    name: "fare_xf"
+                                    input: "fare"
+                                    ops { fill_missing {} }
+                                    ops { scale_to_z_score {} }
+                                  }
+                                  features {
+                                    name: "trip_miles_xf"
+                                    input: "trip_miles"
+                                    ops { fill_missing {} }
+                                    ops { scale_to_z_score {} }
+                                  }
+                                  features { name: "company_xf" input: "company" })pb");
+  ASSERT_TRUE(written_out.ok());
+  EXPECT_EQ(listed->graph().DebugString(), written_out->graph().DebugString());
+
+  // A pattern, in name order, less what `except` names.
+  auto matched = analyze(R"pb(features {
+                                name: "z_{}"
+                                each_matching: "(pickup|dropoff)_l.*"
+                                except: "dropoff_longitude"
+                                ops { fill_missing {} }
+                              })pb");
+  ASSERT_TRUE(matched.ok()) << matched.status();
+  EXPECT_EQ(names(*matched), (std::vector<std::string>{"z_dropoff_latitude", "z_pickup_latitude",
+                                                       "z_pickup_longitude"}));
+  for (const FeatureSpec& feature : matched->graph().spec().features()) {
+    EXPECT_EQ(feature.input(), feature.name().substr(2));
+    EXPECT_TRUE(feature.each_matching().empty());
+  }
+
+  auto message = [](const std::string& spec) { return std::string(AnalyzeError(spec).message()); };
+  EXPECT_NE(message(R"pb(features { name: "x" each: "fare" })pb").find("must hold {}"),
+            std::string::npos);
+  EXPECT_NE(message(R"pb(features { name: "{}" each_matching: "nothing.*" })pb")
+                .find("matches no raw feature"),
+            std::string::npos);
+  EXPECT_NE(message(R"pb(features { name: "{}" each_matching: "(" })pb")
+                .find("is not a regular expression"),
+            std::string::npos);
+  EXPECT_NE(
+      message(R"pb(features { name: "{}" each: "fare" input: "tips" })pb").find("replace input"),
+      std::string::npos);
+  EXPECT_NE(message(R"pb(features {
+                           name: "{}_xf"
+                           each: [ "fare", "fare" ]
+                         })pb")
+                .find("transform feature 'fare_xf' is defined twice"),
+            std::string::npos);
+}
+
 TEST(TransformPluginTest, CustomOpFromAPlugin) {
   ASSERT_TRUE(LoadCustomOpPlugin(WEIR_EXAMPLE_OPS_PLUGIN).ok());
   data::RecordBatch batch;

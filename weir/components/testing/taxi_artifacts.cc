@@ -3,6 +3,7 @@
 #include <google/protobuf/text_format.h>
 
 #include "weir/base/status.h"
+#include "weir/base/strings.h"
 #include "weir/components/example_gen/example_gen.h"
 #include "weir/components/schema_gen/schema_gen.h"
 #include "weir/components/statistics_gen/statistics_gen.h"
@@ -69,12 +70,12 @@ transform::TransformSpec TutorialTransformSpec() {
   return spec;
 }
 
-absl::Status MakeTaxiArtifacts(const fs::path& root, bool with_transform) {
+absl::Status MakeArtifacts(const fs::path& csv, const fs::path& root,
+                           const transform::TransformSpec* spec) {
   std::error_code ec;
   fs::create_directories(root / "csv", ec);
-  fs::copy_file(fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv", root / "csv/data.csv",
-                fs::copy_options::overwrite_existing, ec);
-  if (ec) return absl::InternalError(ec.message());
+  fs::copy_file(csv, root / "csv" / csv.filename(), fs::copy_options::overwrite_existing, ec);
+  if (ec) return absl::InternalError(StrCat("copying ", csv.string(), ": ", ec.message()));
   ExampleGenOptions example_gen;
   example_gen.input_base = root / "csv";
   example_gen.output = root / "examples";
@@ -87,14 +88,20 @@ absl::Status MakeTaxiArtifacts(const fs::path& root, bool with_transform) {
   schema_gen.statistics = root / "statistics";
   schema_gen.output = root / "schema";
   RETURN_IF_ERROR(RunSchemaGen(schema_gen).status());
-  if (!with_transform) return absl::OkStatus();
+  if (spec == nullptr) return absl::OkStatus();
   TransformOptions transform;
   transform.examples = root / "examples";
   transform.schema = root / "schema";
-  transform.spec = TutorialTransformSpec();
+  transform.spec = *spec;
   transform.transform_graph = root / "transform_graph";
   transform.transformed_examples = root / "transformed_examples";
   return RunTransform(transform).status();
+}
+
+absl::Status MakeTaxiArtifacts(const fs::path& root, bool with_transform) {
+  const transform::TransformSpec spec = TutorialTransformSpec();
+  return MakeArtifacts(fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv", root,
+                       with_transform ? &spec : nullptr);
 }
 
 }  // namespace weir::components::testing

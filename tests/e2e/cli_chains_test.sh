@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Every documented chain of weir commands that hand files to each other, run as a user runs them
+# (README, docs/*.md): what one command writes, the next one reads.
+#   examplegen -> statisticsgen -> schemagen -> examplevalidator -> show
+#   statisticsgen --csv -> schemagen / examplevalidator / show (one FeatureStats.pb, no splits)
+#   schemagen --import_schema -> examplevalidator
+#   transform -> statisticsgen (transformed examples) -> trainer -> serve
+#   datagen fit -> datagen -> examplegen -> statisticsgen -> examplevalidator (drift)
+#   tests/e2e/cli_chains_test.sh WEIR_BINARY SOURCE_DIR
+set -uo pipefail
+weir="$1"
+source_dir="$2"
+python=/usr/bin/python3
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+
+step() {  # step NAME COMMAND...: the command must succeed.
+  local name="$1"
+  shift
+  if "$@" >"$work/out" 2>&1; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name: $*"
+    sed 's/^/  | /' "$work/out"
+  fi
+}
+expect() {  # expect NAME PYTHON_EXPRESSION < JSON: the expression over j must be true.
+  local name="$1" expression="$2"
+  if "$python" -c "import json, sys; j = json.load(sys.stdin); sys.exit(0 if ($expression) else 1)"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name: not $expression"
+  fi
+}
+
+data="$source_dir/examples/taxi/data"
+w="$work"
+
+# 1. The components on an Examples artifact, as docs/show.md and docs/transform.md run them.
+step "examplegen" "$weir" examplegen --input_base "$data" --output "$w/examples"
+step "statisticsgen --examples" "$weir" statisticsgen --examples "$w/examples" --output "$w/stats"
+step "schemagen --statistics (artifact)" "$weir" schemagen --statistics "$w/stats" --output "$w/schema"
+step "examplevalidator (artifact)" "$weir" examplevalidator --statistics "$w/stats" \
+  --schema "$w/schema" --output "$w/anomalies"
+step "show stats" "$weir" show stats "$w/stats" --split train
+step "show stats --compare" "$weir" show stats "$w/stats" --split train --compare eval
+step "show schema" "$weir" show schema "$w/schema"
+step "show anomalies" "$weir" show anomalies "$w/anomalies"
+# The schema was inferred from train and updated with eval (as TFX's SchemaGen does): the eval
+# split's company names are in it, so eval has no anomaly.
+expect "eval has no anomaly against a schema updated with eval" \
+  "j['splits'][0]['name'] == 'eval' and j['splits'][0]['anomalies'] == []" \
+  <<<"$("$weir" show anomalies "$w/anomalies" --split eval --json)"
+
+# 2. Statistics straight from CSV: one FeatureStats.pb in a folder, no Split- folders.
+step "statisticsgen --csv" "$weir" statisticsgen --csv "$data/data.csv" --output "$w/csv_stats"
+step "schemagen --statistics (csv folder)" "$weir" schemagen --statistics "$w/csv_stats" \
+  --output "$w/csv_schema"
+step "schemagen --statistics (the file)" "$weir" schemagen \
+  --statistics "$w/csv_stats/FeatureStats.pb" --output "$w/csv_schema_from_file"
+step "examplevalidator --statistics (csv folder)" "$weir" examplevalidator \
+  --statistics "$w/csv_stats" --schema "$w/schema" --output "$w/csv_anomalies"
+step "its anomalies sit beside no split" test -s "$w/csv_anomalies/SchemaDiff.pb"
+step "show anomalies (csv)" "$weir" show anomalies "$w/csv_anomalies"
+step "show stats (csv)" "$weir" show stats "$w/csv_stats"
+step "examplevalidator: artifact statistics, schema from csv statistics" "$weir" examplevalidator \
+  --statistics "$w/stats" --schema "$w/csv_schema" --output "$w/anomalies_vs_csv_schema"
+step "examplevalidator: drift needs the same splits in the previous statistics" \
+  bash -c "'$weir' examplevalidator --statistics '$w/stats' --schema '$w/schema' \
+    --previous_statistics '$w/csv_stats' --output '$w/no_drift' 2>&1 | grep -q 'have no split'"
+
+# 3. A curated schema, imported.
+step "schemagen --import_schema" "$weir" schemagen --import_schema "$w/schema/schema.pbtxt" \
+  --output "$w/imported"
+step "examplevalidator (imported schema)" "$weir" examplevalidator --statistics "$w/stats" \
+  --schema "$w/imported" --output "$w/anomalies_imported"
+
+# 4. Transform, training and serving (docs/transform.md, docs/trainer.md, docs/serving.md).
+cat >"$w/transform.yaml" <<'EOF'
+features:
+- {name: "{}_xf", each: [trip_miles, fare, trip_seconds], ops: [fill_missing, scale_to_z_score]}
+- {name: "{}_xf", each: [payment_type, company], ops: [fill_missing, {compute_and_apply_vocabulary: {top_k: 1000, num_oov_buckets: 10}}]}
+- {name: trip_start_hour_xf, input: trip_start_hour, ops: [fill_missing, {categorical_identity: {num_buckets: 24}}]}
+- {name: tips_xf, expression: "tips > 0.2 * fare", expression_type: int}
+EOF
+step "transform" "$weir" transform --examples "$w/examples" --schema "$w/schema" \
+  --spec "$w/transform.yaml" --transform_graph "$w/transform_graph" \
+  --transformed_examples "$w/transformed"
+step "statisticsgen (transformed examples)" "$weir" statisticsgen --examples "$w/transformed" \
+  --output "$w/transformed_stats"
+step "show stats (transformed)" "$weir" show stats "$w/transformed_stats" --split train
+step "trainer" "$weir" trainer --examples "$w/transformed" --transform_graph "$w/transform_graph" \
+  --family gbdt --label tips_xf --train_steps 50 --model "$w/model" --model_run "$w/model_run"
+port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$weir" serve --model_name taxi --model_path "$w/model" --rest_port "$port" >"$w/serve.log" 2>&1 &
+pids+=($!)
+# A whole raw row of the data, label and all columns the model does not read left out.
+answer=""
+for _ in $(seq 100); do
+  answer="$("$python" - "$port" <<'PY' 2>/dev/null
+import json, sys, urllib.request
+base = f"http://127.0.0.1:{sys.argv[1]}/v1/models/taxi"
+metadata = json.load(urllib.request.urlopen(base + "/metadata", timeout=2))
+inputs = metadata["metadata"]["signature_def"]["signature_def"]["serving_default"]["inputs"]
+assert "tips" not in inputs, sorted(inputs)
+body = json.dumps({"instances": [{"trip_miles": 2.5, "fare": 9.5, "trip_seconds": 600,
+                                  "payment_type": "Credit Card", "trip_start_hour": 14,
+                                  "company": "Taxi Affiliation Services"}]}).encode()
+request = urllib.request.Request(base + ":predict", body)
+print(json.dumps(json.load(urllib.request.urlopen(request, timeout=2))))
+PY
+)" && break
+  sleep 0.1
+done
+if [[ -n "$answer" ]]; then
+  expect "serve predicts a probability" "0 <= j['predictions'][0] <= 1" <<<"$answer"
+else
+  failed=$((failed + 1))
+  echo "FAIL: serve did not answer a predict request:"
+  sed 's/^/  | /' "$w/serve.log"
+fi
+
+# 5. Synthetic data from a fitted profile, through the same chain (docs/datagen.md).
+step "datagen fit" "$weir" datagen fit --csv "$data/data.csv" --out "$w/profile.json"
+mkdir -p "$w/synthetic"
+step "datagen" "$weir" datagen "$w/profile.json" --rows 2000 --seed 1 --out "$w/synthetic/rows.csv"
+step "examplegen (synthetic)" "$weir" examplegen --input_base "$w/synthetic" \
+  --output "$w/synthetic_examples"
+step "statisticsgen (synthetic)" "$weir" statisticsgen --examples "$w/synthetic_examples" \
+  --output "$w/synthetic_stats"
+step "examplevalidator: synthetic against the real schema, drift from the real statistics" \
+  "$weir" examplevalidator --statistics "$w/synthetic_stats" --schema "$w/schema" \
+  --previous_statistics "$w/stats" --output "$w/synthetic_anomalies"
+
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]
