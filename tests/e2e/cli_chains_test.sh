@@ -11,77 +11,48 @@ set -uo pipefail
 weir="$1"
 source_dir="$2"
 python=/usr/bin/python3
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-passed=0
-failed=0
-
-step() {  # step NAME COMMAND...: the command must succeed.
-  local name="$1"
-  shift
-  if "$@" >"$work/out" 2>&1; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name: $*"
-    sed 's/^/  | /' "$work/out"
-  fi
-}
-expect() {  # expect NAME PYTHON_EXPRESSION < JSON: the expression over j must be true.
-  local name="$1" expression="$2"
-  if "$python" -c "import json, sys; j = json.load(sys.stdin); sys.exit(0 if ($expression) else 1)"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name: not $expression"
-  fi
-}
+source "$(dirname "$0")/checks.sh"
 
 data="$source_dir/examples/taxi/data"
 w="$work"
 
 # 1. The components on an Examples artifact, as docs/show.md and docs/transform.md run them.
-step "examplegen" "$weir" examplegen --input_base "$data" --output "$w/examples"
-step "statisticsgen --examples" "$weir" statisticsgen --examples "$w/examples" --output "$w/stats"
-step "schemagen --statistics (artifact)" "$weir" schemagen --statistics "$w/stats" --output "$w/schema"
-step "examplevalidator (artifact)" "$weir" examplevalidator --statistics "$w/stats" \
+check "examplegen" "$weir" examplegen --input_base "$data" --output "$w/examples"
+check "statisticsgen --examples" "$weir" statisticsgen --examples "$w/examples" --output "$w/stats"
+check "schemagen --statistics (artifact)" "$weir" schemagen --statistics "$w/stats" --output "$w/schema"
+check "examplevalidator (artifact)" "$weir" examplevalidator --statistics "$w/stats" \
   --schema "$w/schema" --output "$w/anomalies"
-step "show stats" "$weir" show stats "$w/stats" --split train
-step "show stats --compare" "$weir" show stats "$w/stats" --split train --compare eval
-step "show schema" "$weir" show schema "$w/schema"
-step "show anomalies" "$weir" show anomalies "$w/anomalies"
+check "show stats" "$weir" show stats "$w/stats" --split train
+check "show stats --compare" "$weir" show stats "$w/stats" --split train --compare eval
+check "show schema" "$weir" show schema "$w/schema"
+check "show anomalies" "$weir" show anomalies "$w/anomalies"
 # The schema was inferred from train and updated with eval (as TFX's SchemaGen does): the eval
 # split's company names are in it, so eval has no anomaly.
-expect "eval has no anomaly against a schema updated with eval" \
+expect_json "eval has no anomaly against a schema updated with eval" \
   "j['splits'][0]['name'] == 'eval' and j['splits'][0]['anomalies'] == []" \
   <<<"$("$weir" show anomalies "$w/anomalies" --split eval --json)"
 
 # 2. Statistics straight from CSV: one FeatureStats.pb in a folder, no Split- folders.
-step "statisticsgen --csv" "$weir" statisticsgen --csv "$data/data.csv" --output "$w/csv_stats"
-step "schemagen --statistics (csv folder)" "$weir" schemagen --statistics "$w/csv_stats" \
+check "statisticsgen --csv" "$weir" statisticsgen --csv "$data/data.csv" --output "$w/csv_stats"
+check "schemagen --statistics (csv folder)" "$weir" schemagen --statistics "$w/csv_stats" \
   --output "$w/csv_schema"
-step "schemagen --statistics (the file)" "$weir" schemagen \
+check "schemagen --statistics (the file)" "$weir" schemagen \
   --statistics "$w/csv_stats/FeatureStats.pb" --output "$w/csv_schema_from_file"
-step "examplevalidator --statistics (csv folder)" "$weir" examplevalidator \
+check "examplevalidator --statistics (csv folder)" "$weir" examplevalidator \
   --statistics "$w/csv_stats" --schema "$w/schema" --output "$w/csv_anomalies"
-step "its anomalies sit beside no split" test -s "$w/csv_anomalies/SchemaDiff.pb"
-step "show anomalies (csv)" "$weir" show anomalies "$w/csv_anomalies"
-step "show stats (csv)" "$weir" show stats "$w/csv_stats"
-step "examplevalidator: artifact statistics, schema from csv statistics" "$weir" examplevalidator \
+check "its anomalies sit beside no split" test -s "$w/csv_anomalies/SchemaDiff.pb"
+check "show anomalies (csv)" "$weir" show anomalies "$w/csv_anomalies"
+check "show stats (csv)" "$weir" show stats "$w/csv_stats"
+check "examplevalidator: artifact statistics, schema from csv statistics" "$weir" examplevalidator \
   --statistics "$w/stats" --schema "$w/csv_schema" --output "$w/anomalies_vs_csv_schema"
-step "examplevalidator: drift needs the same splits in the previous statistics" \
+check "examplevalidator: drift needs the same splits in the previous statistics" \
   bash -c "'$weir' examplevalidator --statistics '$w/stats' --schema '$w/schema' \
     --previous_statistics '$w/csv_stats' --output '$w/no_drift' 2>&1 | grep -q 'have no split'"
 
 # 3. A curated schema, imported.
-step "schemagen --import_schema" "$weir" schemagen --import_schema "$w/schema/schema.pbtxt" \
+check "schemagen --import_schema" "$weir" schemagen --import_schema "$w/schema/schema.pbtxt" \
   --output "$w/imported"
-step "examplevalidator (imported schema)" "$weir" examplevalidator --statistics "$w/stats" \
+check "examplevalidator (imported schema)" "$weir" examplevalidator --statistics "$w/stats" \
   --schema "$w/imported" --output "$w/anomalies_imported"
 
 # 4. Transform, training and serving (docs/transform.md, docs/trainer.md, docs/serving.md).
@@ -92,13 +63,13 @@ features:
 - {name: trip_start_hour_xf, input: trip_start_hour, ops: [fill_missing, {categorical_identity: {num_buckets: 24}}]}
 - {name: tips_xf, expression: "tips > 0.2 * fare", expression_type: int}
 EOF
-step "transform" "$weir" transform --examples "$w/examples" --schema "$w/schema" \
+check "transform" "$weir" transform --examples "$w/examples" --schema "$w/schema" \
   --spec "$w/transform.yaml" --transform_graph "$w/transform_graph" \
   --transformed_examples "$w/transformed"
-step "statisticsgen (transformed examples)" "$weir" statisticsgen --examples "$w/transformed" \
+check "statisticsgen (transformed examples)" "$weir" statisticsgen --examples "$w/transformed" \
   --output "$w/transformed_stats"
-step "show stats (transformed)" "$weir" show stats "$w/transformed_stats" --split train
-step "trainer" "$weir" trainer --examples "$w/transformed" --transform_graph "$w/transform_graph" \
+check "show stats (transformed)" "$weir" show stats "$w/transformed_stats" --split train
+check "trainer" "$weir" trainer --examples "$w/transformed" --transform_graph "$w/transform_graph" \
   --family gbdt --label tips_xf --train_steps 50 --model "$w/model" --model_run "$w/model_run"
 port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$weir" serve --model_name taxi --model_path "$w/model" --rest_port "$port" >"$w/serve.log" 2>&1 &
@@ -122,7 +93,7 @@ PY
   sleep 0.1
 done
 if [[ -n "$answer" ]]; then
-  expect "serve predicts a probability" "0 <= j['predictions'][0] <= 1" <<<"$answer"
+  expect_json "serve predicts a probability" "0 <= j['predictions'][0] <= 1" <<<"$answer"
 else
   failed=$((failed + 1))
   echo "FAIL: serve did not answer a predict request:"
@@ -130,16 +101,15 @@ else
 fi
 
 # 5. Synthetic data from a fitted profile, through the same chain (docs/datagen.md).
-step "datagen fit" "$weir" datagen fit --csv "$data/data.csv" --out "$w/profile.json"
+check "datagen fit" "$weir" datagen fit --csv "$data/data.csv" --out "$w/profile.json"
 mkdir -p "$w/synthetic"
-step "datagen" "$weir" datagen "$w/profile.json" --rows 2000 --seed 1 --out "$w/synthetic/rows.csv"
-step "examplegen (synthetic)" "$weir" examplegen --input_base "$w/synthetic" \
+check "datagen" "$weir" datagen "$w/profile.json" --rows 2000 --seed 1 --out "$w/synthetic/rows.csv"
+check "examplegen (synthetic)" "$weir" examplegen --input_base "$w/synthetic" \
   --output "$w/synthetic_examples"
-step "statisticsgen (synthetic)" "$weir" statisticsgen --examples "$w/synthetic_examples" \
+check "statisticsgen (synthetic)" "$weir" statisticsgen --examples "$w/synthetic_examples" \
   --output "$w/synthetic_stats"
-step "examplevalidator: synthetic against the real schema, drift from the real statistics" \
+check "examplevalidator: synthetic against the real schema, drift from the real statistics" \
   "$weir" examplevalidator --statistics "$w/synthetic_stats" --schema "$w/schema" \
   --previous_statistics "$w/stats" --output "$w/synthetic_anomalies"
 
-echo "$passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish

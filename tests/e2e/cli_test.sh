@@ -5,37 +5,7 @@
 set -uo pipefail
 weir="$1"
 source_dir="$2"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-
-check() {  # check NAME COMMAND...: the command must succeed.
-  local name="$1"
-  shift
-  if "$@" >"$work/out" 2>&1; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name"
-    sed 's/^/  | /' "$work/out"
-  fi
-}
-
-fails_with() {  # fails_with NAME EXPECTED_TEXT COMMAND...: non-zero exit, message on stderr.
-  local name="$1" expected="$2"
-  shift 2
-  if "$@" >"$work/out" 2>"$work/err"; then
-    failed=$((failed + 1))
-    echo "FAIL: $name: exited 0"
-  elif ! grep -qF -- "$expected" "$work/err"; then
-    failed=$((failed + 1))
-    echo "FAIL: $name: stderr lacks '$expected':"
-    sed 's/^/  | /' "$work/err"
-  else
-    passed=$((passed + 1))
-  fi
-}
+source "$(dirname "$0")/checks.sh"
 
 check "--version" bash -c "'$weir' --version | grep -q '^weir [0-9]'"
 check "--help lists the commands" bash -c "'$weir' --help | grep -q examplegen && '$weir' --help | grep -q datagen"
@@ -118,5 +88,4 @@ check "both were recorded: running them again finds both in the cache" bash -c \
    run_node ExampleValidator | grep -q cached && run_node Transform | grep -q cached"
 check "each node has a log" test -s "$nodes_home/logs/taxi/r1/Transform.log"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish
