@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "weir/base/strings.h"
+#include "weir/metadata/run_records.h"
 #include "weir/orchestrator/local_runner.h"
 #include "weir/pipeline/pipeline_spec.h"
 #include "weir/scheduler/catalog.h"
@@ -44,7 +45,7 @@ nodes:
 std::vector<double> Handoffs(metadata::MetadataStore& store) {
   std::vector<double> gaps;
   const std::vector<metadata::Context> runs =
-      store.GetContextsByType(orchestrator::kRunContextType).value();
+      store.GetContextsByType(metadata::kRunContextType).value();
   for (const metadata::Context& run : runs) {
     std::map<std::string, metadata::Execution> by_node;
     const std::vector<metadata::Execution> executions =

@@ -111,8 +111,9 @@ void AddExampleGenCommand(CLI::App& app, int& exit_code) {
       std::cout << "Wrote " << total << " examples to " << flags->output << " in " << seconds
                 << " s (" << static_cast<uint64_t>(total / std::max(seconds, 1e-9)) << " rows/s)\n";
       for (size_t s = 0; s < result->split_names.size(); ++s) {
-        std::cout << "  Split-" << result->split_names[s] << ": " << result->examples_per_split[s]
-                  << " examples in " << result->num_shards << " shard(s)\n";
+        std::cout << "  " << kSplitPrefix << result->split_names[s] << ": "
+                  << result->examples_per_split[s] << " examples in " << result->num_shards
+                  << " shard(s)\n";
       }
       std::cout << "  columns:";
       for (size_t c = 0; c < result->schema.names.size(); ++c) {

@@ -125,7 +125,8 @@ void PrintSummary(const ExampleValidatorFlags& flags,
   std::cout << "Anomalies written to " << flags.output << " in " << seconds << " s\n";
   for (const components::SplitAnomalies& split : result.splits) {
     auto anomalies = SortedAnomalies(split.anomalies);
-    std::cout << "  Split-" << split.split << "/" << components::kAnomaliesFileName << ": ";
+    std::cout << "  " << kSplitPrefix << split.split << "/" << components::kAnomaliesFileName
+              << ": ";
     if (split.anomalies.data_missing()) {
       std::cout << "no examples (not blessed)\n";
     } else if (anomalies.empty()) {

@@ -14,6 +14,7 @@
 
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/metadata/run_records.h"
 
 namespace weir::cli {
 namespace {
@@ -25,11 +26,6 @@ using metadata::Context;
 using metadata::Event;
 using metadata::Execution;
 using metadata::MetadataStore;
-
-// Context type names as the runner (and TFX) records them.
-constexpr char kPipelineContextType[] = "pipeline";
-constexpr char kRunContextType[] = "pipeline_run";
-constexpr char kNodeContextType[] = "node";
 
 // An execution's error in a table: its first line, cut to this many columns.
 constexpr size_t kErrorWidth = 60;
@@ -216,12 +212,13 @@ class StoreReader {
   // Every run, in id order, with the executions associated with each. Reads once.
   absl::StatusOr<const std::vector<Run>*> Runs() {
     if (runs_loaded_) return &runs_;
-    ASSIGN_OR_RETURN(std::vector<Context> contexts, store_.GetContextsByType(kRunContextType));
+    ASSIGN_OR_RETURN(std::vector<Context> contexts,
+                     store_.GetContextsByType(metadata::kRunContextType));
     for (Context& context : contexts) {
       Run run{.context = std::move(context)};
       ASSIGN_OR_RETURN(std::vector<Context> parents, store_.GetParentContexts(run.context.id));
       for (const Context& parent : parents) {
-        if (parent.type_name == kPipelineContextType) {
+        if (parent.type_name == metadata::kPipelineContextType) {
           run.pipeline = parent.name;
           break;
         }
@@ -347,16 +344,17 @@ class StoreReader {
     if (run != run_of_execution_.end()) {
       place["pipeline"] = StringOrNull(run->second->pipeline);
       place["run_id"] = run->second->run_id;
-    } else if (auto run_id = StringProperty(execution.custom_properties, "run_id")) {
+    } else if (auto run_id =
+                   StringProperty(execution.custom_properties, metadata::kRunIdProperty)) {
       place["run_id"] = *run_id;
     }
-    if (auto node = StringProperty(execution.custom_properties, "node_id")) {
+    if (auto node = StringProperty(execution.custom_properties, metadata::kNodeIdProperty)) {
       place["node"] = *node;
     } else {
       // Without the runner's node_id (a TFX store): the node context, "<pipeline>.<node>".
       ASSIGN_OR_RETURN(std::vector<Context> contexts, store_.GetContextsByExecution(execution.id));
       for (const Context& context : contexts) {
-        if (context.type_name != kNodeContextType) continue;
+        if (context.type_name != metadata::kNodeContextType) continue;
         std::string name = context.name;
         if (place["pipeline"].is_string()) {
           const std::string prefix = StrCat(place["pipeline"].get<std::string>(), ".");
@@ -400,7 +398,7 @@ absl::StatusOr<Json> ExecutionRow(StoreReader& reader, const Execution& executio
                            ? Json(execution.update_time_ms - execution.create_time_ms)
                            : Json(nullptr);
   row["error"] = StringOrNull(StringProperty(execution.custom_properties, "error").value_or(""));
-  auto cached_from = execution.custom_properties.find("cached_from_execution");
+  auto cached_from = execution.custom_properties.find(metadata::kCachedFromProperty);
   row["cached_from_execution"] = cached_from == execution.custom_properties.end()
                                      ? Json(nullptr)
                                      : ValueToJson(cached_from->second);
@@ -709,8 +707,9 @@ absl::StatusOr<Json> ListRuns(MetadataStore& store, std::string_view pipeline_na
     const std::vector<int64_t>& ids = reader.ExecutionsOf(*run);
     for (int64_t id : ids) {
       ASSIGN_OR_RETURN(const Execution* execution, reader.GetExecution(id));
-      const std::string node = StringProperty(execution->custom_properties, "node_id")
-                                   .value_or(StrCat("#", execution->id));
+      const std::string node =
+          StringProperty(execution->custom_properties, metadata::kNodeIdProperty)
+              .value_or(StrCat("#", execution->id));
       const Execution*& slot = latest[node];
       if (slot == nullptr || slot->id < execution->id) slot = execution;
       last_update = std::max(last_update, execution->update_time_ms);
@@ -745,8 +744,8 @@ absl::StatusOr<Json> ListRuns(MetadataStore& store, std::string_view pipeline_na
                    : failed > 0                      ? "failed"
                    : (running > 0 || latest.empty()) ? "running"
                                                      : "success";
-    row["trigger"] =
-        StringOrNull(StringProperty(run->context.custom_properties, "trigger").value_or(""));
+    row["trigger"] = StringOrNull(
+        StringProperty(run->context.custom_properties, metadata::kTriggerProperty).value_or(""));
     row["nodes"] = latest.size();
     row["executions"] = ids.size();
     row["cached"] = cached;

@@ -76,8 +76,9 @@ absl::Status RunFromExamples(const StatisticsGenFlags& flags) {
   } else {
     std::cout << "Statistics written to " << flags.output << " in " << seconds << " s\n";
     for (size_t s = 0; s < result->split_names.size(); ++s) {
-      std::cout << "  Split-" << result->split_names[s] << "/" << components::kStatisticsFileName
-                << ": " << result->examples_per_split[s] << " examples\n";
+      std::cout << "  " << kSplitPrefix << result->split_names[s] << "/"
+                << components::kStatisticsFileName << ": " << result->examples_per_split[s]
+                << " examples\n";
     }
   }
   return absl::OkStatus();

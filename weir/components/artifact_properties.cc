@@ -38,10 +38,6 @@ std::string PropertiesToJson(const ArtifactProperties& properties) {
 
 namespace fs = std::filesystem;
 
-fs::path SplitDir(const fs::path& artifact, std::string_view split) {
-  return artifact / StrCat(kSplitPrefix, split);
-}
-
 absl::StatusOr<std::vector<std::string>> ListSplits(const fs::path& artifact) {
   std::error_code ec;
   if (!fs::is_directory(artifact, ec)) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "weir/base/artifact_layout.h"
 
 namespace weir::components {
 
@@ -23,10 +24,6 @@ std::string PropertiesToJson(const ArtifactProperties& properties);
 
 // A list of split names encoded as TFX encodes it: Python's json.dumps, e.g. ["train", "eval"].
 std::string EncodeSplitNames(const std::vector<std::string>& names);
-
-// An artifact's splits live in folders named Split-<name>, as in TFX.
-inline constexpr char kSplitPrefix[] = "Split-";
-std::filesystem::path SplitDir(const std::filesystem::path& artifact, std::string_view split);
 
 // The split names of an artifact folder (the <name> of each Split-<name> folder) in the order
 // TFX's default output config gives them: train, eval, then the others by name.

@@ -19,11 +19,6 @@ namespace {
 // A writer waits this long for another process's transaction before giving up.
 constexpr int kBusyTimeoutMs = 10'000;
 
-// Type.type_kind, as ML Metadata numbers them.
-constexpr int kExecutionKind = 0;
-constexpr int kArtifactKind = 1;
-constexpr int kContextKind = 2;
-
 // ML Metadata's schema version 10 for SQLite: the same tables, columns, constraints and secondary
 // indices, so that ML Metadata opens the file without migrating it (PostgresSchema() spells it
 // for PostgreSQL). Columns weir does not use yet
@@ -210,22 +205,22 @@ struct PropertyTable {
   const char* id_column;
 };
 
-PropertyTable PropertyTableOf(int kind) {
+PropertyTable PropertyTableOf(NodeKind kind) {
   switch (kind) {
-    case kArtifactKind:
+    case NodeKind::kArtifact:
       return {"ArtifactProperty", "artifact_id"};
-    case kExecutionKind:
+    case NodeKind::kExecution:
       return {"ExecutionProperty", "execution_id"};
     default:
       return {"ContextProperty", "context_id"};
   }
 }
 
-std::string_view KindName(int kind) {
+std::string_view KindName(NodeKind kind) {
   switch (kind) {
-    case kArtifactKind:
+    case NodeKind::kArtifact:
       return "artifact";
-    case kExecutionKind:
+    case NodeKind::kExecution:
       return "execution";
     default:
       return "context";
@@ -408,21 +403,21 @@ absl::Status MetadataStore::InTransaction(const std::function<absl::Status()>& b
 
 absl::StatusOr<int64_t> MetadataStore::PutArtifactType(
     std::string_view name, const std::map<std::string, PropertyType>& properties) {
-  return PutType(kArtifactKind, name, properties);
+  return PutType(NodeKind::kArtifact, name, properties);
 }
 
 absl::StatusOr<int64_t> MetadataStore::PutExecutionType(
     std::string_view name, const std::map<std::string, PropertyType>& properties) {
-  return PutType(kExecutionKind, name, properties);
+  return PutType(NodeKind::kExecution, name, properties);
 }
 
 absl::StatusOr<int64_t> MetadataStore::PutContextType(
     std::string_view name, const std::map<std::string, PropertyType>& properties) {
-  return PutType(kContextKind, name, properties);
+  return PutType(NodeKind::kContext, name, properties);
 }
 
 absl::StatusOr<int64_t> MetadataStore::PutType(
-    int kind, std::string_view name, const std::map<std::string, PropertyType>& properties) {
+    NodeKind kind, std::string_view name, const std::map<std::string, PropertyType>& properties) {
   if (name.empty()) {
     return absl::InvalidArgumentError(StrCat("an ", KindName(kind), " type needs a name"));
   }
@@ -431,7 +426,7 @@ absl::StatusOr<int64_t> MetadataStore::PutType(
     // Like ML Metadata, a type without a version is found by name and kind.
     ASSIGN_OR_RETURN(auto find, connection_->Prepare("SELECT `id` FROM `Type` WHERE `name` = ? AND "
                                                      "`version` IS NULL AND `type_kind` = ?"));
-    find->Bind(1, name).Bind(2, int64_t{kind});
+    find->Bind(1, name).Bind(2, static_cast<int64_t>(kind));
     ASSIGN_OR_RETURN(bool found, find->Step());
     if (found) {
       type_id = find->Int(0);
@@ -445,7 +440,8 @@ absl::StatusOr<int64_t> MetadataStore::PutType(
     }
     ASSIGN_OR_RETURN(auto insert, connection_->Prepare("INSERT INTO `Type`(`name`, `type_kind`) "
                                                        "VALUES(?, ?) RETURNING `id`"));
-    ASSIGN_OR_RETURN(type_id, InsertedId(insert->Bind(1, name).Bind(2, int64_t{kind})));
+    ASSIGN_OR_RETURN(type_id,
+                     InsertedId(insert->Bind(1, name).Bind(2, static_cast<int64_t>(kind))));
     for (const auto& [property, type] : properties) {
       ASSIGN_OR_RETURN(auto insert_property,
                        connection_->Prepare("INSERT INTO `TypeProperty`(`type_id`, `name`, "
@@ -460,10 +456,10 @@ absl::StatusOr<int64_t> MetadataStore::PutType(
   return type_id;
 }
 
-absl::StatusOr<MetadataStore::TypeInfo> MetadataStore::LoadType(int kind, int64_t type_id) {
+absl::StatusOr<MetadataStore::TypeInfo> MetadataStore::LoadType(NodeKind kind, int64_t type_id) {
   ASSIGN_OR_RETURN(auto find, connection_->Prepare(
                                   "SELECT `name` FROM `Type` WHERE `id` = ? AND `type_kind` = ?"));
-  find->Bind(1, type_id).Bind(2, int64_t{kind});
+  find->Bind(1, type_id).Bind(2, static_cast<int64_t>(kind));
   ASSIGN_OR_RETURN(bool found, find->Step());
   if (!found) {
     return absl::NotFoundError(StrCat("no ", KindName(kind), " type with id ", type_id));
@@ -515,9 +511,9 @@ absl::Status MetadataStore::CheckExists(std::string_view table, int64_t id) {
   return absl::OkStatus();
 }
 
-absl::Status MetadataStore::WriteProperties(int node_kind, int64_t id, const Properties& properties,
+absl::Status MetadataStore::WriteProperties(NodeKind kind, int64_t id, const Properties& properties,
                                             const Properties& custom_properties) {
-  const PropertyTable table = PropertyTableOf(node_kind);
+  const PropertyTable table = PropertyTableOf(kind);
   ASSIGN_OR_RETURN(auto clear, connection_->Prepare(StrCat("DELETE FROM `", table.table,
                                                            "` WHERE `", table.id_column, "` = ?")));
   RETURN_IF_ERROR(clear->Bind(1, id).Run());
@@ -536,9 +532,9 @@ absl::Status MetadataStore::WriteProperties(int node_kind, int64_t id, const Pro
   return absl::OkStatus();
 }
 
-absl::Status MetadataStore::ReadProperties(int node_kind, int64_t id, Properties& properties,
+absl::Status MetadataStore::ReadProperties(NodeKind kind, int64_t id, Properties& properties,
                                            Properties& custom_properties) {
-  const PropertyTable table = PropertyTableOf(node_kind);
+  const PropertyTable table = PropertyTableOf(kind);
   ASSIGN_OR_RETURN(auto select,
                    connection_->Prepare(
                        StrCat("SELECT `name`, `is_custom_property`, `int_value`, `double_value`, "
@@ -563,12 +559,11 @@ absl::Status MetadataStore::ReadProperties(int node_kind, int64_t id, Properties
 }
 
 template <typename Node>
-absl::Status MetadataStore::PutNode(Node& node, int kind, std::string_view label,
-                                    std::string_view table,
+absl::Status MetadataStore::PutNode(Node& node, NodeKind kind, std::string_view table,
                                     const std::vector<NodeColumn>& columns) {
   return InTransaction([&]() -> absl::Status {
     ASSIGN_OR_RETURN(TypeInfo type, LoadType(kind, node.type_id));
-    RETURN_IF_ERROR(CheckProperties(label, type.name, type.properties, node.properties));
+    RETURN_IF_ERROR(CheckProperties(KindName(kind), type.name, type.properties, node.properties));
     const int64_t now = NowMs();
     // Columns: type_id, the node's own columns, name, then the times.
     std::string names = "`type_id`";
@@ -611,7 +606,7 @@ absl::Status MetadataStore::PutNode(Node& node, int kind, std::string_view label
       int index = bind_common(*update);
       ASSIGN_OR_RETURN(bool updated, update->Bind(index, now).Bind(index + 1, id).Step());
       if (!updated) {
-        return absl::NotFoundError(StrCat("no ", label, " with id ", id, " to update"));
+        return absl::NotFoundError(StrCat("no ", KindName(kind), " with id ", id, " to update"));
       }
     }
     RETURN_IF_ERROR(WriteProperties(kind, id, node.properties, node.custom_properties));
@@ -624,7 +619,7 @@ absl::Status MetadataStore::PutNode(Node& node, int kind, std::string_view label
 
 template <typename Node>
 absl::StatusOr<std::vector<Node>> MetadataStore::QueryNodes(
-    int kind, std::string_view table, std::string_view own_columns,
+    NodeKind kind, std::string_view table, std::string_view own_columns,
     const std::function<void(const SqlStatement&, int, Node&)>& read_own_columns,
     std::string_view where, const std::vector<Value>& arguments) {
   ASSIGN_OR_RETURN(
@@ -651,14 +646,14 @@ absl::StatusOr<std::vector<Node>> MetadataStore::QueryNodes(
 }
 
 absl::Status MetadataStore::PutArtifact(Artifact& artifact) {
-  return PutNode(artifact, kArtifactKind, "artifact", "Artifact",
+  return PutNode(artifact, NodeKind::kArtifact, "Artifact",
                  {{"uri", artifact.uri}, {"state", int64_t{static_cast<int>(artifact.state)}}});
 }
 
 absl::StatusOr<std::vector<Artifact>> MetadataStore::QueryArtifacts(
     std::string_view where, const std::vector<Value>& arguments) {
   return QueryNodes<Artifact>(
-      kArtifactKind, "Artifact", "N.`uri`, N.`state`",
+      NodeKind::kArtifact, "Artifact", "N.`uri`, N.`state`",
       [](const SqlStatement& row, int first, Artifact& artifact) {
         artifact.uri = row.Text(first);
         artifact.state = static_cast<Artifact::State>(row.Int(first + 1));
@@ -681,7 +676,7 @@ absl::StatusOr<std::vector<Artifact>> MetadataStore::GetArtifactsByType(
     std::string_view type_name) {
   ASSIGN_OR_RETURN(auto find, connection_->Prepare("SELECT `id` FROM `Type` WHERE `name` = ? AND "
                                                    "`version` IS NULL AND `type_kind` = ?"));
-  find->Bind(1, type_name).Bind(2, int64_t{kArtifactKind});
+  find->Bind(1, type_name).Bind(2, static_cast<int64_t>(NodeKind::kArtifact));
   ASSIGN_OR_RETURN(bool found, find->Step());
   if (!found) return std::vector<Artifact>();
   return QueryArtifacts("WHERE N.`type_id` = ?", {find->Int(0)});
@@ -694,14 +689,14 @@ absl::StatusOr<std::vector<Artifact>> MetadataStore::GetArtifactsByContext(int64
 }
 
 absl::Status MetadataStore::PutExecution(Execution& execution) {
-  return PutNode(execution, kExecutionKind, "execution", "Execution",
+  return PutNode(execution, NodeKind::kExecution, "Execution",
                  {{"last_known_state", int64_t{static_cast<int>(execution.last_known_state)}}});
 }
 
 absl::StatusOr<std::vector<Execution>> MetadataStore::QueryExecutions(
     std::string_view where, const std::vector<Value>& arguments) {
   return QueryNodes<Execution>(
-      kExecutionKind, "Execution", "N.`last_known_state`",
+      NodeKind::kExecution, "Execution", "N.`last_known_state`",
       [](const SqlStatement& row, int first, Execution& execution) {
         execution.last_known_state = static_cast<Execution::State>(row.Int(first));
       },
@@ -736,7 +731,7 @@ absl::StatusOr<std::vector<Execution>> MetadataStore::GetExecutionsByContextAndC
 absl::Status MetadataStore::PutContext(Context& context) {
   if (context.name.empty()) return absl::InvalidArgumentError("a context needs a name");
   return InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(TypeInfo type, LoadType(kContextKind, context.type_id));
+    ASSIGN_OR_RETURN(TypeInfo type, LoadType(NodeKind::kContext, context.type_id));
     RETURN_IF_ERROR(CheckProperties("context", type.name, type.properties, context.properties));
     const int64_t now = NowMs();
     // Both statements give back the id of the row they wrote; none when no row has that id.
@@ -763,7 +758,7 @@ absl::Status MetadataStore::PutContext(Context& context) {
     RETURN_IF_ERROR(written.status());
     const int64_t id = write->Int(0);
     RETURN_IF_ERROR(
-        WriteProperties(kContextKind, id, context.properties, context.custom_properties));
+        WriteProperties(NodeKind::kContext, id, context.properties, context.custom_properties));
     if (context.id == 0) context.create_time_ms = now;
     context.id = id;
     context.type_name = type.name;
@@ -789,8 +784,8 @@ absl::StatusOr<std::vector<Context>> MetadataStore::QueryContexts(
     ReadCommonColumns(*select, contexts.emplace_back());
   }
   for (Context& context : contexts) {
-    RETURN_IF_ERROR(
-        ReadProperties(kContextKind, context.id, context.properties, context.custom_properties));
+    RETURN_IF_ERROR(ReadProperties(NodeKind::kContext, context.id, context.properties,
+                                   context.custom_properties));
   }
   return contexts;
 }
@@ -803,10 +798,11 @@ absl::StatusOr<Context> MetadataStore::GetContext(int64_t id) {
 
 absl::StatusOr<Context> MetadataStore::GetContextByTypeAndName(std::string_view type_name,
                                                                std::string_view context_name) {
-  ASSIGN_OR_RETURN(auto contexts, QueryContexts("WHERE T.`name` = ? AND T.`version` IS NULL AND "
-                                                "T.`type_kind` = ? AND C.`name` = ?",
-                                                {std::string(type_name), int64_t{kContextKind},
-                                                 std::string(context_name)}));
+  ASSIGN_OR_RETURN(auto contexts,
+                   QueryContexts("WHERE T.`name` = ? AND T.`version` IS NULL AND "
+                                 "T.`type_kind` = ? AND C.`name` = ?",
+                                 {std::string(type_name), static_cast<int64_t>(NodeKind::kContext),
+                                  std::string(context_name)}));
   if (contexts.empty()) {
     return absl::NotFoundError(
         StrCat("no context named '", context_name, "' of type '", type_name, "'"));
@@ -816,7 +812,7 @@ absl::StatusOr<Context> MetadataStore::GetContextByTypeAndName(std::string_view 
 
 absl::StatusOr<std::vector<Context>> MetadataStore::GetContextsByType(std::string_view type_name) {
   return QueryContexts("WHERE T.`name` = ? AND T.`version` IS NULL AND T.`type_kind` = ?",
-                       {std::string(type_name), int64_t{kContextKind}});
+                       {std::string(type_name), static_cast<int64_t>(NodeKind::kContext)});
 }
 
 absl::StatusOr<std::vector<Context>> MetadataStore::GetContextsByArtifact(int64_t artifact_id) {

@@ -122,6 +122,9 @@ struct Event {
   int64_t milliseconds_since_epoch = 0;  // 0: the time PutEvents runs.
 };
 
+// The kinds of node, numbered as ML Metadata stores them in Type.type_kind.
+enum class NodeKind : int64_t { kExecution = 0, kArtifact = 1, kContext = 2 };
+
 class MetadataStore {
  public:
   // Opens the store in `db` (by convention ${WEIR_HOME}/metadata.db), creating the file, its
@@ -235,23 +238,23 @@ class MetadataStore {
   };
   // Inserts (id 0) or updates an Artifact or Execution row and its properties.
   template <typename Node>
-  absl::Status PutNode(Node& node, int kind, std::string_view label, std::string_view table,
+  absl::Status PutNode(Node& node, NodeKind kind, std::string_view table,
                        const std::vector<NodeColumn>& columns);
   // Reads Artifact or Execution rows matching `where` (whose one parameter is `argument`; the
   // table's alias is N), with their properties. `own_columns` are selected after the common
   // ones and read by `read_own_columns` from the given first column index.
   template <typename Node>
   absl::StatusOr<std::vector<Node>> QueryNodes(
-      int kind, std::string_view table, std::string_view own_columns,
+      NodeKind kind, std::string_view table, std::string_view own_columns,
       const std::function<void(const SqlStatement&, int, Node&)>& read_own_columns,
       std::string_view where, const std::vector<Value>& arguments);
-  absl::StatusOr<int64_t> PutType(int kind, std::string_view name,
+  absl::StatusOr<int64_t> PutType(NodeKind kind, std::string_view name,
                                   const std::map<std::string, PropertyType>& properties);
-  absl::StatusOr<TypeInfo> LoadType(int kind, int64_t type_id);
+  absl::StatusOr<TypeInfo> LoadType(NodeKind kind, int64_t type_id);
   absl::Status CheckExists(std::string_view table, int64_t id);
-  absl::Status WriteProperties(int node_kind, int64_t id, const Properties& properties,
+  absl::Status WriteProperties(NodeKind kind, int64_t id, const Properties& properties,
                                const Properties& custom_properties);
-  absl::Status ReadProperties(int node_kind, int64_t id, Properties& properties,
+  absl::Status ReadProperties(NodeKind kind, int64_t id, Properties& properties,
                               Properties& custom_properties);
   absl::StatusOr<std::vector<Artifact>> QueryArtifacts(std::string_view where,
                                                        const std::vector<Value>& arguments);

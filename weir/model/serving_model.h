@@ -9,13 +9,13 @@
 #include <set>
 
 #include "absl/status/statusor.h"
+#include "weir/base/artifact_layout.h"
 #include "weir/data/record_batch.h"
 #include "weir/model/model.h"
 #include "weir/transform/transform.h"
 
 namespace weir::model {
 
-inline constexpr char kServingDir[] = "Format-Serving";
 inline constexpr char kModelSpecFileName[] = "model_spec.pbtxt";
 inline constexpr char kServingTransformDir[] = "transform";
 

@@ -16,6 +16,7 @@
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/metadata/run_records.h"
 #include "weir/pipeline/pipeline_spec.h"
 
 namespace weir::orchestrator {
@@ -96,7 +97,8 @@ absl::StatusOr<std::optional<int64_t>> FindCached(MetadataStore& store, int64_t 
                                                   const pipeline::ComponentSpec& component,
                                                   NodeOutcome& outcome) {
   ASSIGN_OR_RETURN(std::vector<Execution> executions,
-                   store.GetExecutionsByContextAndCustomProperty(node_context, "cache_key", key));
+                   store.GetExecutionsByContextAndCustomProperty(node_context,
+                                                                 metadata::kCacheKeyProperty, key));
   std::sort(executions.begin(), executions.end(),
             [](const Execution& a, const Execution& b) { return a.id > b.id; });
   for (const Execution& execution : executions) {
@@ -143,9 +145,10 @@ absl::StatusOr<RunContexts> EnsureRunContexts(MetadataStore& store,
                                               const pipeline::PipelineSpec& spec,
                                               const std::string& run_id) {
   RunContexts contexts;
-  ASSIGN_OR_RETURN(contexts.pipeline, EnsureContext(store, kPipelineContextType, spec.name()));
-  ASSIGN_OR_RETURN(contexts.run,
-                   EnsureContext(store, kRunContextType, StrCat(spec.name(), ".", run_id)));
+  ASSIGN_OR_RETURN(contexts.pipeline,
+                   EnsureContext(store, metadata::kPipelineContextType, spec.name()));
+  ASSIGN_OR_RETURN(contexts.run, EnsureContext(store, metadata::kRunContextType,
+                                               metadata::RunContextName(spec.name(), run_id)));
   RETURN_IF_ERROR(store.PutParentContext(contexts.pipeline, contexts.run));
   return contexts;
 }
@@ -219,16 +222,17 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
     if (report) report();
   };
   ASSIGN_OR_RETURN(int64_t node_context,
-                   EnsureContext(store, kNodeContextType, StrCat(spec.name(), ".", node.id())));
+                   EnsureContext(store, metadata::kNodeContextType,
+                                 metadata::NodeContextName(spec.name(), node.id())));
   RETURN_IF_ERROR(store.PutParentContext(pipeline_context, node_context));
   ASSIGN_OR_RETURN(int64_t execution_type, store.PutExecutionType(component->type, {}));
   if (component->resolver) {
     // Resolvers are never cached: what they pick depends on the store, not on their inputs.
     outcome.cache_reason = "ran: resolver nodes always read the store afresh";
     Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kComplete};
-    execution.custom_properties = {{"run_id", metadata::Value(run_id)},
-                                   {"node_id", metadata::Value(node.id())},
-                                   {"log", metadata::Value(log.path().string())}};
+    execution.custom_properties = {{metadata::kRunIdProperty, metadata::Value(run_id)},
+                                   {metadata::kNodeIdProperty, metadata::Value(node.id())},
+                                   {metadata::kLogProperty, metadata::Value(log.path().string())}};
     absl::Status resolved = store.InTransaction([&]() -> absl::Status {
       ASSIGN_OR_RETURN(auto picked, component->resolver(store, spec));
       RETURN_IF_ERROR(store.PutExecution(execution));
@@ -260,10 +264,11 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
   if (!key.ok()) {
     // The driver failed (e.g. the input files are missing): a FAILED execution says why.
     Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kFailed};
-    execution.custom_properties = {{"run_id", metadata::Value(run_id)},
-                                   {"node_id", metadata::Value(node.id())},
-                                   {"log", metadata::Value(log.path().string())},
-                                   {"error", metadata::Value(std::string(key.status().message()))}};
+    execution.custom_properties = {
+        {metadata::kRunIdProperty, metadata::Value(run_id)},
+        {metadata::kNodeIdProperty, metadata::Value(node.id())},
+        {metadata::kLogProperty, metadata::Value(log.path().string())},
+        {metadata::kErrorProperty, metadata::Value(std::string(key.status().message()))}};
     RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
       RETURN_IF_ERROR(store.PutExecution(execution));
       RETURN_IF_ERROR(store.PutAssociation(node_context, execution.id));
@@ -302,11 +307,11 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
   }
   if (cached) {
     Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kCached};
-    execution.custom_properties = {{"cache_key", metadata::Value(*key)},
-                                   {"run_id", metadata::Value(run_id)},
-                                   {"node_id", metadata::Value(node.id())},
-                                   {"log", metadata::Value(log.path().string())},
-                                   {"cached_from_execution", metadata::Value(*cached)}};
+    execution.custom_properties = {{metadata::kCacheKeyProperty, metadata::Value(*key)},
+                                   {metadata::kRunIdProperty, metadata::Value(run_id)},
+                                   {metadata::kNodeIdProperty, metadata::Value(node.id())},
+                                   {metadata::kLogProperty, metadata::Value(log.path().string())},
+                                   {metadata::kCachedFromProperty, metadata::Value(*cached)}};
     RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
       RETURN_IF_ERROR(store.PutExecution(execution));
       RETURN_IF_ERROR(record_associations(execution.id));
@@ -326,10 +331,10 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
 
   // Executor, into folders named after the execution.
   Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kRunning};
-  execution.custom_properties = {{"cache_key", metadata::Value(*key)},
-                                 {"run_id", metadata::Value(run_id)},
-                                 {"node_id", metadata::Value(node.id())},
-                                 {"log", metadata::Value(log.path().string())}};
+  execution.custom_properties = {{metadata::kCacheKeyProperty, metadata::Value(*key)},
+                                 {metadata::kRunIdProperty, metadata::Value(run_id)},
+                                 {metadata::kNodeIdProperty, metadata::Value(node.id())},
+                                 {metadata::kLogProperty, metadata::Value(log.path().string())}};
   std::map<std::string, Artifact> artifacts;
   RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
     RETURN_IF_ERROR(store.PutExecution(execution));
@@ -375,7 +380,8 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
     }
     execution.last_known_state =
         status.ok() ? Execution::State::kComplete : Execution::State::kFailed;
-    if (!status.ok()) execution.custom_properties["error"] = std::string(status.message());
+    if (!status.ok())
+      execution.custom_properties[metadata::kErrorProperty] = std::string(status.message());
     RETURN_IF_ERROR(store.PutExecution(execution));
     return store.PutEvents(events);
   }));
@@ -416,15 +422,15 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
   result.run_id = default_run_id ? UtcRunId() : run_id;
   RunContexts contexts;
   RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
-    std::string run_name = StrCat(spec.name(), ".", result.run_id);
+    std::string run_name = metadata::RunContextName(spec.name(), result.run_id);
     // Two runs started in the same millisecond: the later default id gets a suffix.
     for (int suffix = 2;
-         default_run_id && store.GetContextByTypeAndName(kRunContextType, run_name).ok();
+         default_run_id && store.GetContextByTypeAndName(metadata::kRunContextType, run_name).ok();
          ++suffix) {
       result.run_id = StrCat(UtcRunId(), "-", suffix);
-      run_name = StrCat(spec.name(), ".", result.run_id);
+      run_name = metadata::RunContextName(spec.name(), result.run_id);
     }
-    if (store.GetContextByTypeAndName(kRunContextType, run_name).ok()) {
+    if (store.GetContextByTypeAndName(metadata::kRunContextType, run_name).ok()) {
       return absl::AlreadyExistsError(StrCat("pipeline ", spec.name(), " already has a run ",
                                              result.run_id, "; choose another run id"));
     }
@@ -570,7 +576,7 @@ absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
     const std::string output = reference.substr(reference.find('.') + 1);
     const Execution* producer = nullptr;
     for (const Execution& execution : in_run) {
-      auto it = execution.custom_properties.find("node_id");
+      auto it = execution.custom_properties.find(metadata::kNodeIdProperty);
       const bool succeeded = execution.last_known_state == Execution::State::kComplete ||
                              execution.last_known_state == Execution::State::kCached;
       if (succeeded && it != execution.custom_properties.end() &&

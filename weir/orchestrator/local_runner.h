@@ -72,12 +72,7 @@ absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
                                     metadata::MetadataStore& store, const std::string& run_id,
                                     const std::string& node_id, const ProgressCallback& progress);
 
-// ML Metadata's context types for a pipeline, one run of it, and one of its nodes, as TFX
-// names them; contexts are named <pipeline>, <pipeline>.<run id> and <pipeline>.<node id>.
-inline constexpr char kPipelineContextType[] = "pipeline";
-inline constexpr char kRunContextType[] = "pipeline_run";
-inline constexpr char kNodeContextType[] = "node";
-
+// The contexts of a run (weir/metadata/run_records.h names their types).
 struct RunContexts {
   int64_t pipeline = 0;
   int64_t run = 0;

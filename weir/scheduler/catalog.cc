@@ -7,6 +7,7 @@
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/metadata/run_records.h"
 #include "weir/orchestrator/local_runner.h"
 #include "weir/pipeline/pipeline_spec.h"
 #include "weir/scheduler/cron.h"
@@ -73,9 +74,9 @@ namespace {
 
 absl::StatusOr<Context> EnsurePipelineContext(MetadataStore& store, std::string_view pipeline) {
   absl::StatusOr<Context> context =
-      store.GetContextByTypeAndName(orchestrator::kPipelineContextType, pipeline);
+      store.GetContextByTypeAndName(metadata::kPipelineContextType, pipeline);
   if (context.ok() || !absl::IsNotFound(context.status())) return context;
-  ASSIGN_OR_RETURN(int64_t type_id, store.PutContextType(orchestrator::kPipelineContextType, {}));
+  ASSIGN_OR_RETURN(int64_t type_id, store.PutContextType(metadata::kPipelineContextType, {}));
   Context created{.type_id = type_id, .name = std::string(pipeline)};
   RETURN_IF_ERROR(store.PutContext(created));
   return created;
@@ -95,9 +96,9 @@ ScheduledRun ToScheduledRun(const Context& context) {
   ScheduledRun run;
   run.context_id = context.id;
   run.properties = context.custom_properties;
-  run.state = GetString(context.custom_properties, "state");
-  run.pipeline = GetString(context.custom_properties, "pipeline");
-  run.run_id = GetString(context.custom_properties, "run_id");
+  run.state = GetString(context.custom_properties, metadata::kRunStateProperty);
+  run.pipeline = GetString(context.custom_properties, metadata::kPipelineProperty);
+  run.run_id = GetString(context.custom_properties, metadata::kRunIdProperty);
   return run;
 }
 
@@ -116,7 +117,7 @@ std::string IsoTime(int64_t ms) {
 absl::StatusOr<PipelineState> GetPipelineState(MetadataStore& store, std::string_view pipeline) {
   PipelineState state;
   absl::StatusOr<Context> context =
-      store.GetContextByTypeAndName(orchestrator::kPipelineContextType, pipeline);
+      store.GetContextByTypeAndName(metadata::kPipelineContextType, pipeline);
   if (absl::IsNotFound(context.status())) return state;
   RETURN_IF_ERROR(context.status());
   state.known = true;
@@ -163,8 +164,8 @@ absl::StatusOr<std::string> QueueRun(MetadataStore& store, const pipeline::Pipel
     const std::string base = StrCat(request.trigger, "__", IsoTime(logical_date));
     run_id = base;
     for (int suffix = 2; store
-                             .GetContextByTypeAndName(orchestrator::kRunContextType,
-                                                      StrCat(spec.name(), ".", run_id))
+                             .GetContextByTypeAndName(metadata::kRunContextType,
+                                                      metadata::RunContextName(spec.name(), run_id))
                              .ok();
          ++suffix) {
       run_id = StrCat(base, "-", suffix);
@@ -172,13 +173,13 @@ absl::StatusOr<std::string> QueueRun(MetadataStore& store, const pipeline::Pipel
     ASSIGN_OR_RETURN(orchestrator::RunContexts contexts,
                      orchestrator::EnsureRunContexts(store, spec, run_id));
     ASSIGN_OR_RETURN(Context run, store.GetContext(contexts.run));
-    run.custom_properties = {{"pipeline", spec.name()},
-                             {"run_id", run_id},
-                             {"state", std::string(kQueued)},
-                             {"trigger", request.trigger},
-                             {"conf", request.conf_json},
-                             {"logical_date", logical_date},
-                             {"queued_at", now}};
+    run.custom_properties = {{metadata::kPipelineProperty, spec.name()},
+                             {metadata::kRunIdProperty, run_id},
+                             {metadata::kRunStateProperty, std::string(kQueued)},
+                             {metadata::kTriggerProperty, request.trigger},
+                             {metadata::kConfProperty, request.conf_json},
+                             {metadata::kLogicalDateProperty, logical_date},
+                             {metadata::kQueuedAtProperty, now}};
     RETURN_IF_ERROR(store.PutContext(run));
     if (request.scheduled_tick_ms != 0) {
       ASSIGN_OR_RETURN(Context pipeline, EnsurePipelineContext(store, spec.name()));
@@ -192,7 +193,7 @@ absl::StatusOr<std::string> QueueRun(MetadataStore& store, const pipeline::Pipel
 
 absl::StatusOr<std::vector<ScheduledRun>> ActiveRuns(MetadataStore& store) {
   ASSIGN_OR_RETURN(std::vector<Context> contexts,
-                   store.GetContextsByType(orchestrator::kRunContextType));
+                   store.GetContextsByType(metadata::kRunContextType));
   std::vector<ScheduledRun> runs;
   for (const Context& context : contexts) {
     ScheduledRun run = ToScheduledRun(context);
@@ -203,8 +204,9 @@ absl::StatusOr<std::vector<ScheduledRun>> ActiveRuns(MetadataStore& store) {
 
 absl::StatusOr<ScheduledRun> GetRun(MetadataStore& store, std::string_view pipeline,
                                     std::string_view run_id) {
-  ASSIGN_OR_RETURN(Context context, store.GetContextByTypeAndName(orchestrator::kRunContextType,
-                                                                  StrCat(pipeline, ".", run_id)));
+  ASSIGN_OR_RETURN(Context context,
+                   store.GetContextByTypeAndName(metadata::kRunContextType,
+                                                 metadata::RunContextName(pipeline, run_id)));
   ScheduledRun run = ToScheduledRun(context);
   // Runs made by `weir run` carry no scheduler properties.
   run.pipeline = std::string(pipeline);

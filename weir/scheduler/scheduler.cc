@@ -17,6 +17,7 @@
 
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/metadata/run_records.h"
 #include "weir/orchestrator/local_runner.h"
 #include "weir/pipeline/pipeline_spec.h"
 
@@ -61,7 +62,7 @@ std::vector<TaskView> TaskStates(const pipeline::PipelineSpec& spec,
     const int64_t cleared_after = GetInt(run_properties, TaskKey(node.id(), "cleared_after"));
     const Execution* latest = nullptr;
     for (const Execution& execution : executions) {
-      if (GetString(execution.custom_properties, "node_id") != node.id()) continue;
+      if (GetString(execution.custom_properties, metadata::kNodeIdProperty) != node.id()) continue;
       if (execution.id <= cleared_after) continue;
       if (latest == nullptr || execution.id > latest->id) latest = &execution;
     }
@@ -287,11 +288,12 @@ absl::Status Scheduler::NodeEnded(const Child& child, bool succeeded, const std:
   ASSIGN_OR_RETURN(std::vector<Execution> executions,
                    store->GetExecutionsByContext(child.run_context));
   for (Execution& execution : executions) {
-    if (GetString(execution.custom_properties, "node_id") != child.node) continue;
+    if (GetString(execution.custom_properties, metadata::kNodeIdProperty) != child.node) continue;
     if (execution.last_known_state == Execution::State::kRunning ||
         execution.last_known_state == Execution::State::kNew) {
       execution.last_known_state = Execution::State::kCanceled;
-      execution.custom_properties["error"] = StrCat("the node's process ended: ", why);
+      execution.custom_properties[metadata::kErrorProperty] =
+          StrCat("the node's process ended: ", why);
       RETURN_IF_ERROR(store->PutExecution(execution));
     }
   }
@@ -410,9 +412,10 @@ absl::Status Scheduler::Advance(MetadataStore& store, const ScheduledRun& queued
     });
     if (running >= max_active) return absl::OkStatus();
     RETURN_IF_ERROR(UpdateRun(store, run.context_id, [&](Properties& properties) {
-      properties["state"] = std::string(kRunning);
-      if (GetInt(properties, "started_at") == 0) properties["started_at"] = NowMs();
-      properties.erase("ended_at");
+      properties[metadata::kRunStateProperty] = std::string(kRunning);
+      if (GetInt(properties, metadata::kStartedAtProperty) == 0)
+        properties[metadata::kStartedAtProperty] = NowMs();
+      properties.erase(metadata::kEndedAtProperty);
     }));
     ASSIGN_OR_RETURN(run, GetRun(store, run.pipeline, run.run_id));
   }
@@ -452,11 +455,11 @@ absl::Status Scheduler::Advance(MetadataStore& store, const ScheduledRun& queued
     // A RUNNING execution nobody looks after any more (the scheduler was killed) is canceled
     // before the node starts again.
     for (Execution& execution : executions) {
-      if (GetString(execution.custom_properties, "node_id") == node->id() &&
+      if (GetString(execution.custom_properties, metadata::kNodeIdProperty) == node->id() &&
           (execution.last_known_state == Execution::State::kRunning ||
            execution.last_known_state == Execution::State::kNew)) {
         execution.last_known_state = Execution::State::kCanceled;
-        execution.custom_properties["error"] = "abandoned: its scheduler stopped";
+        execution.custom_properties[metadata::kErrorProperty] = "abandoned: its scheduler stopped";
         RETURN_IF_ERROR(store.PutExecution(execution));
       }
     }
@@ -478,8 +481,8 @@ absl::Status Scheduler::Advance(MetadataStore& store, const ScheduledRun& queued
     return entry.second == kFailed || entry.second == kUpstreamFailed;
   });
   return UpdateRun(store, run.context_id, [&](Properties& properties) {
-    properties["state"] = std::string(failed ? kFailed : kSuccess);
-    properties["ended_at"] = NowMs();
+    properties[metadata::kRunStateProperty] = std::string(failed ? kFailed : kSuccess);
+    properties[metadata::kEndedAtProperty] = NowMs();
   });
 }
 

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "weir/base/strings.h"
+#include "weir/metadata/run_records.h"
 #include "weir/orchestrator/local_runner.h"
 #include "weir/pipeline/pipeline_spec.h"
 
@@ -247,7 +248,7 @@ TEST_F(SchedulerTest, AKilledSchedulerCarriesOnWithoutRedoingNodes) {
     EXPECT_EQ(executions.count(metadata::Execution::State::kComplete), 1u) << node.id();
     EXPECT_EQ(executions.count(metadata::Execution::State::kRunning), 0u) << node.id();
   }
-  EXPECT_EQ(store->GetContextsByType(orchestrator::kRunContextType)->size(), 1u);
+  EXPECT_EQ(store->GetContextsByType(metadata::kRunContextType)->size(), 1u);
 }
 
 TEST_F(SchedulerTest, CronTicksAreQueuedOnceEvenAcrossRestarts) {
@@ -265,7 +266,7 @@ TEST_F(SchedulerTest, CronTicksAreQueuedOnceEvenAcrossRestarts) {
   auto run_ids = [&]() {
     std::set<std::string> ids;
     const std::vector<metadata::Context> runs =
-        store->GetContextsByType(orchestrator::kRunContextType).value();
+        store->GetContextsByType(metadata::kRunContextType).value();
     for (const metadata::Context& context : runs) {
       ids.insert(GetString(context.custom_properties, "run_id"));
     }

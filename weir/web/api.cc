@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "weir/base/artifact_layout.h"
 #include "weir/base/files.h"
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
@@ -19,6 +20,8 @@
 #include "weir/cli/metadata_view.h"
 #include "weir/cli/show.h"
 #include "weir/io/example/example_files.h"
+#include "weir/metadata/run_records.h"
+#include "weir/model/serving_model.h"
 #include "weir/pipeline/pipeline_spec.h"
 #include "weir/proto/model.pb.h"
 #include "weir/proto/transform.pb.h"
@@ -316,7 +319,8 @@ absl::StatusOr<Json> DescribeRun(RunHandle& handle) {
                                : Json(nullptr);
     std::string error = GetString(properties, TaskKey(task.node, "error"));
     if (execution != nullptr) {
-      const std::string recorded = GetString(execution->custom_properties, "error");
+      const std::string recorded =
+          GetString(execution->custom_properties, metadata::kErrorProperty);
       if (!recorded.empty()) error = recorded;
       last_update = std::max(last_update, execution->update_time_ms);
       if (first_start == 0 || execution->create_time_ms < first_start) {
@@ -359,13 +363,14 @@ absl::StatusOr<Json> DescribeRun(RunHandle& handle) {
                  : any_failed              ? scheduler::kFailed
                  : any_active              ? scheduler::kRunning
                                            : scheduler::kSuccess;
-  const std::string trigger = GetString(properties, "trigger");
+  const std::string trigger = GetString(properties, metadata::kTriggerProperty);
   run["trigger"] = trigger.empty() ? "cli" : trigger;
-  run["conf"] = Json::parse(GetString(properties, "conf", "{}"), nullptr, false);
-  const int64_t started = GetInt(properties, "started_at", first_start);
-  const int64_t ended = GetInt(properties, "ended_at", any_active ? 0 : last_update);
-  run["logical_date"] = TimeOrNull(GetInt(properties, "logical_date", started));
-  run["queued_at"] = TimeOrNull(GetInt(properties, "queued_at", started));
+  run["conf"] = Json::parse(GetString(properties, metadata::kConfProperty, "{}"), nullptr, false);
+  const int64_t started = GetInt(properties, metadata::kStartedAtProperty, first_start);
+  const int64_t ended =
+      GetInt(properties, metadata::kEndedAtProperty, any_active ? 0 : last_update);
+  run["logical_date"] = TimeOrNull(GetInt(properties, metadata::kLogicalDateProperty, started));
+  run["queued_at"] = TimeOrNull(GetInt(properties, metadata::kQueuedAtProperty, started));
   run["started"] = TimeOrNull(started);
   run["ended"] = TimeOrNull(ended);
   run["duration_ms"] = started != 0 && ended != 0 ? Json(ended - started) : Json(nullptr);
@@ -384,7 +389,7 @@ absl::StatusOr<std::vector<std::string>> ClearTasks(RunHandle& handle, const std
         for (const std::string& cleared : nodes) {
           int64_t last = 0;
           for (const Execution& execution : executions) {
-            if (GetString(execution.custom_properties, "node_id") == cleared) {
+            if (GetString(execution.custom_properties, metadata::kNodeIdProperty) == cleared) {
               last = std::max(last, execution.id);
             }
           }
@@ -397,7 +402,7 @@ absl::StatusOr<std::vector<std::string>> ClearTasks(RunHandle& handle, const std
         properties["pipeline"] = handle.run.pipeline;
         properties["run_id"] = handle.run.run_id;
         properties["state"] = std::string(scheduler::kQueued);
-        properties.erase("ended_at");
+        properties.erase(metadata::kEndedAtProperty);
       }));
   return nodes;
 }
@@ -419,7 +424,7 @@ absl::Status MarkSuccess(RunHandle& handle, const std::string& node) {
         if (GetString(properties, "state") != scheduler::kRunning) {
           properties["state"] = std::string(scheduler::kQueued);
         }
-        properties.erase("ended_at");
+        properties.erase(metadata::kEndedAtProperty);
       });
 }
 
@@ -926,7 +931,7 @@ absl::StatusOr<HttpResponse> WebApi::ArtifactRequest(int64_t id, const std::stri
     ASSIGN_OR_RETURN(data, TrainingView(uri));
   } else if (type == "Model") {
     kind = "model";
-    const fs::path spec_file = uri / "Format-Serving" / "model_spec.pbtxt";
+    const fs::path spec_file = uri / kServingDir / model::kModelSpecFileName;
     ASSIGN_OR_RETURN(std::string text, ReadText(spec_file));
     model::ModelSpec spec;
     RETURN_IF_ERROR(base::ReadTextProto(spec_file, &spec));

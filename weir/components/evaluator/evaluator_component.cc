@@ -3,6 +3,7 @@
 #include "weir/base/files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/components/artifact_properties.h"
 #include "weir/eval/evaluation.h"
 #include "weir/io/example/example_files.h"
 #include "weir/model/serving_model.h"
@@ -33,7 +34,7 @@ absl::StatusOr<EvaluatorResult> RunEvaluator(const EvaluatorOptions& options) {
   const model::ModelSpec& spec = candidate->spec();
   const std::string split = options.config.split().empty() ? "eval" : options.config.split();
   ASSIGN_OR_RETURN(std::vector<fs::path> files,
-                   io::ExampleFiles(options.examples / StrCat("Split-", split)));
+                   io::ExampleFiles(SplitDir(options.examples, split)));
 
   eval::Evaluation evaluation(options.config, spec.config().task(), spec.config().num_classes());
   RETURN_IF_ERROR(io::ForEachExampleBatch<ScoredBlock>(

@@ -42,7 +42,7 @@ class EvaluatorComponentTest : public ::testing::Test {
       // Evaluator must find from the raw examples through the model's serving path.
       auto family = model::FindModelFamily("gbdt");
       ASSERT_TRUE(family.ok());
-      auto loaded = (*family)->Load(trained->spec, trainer.model / model::kServingDir);
+      auto loaded = (*family)->Load(trained->spec, trainer.model / kServingDir);
       ASSERT_TRUE(loaded.ok()) << loaded.status();
       auto files = io::ExampleFiles(SplitDir(trainer.examples, "eval"));
       ASSERT_TRUE(files.ok());

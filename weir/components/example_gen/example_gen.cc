@@ -296,7 +296,7 @@ absl::StatusOr<ExampleGenResult> WriteExamples(const ExampleGenOptions& options,
       std::clamp<uint64_t>((input_bytes + shard_bytes - 1) / shard_bytes, 1, 10000));
   std::vector<std::vector<io::TfRecordWriter>> writers(num_splits);
   for (size_t s = 0; s < num_splits; ++s) {
-    fs::path dir = staging.path() / StrCat("Split-", result.split_names[s]);
+    fs::path dir = SplitDir(staging.path(), result.split_names[s]);
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return absl::InternalError(StrCat("cannot create ", dir.string(), ": ", ec.message()));

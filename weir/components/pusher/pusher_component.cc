@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "weir/base/artifact_layout.h"
 #include "weir/base/files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
@@ -55,7 +56,7 @@ absl::StatusOr<PusherResult> RunPusher(const PusherOptions& options) {
     return absl::NotFoundError(StrCat(options.blessing.string(),
                                       " is not a ModelBlessing (no BLESSED or NOT_BLESSED file)"));
   }
-  const fs::path serving = options.model / "Format-Serving";
+  const fs::path serving = options.model / kServingDir;
   if (!fs::is_directory(serving, ec))
     return absl::NotFoundError(StrCat(options.model.string(), " has no Format-Serving folder"));
 

@@ -291,7 +291,7 @@ TEST_F(SmallDatasetsTest, MulticlassModelsNameTheirClasses) {
 
     const fs::path base = options.model.parent_path() / "serving";
     fs::create_directories(base);
-    fs::copy(options.model / model::kServingDir, base / "1", fs::copy_options::recursive);
+    fs::copy(options.model / kServingDir, base / "1", fs::copy_options::recursive);
     auto server = serving::ModelServer::Start({.model_name = "iris", .model_base_path = base});
     ASSERT_TRUE(server.ok()) << server.status();
     const Json metadata =

@@ -96,7 +96,7 @@ absl::StatusOr<TrainerResult> RunTrainer(const TrainerOptions& options) {
   }
   result.model_properties["family"] = config.family();
 
-  const fs::path serving = model_dir.path() / model::kServingDir;
+  const fs::path serving = model_dir.path() / kServingDir;
   std::error_code ec;
   fs::create_directories(serving, ec);
   if (ec)

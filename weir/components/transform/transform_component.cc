@@ -78,7 +78,7 @@ absl::StatusOr<TransformResult> RunTransform(const TransformOptions& options) {
                                       options.analyze_split, "' to analyze"));
   }
   ASSIGN_OR_RETURN(std::vector<fs::path> analyze_files,
-                   io::ExampleFiles(options.examples / StrCat("Split-", options.analyze_split)));
+                   io::ExampleFiles(SplitDir(options.examples, options.analyze_split)));
   const transform::DataPass pass = [&](const auto& accumulate, const auto& merge) {
     return io::ForEachExampleBatch<transform::AnalyzerState>(
         analyze_files, options.num_threads,
@@ -93,13 +93,13 @@ absl::StatusOr<TransformResult> RunTransform(const TransformOptions& options) {
     ASSIGN_OR_RETURN(base::StagingDir examples_dir,
                      base::StagingDir::Create(options.transformed_examples));
     for (const std::string& split : result.split_names) {
-      const fs::path out_dir = examples_dir.path() / StrCat("Split-", split);
+      const fs::path out_dir = SplitDir(examples_dir.path(), split);
       std::error_code ec;
       fs::create_directories(out_dir, ec);
       if (ec)
         return absl::InternalError(StrCat("cannot create ", out_dir.string(), ": ", ec.message()));
       ASSIGN_OR_RETURN(uint64_t examples,
-                       TransformSplit(transform, options.examples / StrCat("Split-", split),
+                       TransformSplit(transform, SplitDir(options.examples, split),
                                       out_dir / kTransformedFileName, options.num_threads));
       result.examples_per_split.push_back(examples);
     }
