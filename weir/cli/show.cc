@@ -17,7 +17,6 @@
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/components/artifact_properties.h"
-#include "weir/components/evaluator/evaluator_component.h"
 #include "weir/components/example_validator/example_validator.h"
 #include "weir/components/statistics_gen/statistics_gen.h"
 #include "weir/eval/evaluation.h"
@@ -635,57 +634,6 @@ bool EndsWith(std::string_view text, std::string_view suffix) {
 
 using Json = nlohmann::ordered_json;
 
-// Reads the fields of one evaluation.json; errors name the file and the field, as in
-// "slices[2].metrics".
-class EvaluationReader {
- public:
-  explicit EvaluationReader(const fs::path& file) : file_(file) {}
-
-  absl::Status Error(std::string_view field, std::string_view problem) const {
-    return absl::InvalidArgumentError(
-        StrCat(file_.string(), ": ", field, " ", problem,
-               "; is it the evaluation.json of a ModelEvaluation artifact?"));
-  }
-
-  // `object[key]`, which must have the type `is` checks; nullptr when it is null and `nullable`.
-  absl::StatusOr<const Json*> Field(const Json& object, std::string_view where, const char* key,
-                                    bool (Json::*is)() const noexcept, std::string_view what,
-                                    bool nullable = false) const {
-    const std::string field = where.empty() ? std::string(key) : StrCat(where, ".", key);
-    auto it = object.find(key);
-    if (it == object.end()) return Error(field, "is missing");
-    if (nullable && it->is_null()) return nullptr;
-    if (!((*it).*is)()) return Error(field, StrCat("is not ", what));
-    return &*it;
-  }
-  absl::StatusOr<std::string> String(const Json& object, std::string_view where,
-                                     const char* key) const {
-    ASSIGN_OR_RETURN(const Json* value, Field(object, where, key, &Json::is_string, "a string"));
-    return value->get<std::string>();
-  }
-  // A number; null (how nlohmann::json writes NaN) reads as NaN.
-  absl::StatusOr<double> Number(const Json& object, std::string_view where, const char* key) const {
-    ASSIGN_OR_RETURN(const Json* value,
-                     Field(object, where, key, &Json::is_number, "a number", /*nullable=*/true));
-    return value ? value->get<double>() : std::nan("");
-  }
-  absl::StatusOr<MetricValues> Metrics(const Json& object, std::string_view where,
-                                       const char* key) const {
-    ASSIGN_OR_RETURN(const Json* metrics,
-                     Field(object, where, key, &Json::is_object, "an object of metrics"));
-    MetricValues out;
-    for (const auto& [name, value] : metrics->items()) {
-      if (!value.is_number() && !value.is_null())
-        return Error(StrCat(where, ".", key, ".", name), "is not a number");
-      out.emplace_back(name, value.is_null() ? std::nan("") : value.get<double>());
-    }
-    return out;
-  }
-
- private:
-  fs::path file_;
-};
-
 // The metrics a slice table shows, in this order, when the evaluation has them: the headline
 // metrics of each task (binary: auc to calibration; multiclass: accuracy, loss; regression: loss,
 // mae, r2). The rest (mean_label, mse, per-class precision, ...) are in the --json output.
@@ -693,14 +641,14 @@ constexpr const char* kHeadlineMetrics[] = {
     "example_count",        "auc",         "accuracy", "loss", "precision", "recall",
     "auc_precision_recall", "calibration", "mae",      "r2"};
 
-const SliceEvaluation* OverallSlice(const ModelEvaluation& evaluation) {
-  for (const SliceEvaluation& slice : evaluation.slices) {
+const eval::SliceEvaluation* OverallSlice(const ModelEvaluation& evaluation) {
+  for (const eval::SliceEvaluation& slice : evaluation.slices) {
     if (slice.features.empty()) return &slice;
   }
   return nullptr;
 }
 
-std::optional<double> Find(const MetricValues& metrics, std::string_view name) {
+std::optional<double> Find(const eval::Metrics& metrics, std::string_view name) {
   for (const auto& [metric, value] : metrics) {
     if (metric == name) return value;
   }
@@ -712,7 +660,7 @@ std::optional<double> Find(const MetricValues& metrics, std::string_view name) {
 std::vector<std::string> TableMetrics(const ModelEvaluation& evaluation) {
   std::vector<std::string> names;
   for (const char* name : kHeadlineMetrics) {
-    for (const SliceEvaluation& slice : evaluation.slices) {
+    for (const eval::SliceEvaluation& slice : evaluation.slices) {
       if (Find(slice.metrics, name)) {
         names.push_back(name);
         break;
@@ -733,7 +681,7 @@ std::string FormatChange(double change) {
 }
 
 // The Evaluator writes example_count as a double; a count reads better as a whole number.
-Json MetricsToJson(const MetricValues& metrics) {
+Json MetricsToJson(const eval::Metrics& metrics) {
   Json out = Json::object();
   for (const auto& [name, value] : metrics) {
     if (name == "example_count" && value == std::floor(value) && std::fabs(value) < 1e15) {
@@ -756,7 +704,7 @@ std::optional<double> ParseNumber(const std::string& text) {
 
 // Slices by feature names, then by value: numbers in numeric order (hour 2 before hour 10),
 // other values in text order, numbers before text.
-bool SliceLess(const SliceEvaluation& a, const SliceEvaluation& b) {
+bool SliceLess(const eval::SliceEvaluation& a, const eval::SliceEvaluation& b) {
   for (size_t i = 0; i < std::min(a.features.size(), b.features.size()); ++i) {
     const auto& [a_name, a_value] = a.features[i];
     const auto& [b_name, b_value] = b.features[i];
@@ -1110,102 +1058,15 @@ nlohmann::ordered_json AnomaliesToJson(const tfmd::Anomalies& anomalies) {
 }
 
 absl::StatusOr<ModelEvaluation> LoadEvaluation(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return absl::NotFoundError(StrCat(path.string(), " does not exist"));
-  const fs::path file = fs::is_directory(path, ec) ? path / components::kEvaluationFileName : path;
-  if (!fs::is_regular_file(file, ec)) {
-    return absl::NotFoundError(StrCat(path.string(), " holds no ", components::kEvaluationFileName,
-                                      "; give a ModelEvaluation artifact folder (an Evaluator's "
-                                      "evaluation output) or its evaluation.json"));
-  }
-  ASSIGN_OR_RETURN(std::string text, base::ReadFile(file));
-  const Json root = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded() || !root.is_object()) {
-    return absl::InvalidArgumentError(
-        StrCat(file.string(),
-               " is not a JSON object; is it the evaluation.json of a "
-               "ModelEvaluation artifact?"));
-  }
-  const EvaluationReader reader(file);
-  ASSIGN_OR_RETURN(double version, reader.Number(root, "", "format_version"));
-  if (!(version >= 1 && version == std::floor(version))) {
-    return reader.Error("format_version", StrCat("is ", version, ", not a version number"));
-  }
-  if (version > eval::kEvaluationFormatVersion) {
-    return absl::InvalidArgumentError(
-        StrCat(file.string(), " has format_version ", static_cast<int64_t>(version),
-               ", newer than this weir reads (", eval::kEvaluationFormatVersion,
-               "); show it with the weir that wrote it, or upgrade weir"));
-  }
-
   ModelEvaluation evaluation;
-  evaluation.file = file;
-  ASSIGN_OR_RETURN(evaluation.model, reader.String(root, "", "model"));
-  ASSIGN_OR_RETURN(const Json* baseline,
-                   reader.Field(root, "", "baseline_model", &Json::is_string, "a string or null",
-                                /*nullable=*/true));
-  if (baseline != nullptr) evaluation.baseline_model = baseline->get<std::string>();
-  ASSIGN_OR_RETURN(evaluation.split, reader.String(root, "", "split"));
-  ASSIGN_OR_RETURN(evaluation.label_key, reader.String(root, "", "label_key"));
-
-  ASSIGN_OR_RETURN(const Json* slices,
-                   reader.Field(root, "", "slices", &Json::is_array, "an array"));
-  for (size_t i = 0; i < slices->size(); ++i) {
-    const std::string where = StrCat("slices[", i, "]");
-    const Json& json = (*slices)[i];
-    if (!json.is_object()) return reader.Error(where, "is not an object");
-    SliceEvaluation slice;
-    ASSIGN_OR_RETURN(slice.name, reader.String(json, where, "slice"));
-    ASSIGN_OR_RETURN(const Json* features,
-                     reader.Field(json, where, "features", &Json::is_object, "an object"));
-    for (const auto& [feature, value] : features->items()) {
-      if (!value.is_string())
-        return reader.Error(StrCat(where, ".features.", feature), "is not a string");
-      slice.features.emplace_back(feature, value.get<std::string>());
-    }
-    ASSIGN_OR_RETURN(slice.metrics, reader.Metrics(json, where, "metrics"));
-    if (json.contains("baseline_metrics")) {
-      ASSIGN_OR_RETURN(slice.baseline_metrics, reader.Metrics(json, where, "baseline_metrics"));
-    }
-    evaluation.slices.push_back(std::move(slice));
-  }
+  ASSIGN_OR_RETURN(static_cast<eval::ModelEvaluation&>(evaluation), eval::ReadEvaluation(path));
+  evaluation.file = eval::EvaluationFile(path);
   std::stable_sort(evaluation.slices.begin(), evaluation.slices.end(), SliceLess);
-
-  ASSIGN_OR_RETURN(const Json* validation,
-                   reader.Field(root, "", "validation", &Json::is_object, "an object"));
-  ASSIGN_OR_RETURN(const Json* blessed, reader.Field(*validation, "validation", "blessed",
-                                                     &Json::is_boolean, "true or false"));
-  evaluation.blessed = blessed->get<bool>();
-  ASSIGN_OR_RETURN(double checks, reader.Number(*validation, "validation", "checks"));
-  evaluation.checks = std::isnan(checks) ? 0 : static_cast<int>(checks);
-  if (validation->contains("change_thresholds_skipped")) {
-    ASSIGN_OR_RETURN(const Json* skipped,
-                     reader.Field(*validation, "validation", "change_thresholds_skipped",
-                                  &Json::is_boolean, "true or false"));
-    evaluation.change_thresholds_skipped = skipped->get<bool>();
-  } else {
-    evaluation.change_thresholds_skipped = evaluation.baseline_model.empty();
-  }
-  ASSIGN_OR_RETURN(const Json* failures, reader.Field(*validation, "validation", "failures",
-                                                      &Json::is_array, "an array"));
-  for (size_t i = 0; i < failures->size(); ++i) {
-    const std::string where = StrCat("validation.failures[", i, "]");
-    const Json& json = (*failures)[i];
-    if (!json.is_object()) return reader.Error(where, "is not an object");
-    ThresholdFailure failure;
-    ASSIGN_OR_RETURN(failure.slice, reader.String(json, where, "slice"));
-    ASSIGN_OR_RETURN(failure.metric, reader.String(json, where, "metric"));
-    ASSIGN_OR_RETURN(failure.check, reader.String(json, where, "check"));
-    ASSIGN_OR_RETURN(failure.threshold, reader.Number(json, where, "threshold"));
-    ASSIGN_OR_RETURN(failure.value, reader.Number(json, where, "value"));
-    ASSIGN_OR_RETURN(failure.message, reader.String(json, where, "message"));
-    evaluation.failures.push_back(std::move(failure));
-  }
   return evaluation;
 }
 
 std::string RenderEvaluation(const ModelEvaluation& evaluation, const ShowOptions& options) {
-  const SliceEvaluation* overall = OverallSlice(evaluation);
+  const eval::SliceEvaluation* overall = OverallSlice(evaluation);
   std::string out =
       Title(StrCat("Model evaluation (", evaluation.file.string(), ")"), options) + "\n";
   std::string examples;
@@ -1224,12 +1085,12 @@ std::string RenderEvaluation(const ModelEvaluation& evaluation, const ShowOption
   // Metrics per slice; the cells whose checks failed in red.
   const std::vector<std::string> metrics = TableMetrics(evaluation);
   std::set<std::pair<std::string, std::string>> failed;
-  for (const ThresholdFailure& failure : evaluation.failures)
+  for (const eval::ThresholdFailure& failure : evaluation.failures)
     failed.emplace(failure.slice, failure.metric);
   std::vector<Column> columns = {{"slice", Align::kLeft, Fit::kTruncate, kNameWidth}};
   for (const std::string& metric : metrics) columns.push_back({metric, Align::kRight});
   Table table(std::move(columns));
-  for (const SliceEvaluation& slice : evaluation.slices) {
+  for (const eval::SliceEvaluation& slice : evaluation.slices) {
     std::vector<Cell> row = {slice.name};
     for (const std::string& metric : metrics) {
       std::optional<double> value = Find(slice.metrics, metric);
@@ -1290,7 +1151,7 @@ std::string RenderEvaluation(const ModelEvaluation& evaluation, const ShowOption
   }
   out += "\n";
   const size_t width = static_cast<size_t>(std::max(options.max_width, 40)) - 4;
-  for (const ThresholdFailure& failure : evaluation.failures) {
+  for (const eval::ThresholdFailure& failure : evaluation.failures) {
     std::vector<std::string> lines = Wrap(failure.message, width);
     for (size_t i = 0; i < lines.size(); ++i) out += StrCat(i ? "    " : "  - ", lines[i], "\n");
   }
@@ -1298,7 +1159,7 @@ std::string RenderEvaluation(const ModelEvaluation& evaluation, const ShowOption
 }
 
 nlohmann::ordered_json EvaluationToJson(const ModelEvaluation& evaluation) {
-  const SliceEvaluation* overall = OverallSlice(evaluation);
+  const eval::SliceEvaluation* overall = OverallSlice(evaluation);
   Json overall_baseline = nullptr, overall_change = nullptr;
   if (overall != nullptr && overall->baseline_metrics) {
     overall_baseline = MetricsToJson(*overall->baseline_metrics);
@@ -1309,7 +1170,7 @@ nlohmann::ordered_json EvaluationToJson(const ModelEvaluation& evaluation) {
     }
   }
   Json slices = Json::array();
-  for (const SliceEvaluation& slice : evaluation.slices) {
+  for (const eval::SliceEvaluation& slice : evaluation.slices) {
     Json features = Json::object();
     for (const auto& [feature, value] : slice.features) features[feature] = value;
     slices.push_back(
@@ -1320,7 +1181,7 @@ nlohmann::ordered_json EvaluationToJson(const ModelEvaluation& evaluation) {
           slice.baseline_metrics ? MetricsToJson(*slice.baseline_metrics) : Json(nullptr)}});
   }
   Json failures = Json::array();
-  for (const ThresholdFailure& failure : evaluation.failures) {
+  for (const eval::ThresholdFailure& failure : evaluation.failures) {
     failures.push_back({{"slice", failure.slice},
                         {"metric", failure.metric},
                         {"check", failure.check},

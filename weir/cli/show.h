@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "weir/eval/evaluation_result.h"
 #include "weir/proto/anomalies.pb.h"
 #include "weir/proto/schema.pb.h"
 #include "weir/proto/statistics.pb.h"
@@ -91,41 +92,12 @@ nlohmann::ordered_json SchemaToJson(const tfmd::Schema& schema);
 // {"anomalies": [...], "data_missing", "drift_skew": [...]}; "anomalies" is empty when none.
 nlohmann::ordered_json AnomaliesToJson(const tfmd::Anomalies& anomalies);
 
-// Metric names and values of one slice, in the order evaluation.json lists them. A value the
-// Evaluator could not compute (written as null) is NaN.
-using MetricValues = std::vector<std::pair<std::string, double>>;
-
-struct SliceEvaluation {
-  std::string name;  // "Overall", "trip_start_hour=3", "a=x & b=y".
-  std::vector<std::pair<std::string, std::string>> features;  // Empty for Overall.
-  MetricValues metrics;
-  // The baseline model's metrics on the same examples; nullopt without a baseline.
-  std::optional<MetricValues> baseline_metrics;
-};
-
-struct ThresholdFailure {
-  std::string slice;
-  std::string metric;
-  std::string check;  // lower_bound, upper_bound, change_absolute, change_relative or metric.
-  double threshold = 0;
-  double value = 0;
-  std::string message;
-};
-
 // A ModelEvaluation artifact, as the Evaluator wrote it to evaluation.json (weir/eval/
-// evaluation.cc). Confusion matrices and plot data stay in the file: `weir show` leaves them out.
-struct ModelEvaluation {
+// evaluation_result.h), and the file it was read from. Slices come Overall first, then by
+// feature and value, numbers in numeric order (hour 2 before hour 10). Confusion matrices and
+// plot data are not shown.
+struct ModelEvaluation : eval::ModelEvaluation {
   std::filesystem::path file;
-  std::string model;
-  std::string baseline_model;  // Empty: no baseline (a first run), change thresholds skipped.
-  std::string split;
-  std::string label_key;
-  // Overall first, then by feature and value, numbers in numeric order (hour 2 before hour 10).
-  std::vector<SliceEvaluation> slices;
-  bool blessed = false;
-  int checks = 0;  // Threshold checks made, passed or failed.
-  bool change_thresholds_skipped = false;
-  std::vector<ThresholdFailure> failures;
 };
 
 // The evaluation in `path`: a ModelEvaluation artifact folder holding evaluation.json, or the

@@ -428,7 +428,8 @@ constexpr char kEvaluation[] = R"json({
    "confusion_matrices": [{"threshold": 0.5, "true_positives": 10, "false_positives": 2,
                            "true_negatives": 20, "false_negatives": 3, "precision": 0.83,
                            "recall": 0.77}],
-   "plots": {"roc": [{"threshold": 0.0, "false_positive_rate": 1, "true_positive_rate": 1}]},
+   "plots": {"roc": [{"threshold": 0.0, "false_positive_rate": 1, "true_positive_rate": 1}],
+             "precision_recall": [], "calibration": []},
    "baseline_metrics": {"example_count": 5073, "auc": 0.9, "accuracy": 0.88, "loss": 0.31,
                         "mean_label": 0.4, "mean_prediction": 0.42,
                         "auc_precision_recall": 0.84, "precision": 0.8, "recall": 0.76,
@@ -584,7 +585,7 @@ TEST(ShowEvaluationTest, OverallFirstThenSlicesInNumericOrder) {
   });
   ModelEvaluation evaluation = LoadOrDie(dir);
   std::vector<std::string> names;
-  for (const SliceEvaluation& slice : evaluation.slices) names.push_back(slice.name);
+  for (const eval::SliceEvaluation& slice : evaluation.slices) names.push_back(slice.name);
   EXPECT_THAT(names, ::testing::ElementsAre("Overall", "trip_start_hour=3", "trip_start_hour=10"));
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <optional>
 #include <set>
 
 #include "weir/base/strings.h"
@@ -104,12 +105,6 @@ std::string Short(double value) {
   return buffer;
 }
 
-nlohmann::ordered_json ToJson(const Metrics& metrics) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::object();
-  for (const auto& [name, value] : metrics) out[name] = value;
-  return out;
-}
-
 }  // namespace
 
 Metrics BasicMetrics(model::Task task, int num_classes, const std::vector<float>& predictions,
@@ -186,9 +181,9 @@ absl::Status Evaluation::Add(const data::RecordBatch& raw, const std::vector<flo
   return absl::OkStatus();
 }
 
-nlohmann::ordered_json Evaluation::SliceMetrics(const std::vector<uint32_t>& rows,
-                                                const std::vector<float>& all_predictions,
-                                                bool plots) const {
+SliceEvaluation Evaluation::SliceMetrics(const std::vector<uint32_t>& rows,
+                                         const std::vector<float>& all_predictions,
+                                         bool plots) const {
   const size_t width = static_cast<size_t>(outputs_per_row_);
   std::vector<float> p, y;
   p.reserve(rows.size() * width);
@@ -198,9 +193,10 @@ nlohmann::ordered_json Evaluation::SliceMetrics(const std::vector<uint32_t>& row
              all_predictions.begin() + (row + 1) * width);
     y.push_back(labels_[row]);
   }
-  Metrics metrics = {{"example_count", static_cast<double>(rows.size())}};
+  SliceEvaluation out;
+  Metrics& metrics = out.metrics;
+  metrics = {{"example_count", static_cast<double>(rows.size())}};
   for (auto& metric : BasicMetrics(task_, num_classes_, p, y)) metrics.push_back(metric);
-  nlohmann::ordered_json out;
   if (task_ == model::BINARY_CLASSIFICATION) {
     const Confusion half = ConfusionAt(p, y, 0.5);
     metrics.emplace_back("auc_precision_recall", AucPrecisionRecall(p, y));
@@ -208,31 +204,27 @@ nlohmann::ordered_json Evaluation::SliceMetrics(const std::vector<uint32_t>& row
     metrics.emplace_back("recall", half.recall());
     const double mean_label = Mean(y);
     metrics.emplace_back("calibration", mean_label > 0 ? Mean(p) / mean_label : 0.0);
-    out["metrics"] = ToJson(metrics);
-    nlohmann::ordered_json matrices = nlohmann::ordered_json::array();
+    out.confusion_matrices.emplace();
     for (double t : config_.confusion_thresholds()) {
       const Confusion c = ConfusionAt(p, y, t);
-      matrices.push_back({{"threshold", t},
-                          {"true_positives", c.tp},
-                          {"false_positives", c.fp},
-                          {"true_negatives", c.tn},
-                          {"false_negatives", c.fn},
-                          {"precision", c.precision()},
-                          {"recall", c.recall()}});
+      out.confusion_matrices->push_back({.threshold = t,
+                                         .true_positives = c.tp,
+                                         .false_positives = c.fp,
+                                         .true_negatives = c.tn,
+                                         .false_negatives = c.fn,
+                                         .precision = c.precision(),
+                                         .recall = c.recall()});
     }
-    out["confusion_matrices"] = matrices;
     if (plots) {
-      nlohmann::ordered_json roc = nlohmann::ordered_json::array();
-      nlohmann::ordered_json pr = nlohmann::ordered_json::array();
+      Plots& drawn = out.plots.emplace();
       for (int k = 0; k <= 100; ++k) {
         const double t = k / 100.0;
         const Confusion c = ConfusionAt(p, y, t);
-        roc.push_back({{"threshold", t},
-                       {"false_positive_rate", c.fpr()},
-                       {"true_positive_rate", c.recall()}});
-        pr.push_back({{"threshold", t}, {"recall", c.recall()}, {"precision", c.precision()}});
+        drawn.roc.push_back(
+            {.threshold = t, .false_positive_rate = c.fpr(), .true_positive_rate = c.recall()});
+        drawn.precision_recall.push_back(
+            {.threshold = t, .recall = c.recall(), .precision = c.precision()});
       }
-      nlohmann::ordered_json calibration = nlohmann::ordered_json::array();
       for (int b = 0; b < 10; ++b) {
         double count = 0, sum_p = 0, sum_y = 0;
         for (size_t i = 0; i < p.size(); ++i) {
@@ -242,13 +234,12 @@ nlohmann::ordered_json Evaluation::SliceMetrics(const std::vector<uint32_t>& row
           sum_p += p[i];
           sum_y += y[i];
         }
-        calibration.push_back({{"lower", b / 10.0},
-                               {"upper", (b + 1) / 10.0},
-                               {"example_count", count},
-                               {"mean_prediction", count > 0 ? sum_p / count : 0.0},
-                               {"mean_label", count > 0 ? sum_y / count : 0.0}});
+        drawn.calibration.push_back({.lower = b / 10.0,
+                                     .upper = (b + 1) / 10.0,
+                                     .example_count = count,
+                                     .mean_prediction = count > 0 ? sum_p / count : 0.0,
+                                     .mean_label = count > 0 ? sum_y / count : 0.0});
       }
-      out["plots"] = {{"roc", roc}, {"precision_recall", pr}, {"calibration", calibration}};
     }
   } else if (task_ == model::MULTICLASS_CLASSIFICATION) {
     for (int k = 0; k < num_classes_; ++k) {
@@ -264,19 +255,27 @@ nlohmann::ordered_json Evaluation::SliceMetrics(const std::vector<uint32_t>& row
       metrics.emplace_back(StrCat("precision_class_", k), predicted > 0 ? tp / predicted : 0.0);
       metrics.emplace_back(StrCat("recall_class_", k), actual > 0 ? tp / actual : 0.0);
     }
-    out["metrics"] = ToJson(metrics);
   } else {
     metrics.emplace_back("mean_label", Mean(y));
     metrics.emplace_back("mean_prediction", Mean(p));
-    out["metrics"] = ToJson(metrics);
   }
   return out;
 }
 
-nlohmann::ordered_json Evaluation::Finish(bool baseline) const {
-  nlohmann::ordered_json slices = nlohmann::ordered_json::array();
-  nlohmann::ordered_json failures = nlohmann::ordered_json::array();
-  int checks = 0;
+namespace {
+
+// The value of `name` in `metrics`, if it is there.
+std::optional<double> Find(const Metrics& metrics, const std::string& name) {
+  for (const auto& [metric, value] : metrics) {
+    if (metric == name) return value;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ModelEvaluation Evaluation::Finish(bool baseline) const {
+  ModelEvaluation out;
   std::set<std::string> unknown_metrics;
   // Overall first, then the slices by name.
   std::vector<const std::pair<const std::string, SliceRows>*> ordered;
@@ -288,58 +287,55 @@ nlohmann::ordered_json Evaluation::Finish(bool baseline) const {
   }
   for (const auto* entry : ordered) {
     const auto& [name, slice] = *entry;
-    nlohmann::ordered_json features = nlohmann::ordered_json::object();
-    for (const auto& [feature, value] : slice.features) features[feature] = value;
-    nlohmann::ordered_json result = {{"slice", name}, {"features", features}};
-    const nlohmann::ordered_json candidate = SliceMetrics(slice.rows, predictions_, /*plots=*/true);
-    for (const auto& [key, value] : candidate.items()) result[key] = value;
-    nlohmann::ordered_json base;
-    if (baseline) {
-      base = SliceMetrics(slice.rows, baseline_, /*plots=*/false)["metrics"];
-      result["baseline_metrics"] = base;
-    }
+    SliceEvaluation result = SliceMetrics(slice.rows, predictions_, /*plots=*/true);
+    result.name = name;
+    result.features = slice.features;
+    if (baseline) result.baseline_metrics = SliceMetrics(slice.rows, baseline_, false).metrics;
     for (const MetricThreshold& threshold : config_.thresholds()) {
       if (!Applies(threshold, slice.features)) continue;
       auto fail = [&](const std::string& check, double limit, double value, std::string message) {
-        failures.push_back({{"slice", name},
-                            {"metric", threshold.metric()},
-                            {"check", check},
-                            {"threshold", limit},
-                            {"value", value},
-                            {"message", std::move(message)}});
+        out.failures.push_back({.slice = name,
+                                .metric = threshold.metric(),
+                                .check = check,
+                                .threshold = limit,
+                                .value = value,
+                                .message = std::move(message)});
       };
-      if (!result["metrics"].contains(threshold.metric())) {
+      const std::optional<double> found = Find(result.metrics, threshold.metric());
+      if (!found) {
         // Reported once, not once per slice.
         if (unknown_metrics.insert(threshold.metric()).second) {
-          ++checks;
+          ++out.checks;
           fail("metric", 0, 0, StrCat("no metric '", threshold.metric(), "' for this task"));
         }
         continue;
       }
-      const double value = result["metrics"][threshold.metric()];
+      const double value = *found;
       if (threshold.has_lower_bound()) {
-        ++checks;
+        ++out.checks;
         if (!(value >= threshold.lower_bound()))
           fail("lower_bound", threshold.lower_bound(), value,
                StrCat(threshold.metric(), " on ", name, " is ", Short(value),
                       ", below the lower bound ", Short(threshold.lower_bound())));
       }
       if (threshold.has_upper_bound()) {
-        ++checks;
+        ++out.checks;
         if (!(value <= threshold.upper_bound()))
           fail("upper_bound", threshold.upper_bound(), value,
                StrCat(threshold.metric(), " on ", name, " is ", Short(value),
                       ", above the upper bound ", Short(threshold.upper_bound())));
       }
-      if (!baseline || !base.contains(threshold.metric())) continue;
-      const double reference = base[threshold.metric()];
+      if (!result.baseline_metrics) continue;
+      const std::optional<double> base = Find(*result.baseline_metrics, threshold.metric());
+      if (!base) continue;
+      const double reference = *base;
       const double change = value - reference;
       const bool higher = threshold.direction() == HIGHER_IS_BETTER;
       auto within = [&](double delta, double limit) {
         return higher ? delta >= limit : delta <= limit;
       };
       if (threshold.has_change_absolute()) {
-        ++checks;
+        ++out.checks;
         if (!within(change, threshold.change_absolute()))
           fail("change_absolute", threshold.change_absolute(), value,
                StrCat(threshold.metric(), " on ", name, " changed by ", Short(change),
@@ -347,7 +343,7 @@ nlohmann::ordered_json Evaluation::Finish(bool baseline) const {
                       Short(threshold.change_absolute())));
       }
       if (threshold.has_change_relative() && reference != 0) {
-        ++checks;
+        ++out.checks;
         const double relative = change / std::abs(reference);
         if (!within(relative, threshold.change_relative()))
           fail("change_relative", threshold.change_relative(), value,
@@ -356,14 +352,10 @@ nlohmann::ordered_json Evaluation::Finish(bool baseline) const {
                       Short(threshold.change_relative() * 100), "%"));
       }
     }
-    slices.push_back(result);
+    out.slices.push_back(std::move(result));
   }
-  nlohmann::ordered_json out;
-  out["slices"] = slices;
-  out["validation"] = {{"blessed", failures.empty()},
-                       {"checks", checks},
-                       {"change_thresholds_skipped", !baseline},
-                       {"failures", failures}};
+  out.blessed = out.failures.empty();
+  out.change_thresholds_skipped = !baseline;
   return out;
 }
 

@@ -5,7 +5,6 @@
 #define WEIR_EVAL_EVALUATION_H_
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
@@ -13,14 +12,11 @@
 
 #include "absl/status/statusor.h"
 #include "weir/data/record_batch.h"
+#include "weir/eval/evaluation_result.h"
 #include "weir/proto/evaluation.pb.h"
 #include "weir/proto/model.pb.h"
 
 namespace weir::eval {
-
-inline constexpr int kEvaluationFormatVersion = 1;
-
-using Metrics = std::vector<std::pair<std::string, double>>;
 
 // The headline metrics of a task (also the learning curves' metrics): binary auc, accuracy,
 // loss, mean_label, mean_prediction; multiclass accuracy, loss; regression loss, mse, mae, r2.
@@ -38,17 +34,20 @@ class Evaluation {
                    const std::vector<float>* baseline_predictions,
                    const std::vector<float>& labels);
 
-  // Metrics and plots per slice, and the validation result. `baseline` says whether baseline
-  // predictions were added (change thresholds are skipped otherwise).
-  nlohmann::ordered_json Finish(bool baseline) const;
+  // Metrics and plots per slice, Overall first, and the validation against the thresholds; the
+  // caller fills in what was evaluated (model, baseline_model, split, label_key). `baseline`
+  // says whether baseline predictions were added (change thresholds are skipped otherwise).
+  ModelEvaluation Finish(bool baseline) const;
 
  private:
   struct SliceRows {
     std::vector<std::pair<std::string, std::string>> features;  // Empty: overall.
     std::vector<uint32_t> rows;
   };
-  nlohmann::ordered_json SliceMetrics(const std::vector<uint32_t>& rows,
-                                      const std::vector<float>& predictions, bool plots) const;
+  // The metrics (and for the candidate's binary predictions, confusion matrices and plots) of
+  // the slice of these rows.
+  SliceEvaluation SliceMetrics(const std::vector<uint32_t>& rows,
+                               const std::vector<float>& predictions, bool plots) const;
 
   EvalConfig config_;
   model::Task task_;

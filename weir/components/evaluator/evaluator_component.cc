@@ -54,18 +54,14 @@ absl::StatusOr<EvaluatorResult> RunEvaluator(const EvaluatorOptions& options) {
       }));
 
   EvaluatorResult result;
-  result.evaluation = {
-      {"format_version", eval::kEvaluationFormatVersion},
-      {"model", options.model.string()},
-      {"baseline_model", baseline ? nlohmann::ordered_json(options.baseline_model.string())
-                                  : nlohmann::ordered_json(nullptr)},
-      {"split", split},
-      {"label_key",
-       options.config.label_key().empty() ? spec.config().label() : options.config.label_key()}};
-  const nlohmann::ordered_json finished = evaluation.Finish(baseline != nullptr);
-  for (const auto& [key, value] : finished.items()) result.evaluation[key] = value;
-  result.blessed = result.evaluation["validation"]["blessed"];
-  result.blessing_properties["blessed"] = int64_t{result.blessed ? 1 : 0};
+  eval::ModelEvaluation& evaluated = result.evaluation;
+  evaluated = evaluation.Finish(baseline != nullptr);
+  evaluated.model = options.model.string();
+  if (baseline) evaluated.baseline_model = options.baseline_model.string();
+  evaluated.split = split;
+  evaluated.label_key =
+      options.config.label_key().empty() ? spec.config().label() : options.config.label_key();
+  result.blessing_properties["blessed"] = int64_t{evaluated.blessed ? 1 : 0};
   result.blessing_properties["current_model"] = options.model.string();
   if (options.model_id > 0) result.blessing_properties["current_model_id"] = options.model_id;
   if (baseline) {
@@ -75,11 +71,10 @@ absl::StatusOr<EvaluatorResult> RunEvaluator(const EvaluatorOptions& options) {
   }
 
   ASSIGN_OR_RETURN(base::StagingDir evaluation_dir, base::StagingDir::Create(options.evaluation));
-  RETURN_IF_ERROR(base::WriteFileAtomically(evaluation_dir.path() / kEvaluationFileName,
-                                            result.evaluation.dump(1) + "\n"));
+  RETURN_IF_ERROR(eval::WriteEvaluation(evaluation_dir.path(), evaluated));
   ASSIGN_OR_RETURN(base::StagingDir blessing_dir, base::StagingDir::Create(options.blessing));
   RETURN_IF_ERROR(base::WriteFileAtomically(
-      blessing_dir.path() / (result.blessed ? "BLESSED" : "NOT_BLESSED"), ""));
+      blessing_dir.path() / (evaluated.blessed ? "BLESSED" : "NOT_BLESSED"), ""));
   RETURN_IF_ERROR(evaluation_dir.Publish());
   RETURN_IF_ERROR(blessing_dir.Publish());
   return result;

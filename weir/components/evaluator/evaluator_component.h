@@ -7,15 +7,13 @@
 #define WEIR_COMPONENTS_EVALUATOR_EVALUATOR_COMPONENT_H_
 
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "weir/components/artifact_properties.h"
+#include "weir/eval/evaluation_result.h"
 #include "weir/proto/evaluation.pb.h"
 
 namespace weir::components {
-
-inline constexpr char kEvaluationFileName[] = "evaluation.json";
 
 struct EvaluatorOptions {
   std::filesystem::path examples;        // Raw Examples (Split-<name>/).
@@ -31,8 +29,7 @@ struct EvaluatorOptions {
 };
 
 struct EvaluatorResult {
-  bool blessed = false;
-  nlohmann::ordered_json evaluation;
+  eval::ModelEvaluation evaluation;        // As written to evaluation.json; blessed or not.
   ArtifactProperties blessing_properties;  // blessed, current_model_id, baseline_model_id.
 };
 

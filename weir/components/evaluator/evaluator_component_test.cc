@@ -86,9 +86,9 @@ TEST_F(EvaluatorComponentTest, SlicedMetricsFromRawExamplesAndBlessingWithoutBas
   EvaluatorOptions options = Options("first", "good");
   absl::StatusOr<EvaluatorResult> result = RunEvaluator(options);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_TRUE(result->blessed);
+  const nlohmann::ordered_json evaluation = eval::ToJson(result->evaluation);
+  EXPECT_TRUE(result->evaluation.blessed);
   EXPECT_TRUE(fs::exists(options.blessing / "BLESSED"));
-  const auto& evaluation = result->evaluation;
   // Overall first, then one slice per hour of the day.
   ASSERT_EQ(evaluation["slices"].size(), 25u);
   const auto& overall = evaluation["slices"][0];
@@ -111,6 +111,10 @@ TEST_F(EvaluatorComponentTest, SlicedMetricsFromRawExamplesAndBlessingWithoutBas
   auto file = base::ReadFile(options.evaluation / "evaluation.json");
   ASSERT_TRUE(file.ok());
   EXPECT_EQ(nlohmann::ordered_json::parse(*file), evaluation);
+  // The one reader of the file gives back what was written.
+  auto read = eval::ReadEvaluation(options.evaluation);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(eval::ToJson(*read).dump(), evaluation.dump());
 }
 
 TEST_F(EvaluatorComponentTest, AWorseModelThanTheBaselineIsNotBlessedNorPushed) {
@@ -119,14 +123,13 @@ TEST_F(EvaluatorComponentTest, AWorseModelThanTheBaselineIsNotBlessedNorPushed) 
   options.baseline_model_id = 3;
   absl::StatusOr<EvaluatorResult> result = RunEvaluator(options);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_FALSE(result->blessed);
+  EXPECT_FALSE(result->evaluation.blessed);
   EXPECT_TRUE(fs::exists(options.blessing / "NOT_BLESSED"));
-  const auto& failures = result->evaluation["validation"]["failures"];
+  const auto& failures = result->evaluation.failures;
   ASSERT_FALSE(failures.empty());
-  EXPECT_EQ(failures[0]["slice"], "Overall");
-  EXPECT_EQ(failures[0]["check"], "change_absolute");
-  EXPECT_NE(failures[0]["message"].get<std::string>().find("from the baseline's"),
-            std::string::npos);
+  EXPECT_EQ(failures[0].slice, "Overall");
+  EXPECT_EQ(failures[0].check, "change_absolute");
+  EXPECT_NE(failures[0].message.find("from the baseline's"), std::string::npos);
   EXPECT_EQ(std::get<int64_t>(result->blessing_properties.at("baseline_model_id")), 3);
 
   PusherOptions push;
@@ -146,7 +149,7 @@ TEST_F(EvaluatorComponentTest, ABlessedModelIsPushedOnceAsANewVersion) {
   options.baseline_model = *root_ / "poor" / "model";
   absl::StatusOr<EvaluatorResult> result = RunEvaluator(options);
   ASSERT_TRUE(result.ok()) << result.status();
-  ASSERT_TRUE(result->blessed) << result->evaluation["validation"].dump();
+  ASSERT_TRUE(result->evaluation.blessed) << eval::ToJson(result->evaluation)["validation"].dump();
 
   PusherOptions push;
   push.model = options.model;
