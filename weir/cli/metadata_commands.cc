@@ -8,9 +8,9 @@
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
-#include "weir/cli/metadata_view.h"
 #include "weir/pipeline/component_registry.h"
 #include "weir/pipeline/pipeline_spec.h"
+#include "weir/views/runs.h"
 
 namespace weir::cli {
 namespace {
@@ -63,7 +63,7 @@ void Show(
     exit_code = ReportError(command, location.status());
     return;
   }
-  auto store = OpenExistingStore(*location);
+  auto store = views::OpenExistingStore(*location);
   if (!store.ok()) {
     exit_code = ReportError(command, store.status());
     return;
@@ -110,8 +110,8 @@ void AddMetadataCommands(CLI::App& app, int& exit_code) {
       if (!cmd->get_subcommands().empty()) return;  // `weir runs list` did it.
       Show(
           "runs", *flags,
-          [&](metadata::MetadataStore& store) { return ListRuns(store, *pipeline_name); },
-          RenderRuns, exit_code);
+          [&](metadata::MetadataStore& store) { return views::ListRuns(store, *pipeline_name); },
+          views::RenderRuns, exit_code);
     });
     // weir runs list [--pipeline NAME]: Airflow's spelling, the pipeline named rather than its
     // file.
@@ -128,8 +128,8 @@ void AddMetadataCommands(CLI::App& app, int& exit_code) {
     list->callback([list_flags, list_pipeline, &exit_code]() {
       Show(
           "runs list", *list_flags,
-          [&](metadata::MetadataStore& store) { return ListRuns(store, *list_pipeline); },
-          RenderRuns, exit_code);
+          [&](metadata::MetadataStore& store) { return views::ListRuns(store, *list_pipeline); },
+          views::RenderRuns, exit_code);
     });
   }
 
@@ -160,8 +160,8 @@ void AddMetadataCommands(CLI::App& app, int& exit_code) {
     cmd->callback([flags, run, &exit_code]() {
       Show(
           "executions", *flags,
-          [&](metadata::MetadataStore& store) { return ListExecutions(store, *run); },
-          RenderExecutions, exit_code);
+          [&](metadata::MetadataStore& store) { return views::ListExecutions(store, *run); },
+          views::RenderExecutions, exit_code);
     });
   }
 
@@ -196,8 +196,8 @@ void AddMetadataCommands(CLI::App& app, int& exit_code) {
     cmd->callback([flags, type, run, &exit_code]() {
       Show(
           "artifacts", *flags,
-          [&](metadata::MetadataStore& store) { return ListArtifacts(store, *type, *run); },
-          RenderArtifacts, exit_code);
+          [&](metadata::MetadataStore& store) { return views::ListArtifacts(store, *type, *run); },
+          views::RenderArtifacts, exit_code);
     });
   }
 
@@ -226,8 +226,8 @@ void AddMetadataCommands(CLI::App& app, int& exit_code) {
     show->callback([flags, id, &exit_code]() {
       Show(
           "artifact show", *flags,
-          [&](metadata::MetadataStore& store) { return DescribeArtifact(store, *id); },
-          RenderArtifact, exit_code);
+          [&](metadata::MetadataStore& store) { return views::DescribeArtifact(store, *id); },
+          views::RenderArtifact, exit_code);
     });
   }
 
@@ -235,7 +235,7 @@ void AddMetadataCommands(CLI::App& app, int& exit_code) {
   {
     auto flags = std::make_shared<StoreFlags>();
     auto id = std::make_shared<int64_t>(0);
-    auto depth = std::make_shared<int>(kDefaultLineageDepth);
+    auto depth = std::make_shared<int>(views::kDefaultLineageDepth);
     CLI::App* cmd = app.add_subcommand(
         "lineage",
         "An artifact's lineage as two trees: upstream, the execution that produced it, the "
@@ -245,7 +245,7 @@ void AddMetadataCommands(CLI::App& app, int& exit_code) {
     AddStoreFlags(*cmd, *flags);
     cmd->add_option("--depth", *depth,
                     StrCat("How many executions away from the artifact to go, each way (default ",
-                           kDefaultLineageDepth, ")"))
+                           views::kDefaultLineageDepth, ")"))
         ->type_name("N")
         ->check(CLI::PositiveNumber);
     cmd->footer(StrCat(
@@ -262,8 +262,8 @@ void AddMetadataCommands(CLI::App& app, int& exit_code) {
     cmd->callback([flags, id, depth, &exit_code]() {
       Show(
           "lineage", *flags,
-          [&](metadata::MetadataStore& store) { return Lineage(store, *id, *depth); },
-          RenderLineage, exit_code);
+          [&](metadata::MetadataStore& store) { return views::Lineage(store, *id, *depth); },
+          views::RenderLineage, exit_code);
     });
   }
 }

@@ -9,7 +9,11 @@
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
-#include "weir/cli/show.h"
+#include "weir/views/anomalies.h"
+#include "weir/views/evaluation.h"
+#include "weir/views/schema.h"
+#include "weir/views/statistics.h"
+#include "weir/views/text.h"
 
 namespace weir::cli {
 namespace {
@@ -23,9 +27,9 @@ struct ShowFlags {
   bool json = false;
 };
 
-ShowOptions OptionsFor(const ShowFlags& flags) {
-  ShowOptions options;
-  options.color = !flags.json && ShouldUseColor(STDOUT_FILENO);
+views::TextOptions OptionsFor(const ShowFlags& flags) {
+  views::TextOptions options;
+  options.color = !flags.json && views::ShouldUseColor(STDOUT_FILENO);
   return options;
 }
 
@@ -37,15 +41,15 @@ std::string Leaf(const fs::path& path) {
 }
 
 // Pairs the datasets of the two sides: the only one of each, or those with the same label.
-absl::StatusOr<std::vector<std::pair<LabeledStatistics, LabeledStatistics>>> PairUp(
-    std::vector<LabeledStatistics> left, std::vector<LabeledStatistics> right,
+absl::StatusOr<std::vector<std::pair<views::LabeledStatistics, views::LabeledStatistics>>> PairUp(
+    std::vector<views::LabeledStatistics> left, std::vector<views::LabeledStatistics> right,
     const ShowFlags& flags) {
-  std::vector<std::pair<LabeledStatistics, LabeledStatistics>> pairs;
+  std::vector<std::pair<views::LabeledStatistics, views::LabeledStatistics>> pairs;
   if (left.size() == 1 && right.size() == 1) {
     pairs.emplace_back(std::move(left[0]), std::move(right[0]));
   } else {
-    for (LabeledStatistics& l : left) {
-      for (LabeledStatistics& r : right) {
+    for (views::LabeledStatistics& l : left) {
+      for (views::LabeledStatistics& r : right) {
         if (l.label == r.label) pairs.emplace_back(std::move(l), std::move(r));
       }
     }
@@ -68,29 +72,30 @@ absl::StatusOr<std::vector<std::pair<LabeledStatistics, LabeledStatistics>>> Pai
 }
 
 absl::Status ShowStatistics(const ShowFlags& flags) {
-  ASSIGN_OR_RETURN(std::vector<LabeledStatistics> left, LoadStatistics(flags.path, flags.split));
-  const ShowOptions options = OptionsFor(flags);
+  ASSIGN_OR_RETURN(std::vector<views::LabeledStatistics> left,
+                   views::LoadStatistics(flags.path, flags.split));
+  const views::TextOptions options = OptionsFor(flags);
   if (flags.compare.empty()) {
     nlohmann::ordered_json datasets = nlohmann::ordered_json::array();
     for (size_t i = 0; i < left.size(); ++i) {
       if (flags.json) {
-        datasets.push_back(StatisticsToJson(left[i]));
+        datasets.push_back(views::StatisticsToJson(left[i]));
       } else {
-        std::cout << (i ? "\n" : "") << RenderStatistics(left[i], options);
+        std::cout << (i ? "\n" : "") << views::RenderStatistics(left[i], options);
       }
     }
     if (flags.json) std::cout << nlohmann::ordered_json{{"datasets", datasets}}.dump(2) << "\n";
     return absl::OkStatus();
   }
 
-  std::vector<LabeledStatistics> right;
+  std::vector<views::LabeledStatistics> right;
   std::error_code ec;
   if (fs::exists(flags.compare, ec)) {
-    ASSIGN_OR_RETURN(right, LoadStatistics(flags.compare, flags.split));
+    ASSIGN_OR_RETURN(right, views::LoadStatistics(flags.compare, flags.split));
   } else {
     // Not a path: a split of PATH, compared with the split that --split picked.
-    absl::StatusOr<std::vector<LabeledStatistics>> other =
-        LoadStatistics(flags.path, flags.compare);
+    absl::StatusOr<std::vector<views::LabeledStatistics>> other =
+        views::LoadStatistics(flags.path, flags.compare);
     if (!other.ok()) {
       return absl::NotFoundError(StrCat("--compare ", flags.compare,
                                         " is neither a path nor a split of ", flags.path, " (",
@@ -109,11 +114,11 @@ absl::Status ShowStatistics(const ShowFlags& flags) {
   nlohmann::ordered_json comparisons = nlohmann::ordered_json::array();
   for (size_t i = 0; i < pairs.size(); ++i) {
     if (flags.json) {
-      comparisons.push_back({{"left", StatisticsToJson(pairs[i].first)},
-                             {"right", StatisticsToJson(pairs[i].second)}});
+      comparisons.push_back({{"left", views::StatisticsToJson(pairs[i].first)},
+                             {"right", views::StatisticsToJson(pairs[i].second)}});
     } else {
       std::cout << (i ? "\n" : "")
-                << RenderStatisticsComparison(pairs[i].first, pairs[i].second, options);
+                << views::RenderStatisticsComparison(pairs[i].first, pairs[i].second, options);
     }
   }
   if (flags.json) std::cout << nlohmann::ordered_json{{"comparisons", comparisons}}.dump(2) << "\n";
@@ -121,27 +126,28 @@ absl::Status ShowStatistics(const ShowFlags& flags) {
 }
 
 absl::Status ShowSchema(const ShowFlags& flags) {
-  ASSIGN_OR_RETURN(tfmd::Schema schema, LoadSchema(flags.path));
+  ASSIGN_OR_RETURN(views::tfmd::Schema schema, views::LoadSchema(flags.path));
   if (flags.json) {
-    std::cout << SchemaToJson(schema).dump(2) << "\n";
+    std::cout << views::SchemaToJson(schema).dump(2) << "\n";
   } else {
-    std::cout << RenderSchema(schema, OptionsFor(flags));
+    std::cout << views::RenderSchema(schema, OptionsFor(flags));
   }
   return absl::OkStatus();
 }
 
 absl::Status ShowAnomalies(const ShowFlags& flags) {
-  ASSIGN_OR_RETURN(std::vector<LabeledAnomalies> all, LoadAnomalies(flags.path, flags.split));
+  ASSIGN_OR_RETURN(std::vector<views::LabeledAnomalies> all,
+                   views::LoadAnomalies(flags.path, flags.split));
   nlohmann::ordered_json splits = nlohmann::ordered_json::array();
   for (size_t i = 0; i < all.size(); ++i) {
     if (flags.json) {
-      nlohmann::ordered_json json = AnomaliesToJson(all[i].anomalies);
+      nlohmann::ordered_json json = views::AnomaliesToJson(all[i].anomalies);
       json["name"] = all[i].label;
       json["file"] = all[i].file.string();
       splits.push_back(std::move(json));
     } else {
       std::cout << (i ? "\n" : "") << all[i].label << " (" << all[i].file.string() << ")\n"
-                << RenderAnomalies(all[i].anomalies, OptionsFor(flags));
+                << views::RenderAnomalies(all[i].anomalies, OptionsFor(flags));
     }
   }
   if (flags.json) std::cout << nlohmann::ordered_json{{"splits", splits}}.dump(2) << "\n";
@@ -149,11 +155,11 @@ absl::Status ShowAnomalies(const ShowFlags& flags) {
 }
 
 absl::Status ShowEvaluation(const ShowFlags& flags) {
-  ASSIGN_OR_RETURN(ModelEvaluation evaluation, LoadEvaluation(flags.path));
+  ASSIGN_OR_RETURN(views::ModelEvaluation evaluation, views::LoadEvaluation(flags.path));
   if (flags.json) {
-    std::cout << EvaluationToJson(evaluation).dump(2) << "\n";
+    std::cout << views::EvaluationToJson(evaluation).dump(2) << "\n";
   } else {
-    std::cout << RenderEvaluation(evaluation, OptionsFor(flags));
+    std::cout << views::RenderEvaluation(evaluation, OptionsFor(flags));
   }
   return absl::OkStatus();
 }
@@ -235,7 +241,7 @@ void AddShowCommand(CLI::App& app, int& exit_code) {
           "A model evaluation: the model and its baseline, the headline metrics per slice "
           "(Overall first), the overall change from the baseline, then BLESSED or NOT BLESSED "
           "with each failed threshold.",
-          "A ModelEvaluation artifact (the Evaluator's evaluation output, holding "
+          "A views::ModelEvaluation artifact (the Evaluator's evaluation output, holding "
           "evaluation.json) or its evaluation.json",
           std::make_shared<ShowFlags>(), ShowEvaluation, /*with_split=*/false, exit_code)
       ->footer(

@@ -17,8 +17,6 @@
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
-#include "weir/cli/metadata_view.h"
-#include "weir/cli/show.h"
 #include "weir/io/example/example_files.h"
 #include "weir/metadata/run_records.h"
 #include "weir/model/serving_model.h"
@@ -27,6 +25,11 @@
 #include "weir/proto/transform.pb.h"
 #include "weir/scheduler/cron.h"
 #include "weir/scheduler/scheduler.h"
+#include "weir/views/anomalies.h"
+#include "weir/views/evaluation.h"
+#include "weir/views/runs.h"
+#include "weir/views/schema.h"
+#include "weir/views/statistics.h"
 #include "weir/web/dag_svg.h"
 #include "weir/web/embedded_file.h"
 
@@ -44,7 +47,7 @@ namespace {
 
 constexpr size_t kMaxLogChunk = 1 << 20;
 
-Json TimeOrNull(int64_t ms) { return ms == 0 ? Json(nullptr) : Json(cli::FormatUtcTime(ms)); }
+Json TimeOrNull(int64_t ms) { return ms == 0 ? Json(nullptr) : Json(views::FormatUtcTime(ms)); }
 
 HttpResponse JsonResponse(const Json& body, int status = 200) {
   // Bytes that are not UTF-8 (a bytes feature's values) become U+FFFD rather than an error.
@@ -216,7 +219,7 @@ absl::StatusOr<Json> ListPipelines(const pipeline::ComponentRegistry& registry) 
     }
     entry["next_run"] = next;
     entry["nodes"] = spec.nodes_size();
-    ASSIGN_OR_RETURN(Json runs, cli::ListRuns(*store, spec.name()));
+    ASSIGN_OR_RETURN(Json runs, views::ListRuns(*store, spec.name()));
     Json recent = Json::array();
     for (const Json& run : runs["runs"]) {
       if (recent.size() == 10) break;
@@ -523,7 +526,7 @@ absl::StatusOr<Json> WebApi::ListRuns(const std::string& pipeline, size_t limit)
        scheduler::ScanPipelineFiles(scheduler::PipelinesFolder(), registry_)) {
     if (!file.spec.has_value() || (!pipeline.empty() && file.spec->name() != pipeline)) continue;
     ASSIGN_OR_RETURN(auto store, OpenStoreOf(*file.spec));
-    ASSIGN_OR_RETURN(Json runs, cli::ListRuns(*store, file.spec->name()));
+    ASSIGN_OR_RETURN(Json runs, views::ListRuns(*store, file.spec->name()));
     for (const Json& listed : runs["runs"]) {
       if (rows.size() >= limit) break;
       RunHandle handle{file, nullptr, {}};
@@ -851,17 +854,17 @@ absl::StatusOr<HttpResponse> WebApi::ArtifactRequest(int64_t id, const std::stri
   ASSIGN_OR_RETURN(auto store,
                    MetadataStore::Open((pipeline::WeirHome() / "metadata.db").string()));
   if (what.empty()) {
-    ASSIGN_OR_RETURN(Json artifact, cli::DescribeArtifact(*store, id));
+    ASSIGN_OR_RETURN(Json artifact, views::DescribeArtifact(*store, id));
     return JsonResponse(artifact);
   }
   if (what == "lineage") {
-    ASSIGN_OR_RETURN(Json lineage, cli::Lineage(*store, id));
+    ASSIGN_OR_RETURN(Json lineage, views::Lineage(*store, id));
     return JsonResponse(lineage);
   }
   if (what != "view") return absl::NotFoundError("no such endpoint");
   ASSIGN_OR_RETURN(metadata::Artifact artifact, store->GetArtifact(id));
   RETURN_IF_ERROR(CheckInsideRoots(artifact.uri, registry_));
-  ASSIGN_OR_RETURN(Json described, cli::DescribeArtifact(*store, id));
+  ASSIGN_OR_RETURN(Json described, views::DescribeArtifact(*store, id));
   const fs::path uri = artifact.uri;
   const std::string& type = artifact.type_name;
   std::string kind;
@@ -876,29 +879,31 @@ absl::StatusOr<HttpResponse> WebApi::ArtifactRequest(int64_t id, const std::stri
         return absl::InvalidArgumentError(
             "compare needs split, the split to compare with: ?split=train&compare=eval");
       }
-      ASSIGN_OR_RETURN(std::vector<cli::LabeledStatistics> left, cli::LoadStatistics(uri, split));
-      ASSIGN_OR_RETURN(std::vector<cli::LabeledStatistics> right,
-                       cli::LoadStatistics(uri, compare));
-      data = {{"comparisons", Json::array({{{"left", cli::StatisticsToJson(left.front())},
-                                            {"right", cli::StatisticsToJson(right.front())}}})}};
+      ASSIGN_OR_RETURN(std::vector<views::LabeledStatistics> left,
+                       views::LoadStatistics(uri, split));
+      ASSIGN_OR_RETURN(std::vector<views::LabeledStatistics> right,
+                       views::LoadStatistics(uri, compare));
+      data = {{"comparisons", Json::array({{{"left", views::StatisticsToJson(left.front())},
+                                            {"right", views::StatisticsToJson(right.front())}}})}};
     } else {
-      ASSIGN_OR_RETURN(std::vector<cli::LabeledStatistics> all, cli::LoadStatistics(uri, split));
+      ASSIGN_OR_RETURN(std::vector<views::LabeledStatistics> all,
+                       views::LoadStatistics(uri, split));
       Json datasets = Json::array();
-      for (const cli::LabeledStatistics& statistics : all) {
-        datasets.push_back(cli::StatisticsToJson(statistics));
+      for (const views::LabeledStatistics& statistics : all) {
+        datasets.push_back(views::StatisticsToJson(statistics));
       }
       data = {{"datasets", std::move(datasets)}};
     }
   } else if (type == "Schema") {
     kind = "schema";
-    ASSIGN_OR_RETURN(auto schema, cli::LoadSchema(uri));
-    data = cli::SchemaToJson(schema);
+    ASSIGN_OR_RETURN(auto schema, views::LoadSchema(uri));
+    data = views::SchemaToJson(schema);
   } else if (type == "ExampleAnomalies") {
     kind = "anomalies";
-    ASSIGN_OR_RETURN(std::vector<cli::LabeledAnomalies> all, cli::LoadAnomalies(uri, ""));
+    ASSIGN_OR_RETURN(std::vector<views::LabeledAnomalies> all, views::LoadAnomalies(uri, ""));
     Json splits = Json::array();
-    for (const cli::LabeledAnomalies& anomalies : all) {
-      Json split = cli::AnomaliesToJson(anomalies.anomalies);
+    for (const views::LabeledAnomalies& anomalies : all) {
+      Json split = views::AnomaliesToJson(anomalies.anomalies);
       split["name"] = anomalies.label;
       split["file"] = anomalies.file.string();
       splits.push_back(std::move(split));
@@ -943,8 +948,8 @@ absl::StatusOr<HttpResponse> WebApi::ArtifactRequest(int64_t id, const std::stri
             {"features", std::move(features)}};
   } else if (type == "ModelEvaluation") {
     kind = "evaluation";
-    ASSIGN_OR_RETURN(cli::ModelEvaluation evaluation, cli::LoadEvaluation(uri));
-    data = cli::EvaluationToJson(evaluation);
+    ASSIGN_OR_RETURN(views::ModelEvaluation evaluation, views::LoadEvaluation(uri));
+    data = views::EvaluationToJson(evaluation);
   } else if (type == "ModelBlessing") {
     kind = "blessing";
     std::error_code error;

@@ -1,5 +1,3 @@
-#include "weir/cli/metadata_view.h"
-
 #include <unistd.h>
 
 #include <cstdlib>
@@ -18,6 +16,7 @@
 #include "weir/cli/command.h"
 #include "weir/orchestrator/local_runner.h"
 #include "weir/pipeline/pipeline_spec.h"
+#include "weir/views/runs.h"
 
 namespace weir::cli {
 
@@ -229,25 +228,25 @@ class MetadataViewTest : public ::testing::Test {
 };
 
 TEST(FormatUtcTimeTest, IsoUtcWithMilliseconds) {
-  EXPECT_EQ(FormatUtcTime(1764155700123), "2025-11-26T11:15:00.123Z");
-  EXPECT_EQ(FormatUtcTime(1000), "1970-01-01T00:00:01.000Z");
-  EXPECT_EQ(FormatUtcTime(-1), "1969-12-31T23:59:59.999Z");
-  EXPECT_EQ(FormatUtcTime(0), "");  // ML Metadata's "not recorded".
+  EXPECT_EQ(views::FormatUtcTime(1764155700123), "2025-11-26T11:15:00.123Z");
+  EXPECT_EQ(views::FormatUtcTime(1000), "1970-01-01T00:00:01.000Z");
+  EXPECT_EQ(views::FormatUtcTime(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(views::FormatUtcTime(0), "");  // ML Metadata's "not recorded".
 }
 
 TEST(OpenExistingStoreTest, SaysToRunAPipelineAndCreatesNothing) {
   fs::path folder = TestFolder("open");
-  auto store = OpenExistingStore(folder / "nothing" / "metadata.db");
+  auto store = views::OpenExistingStore(folder / "nothing" / "metadata.db");
   EXPECT_TRUE(absl::IsNotFound(store.status())) << store.status();
   EXPECT_THAT(store.status().message(), HasSubstr((folder / "nothing" / "metadata.db").string()));
   EXPECT_THAT(store.status().message(), HasSubstr("run a pipeline first"));
   EXPECT_FALSE(fs::exists(folder / "nothing"));
-  EXPECT_TRUE(absl::IsInvalidArgument(OpenExistingStore(folder).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(views::OpenExistingStore(folder).status()));
   fs::remove_all(folder);
 }
 
 TEST_F(MetadataViewTest, RunsNewestFirstWithTheirState) {
-  auto runs = ListRuns(*store_, "");
+  auto runs = views::ListRuns(*store_, "");
   ASSERT_TRUE(runs.ok()) << runs.status();
   ASSERT_EQ((*runs)["runs"].size(), 3u);
   const Json& q1 = (*runs)["runs"][0];
@@ -272,17 +271,17 @@ TEST_F(MetadataViewTest, RunsNewestFirstWithTheirState) {
   EXPECT_THAT(keys, ElementsAre("run_id", "pipeline", "started", "state", "trigger", "nodes",
                                 "executions", "cached", "failed", "duration_ms"));
 
-  auto only_p = ListRuns(*store_, "p");
+  auto only_p = views::ListRuns(*store_, "p");
   ASSERT_TRUE(only_p.ok()) << only_p.status();
   EXPECT_EQ((*only_p)["runs"].size(), 2u);
-  EXPECT_TRUE(ListRuns(*store_, "nope")->at("runs").empty());
+  EXPECT_TRUE(views::ListRuns(*store_, "nope")->at("runs").empty());
 
-  EXPECT_EQ(RenderRuns(FixedTimes(*only_p)),
+  EXPECT_EQ(views::RenderRuns(FixedTimes(*only_p)),
             "run_id  pipeline  started               state    nodes  cached  failed  duration\n"
             "──────  ────────  ────────────────────  ───────  ─────  ──────  ──────  ────────\n"
             "r2      p         2026-01-02T03:04:05Z  failed       2       1       1     1.2 s\n"
             "r1      p         2026-01-02T03:04:05Z  success      4       0       0     1.2 s\n");
-  EXPECT_EQ(RenderRuns(Json{{"runs", Json::array()}}), "No runs recorded.\n");
+  EXPECT_EQ(views::RenderRuns(Json{{"runs", Json::array()}}), "No runs recorded.\n");
 }
 
 TEST_F(MetadataViewTest, ANodeRunAgainInItsRunCountsByItsLatestExecution) {
@@ -290,7 +289,7 @@ TEST_F(MetadataViewTest, ANodeRunAgainInItsRunCountsByItsLatestExecution) {
   const int64_t r2 = Run("p", "r2");
   Node("StatisticsGen", "p", "r2", "stats", Execution::State::kComplete,
        {{"examples", gen_examples_}}, {{"statistics", "ExampleStatistics"}}, r2);
-  auto runs = ListRuns(*store_, "p");
+  auto runs = views::ListRuns(*store_, "p");
   ASSERT_TRUE(runs.ok()) << runs.status();
   const Json& run = (*runs)["runs"][0];
   EXPECT_EQ(run["run_id"], "r2");
@@ -303,7 +302,7 @@ TEST_F(MetadataViewTest, ANodeRunAgainInItsRunCountsByItsLatestExecution) {
 
 TEST_F(MetadataViewTest, ARunWithoutEndedExecutionsIsRunning) {
   const int64_t r3 = Run("p", "r3");
-  auto runs = ListRuns(*store_, "p");
+  auto runs = views::ListRuns(*store_, "p");
   ASSERT_TRUE(runs.ok()) << runs.status();
   EXPECT_EQ((*runs)["runs"][0]["run_id"], "r3");
   EXPECT_EQ((*runs)["runs"][0]["state"], "running");
@@ -312,12 +311,12 @@ TEST_F(MetadataViewTest, ARunWithoutEndedExecutionsIsRunning) {
                     .last_known_state = Execution::State::kRunning};
   ASSERT_TRUE(store_->PutExecution(running).ok());
   ASSERT_TRUE(store_->PutAssociation(r3, running.id).ok());
-  EXPECT_EQ(ListRuns(*store_, "p").value()["runs"][0]["state"], "running");
-  EXPECT_EQ(ListRuns(*store_, "p").value()["runs"][0]["nodes"], 1);
+  EXPECT_EQ(views::ListRuns(*store_, "p").value()["runs"][0]["state"], "running");
+  EXPECT_EQ(views::ListRuns(*store_, "p").value()["runs"][0]["nodes"], 1);
 }
 
 TEST_F(MetadataViewTest, ExecutionsOfEveryRunOrOne) {
-  auto all = ListExecutions(*store_, "");
+  auto all = views::ListExecutions(*store_, "");
   ASSERT_TRUE(all.ok()) << all.status();
   ASSERT_EQ((*all)["executions"].size(), 7u);
   const Json& gen = (*all)["executions"][0];
@@ -333,14 +332,14 @@ TEST_F(MetadataViewTest, ExecutionsOfEveryRunOrOne) {
   EXPECT_TRUE(gen["cached_from_execution"].is_null());
   EXPECT_EQ(gen["properties"]["cache_key"], "key-gen");
 
-  auto r2 = ListExecutions(*store_, "r2");
+  auto r2 = views::ListExecutions(*store_, "r2");
   ASSERT_TRUE(r2.ok()) << r2.status();
   ASSERT_EQ((*r2)["executions"].size(), 2u);
   EXPECT_EQ((*r2)["executions"][0]["state"], "cached");
   EXPECT_EQ((*r2)["executions"][0]["cached_from_execution"], 1);
   EXPECT_EQ((*r2)["executions"][1]["state"], "failed");
   EXPECT_EQ((*r2)["executions"][1]["error"], "cannot read Split-train\nsecond line");
-  EXPECT_EQ(RenderExecutions(FixedTimes(*r2)),
+  EXPECT_EQ(views::RenderExecutions(FixedTimes(*r2)),
             "id  pipeline  run_id  node                   state            started               "
             "duration  error\n"
             "──  ────────  ──────  ─────────────────────  ───────────────  ────────────────────  "
@@ -351,20 +350,20 @@ TEST_F(MetadataViewTest, ExecutionsOfEveryRunOrOne) {
             "   1.2 s  cannot read Split-train…\n");
 
   // A run id two pipelines use must be named with its pipeline.
-  auto ambiguous = ListExecutions(*store_, "r1");
+  auto ambiguous = views::ListExecutions(*store_, "r1");
   EXPECT_TRUE(absl::IsInvalidArgument(ambiguous.status())) << ambiguous.status();
   EXPECT_THAT(ambiguous.status().message(), HasSubstr("p.r1, q.r1"));
-  auto q1 = ListExecutions(*store_, "q.r1");
+  auto q1 = views::ListExecutions(*store_, "q.r1");
   ASSERT_TRUE(q1.ok()) << q1.status();
   ASSERT_EQ((*q1)["executions"].size(), 1u);
   EXPECT_EQ((*q1)["executions"][0]["pipeline"], "q");
-  auto unknown = ListExecutions(*store_, "r9");
+  auto unknown = views::ListExecutions(*store_, "r9");
   EXPECT_TRUE(absl::IsNotFound(unknown.status())) << unknown.status();
   EXPECT_THAT(unknown.status().message(), HasSubstr("weir runs"));
 }
 
 TEST_F(MetadataViewTest, ArtifactsWithTheirProducerFilteredByTypeAndRun) {
-  auto all = ListArtifacts(*store_, "", "");
+  auto all = views::ListArtifacts(*store_, "", "");
   ASSERT_TRUE(all.ok()) << all.status();
   ASSERT_EQ((*all)["artifacts"].size(), 6u);
   const Json& examples = (*all)["artifacts"][0];
@@ -384,26 +383,26 @@ TEST_F(MetadataViewTest, ArtifactsWithTheirProducerFilteredByTypeAndRun) {
   EXPECT_TRUE(abandoned["producer_execution"].is_null());
 
   // r2 took the examples from the cache: they are listed, with the run that produced them.
-  auto r2 = ListArtifacts(*store_, "", "r2");
+  auto r2 = views::ListArtifacts(*store_, "", "r2");
   ASSERT_TRUE(r2.ok()) << r2.status();
   ASSERT_EQ((*r2)["artifacts"].size(), 1u);
   EXPECT_EQ((*r2)["artifacts"][0]["id"], gen_examples_);
   EXPECT_EQ((*r2)["artifacts"][0]["run_id"], "r1");
 
-  auto examples_only = ListArtifacts(*store_, "Examples", "");
+  auto examples_only = views::ListArtifacts(*store_, "Examples", "");
   ASSERT_TRUE(examples_only.ok()) << examples_only.status();
   EXPECT_EQ((*examples_only)["artifacts"].size(), 2u);
-  auto schema_of_q = ListArtifacts(*store_, "Schema", "q.r1");
+  auto schema_of_q = views::ListArtifacts(*store_, "Schema", "q.r1");
   ASSERT_TRUE(schema_of_q.ok()) << schema_of_q.status();
   EXPECT_TRUE((*schema_of_q)["artifacts"].empty());
-  EXPECT_EQ(RenderArtifacts(*schema_of_q), "No artifacts recorded.\n");
-  auto typo = ListArtifacts(*store_, "Exampels", "");
+  EXPECT_EQ(views::RenderArtifacts(*schema_of_q), "No artifacts recorded.\n");
+  auto typo = views::ListArtifacts(*store_, "Exampels", "");
   EXPECT_TRUE(absl::IsInvalidArgument(typo.status())) << typo.status();
   EXPECT_THAT(
       typo.status().message(),
       HasSubstr("its artifact types are ExampleAnomalies, ExampleStatistics, Examples, Schema"));
 
-  EXPECT_EQ(RenderArtifacts(FixedTimes(*examples_only)),
+  EXPECT_EQ(views::RenderArtifacts(FixedTimes(*examples_only)),
             "id  type      state  run_id  node  created               uri\n"
             "──  ────────  ─────  ──────  ────  ────────────────────  ────────────────────\n"
             " 1  Examples  live   r1      gen   2026-01-02T03:04:05Z  /root/gen/examples/1\n"
@@ -411,7 +410,7 @@ TEST_F(MetadataViewTest, ArtifactsWithTheirProducerFilteredByTypeAndRun) {
 }
 
 TEST_F(MetadataViewTest, ShowsOneArtifactWithProducerReusesAndConsumers) {
-  auto shown = DescribeArtifact(*store_, gen_examples_);
+  auto shown = views::DescribeArtifact(*store_, gen_examples_);
   ASSERT_TRUE(shown.ok()) << shown.status();
   EXPECT_EQ((*shown)["id"], gen_examples_);
   EXPECT_EQ((*shown)["type"], "Examples");
@@ -435,7 +434,7 @@ TEST_F(MetadataViewTest, ShowsOneArtifactWithProducerReusesAndConsumers) {
                                                 {{"type", "node"}, {"name", "p.gen"}},
                                                 {{"type", "pipeline_run"}, {"name", "p.r2"}}})));
 
-  EXPECT_EQ(RenderArtifact(FixedTimes(*shown)),
+  EXPECT_EQ(views::RenderArtifact(FixedTimes(*shown)),
             "Artifact 1\n"
             "  type         Examples\n"
             "  uri          /root/gen/examples/1\n"
@@ -452,14 +451,14 @@ TEST_F(MetadataViewTest, ShowsOneArtifactWithProducerReusesAndConsumers) {
             "               node p.gen\n"
             "               pipeline_run p.r2\n");
 
-  auto unknown = DescribeArtifact(*store_, 99);
+  auto unknown = views::DescribeArtifact(*store_, 99);
   EXPECT_TRUE(absl::IsNotFound(unknown.status())) << unknown.status();
   EXPECT_THAT(unknown.status().message(), HasSubstr("no artifact with id 99"));
 }
 
 TEST_F(MetadataViewTest, LineageUpstreamAndDownstream) {
   const int64_t anomalies = outputs_.at("validator/anomalies");
-  auto lineage = Lineage(*store_, anomalies);
+  auto lineage = views::Lineage(*store_, anomalies);
   ASSERT_TRUE(lineage.ok()) << lineage.status();
   const Json& up = (*lineage)["upstream"];
   EXPECT_EQ(up["node"], "validator");
@@ -472,7 +471,7 @@ TEST_F(MetadataViewTest, LineageUpstreamAndDownstream) {
   EXPECT_EQ(schema_statistics["repeated"], true);
   EXPECT_FALSE(schema_statistics.contains("produced_by"));
   EXPECT_TRUE((*lineage)["downstream"].empty());
-  EXPECT_EQ(RenderLineage(FixedTimes(*lineage)),
+  EXPECT_EQ(views::RenderLineage(FixedTimes(*lineage)),
             "artifact 4 ExampleAnomalies (live) /root/validator/anomalies/4\n"
             "\n"
             "Upstream (what it was made from):\n"
@@ -489,11 +488,11 @@ TEST_F(MetadataViewTest, LineageUpstreamAndDownstream) {
             "Downstream (what was made from it):\n"
             "   (no execution has read it yet)\n");
 
-  auto from_examples = Lineage(*store_, gen_examples_);
+  auto from_examples = views::Lineage(*store_, gen_examples_);
   ASSERT_TRUE(from_examples.ok()) << from_examples.status();
   EXPECT_EQ((*from_examples)["upstream"]["node"], "gen");
   EXPECT_EQ((*from_examples)["upstream"]["inputs"], Json::array());
-  EXPECT_EQ(RenderLineage(FixedTimes(*from_examples)),
+  EXPECT_EQ(views::RenderLineage(FixedTimes(*from_examples)),
             "artifact 1 Examples (live) /root/gen/examples/1\n"
             "\n"
             "Upstream (what it was made from):\n"
@@ -517,7 +516,7 @@ TEST_F(MetadataViewTest, LineageUpstreamAndDownstream) {
   EXPECT_EQ((*from_examples)["downstream"][1]["outputs"], Json::array());
 
   // One execution each way: what lies beyond is marked, not expanded.
-  auto shallow = Lineage(*store_, outputs_.at("schema/schema"), 1);
+  auto shallow = views::Lineage(*store_, outputs_.at("schema/schema"), 1);
   ASSERT_TRUE(shallow.ok()) << shallow.status();
   const Json& statistics = (*shallow)["upstream"]["inputs"][0];
   EXPECT_EQ(statistics["truncated"], true);
@@ -525,10 +524,10 @@ TEST_F(MetadataViewTest, LineageUpstreamAndDownstream) {
   const Json& anomalies_below = (*shallow)["downstream"][0]["outputs"][0];
   EXPECT_EQ(anomalies_below["id"], anomalies);
   EXPECT_EQ(anomalies_below["consumed_by"], Json::array());  // Nothing reads it: no mark.
-  EXPECT_THAT(RenderLineage(*shallow), HasSubstr("(more upstream: raise --depth)"));
+  EXPECT_THAT(views::RenderLineage(*shallow), HasSubstr("(more upstream: raise --depth)"));
 
-  EXPECT_TRUE(absl::IsNotFound(Lineage(*store_, 99).status()));
-  EXPECT_TRUE(absl::IsInvalidArgument(Lineage(*store_, 1, 0).status()));
+  EXPECT_TRUE(absl::IsNotFound(views::Lineage(*store_, 99).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(views::Lineage(*store_, 1, 0).status()));
 }
 
 TEST_F(MetadataViewTest, CommandsPrintTextOrJsonAndFailClearly) {
@@ -605,11 +604,11 @@ TEST(MetadataViewTaxiTest, ReadsWhatTheRunnerRecorded) {
     ASSERT_TRUE(run.ok() && run->ok()) << run.status();
     second = *run;
   }
-  auto store = OpenExistingStore(home / "metadata.db");
+  auto store = views::OpenExistingStore(home / "metadata.db");
   ASSERT_TRUE(store.ok()) << store.status();
   const int nodes = spec->nodes_size();
 
-  auto runs = ListRuns(**store, "taxi");
+  auto runs = views::ListRuns(**store, "taxi");
   ASSERT_TRUE(runs.ok()) << runs.status();
   ASSERT_EQ((*runs)["runs"].size(), 2u);
   EXPECT_EQ((*runs)["runs"][0]["run_id"], "second");
@@ -621,7 +620,7 @@ TEST(MetadataViewTaxiTest, ReadsWhatTheRunnerRecorded) {
   EXPECT_EQ((*runs)["runs"][1]["run_id"], "first");
   EXPECT_EQ((*runs)["runs"][1]["cached"], 0);
 
-  auto executions = ListExecutions(**store, "first");
+  auto executions = views::ListExecutions(**store, "first");
   ASSERT_TRUE(executions.ok()) << executions.status();
   ASSERT_EQ((*executions)["executions"].size(), static_cast<size_t>(nodes));
   // Independent nodes run side by side, so executions are matched by node, not by position.
@@ -633,10 +632,10 @@ TEST(MetadataViewTaxiTest, ReadsWhatTheRunnerRecorded) {
     EXPECT_EQ(execution["state"], "complete");
     EXPECT_TRUE(execution["duration_ms"].is_number());
   }
-  EXPECT_THAT(RenderExecutions(*executions), HasSubstr("CsvExampleGen"));
+  EXPECT_THAT(views::RenderExecutions(*executions), HasSubstr("CsvExampleGen"));
 
   const int64_t examples = first.nodes[0].output_artifact_ids.at("examples");
-  auto shown = DescribeArtifact(**store, examples);
+  auto shown = views::DescribeArtifact(**store, examples);
   ASSERT_TRUE(shown.ok()) << shown.status();
   EXPECT_EQ((*shown)["producer"]["execution_id"], first.nodes[0].execution_id);
   EXPECT_EQ((*shown)["producer"]["run_id"], "first");
@@ -644,7 +643,7 @@ TEST(MetadataViewTaxiTest, ReadsWhatTheRunnerRecorded) {
   EXPECT_EQ((*shown)["properties"]["split_names"], "[\"train\", \"eval\"]");
   EXPECT_EQ((*shown)["uri"], first.nodes[0].outputs.at("examples").string());
 
-  auto models = ListArtifacts(**store, "Model", "second");
+  auto models = views::ListArtifacts(**store, "Model", "second");
   ASSERT_TRUE(models.ok()) << models.status();
   ASSERT_GE((*models)["artifacts"].size(), 1u);
   EXPECT_EQ((*models)["artifacts"][0]["run_id"], "first");  // Taken from the cache.
@@ -654,16 +653,16 @@ TEST(MetadataViewTaxiTest, ReadsWhatTheRunnerRecorded) {
   const orchestrator::NodeOutcome& pusher = first.nodes.back();
   ASSERT_EQ(pusher.node_id, "Pusher");
   ASSERT_EQ(pusher.output_artifact_ids.size(), 1u);
-  auto lineage = Lineage(**store, pusher.output_artifact_ids.begin()->second);
+  auto lineage = views::Lineage(**store, pusher.output_artifact_ids.begin()->second);
   ASSERT_TRUE(lineage.ok()) << lineage.status();
-  const std::string up = RenderLineage(*lineage);
+  const std::string up = views::RenderLineage(*lineage);
   for (const char* node : {"Pusher", "Evaluator", "Trainer", "Transform", "SchemaGen",
                            "StatisticsGen", "CsvExampleGen"}) {
     EXPECT_THAT(up, HasSubstr(std::string(" ") + node + " (run first"));
   }
-  auto forward = Lineage(**store, examples);
+  auto forward = views::Lineage(**store, examples);
   ASSERT_TRUE(forward.ok()) << forward.status();
-  const std::string down = RenderLineage(*forward);
+  const std::string down = views::RenderLineage(*forward);
   EXPECT_THAT(down, HasSubstr("StatisticsGen (input examples, run first, complete)"));
   EXPECT_THAT(down, HasSubstr("StatisticsGen (input examples, run second, cached)"));
   EXPECT_THAT(down, HasSubstr("Pusher (input model, run second, complete)"));

@@ -1,4 +1,4 @@
-#include "weir/cli/metadata_view.h"
+#include "weir/views/runs.h"
 
 #include <time.h>
 
@@ -15,8 +15,9 @@
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/metadata/run_records.h"
+#include "weir/views/text.h"
 
-namespace weir::cli {
+namespace weir::views {
 namespace {
 
 namespace fs = std::filesystem;
@@ -117,15 +118,6 @@ std::string ShortTime(const Json& time) {
   return dot == std::string::npos ? text : text.substr(0, dot) + "Z";
 }
 
-// ---------------------------------------------------------------------------------------------
-// Tables: columns separated by two spaces, a rule under the headers (as `weir show` draws them).
-
-size_t DisplayWidth(std::string_view text) {
-  size_t width = 0;
-  for (char c : text) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return width;
-}
-
 // The first line of `text`, cut to `width` columns with "…".
 std::string FirstLine(std::string_view text, size_t width) {
   std::string_view line = text.substr(0, text.find('\n'));
@@ -143,56 +135,6 @@ std::string FirstLine(std::string_view text, size_t width) {
   if (!cut) return out;
   return out + "…";
 }
-
-class TextTable {
- public:
-  struct Column {
-    std::string header;
-    bool right = false;
-  };
-  explicit TextTable(std::vector<Column> columns) : columns_(std::move(columns)) {}
-
-  void AddRow(std::vector<std::string> cells) {
-    cells.resize(columns_.size());
-    rows_.push_back(std::move(cells));
-  }
-
-  std::string Render() const {
-    std::vector<size_t> widths(columns_.size());
-    for (size_t c = 0; c < columns_.size(); ++c) {
-      widths[c] = DisplayWidth(columns_[c].header);
-      for (const auto& row : rows_) widths[c] = std::max(widths[c], DisplayWidth(row[c]));
-    }
-    std::string out;
-    auto emit = [&](const std::vector<std::string>& cells) {
-      std::string line;
-      for (size_t c = 0; c < columns_.size(); ++c) {
-        const size_t pad = widths[c] - DisplayWidth(cells[c]);
-        if (c > 0) line += "  ";
-        if (columns_[c].right) line.append(pad, ' ');
-        line += cells[c];
-        if (!columns_[c].right) line.append(pad, ' ');
-      }
-      line.erase(line.find_last_not_of(' ') + 1);
-      out += line + "\n";
-    };
-    std::vector<std::string> headers;
-    std::string rule;
-    for (size_t c = 0; c < columns_.size(); ++c) {
-      headers.push_back(columns_[c].header);
-      if (c > 0) rule += "  ";
-      for (size_t i = 0; i < widths[c]; ++i) rule += "─";
-    }
-    emit(headers);
-    out += rule + "\n";
-    for (const auto& row : rows_) emit(row);
-    return out;
-  }
-
- private:
-  std::vector<Column> columns_;
-  std::vector<std::vector<std::string>> rows_;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Reading the store: runs, and executions and artifacts with their events, each read once.
@@ -760,14 +702,14 @@ absl::StatusOr<Json> ListRuns(MetadataStore& store, std::string_view pipeline_na
 
 std::string RenderRuns(const Json& runs) {
   if (runs["runs"].empty()) return "No runs recorded.\n";
-  TextTable table({{"run_id"},
-                   {"pipeline"},
-                   {"started"},
-                   {"state"},
-                   {"nodes", true},
-                   {"cached", true},
-                   {"failed", true},
-                   {"duration", true}});
+  Table table({{"run_id"},
+               {"pipeline"},
+               {"started"},
+               {"state"},
+               {"nodes", Align::kRight},
+               {"cached", Align::kRight},
+               {"failed", Align::kRight},
+               {"duration", Align::kRight}});
   for (const Json& run : runs["runs"]) {
     table.AddRow({Text(run["run_id"]), Text(run["pipeline"]), ShortTime(run["started"]),
                   Text(run["state"]), Text(run["nodes"]), Text(run["cached"]), Text(run["failed"]),
@@ -798,14 +740,14 @@ absl::StatusOr<Json> ListExecutions(MetadataStore& store, std::string_view run) 
 
 std::string RenderExecutions(const Json& executions) {
   if (executions["executions"].empty()) return "No executions recorded.\n";
-  TextTable table({{"id", true},
-                   {"pipeline"},
-                   {"run_id"},
-                   {"node"},
-                   {"state"},
-                   {"started"},
-                   {"duration", true},
-                   {"error"}});
+  Table table({{"id", Align::kRight},
+               {"pipeline"},
+               {"run_id"},
+               {"node"},
+               {"state"},
+               {"started"},
+               {"duration", Align::kRight},
+               {"error"}});
   for (const Json& execution : executions["executions"]) {
     std::string state = Text(execution["state"]);
     if (execution["cached_from_execution"].is_number()) {
@@ -862,7 +804,8 @@ absl::StatusOr<Json> ListArtifacts(MetadataStore& store, std::string_view type,
 
 std::string RenderArtifacts(const Json& artifacts) {
   if (artifacts["artifacts"].empty()) return "No artifacts recorded.\n";
-  TextTable table({{"id", true}, {"type"}, {"state"}, {"run_id"}, {"node"}, {"created"}, {"uri"}});
+  Table table(
+      {{"id", Align::kRight}, {"type"}, {"state"}, {"run_id"}, {"node"}, {"created"}, {"uri"}});
   for (const Json& artifact : artifacts["artifacts"]) {
     table.AddRow({Text(artifact["id"]), Text(artifact["type"]), Text(artifact["state"]),
                   Text(artifact["run_id"]), Text(artifact["node"]), ShortTime(artifact["created"]),
@@ -1003,4 +946,4 @@ std::string RenderLineage(const Json& lineage) {
   return out;
 }
 
-}  // namespace weir::cli
+}  // namespace weir::views

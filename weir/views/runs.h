@@ -9,8 +9,8 @@
 // custom properties run_id, node_id, error and cached_from_execution; INPUT and OUTPUT events whose
 // path is the input or output name. A store written by TFX (run contexts named by the run id
 // alone, no node_id property) is read as far as it goes.
-#ifndef WEIR_CLI_METADATA_VIEW_H_
-#define WEIR_CLI_METADATA_VIEW_H_
+#ifndef WEIR_VIEWS_RUNS_H_
+#define WEIR_VIEWS_RUNS_H_
 
 #include <cstdint>
 #include <filesystem>
@@ -22,7 +22,7 @@
 #include "nlohmann/json.hpp"
 #include "weir/metadata/metadata_store.h"
 
-namespace weir::cli {
+namespace weir::views {
 
 // Opens the store at `location` (a file, or a postgresql:// URI) for the views. Errors: NotFound
 // naming the file (and saying to run a pipeline first) when there is no such file, rather than
@@ -106,6 +106,6 @@ absl::StatusOr<nlohmann::ordered_json> Lineage(metadata::MetadataStore& store, i
 // Both trees, indented with box-drawing lines.
 std::string RenderLineage(const nlohmann::ordered_json& lineage);
 
-}  // namespace weir::cli
+}  // namespace weir::views
 
-#endif  // WEIR_CLI_METADATA_VIEW_H_
+#endif  // WEIR_VIEWS_RUNS_H_

@@ -1,5 +1,3 @@
-#include "weir/cli/show.h"
-
 #include <algorithm>
 #include <filesystem>
 #include <sstream>
@@ -13,8 +11,13 @@
 #include "weir/base/files.h"
 #include "weir/base/strings.h"
 #include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/views/anomalies.h"
+#include "weir/views/evaluation.h"
+#include "weir/views/schema.h"
+#include "weir/views/statistics.h"
+#include "weir/views/text.h"
 
-namespace weir::cli {
+namespace weir::views {
 namespace {
 
 namespace fs = std::filesystem;
@@ -154,7 +157,7 @@ constexpr char kAnomalies[] = R"pb(
 
 TEST(ShowStatisticsTest, TaxiTablesShowTheRealNumbers) {
   LabeledStatistics taxi = TaxiStatistics("data.csv", "data");
-  std::string text = RenderStatistics(taxi, ShowOptions{});
+  std::string text = RenderStatistics(taxi, TextOptions{});
   EXPECT_THAT(text, HasSubstr("data: 15000 examples, 18 features"));
 
   std::string fare = LineStartingWith(text, "fare ");
@@ -178,7 +181,7 @@ TEST(ShowStatisticsTest, TaxiTablesShowTheRealNumbers) {
 
 TEST(ShowStatisticsTest, ColourOnlyWhenAsked) {
   LabeledStatistics taxi = TaxiStatistics("data.csv", "data");
-  ShowOptions options;
+  TextOptions options;
   options.color = true;
   EXPECT_THAT(RenderStatistics(taxi, options), HasSubstr("\033[1m"));
 }
@@ -215,7 +218,7 @@ TEST(ShowStatisticsTest, JsonParsesBackWithStableKeys) {
 TEST(ShowStatisticsTest, ComparisonShowsBothSidesPerFeature) {
   LabeledStatistics span1 = TaxiStatistics("data.csv", "span1");
   LabeledStatistics span2 = TaxiStatistics("span2.csv", "span2");
-  std::string text = RenderStatisticsComparison(span1, span2, ShowOptions{});
+  std::string text = RenderStatisticsComparison(span1, span2, TextOptions{});
   EXPECT_THAT(text, HasSubstr("Comparing span1 with span2"));
   EXPECT_THAT(text, HasSubstr("span2: 5000 examples"));
 
@@ -238,7 +241,7 @@ TEST(ShowStatisticsTest, ComparisonMarksFeaturesMissingOnOneSide) {
   right.statistics.mutable_features()->RemoveLast();
   std::string last =
       stats::FeatureName(left.statistics.features(left.statistics.features_size() - 1));
-  std::vector<std::string> lines = Lines(RenderStatisticsComparison(left, right, ShowOptions{}));
+  std::vector<std::string> lines = Lines(RenderStatisticsComparison(left, right, TextOptions{}));
   auto row = std::find_if(lines.begin(), lines.end(),
                           [&](const std::string& l) { return l.rfind(last + " ", 0) == 0; });
   ASSERT_NE(row, lines.end());
@@ -289,7 +292,7 @@ TEST(ShowStatisticsTest, LoadsArtifactsSplitFoldersAndFiles) {
 }
 
 TEST(ShowSchemaTest, RendersTypePresenceValencyAndDomains) {
-  std::string text = RenderSchema(ParseSchema(kSchema), ShowOptions{});
+  std::string text = RenderSchema(ParseSchema(kSchema), TextOptions{});
   EXPECT_THAT(text, HasSubstr("Schema: 4 features"));
   EXPECT_THAT(LineStartingWith(text, "payment_type "),
               ContainsRegex("BYTES +required +shape \\[1\\] +payment_type$"));
@@ -348,7 +351,7 @@ TEST(ShowSchemaTest, LoadsFromAFolderAndPointsAtParseErrors) {
 }
 
 TEST(ShowAnomaliesTest, RendersSeverityDescriptionsAndDrift) {
-  std::string text = RenderAnomalies(ParseAnomalies(kAnomalies), ShowOptions{});
+  std::string text = RenderAnomalies(ParseAnomalies(kAnomalies), TextOptions{});
   // Sorted by feature; the reasons stand in for an empty summary.
   EXPECT_THAT(LineStartingWith(text, "company "),
               ContainsRegex("WARNING +Column dropped +The feature was present"));
@@ -371,13 +374,13 @@ TEST(ShowAnomaliesTest, LongDescriptionsWrapWithinTheWidth) {
   std::string description;
   for (int i = 0; i < 30; ++i) description += "values below the domain minimum ";
   info.set_description(description);
-  std::string text = RenderAnomalies(anomalies, ShowOptions{});
+  std::string text = RenderAnomalies(anomalies, TextOptions{});
   EXPECT_GT(Lines(text).size(), 4u);
   for (const std::string& line : Lines(text)) EXPECT_LE(CodePoints(line), 120u) << line;
 }
 
 TEST(ShowAnomaliesTest, EmptyMeansNoAnomaliesFound) {
-  EXPECT_EQ(RenderAnomalies(tfmd::Anomalies{}, ShowOptions{}), "No anomalies found.\n");
+  EXPECT_EQ(RenderAnomalies(tfmd::Anomalies{}, TextOptions{}), "No anomalies found.\n");
   nlohmann::json json = nlohmann::json::parse(AnomaliesToJson(tfmd::Anomalies{}).dump());
   EXPECT_TRUE(json["anomalies"].empty());
   EXPECT_TRUE(json["dataset_anomaly"].is_null());
@@ -472,7 +475,7 @@ ModelEvaluation LoadOrDie(const fs::path& path) {
 
 TEST(ShowEvaluationTest, RendersHeaderSlicesBaselineAndFailures) {
   fs::path dir = WriteEvaluation("evaluation");
-  std::string text = RenderEvaluation(LoadOrDie(dir), ShowOptions{});
+  std::string text = RenderEvaluation(LoadOrDie(dir), TextOptions{});
   EXPECT_THAT(text, HasSubstr("evaluation.json)"));
   EXPECT_THAT(text, ContainsRegex("model +/runs/taxi/Trainer/model/7\n"));
   EXPECT_THAT(text, ContainsRegex("baseline +/runs/taxi/Trainer/model/4\n"));
@@ -508,7 +511,7 @@ TEST(ShowEvaluationTest, RendersHeaderSlicesBaselineAndFailures) {
   EXPECT_THAT(text, Not(HasSubstr("\033")));
 
   // With colour, the failed cell is red.
-  ShowOptions color;
+  TextOptions color;
   color.color = true;
   EXPECT_THAT(RenderEvaluation(LoadOrDie(dir), color), HasSubstr("\033[31m0.55\033[0m"));
 }
@@ -524,7 +527,7 @@ TEST(ShowEvaluationTest, FirstRunHasNoBaselineAndIsBlessed) {
   });
   // The file itself works as well as its folder.
   ModelEvaluation evaluation = LoadOrDie(dir / "evaluation.json");
-  std::string text = RenderEvaluation(evaluation, ShowOptions{});
+  std::string text = RenderEvaluation(evaluation, TextOptions{});
   EXPECT_THAT(text, ContainsRegex("baseline +none \\(first run: change thresholds skipped\\)\n"));
   EXPECT_THAT(text, Not(HasSubstr("against the baseline")));
   EXPECT_THAT(text, HasSubstr("BLESSED: all 2 checks passed\n"));
@@ -622,4 +625,4 @@ TEST(ShowEvaluationTest, ErrorsNameThePath) {
 }
 
 }  // namespace
-}  // namespace weir::cli
+}  // namespace weir::views
