@@ -1,5 +1,7 @@
 // weir runs, weir executions, weir artifacts, weir artifact show, weir lineage: what the metadata
 // store recorded (the views are in metadata_view.h; this file only wires flags to them).
+#include <unistd.h>
+
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -10,6 +12,7 @@
 #include "weir/cli/command.h"
 #include "weir/pipeline/component_registry.h"
 #include "weir/pipeline/pipeline_spec.h"
+#include "weir/views/artifact_view.h"
 #include "weir/views/runs.h"
 
 namespace weir::cli {
@@ -203,12 +206,14 @@ void AddMetadataCommands(CLI::App& app, int& exit_code) {
 
   // weir artifact show ID
   {
-    CLI::App* artifact = app.add_subcommand("artifact", "Show one artifact of the metadata store.");
+    CLI::App* artifact = app.add_subcommand(
+        "artifact", "Show one artifact of the metadata store: its record, or what it holds.");
     artifact->require_subcommand(1);
     artifact->footer(
         "Examples:\n"
         "  weir artifact show 7\n"
-        "  weir artifact show 7 --json");
+        "  weir artifact show 7 --json\n"
+        "  weir artifact view 7");
     auto flags = std::make_shared<StoreFlags>();
     auto id = std::make_shared<int64_t>(0);
     CLI::App* show = artifact->add_subcommand(
@@ -228,6 +233,56 @@ void AddMetadataCommands(CLI::App& app, int& exit_code) {
           "artifact show", *flags,
           [&](metadata::MetadataStore& store) { return views::DescribeArtifact(store, *id); },
           views::RenderArtifact, exit_code);
+    });
+
+    // weir artifact view ID: what the artifact holds, as the web UI's artifact page shows it.
+    auto view_flags = std::make_shared<StoreFlags>();
+    auto view_id = std::make_shared<int64_t>(0);
+    auto split = std::make_shared<std::string>();
+    auto compare = std::make_shared<std::string>();
+    CLI::App* view = artifact->add_subcommand(
+        "view",
+        "What one artifact holds, as the web UI's artifact page shows it: the statistics, schema, "
+        "anomalies or evaluation tables, a transform graph's features, a model's spec, a model "
+        "run's learning curves, the examples' splits and first rows, a blessing, the pushed "
+        "versions.");
+    view->add_option("ID", *view_id, "The artifact id (see 'weir artifacts')")->required();
+    view->add_option("--split", *split, "Statistics: the split to show (default: every split)");
+    view->add_option("--compare", *compare,
+                     "Statistics: a second split to show beside --split, feature by feature");
+    AddStoreFlags(*view, *view_flags);
+    view->footer(StrCat(kStoreFooter,
+                        " --json prints the same data as the web API's "
+                        "/api/artifacts/ID/view (docs/web-api.md).\n\n"
+                        "Examples:\n"
+                        "  weir artifact view 3\n"
+                        "  weir artifact view 3 --split train --compare eval\n"
+                        "  weir artifact view 9 --json | jq .curves"));
+    view->callback([view_flags, view_id, split, compare, &exit_code]() {
+      absl::Status status = [&]() -> absl::Status {
+        ASSIGN_OR_RETURN(std::string location, StoreLocation(*view_flags));
+        ASSIGN_OR_RETURN(auto store, views::OpenExistingStore(location));
+        ASSIGN_OR_RETURN(metadata::Artifact artifact, store->GetArtifact(*view_id));
+        const views::ArtifactView* found = views::FindArtifactView(artifact.type_name);
+        if (found == nullptr) {
+          return absl::NotFoundError(
+              StrCat("artifact ", *view_id, " is a ", artifact.type_name, ", which has no view"));
+        }
+        const views::ViewRequest request{.artifact = artifact,
+                                         .store = *store,
+                                         .options = {{"split", *split}, {"compare", *compare}}};
+        if (view_flags->json) {
+          ASSIGN_OR_RETURN(nlohmann::ordered_json data, found->to_json(request));
+          std::cout << data.dump(2) << "\n";
+          return absl::OkStatus();
+        }
+        views::TextOptions options;
+        options.color = views::ShouldUseColor(STDOUT_FILENO);
+        ASSIGN_OR_RETURN(std::string text, found->render(request, options));
+        std::cout << text;
+        return absl::OkStatus();
+      }();
+      if (!status.ok()) exit_code = ReportError("artifact view", status);
     });
   }
 

@@ -16,6 +16,7 @@
 #include "weir/cli/command.h"
 #include "weir/orchestrator/local_runner.h"
 #include "weir/pipeline/pipeline_spec.h"
+#include "weir/views/artifact_view.h"
 #include "weir/views/runs.h"
 
 namespace weir::cli {
@@ -76,6 +77,30 @@ Json FixedTimes(Json view) {
 //   run r2: gen (5) is cached from execution 1 and outputs artifact 1 again; stats (6) fails,
 //           its output (artifact 5) abandoned.
 // and a pipeline "q" with a run also named r1 (gen, execution 7, writes artifact 6).
+// Runs `weir ARGS...` with the metadata commands; returns the exit code, sets `out` and `err`.
+int RunWeir(std::vector<std::string> args, std::string& out_text, std::string& err_text) {
+  CLI::App app{"weir"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  AddMetadataCommands(app, exit_code);
+  args.insert(args.begin(), "weir");
+  std::vector<const char*> argv;
+  for (const std::string& arg : args) argv.push_back(arg.c_str());
+  std::ostringstream out, err;
+  std::streambuf* old_out = std::cout.rdbuf(out.rdbuf());
+  std::streambuf* old_err = std::cerr.rdbuf(err.rdbuf());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& e) {
+    exit_code = app.exit(e);
+  }
+  std::cout.rdbuf(old_out);
+  std::cerr.rdbuf(old_err);
+  out_text = out.str();
+  err_text = err.str();
+  return exit_code;
+}
+
 class MetadataViewTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -196,28 +221,7 @@ class MetadataViewTest : public ::testing::Test {
   }
 
   // Runs `weir ARGS...` with the metadata commands; returns the exit code, sets out_ and err_.
-  int Weir(std::vector<std::string> args) {
-    CLI::App app{"weir"};
-    app.require_subcommand(1);
-    int exit_code = 0;
-    AddMetadataCommands(app, exit_code);
-    args.insert(args.begin(), "weir");
-    std::vector<const char*> argv;
-    for (const std::string& arg : args) argv.push_back(arg.c_str());
-    std::ostringstream out, err;
-    std::streambuf* old_out = std::cout.rdbuf(out.rdbuf());
-    std::streambuf* old_err = std::cerr.rdbuf(err.rdbuf());
-    try {
-      app.parse(static_cast<int>(argv.size()), argv.data());
-    } catch (const CLI::ParseError& e) {
-      exit_code = app.exit(e);
-    }
-    std::cout.rdbuf(old_out);
-    std::cerr.rdbuf(old_err);
-    out_ = out.str();
-    err_ = err.str();
-    return exit_code;
-  }
+  int Weir(std::vector<std::string> args) { return RunWeir(std::move(args), out_, err_); }
 
   fs::path folder_;
   fs::path db_;
@@ -668,12 +672,41 @@ TEST(MetadataViewTaxiTest, ReadsWhatTheRunnerRecorded) {
   EXPECT_THAT(down, HasSubstr("Pusher (input model, run second, complete)"));
   EXPECT_THAT(down, Not(HasSubstr("LatestBlessedModelResolver")));
 
+  // Every artifact of the run has a view, as JSON and as text (`weir artifact view`).
+  std::map<std::string, std::string> text_of_type;
+  for (const orchestrator::NodeOutcome& node : first.nodes) {
+    for (const auto& [output, id] : node.output_artifact_ids) {
+      auto artifact = (*store)->GetArtifact(id);
+      ASSERT_TRUE(artifact.ok());
+      const views::ArtifactView* view = views::FindArtifactView(artifact->type_name);
+      ASSERT_NE(view, nullptr) << artifact->type_name;
+      const views::ViewRequest request{.artifact = *artifact, .store = **store};
+      auto json = view->to_json(request);
+      ASSERT_TRUE(json.ok()) << artifact->type_name << ": " << json.status();
+      EXPECT_FALSE(json->empty()) << artifact->type_name;
+      auto text = view->render(request, views::TextOptions{});
+      ASSERT_TRUE(text.ok()) << artifact->type_name << ": " << text.status();
+      text_of_type[artifact->type_name] = *text;
+    }
+  }
+  EXPECT_EQ(text_of_type.size(), 10u);  // Examples ... PushedModel.
+  EXPECT_THAT(text_of_type["Model"], HasSubstr("gbdt model of 'tips_xf'"));
+  EXPECT_THAT(text_of_type["TransformGraph"], HasSubstr("trip_miles_xf"));
+  EXPECT_THAT(text_of_type["ModelRun"], HasSubstr("Curve: validation"));
+  EXPECT_THAT(text_of_type["ModelBlessing"], HasSubstr("BLESSED: model"));
+  EXPECT_THAT(text_of_type["ExampleStatistics"], HasSubstr("train: 9927 examples"));
+  store->reset();
+  std::string out, err;
+  EXPECT_EQ(RunWeir({"artifact", "view", std::to_string(examples), "--json"}, out, err), 0) << err;
+  EXPECT_EQ(Json::parse(out)["sample"].size(), 20u);
+  EXPECT_EQ(RunWeir({"artifact", "view", "9999"}, out, err), 1);
+  EXPECT_THAT(err, HasSubstr("no artifact with id 9999"));
+
   if (old_home) {
     setenv("WEIR_HOME", saved_home.c_str(), 1);
   } else {
     unsetenv("WEIR_HOME");
   }
-  store->reset();
   fs::remove_all(home);
 }
 

@@ -122,6 +122,11 @@ struct Event {
   int64_t milliseconds_since_epoch = 0;  // 0: the time PutEvents runs.
 };
 
+// A property's value, or `fallback` when it is missing or of another type.
+int64_t GetInt(const Properties& properties, std::string_view name, int64_t fallback = 0);
+std::string GetString(const Properties& properties, std::string_view name,
+                      std::string_view fallback = "");
+
 // The kinds of node, numbered as ML Metadata stores them in Type.type_kind.
 enum class NodeKind : int64_t { kExecution = 0, kArtifact = 1, kContext = 2 };
 

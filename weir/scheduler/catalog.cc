@@ -26,21 +26,6 @@ int64_t NowMs() {
       .count();
 }
 
-int64_t GetInt(const Properties& properties, std::string_view name, int64_t fallback) {
-  auto it = properties.find(std::string(name));
-  if (it == properties.end()) return fallback;
-  const int64_t* value = std::get_if<int64_t>(&it->second);
-  return value != nullptr ? *value : fallback;
-}
-
-std::string GetString(const Properties& properties, std::string_view name,
-                      std::string_view fallback) {
-  auto it = properties.find(std::string(name));
-  if (it == properties.end()) return std::string(fallback);
-  const std::string* value = std::get_if<std::string>(&it->second);
-  return value != nullptr ? *value : std::string(fallback);
-}
-
 std::string TaskKey(std::string_view node, std::string_view field) {
   return StrCat("task:", node, ":", field);
 }

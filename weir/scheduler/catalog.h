@@ -110,10 +110,8 @@ absl::Status UpdateRun(metadata::MetadataStore& store, int64_t run_context_id,
 std::string TaskKey(std::string_view node, std::string_view field);
 
 int64_t NowMs();
-// A custom property's value, or `fallback` when it is missing or of another type.
-int64_t GetInt(const metadata::Properties& properties, std::string_view name, int64_t fallback = 0);
-std::string GetString(const metadata::Properties& properties, std::string_view name,
-                      std::string_view fallback = "");
+using metadata::GetInt;
+using metadata::GetString;
 
 }  // namespace weir::scheduler
 

@@ -12,33 +12,24 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "weir/base/artifact_layout.h"
 #include "weir/base/files.h"
-#include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
-#include "weir/io/example/example_files.h"
 #include "weir/metadata/run_records.h"
-#include "weir/model/serving_model.h"
 #include "weir/pipeline/pipeline_spec.h"
-#include "weir/proto/model.pb.h"
-#include "weir/proto/transform.pb.h"
 #include "weir/scheduler/cron.h"
 #include "weir/scheduler/scheduler.h"
-#include "weir/views/anomalies.h"
-#include "weir/views/evaluation.h"
+#include "weir/views/artifact_view.h"
 #include "weir/views/runs.h"
-#include "weir/views/schema.h"
-#include "weir/views/statistics.h"
 #include "weir/web/dag_svg.h"
 #include "weir/web/embedded_file.h"
 
 namespace weir::web {
 namespace fs = std::filesystem;
 using metadata::Execution;
+using metadata::GetInt;
+using metadata::GetString;
 using metadata::MetadataStore;
-using scheduler::GetInt;
-using scheduler::GetString;
 using scheduler::TaskKey;
 using serving::HttpRequest;
 using serving::HttpResponse;
@@ -713,139 +704,6 @@ absl::Status CheckInsideRoots(const std::string& uri, const pipeline::ComponentR
       StrCat("artifact files at ", uri, " are outside the artifact roots; not shown"));
 }
 
-absl::StatusOr<Json> TransformView(const fs::path& uri) {
-  transform::TransformGraph graph;
-  RETURN_IF_ERROR(base::ReadTextProto(uri / "transform_graph.pbtxt", &graph));
-  Json features = Json::array();
-  Json vocabularies = Json::object();
-  for (int i = 0; i < graph.spec().features_size(); ++i) {
-    const transform::FeatureSpec& feature = graph.spec().features(i);
-    Json ops = Json::array();
-    for (const transform::Op& op : feature.ops()) {
-      const google::protobuf::FieldDescriptor* field =
-          op.GetReflection()->GetOneofFieldDescriptor(op, op.GetDescriptor()->oneof_decl(0));
-      ops.push_back(field != nullptr ? field->name() : "?");
-    }
-    Json entry = {
-        {"name", feature.name()},
-        {"input", feature.input().empty() ? Json(nullptr) : Json(feature.input())},
-        {"expression", feature.expression().empty() ? Json(nullptr) : Json(feature.expression())},
-        {"ops", ops},
-        {"vocabulary_size", nullptr},
-        {"boundaries", nullptr}};
-    if (i < graph.analyses_size()) {
-      for (const transform::AnalyzerResult& result : graph.analyses(i).analyzers()) {
-        if (result.has_boundaries()) entry["boundaries"] = result.boundaries().values();
-        if (result.has_vocabulary()) {
-          entry["vocabulary_size"] = result.vocabulary().size();
-          std::ifstream in(uri / "transform_fn" / "assets" / result.vocabulary().filename());
-          Json tokens = Json::array();
-          for (std::string line; tokens.size() < 100 && std::getline(in, line);) {
-            tokens.push_back(line);
-          }
-          vocabularies[feature.name()] = std::move(tokens);
-        }
-      }
-    }
-    features.push_back(std::move(entry));
-  }
-  return Json{{"features", features}, {"vocabularies", vocabularies}, {"sample", Json::array()}};
-}
-
-absl::StatusOr<Json> TrainingView(const fs::path& uri) {
-  std::ifstream in(uri / "curves.jsonl");
-  if (!in) return absl::NotFoundError(StrCat("no curves.jsonl in ", uri.string()));
-  Json curves = Json::array();
-  for (std::string line; std::getline(in, line);) {
-    Json point = Json::parse(line, nullptr, false);
-    if (!point.is_object()) continue;
-    Json metrics = Json::object();
-    for (auto& [key, value] : point.items()) {
-      if (key != "curve" && key != "step") metrics[key] = value;
-    }
-    curves.push_back({{"step", point.value("step", 0)},
-                      {"split", point.value("curve", "")},
-                      {"metrics", std::move(metrics)}});
-  }
-  return Json{{"curves", std::move(curves)}};
-}
-
-// The first `rows` examples of an Examples artifact's train split (or its first split), each an
-// object of feature: value (a list when it has several, null when missing).
-absl::StatusOr<Json> SampleRows(const fs::path& uri, size_t rows) {
-  std::error_code error;
-  fs::path split = uri / "Split-train";
-  if (!fs::is_directory(split, error)) {
-    std::vector<fs::path> splits;
-    for (const auto& entry : fs::directory_iterator(uri, error)) {
-      if (entry.path().filename().string().rfind("Split-", 0) == 0) splits.push_back(entry.path());
-    }
-    if (splits.empty()) return Json::array();
-    split = *std::min_element(splits.begin(), splits.end());
-  }
-  ASSIGN_OR_RETURN(std::vector<fs::path> files, io::ExampleFiles(split));
-  io::ExampleBlockReader reader(files);
-  ASSIGN_OR_RETURN(std::optional<io::ExampleBlock> block, reader.Next());
-  Json sample = Json::array();
-  if (!block.has_value()) return sample;
-  ASSIGN_OR_RETURN(data::RecordBatch batch, block->Decode());
-  std::vector<const data::Column*> columns;
-  for (const data::Column& column : batch.columns()) columns.push_back(&column);
-  std::sort(columns.begin(), columns.end(),
-            [](const data::Column* a, const data::Column* b) { return a->name() < b->name(); });
-  for (size_t row = 0; row < std::min(rows, batch.num_rows()); ++row) {
-    Json example = Json::object();
-    for (const data::Column* column : columns) {
-      if (!column->is_present(row)) {
-        example[column->name()] = nullptr;
-        continue;
-      }
-      Json values = Json::array();
-      for (uint32_t i = column->value_begin(row); i < column->value_end(row); ++i) {
-        switch (column->type()) {
-          case data::DataType::kInt64:
-            values.push_back(column->int64_values()[i]);
-            break;
-          case data::DataType::kFloat:
-            values.push_back(column->float_values()[i]);
-            break;
-          case data::DataType::kBytes:
-            values.push_back(std::string(column->bytes_value(i)));
-            break;
-          case data::DataType::kNull:
-            break;
-        }
-      }
-      example[column->name()] = values.size() == 1 ? values[0] : values;
-    }
-    sample.push_back(std::move(example));
-  }
-  return sample;
-}
-
-absl::StatusOr<Json> ExamplesView(const fs::path& uri) {
-  Json splits = Json::array();
-  std::error_code error;
-  std::vector<fs::path> folders;
-  for (const auto& entry : fs::directory_iterator(uri, error)) {
-    if (entry.is_directory() && entry.path().filename().string().rfind("Split-", 0) == 0) {
-      folders.push_back(entry.path());
-    }
-  }
-  std::sort(folders.begin(), folders.end());
-  for (const fs::path& folder : folders) {
-    int64_t files = 0, bytes = 0;
-    for (const auto& file : fs::directory_iterator(folder, error)) {
-      ++files;
-      bytes += static_cast<int64_t>(file.file_size(error));
-    }
-    splits.push_back(
-        {{"name", folder.filename().string().substr(6)}, {"files", files}, {"bytes", bytes}});
-  }
-  ASSIGN_OR_RETURN(Json sample, SampleRows(uri, 20));
-  return Json{{"splits", std::move(splits)}, {"sample", std::move(sample)}};
-}
-
 }  // namespace
 
 absl::StatusOr<HttpResponse> WebApi::ArtifactRequest(int64_t id, const std::string& what,
@@ -864,130 +722,20 @@ absl::StatusOr<HttpResponse> WebApi::ArtifactRequest(int64_t id, const std::stri
   if (what != "view") return absl::NotFoundError("no such endpoint");
   ASSIGN_OR_RETURN(metadata::Artifact artifact, store->GetArtifact(id));
   RETURN_IF_ERROR(CheckInsideRoots(artifact.uri, registry_));
-  ASSIGN_OR_RETURN(Json described, views::DescribeArtifact(*store, id));
-  const fs::path uri = artifact.uri;
-  const std::string& type = artifact.type_name;
-  std::string kind;
-  Json data;
-  if (type == "ExampleStatistics") {
-    kind = "statistics";
-    const std::string split = QueryValue(request.query, "split");
-    const std::string compare = QueryValue(request.query, "compare");
-    if (!compare.empty()) {
-      // As `weir show stats --split A --compare B --json`: the two splits side by side.
-      if (split.empty()) {
-        return absl::InvalidArgumentError(
-            "compare needs split, the split to compare with: ?split=train&compare=eval");
-      }
-      ASSIGN_OR_RETURN(std::vector<views::LabeledStatistics> left,
-                       views::LoadStatistics(uri, split));
-      ASSIGN_OR_RETURN(std::vector<views::LabeledStatistics> right,
-                       views::LoadStatistics(uri, compare));
-      data = {{"comparisons", Json::array({{{"left", views::StatisticsToJson(left.front())},
-                                            {"right", views::StatisticsToJson(right.front())}}})}};
-    } else {
-      ASSIGN_OR_RETURN(std::vector<views::LabeledStatistics> all,
-                       views::LoadStatistics(uri, split));
-      Json datasets = Json::array();
-      for (const views::LabeledStatistics& statistics : all) {
-        datasets.push_back(views::StatisticsToJson(statistics));
-      }
-      data = {{"datasets", std::move(datasets)}};
-    }
-  } else if (type == "Schema") {
-    kind = "schema";
-    ASSIGN_OR_RETURN(auto schema, views::LoadSchema(uri));
-    data = views::SchemaToJson(schema);
-  } else if (type == "ExampleAnomalies") {
-    kind = "anomalies";
-    ASSIGN_OR_RETURN(std::vector<views::LabeledAnomalies> all, views::LoadAnomalies(uri, ""));
-    Json splits = Json::array();
-    for (const views::LabeledAnomalies& anomalies : all) {
-      Json split = views::AnomaliesToJson(anomalies.anomalies);
-      split["name"] = anomalies.label;
-      split["file"] = anomalies.file.string();
-      splits.push_back(std::move(split));
-    }
-    data = {{"splits", std::move(splits)}};
-  } else if (type == "TransformGraph") {
-    kind = "transform";
-    ASSIGN_OR_RETURN(data, TransformView(uri));
-    // Sample rows from the transformed examples the same Transform execution wrote.
-    ASSIGN_OR_RETURN(std::vector<metadata::Event> made, store->GetEventsByArtifact(id));
-    for (const metadata::Event& event : made) {
-      if (event.type != metadata::Event::Type::kOutput) continue;
-      ASSIGN_OR_RETURN(std::vector<metadata::Event> outputs,
-                       store->GetEventsByExecution(event.execution_id));
-      for (const metadata::Event& output : outputs) {
-        const auto* name =
-            output.path.empty() ? nullptr : std::get_if<std::string>(&output.path.front());
-        if (output.type != metadata::Event::Type::kOutput || name == nullptr ||
-            *name != "transformed_examples") {
-          continue;
-        }
-        ASSIGN_OR_RETURN(metadata::Artifact examples, store->GetArtifact(output.artifact_id));
-        RETURN_IF_ERROR(CheckInsideRoots(examples.uri, registry_));
-        ASSIGN_OR_RETURN(data["sample"], SampleRows(examples.uri, 20));
-      }
-      break;
-    }
-  } else if (type == "ModelRun") {
-    kind = "training";
-    ASSIGN_OR_RETURN(data, TrainingView(uri));
-  } else if (type == "Model") {
-    kind = "model";
-    const fs::path spec_file = uri / kServingDir / model::kModelSpecFileName;
-    ASSIGN_OR_RETURN(std::string text, ReadText(spec_file));
-    model::ModelSpec spec;
-    RETURN_IF_ERROR(base::ReadTextProto(spec_file, &spec));
-    Json features = Json::array();
-    for (const model::ModelInput& input : spec.inputs()) features.push_back(input.name());
-    data = {{"model_spec", text},
-            {"family", spec.config().family()},
-            {"label", spec.config().label()},
-            {"features", std::move(features)}};
-  } else if (type == "ModelEvaluation") {
-    kind = "evaluation";
-    ASSIGN_OR_RETURN(views::ModelEvaluation evaluation, views::LoadEvaluation(uri));
-    data = views::EvaluationToJson(evaluation);
-  } else if (type == "ModelBlessing") {
-    kind = "blessing";
-    std::error_code error;
-    data = {
-        {"blessed", fs::exists(uri / "BLESSED", error)},
-        {"current_model_id", GetInt(artifact.custom_properties, "current_model_id")},
-        {"baseline_model_id", artifact.custom_properties.contains("baseline_model_id")
-                                  ? Json(GetInt(artifact.custom_properties, "baseline_model_id"))
-                                  : Json(nullptr)}};
-  } else if (type == "PushedModel") {
-    kind = "pushed_model";
-    const std::string destination = GetString(artifact.custom_properties, "pushed_destination");
-    Json versions = Json::array();
-    std::error_code error;
-    if (!destination.empty()) {
-      std::vector<fs::path> folders;
-      for (const auto& entry : fs::directory_iterator(fs::path(destination).parent_path(), error)) {
-        if (entry.is_directory()) folders.push_back(entry.path());
-      }
-      std::sort(folders.rbegin(), folders.rend());
-      for (const fs::path& folder : folders) {
-        versions.push_back({{"version", folder.filename().string()}, {"path", folder.string()}});
-      }
-    }
-    data = {{"pushed", GetInt(artifact.custom_properties, "pushed") != 0},
-            {"destination", destination.empty() ? Json(nullptr) : Json(destination)},
-            {"version", GetString(artifact.custom_properties, "pushed_version").empty()
-                            ? Json(nullptr)
-                            : Json(GetString(artifact.custom_properties, "pushed_version"))},
-            {"versions", std::move(versions)}};
-  } else if (type == "Examples") {
-    kind = "examples";
-    ASSIGN_OR_RETURN(data, ExamplesView(uri));
-  } else {
-    return absl::NotFoundError(StrCat("no view for artifacts of type ", type));
+  const views::ArtifactView* view = views::FindArtifactView(artifact.type_name);
+  if (view == nullptr) {
+    return absl::NotFoundError(StrCat("no view for artifacts of type ", artifact.type_name));
   }
+  ASSIGN_OR_RETURN(Json described, views::DescribeArtifact(*store, id));
+  views::ViewRequest view_request{
+      .artifact = artifact,
+      .store = *store,
+      .options = {{"split", QueryValue(request.query, "split")},
+                  {"compare", QueryValue(request.query, "compare")}},
+      .check_path = [this](const std::string& uri) { return CheckInsideRoots(uri, registry_); }};
+  ASSIGN_OR_RETURN(Json data, view->to_json(view_request));
   return JsonResponse(
-      {{"kind", kind}, {"artifact", std::move(described)}, {"data", std::move(data)}});
+      {{"kind", view->kind}, {"artifact", std::move(described)}, {"data", std::move(data)}});
 }
 
 }  // namespace weir::web
