@@ -240,6 +240,7 @@ nlohmann::ordered_json EvaluationToJson(const ModelEvaluation& evaluation) {
            evaluation.baseline_model.empty() ? Json(nullptr) : Json(evaluation.baseline_model)},
           {"split", evaluation.split},
           {"label_key", evaluation.label_key},
+          {"headline_metrics", TableMetrics(evaluation)},
           {"blessed", evaluation.blessed},
           {"checks", evaluation.checks},
           {"change_thresholds_skipped", evaluation.change_thresholds_skipped},

@@ -33,7 +33,8 @@ absl::StatusOr<ModelEvaluation> LoadEvaluation(const std::filesystem::path& path
 // there is one, then BLESSED or NOT BLESSED with each failure's message.
 std::string RenderEvaluation(const ModelEvaluation& evaluation, const TextOptions& options);
 
-// {"file", "model", "baseline_model", "split", "label_key", "blessed", "checks",
+// {"file", "model", "baseline_model", "split", "label_key", "headline_metrics" (the columns of
+//  the text table, in order: the task's headline metrics that the slices have), "blessed", "checks",
 //  "change_thresholds_skipped", "overall": {metric: value}, "overall_baseline", "overall_change",
 //  "slices": [{"slice", "features", "metrics", "baseline_metrics"}], "failures": [...]};
 // baseline_model, overall_baseline, overall_change and baseline_metrics are null without a

@@ -624,5 +624,18 @@ TEST(ShowEvaluationTest, ErrorsNameThePath) {
   EXPECT_THAT(std::string(broken.status().message()), HasSubstr("slices[1].metrics is missing"));
 }
 
+// The terminal and the web UI write numbers by one rule; these cases are checked on both sides
+// (tests/browser/format.test.mjs for the UI's fmtNum).
+TEST(FormatNumberTest, FollowsTheRuleTheWebUiSharesToo) {
+  auto text = base::ReadFile(fs::path(WEIR_SOURCE_DIR) / "weir/views/testdata/numbers.json");
+  ASSERT_TRUE(text.ok()) << text.status();
+  const nlohmann::json cases = nlohmann::json::parse(*text)["cases"];
+  ASSERT_GT(cases.size(), 20u);
+  for (const auto& c : cases) {
+    const std::string value = c[0];
+    EXPECT_EQ(FormatNumber(std::strtod(value.c_str(), nullptr)), c[1].get<std::string>()) << value;
+  }
+}
+
 }  // namespace
 }  // namespace weir::views

@@ -5,6 +5,8 @@
 // Pages are chosen by the URL's hash (see ROUTES). Each visit to a page gets a fresh Page that
 // owns its timers and charts, so that leaving a page stops its polling.
 
+import {DASH, fmtNum, fmtPct} from './format.js';
+
 const POLL_MS = 1000;       // Live run states and log tails, as the contract suggests.
 const LIST_POLL_MS = 5000;  // Lists that only change when a run starts or ends.
 const GRID_RUNS = 20;       // Runs in the grid (each costs one request for its node states).
@@ -13,11 +15,6 @@ const ACTIVE_RUN_STATES = new Set(['queued', 'running']);
 const NODE_STATES = [
   'none', 'queued', 'running', 'success', 'cached', 'failed', 'up_for_retry', 'skipped',
   'upstream_failed'
-];
-// The evaluation table's columns come first in this order (those of `weir show evaluation`).
-const HEADLINE_METRICS = [
-  'example_count', 'auc', 'accuracy', 'loss', 'precision', 'recall', 'auc_precision_recall',
-  'calibration', 'mae', 'mse', 'r2'
 ];
 // Two data sets drawn together (train/eval, candidate/baseline) always use these colours.
 const SERIES_COLOURS = ['#1f77b4', '#ff7f0e'];
@@ -95,29 +92,6 @@ function jumpLink(targetId, ...children) {
         }
       },
       ...children);
-}
-
-const DASH = '–';
-
-// About four significant digits, as `weir show` prints them: whole numbers up to ten digits in
-// full (timestamps stay exact), very large or tiny magnitudes in a compact exponent form.
-function fmtNum(x) {
-  if (x === null || x === undefined) return DASH;
-  if (typeof x !== 'number') return String(x);
-  if (!Number.isFinite(x)) return String(x);
-  if (Number.isInteger(x) && Math.abs(x) < 1e10) return String(x);
-  const abs = Math.abs(x);
-  if (abs >= 1e6 || (abs < 1e-3 && abs > 0)) {
-    return x.toExponential(3).replace(/\.?0+e/, 'e').replace('e+', 'e');
-  }
-  return String(Number(x.toPrecision(4)));
-}
-
-function fmtPct(fraction) {
-  if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return DASH;
-  const pct = fraction * 100;
-  if (pct > 0 && pct < 0.1) return '<0.1%';
-  return `${Number(pct.toFixed(1))}%`;
 }
 
 // Times are UTC (the API's and Airflow's convention), shown without the 'T' and fraction.
@@ -1643,9 +1617,9 @@ function viewEvaluation(page, body, view) {
   const d = view.data;
   const failed = new Set(d.failures.map((f) => `${f.slice}\u0000${f.metric}`));
   const present = new Set(d.slices.flatMap((s) => Object.keys(s.metrics)));
+  // The columns of `weir show evaluation` first, in its order (the API names them), then the rest.
   const metrics = [
-    ...HEADLINE_METRICS.filter((m) => present.has(m)),
-    ...[...present].filter((m) => !HEADLINE_METRICS.includes(m))
+    ...d.headline_metrics, ...[...present].filter((m) => !d.headline_metrics.includes(m))
   ];
 
   body.append(validationBox(d));
