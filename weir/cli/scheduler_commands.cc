@@ -22,10 +22,13 @@
 #include "weir/scheduler/catalog.h"
 #include "weir/scheduler/cron.h"
 #include "weir/scheduler/scheduler.h"
+#include "weir/scheduler/task_operations.h"
 #include "weir/serving/http_server.h"
+#include "weir/views/pipelines.h"
 #include "weir/views/runs.h"
 #include "weir/web/api.h"
 #include "weir/web/http_client.h"
+#include "weir/web/web_server.h"
 #include "yaml-cpp/yaml.h"
 
 namespace weir::cli {
@@ -214,7 +217,7 @@ std::string RenderPipelines(const Json& view) {
 }
 
 // The API path of an action on a node of a run: /api/runs/PIPELINE/RUN/nodes/NODE/ACTION.
-std::string NodeActionPath(const web::RunHandle& handle, const std::string& node,
+std::string NodeActionPath(const scheduler::RunHandle& handle, const std::string& node,
                            std::string_view action) {
   return StrCat("/api/runs/", PercentEncode(handle.run.pipeline), "/",
                 PercentEncode(handle.run.run_id), "/nodes/", PercentEncode(node), "/", action);
@@ -244,7 +247,7 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
       absl::StatusOr<Json> view = [&]() -> absl::StatusOr<Json> {
         ASSIGN_OR_RETURN(std::optional<Json> remote, ThroughWebServer("GET", "/api/pipelines"));
         if (remote.has_value()) return *std::move(remote);
-        return web::ListPipelines(registry);
+        return views::ListPipelines(registry);
       }();
       if (!view.ok()) {
         exit_code = ReportError("pipelines list", view.status());
@@ -270,7 +273,7 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
                                                  pause ? "pause" : "unpause"),
                                           Json::object()));
         if (remote.has_value()) return absl::OkStatus();
-        return web::SetPaused(*name, pause, registry);
+        return scheduler::SetPaused(*name, pause, registry);
       }();
       if (!status.ok()) {
         exit_code = ReportError(StrCat("pipelines ", verb), status);
@@ -301,7 +304,7 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
             ThroughWebServer("POST", StrCat("/api/pipelines/", PercentEncode(*name), "/trigger"),
                              Json{{"conf", parsed}}));
         if (remote.has_value()) return remote->value("run_id", "");
-        return web::Trigger(*name, parsed, registry);
+        return scheduler::Trigger(*name, parsed, registry);
       }();
       if (!run_id.ok()) {
         exit_code = ReportError("pipelines trigger", run_id.status());
@@ -339,13 +342,13 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
       pipeline::ComponentRegistry registry;
       pipeline::RegisterBuiltins(registry);
       absl::Status status = [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(web::RunHandle handle,
-                         web::FindRun(flags->run, flags->pipeline, registry));
+        ASSIGN_OR_RETURN(scheduler::RunHandle handle,
+                         scheduler::FindRun(flags->run, flags->pipeline, registry));
         std::streamoff printed = 0;
         while (true) {
-          ASSIGN_OR_RETURN(scheduler::TaskView task, web::NodeState(handle, flags->node));
+          ASSIGN_OR_RETURN(scheduler::TaskView task, scheduler::NodeState(handle, flags->node));
           const std::string& state = task.state;
-          const fs::path log = web::NodeLog(handle, flags->node, 0);
+          const fs::path log = scheduler::NodeLog(handle, flags->node, 0);
           if (!log.empty()) {
             std::ifstream in(log, std::ios::binary);
             in.seekg(printed);
@@ -383,13 +386,13 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
       pipeline::RegisterBuiltins(registry);
       absl::StatusOr<std::vector<std::string>> cleared =
           [&]() -> absl::StatusOr<std::vector<std::string>> {
-        ASSIGN_OR_RETURN(web::RunHandle handle,
-                         web::FindRun(flags->run, flags->pipeline, registry));
+        ASSIGN_OR_RETURN(scheduler::RunHandle handle,
+                         scheduler::FindRun(flags->run, flags->pipeline, registry));
         ASSIGN_OR_RETURN(std::optional<Json> remote,
                          ThroughWebServer("POST", NodeActionPath(handle, flags->node, "clear"),
                                           Json{{"downstream", *downstream}}));
         if (remote.has_value()) return (*remote)["cleared"].get<std::vector<std::string>>();
-        return web::ClearTasks(handle, flags->node, *downstream);
+        return scheduler::ClearTasks(handle, flags->node, *downstream);
       }();
       if (!cleared.ok()) {
         exit_code = ReportError("tasks clear", cleared.status());
@@ -408,14 +411,14 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
       pipeline::ComponentRegistry registry;
       pipeline::RegisterBuiltins(registry);
       absl::Status status = [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(web::RunHandle handle,
-                         web::FindRun(flags->run, flags->pipeline, registry));
+        ASSIGN_OR_RETURN(scheduler::RunHandle handle,
+                         scheduler::FindRun(flags->run, flags->pipeline, registry));
         ASSIGN_OR_RETURN(
             std::optional<Json> remote,
             ThroughWebServer("POST", NodeActionPath(handle, flags->node, "mark_success"),
                              Json::object()));
         if (remote.has_value()) return absl::OkStatus();
-        return web::MarkSuccess(handle, flags->node);
+        return scheduler::MarkSuccess(handle, flags->node);
       }();
       if (!status.ok()) {
         exit_code = ReportError("tasks mark-success", status);
@@ -428,9 +431,8 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
 
 std::atomic<bool> stop_requested{false};
 
-// Serves the UI and API, and with `with_scheduler` runs the scheduler beside it, until SIGINT or
-// SIGTERM.
-absl::Status ServeWeb(WebSettings settings, bool with_scheduler) {
+// Serves the UI and API, and with `with_scheduler` the scheduler, with weir.yaml's settings.
+absl::Status ServeWeb(const WebSettings& settings, bool with_scheduler) {
   std::string token;
   if (!settings.auth_token_env.empty()) {
     const char* value = std::getenv(settings.auth_token_env.c_str());
@@ -441,47 +443,17 @@ absl::Status ServeWeb(WebSettings settings, bool with_scheduler) {
     }
     token = value;
   }
-  const bool loopback =
-      settings.bind == "127.0.0.1" || settings.bind == "localhost" || settings.bind == "::1";
-  if (!loopback && token.empty()) {
-    return absl::FailedPreconditionError(StrCat(
-        "binding ", settings.bind,
-        " would let other machines run and change pipelines: set webserver.auth_token_env in ",
-        (pipeline::WeirHome() / "weir.yaml").string(), " to a variable holding a token first"));
-  }
-  serving::BlockStopSignals();  // Before any thread starts, so that sigwait gets them.
-  static pipeline::ComponentRegistry registry;
-  pipeline::RegisterBuiltins(registry);
-  std::error_code error;
-  fs::create_directories(scheduler::PipelinesFolder(), error);
-  std::unique_ptr<scheduler::Scheduler> scheduler;
-  if (with_scheduler) {
-    ASSIGN_OR_RETURN(scheduler,
-                     scheduler::Scheduler::Create({.parallelism = settings.parallelism}, registry));
-  }
-  auto api = std::make_shared<web::WebApi>(registry, web::WebApiOptions{.auth_token = token});
-  ASSIGN_OR_RETURN(
-      auto server,
-      serving::HttpServer::Start(
-          {.address = settings.bind, .port = static_cast<uint16_t>(settings.port), .threads = 2},
-          [api](const serving::HttpRequest& request) { return api->Handle(request); }));
-  std::atomic<bool> stop{false};
-  std::thread loop;
-  absl::Status scheduler_status;
-  if (scheduler) {
-    loop = std::thread([&] { scheduler_status = scheduler->Run(stop); });
-  }
-  RETURN_IF_ERROR(web::RecordWebServer(settings.bind, server->port()));
-  std::cout << "weir " << (with_scheduler ? "standalone" : "webserver") << ": the UI is at http://"
-            << (settings.bind == "::1" ? "[::1]" : settings.bind) << ":" << server->port()
-            << "/ (pipelines from " << scheduler::PipelinesFolder().string() << "; Ctrl-C stops)"
-            << std::endl;
-  serving::WaitForStopSignal();
-  stop = true;
-  if (loop.joinable()) loop.join();
-  web::ForgetWebServer();
-  server->Stop();
-  return scheduler_status;
+  return web::RunWebServer({.bind = settings.bind,
+                            .port = static_cast<uint16_t>(settings.port),
+                            .auth_token = token,
+                            .with_scheduler = with_scheduler,
+                            .parallelism = settings.parallelism},
+                           [&](const std::string& url) {
+                             std::cout << "weir " << (with_scheduler ? "standalone" : "webserver")
+                                       << ": the UI is at " << url << " (pipelines from "
+                                       << scheduler::PipelinesFolder().string() << "; Ctrl-C stops)"
+                                       << std::endl;
+                           });
 }
 
 }  // namespace

@@ -16,10 +16,13 @@
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/metadata/run_records.h"
+#include "weir/orchestrator/local_runner.h"
 #include "weir/pipeline/pipeline_spec.h"
 #include "weir/scheduler/cron.h"
 #include "weir/scheduler/scheduler.h"
+#include "weir/scheduler/task_operations.h"
 #include "weir/views/artifact_view.h"
+#include "weir/views/pipelines.h"
 #include "weir/views/runs.h"
 #include "weir/web/dag_svg.h"
 #include "weir/web/embedded_file.h"
@@ -102,59 +105,6 @@ std::string QueryValue(std::string_view query, std::string_view name) {
   return "";
 }
 
-const pipeline::NodeSpec* FindNode(const pipeline::PipelineSpec& spec, const std::string& id) {
-  for (const pipeline::NodeSpec& node : spec.nodes()) {
-    if (node.id() == id) return &node;
-  }
-  return nullptr;
-}
-
-absl::Status CheckNode(const pipeline::PipelineSpec& spec, const std::string& node) {
-  if (FindNode(spec, node) != nullptr) return absl::OkStatus();
-  std::vector<std::string> ids;
-  for (const pipeline::NodeSpec& n : spec.nodes()) ids.push_back(n.id());
-  return absl::NotFoundError(StrCat("pipeline ", spec.name(), " has no node '", node,
-                                    "' (nodes: ", absl::StrJoin(ids, ", "), ")"));
-}
-
-std::vector<std::string> Upstream(const pipeline::NodeSpec& node) {
-  std::set<std::string> ids;
-  for (const auto& [input, reference] : node.inputs()) {
-    ids.insert(reference.substr(0, reference.find('.')));
-  }
-  return {ids.begin(), ids.end()};
-}
-
-// `node` and, with `downstream`, every node that reads from it, directly or not; in file order.
-std::vector<std::string> WithDownstream(const pipeline::PipelineSpec& spec, const std::string& node,
-                                        bool downstream) {
-  std::set<std::string> chosen = {node};
-  for (bool grew = downstream; grew;) {
-    grew = false;
-    for (const pipeline::NodeSpec& n : spec.nodes()) {
-      if (chosen.contains(n.id())) continue;
-      for (const std::string& up : Upstream(n)) {
-        if (chosen.contains(up)) {
-          chosen.insert(n.id());
-          grew = true;
-          break;
-        }
-      }
-    }
-  }
-  std::vector<std::string> ordered;
-  for (const pipeline::NodeSpec& n : spec.nodes()) {
-    if (chosen.contains(n.id())) ordered.push_back(n.id());
-  }
-  return ordered;
-}
-
-bool Finished(const std::string& state) {
-  return state == scheduler::kSuccess || state == scheduler::kCached ||
-         state == scheduler::kFailed || state == scheduler::kUpstreamFailed ||
-         state == scheduler::kSkipped;
-}
-
 absl::StatusOr<std::string> ReadText(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return absl::NotFoundError(StrCat("cannot read ", file.string()));
@@ -162,281 +112,6 @@ absl::StatusOr<std::string> ReadText(const fs::path& file) {
 }
 
 }  // namespace
-
-absl::StatusOr<scheduler::PipelineFile> FindPipeline(const std::string& name,
-                                                     const pipeline::ComponentRegistry& registry) {
-  std::vector<std::string> known;
-  for (scheduler::PipelineFile& file :
-       scheduler::ScanPipelineFiles(scheduler::PipelinesFolder(), registry)) {
-    if (file.spec.has_value() && file.spec->name() == name) return file;
-    if (file.spec.has_value()) known.push_back(file.spec->name());
-  }
-  return absl::NotFoundError(
-      StrCat("no pipeline named '", name, "' in ", scheduler::PipelinesFolder().string(),
-             " (pipelines: ", known.empty() ? "none" : absl::StrJoin(known, ", "), ")"));
-}
-
-absl::StatusOr<std::unique_ptr<MetadataStore>> OpenStoreOf(const pipeline::PipelineSpec& spec) {
-  ASSIGN_OR_RETURN(std::string location, pipeline::MetadataLocation(spec));
-  return MetadataStore::Open(location);
-}
-
-absl::StatusOr<Json> ListPipelines(const pipeline::ComponentRegistry& registry) {
-  Json pipelines = Json::array();
-  Json broken = Json::array();
-  for (const scheduler::PipelineFile& file :
-       scheduler::ScanPipelineFiles(scheduler::PipelinesFolder(), registry)) {
-    if (!file.spec.has_value()) {
-      broken.push_back({{"file", file.file.string()}, {"error", file.error}});
-      continue;
-    }
-    const pipeline::PipelineSpec& spec = *file.spec;
-    ASSIGN_OR_RETURN(auto store, OpenStoreOf(spec));
-    ASSIGN_OR_RETURN(scheduler::PipelineState state,
-                     scheduler::GetPipelineState(*store, spec.name()));
-    Json entry;
-    entry["name"] = spec.name();
-    entry["file"] = file.file.string();
-    entry["paused"] = state.paused;
-    entry["schedule"] =
-        spec.schedule().cron().empty() ? Json(nullptr) : Json(spec.schedule().cron());
-    absl::StatusOr<scheduler::CronSchedule> cron =
-        scheduler::CronSchedule::Parse(spec.schedule().cron());
-    entry["schedule_description"] = cron.ok() ? Json(cron->Describe()) : Json(nullptr);
-    Json next = nullptr;
-    if (cron.ok() && !state.paused && !cron->manual() && !cron->once()) {
-      auto after = cron->NextAfter(std::chrono::system_clock::now());
-      if (after.has_value()) next = scheduler::FormatUtcTime(*after);
-    }
-    entry["next_run"] = next;
-    entry["nodes"] = spec.nodes_size();
-    ASSIGN_OR_RETURN(Json runs, views::ListRuns(*store, spec.name()));
-    Json recent = Json::array();
-    for (const Json& run : runs["runs"]) {
-      if (recent.size() == 10) break;
-      recent.push_back({{"run_id", run["run_id"]}, {"state", run["state"]}});
-    }
-    entry["recent_runs"] = std::move(recent);
-    entry["error"] = !cron.ok()            ? Json(std::string(cron.status().message()))
-                     : state.error.empty() ? Json(nullptr)
-                                           : Json(state.error);
-    pipelines.push_back(std::move(entry));
-  }
-  return Json{{"pipelines", std::move(pipelines)}, {"broken", std::move(broken)}};
-}
-
-absl::Status SetPaused(const std::string& pipeline, bool paused,
-                       const pipeline::ComponentRegistry& registry) {
-  ASSIGN_OR_RETURN(scheduler::PipelineFile file, FindPipeline(pipeline, registry));
-  ASSIGN_OR_RETURN(auto store, OpenStoreOf(*file.spec));
-  return scheduler::SetPaused(*store, pipeline, paused);
-}
-
-absl::StatusOr<std::string> Trigger(const std::string& pipeline, const Json& conf,
-                                    const pipeline::ComponentRegistry& registry) {
-  if (!conf.is_object()) {
-    return absl::InvalidArgumentError(
-        StrCat("a run's conf must be a JSON object, e.g. {\"key\": 1}, not ", conf.dump()));
-  }
-  ASSIGN_OR_RETURN(scheduler::PipelineFile file, FindPipeline(pipeline, registry));
-  ASSIGN_OR_RETURN(auto store, OpenStoreOf(*file.spec));
-  return scheduler::QueueRun(*store, *file.spec, {.trigger = "manual", .conf_json = conf.dump()});
-}
-
-absl::StatusOr<RunHandle> FindRun(const std::string& run_id, const std::string& pipeline_name,
-                                  const pipeline::ComponentRegistry& registry) {
-  std::vector<RunHandle> found;
-  for (scheduler::PipelineFile& file :
-       scheduler::ScanPipelineFiles(scheduler::PipelinesFolder(), registry)) {
-    if (!file.spec.has_value()) continue;
-    if (!pipeline_name.empty() && file.spec->name() != pipeline_name) continue;
-    ASSIGN_OR_RETURN(auto store, OpenStoreOf(*file.spec));
-    absl::StatusOr<scheduler::ScheduledRun> run =
-        scheduler::GetRun(*store, file.spec->name(), run_id);
-    if (absl::IsNotFound(run.status())) continue;
-    RETURN_IF_ERROR(run.status());
-    found.push_back({std::move(file), std::move(store), *std::move(run)});
-  }
-  if (found.empty()) {
-    return absl::NotFoundError(StrCat("no run '", run_id, "'",
-                                      pipeline_name.empty() ? "" : StrCat(" of ", pipeline_name),
-                                      " (weir runs list shows the runs)"));
-  }
-  if (found.size() > 1) {
-    return absl::InvalidArgumentError(
-        StrCat("several pipelines have a run '", run_id, "'; name one with --pipeline NAME"));
-  }
-  return std::move(found.front());
-}
-
-absl::StatusOr<scheduler::TaskView> NodeState(RunHandle& handle, const std::string& node) {
-  RETURN_IF_ERROR(CheckNode(*handle.file.spec, node));
-  ASSIGN_OR_RETURN(handle.run,
-                   scheduler::GetRun(*handle.store, handle.run.pipeline, handle.run.run_id));
-  ASSIGN_OR_RETURN(std::vector<Execution> executions,
-                   handle.store->GetExecutionsByContext(handle.run.context_id));
-  for (const scheduler::TaskView& task :
-       scheduler::TaskStates(*handle.file.spec, executions, handle.run.properties, nullptr)) {
-    if (task.node == node) return task;
-  }
-  return absl::NotFoundError(node);
-}
-
-absl::StatusOr<Json> DescribeRun(RunHandle& handle) {
-  const pipeline::PipelineSpec& spec = *handle.file.spec;
-  ASSIGN_OR_RETURN(handle.run,
-                   scheduler::GetRun(*handle.store, handle.run.pipeline, handle.run.run_id));
-  const metadata::Properties& properties = handle.run.properties;
-  ASSIGN_OR_RETURN(std::vector<Execution> executions,
-                   handle.store->GetExecutionsByContext(handle.run.context_id));
-  std::map<int64_t, const Execution*> by_id;
-  for (const Execution& execution : executions) by_id[execution.id] = &execution;
-  Json nodes = Json::array();
-  bool any_failed = false, any_active = false;
-  int64_t last_update = 0, first_start = 0;
-  for (const scheduler::TaskView& task :
-       scheduler::TaskStates(spec, executions, properties, nullptr)) {
-    const pipeline::NodeSpec* node = FindNode(spec, task.node);
-    Json entry;
-    entry["id"] = task.node;
-    entry["component"] = node->component();
-    entry["state"] = task.state;
-    entry["try_number"] = task.try_number;
-    const Execution* execution = task.execution_id != 0 ? by_id[task.execution_id] : nullptr;
-    entry["execution_id"] = execution != nullptr ? Json(execution->id) : Json(nullptr);
-    const bool ended = Finished(task.state);
-    entry["started"] = execution != nullptr ? TimeOrNull(execution->create_time_ms) : Json(nullptr);
-    entry["ended"] =
-        execution != nullptr && ended ? TimeOrNull(execution->update_time_ms) : Json(nullptr);
-    entry["duration_ms"] = execution != nullptr && ended
-                               ? Json(execution->update_time_ms - execution->create_time_ms)
-                               : Json(nullptr);
-    std::string error = GetString(properties, TaskKey(task.node, "error"));
-    if (execution != nullptr) {
-      const std::string recorded =
-          GetString(execution->custom_properties, metadata::kErrorProperty);
-      if (!recorded.empty()) error = recorded;
-      last_update = std::max(last_update, execution->update_time_ms);
-      if (first_start == 0 || execution->create_time_ms < first_start) {
-        first_start = execution->create_time_ms;
-      }
-    }
-    entry["error"] =
-        error.empty() || task.state == scheduler::kSuccess || task.state == scheduler::kCached
-            ? Json(nullptr)
-            : Json(error);
-    entry["upstream"] = Upstream(*node);
-    Json outputs = Json::array();
-    if (execution != nullptr) {
-      ASSIGN_OR_RETURN(std::vector<metadata::Event> events,
-                       handle.store->GetEventsByExecution(execution->id));
-      for (const metadata::Event& event : events) {
-        if (event.type != metadata::Event::Type::kOutput) continue;
-        ASSIGN_OR_RETURN(metadata::Artifact artifact, handle.store->GetArtifact(event.artifact_id));
-        std::string name;
-        if (!event.path.empty()) {
-          if (const auto* key = std::get_if<std::string>(&event.path.front())) name = *key;
-        }
-        outputs.push_back({{"name", name},
-                           {"artifact_id", artifact.id},
-                           {"type", artifact.type_name},
-                           {"uri", artifact.uri}});
-      }
-    }
-    entry["outputs"] = std::move(outputs);
-    any_failed =
-        any_failed || task.state == scheduler::kFailed || task.state == scheduler::kUpstreamFailed;
-    any_active = any_active || !ended;
-    nodes.push_back(std::move(entry));
-  }
-  Json run;
-  run["pipeline"] = handle.run.pipeline;
-  run["run_id"] = handle.run.run_id;
-  // Runs made by `weir run` have no recorded state: it follows from their nodes.
-  run["state"] = !handle.run.state.empty() ? handle.run.state
-                 : any_failed              ? scheduler::kFailed
-                 : any_active              ? scheduler::kRunning
-                                           : scheduler::kSuccess;
-  const std::string trigger = GetString(properties, metadata::kTriggerProperty);
-  run["trigger"] = trigger.empty() ? "cli" : trigger;
-  run["conf"] = Json::parse(GetString(properties, metadata::kConfProperty, "{}"), nullptr, false);
-  const int64_t started = GetInt(properties, metadata::kStartedAtProperty, first_start);
-  const int64_t ended =
-      GetInt(properties, metadata::kEndedAtProperty, any_active ? 0 : last_update);
-  run["logical_date"] = TimeOrNull(GetInt(properties, metadata::kLogicalDateProperty, started));
-  run["queued_at"] = TimeOrNull(GetInt(properties, metadata::kQueuedAtProperty, started));
-  run["started"] = TimeOrNull(started);
-  run["ended"] = TimeOrNull(ended);
-  run["duration_ms"] = started != 0 && ended != 0 ? Json(ended - started) : Json(nullptr);
-  run["nodes"] = std::move(nodes);
-  return run;
-}
-
-absl::StatusOr<std::vector<std::string>> ClearTasks(RunHandle& handle, const std::string& node,
-                                                    bool downstream) {
-  RETURN_IF_ERROR(CheckNode(*handle.file.spec, node));
-  std::vector<std::string> nodes = WithDownstream(*handle.file.spec, node, downstream);
-  ASSIGN_OR_RETURN(std::vector<Execution> executions,
-                   handle.store->GetExecutionsByContext(handle.run.context_id));
-  RETURN_IF_ERROR(scheduler::UpdateRun(
-      *handle.store, handle.run.context_id, [&](metadata::Properties& properties) {
-        for (const std::string& cleared : nodes) {
-          int64_t last = 0;
-          for (const Execution& execution : executions) {
-            if (GetString(execution.custom_properties, metadata::kNodeIdProperty) == cleared) {
-              last = std::max(last, execution.id);
-            }
-          }
-          properties[TaskKey(cleared, "cleared_after")] = last;
-          properties.erase(TaskKey(cleared, "state"));
-          properties.erase(TaskKey(cleared, "retry_at"));
-          properties.erase(TaskKey(cleared, "error"));
-        }
-        // A run made by `weir run` becomes the scheduler's from here on.
-        properties["pipeline"] = handle.run.pipeline;
-        properties["run_id"] = handle.run.run_id;
-        properties["state"] = std::string(scheduler::kQueued);
-        properties.erase(metadata::kEndedAtProperty);
-      }));
-  return nodes;
-}
-
-absl::Status MarkSuccess(RunHandle& handle, const std::string& node) {
-  RETURN_IF_ERROR(CheckNode(*handle.file.spec, node));
-  const std::vector<std::string> after = WithDownstream(*handle.file.spec, node, true);
-  return scheduler::UpdateRun(
-      *handle.store, handle.run.context_id, [&](metadata::Properties& properties) {
-        properties[TaskKey(node, "state")] = std::string(scheduler::kSuccess);
-        // Nodes held back by this one's failure may run now.
-        for (const std::string& later : after) {
-          if (GetString(properties, TaskKey(later, "state")) == scheduler::kUpstreamFailed) {
-            properties.erase(TaskKey(later, "state"));
-          }
-        }
-        properties["pipeline"] = handle.run.pipeline;
-        properties["run_id"] = handle.run.run_id;
-        if (GetString(properties, "state") != scheduler::kRunning) {
-          properties["state"] = std::string(scheduler::kQueued);
-        }
-        properties.erase(metadata::kEndedAtProperty);
-      });
-}
-
-fs::path NodeLog(const RunHandle& handle, const std::string& node, int64_t try_number) {
-  const fs::path folder = pipeline::WeirHome() / "logs" / handle.run.pipeline / handle.run.run_id;
-  std::error_code error;
-  if (try_number > 0) {
-    const fs::path file = folder / StrCat(node, ".attempt-", try_number, ".log");
-    return fs::exists(file, error) ? file : fs::path();
-  }
-  for (int64_t attempt = GetInt(handle.run.properties, TaskKey(node, "try")); attempt >= 1;
-       --attempt) {
-    const fs::path file = folder / StrCat(node, ".attempt-", attempt, ".log");
-    if (fs::exists(file, error)) return file;
-  }
-  const fs::path single = folder / StrCat(node, ".log");
-  return fs::exists(single, error) ? single : fs::path();
-}
 
 namespace {
 fs::path WebServerFile() { return pipeline::WeirHome() / "webserver.json"; }
@@ -516,15 +191,15 @@ absl::StatusOr<Json> WebApi::ListRuns(const std::string& pipeline, size_t limit)
   for (scheduler::PipelineFile& file :
        scheduler::ScanPipelineFiles(scheduler::PipelinesFolder(), registry_)) {
     if (!file.spec.has_value() || (!pipeline.empty() && file.spec->name() != pipeline)) continue;
-    ASSIGN_OR_RETURN(auto store, OpenStoreOf(*file.spec));
+    ASSIGN_OR_RETURN(auto store, orchestrator::OpenPipelineStore(*file.spec));
     ASSIGN_OR_RETURN(Json runs, views::ListRuns(*store, file.spec->name()));
     for (const Json& listed : runs["runs"]) {
       if (rows.size() >= limit) break;
-      RunHandle handle{file, nullptr, {}};
-      ASSIGN_OR_RETURN(handle.store, OpenStoreOf(*file.spec));
+      scheduler::RunHandle handle{file, nullptr, {}};
+      ASSIGN_OR_RETURN(handle.store, orchestrator::OpenPipelineStore(*file.spec));
       ASSIGN_OR_RETURN(handle.run, scheduler::GetRun(*handle.store, file.spec->name(),
                                                      listed["run_id"].get<std::string>()));
-      ASSIGN_OR_RETURN(Json run, DescribeRun(handle));
+      ASSIGN_OR_RETURN(Json run, views::DescribeRun(handle));
       run.erase("nodes");
       rows.emplace_back(listed["started"].is_string() ? listed["started"].get<std::string>() : "",
                         std::move(run));
@@ -570,23 +245,23 @@ absl::StatusOr<HttpResponse> WebApi::Route(const HttpRequest& request,
   }
   if (n >= 1 && api[0] == "pipelines") {
     if (get && n == 1) {
-      ASSIGN_OR_RETURN(Json pipelines, ListPipelines(registry_));
+      ASSIGN_OR_RETURN(Json pipelines, views::ListPipelines(registry_));
       return JsonResponse(pipelines);
     }
     if (n < 2) return absl::NotFoundError("no such endpoint");
     const std::string& name = api[1];
     if (get && n == 2) {
-      ASSIGN_OR_RETURN(Json all, ListPipelines(registry_));
+      ASSIGN_OR_RETURN(Json all, views::ListPipelines(registry_));
       for (Json& entry : all["pipelines"]) {
         if (entry["name"] != name) continue;
-        ASSIGN_OR_RETURN(scheduler::PipelineFile file, FindPipeline(name, registry_));
+        ASSIGN_OR_RETURN(scheduler::PipelineFile file, scheduler::FindPipeline(name, registry_));
         ASSIGN_OR_RETURN(std::vector<const pipeline::NodeSpec*> order,
                          pipeline::ExecutionOrder(*file.spec));
         Json nodes = Json::array();
         for (const pipeline::NodeSpec* node : order) {
           nodes.push_back({{"id", node->id()},
                            {"component", node->component()},
-                           {"upstream", Upstream(*node)}});
+                           {"upstream", scheduler::Upstream(*node)}});
         }
         entry["nodes"] = std::move(nodes);
         return JsonResponse(entry);
@@ -594,19 +269,19 @@ absl::StatusOr<HttpResponse> WebApi::Route(const HttpRequest& request,
       return absl::NotFoundError(StrCat("no pipeline named '", name, "'"));
     }
     if (get && n == 3 && api[2] == "graph.svg") {
-      ASSIGN_OR_RETURN(scheduler::PipelineFile file, FindPipeline(name, registry_));
+      ASSIGN_OR_RETURN(scheduler::PipelineFile file, scheduler::FindPipeline(name, registry_));
       std::vector<DagNode> nodes;
       std::vector<DagEdge> edges;
       for (const pipeline::NodeSpec& node : file.spec->nodes()) {
         nodes.push_back({.id = node.id(), .label = node.id(), .sublabel = node.component()});
-        for (const std::string& up : Upstream(node)) edges.push_back({.from = up, .to = node.id()});
+        for (const std::string& up : scheduler::Upstream(node)) edges.push_back({.from = up, .to = node.id()});
       }
       ASSIGN_OR_RETURN(std::string svg, LayoutDagSvg(nodes, edges));
       return HttpResponse{.status = 200, .body = std::move(svg), .content_type = "image/svg+xml"};
     }
     if (post && n == 3 && (api[2] == "pause" || api[2] == "unpause")) {
       const bool paused = api[2] == "pause";
-      RETURN_IF_ERROR(SetPaused(name, paused, registry_));
+      RETURN_IF_ERROR(scheduler::SetPaused(name, paused, registry_));
       return JsonResponse({{"name", name}, {"paused", paused}});
     }
     if (post && n == 3 && api[2] == "trigger") {
@@ -615,9 +290,9 @@ absl::StatusOr<HttpResponse> WebApi::Route(const HttpRequest& request,
       if (body.is_discarded() || !body.is_object()) {
         return absl::InvalidArgumentError("the body must be a JSON object: {\"conf\": {...}}");
       }
-      ASSIGN_OR_RETURN(
-          std::string run_id,
-          Trigger(name, body.contains("conf") ? body["conf"] : Json::object(), registry_));
+      ASSIGN_OR_RETURN(std::string run_id,
+                       scheduler::Trigger(
+                           name, body.contains("conf") ? body["conf"] : Json::object(), registry_));
       return JsonResponse({{"run_id", run_id}});
     }
     return absl::NotFoundError("no such endpoint");
@@ -630,16 +305,17 @@ absl::StatusOr<HttpResponse> WebApi::Route(const HttpRequest& request,
       return JsonResponse(runs);
     }
     if (n < 3) return absl::NotFoundError("no such endpoint: /api/runs/PIPELINE/RUN");
-    ASSIGN_OR_RETURN(RunHandle handle, FindRun(api[2], api[1], registry_));
+    ASSIGN_OR_RETURN(scheduler::RunHandle handle, scheduler::FindRun(api[2], api[1], registry_));
     if (get && n == 3) {
-      ASSIGN_OR_RETURN(Json run, DescribeRun(handle));
+      ASSIGN_OR_RETURN(Json run, views::DescribeRun(handle));
       return JsonResponse(run);
     }
     if (get && n == 6 && api[3] == "nodes" && api[5] == "log") {
       const std::string& node = api[4];
-      ASSIGN_OR_RETURN(scheduler::TaskView task, NodeState(handle, node));
+      ASSIGN_OR_RETURN(scheduler::TaskView task, scheduler::NodeState(handle, node));
       const std::string try_text = QueryValue(request.query, "try");
-      const fs::path log = NodeLog(handle, node, try_text.empty() ? 0 : std::stoll(try_text));
+      const fs::path log =
+          scheduler::NodeLog(handle, node, try_text.empty() ? 0 : std::stoll(try_text));
       const std::string offset_text = QueryValue(request.query, "offset");
       const size_t offset = offset_text.empty() ? 0 : std::stoull(offset_text);
       std::string text;
@@ -650,7 +326,7 @@ absl::StatusOr<HttpResponse> WebApi::Route(const HttpRequest& request,
         in.read(text.data(), static_cast<std::streamsize>(text.size()));
         text.resize(static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
       }
-      const bool complete = Finished(task.state) || (task.state == scheduler::kNone &&
+      const bool complete = scheduler::IsFinished(task.state) || (task.state == scheduler::kNone &&
                                                      handle.run.state != scheduler::kQueued &&
                                                      handle.run.state != scheduler::kRunning);
       return JsonResponse({{"text", text},
@@ -663,11 +339,12 @@ absl::StatusOr<HttpResponse> WebApi::Route(const HttpRequest& request,
       const Json body =
           request.body.empty() ? Json::object() : Json::parse(request.body, nullptr, false);
       const bool downstream = body.is_object() && body.value("downstream", false);
-      ASSIGN_OR_RETURN(std::vector<std::string> cleared, ClearTasks(handle, api[4], downstream));
+      ASSIGN_OR_RETURN(std::vector<std::string> cleared,
+                       scheduler::ClearTasks(handle, api[4], downstream));
       return JsonResponse({{"cleared", cleared}});
     }
     if (post && n == 6 && api[3] == "nodes" && api[5] == "mark_success") {
-      RETURN_IF_ERROR(MarkSuccess(handle, api[4]));
+      RETURN_IF_ERROR(scheduler::MarkSuccess(handle, api[4]));
       return JsonResponse({{"node", api[4]}, {"state", scheduler::kSuccess}});
     }
     return absl::NotFoundError("no such endpoint");
