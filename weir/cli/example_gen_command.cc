@@ -4,7 +4,7 @@
 
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
-#include "weir/components/example_gen/example_gen.h"
+#include "weir/components/example_gen/example_gen_component.h"
 
 namespace weir::cli {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
-#include "weir/components/example_validator/example_validator.h"
+#include "weir/components/example_validator/example_validator_component.h"
 
 namespace weir::cli {
 namespace {

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "weir/cli/command.h"
-#include "weir/components/schema_gen/schema_gen.h"
+#include "weir/components/schema_gen/schema_gen_component.h"
 
 namespace weir::cli {
 

@@ -5,7 +5,7 @@
 #include "weir/base/files.h"
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
-#include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/components/statistics_gen/statistics_gen_component.h"
 
 namespace weir::cli {
 namespace {

@@ -34,12 +34,6 @@ void Column::Reserve(size_t rows, size_t values) {
   }
 }
 
-size_t Column::MemoryUsage() const {
-  return presence_.capacity() + offsets_.capacity() * sizeof(uint32_t) +
-         int64_values_.capacity() * sizeof(int64_t) + float_values_.capacity() * sizeof(float) +
-         bytes_data_.capacity() + bytes_offsets_.capacity() * sizeof(uint32_t);
-}
-
 const Column* RecordBatch::FindColumn(std::string_view name) const {
   for (const Column& column : columns_) {
     if (column.name() == name) return &column;
@@ -54,12 +48,6 @@ Column& RecordBatch::AddColumn(std::string name, DataType type) {
   if (columns_.capacity() == 0) columns_.reserve(32);
   columns_.emplace_back(std::move(name), type);
   return columns_.back();
-}
-
-size_t RecordBatch::MemoryUsage() const {
-  size_t total = 0;
-  for (const Column& column : columns_) total += column.MemoryUsage();
-  return total;
 }
 
 RecordBatch RecordBatch::Slice(size_t begin, size_t end) const {

@@ -79,8 +79,6 @@ class Column {
   void AppendMissing(Presence presence = Presence::kAbsent) { FinishRow(presence); }
 
   void Reserve(size_t rows, size_t values);
-  // Memory held by the column's buffers, in bytes.
-  size_t MemoryUsage() const;
 
  private:
   // Inline: called once per cell while building.
@@ -124,8 +122,6 @@ class RecordBatch {
   const Column* FindColumn(std::string_view name) const;
   // Adds an empty column; the reference is valid until the next AddColumn.
   Column& AddColumn(std::string name, DataType type);
-
-  size_t MemoryUsage() const;
 
   // A copy of rows [begin, end): the same columns, with those rows' values and presence.
   RecordBatch Slice(size_t begin, size_t end) const;

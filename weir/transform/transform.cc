@@ -21,7 +21,7 @@
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
-#include "weir/schema/schema_gen.h"
+#include "weir/schema/schema_inference.h"
 #include "weir/stats/quantile_sketch.h"
 
 namespace weir::transform {

@@ -7,7 +7,7 @@
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/components/artifact_properties.h"
-#include "weir/components/example_validator/example_validator.h"
+#include "weir/components/example_validator/example_validator_component.h"
 #include "weir/stats/statistics.h"
 
 namespace weir::views {

@@ -6,7 +6,7 @@
 
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
-#include "weir/schema/schema_gen.h"
+#include "weir/schema/schema_inference.h"
 
 namespace weir::views {
 namespace fs = std::filesystem;

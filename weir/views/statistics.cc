@@ -7,7 +7,7 @@
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/components/artifact_properties.h"
-#include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/components/statistics_gen/statistics_gen_component.h"
 #include "weir/stats/statistics.h"
 
 namespace weir::views {

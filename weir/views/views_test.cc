@@ -10,7 +10,7 @@
 #include "nlohmann/json.hpp"
 #include "weir/base/files.h"
 #include "weir/base/strings.h"
-#include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/components/statistics_gen/statistics_gen_component.h"
 #include "weir/views/anomalies.h"
 #include "weir/views/evaluation.h"
 #include "weir/views/schema.h"

@@ -4,9 +4,9 @@
 
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
-#include "weir/components/example_gen/example_gen.h"
-#include "weir/components/schema_gen/schema_gen.h"
-#include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/components/example_gen/example_gen_component.h"
+#include "weir/components/schema_gen/schema_gen_component.h"
+#include "weir/components/statistics_gen/statistics_gen_component.h"
 #include "weir/components/transform/transform_component.h"
 
 namespace weir::components::testing {

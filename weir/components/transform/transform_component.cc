@@ -8,7 +8,7 @@
 #include "weir/io/example/example_codec.h"
 #include "weir/io/example/example_files.h"
 #include "weir/io/tfrecord/tfrecord.h"
-#include "weir/schema/schema_gen.h"
+#include "weir/schema/schema_inference.h"
 #include "weir/transform/transform.h"
 
 namespace weir::components {

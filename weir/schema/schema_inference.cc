@@ -1,4 +1,4 @@
-#include "weir/schema/schema_gen.h"
+#include "weir/schema/schema_inference.h"
 
 #include <algorithm>
 #include <map>

@@ -1,8 +1,8 @@
 // StatisticsGen: statistics of every split of an Examples artifact, written as TFX writes them:
 //   <output>/Split-<name>/FeatureStats.pb   (binary DatasetFeatureStatisticsList, one dataset)
 // Also statistics straight from CSV files, as TFDV's generate_statistics_from_csv computes them.
-#ifndef WEIR_COMPONENTS_STATISTICS_GEN_STATISTICS_GEN_H_
-#define WEIR_COMPONENTS_STATISTICS_GEN_STATISTICS_GEN_H_
+#ifndef WEIR_COMPONENTS_STATISTICS_GEN_STATISTICS_GEN_COMPONENT_H_
+#define WEIR_COMPONENTS_STATISTICS_GEN_STATISTICS_GEN_COMPONENT_H_
 
 #include <filesystem>
 #include <string>
@@ -68,4 +68,4 @@ absl::Status WriteStatisticsFile(const std::filesystem::path& file,
 
 }  // namespace weir::components
 
-#endif  // WEIR_COMPONENTS_STATISTICS_GEN_STATISTICS_GEN_H_
+#endif  // WEIR_COMPONENTS_STATISTICS_GEN_STATISTICS_GEN_COMPONENT_H_

@@ -3,8 +3,8 @@
 //   <output>/Split-<name>/SchemaDiff.pb   (binary tensorflow_metadata Anomalies)
 // Drift is measured against the same split of a previous span's statistics, skew between pairs of
 // splits of this span (by default eval against train). A split is blessed when it has no anomaly.
-#ifndef WEIR_COMPONENTS_EXAMPLE_VALIDATOR_EXAMPLE_VALIDATOR_H_
-#define WEIR_COMPONENTS_EXAMPLE_VALIDATOR_EXAMPLE_VALIDATOR_H_
+#ifndef WEIR_COMPONENTS_EXAMPLE_VALIDATOR_EXAMPLE_VALIDATOR_COMPONENT_H_
+#define WEIR_COMPONENTS_EXAMPLE_VALIDATOR_EXAMPLE_VALIDATOR_COMPONENT_H_
 
 #include <filesystem>
 #include <optional>
@@ -67,4 +67,4 @@ absl::StatusOr<tfmd::Anomalies> ReadAnomaliesFile(const std::filesystem::path& f
 
 }  // namespace weir::components
 
-#endif  // WEIR_COMPONENTS_EXAMPLE_VALIDATOR_EXAMPLE_VALIDATOR_H_
+#endif  // WEIR_COMPONENTS_EXAMPLE_VALIDATOR_EXAMPLE_VALIDATOR_COMPONENT_H_

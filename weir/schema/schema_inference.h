@@ -1,6 +1,6 @@
 // Schema inference from statistics (TFDV's infer_schema rules) and schema.pbtxt files.
-#ifndef WEIR_SCHEMA_SCHEMA_GEN_H_
-#define WEIR_SCHEMA_SCHEMA_GEN_H_
+#ifndef WEIR_SCHEMA_SCHEMA_INFERENCE_H_
+#define WEIR_SCHEMA_SCHEMA_INFERENCE_H_
 
 #include <filesystem>
 
@@ -59,4 +59,4 @@ absl::Status WriteSchemaFile(const std::filesystem::path& file, const tfmd::Sche
 
 }  // namespace weir::schema
 
-#endif  // WEIR_SCHEMA_SCHEMA_GEN_H_
+#endif  // WEIR_SCHEMA_SCHEMA_INFERENCE_H_

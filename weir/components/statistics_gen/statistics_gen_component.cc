@@ -1,4 +1,4 @@
-#include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/components/statistics_gen/statistics_gen_component.h"
 
 #include <algorithm>
 #include <memory>

@@ -5,8 +5,8 @@
 // the partition feature's), read as a big-endian integer, modulo the total number of hash
 // buckets; the splits take consecutive bucket ranges in order. So the same CSV gives the same
 // examples in the same splits as TFX.
-#ifndef WEIR_COMPONENTS_EXAMPLE_GEN_EXAMPLE_GEN_H_
-#define WEIR_COMPONENTS_EXAMPLE_GEN_EXAMPLE_GEN_H_
+#ifndef WEIR_COMPONENTS_EXAMPLE_GEN_EXAMPLE_GEN_COMPONENT_H_
+#define WEIR_COMPONENTS_EXAMPLE_GEN_EXAMPLE_GEN_COMPONENT_H_
 
 #include <cstdint>
 #include <filesystem>
@@ -82,4 +82,4 @@ absl::StatusOr<std::string> ComputeInputFingerprint(const ExampleGenOptions& opt
 
 }  // namespace weir::components
 
-#endif  // WEIR_COMPONENTS_EXAMPLE_GEN_EXAMPLE_GEN_H_
+#endif  // WEIR_COMPONENTS_EXAMPLE_GEN_EXAMPLE_GEN_COMPONENT_H_

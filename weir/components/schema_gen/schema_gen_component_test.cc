@@ -1,11 +1,11 @@
-#include "weir/components/schema_gen/schema_gen.h"
+#include "weir/components/schema_gen/schema_gen_component.h"
 
 #include <filesystem>
 
 #include "gtest/gtest.h"
 #include "weir/base/files.h"
 #include "weir/base/strings.h"
-#include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/components/statistics_gen/statistics_gen_component.h"
 
 namespace weir::components {
 namespace {

@@ -1,4 +1,4 @@
-#include "weir/components/example_gen/example_gen.h"
+#include "weir/components/example_gen/example_gen_component.h"
 
 #include <algorithm>
 #include <filesystem>

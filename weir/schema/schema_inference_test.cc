@@ -1,4 +1,4 @@
-#include "weir/schema/schema_gen.h"
+#include "weir/schema/schema_inference.h"
 
 #include <google/protobuf/util/message_differencer.h>
 
@@ -7,7 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "weir/base/files.h"
-#include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/components/statistics_gen/statistics_gen_component.h"
 #include "weir/stats/statistics.h"
 
 namespace weir::schema {

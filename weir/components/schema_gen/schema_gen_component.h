@@ -1,15 +1,15 @@
 // SchemaGen: <output>/schema.pbtxt inferred from a statistics artifact (TFX's SchemaGen: inferred
 // from one split, then updated with each other split), or a curated schema imported as it is
 // (TFX's ImportSchemaGen).
-#ifndef WEIR_COMPONENTS_SCHEMA_GEN_SCHEMA_GEN_H_
-#define WEIR_COMPONENTS_SCHEMA_GEN_SCHEMA_GEN_H_
+#ifndef WEIR_COMPONENTS_SCHEMA_GEN_SCHEMA_GEN_COMPONENT_H_
+#define WEIR_COMPONENTS_SCHEMA_GEN_SCHEMA_GEN_COMPONENT_H_
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "weir/schema/schema_gen.h"
+#include "weir/schema/schema_inference.h"
 
 namespace weir::components {
 
@@ -37,4 +37,4 @@ absl::StatusOr<SchemaGenResult> RunSchemaGen(const SchemaGenOptions& options);
 
 }  // namespace weir::components
 
-#endif  // WEIR_COMPONENTS_SCHEMA_GEN_SCHEMA_GEN_H_
+#endif  // WEIR_COMPONENTS_SCHEMA_GEN_SCHEMA_GEN_COMPONENT_H_

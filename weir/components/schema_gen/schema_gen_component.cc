@@ -1,4 +1,4 @@
-#include "weir/components/schema_gen/schema_gen.h"
+#include "weir/components/schema_gen/schema_gen_component.h"
 
 #include <algorithm>
 #include <optional>
@@ -6,7 +6,7 @@
 #include "weir/base/files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
-#include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/components/statistics_gen/statistics_gen_component.h"
 
 namespace weir::components {
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "weir/components/example_validator/example_validator.h"
+#include "weir/components/example_validator/example_validator_component.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -8,8 +8,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "weir/base/strings.h"
-#include "weir/components/statistics_gen/statistics_gen.h"
-#include "weir/schema/schema_gen.h"
+#include "weir/components/statistics_gen/statistics_gen_component.h"
+#include "weir/schema/schema_inference.h"
 
 namespace weir::components {
 namespace {

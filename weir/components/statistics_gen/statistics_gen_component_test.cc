@@ -1,4 +1,4 @@
-#include "weir/components/statistics_gen/statistics_gen.h"
+#include "weir/components/statistics_gen/statistics_gen_component.h"
 
 #include <google/protobuf/util/message_differencer.h>
 
@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
-#include "weir/components/example_gen/example_gen.h"
+#include "weir/components/example_gen/example_gen_component.h"
 
 namespace weir::components {
 namespace {

@@ -1,4 +1,4 @@
-#include "weir/components/example_validator/example_validator.h"
+#include "weir/components/example_validator/example_validator_component.h"
 
 #include <algorithm>
 #include <map>
@@ -7,8 +7,8 @@
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
-#include "weir/components/statistics_gen/statistics_gen.h"
-#include "weir/schema/schema_gen.h"
+#include "weir/components/statistics_gen/statistics_gen_component.h"
+#include "weir/schema/schema_inference.h"
 #include "weir/validation/validator.h"
 
 namespace weir::components {
