@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "weir/base/check.h"
+
 namespace weir::data {
 
 enum class DataType : uint8_t {
@@ -62,9 +64,16 @@ class Column {
 
   // Building: add the values of the current row, then finish it. Adding a value of a type other
   // than the column's is a programming error.
-  void AddInt64(int64_t value) { int64_values_.push_back(value); }
-  void AddFloat(float value) { float_values_.push_back(value); }
+  void AddInt64(int64_t value) {
+    WEIR_DCHECK(type_ == DataType::kInt64);
+    int64_values_.push_back(value);
+  }
+  void AddFloat(float value) {
+    WEIR_DCHECK(type_ == DataType::kFloat);
+    float_values_.push_back(value);
+  }
   void AddBytes(std::string_view value) {
+    WEIR_DCHECK(type_ == DataType::kBytes);
     bytes_data_.append(value);
     bytes_offsets_.push_back(static_cast<uint32_t>(bytes_data_.size()));
   }
@@ -72,6 +81,7 @@ class Column {
   // kPresent must have no values.
   void FinishRow(Presence presence) {
     uint32_t end = static_cast<uint32_t>(ValueArraySize());
+    WEIR_DCHECK(presence == Presence::kPresent || end == offsets_.back());
     if (presence != Presence::kPresent || end - offsets_.back() != 1) ++irregular_rows_;
     presence_.push_back(presence);
     offsets_.push_back(end);

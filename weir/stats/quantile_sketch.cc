@@ -8,6 +8,8 @@
 #include <limits>
 #include <vector>
 
+#include "weir/base/coding.h"
+
 namespace weir::stats {
 
 QuantileSketch::QuantileSketch(uint32_t k) : k_(std::max<uint32_t>(k, 8)) {
@@ -327,70 +329,60 @@ double QuantileSketch::CountAtMost(double x) const {
 // and each as value f64 + count u64, levels u32, then per level: size u32 and the values as f64.
 std::string QuantileSketch::Serialize() const {
   std::string out;
-  auto put = [&out](const void* p, size_t n) { out.append(static_cast<const char*>(p), n); };
-  uint32_t num_levels = static_cast<uint32_t>(levels_.size());
-  put(&k_, 4);
-  put(&count_, 8);
-  put(&min_, 8);
-  put(&max_, 8);
-  put(&compactions_, 8);
-  uint32_t exact_entries = static_cast<uint32_t>(exact_.size());
-  put(&exact_entries, 4);
+  base::PutFixed<uint32_t>(&out, k_);
+  base::PutFixed<uint64_t>(&out, count_);
+  base::PutFixed<double>(&out, min_);
+  base::PutFixed<double>(&out, max_);
+  base::PutFixed<uint64_t>(&out, compactions_);
+  base::PutFixed<uint32_t>(&out, static_cast<uint32_t>(exact_.size()));
   for (const auto& [value, count] : exact_.Entries()) {
-    put(&value, 8);
-    put(&count, 8);
+    base::PutFixed<double>(&out, value);
+    base::PutFixed<uint64_t>(&out, count);
   }
-  put(&num_levels, 4);
+  base::PutFixed<uint32_t>(&out, static_cast<uint32_t>(levels_.size()));
   for (const auto& level : levels_) {
-    uint32_t size = static_cast<uint32_t>(level.size());
-    put(&size, 4);
-    put(level.data(), 8 * level.size());
+    base::PutFixed<uint32_t>(&out, static_cast<uint32_t>(level.size()));
+    base::PutFixedArray(&out, level.data(), level.size());
   }
   return out;
 }
 
 absl::StatusOr<QuantileSketch> QuantileSketch::Deserialize(std::string_view bytes) {
-  size_t offset = 0;
-  auto get = [&](void* p, size_t n) {
-    if (bytes.size() - offset < n) return false;
-    if (n > 0) std::memcpy(p, bytes.data() + offset, n);  // p may be null for an empty level.
-    offset += n;
-    return true;
-  };
   QuantileSketch sketch;
   uint32_t num_levels = 0;
   uint32_t exact_entries = 0;
-  if (!get(&sketch.k_, 4) || !get(&sketch.count_, 8) || !get(&sketch.min_, 8) ||
-      !get(&sketch.max_, 8) || !get(&sketch.compactions_, 8) || !get(&exact_entries, 4) ||
+  if (!base::GetFixed(&bytes, &sketch.k_) || !base::GetFixed(&bytes, &sketch.count_) ||
+      !base::GetFixed(&bytes, &sketch.min_) || !base::GetFixed(&bytes, &sketch.max_) ||
+      !base::GetFixed(&bytes, &sketch.compactions_) || !base::GetFixed(&bytes, &exact_entries) ||
       exact_entries > kExactLimit) {
     return absl::DataLossError("corrupt quantile sketch header");
   }
   for (uint32_t i = 0; i < exact_entries; ++i) {
     double value;
     uint64_t count;
-    if (!get(&value, 8) || !get(&count, 8))
+    if (!base::GetFixed(&bytes, &value) || !base::GetFixed(&bytes, &count))
       return absl::DataLossError("corrupt quantile sketch counts");
     sketch.exact_.Add(value, count);
   }
-  if (!get(&num_levels, 4) || num_levels == 0 || num_levels > 64) {
+  if (!base::GetFixed(&bytes, &num_levels) || num_levels == 0 || num_levels > 64) {
     return absl::DataLossError("corrupt quantile sketch levels");
   }
   sketch.levels_.assign(num_levels, {});
   sketch.retained_ = 0;
   for (auto& level : sketch.levels_) {
     uint32_t size = 0;
-    if (!get(&size, 4) || bytes.size() - offset < 8 * static_cast<size_t>(size)) {
+    if (!base::GetFixed(&bytes, &size) || bytes.size() / sizeof(double) < size) {
       return absl::DataLossError("corrupt quantile sketch level");
     }
     level.resize(size);
-    get(level.data(), 8 * static_cast<size_t>(size));
+    base::GetFixedArray(&bytes, level.data(), size);
     sketch.retained_ += size;
   }
   // A sketch that has spilled may later hold no exact counts; one that has not holds no levels.
   sketch.exact_mode_ = sketch.retained_ == 0;
   sketch.upper_levels_sorted_ = false;
   sketch.UpdateCapacity();
-  if (offset != bytes.size()) return absl::DataLossError("trailing bytes after quantile sketch");
+  if (!bytes.empty()) return absl::DataLossError("trailing bytes after quantile sketch");
   return sketch;
 }
 

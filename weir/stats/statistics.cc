@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#include "weir/base/coding.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/base/utf8.h"
@@ -19,30 +20,6 @@ using data::DataType;
 using data::Presence;
 
 namespace {
-
-// Little-endian fixed-width serialization helpers for accumulator state.
-template <typename T>
-void Put(std::string* out, const T& value) {
-  out->append(reinterpret_cast<const char*>(&value), sizeof(T));
-}
-void PutBytes(std::string* out, std::string_view bytes) {
-  Put<uint64_t>(out, bytes.size());
-  out->append(bytes);
-}
-template <typename T>
-bool Get(std::string_view* in, T* value) {
-  if (in->size() < sizeof(T)) return false;
-  std::memcpy(value, in->data(), sizeof(T));
-  in->remove_prefix(sizeof(T));
-  return true;
-}
-bool GetBytes(std::string_view* in, std::string_view* bytes) {
-  uint64_t size;
-  if (!Get(in, &size) || in->size() < size) return false;
-  *bytes = in->substr(0, size);
-  in->remove_prefix(size);
-  return true;
-}
 
 // The sum of f(value) over `values`, in four interleaved partial sums: one running sum is a chain
 // of dependent additions, four keep the floating-point unit busy (several times faster).
@@ -416,55 +393,56 @@ tfmd::FeatureNameStatistics FeatureAccumulator::ToProto(const std::string& name,
 }
 
 void FeatureAccumulator::Serialize(std::string* out) const {
-  Put<uint8_t>(out, static_cast<uint8_t>(type_));
+  base::PutFixed<uint8_t>(out, static_cast<uint8_t>(type_));
   for (uint64_t v :
        {num_non_missing_, num_missing_, min_num_values_, max_num_values_, total_num_values_,
         num_nan_, num_zeros_, total_string_length_, invalid_utf8_count_}) {
-    Put(out, v);
+    base::PutFixed(out, v);
   }
-  Put(out, moment_count_);
-  Put(out, mean_);
-  Put(out, m2_);
-  Put<uint64_t>(out, num_values_counts_.size());
+  base::PutFixed(out, moment_count_);
+  base::PutFixed(out, mean_);
+  base::PutFixed(out, m2_);
+  base::PutFixed<uint64_t>(out, num_values_counts_.size());
   for (const auto& [count, rows] : num_values_counts_) {
-    Put(out, count);
-    Put(out, rows);
+    base::PutFixed(out, count);
+    base::PutFixed(out, rows);
   }
-  PutBytes(out, values_.Serialize());
-  Put<uint64_t>(out, string_counts_.size());
+  base::PutLengthPrefixed(out, values_.Serialize());
+  base::PutFixed<uint64_t>(out, string_counts_.size());
   for (const auto& [value, count] : string_counts_) {
-    PutBytes(out, value);
-    Put(out, count);
+    base::PutLengthPrefixed(out, value);
+    base::PutFixed(out, count);
   }
 }
 
 absl::StatusOr<FeatureAccumulator> FeatureAccumulator::Deserialize(std::string_view* in) {
   FeatureAccumulator a;
   uint8_t type = 0;
-  bool ok = Get(in, &type) && type <= static_cast<uint8_t>(DataType::kBytes);
+  bool ok = base::GetFixed(in, &type) && type <= static_cast<uint8_t>(DataType::kBytes);
   a.type_ = static_cast<DataType>(type);
   for (uint64_t* v : {&a.num_non_missing_, &a.num_missing_, &a.min_num_values_, &a.max_num_values_,
                       &a.total_num_values_, &a.num_nan_, &a.num_zeros_, &a.total_string_length_,
                       &a.invalid_utf8_count_}) {
-    ok = ok && Get(in, v);
+    ok = ok && base::GetFixed(in, v);
   }
-  ok = ok && Get(in, &a.moment_count_) && Get(in, &a.mean_) && Get(in, &a.m2_);
+  ok = ok && base::GetFixed(in, &a.moment_count_) && base::GetFixed(in, &a.mean_) &&
+       base::GetFixed(in, &a.m2_);
   uint64_t entries = 0;
-  ok = ok && Get(in, &entries);
+  ok = ok && base::GetFixed(in, &entries);
   for (uint64_t i = 0; ok && i < entries; ++i) {
     uint64_t count = 0, rows = 0;
-    ok = Get(in, &count) && Get(in, &rows);
+    ok = base::GetFixed(in, &count) && base::GetFixed(in, &rows);
     if (ok) a.num_values_counts_[count] = rows;
   }
   std::string_view sketch;
-  ok = ok && GetBytes(in, &sketch);
+  ok = ok && base::GetLengthPrefixed(in, &sketch);
   if (!ok) return absl::DataLossError("corrupt statistics accumulator");
   ASSIGN_OR_RETURN(a.values_, QuantileSketch::Deserialize(sketch));
-  ok = Get(in, &entries);
+  ok = base::GetFixed(in, &entries);
   for (uint64_t i = 0; ok && i < entries; ++i) {
     std::string_view value;
     uint64_t count = 0;
-    ok = GetBytes(in, &value) && Get(in, &count);
+    ok = base::GetLengthPrefixed(in, &value) && base::GetFixed(in, &count);
     if (ok) a.string_counts_.emplace(std::string(value), count);
   }
   if (!ok) return absl::DataLossError("corrupt statistics accumulator");
@@ -537,10 +515,10 @@ tfmd::DatasetFeatureStatistics DatasetAccumulator::ToProto(const std::string& na
 
 std::string DatasetAccumulator::Serialize() const {
   std::string out;
-  Put(&out, num_examples_);
-  Put<uint64_t>(&out, features_.size());
+  base::PutFixed(&out, num_examples_);
+  base::PutFixed<uint64_t>(&out, features_.size());
   for (const auto& [name, feature] : features_) {
-    PutBytes(&out, name);
+    base::PutLengthPrefixed(&out, name);
     feature.Serialize(&out);
   }
   return out;
@@ -549,12 +527,13 @@ std::string DatasetAccumulator::Serialize() const {
 absl::StatusOr<DatasetAccumulator> DatasetAccumulator::Deserialize(std::string_view bytes) {
   DatasetAccumulator dataset;
   uint64_t features = 0;
-  if (!Get(&bytes, &dataset.num_examples_) || !Get(&bytes, &features)) {
+  if (!base::GetFixed(&bytes, &dataset.num_examples_) || !base::GetFixed(&bytes, &features)) {
     return absl::DataLossError("corrupt statistics accumulator");
   }
   for (uint64_t i = 0; i < features; ++i) {
     std::string_view name;
-    if (!GetBytes(&bytes, &name)) return absl::DataLossError("corrupt statistics accumulator");
+    if (!base::GetLengthPrefixed(&bytes, &name))
+      return absl::DataLossError("corrupt statistics accumulator");
     ASSIGN_OR_RETURN(FeatureAccumulator feature, FeatureAccumulator::Deserialize(&bytes));
     dataset.features_.emplace(std::string(name), std::move(feature));
   }

@@ -11,9 +11,7 @@ absl::StatusOr<CsvInference> InferCsvSchema(const std::vector<fs::path>& files,
                                             const CsvOptions& options) {
   CsvInference inference;
   std::unique_ptr<CsvChunker> header_reader;
-  {
-    ASSIGN_OR_RETURN(header_reader, CsvChunker::Open(files, options));
-  }
+  { ASSIGN_OR_RETURN(header_reader, CsvChunker::Open(files, options)); }
   inference.schema.names = header_reader->header();
   const size_t num_columns = inference.schema.names.size();
   inference.schema.types.assign(num_columns, data::DataType::kNull);
@@ -48,7 +46,8 @@ absl::StatusOr<CsvSchema> GuessCsvSchema(const std::vector<fs::path>& files,
   // Rows of the sample that are bad fail (or are skipped) again in the real pass.
   CsvOptions sample_options = options;
   sample_options.skip_bad_rows = true;
-  ASSIGN_OR_RETURN(CsvChunkTypes types, InferChunkTypes(std::move(*chunk), schema.names.size(), sample_options));
+  ASSIGN_OR_RETURN(CsvChunkTypes types,
+                   InferChunkTypes(std::move(*chunk), schema.names.size(), sample_options));
   schema.types = std::move(types.types);
   return schema;
 }
@@ -58,7 +57,8 @@ absl::Status ReadCsv(const std::vector<fs::path>& files, const CsvSchema& schema
                      const std::function<absl::Status(data::RecordBatch&&)>& consume,
                      CsvBadRows* bad_rows) {
   return ForEachCsvChunk<CsvParsedChunk>(
-      files, options, [&](CsvChunk&& chunk) { return ParseChunk(std::move(chunk), schema, options); },
+      files, options,
+      [&](CsvChunk&& chunk) { return ParseChunk(std::move(chunk), schema, options); },
       [&](CsvParsedChunk&& parsed) {
         if (bad_rows != nullptr) bad_rows->Merge(parsed.bad_rows);
         return consume(std::move(parsed.batch));
@@ -67,7 +67,8 @@ absl::Status ReadCsv(const std::vector<fs::path>& files, const CsvSchema& schema
 
 absl::StatusOr<CsvSchema> WithInferredCsvTypes(
     const std::vector<fs::path>& files, const CsvOptions& options,
-    const std::function<absl::Status(const CsvSchema&)>& pass, const std::function<void()>& restart) {
+    const std::function<absl::Status(const CsvSchema&)>& pass,
+    const std::function<void()>& restart) {
   ASSIGN_OR_RETURN(CsvSchema schema, GuessCsvSchema(files, options));
   absl::Status status = pass(schema);
   if (status.ok()) return schema;
@@ -87,7 +88,8 @@ absl::StatusOr<CsvSchema> ReadCsvInferringTypes(
                                          files, options,
                                          [&](const CsvSchema& schema) {
                                            pass_bad_rows = CsvBadRows();
-                                           return ReadCsv(files, schema, options, consume, &pass_bad_rows);
+                                           return ReadCsv(files, schema, options, consume,
+                                                          &pass_bad_rows);
                                          },
                                          restart));
   if (bad_rows != nullptr) bad_rows->Merge(pass_bad_rows);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "weir/base/check.h"
+#include "weir/base/coding.h"
 #include "weir/base/strings.h"
 
 namespace weir::io {
@@ -24,42 +26,9 @@ constexpr uint8_t kTagInt64List = 0x1a;         // Feature.int64_list.
 
 enum WireType : uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
 
-inline size_t VarintSize(uint64_t value) {
-  // 1 + floor(bits / 7), computed without a loop.
-  int bits = 64 - __builtin_clzll(value | 1);
-  return static_cast<size_t>((bits * 9 + 64) / 64);
-}
-
-inline char* WriteVarint(uint64_t value, char* p) {
-  while (value >= 0x80) {
-    *p++ = static_cast<char>(value | 0x80);
-    value >>= 7;
-  }
-  *p++ = static_cast<char>(value);
-  return p;
-}
-
-inline void AppendVarint(uint64_t value, std::string* out) {
-  char buffer[10];
-  out->append(buffer, WriteVarint(value, buffer) - buffer);
-}
-
-inline bool ReadVarint(const char*& p, const char* end, uint64_t* value) {
-  uint64_t result = 0;
-  for (int shift = 0; shift < 64 && p < end; shift += 7) {
-    uint8_t byte = static_cast<uint8_t>(*p++);
-    result |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if (byte < 0x80) {
-      *value = result;
-      return true;
-    }
-  }
-  return false;
-}
-
 inline bool ReadLengthDelimited(const char*& p, const char* end, std::string_view* out) {
   uint64_t length;
-  if (!ReadVarint(p, end, &length) || length > static_cast<uint64_t>(end - p)) return false;
+  if (!base::GetVarint(p, end, &length) || length > static_cast<uint64_t>(end - p)) return false;
   *out = std::string_view(p, static_cast<size_t>(length));
   p += length;
   return true;
@@ -70,7 +39,7 @@ bool SkipField(uint32_t wire_type, const char*& p, const char* end) {
   std::string_view ignored_bytes;
   switch (wire_type) {
     case kVarint:
-      return ReadVarint(p, end, &ignored);
+      return base::GetVarint(p, end, &ignored);
     case kFixed64:
       if (end - p < 8) return false;
       p += 8;
@@ -94,7 +63,7 @@ bool ForEachField(std::string_view message, Visit visit) {
   const char* end = p + message.size();
   while (p < end) {
     uint64_t tag;
-    if (!ReadVarint(p, end, &tag)) return false;
+    if (!base::GetVarint(p, end, &tag)) return false;
     uint32_t field = static_cast<uint32_t>(tag >> 3);
     uint32_t wire_type = static_cast<uint32_t>(tag & 7);
     if (field == 0 || !visit(field, wire_type, p, end)) return false;
@@ -112,7 +81,7 @@ FeatureSizes ComputeFeatureSizes(const Column& column, size_t row) {
     case DataType::kInt64: {
       auto values = column.int64_values();
       for (uint32_t i = begin; i < end; ++i)
-        sizes.payload += VarintSize(static_cast<uint64_t>(values[i]));
+        sizes.payload += base::VarintLength(static_cast<uint64_t>(values[i]));
       break;
     }
     case DataType::kFloat:
@@ -121,7 +90,7 @@ FeatureSizes ComputeFeatureSizes(const Column& column, size_t row) {
     case DataType::kBytes:
       for (uint32_t i = begin; i < end; ++i) {
         size_t length = column.bytes_value(i).size();
-        sizes.body += 1 + VarintSize(length) + length;
+        sizes.body += 1 + base::VarintLength(length) + length;
       }
       break;
     case DataType::kNull:
@@ -129,9 +98,9 @@ FeatureSizes ComputeFeatureSizes(const Column& column, size_t row) {
   }
   // Packed numbers are one length-delimited field, left out when there are no values.
   if (column.type() != DataType::kBytes && sizes.payload > 0) {
-    sizes.body = 1 + VarintSize(sizes.payload) + sizes.payload;
+    sizes.body = 1 + base::VarintLength(sizes.payload) + sizes.payload;
   }
-  sizes.feature = 1 + VarintSize(sizes.body) + sizes.body;
+  sizes.feature = 1 + base::VarintLength(sizes.body) + sizes.body;
   return sizes;
 }
 
@@ -149,7 +118,7 @@ uint8_t ListTag(DataType type) {
 char* WriteFeature(const Column& column, size_t row, const FeatureSizes& sizes, char* p) {
   if (!sizes.has_list) return p;
   *p++ = static_cast<char>(ListTag(column.type()));
-  p = WriteVarint(sizes.body, p);
+  p = base::EncodeVarint(sizes.body, p);
   uint32_t begin = column.value_begin(row);
   uint32_t end = column.value_end(row);
   if (begin == end) return p;
@@ -157,13 +126,14 @@ char* WriteFeature(const Column& column, size_t row, const FeatureSizes& sizes, 
     case DataType::kInt64: {
       auto values = column.int64_values();
       *p++ = static_cast<char>(kTagLengthDelimited1);
-      p = WriteVarint(sizes.payload, p);
-      for (uint32_t i = begin; i < end; ++i) p = WriteVarint(static_cast<uint64_t>(values[i]), p);
+      p = base::EncodeVarint(sizes.payload, p);
+      for (uint32_t i = begin; i < end; ++i)
+        p = base::EncodeVarint(static_cast<uint64_t>(values[i]), p);
       break;
     }
     case DataType::kFloat:
       *p++ = static_cast<char>(kTagLengthDelimited1);
-      p = WriteVarint(sizes.payload, p);
+      p = base::EncodeVarint(sizes.payload, p);
       std::memcpy(p, column.float_values().data() + begin, sizes.payload);  // Little-endian.
       p += sizes.payload;
       break;
@@ -171,7 +141,7 @@ char* WriteFeature(const Column& column, size_t row, const FeatureSizes& sizes, 
       for (uint32_t i = begin; i < end; ++i) {
         std::string_view value = column.bytes_value(i);
         *p++ = static_cast<char>(kTagLengthDelimited1);
-        p = WriteVarint(value.size(), p);
+        p = base::EncodeVarint(value.size(), p);
         std::memcpy(p, value.data(), value.size());
         p += value.size();
       }
@@ -189,7 +159,7 @@ ExampleEncoder::ExampleEncoder(const data::RecordBatch& batch) {
   for (const Column& column : batch.columns()) {
     std::string key_field;
     key_field.push_back(static_cast<char>(kTagLengthDelimited1));
-    AppendVarint(column.name().size(), &key_field);
+    base::PutVarint(&key_field, column.name().size());
     key_field.append(column.name());
     columns_.push_back({&column, std::move(key_field)});
   }
@@ -207,26 +177,27 @@ void ExampleEncoder::Encode(size_t row, std::string* out) {
     if (column.presence(row) == Presence::kAbsent) continue;
     feature_sizes_[c] = ComputeFeatureSizes(column, row);
     size_t feature_size = feature_sizes_[c].feature;
-    size_t entry_size = columns_[c].key_field.size() + 1 + VarintSize(feature_size) + feature_size;
-    features_size += 1 + VarintSize(entry_size) + entry_size;
+    size_t entry_size =
+        columns_[c].key_field.size() + 1 + base::VarintLength(feature_size) + feature_size;
+    features_size += 1 + base::VarintLength(entry_size) + entry_size;
   }
   size_t old_size = out->size();
-  out->resize(old_size + 1 + VarintSize(features_size) + features_size);
+  out->resize(old_size + 1 + base::VarintLength(features_size) + features_size);
   char* p = out->data() + old_size;
   *p++ = static_cast<char>(kTagLengthDelimited1);
-  p = WriteVarint(features_size, p);
+  p = base::EncodeVarint(features_size, p);
   for (size_t c = 0; c < columns_.size(); ++c) {
     const Column& column = *columns_[c].column;
     if (column.presence(row) == Presence::kAbsent) continue;
     size_t feature_size = feature_sizes_[c].feature;
     const std::string& key_field = columns_[c].key_field;
-    size_t entry_size = key_field.size() + 1 + VarintSize(feature_size) + feature_size;
+    size_t entry_size = key_field.size() + 1 + base::VarintLength(feature_size) + feature_size;
     *p++ = static_cast<char>(kTagLengthDelimited1);
-    p = WriteVarint(entry_size, p);
+    p = base::EncodeVarint(entry_size, p);
     std::memcpy(p, key_field.data(), key_field.size());
     p += key_field.size();
     *p++ = static_cast<char>(kTagMapValue);
-    p = WriteVarint(feature_size, p);
+    p = base::EncodeVarint(feature_size, p);
     p = WriteFeature(column, row, feature_sizes_[c], p);
   }
 }
@@ -306,7 +277,7 @@ absl::Status ExampleBatchBuilder::Parse(std::string_view serialized) {
         const char* r_end = r + packed.size();
         uint64_t value;
         while (r < r_end) {
-          if (!ReadVarint(r, r_end, &value)) return false;
+          if (!base::GetVarint(r, r_end, &value)) return false;
         }
         return true;
       });
@@ -353,30 +324,26 @@ void ExampleBatchBuilder::Append(Column& column, DataType type, std::string_view
       column.AddBytes(value);
     } else if (type == DataType::kFloat) {
       if (w == kFixed32) {
-        float value;
-        std::memcpy(&value, q, 4);
+        column.AddFloat(base::DecodeFixed<float>(q));
         q += 4;
-        column.AddFloat(value);
       } else {
         std::string_view packed;
         ReadLengthDelimited(q, e, &packed);
-        for (size_t i = 0; i < packed.size(); i += 4) {
-          float value;
-          std::memcpy(&value, packed.data() + i, 4);
-          column.AddFloat(value);
-        }
+        for (size_t i = 0; i < packed.size(); i += 4)
+          column.AddFloat(base::DecodeFixed<float>(packed.data() + i));
       }
     } else {
-      uint64_t value = 0;  // Validated in Parse, so ReadVarint succeeds.
+      uint64_t value = 0;
       if (w == kVarint) {
-        ReadVarint(q, e, &value);
+        const bool read = base::GetVarint(q, e, &value);
+        WEIR_DCHECK(read);  // Parse validated every field.
         column.AddInt64(static_cast<int64_t>(value));
       } else {
         std::string_view packed;
         ReadLengthDelimited(q, e, &packed);
         const char* r = packed.data();
         const char* r_end = r + packed.size();
-        while (r < r_end && ReadVarint(r, r_end, &value))
+        while (r < r_end && base::GetVarint(r, r_end, &value))
           column.AddInt64(static_cast<int64_t>(value));
       }
     }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "weir/base/coding.h"
 #include "weir/base/hashing.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
@@ -20,24 +21,6 @@ namespace {
 constexpr size_t kHeaderBytes = 12;  // uint64 length + uint32 masked crc of the length.
 constexpr size_t kFooterBytes = 4;   // uint32 masked crc of the data.
 constexpr size_t kReadChunk = 1 << 20;
-
-void AppendLittleEndian32(uint32_t value, std::string* out) {
-  char bytes[4];
-  std::memcpy(bytes, &value, 4);  // x86-64 and aarch64 are little-endian.
-  out->append(bytes, 4);
-}
-
-uint32_t LoadLittleEndian32(const char* p) {
-  uint32_t value;
-  std::memcpy(&value, p, 4);
-  return value;
-}
-
-uint64_t LoadLittleEndian64(const char* p) {
-  uint64_t value;
-  std::memcpy(&value, p, 8);
-  return value;
-}
 
 class PlainReader : public TfRecordReader {
  public:
@@ -148,12 +131,11 @@ class GzipReader : public TfRecordReader {
 
 void AppendFramedRecord(std::string_view record, std::string* out) {
   char length[8];
-  uint64_t size = record.size();
-  std::memcpy(length, &size, 8);
+  base::EncodeFixed<uint64_t>(length, record.size());
   out->append(length, 8);
-  AppendLittleEndian32(base::MaskCrc32c(base::Crc32c(std::string_view(length, 8))), out);
+  base::PutFixed<uint32_t>(out, base::MaskCrc32c(base::Crc32c(std::string_view(length, 8))));
   out->append(record);
-  AppendLittleEndian32(base::MaskCrc32c(base::Crc32c(record)), out);
+  base::PutFixed<uint32_t>(out, base::MaskCrc32c(base::Crc32c(record)));
 }
 
 size_t BeginFramedRecord(std::string* out) {
@@ -162,13 +144,13 @@ size_t BeginFramedRecord(std::string* out) {
 }
 
 std::string_view FinishFramedRecord(size_t start, std::string* out) {
-  uint64_t size = out->size() - start;
+  const uint64_t size = out->size() - start;
   char* header = out->data() + start - kHeaderBytes;
-  std::memcpy(header, &size, 8);
-  uint32_t length_crc = base::MaskCrc32c(base::Crc32c(std::string_view(header, 8)));
-  std::memcpy(header + 8, &length_crc, 4);
-  AppendLittleEndian32(base::MaskCrc32c(base::Crc32c(std::string_view(out->data() + start, size))),
-                       out);
+  base::EncodeFixed<uint64_t>(header, size);
+  base::EncodeFixed<uint32_t>(header + 8,
+                              base::MaskCrc32c(base::Crc32c(std::string_view(header, 8))));
+  base::PutFixed<uint32_t>(
+      out, base::MaskCrc32c(base::Crc32c(std::string_view(out->data() + start, size))));
   return std::string_view(out->data() + start, size);
 }
 
@@ -281,8 +263,8 @@ absl::StatusOr<std::optional<std::string_view>> TfRecordReader::Next() {
                                             buffer_.size() - position_, " of 12 bytes present"));
   }
   const char* header = buffer_.data() + position_;
-  uint64_t length = LoadLittleEndian64(header);
-  uint32_t length_crc = LoadLittleEndian32(header + 8);
+  uint64_t length = base::DecodeFixed<uint64_t>(header);
+  uint32_t length_crc = base::DecodeFixed<uint32_t>(header + 8);
   if (base::MaskCrc32c(base::Crc32c(std::string_view(header, 8))) != length_crc) {
     return absl::DataLossError(
         weir::StrCat(RecordLocation(), ": corrupt record: length checksum mismatch"));
@@ -299,7 +281,7 @@ absl::StatusOr<std::optional<std::string_view>> TfRecordReader::Next() {
   }
   const char* data = buffer_.data() + position_ + kHeaderBytes;
   std::string_view record(data, static_cast<size_t>(length));
-  if (base::MaskCrc32c(base::Crc32c(record)) != LoadLittleEndian32(data + length)) {
+  if (base::MaskCrc32c(base::Crc32c(record)) != base::DecodeFixed<uint32_t>(data + length)) {
     return absl::DataLossError(
         weir::StrCat(RecordLocation(), ": corrupt record: data checksum mismatch"));
   }
