@@ -6,6 +6,7 @@
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
 #include "weir/components/statistics_gen/statistics_gen_component.h"
+#include "weir/stats/dataset_statistics.h"
 
 namespace weir::cli {
 namespace {
@@ -27,7 +28,7 @@ absl::Status RunFromCsv(const StatisticsGenFlags& flags) {
   std::vector<std::filesystem::path> files(flags.csv.begin(), flags.csv.end());
   auto start = std::chrono::steady_clock::now();
   absl::StatusOr<components::tfmd::DatasetFeatureStatistics> dataset =
-      components::ComputeCsvStatistics(files, std::filesystem::path(files.front()).stem().string(),
+      stats::CsvStatistics(files, std::filesystem::path(files.front()).stem().string(),
                                        csv, {});
   if (!dataset.ok()) return dataset.status();
   absl::StatusOr<base::StagingDir> staging = base::StagingDir::Create(flags.output);

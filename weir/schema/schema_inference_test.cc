@@ -7,7 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "weir/base/files.h"
-#include "weir/components/statistics_gen/statistics_gen_component.h"
+#include "weir/stats/dataset_statistics.h"
 #include "weir/stats/statistics.h"
 
 namespace weir::schema {
@@ -24,8 +24,8 @@ const tfmd::Feature& Find(const tfmd::Schema& schema, const std::string& name) {
 }
 
 tfmd::Schema TaxiSchema(bool infer_feature_shape) {
-  auto stats = components::ComputeCsvStatistics({fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv"},
-                                                "train", {}, {});
+  auto stats =
+      stats::CsvStatistics({fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv"}, "train", {}, {});
   EXPECT_TRUE(stats.ok()) << stats.status();
   SchemaInferenceOptions options;
   options.infer_feature_shape = infer_feature_shape;
@@ -269,10 +269,10 @@ TEST(SchemaGenTest, UpdateAddsNewFeaturesAndDeprecatesMissingOrConflictingOnes) 
 // On the taxi data: the eval-like second span brings company names that the first does not
 // have; after the update they are in the domain.
 TEST(SchemaGenTest, UpdateWithAnotherTaxiSpanCoversItsValues) {
-  auto first = components::ComputeCsvStatistics({fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv"},
-                                                "train", {}, {});
-  auto second = components::ComputeCsvStatistics(
-      {fs::path(WEIR_SHARED_DIR) / "data/taxi/span2.csv"}, "eval", {}, {});
+  auto first =
+      stats::CsvStatistics({fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv"}, "train", {}, {});
+  auto second =
+      stats::CsvStatistics({fs::path(WEIR_SHARED_DIR) / "data/taxi/span2.csv"}, "eval", {}, {});
   ASSERT_TRUE(first.ok() && second.ok());
   tfmd::Schema schema = InferSchema(*first, {});
   std::vector<std::string> before = Values(DomainOf(schema, Find(schema, "company")));

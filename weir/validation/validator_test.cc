@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
-#include "weir/components/statistics_gen/statistics_gen_component.h"
+#include "weir/stats/dataset_statistics.h"
 
 namespace weir::validation {
 namespace {
@@ -122,7 +122,7 @@ tfmd::Feature* Find(tfmd::Schema& schema, const std::string& name) {
 }
 
 tfmd::DatasetFeatureStatistics CsvStatistics(const fs::path& file) {
-  auto stats = components::ComputeCsvStatistics({file}, file.stem().string(), {}, {});
+  auto stats = stats::CsvStatistics({file}, file.stem().string(), {}, {});
   EXPECT_TRUE(stats.ok()) << stats.status();
   return stats.ok() ? *stats : tfmd::DatasetFeatureStatistics();
 }

@@ -16,6 +16,7 @@
 #include "weir/views/schema.h"
 #include "weir/views/statistics.h"
 #include "weir/views/text.h"
+#include "weir/stats/dataset_statistics.h"
 
 namespace weir::views {
 namespace {
@@ -35,7 +36,7 @@ fs::path CleanDir(const std::string& name) {
 }
 
 LabeledStatistics TaxiStatistics(const std::string& file, const std::string& label) {
-  absl::StatusOr<tfmd::DatasetFeatureStatistics> stats = components::ComputeCsvStatistics(
+  absl::StatusOr<tfmd::DatasetFeatureStatistics> stats = stats::CsvStatistics(
       {kTaxiDir / file}, label, io::CsvOptions{}, stats::StatsOptions{});
   EXPECT_TRUE(stats.ok()) << stats.status();
   return {label, kTaxiDir / file, stats.ok() ? *stats : tfmd::DatasetFeatureStatistics{}};

@@ -10,6 +10,7 @@
 #include "weir/base/strings.h"
 #include "weir/components/statistics_gen/statistics_gen_component.h"
 #include "weir/schema/schema_inference.h"
+#include "weir/stats/dataset_statistics.h"
 
 namespace weir::components {
 namespace {
@@ -58,7 +59,7 @@ void WriteText(const fs::path& file, const std::string& text) {
 void WriteStatistics(const fs::path& dir,
                      const std::vector<std::pair<std::string, std::string>>& splits) {
   for (const auto& [split, csv] : splits) {
-    auto stats = ComputeCsvStatistics({kTaxi / csv}, split, {}, {});
+    auto stats = stats::CsvStatistics({kTaxi / csv}, split, {}, {});
     ASSERT_TRUE(stats.ok()) << stats.status();
     tfmd::DatasetFeatureStatisticsList list;
     *list.add_datasets() = *stats;

@@ -6,6 +6,7 @@
 #include "weir/base/files.h"
 #include "weir/base/strings.h"
 #include "weir/components/statistics_gen/statistics_gen_component.h"
+#include "weir/stats/dataset_statistics.h"
 
 namespace weir::components {
 namespace {
@@ -57,7 +58,7 @@ TEST(SchemaGenComponentTest, EvalOnlyValuesJoinTheDomainUnlessEvalIsExcluded) {
   for (const auto& [split, csv] : {std::pair{"train", "color,n\nred,1\nblue,2\nred,3\n"},
                                    std::pair{"eval", "color,n\nred,4\ngreen,\n"}}) {
     ASSERT_TRUE(base::WriteFileAtomically(dir / StrCat(split, ".csv"), csv).ok());
-    auto dataset = ComputeCsvStatistics({dir / StrCat(split, ".csv")}, split, {}, {});
+    auto dataset = stats::CsvStatistics({dir / StrCat(split, ".csv")}, split, {}, {});
     ASSERT_TRUE(dataset.ok()) << dataset.status();
     tfmd::DatasetFeatureStatisticsList list;
     *list.add_datasets() = *dataset;
@@ -108,7 +109,7 @@ TEST(SchemaGenComponentTest, EvalOnlyValuesJoinTheDomainUnlessEvalIsExcluded) {
 TEST(SchemaGenComponentTest, ReadsStatisticsComputedStraightFromCsv) {
   fs::path dir = FreshDir("from_csv");
   auto dataset =
-      ComputeCsvStatistics({fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv"}, "data", {}, {});
+      stats::CsvStatistics({fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv"}, "data", {}, {});
   ASSERT_TRUE(dataset.ok()) << dataset.status();
   tfmd::DatasetFeatureStatisticsList list;
   *list.add_datasets() = *dataset;

@@ -1,6 +1,5 @@
 // StatisticsGen: statistics of every split of an Examples artifact, written as TFX writes them:
 //   <output>/Split-<name>/FeatureStats.pb   (binary DatasetFeatureStatisticsList, one dataset)
-// Also statistics straight from CSV files, as TFDV's generate_statistics_from_csv computes them.
 #ifndef WEIR_COMPONENTS_STATISTICS_GEN_STATISTICS_GEN_COMPONENT_H_
 #define WEIR_COMPONENTS_STATISTICS_GEN_STATISTICS_GEN_COMPONENT_H_
 
@@ -35,17 +34,6 @@ struct StatisticsGenResult {
 };
 
 absl::StatusOr<StatisticsGenResult> RunStatisticsGen(const StatisticsGenOptions& options);
-
-// Statistics of the examples in every file of `split_dir` (gzip or plain TFRecords, as weir or
-// TFX wrote them). Errors name the file and record.
-absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeExamplesStatistics(
-    const std::filesystem::path& split_dir, const std::string& name,
-    const stats::StatsOptions& options, int num_threads);
-
-// Statistics of CSV files read as CsvExampleGen reads them (types inferred over all rows).
-absl::StatusOr<tfmd::DatasetFeatureStatistics> ComputeCsvStatistics(
-    const std::vector<std::filesystem::path>& files, const std::string& name,
-    const io::CsvOptions& csv, const stats::StatsOptions& options);
 
 // One split's statistics.
 struct SplitStatistics {

@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "weir/components/example_gen/example_gen_component.h"
+#include "weir/stats/dataset_statistics.h"
 
 namespace weir::components {
 namespace {
@@ -69,7 +70,7 @@ TEST(StatisticsGenTest, ExamplesAndCsvGiveTheSameStatistics) {
   ASSERT_TRUE(RunStatisticsGen(options).ok());
   auto from_examples = ReadStatisticsFile(options.output / "Split-all" / kStatisticsFileName);
   ASSERT_TRUE(from_examples.ok());
-  auto from_csv = ComputeCsvStatistics({kTaxiCsv}, "all", {}, {});
+  auto from_csv = stats::CsvStatistics({kTaxiCsv}, "all", {}, {});
   ASSERT_TRUE(from_csv.ok()) << from_csv.status();
 
   const tfmd::DatasetFeatureStatistics& a = from_examples->datasets(0);
