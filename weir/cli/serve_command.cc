@@ -67,6 +67,11 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
     if (options->batching && http->threads == 0) http->threads = 64;
     options->model_base_path = (*paths)[0];
     options->model_path = (*paths)[1];
+    if (options->model_base_path.empty() == options->model_path.empty()) {
+      exit_code = ReportError(
+          "serve", absl::InvalidArgumentError("give one of --model_base_path and --model_path"));
+      return;
+    }
     serving::BlockStopSignals();  // Before any thread starts, so that sigwait gets them.
     auto server = serving::ModelServer::Start(*options);
     if (!server.ok()) {

@@ -8,11 +8,19 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
-#include "weir/serving/model_server.h"
 
 namespace weir::serving {
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers = {};  // Beside Content-Type.
+};
 
 struct HttpRequest {
   std::string_view method;

@@ -16,7 +16,6 @@
 #include "weir/components/trainer/trainer_component.h"
 #include "weir/io/example/example_files.h"
 #include "weir/serving/batcher.h"
-#include "weir/serving/batcher.h"
 #include "weir/serving/http_server.h"
 
 namespace weir::serving {

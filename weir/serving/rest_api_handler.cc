@@ -1,0 +1,205 @@
+#include "weir/serving/rest_api_handler.h"
+
+#include <charconv>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "weir/base/strings.h"
+#include "weir/model/layout.h"
+#include "weir/serving/servable.h"
+
+namespace weir::serving {
+using Json = nlohmann::json;
+
+namespace {
+
+constexpr double kLatencyBounds[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
+                                     0.05,   0.1,   0.2,   0.5,   1.0};
+
+HttpResponse Error(int status, const std::string& message) {
+  return {status, Json{{"error", message}}.dump()};
+}
+
+// TF Serving's statuses for the version manager's errors.
+HttpResponse ErrorOf(const absl::Status& status) {
+  return Error(absl::IsUnavailable(status) ? 503 : 404, std::string(status.message()));
+}
+
+std::string DtypeName(transform::ValueType type) {
+  switch (type) {
+    case transform::INT:
+      return "DT_INT64";
+    case transform::FLOAT:
+      return "DT_FLOAT";
+    default:
+      return "DT_STRING";
+  }
+}
+
+}  // namespace
+
+HttpResponse RestApiHandler::Status(std::optional<int64_t> version) const {
+  Json statuses = Json::array();
+  for (const VersionStatus& v : versions_.Statuses()) {
+    if (version && v.number != *version) continue;
+    statuses.push_back(
+        {{"version", std::to_string(v.number)},
+         {"state", v.state},
+         {"status",
+          {{"error_code", v.error.empty() ? "OK" : "UNKNOWN"}, {"error_message", v.error}}}});
+  }
+  if (statuses.empty()) {
+    return Error(
+        404, version ? StrCat("servable not found: ", options_.model_name, " version ", *version)
+                     : StrCat("no version of ", options_.model_name, " is known"));
+  }
+  return {200, Json{{"model_version_status", statuses}}.dump()};
+}
+
+HttpResponse RestApiHandler::Metadata(std::optional<int64_t> version) const {
+  absl::StatusOr<std::pair<int64_t, std::shared_ptr<const Servable>>> picked =
+      versions_.Pick(version);
+  if (!picked.ok()) return ErrorOf(picked.status());
+  const auto& [number, servable] = *picked;
+  const model::ModelSpec& spec = servable->model->spec();
+  // Shape [-1] for a value per example, [-1, width] for a list of them.
+  auto tensor = [](const std::string& name, const std::string& dtype, int width) {
+    Json dims = {{{"size", "-1"}, {"name", ""}}};
+    if (width > 1) dims.push_back({{"size", std::to_string(width)}, {"name", ""}});
+    return Json{{"dtype", dtype},
+                {"tensor_shape", {{"dim", dims}, {"unknown_rank", false}}},
+                {"name", name}};
+  };
+  Json inputs = Json::object();
+  for (const auto& input : spec.signature_inputs())
+    inputs[input.name()] = tensor(input.name(), DtypeName(input.type()), 1);
+  Json outputs = Json::object();
+  const int width = model::OutputsPerRow(spec);
+  for (const std::string& output : spec.outputs()) {
+    outputs[output] =
+        tensor(output, output == model::kClassesOutput ? "DT_STRING" : "DT_FLOAT", width);
+  }
+  Json signature = {
+      {"inputs", inputs}, {"outputs", outputs}, {"method_name", "tensorflow/serving/predict"}};
+  Json metadata = {{"signature_def", {{"signature_def", {{"serving_default", signature}}}}}};
+  // A classifier's class names, in the order of its probabilities (beyond TF Serving's fields).
+  if (!spec.class_names().empty()) metadata["class_names"] = spec.class_names();
+  return {200, Json{{"model_spec",
+                     {{"name", options_.model_name},
+                      {"signature_name", ""},
+                      {"version", std::to_string(number)}}},
+                    {"metadata", metadata}}
+                   .dump()};
+}
+
+HttpResponse RestApiHandler::Predict(std::optional<int64_t> version, std::string_view body) {
+  absl::StatusOr<std::pair<int64_t, std::shared_ptr<const Servable>>> picked =
+      versions_.Pick(version);
+  if (!picked.ok()) return ErrorOf(picked.status());
+  const auto& [number, servable] = *picked;
+  absl::StatusOr<PredictRequest> request = servable->reader.Read(body);
+  if (!request.ok()) return Error(400, std::string(request.status().message()));
+  const size_t rows = request->raw.num_rows();
+  absl::StatusOr<std::vector<float>> predictions =
+      batcher_ != nullptr ? batcher_->Predict(servable->model, std::move(request->raw))
+                          : servable->model->Predict(request->raw);
+  if (!predictions.ok()) return Error(400, std::string(predictions.status().message()));
+  predictions_ += rows;
+  return {200, WritePredictResponse(*predictions, model::OutputsPerRow(servable->model->spec()),
+                                    request->columnar, servable->classes)};
+}
+
+HttpResponse RestApiHandler::Metrics() const {
+  std::string text;
+  text += "# TYPE weir_serving_requests_total counter\n";
+  text += StrCat("weir_serving_requests_total{model=\"", options_.model_name, "\",code=\"ok\"} ",
+                 requests_ok_.load(), "\n");
+  text += StrCat("weir_serving_requests_total{model=\"", options_.model_name, "\",code=\"error\"} ",
+                 requests_failed_.load(), "\n");
+  text += "# TYPE weir_serving_predictions_total counter\n";
+  text += StrCat("weir_serving_predictions_total{model=\"", options_.model_name, "\"} ",
+                 predictions_.load(), "\n");
+  text += "# TYPE weir_serving_request_duration_seconds histogram\n";
+  uint64_t cumulative = 0;
+  for (size_t b = 0; b < latency_buckets_.size(); ++b) {
+    cumulative += latency_buckets_[b].load();
+    const std::string le =
+        b < std::size(kLatencyBounds) ? StrCat(kLatencyBounds[b]) : std::string("+Inf");
+    text += StrCat("weir_serving_request_duration_seconds_bucket{model=\"", options_.model_name,
+                   "\",le=\"", le, "\"} ", cumulative, "\n");
+  }
+  text += StrCat("weir_serving_request_duration_seconds_sum{model=\"", options_.model_name, "\"} ",
+                 latency_sum_us_.load() / 1e6, "\n");
+  text += StrCat("weir_serving_request_duration_seconds_count{model=\"", options_.model_name,
+                 "\"} ", cumulative, "\n");
+  if (batcher_ != nullptr) {
+    text += "# TYPE weir_serving_batches_total counter\n";
+    text += StrCat("weir_serving_batches_total{model=\"", options_.model_name, "\"} ",
+                   batcher_->batches(), "\n");
+  }
+  text += "# TYPE weir_serving_loaded_versions gauge\n";
+  text += StrCat("weir_serving_loaded_versions{model=\"", options_.model_name, "\"} ",
+                 versions_.AvailableVersions(), "\n");
+  return {200, text, "text/plain; version=0.0.4"};
+}
+
+HttpResponse RestApiHandler::Handle(std::string_view method, std::string_view path,
+                                    std::string_view body) {
+  const auto start = std::chrono::steady_clock::now();
+  HttpResponse response = [&]() -> HttpResponse {
+    if (path == "/monitoring/prometheus/metrics") {
+      if (method != "GET") return Error(405, "use GET");
+      return Metrics();
+    }
+    constexpr std::string_view kPrefix = "/v1/models/";
+    if (path.substr(0, kPrefix.size()) != kPrefix) return Error(404, "not found");
+    std::string_view rest = path.substr(kPrefix.size());
+    bool predict = false;
+    if (rest.size() > 8 && rest.substr(rest.size() - 8) == ":predict") {
+      predict = true;
+      rest.remove_suffix(8);
+    }
+    bool metadata = false;
+    if (!predict && rest.size() > 9 && rest.substr(rest.size() - 9) == "/metadata") {
+      metadata = true;
+      rest.remove_suffix(9);
+    }
+    std::string_view name = rest.substr(0, rest.find('/'));
+    std::optional<int64_t> version;
+    if (name.size() < rest.size()) {
+      std::string_view tail = rest.substr(name.size());
+      constexpr std::string_view kVersions = "/versions/";
+      if (tail.substr(0, kVersions.size()) != kVersions) return Error(404, "not found");
+      std::string_view digits = tail.substr(kVersions.size());
+      int64_t number = 0;
+      auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+      if (digits.empty() || parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size())
+        return Error(404, StrCat("'", digits, "' is not a version number"));
+      version = number;
+    }
+    if (name != options_.model_name) {
+      return Error(404, StrCat("servable not found: no model named '", name, "' (serving '",
+                               options_.model_name, "')"));
+    }
+    if (predict) {
+      if (method != "POST") return Error(405, "predict takes a POST");
+      if (body.size() > options_.max_body_bytes) {
+        return Error(413, StrCat("the body has ", body.size(), " bytes; the limit is ",
+                                 options_.max_body_bytes));
+      }
+      return Predict(version, body);
+    }
+    if (method != "GET") return Error(405, "use GET");
+    return metadata ? Metadata(version) : Status(version);
+  }();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  size_t bucket = 0;
+  while (bucket < std::size(kLatencyBounds) && seconds > kLatencyBounds[bucket]) ++bucket;
+  ++latency_buckets_[bucket];
+  latency_sum_us_ += static_cast<uint64_t>(seconds * 1e6);
+  (response.status < 400 ? requests_ok_ : requests_failed_)++;
+  return response;
+}
+
+}  // namespace weir::serving

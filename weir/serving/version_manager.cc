@@ -1,0 +1,158 @@
+#include "weir/serving/version_manager.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "weir/base/status.h"
+#include "weir/base/strings.h"
+
+namespace weir::serving {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kAvailable[] = "AVAILABLE";
+constexpr char kLoading[] = "LOADING";
+constexpr char kEnd[] = "END";
+
+// Version folders under `base`: names that are numbers.
+std::vector<int64_t> VersionsIn(const fs::path& base) {
+  std::vector<int64_t> versions;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(base, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.size() > 18 ||
+        name.find_first_not_of("0123456789") != std::string::npos || !entry.is_directory(ec)) {
+      continue;
+    }
+    versions.push_back(std::stoll(name));
+  }
+  std::sort(versions.begin(), versions.end());
+  return versions;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<VersionManager>> VersionManager::Start(VersionManagerOptions options,
+                                                                      ServableLoader load) {
+  if (options.base_path.empty() == options.model_path.empty()) {
+    return absl::InvalidArgumentError(
+        "give one of a base path (a folder of version folders) and a model path");
+  }
+  std::unique_ptr<VersionManager> manager(new VersionManager(std::move(options), std::move(load)));
+  const VersionManagerOptions& o = manager->options_;
+  if (!o.model_path.empty()) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const Servable> servable, manager->load_(o.model_path));
+    manager->versions_[1] = {.status = {.number = 1, .state = kAvailable},
+                             .servable = std::move(servable)};
+    return manager;
+  }
+  std::error_code ec;
+  if (!fs::is_directory(o.base_path, ec))
+    return absl::NotFoundError(StrCat(o.base_path.string(), " is not a folder"));
+  manager->Poll();
+  if (manager->AvailableVersions() == 0) {
+    std::string errors;
+    for (const VersionStatus& version : manager->Statuses()) {
+      if (!version.error.empty())
+        errors += StrCat("; version ", version.number, ": ", version.error);
+    }
+    return absl::FailedPreconditionError(
+        StrCat("no version of ", o.model_name, " could be loaded from ", o.base_path.string(),
+               errors.empty() ? " (no <number>/ folders there yet)" : errors));
+  }
+  manager->watcher_ = std::thread([raw = manager.get()] {
+    std::unique_lock<std::mutex> lock(raw->stop_mutex_);
+    while (!raw->stop_.wait_for(lock, std::chrono::duration<double>(raw->options_.poll_seconds),
+                                [raw] { return raw->stopping_; })) {
+      lock.unlock();
+      raw->Poll();
+      lock.lock();
+    }
+  });
+  return manager;
+}
+
+VersionManager::~VersionManager() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+}
+
+void VersionManager::Poll() {
+  const std::vector<int64_t> on_disk = VersionsIn(options_.base_path);
+  std::vector<int64_t> wanted;
+  if (options_.pinned_versions.empty()) {
+    if (!on_disk.empty()) wanted.push_back(on_disk.back());
+  } else {
+    for (int64_t pinned : options_.pinned_versions) {
+      if (std::find(on_disk.begin(), on_disk.end(), pinned) != on_disk.end())
+        wanted.push_back(pinned);
+    }
+  }
+  for (int64_t number : wanted) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (versions_.contains(number)) continue;  // Loaded, or failed: not retried.
+      versions_[number] = {.status = {.number = number, .state = kLoading}};
+    }
+    absl::StatusOr<std::shared_ptr<const Servable>> loaded =
+        load_(options_.base_path / std::to_string(number));
+    std::lock_guard<std::mutex> lock(mutex_);
+    Version& version = versions_[number];
+    if (loaded.ok()) {
+      version.status.state = kAvailable;
+      version.servable = *std::move(loaded);
+    } else {
+      version.status.state = kEnd;
+      version.status.error = std::string(loaded.status().message());
+    }
+  }
+  if (!options_.pinned_versions.empty()) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  int64_t newest_available = -1;
+  for (const auto& [number, version] : versions_)
+    if (version.status.state == kAvailable) newest_available = number;
+  for (auto& [number, version] : versions_) {
+    if (version.status.state == kAvailable && number != newest_available) {
+      version.status.state = kEnd;
+      version.servable.reset();  // In-flight requests hold their own reference.
+    }
+  }
+}
+
+absl::StatusOr<std::pair<int64_t, std::shared_ptr<const Servable>>> VersionManager::Pick(
+    std::optional<int64_t> version) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (version) {
+    auto it = versions_.find(*version);
+    if (it == versions_.end() || it->second.status.state != kAvailable) {
+      return absl::NotFoundError(StrCat("servable not found: ", options_.model_name, " version ",
+                                        *version, " is not available"));
+    }
+    return std::pair(*version, it->second.servable);
+  }
+  for (auto it = versions_.rbegin(); it != versions_.rend(); ++it) {
+    if (it->second.status.state == kAvailable) return std::pair(it->first, it->second.servable);
+  }
+  return absl::UnavailableError(StrCat("no version of ", options_.model_name, " is available"));
+}
+
+std::vector<VersionStatus> VersionManager::Statuses() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<VersionStatus> out;
+  for (auto it = versions_.rbegin(); it != versions_.rend(); ++it) out.push_back(it->second.status);
+  return out;
+}
+
+size_t VersionManager::AvailableVersions() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  size_t available = 0;
+  for (const auto& [number, version] : versions_) available += version.status.state == kAvailable;
+  return available;
+}
+
+}  // namespace weir::serving
