@@ -429,6 +429,26 @@ absl::Status ExampleBatchSource::Rewind() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<Batch>> MemoryBatchSource::Next() {
+  if (next_ >= all_.rows) return std::optional<Batch>();
+  Batch out{.rows = std::min(block_, all_.rows - next_),
+            .num_dense = all_.num_dense,
+            .num_categorical = all_.num_categorical};
+  out.dense.assign(all_.dense.begin() + next_ * all_.num_dense,
+                   all_.dense.begin() + (next_ + out.rows) * all_.num_dense);
+  out.categorical.assign(all_.categorical.begin() + next_ * all_.num_categorical,
+                         all_.categorical.begin() + (next_ + out.rows) * all_.num_categorical);
+  if (!all_.labels.empty())
+    out.labels.assign(all_.labels.begin() + next_, all_.labels.begin() + next_ + out.rows);
+  next_ += out.rows;
+  return std::optional<Batch>(std::move(out));
+}
+
+absl::Status MemoryBatchSource::Rewind() {
+  next_ = 0;
+  return absl::OkStatus();
+}
+
 bool PartitionedBatchSource::IsValidation(uint64_t example, double validation_fraction) {
   return std::floor(static_cast<double>(example + 1) * validation_fraction) >
          std::floor(static_cast<double>(example) * validation_fraction);

@@ -84,6 +84,19 @@ class PartitionedBatchSource : public BatchSource {
   uint64_t next_example_ = 0;
 };
 
+// Batches of examples held in memory, handed out `block` rows at a time.
+class MemoryBatchSource : public BatchSource {
+ public:
+  MemoryBatchSource(Batch all, size_t block) : all_(std::move(all)), block_(block) {}
+  absl::StatusOr<std::optional<Batch>> Next() override;
+  absl::Status Rewind() override;
+
+ private:
+  Batch all_;
+  size_t block_;
+  size_t next_ = 0;
+};
+
 // Remembers the batches of another source during its first pass and replays them from memory
 // after a Rewind, as long as they fit in `max_bytes`; a larger split keeps streaming from the
 // inner source. Training passes over a small split dozens of times (and evaluates the eval split

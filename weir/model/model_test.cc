@@ -101,34 +101,6 @@ TEST(LayoutTest, PlansInputsLabelUnitsAndTheSignature) {
             (std::vector<std::string>{"a", "b"}));
 }
 
-// Batches from memory, in blocks of `block` rows.
-class MemorySource : public BatchSource {
- public:
-  MemorySource(Batch all, size_t block) : all_(std::move(all)), block_(block) {}
-  absl::StatusOr<std::optional<Batch>> Next() override {
-    if (next_ >= all_.rows) return std::optional<Batch>();
-    Batch out{.rows = std::min(block_, all_.rows - next_),
-              .num_dense = all_.num_dense,
-              .num_categorical = all_.num_categorical};
-    out.dense.assign(all_.dense.begin() + next_ * all_.num_dense,
-                     all_.dense.begin() + (next_ + out.rows) * all_.num_dense);
-    out.categorical.assign(all_.categorical.begin() + next_ * all_.num_categorical,
-                           all_.categorical.begin() + (next_ + out.rows) * all_.num_categorical);
-    out.labels.assign(all_.labels.begin() + next_, all_.labels.begin() + next_ + out.rows);
-    next_ += out.rows;
-    return std::optional<Batch>(std::move(out));
-  }
-  absl::Status Rewind() override {
-    next_ = 0;
-    return absl::OkStatus();
-  }
-
- private:
-  Batch all_;
-  size_t block_;
-  size_t next_ = 0;
-};
-
 // One dense input (the row number) as label.
 Batch Rows(size_t n) {
   Batch batch{.rows = n, .num_dense = 1, .num_categorical = 1};
@@ -145,7 +117,7 @@ TEST(PartitionedBatchSourceTest, TrainAndValidationRowsSplitTheSourceExactly) {
     std::multiset<float> seen;
     size_t validation = 0;
     for (bool held_out : {false, true}) {
-      PartitionedBatchSource part(std::make_unique<MemorySource>(Rows(103), 10), fraction,
+      PartitionedBatchSource part(std::make_unique<MemoryBatchSource>(Rows(103), 10), fraction,
                                   held_out);
       for (int pass = 0; pass < 2; ++pass) {  // The same rows on every pass.
         ASSERT_TRUE(part.Rewind().ok());
@@ -199,7 +171,7 @@ TEST(GbdtTest, TreeWalkAgreesWithXgboostAndLearns) {
   spec.mutable_inputs(1)->set_cardinality(4);
   spec.mutable_regression_target()->set_mean(99.5);
   spec.mutable_regression_target()->set_stddev(1);
-  MemorySource train(Rows(200), 64);
+  MemoryBatchSource train(Rows(200), 64);
   NoCurves curves;
   auto family = FindModelFamily("gbdt");
   ASSERT_TRUE(family.ok());

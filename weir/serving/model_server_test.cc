@@ -12,37 +12,31 @@
 #include <thread>
 
 #include "weir/base/files.h"
-#include "weir/components/testing/taxi_artifacts.h"
-#include "weir/components/trainer/trainer_component.h"
-#include "weir/io/example/example_files.h"
+#include "weir/model/serving_model.h"
 #include "weir/serving/batcher.h"
 #include "weir/serving/http_server.h"
+#include "weir/serving/testing/test_model.h"
 
 namespace weir::serving {
 namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-// Two taxi models (gbdt, 30 and 5 rounds), pushed as versions 1 and 2 of a base path.
+// Two small models (gbdt, 30 and 5 rounds; serving/testing/test_model.h), the first pushed as
+// version 1 of a base path.
 class ModelServerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     root_ = new fs::path(fs::path(::testing::TempDir()) /
                          ("model_server_test_" + std::to_string(getpid())));
     fs::remove_all(*root_);
-    ASSERT_TRUE(components::testing::MakeTaxiArtifacts(*root_, /*with_transform=*/true).ok());
     for (int rounds : {30, 5}) {
-      components::TrainerOptions trainer;
-      trainer.examples = *root_ / "transformed_examples";
-      trainer.transform_graph = *root_ / "transform_graph";
-      trainer.config.set_label("tips_xf");
-      trainer.config.set_train_steps(rounds);
-      trainer.model = *root_ / StrCat("model_", rounds);
-      trainer.model_run = *root_ / StrCat("run_", rounds);
-      ASSERT_TRUE(components::RunTrainer(trainer).ok());
+      absl::Status written =
+          serving::testing::WriteTestModel(*root_ / StrCat("model_", rounds), rounds);
+      ASSERT_TRUE(written.ok()) << written;
     }
     fs::create_directories(*root_ / "base");
-    fs::copy(*root_ / "model_30/Format-Serving", *root_ / "base/1", fs::copy_options::recursive);
+    fs::copy(*root_ / "model_30", *root_ / "base/1", fs::copy_options::recursive);
   }
   static void TearDownTestSuite() {
     fs::remove_all(*root_);
@@ -50,13 +44,8 @@ class ModelServerTest : public ::testing::Test {
   }
   static std::string StrCat(const std::string& a, int b) { return a + std::to_string(b); }
 
-  // The first eval examples, raw, as a batch and as JSON instances.
-  static data::RecordBatch EvalBatch() {
-    auto files = io::ExampleFiles(*root_ / "examples/Split-eval");
-    io::ExampleBlockReader reader(*files);
-    auto block = reader.Next();
-    return *(*block)->Decode();
-  }
+  // Raw examples the models did not see, as a batch and as JSON instances.
+  static data::RecordBatch EvalBatch() { return serving::testing::TestRows(300, /*seed=*/2); }
   // The features the model's signature takes (the raw features its transform reads).
   static Json Instances(const data::RecordBatch& batch, size_t rows) {
     auto model = model::ServingModel::Load(*root_ / "model_30");
@@ -169,14 +158,14 @@ TEST_F(ModelServerTest, StatusMetadataAndErrors) {
 TEST_F(ModelServerTest, NewVersionsSwapInAndBrokenOnesAreReported) {
   fs::path base = *root_ / "swap";
   fs::create_directories(base);
-  fs::copy(*root_ / "model_30/Format-Serving", base / "1", fs::copy_options::recursive);
+  fs::copy(*root_ / "model_30", base / "1", fs::copy_options::recursive);
   auto server = ModelServer::Start({.model_name = "taxi", .model_base_path = base});
   ASSERT_TRUE(server.ok()) << server.status();
   const std::string request = Json{{"instances", Instances(EvalBatch(), 1)}}.dump();
   const float v1 = Json::parse(
       (*server)->Handle("POST", "/v1/models/taxi:predict", request).body)["predictions"][0];
 
-  fs::copy(*root_ / "model_5/Format-Serving", base / "2", fs::copy_options::recursive);
+  fs::copy(*root_ / "model_5", base / "2", fs::copy_options::recursive);
   (*server)->Poll();
   Json status = Json::parse((*server)->Handle("GET", "/v1/models/taxi", "").body);
   EXPECT_EQ(status["model_version_status"][0]["version"], "2");
@@ -282,7 +271,7 @@ TEST_F(ModelServerTest, ServesOverHttp) {
   address.sin_port = htons((*http)->port());
   inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
   ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  const std::string body = R"({"instances": [{"trip_miles": 2.5, "fare": 9.5}]})";
+  const std::string body = R"({"instances": [{"company": "Flash Cab", "fare": 9.5}]})";
   const std::string request =
       "POST /v1/models/taxi:predict HTTP/1.1\r\nHost: x\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
