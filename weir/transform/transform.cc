@@ -1,13 +1,11 @@
 #include "weir/transform/transform.h"
 
-#include <farmhash.h>
 #include <muParser.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
-#include <mutex>
 #include <numeric>
 #include <optional>
 #include <regex>
@@ -17,139 +15,18 @@
 
 #include "absl/container/inlined_vector.h"
 #include "weir/base/files.h"
-#include "weir/base/plugin.h"
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/schema/schema_inference.h"
 #include "weir/stats/quantile_sketch.h"
+#include "weir/transform/ops/op_kernel.h"
 
 namespace weir::transform {
 namespace fs = std::filesystem;
 namespace tfmd = ::tensorflow::metadata::v0;
 
 namespace {
-
-std::string TypeName(ValueType type) {
-  switch (type) {
-    case INT:
-      return "int";
-    case FLOAT:
-      return "float";
-    case STRING:
-      return "string";
-    default:
-      return "unknown";
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Custom ops registered by plug-ins.
-
-class GlobalOpRegistry : public CustomOpRegistry {
- public:
-  static GlobalOpRegistry& Get() {
-    static auto* registry = new GlobalOpRegistry();
-    return *registry;
-  }
-  void Register(const std::string& name, CustomOpFn op) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ops_[name] = std::make_shared<CustomOpFn>(std::move(op));
-  }
-  std::shared_ptr<CustomOpFn> Find(const std::string& name) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = ops_.find(name);
-    return it == ops_.end() ? nullptr : it->second;
-  }
-  std::vector<std::string> Names() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::vector<std::string> names;
-    for (const auto& [name, op] : ops_) names.push_back(name);
-    return names;
-  }
-  absl::Status Load(const fs::path& path) {
-    std::lock_guard<std::mutex> load_lock(load_mutex_);
-    // A relative path is relative to the working folder (never searched on the library path).
-    const fs::path absolute = fs::absolute(path).lexically_normal();
-    const std::string key = absolute.string();
-    if (plugins_.contains(key)) return absl::OkStatus();
-    ASSIGN_OR_RETURN(std::unique_ptr<base::Plugin> plugin, base::Plugin::Load(absolute));
-    RETURN_IF_ERROR(plugin->Register(static_cast<CustomOpRegistry*>(this)));
-    plugins_[key] = std::move(plugin);  // Never unloaded: registered ops point into it.
-    return absl::OkStatus();
-  }
-
- private:
-  std::mutex mutex_;
-  std::mutex load_mutex_;
-  std::map<std::string, std::shared_ptr<CustomOpFn>> ops_;
-  std::map<std::string, std::unique_ptr<base::Plugin>> plugins_;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Hashing and text of values, as tf.Transform's string ops see them.
-
-uint64_t Fingerprint(std::string_view text) {
-  return util::Fingerprint64(text.data(), text.size());
-}
-
-// tf.sparse.cross_hashed's combination of two fingerprints, and the key it starts from.
-constexpr uint64_t kCrossHashKey = 0xDECAFCAFFEull;
-uint64_t FingerprintCat64(uint64_t a, uint64_t b) {
-  constexpr uint64_t kMul = 0xc6a4a7935bd1e995ull;
-  auto shift_mix = [](uint64_t v) { return v ^ (v >> 47); };
-  uint64_t r = a ^ kMul;
-  r ^= shift_mix(b * kMul) * kMul;
-  r *= kMul;
-  r = shift_mix(r) * kMul;
-  return shift_mix(r);
-}
-
-// The decimal text of an int; `buffer` must hold 24 chars.
-std::string_view IntText(int64_t value, char* buffer) {
-  auto result = std::to_chars(buffer, buffer + 24, value);
-  return std::string_view(buffer, static_cast<size_t>(result.ptr - buffer));
-}
-
-std::string ValueText(const Values& values, size_t i) {
-  char buffer[32];
-  switch (values.type) {
-    case INT:
-      return std::string(IntText(values.ints[i], buffer));
-    case FLOAT: {
-      auto result = std::to_chars(buffer, buffer + sizeof(buffer), values.floats[i]);
-      return std::string(buffer, result.ptr);
-    }
-    default:
-      return std::string(values.strings[i]);
-  }
-}
-
-// Looks a string or int up in `lookup` (its decimal text for an int).
-template <typename Fn>
-void ForEachToken(const Values& values, Fn&& fn) {
-  char buffer[24];
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (values.is_missing(i)) continue;
-    fn(i, values.type == INT ? IntText(values.ints[i], buffer) : values.strings[i]);
-  }
-}
-
-struct TokenHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-using TokenIndex = std::unordered_map<std::string, int64_t, TokenHash, std::equal_to<>>;
-
-struct VocabularyLookup {
-  std::vector<std::string> tokens;
-  TokenIndex index;
-};
-
-bool IsAnalyzer(const Op& op) {
-  return op.has_scale_to_z_score() || op.has_scale_to_0_1() || op.has_bucketize() ||
-         op.has_compute_and_apply_vocabulary();
-}
 
 std::string OpName(const Op& op) {
   const google::protobuf::FieldDescriptor* field =
@@ -159,21 +36,33 @@ std::string OpName(const Op& op) {
   return field->name();
 }
 
-std::string VocabularyFilename(const FeatureSpec& feature, const Vocabulary& vocabulary) {
-  return vocabulary.vocab_filename().empty() ? feature.name() : vocabulary.vocab_filename();
+bool Accepts(OpKernel::Takes takes, ValueType type) {
+  switch (takes) {
+    case OpKernel::Takes::kNumbers:
+      return type != STRING;
+    case OpKernel::Takes::kStringsOrInts:
+      return type != FLOAT;
+    case OpKernel::Takes::kInts:
+      return type == INT;
+    case OpKernel::Takes::kAnything:
+      return true;
+  }
+  return true;
 }
 
-// One op of a feature, ready to run.
-struct CompiledOp {
-  const Op* op = nullptr;
-  int analyzer = -1;  // For analyzer ops: the index of its result in the feature's analysis.
-  // fill_missing's value, parsed as the feature's type.
-  int64_t fill_int = 0;
-  double fill_float = 0;
-  std::string fill_string;
-  std::string vocabulary_file;  // compute_and_apply_vocabulary's file: its lookup's key.
-  std::shared_ptr<CustomOpFn> custom;
-};
+std::string TakesName(OpKernel::Takes takes) {
+  switch (takes) {
+    case OpKernel::Takes::kNumbers:
+      return "numbers";
+    case OpKernel::Takes::kStringsOrInts:
+      return "strings or ints";
+    case OpKernel::Takes::kInts:
+      return "ints";
+    case OpKernel::Takes::kAnything:
+      return "anything";
+  }
+  return "anything";
+}
 
 struct CompiledFeature {
   const FeatureSpec* spec = nullptr;
@@ -253,22 +142,6 @@ class Expression {
     return out;
   }
 };
-
-absl::StatusOr<int64_t> ParseInt(const std::string& text) {
-  int64_t value = 0;
-  auto result = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (result.ec != std::errc() || result.ptr != text.data() + text.size())
-    return absl::InvalidArgumentError(StrCat("'", text, "' is not an integer"));
-  return value;
-}
-
-absl::StatusOr<double> ParseDouble(const std::string& text) {
-  double value = 0;
-  auto result = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (result.ec != std::errc() || result.ptr != text.data() + text.size())
-    return absl::InvalidArgumentError(StrCat("'", text, "' is not a number"));
-  return value;
-}
 
 }  // namespace
 
@@ -426,7 +299,9 @@ absl::Status Transform::Impl::Compile() {
         compiled.sources = {feature.input()};
       } else {
         compiled.sources.assign(feature.inputs().begin(), feature.inputs().end());
-        if (feature.ops().empty() || !feature.ops(0).has_cross()) {
+        const OpKernel* first =
+            feature.ops().empty() ? nullptr : FindOpKernel(feature.ops(0).op_case());
+        if (first == nullptr || !first->combines_sources()) {
           return absl::InvalidArgumentError(
               StrCat(where, ": several inputs are combined only by a first op 'cross'"));
         }
@@ -446,118 +321,32 @@ absl::Status Transform::Impl::Compile() {
 
     // Walk the ops, tracking the type, to report mistakes before any data is read. After a
     // custom op the type is known only at run time, where ApplyOp checks it.
-    bool known_type = true;
-    bool after_one_hot = false;
-    if (!feature.ops().empty() && feature.ops(0).has_cross() && feature.inputs().empty())
-      return absl::InvalidArgumentError(StrCat(where, ": cross combines the columns of 'inputs'"));
+    CompileState state{.feature = feature,
+                       .type = type,
+                       .cardinality = cardinality,
+                       .vocabulary_files = vocabulary_files};
+    if (const OpKernel* first =
+            feature.ops().empty() ? nullptr : FindOpKernel(feature.ops(0).op_case());
+        first != nullptr && first->combines_sources() && feature.inputs().empty()) {
+      return absl::InvalidArgumentError(
+          StrCat(where, ": ", OpName(feature.ops(0)), " combines the columns of 'inputs'"));
+    }
     for (int i = 0; i < feature.ops_size(); ++i) {
       const Op& op = feature.ops(i);
       CompiledOp step;
       step.op = &op;
+      step.kernel = FindOpKernel(op.op_case());
       auto error = [&](std::string_view message) { return OpError(feature, op, message); };
-      auto need = [&](bool ok, std::string_view what) -> absl::Status {
-        if (known_type && !ok)
-          return error(StrCat("takes ", what, ", but the values are ", TypeName(type), "s"));
-        return absl::OkStatus();
-      };
-      if (after_one_hot) return error("follows a one_hot, which must be the last op");
-      if (op.has_cross() && i != 0) return error("must be the first op");
-      switch (op.op_case()) {
-        case Op::kFillMissing: {
-          const std::string& text = op.fill_missing().value();
-          step.fill_string = text;
-          if (!text.empty()) {
-            absl::StatusOr<int64_t> as_int = ParseInt(text);
-            absl::StatusOr<double> as_float = ParseDouble(text);
-            if (known_type && type == INT && !as_int.ok())
-              return error(std::string(as_int.status().message()));
-            if (known_type && type == FLOAT && !as_float.ok())
-              return error(std::string(as_float.status().message()));
-            step.fill_int = as_int.value_or(0);
-            step.fill_float = as_float.value_or(0);
-          }
-          break;
-        }
-        case Op::kScaleToZScore:
-        case Op::kScaleTo01:
-        case Op::kLog1P:
-          RETURN_IF_ERROR(need(type != STRING, "numbers"));
-          type = FLOAT;
-          cardinality = 0;
-          break;
-        case Op::kClip:
-          RETURN_IF_ERROR(need(type != STRING, "numbers"));
-          if (op.clip().has_min() && op.clip().has_max() && op.clip().min() > op.clip().max())
-            return error("min must not exceed max");
-          break;
-        case Op::kBucketize:
-          RETURN_IF_ERROR(need(type != STRING, "numbers"));
-          if (op.bucketize().num_buckets() < 1) return error("num_buckets must be at least 1");
-          type = INT;
-          cardinality = op.bucketize().num_buckets();
-          break;
-        case Op::kComputeAndApplyVocabulary: {
-          RETURN_IF_ERROR(need(type != FLOAT, "strings or ints"));
-          const Vocabulary& vocabulary = op.compute_and_apply_vocabulary();
-          if (vocabulary.top_k() < 0 || vocabulary.frequency_threshold() < 0 ||
-              vocabulary.num_oov_buckets() < 0)
-            return error("top_k, frequency_threshold and num_oov_buckets must not be negative");
-          std::string file = VocabularyFilename(feature, vocabulary);
-          if (file.find('/') != std::string::npos || file.starts_with("."))
-            return error(StrCat("vocab_filename '", file, "' must be a plain file name"));
-          if (!vocabulary_files.insert(file).second)
-            return error(StrCat("vocab_filename '", file, "' is used twice"));
-          step.vocabulary_file = std::move(file);
-          type = INT;
-          cardinality = -1;  // Known after analysis.
-          break;
-        }
-        case Op::kHashStrings:
-          RETURN_IF_ERROR(need(type != FLOAT, "strings or ints"));
-          if (op.hash_strings().hash_buckets() < 1) return error("hash_buckets must be at least 1");
-          type = INT;
-          cardinality = op.hash_strings().hash_buckets();
-          break;
-        case Op::kCategoricalIdentity: {
-          RETURN_IF_ERROR(need(type == INT, "ints"));
-          const int64_t buckets = op.categorical_identity().num_buckets();
-          if (buckets < 1) return error("num_buckets must be at least 1");
-          const int64_t fallback = op.categorical_identity().default_value();
-          if (fallback < -1 || fallback >= buckets)
-            return error("default_value must be in [0, num_buckets), or -1");
-          cardinality = buckets;
-          break;
-        }
-        case Op::kOneHot:
-          RETURN_IF_ERROR(need(type == INT, "ints"));
-          if (op.one_hot().depth() < 0) return error("depth must not be negative");
-          if (known_type && op.one_hot().depth() == 0 && cardinality == 0)
-            return error(
-                "needs a depth: the values are not categorical (bucketize, vocabulary, "
-                "hash_strings or categorical_identity give them one)");
-          after_one_hot = true;
-          break;
-        case Op::kCross:
-          if (op.cross().hash_buckets() < 1) return error("hash_buckets must be at least 1");
-          type = INT;
-          cardinality = op.cross().hash_buckets();
-          break;
-        case Op::kCustom:
-          step.custom = GlobalOpRegistry::Get().Find(op.custom().name());
-          if (step.custom == nullptr) {
-            std::string known;
-            for (const std::string& name : GlobalOpRegistry::Get().Names())
-              known += StrCat(known.empty() ? "" : ", ", name);
-            return error(StrCat("no custom op of that name is registered (registered: ",
-                                known.empty() ? "none; list plug-ins under 'plugins'" : known,
-                                ")"));
-          }
-          known_type = false;
-          break;
-        case Op::OP_NOT_SET:
-          return error("names no op");
+      if (step.kernel == nullptr) return error("names no op");
+      if (state.last) return error("follows a one_hot, which must be the last op");
+      if (step.kernel->combines_sources() && i != 0) return error("must be the first op");
+      if (state.known_type && !Accepts(step.kernel->takes(), state.type)) {
+        return error(StrCat("takes ", TakesName(step.kernel->takes()), ", but the values are ",
+                            TypeName(state.type), "s"));
       }
-      if (IsAnalyzer(op)) step.analyzer = compiled.num_analyzers++;
+      if (absl::Status compiled_op = step.kernel->Compile(op, state, step); !compiled_op.ok())
+        return error(std::string(compiled_op.message()));
+      if (step.kernel->analyzer()) step.analyzer = compiled.num_analyzers++;
       compiled.ops.push_back(std::move(step));
     }
     features.push_back(std::move(compiled));
@@ -639,165 +428,19 @@ absl::StatusOr<Values> Transform::Impl::RawValues(const data::RecordBatch& batch
 
 absl::Status Transform::Impl::ApplyOp(const CompiledFeature& feature, const CompiledOp& step,
                                       Values& values) const {
-  const Op& op = *step.op;
-  const size_t n = values.size();
-  const AnalyzerResult* result =
-      step.analyzer >= 0
-          ? &graph.analyses(static_cast<int>(&feature - features.data())).analyzers(step.analyzer)
-          : nullptr;
-  auto to_ints = [&]() {
-    values.ints.assign(n, 0);
-    values.type = INT;
-  };
   // Compile checked the types unless a custom op came first: check them here too.
-  auto wrong = [&](std::string_view what) {
-    return OpError(*feature.spec, op,
-                   StrCat("takes ", what, ", but the values are ", TypeName(values.type), "s"));
-  };
-  switch (op.op_case()) {
-    case Op::kScaleToZScore:
-    case Op::kScaleTo01:
-    case Op::kLog1P:
-    case Op::kClip:
-    case Op::kBucketize:
-      if (values.type == STRING) return wrong("numbers");
-      break;
-    case Op::kComputeAndApplyVocabulary:
-    case Op::kHashStrings:
-      if (values.type == FLOAT) return wrong("strings or ints");
-      break;
-    case Op::kCategoricalIdentity:
-    case Op::kOneHot:
-      if (values.type != INT) return wrong("ints");
-      break;
-    default:
-      break;
+  if (!Accepts(step.kernel->takes(), values.type)) {
+    return OpError(*feature.spec, *step.op,
+                   StrCat("takes ", TakesName(step.kernel->takes()), ", but the values are ",
+                          TypeName(values.type), "s"));
   }
-  switch (op.op_case()) {
-    case Op::kFillMissing:
-      for (size_t i = 0; i < n; ++i) {
-        if (!values.is_missing(i)) continue;
-        values.missing[i] = 0;
-        if (values.type == INT) values.ints[i] = step.fill_int;
-        if (values.type == FLOAT) values.floats[i] = step.fill_float;
-        if (values.type == STRING) values.strings[i] = step.fill_string;
-      }
-      break;
-    case Op::kScaleToZScore: {
-      values.ConvertToFloat();
-      const double mean = result->moments().mean();
-      const double variance = result->moments().variance();
-      const double scale = variance > 0 ? 1.0 / std::sqrt(variance) : 1.0;
-      for (size_t i = 0; i < n; ++i) values.floats[i] = (values.floats[i] - mean) * scale;
-      break;
-    }
-    case Op::kScaleTo01: {
-      values.ConvertToFloat();
-      const double min = result->min_max().min();
-      const double range = result->min_max().max() - min;
-      // A constant training column has no range: tf.Transform maps through a sigmoid instead.
-      for (size_t i = 0; i < n; ++i) {
-        const double x = values.floats[i];
-        values.floats[i] = range > 0 ? (x - min) / range : 1.0 / (1.0 + std::exp(-x));
-      }
-      break;
-    }
-    case Op::kLog1P:
-      values.ConvertToFloat();
-      for (size_t i = 0; i < n; ++i) values.floats[i] = std::log1p(values.floats[i]);
-      break;
-    case Op::kClip: {
-      const double lo = op.clip().has_min() ? op.clip().min() : -HUGE_VAL;
-      const double hi = op.clip().has_max() ? op.clip().max() : HUGE_VAL;
-      for (size_t i = 0; i < n; ++i) {
-        if (values.type == INT) {
-          const double x = std::clamp(static_cast<double>(values.ints[i]), lo, hi);
-          values.ints[i] = static_cast<int64_t>(x);
-        } else {
-          values.floats[i] = std::clamp(values.floats[i], lo, hi);
-        }
-      }
-      break;
-    }
-    case Op::kBucketize: {
-      values.ConvertToFloat();
-      const auto& bounds = result->boundaries().values();
-      to_ints();
-      for (size_t i = 0; i < n; ++i) {
-        // Buckets count the boundaries at or below x: x < first -> 0, x >= last -> n - 1; NaN
-        // goes to the last bucket, as in tft.apply_buckets.
-        const double x = values.floats[i];
-        values.ints[i] = std::isnan(x)
-                             ? bounds.size()
-                             : std::upper_bound(bounds.begin(), bounds.end(), x) - bounds.begin();
-      }
-      values.floats.clear();
-      values.cardinality = op.bucketize().num_buckets();
-      break;
-    }
-    case Op::kComputeAndApplyVocabulary: {
-      const Vocabulary& spec = op.compute_and_apply_vocabulary();
-      const VocabularyLookup& lookup = vocabularies.at(step.vocabulary_file);
-      const int64_t size = static_cast<int64_t>(lookup.tokens.size());
-      std::vector<int64_t> ids(n, 0);
-      ForEachToken(values, [&](size_t i, std::string_view token) {
-        auto it = lookup.index.find(token);
-        if (it != lookup.index.end()) {
-          ids[i] = it->second;
-        } else if (spec.num_oov_buckets() > 0) {
-          ids[i] = size + static_cast<int64_t>(Fingerprint(token) %
-                                               static_cast<uint64_t>(spec.num_oov_buckets()));
-        } else {
-          ids[i] = -1;
-        }
-      });
-      values.ints = std::move(ids);
-      values.strings.clear();
-      values.type = INT;
-      values.cardinality = size + spec.num_oov_buckets();
-      values.min_value = spec.num_oov_buckets() > 0 ? 0 : -1;
-      break;
-    }
-    case Op::kHashStrings: {
-      const uint64_t buckets = static_cast<uint64_t>(op.hash_strings().hash_buckets());
-      std::vector<int64_t> ids(n, 0);
-      ForEachToken(values, [&](size_t i, std::string_view token) {
-        ids[i] = static_cast<int64_t>(Fingerprint(token) % buckets);
-      });
-      values.ints = std::move(ids);
-      values.strings.clear();
-      values.type = INT;
-      values.cardinality = static_cast<int64_t>(buckets);
-      break;
-    }
-    case Op::kCategoricalIdentity: {
-      const int64_t buckets = op.categorical_identity().num_buckets();
-      for (size_t i = 0; i < n; ++i) {
-        if (values.ints[i] < 0 || values.ints[i] >= buckets)
-          values.ints[i] = op.categorical_identity().default_value();
-      }
-      values.cardinality = buckets;
-      break;
-    }
-    case Op::kOneHot:
-      values.one_hot_depth = op.one_hot().depth() > 0 ? op.one_hot().depth() : values.cardinality;
-      if (values.one_hot_depth <= 0)
-        return OpError(*feature.spec, op,
-                       "the values have no categories (an empty vocabulary?); give a depth");
-      break;
-    case Op::kCross:
-      break;  // Applied with the sources (Run), as it reads several columns.
-    case Op::kCustom: {
-      std::map<std::string, std::string> args(op.custom().args().begin(), op.custom().args().end());
-      absl::Status status = (*step.custom)(args, values);
-      if (!status.ok()) return OpError(*feature.spec, op, std::string(status.message()));
-      if (values.missing.size() != n)
-        return OpError(*feature.spec, op, "changed the number of examples");
-      break;
-    }
-    case Op::OP_NOT_SET:
-      break;
-  }
+  const ApplyInputs inputs{
+      .result = step.analyzer >= 0 ? &graph.analyses(static_cast<int>(&feature - features.data()))
+                                          .analyzers(step.analyzer)
+                                   : nullptr,
+      .vocabularies = vocabularies};
+  if (absl::Status applied = step.kernel->Apply(step, inputs, values); !applied.ok())
+    return OpError(*feature.spec, *step.op, std::string(applied.message()));
   return absl::OkStatus();
 }
 
@@ -840,27 +483,8 @@ absl::StatusOr<Values> Transform::Impl::Run(size_t f, const data::RecordBatch& b
       values.floats.clear();
       values.type = INT;
     }
-  } else if (!feature.ops.empty() && feature.ops.front().op->has_cross()) {
-    const uint64_t buckets = static_cast<uint64_t>(feature.ops.front().op->cross().hash_buckets());
-    values = Values::Missing(INT, rows);
-    for (size_t i = 0; i < rows; ++i) {
-      uint64_t hash = kCrossHashKey;
-      bool any_missing = false;
-      for (const Values* source : sources) {
-        if (source->is_missing(i)) {
-          any_missing = true;
-          break;
-        }
-        // As tf.sparse.cross_hashed: an int enters as itself, a string by its fingerprint.
-        const uint64_t part = source->type == INT ? static_cast<uint64_t>(source->ints[i])
-                                                  : Fingerprint(ValueText(*source, i));
-        hash = FingerprintCat64(hash, part);
-      }
-      if (any_missing) continue;
-      values.missing[i] = 0;
-      values.ints[i] = static_cast<int64_t>(hash % buckets);
-    }
-    values.cardinality = static_cast<int64_t>(buckets);
+  } else if (!feature.ops.empty() && feature.ops.front().kernel->combines_sources()) {
+    values = feature.ops.front().kernel->Combine(*feature.ops.front().op, sources, rows);
   } else if (last_reader.front()) {
     values = std::move(*raw_cache.values[feature.source_ids.front()]);
   } else {
@@ -883,48 +507,6 @@ std::vector<std::pair<size_t, size_t>> Transform::Impl::PhaseOps(int phase) cons
 
 // ---------------------------------------------------------------------------------------------
 // Analyzers.
-
-namespace {
-
-// The state of one analyzer op over some examples. Every kind merges exactly except the
-// quantile sketch, whose merge keeps its stated rank error.
-struct OpAccumulator {
-  // Moments, by Chan et al.'s parallel update.
-  int64_t count = 0;
-  double mean = 0;
-  double m2 = 0;
-  double min = HUGE_VAL;
-  double max = -HUGE_VAL;
-  std::optional<stats::QuantileSketch> sketch;
-  TokenIndex tokens;  // Token -> count.
-
-  void AddMoments(double x) {
-    ++count;
-    const double delta = x - mean;
-    mean += delta / static_cast<double>(count);
-    m2 += delta * (x - mean);
-  }
-  void Merge(OpAccumulator&& other) {
-    if (other.count > 0) {
-      const int64_t total = count + other.count;
-      const double delta = other.mean - mean;
-      mean += delta * static_cast<double>(other.count) / static_cast<double>(total);
-      m2 += other.m2 + delta * delta * static_cast<double>(count) *
-                           static_cast<double>(other.count) / static_cast<double>(total);
-      count = total;
-    }
-    min = std::min(min, other.min);
-    max = std::max(max, other.max);
-    if (sketch && other.sketch) sketch->Merge(*other.sketch);
-    if (tokens.empty()) {
-      tokens = std::move(other.tokens);
-    } else {
-      for (auto& [token, n] : other.tokens) tokens[token] += n;
-    }
-  }
-};
-
-}  // namespace
 
 struct AnalyzerState::Accumulators {
   int64_t rows = 0;
@@ -949,62 +531,6 @@ absl::Status AnalyzerState::Merge(AnalyzerState&& other) {
   for (size_t i = 0; i < theirs.ops.size(); ++i) mine.ops[i].Merge(std::move(theirs.ops[i]));
   return absl::OkStatus();
 }
-
-namespace {
-
-// The finished result of one analyzer op, and for a vocabulary its tokens.
-AnalyzerResult FinishAnalyzer(const FeatureSpec& feature, const Op& op, OpAccumulator& acc,
-                              std::vector<std::string>* vocabulary_tokens) {
-  AnalyzerResult result;
-  switch (op.op_case()) {
-    case Op::kScaleToZScore: {
-      Moments* moments = result.mutable_moments();
-      moments->set_count(acc.count);
-      moments->set_mean(acc.count > 0 ? acc.mean : 0);
-      moments->set_variance(acc.count > 0 ? acc.m2 / static_cast<double>(acc.count) : 0);
-      break;
-    }
-    case Op::kScaleTo01:
-      result.mutable_min_max()->set_min(acc.count > 0 ? acc.min : 0);
-      result.mutable_min_max()->set_max(acc.count > 0 ? acc.max : 0);
-      break;
-    case Op::kBucketize: {
-      Boundaries* boundaries = result.mutable_boundaries();
-      if (acc.sketch && !acc.sketch->empty()) {
-        for (double b : acc.sketch->EvenQuantiles(op.bucketize().num_buckets()))
-          boundaries->add_values(b);
-      }
-      break;
-    }
-    case Op::kComputeAndApplyVocabulary: {
-      const Vocabulary& spec = op.compute_and_apply_vocabulary();
-      std::vector<std::pair<int64_t, std::string_view>> ranked;
-      for (const auto& [token, count] : acc.tokens) {
-        // tf.Transform leaves out empty tokens and tokens with line breaks: a vocabulary file
-        // holds one token per line.
-        if (token.empty() || token.find_first_of("\r\n") != std::string::npos) continue;
-        if (count >= spec.frequency_threshold()) ranked.emplace_back(count, token);
-      }
-      // Most frequent first; ties by reverse byte order, as tf.Transform orders them.
-      std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
-        return a.first != b.first ? a.first > b.first : a.second > b.second;
-      });
-      if (spec.top_k() > 0 && ranked.size() > static_cast<size_t>(spec.top_k()))
-        ranked.resize(static_cast<size_t>(spec.top_k()));
-      vocabulary_tokens->clear();
-      for (const auto& [count, token] : ranked) vocabulary_tokens->emplace_back(token);
-      VocabularyFile* file = result.mutable_vocabulary();
-      file->set_filename(VocabularyFilename(feature, spec));
-      file->set_size(static_cast<int64_t>(vocabulary_tokens->size()));
-      break;
-    }
-    default:
-      break;
-  }
-  return result;
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 
@@ -1062,30 +588,9 @@ absl::StatusOr<Transform> Transform::Analyze(const TransformSpec& spec,
           Impl::RawCache raw_cache = compiled.NewRawCache(will_run);
           for (size_t k = 0; k < ops.size(); ++k) {
             const auto [f, op_index] = ops[k];
-            const Op& op = *compiled.features[f].ops[op_index].op;
+            const CompiledOp& step = compiled.features[f].ops[op_index];
             ASSIGN_OR_RETURN(Values values, compiled.Run(f, batch, raw_cache, op_index));
-            OpAccumulator& acc = state.accumulators_->ops[k];
-            if (op.has_bucketize()) acc.sketch.emplace();
-            if (op.has_compute_and_apply_vocabulary()) {
-              ForEachToken(values, [&](size_t, std::string_view token) {
-                auto it = acc.tokens.find(token);
-                if (it == acc.tokens.end()) it = acc.tokens.emplace(std::string(token), 0).first;
-                ++it->second;
-              });
-              continue;
-            }
-            values.ConvertToFloat();
-            std::vector<double> present;
-            present.reserve(values.size());
-            for (size_t i = 0; i < values.size(); ++i) {
-              if (values.is_missing(i) || std::isnan(values.floats[i])) continue;
-              const double x = values.floats[i];
-              present.push_back(x);
-              acc.AddMoments(x);
-              acc.min = std::min(acc.min, x);
-              acc.max = std::max(acc.max, x);
-            }
-            if (acc.sketch) acc.sketch->AddAll(present);
+            step.kernel->Accumulate(values, state.accumulators_->ops[k]);
           }
           return state;
         },
@@ -1094,16 +599,15 @@ absl::StatusOr<Transform> Transform::Analyze(const TransformSpec& spec,
     for (size_t k = 0; k < ops.size(); ++k) {
       const auto [f, op_index] = ops[k];
       const CompiledFeature& feature = impl->features[f];
-      const Op& op = *feature.ops[op_index].op;
+      const CompiledOp& step = feature.ops[op_index];
       std::vector<std::string> tokens;
       OpAccumulator empty;
       OpAccumulator& acc =
           k < total.accumulators_->ops.size() ? total.accumulators_->ops[k] : empty;
-      *impl->graph.mutable_analyses(static_cast<int>(f))->add_analyzers() =
-          FinishAnalyzer(*feature.spec, op, acc, &tokens);
-      if (op.has_compute_and_apply_vocabulary()) {
-        VocabularyLookup& lookup = impl->vocabularies[VocabularyFilename(
-            *feature.spec, op.compute_and_apply_vocabulary())];
+      const AnalyzerResult result = step.kernel->Finish(*feature.spec, *step.op, acc, &tokens);
+      *impl->graph.mutable_analyses(static_cast<int>(f))->add_analyzers() = result;
+      if (result.has_vocabulary()) {
+        VocabularyLookup& lookup = impl->vocabularies[result.vocabulary().filename()];
         lookup.tokens = std::move(tokens);
         for (size_t i = 0; i < lookup.tokens.size(); ++i)
           lookup.index.emplace(lookup.tokens[i], static_cast<int64_t>(i));
@@ -1294,8 +798,6 @@ tfmd::Schema Transform::TransformedSchema() const {
   }
   return schema;
 }
-
-absl::Status LoadCustomOpPlugin(const fs::path& path) { return GlobalOpRegistry::Get().Load(path); }
 
 absl::StatusOr<std::map<std::string, ValueType>> RawTypesFromSchema(const tfmd::Schema& schema) {
   std::map<std::string, ValueType> types;
