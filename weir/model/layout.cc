@@ -125,11 +125,7 @@ absl::Status CheckTrainerConfig(const TrainerConfig& config, const transform::Tr
   if (config.label().empty())
     return absl::InvalidArgumentError(
         "the trainer needs a label: the transformed feature to predict");
-  static const std::set<std::string> kFamilies = {"", "gbdt", "wide_deep", "linear"};
-  if (!kFamilies.contains(config.family())) {
-    return absl::InvalidArgumentError(
-        StrCat("unknown model family '", config.family(), "' (known: gbdt, wide_deep, linear)"));
-  }
+  if (!config.family().empty()) RETURN_IF_ERROR(CheckModelFamilyName(config.family()));
   if (config.has_validation_fraction() &&
       (config.validation_fraction() < 0 || config.validation_fraction() >= 1)) {
     return absl::InvalidArgumentError(

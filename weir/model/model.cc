@@ -14,42 +14,65 @@ namespace {
 // The LibTorch families' plug-in, in base::PluginDirectory().
 constexpr char kTorchPlugin[] = "libweir_torch_models.so";
 
+// The families weir ships, as the components' RegisterBuiltins lists theirs: built in, or
+// registered by a plug-in loaded the first time one of its families is asked for.
+struct BuiltinFamily {
+  const char* name;
+  std::unique_ptr<ModelFamily> (*make)();  // Built in; null for a plug-in's family.
+  const char* plugin;                      // The plug-in that registers it.
+};
+constexpr BuiltinFamily kBuiltinFamilies[] = {
+    {"gbdt", MakeGbdtFamily, nullptr},
+    {"wide_deep", nullptr, kTorchPlugin},
+    {"linear", nullptr, kTorchPlugin},
+};
+
 class Registry : public ModelFamilyRegistry {
  public:
   void Register(const std::string& name, std::unique_ptr<ModelFamily> family) override {
     families_[name] = std::move(family);
   }
   std::map<std::string, std::unique_ptr<ModelFamily>> families_;
-  std::unique_ptr<base::Plugin> torch_plugin_;
+  std::map<std::string, std::unique_ptr<base::Plugin>> plugins_;  // Never unloaded.
 };
 
 }  // namespace
 
+absl::Status CheckModelFamilyName(const std::string& name) {
+  std::string known;
+  for (const BuiltinFamily& family : kBuiltinFamilies) {
+    if (family.name == name) return absl::OkStatus();
+    known += StrCat(known.empty() ? "" : ", ", family.name);
+  }
+  return absl::InvalidArgumentError(
+      StrCat("unknown model family '", name, "' (known: ", known, ")"));
+}
+
 absl::StatusOr<const ModelFamily*> FindModelFamily(const std::string& name) {
   static std::mutex mutex;
-  static Registry* registry = [] {
-    auto* r = new Registry();
-    r->Register("gbdt", MakeGbdtFamily());
-    return r;
-  }();
+  static Registry* registry = new Registry();
   std::lock_guard<std::mutex> lock(mutex);
-  if (!registry->families_.contains(name) && (name == "wide_deep" || name == "linear") &&
-      registry->torch_plugin_ == nullptr) {
-    const std::filesystem::path path = base::PluginDirectory() / kTorchPlugin;
-    absl::StatusOr<std::unique_ptr<base::Plugin>> plugin = base::Plugin::Load(path);
-    if (!plugin.ok()) {
-      return absl::FailedPreconditionError(
-          StrCat("the ", name, " family needs LibTorch's plug-in: ", plugin.status().message()));
+  if (auto it = registry->families_.find(name); it != registry->families_.end())
+    return it->second.get();
+  for (const BuiltinFamily& family : kBuiltinFamilies) {
+    if (family.name != name) continue;
+    if (family.make != nullptr) {
+      registry->Register(name, family.make());
+    } else if (!registry->plugins_.contains(family.plugin)) {
+      const std::filesystem::path path = base::PluginDirectory() / family.plugin;
+      absl::StatusOr<std::unique_ptr<base::Plugin>> plugin = base::Plugin::Load(path);
+      if (!plugin.ok()) {
+        return absl::FailedPreconditionError(
+            StrCat("the ", name, " family needs its plug-in: ", plugin.status().message()));
+      }
+      RETURN_IF_ERROR((*plugin)->Register(static_cast<ModelFamilyRegistry*>(registry)));
+      registry->plugins_[family.plugin] = *std::move(plugin);
     }
-    RETURN_IF_ERROR((*plugin)->Register(static_cast<ModelFamilyRegistry*>(registry)));
-    registry->torch_plugin_ = *std::move(plugin);  // Never unloaded: families point into it.
+    if (auto it = registry->families_.find(name); it != registry->families_.end())
+      return it->second.get();
   }
-  auto it = registry->families_.find(name);
-  if (it == registry->families_.end()) {
-    return absl::InvalidArgumentError(
-        StrCat("unknown model family '", name, "' (known: gbdt, wide_deep, linear)"));
-  }
-  return it->second.get();
+  RETURN_IF_ERROR(CheckModelFamilyName(name));
+  return absl::InternalError(StrCat("the plug-in for ", name, " did not register it"));
 }
 
 }  // namespace weir::model

@@ -86,6 +86,9 @@ class ModelFamilyRegistry {
   virtual void Register(const std::string& name, std::unique_ptr<ModelFamily> family) = 0;
 };
 
+// OK when weir ships a family of that name (gbdt built in; wide_deep and linear from the
+// LibTorch plug-in); otherwise an error listing the known families.
+absl::Status CheckModelFamilyName(const std::string& name);
 // The family of that name; loads the LibTorch plug-in for wide_deep and linear on first use.
 // Errors list the known families.
 absl::StatusOr<const ModelFamily*> FindModelFamily(const std::string& name);
