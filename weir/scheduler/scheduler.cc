@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <thread>
@@ -100,6 +102,43 @@ std::vector<TaskView> TaskStates(const pipeline::PipelineSpec& spec,
   return tasks;
 }
 
+namespace {
+
+// Takes ${WEIR_HOME}/scheduler.lock and writes our pid into it. A scheduler killed while it was
+// forking a node leaves a child that shares the lock until it execs or exits, moments later; so
+// when the pid in the file is dead, the lock is tried again for a while before giving up.
+absl::StatusOr<int> LockHome(const fs::path& home) {
+  const fs::path lock_file = home / "scheduler.lock";
+  const int lock_fd = open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd < 0) {
+    return absl::UnavailableError(
+        StrCat("cannot open ", lock_file.string(), ": ", std::strerror(errno)));
+  }
+  const auto holder_is_dead = [&] {
+    char text[32] = {};
+    const ssize_t size = pread(lock_fd, text, sizeof(text) - 1, 0);
+    const long holder = size > 0 ? std::strtol(text, nullptr, 10) : 0;
+    return holder > 0 && kill(static_cast<pid_t>(holder), 0) != 0 && errno == ESRCH;
+  };
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (!holder_is_dead() || std::chrono::steady_clock::now() > give_up) {
+      close(lock_fd);
+      return absl::FailedPreconditionError(
+          StrCat("another scheduler is running for ", home.string(), " (it holds ",
+                 lock_file.string(), "); stop it first, or set WEIR_HOME to another folder"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const std::string pid = StrCat(getpid(), "\n");
+  if (ftruncate(lock_fd, 0) != 0 || pwrite(lock_fd, pid.data(), pid.size(), 0) < 0) {
+    // The pid is for people looking at the file and for the wait above; the lock is what counts.
+  }
+  return lock_fd;
+}
+
+}  // namespace
+
 Scheduler::Scheduler(SchedulerOptions options, const pipeline::ComponentRegistry& registry,
                      int lock_fd)
     : options_(std::move(options)), registry_(registry), lock_fd_(lock_fd) {}
@@ -125,22 +164,7 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(
   std::error_code error;
   fs::create_directories(home, error);
   fs::create_directories(options.pipelines_folder, error);
-  const fs::path lock_file = home / "scheduler.lock";
-  const int lock_fd = open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd < 0) {
-    return absl::UnavailableError(
-        StrCat("cannot open ", lock_file.string(), ": ", std::strerror(errno)));
-  }
-  if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    close(lock_fd);
-    return absl::FailedPreconditionError(
-        StrCat("another scheduler is running for ", home.string(), " (it holds ",
-               lock_file.string(), "); stop it first, or set WEIR_HOME to another folder"));
-  }
-  const std::string pid = StrCat(getpid(), "\n");
-  if (ftruncate(lock_fd, 0) != 0 || write(lock_fd, pid.data(), pid.size()) < 0) {
-    // The pid is for people looking at the file; the lock is what counts.
-  }
+  ASSIGN_OR_RETURN(const int lock_fd, LockHome(home));
   std::unique_ptr<Scheduler> scheduler(new Scheduler(std::move(options), registry, lock_fd));
   // SIGCHLD arrives on a file descriptor, so that the loop wakes as soon as a node ends.
   sigset_t child;
@@ -366,6 +390,7 @@ absl::Status Scheduler::Launch(MetadataStore& store, const ScheduledRun& run,
   }
   if (pid == 0) {
     // The node dies with the scheduler; the next scheduler starts it again.
+    close(lock_fd_);  // Only the scheduler holds the lock; exec would close it, but later.
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(127);
     sigset_t none;
