@@ -4,7 +4,6 @@
 // label stays out of the serving signature, and every row is predicted as if it were alone.
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -14,6 +13,7 @@
 
 #include "weir/base/files.h"
 #include "weir/base/strings.h"
+#include "weir/base/test_dirs.h"
 #include "weir/components/artifact_properties.h"
 #include "weir/components/testing/taxi_artifacts.h"
 #include "weir/components/trainer/trainer_component.h"
@@ -34,54 +34,26 @@ transform::TransformSpec Spec(const std::string& text) {
   return spec;
 }
 
-// Each dataset's features z-scored by one templated entry, and its label.
+// Each dataset's features z-scored by one templated entry (those matching the pattern, other than
+// the label), then the label's own features.
 const std::map<std::string, std::string>& Specs() {
+  const auto z_scored = [](std::string_view label, std::string_view matching,
+                           std::string_view label_features) {
+    return StrCat("features { name: '{}_xf' each_matching: '", matching, "' except: '", label,
+                  "' ops { scale_to_z_score {} } } ", label_features);
+  };
   static const auto* specs = new std::map<std::string, std::string>{
-      {"breast_cancer",
-       R"pb(features {
-              name: "{}_xf"
-              each_matching: ".*"
-              except: "benign"
-              ops { scale_to_z_score {} }
-            }
-            features { name: "benign" input: "benign" })pb"},
-      {"iris",
-       R"pb(features {
-              name: "{}_xf"
-              each_matching: "(sepal|petal)_.*"
-              ops { scale_to_z_score {} }
-            }
-            features {
-              name: "species"
-              input: "species"
-              ops { compute_and_apply_vocabulary {} }
-            })pb"},
-      {"wine",
-       R"pb(features {
-              name: "{}_xf"
-              each_matching: ".*"
-              except: "cultivar"
-              ops { scale_to_z_score {} }
-            }
-            features { name: "cultivar" input: "cultivar" })pb"},
+      {"breast_cancer", z_scored("benign", ".*", "features { name: 'benign' input: 'benign' }")},
+      {"iris", z_scored("species", "(sepal|petal)_.*",
+                        "features { name: 'species' input: 'species' "
+                        "           ops { compute_and_apply_vocabulary {} } }")},
+      {"wine", z_scored("cultivar", ".*", "features { name: 'cultivar' input: 'cultivar' }")},
       {"diabetes",
-       R"pb(features {
-              name: "{}_xf"
-              each_matching: ".*"
-              except: "progression"
-              ops { scale_to_z_score {} }
-            }
-            features { name: "progression" input: "progression" }
-            features {
-              name: "progression_z"
-              input: "progression"
-              ops { scale_to_z_score {} }
-            }
-            features {
-              name: "progression_log"
-              input: "progression"
-              ops { log1p {} }
-            })pb"},
+       z_scored("progression", ".*",
+                "features { name: 'progression' input: 'progression' } "
+                "features { name: 'progression_z' input: 'progression' "
+                "           ops { scale_to_z_score {} } } "
+                "features { name: 'progression_log' input: 'progression' ops { log1p {} } }")},
   };
   return *specs;
 }
@@ -90,9 +62,7 @@ class SmallDatasetsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     setenv("WEIR_PLUGIN_DIR", WEIR_BINARY_DIR "/bin", 1);
-    root_ = new fs::path(fs::path(::testing::TempDir()) /
-                         ("small_datasets_test_" + std::to_string(getpid())));
-    fs::remove_all(*root_);
+    root_ = new fs::path(base::FreshTestDir("small_datasets_test"));
     for (const auto& [name, text] : Specs()) {
       const transform::TransformSpec spec = Spec(text);
       absl::Status made = testing::MakeArtifacts(

@@ -1,4 +1,3 @@
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "weir/base/files.h"
+#include "weir/base/test_dirs.h"
 #include "weir/cli/command.h"
 #include "weir/orchestrator/local_runner.h"
 #include "weir/pipeline/pipeline_spec.h"
@@ -45,11 +45,7 @@ using metadata::Execution;
 using metadata::MetadataStore;
 
 fs::path TestFolder(const std::string& name) {
-  fs::path folder = fs::path(::testing::TempDir()) /
-                    ("weir_metadata_view_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(folder);
-  fs::create_directories(folder);
-  return folder;
+  return base::FreshTestDir("weir_metadata_view_" + name);
 }
 
 // Times and durations differ from run to run: tables are rendered from views with fixed ones.

@@ -8,12 +8,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "weir/base/test_dirs.h"
 #include "weir/metadata/postgres_connection.h"
 
 namespace weir::metadata {
@@ -37,12 +37,7 @@ void PrintTo(Backend backend, std::ostream* out) {
 class MetadataStoreTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    name_ = "weir_metadata_" + std::to_string(getpid()) + "_" +
-            std::regex_replace(test->name(), std::regex("[^A-Za-z0-9]"), "_");
-    folder_ = std::filesystem::path(::testing::TempDir()) / name_;
-    std::filesystem::remove_all(folder_);
-    std::filesystem::create_directories(folder_);
+    folder_ = base::FreshDirForThisTest("weir_metadata");
     if (postgres()) {
       const char* server = std::getenv("WEIR_TEST_POSTGRES");
       ASSERT_NE(server, nullptr)
@@ -119,7 +114,6 @@ class MetadataStoreTest : public ::testing::TestWithParam<Backend> {
     return rows;
   }
 
-  std::string name_;
   std::filesystem::path folder_;
   std::string server_;
   std::vector<std::string> databases_;

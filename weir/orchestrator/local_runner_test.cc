@@ -6,6 +6,7 @@
 
 #include "gtest/gtest.h"
 #include "weir/base/files.h"
+#include "weir/base/test_dirs.h"
 #include "weir/pipeline/pipeline_spec.h"
 
 namespace weir::orchestrator {
@@ -16,9 +17,7 @@ class LocalRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     pipeline::RegisterBuiltins(registry_);
-    home_ = fs::path(::testing::TempDir()) / "local_runner_test" /
-            ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::remove_all(home_);
+    home_ = base::FreshDirForThisTest("local_runner_test");
     fs::create_directories(home_ / "data");
     setenv("WEIR_HOME", home_.c_str(), 1);
     fs::copy_file(fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv", home_ / "data" / "data.csv");

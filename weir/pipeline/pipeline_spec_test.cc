@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "weir/base/files.h"
 #include "weir/base/proto_files.h"
+#include "weir/base/test_dirs.h"
 #include "weir/pipeline/pipeline_builder.h"
 #include "weir/proto/model.pb.h"
 #include "weir/proto/transform.pb.h"
@@ -19,10 +20,7 @@ class PipelineSpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
     RegisterBuiltins(registry_);
-    dir_ = fs::path(::testing::TempDir()) / "pipeline_spec_test" /
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = base::FreshDirForThisTest("pipeline_spec_test");
     setenv("WEIR_HOME", (dir_ / "home").c_str(), 1);
   }
   // Writes `yaml` as a pipeline file and loads it.

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "weir/base/strings.h"
+#include "weir/base/test_dirs.h"
 #include "weir/metadata/run_records.h"
 #include "weir/orchestrator/local_runner.h"
 #include "weir/pipeline/pipeline_spec.h"
@@ -45,10 +46,7 @@ std::string DataPipeline(const std::string& name, const std::string& input_base,
 class SchedulerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    home_ = fs::path(::testing::TempDir()) /
-            StrCat("weir_scheduler_", getpid(), "_",
-                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(home_);
+    home_ = base::FreshDirForThisTest("weir_scheduler");
     fs::create_directories(home_ / "pipelines");
     setenv("WEIR_HOME", home_.c_str(), 1);
     pipeline::RegisterBuiltins(registry_);

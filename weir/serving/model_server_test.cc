@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -12,6 +11,7 @@
 #include <thread>
 
 #include "weir/base/files.h"
+#include "weir/base/test_dirs.h"
 #include "weir/model/serving_model.h"
 #include "weir/serving/batcher.h"
 #include "weir/serving/http_server.h"
@@ -27,9 +27,7 @@ using Json = nlohmann::json;
 class ModelServerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root_ = new fs::path(fs::path(::testing::TempDir()) /
-                         ("model_server_test_" + std::to_string(getpid())));
-    fs::remove_all(*root_);
+    root_ = new fs::path(base::FreshTestDir("model_server_test"));
     for (int rounds : {30, 5}) {
       absl::Status written =
           serving::testing::WriteTestModel(*root_ / StrCat("model_", rounds), rounds);

@@ -10,13 +10,14 @@
 #include "nlohmann/json.hpp"
 #include "weir/base/files.h"
 #include "weir/base/strings.h"
+#include "weir/base/test_dirs.h"
 #include "weir/components/statistics_gen/statistics_gen_component.h"
+#include "weir/stats/dataset_statistics.h"
 #include "weir/views/anomalies.h"
 #include "weir/views/evaluation.h"
 #include "weir/views/schema.h"
 #include "weir/views/statistics.h"
 #include "weir/views/text.h"
-#include "weir/stats/dataset_statistics.h"
 
 namespace weir::views {
 namespace {
@@ -28,16 +29,11 @@ using ::testing::Not;
 
 const fs::path kTaxiDir = fs::path(WEIR_SHARED_DIR) / "data/taxi";
 
-fs::path CleanDir(const std::string& name) {
-  fs::path dir = fs::path(::testing::TempDir()) / "show_test" / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path CleanDir(const std::string& name) { return base::FreshTestDir("views_test/" + name); }
 
 LabeledStatistics TaxiStatistics(const std::string& file, const std::string& label) {
-  absl::StatusOr<tfmd::DatasetFeatureStatistics> stats = stats::CsvStatistics(
-      {kTaxiDir / file}, label, io::CsvOptions{}, stats::StatsOptions{});
+  absl::StatusOr<tfmd::DatasetFeatureStatistics> stats =
+      stats::CsvStatistics({kTaxiDir / file}, label, io::CsvOptions{}, stats::StatsOptions{});
   EXPECT_TRUE(stats.ok()) << stats.status();
   return {label, kTaxiDir / file, stats.ok() ? *stats : tfmd::DatasetFeatureStatistics{}};
 }

@@ -2,8 +2,6 @@
 // end to end in a browser (tests/browser).
 #include "weir/web/api.h"
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "weir/base/strings.h"
+#include "weir/base/test_dirs.h"
 #include "weir/orchestrator/local_runner.h"
 #include "weir/pipeline/pipeline_spec.h"
 
@@ -23,10 +22,7 @@ using ::testing::HasSubstr;
 class WebApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    home_ = fs::path(::testing::TempDir()) /
-            StrCat("weir_web_api_", getpid(), "_",
-                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(home_);
+    home_ = base::FreshDirForThisTest("weir_web_api");
     fs::create_directories(home_ / "pipelines");
     setenv("WEIR_HOME", home_.c_str(), 1);
     pipeline::RegisterBuiltins(registry_);

@@ -1,11 +1,11 @@
 #include "weir/components/evaluator/evaluator_component.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 
 #include "weir/base/files.h"
+#include "weir/base/test_dirs.h"
 #include "weir/components/pusher/pusher_component.h"
 #include "weir/components/testing/taxi_artifacts.h"
 #include "weir/components/trainer/trainer_component.h"
@@ -21,9 +21,7 @@ namespace fs = std::filesystem;
 class EvaluatorComponentTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root_ = new fs::path(fs::path(::testing::TempDir()) /
-                         ("evaluator_component_test_" + std::to_string(getpid())));
-    fs::remove_all(*root_);
+    root_ = new fs::path(base::FreshTestDir("evaluator_component_test"));
     ASSERT_TRUE(testing::MakeTaxiArtifacts(*root_, /*with_transform=*/true).ok());
     for (const auto& [name, rounds, depth] :
          {std::tuple<std::string, int, int>{"good", 60, 6}, {"poor", 1, 1}}) {
@@ -74,6 +72,15 @@ class EvaluatorComponentTest : public ::testing::Test {
     change->set_change_absolute(-1e-10);
     change->add_slicing_specs();
     return options;
+  }
+  // What the Pusher is given after an evaluation with `options`: push into <root>/<serving>.
+  static PusherOptions PushOptions(const EvaluatorOptions& options, const std::string& serving) {
+    PusherOptions push;
+    push.model = options.model;
+    push.blessing = options.blessing;
+    push.base_directory = *root_ / serving;
+    push.pushed_model = options.blessing.parent_path() / "pushed";
+    return push;
   }
   static fs::path* root_;
   static std::vector<std::pair<std::string, double>>* good_metrics_;
@@ -132,11 +139,7 @@ TEST_F(EvaluatorComponentTest, AWorseModelThanTheBaselineIsNotBlessedNorPushed) 
   EXPECT_NE(failures[0].message.find("from the baseline's"), std::string::npos);
   EXPECT_EQ(std::get<int64_t>(result->blessing_properties.at("baseline_model_id")), 3);
 
-  PusherOptions push;
-  push.model = options.model;
-  push.blessing = options.blessing;
-  push.base_directory = *root_ / "serving";
-  push.pushed_model = *root_ / "worse" / "pushed";
+  const PusherOptions push = PushOptions(options, "serving");
   absl::StatusOr<PusherResult> pushed = RunPusher(push);
   ASSERT_TRUE(pushed.ok()) << pushed.status();
   EXPECT_FALSE(pushed->pushed);
@@ -151,11 +154,7 @@ TEST_F(EvaluatorComponentTest, ABlessedModelIsPushedOnceAsANewVersion) {
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_TRUE(result->evaluation.blessed) << eval::ToJson(result->evaluation)["validation"].dump();
 
-  PusherOptions push;
-  push.model = options.model;
-  push.blessing = options.blessing;
-  push.base_directory = *root_ / "serving_blessed";
-  push.pushed_model = *root_ / "bless" / "pushed";
+  PusherOptions push = PushOptions(options, "serving_blessed");
   absl::StatusOr<PusherResult> pushed = RunPusher(push);
   ASSERT_TRUE(pushed.ok()) << pushed.status();
   EXPECT_TRUE(pushed->pushed);

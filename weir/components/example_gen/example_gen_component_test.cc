@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "weir/base/files.h"
 #include "weir/base/hashing.h"
+#include "weir/base/test_dirs.h"
 #include "weir/io/example/example_codec.h"
 #include "weir/io/tfrecord/tfrecord.h"
 
@@ -19,10 +20,7 @@ const fs::path kGolden = fs::path(WEIR_SHARED_DIR) / "tfx-golden/csv_example_gen
 const fs::path kTaxiCsv = fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv";
 
 fs::path FreshDir(const std::string& name) {
-  fs::path dir = fs::path(::testing::TempDir()) / "example_gen_test" / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return base::FreshTestDir("example_gen_test/" + name);
 }
 
 // Every record of every shard of one split folder, in file order.

@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "weir/base/strings.h"
+#include "weir/base/test_dirs.h"
 #include "weir/components/statistics_gen/statistics_gen_component.h"
 #include "weir/schema/schema_inference.h"
 #include "weir/stats/dataset_statistics.h"
@@ -72,10 +73,7 @@ void WriteStatistics(const fs::path& dir,
 class ExampleValidatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::path(::testing::TempDir()) /
-            StrCat("example_validator_",
-                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
+    root_ = base::FreshDirForThisTest("example_validator");
     // Train is span 1 (data.csv), eval is span 2's data; the previous span's splits are data.csv.
     WriteStatistics(root_ / "statistics", {{"train", "data.csv"}, {"eval", "span2.csv"}});
     WriteStatistics(root_ / "previous", {{"train", "data.csv"}, {"eval", "data.csv"}});

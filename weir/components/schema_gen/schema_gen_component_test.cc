@@ -5,6 +5,7 @@
 #include "gtest/gtest.h"
 #include "weir/base/files.h"
 #include "weir/base/strings.h"
+#include "weir/base/test_dirs.h"
 #include "weir/components/statistics_gen/statistics_gen_component.h"
 #include "weir/stats/dataset_statistics.h"
 
@@ -13,10 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path FreshDir(const std::string& name) {
-  fs::path dir = fs::path(::testing::TempDir()) / "schema_gen_component_test" / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return base::FreshTestDir("schema_gen_component_test/" + name);
 }
 
 const tfmd::StringDomain* DomainOf(const tfmd::Schema& schema, const std::string& feature) {

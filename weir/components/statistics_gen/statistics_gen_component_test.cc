@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
+#include "weir/base/test_dirs.h"
 #include "weir/components/example_gen/example_gen_component.h"
 #include "weir/stats/dataset_statistics.h"
 
@@ -16,10 +17,7 @@ namespace fs = std::filesystem;
 const fs::path kTaxiCsv = fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv";
 
 fs::path FreshDir(const std::string& name) {
-  fs::path dir = fs::path(::testing::TempDir()) / "statistics_gen_test" / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return base::FreshTestDir("statistics_gen_test/" + name);
 }
 
 const tfmd::FeatureNameStatistics* Find(const tfmd::DatasetFeatureStatistics& stats,

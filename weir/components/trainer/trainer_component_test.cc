@@ -2,12 +2,12 @@
 
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "weir/base/files.h"
+#include "weir/base/test_dirs.h"
 #include "weir/components/testing/taxi_artifacts.h"
 #include "weir/components/transform/transform_component.h"
 #include "weir/io/example/example_files.h"
@@ -26,9 +26,7 @@ class TrainerComponentTest : public ::testing::Test {
   static void SetUpTestSuite() {
     // The LibTorch families' plug-in is built beside the weir binary.
     setenv("WEIR_PLUGIN_DIR", WEIR_BINARY_DIR "/bin", 1);
-    root_ = new fs::path(fs::path(::testing::TempDir()) /
-                         ("trainer_component_test_" + std::to_string(getpid())));
-    fs::remove_all(*root_);
+    root_ = new fs::path(base::FreshTestDir("trainer_component_test"));
     absl::Status made = testing::MakeTaxiArtifacts(*root_, /*with_transform=*/true);
     ASSERT_TRUE(made.ok()) << made;
   }
@@ -199,59 +197,42 @@ TEST_F(TrainerComponentTest, MulticlassAndRegression) {
   TransformOptions transform;
   transform.examples = *root_ / "examples";
   transform.schema = *root_ / "schema";
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
-      R"pb(
-        features {
-          name: "miles"
-          input: "trip_miles"
-          ops { fill_missing {} }
-          ops { scale_to_z_score {} }
-        }
-        features {
-          name: "seconds"
-          input: "trip_seconds"
-          ops { fill_missing {} }
-          ops { scale_to_z_score {} }
-        }
-        features {
-          name: "hour"
-          input: "trip_start_hour"
-          ops { fill_missing {} }
-          ops { categorical_identity { num_buckets: 24 } }
-        }
-        features {
-          name: "company"
-          input: "company"
-          ops { fill_missing {} }
-          ops { compute_and_apply_vocabulary { top_k: 50 num_oov_buckets: 1 } }
-        }
-        features {
-          name: "payment"
-          input: "payment_type"
-          ops { fill_missing {} }
-          ops { compute_and_apply_vocabulary { top_k: 3 num_oov_buckets: 1 } }
-        }
-        features {
-          name: "fare"
-          input: "fare"
-          ops { fill_missing {} }
-        }
-      )pb",
-      &transform.spec));
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"(
+    features { name: 'miles' input: 'trip_miles'
+               ops { fill_missing {} } ops { scale_to_z_score {} } }
+    features { name: 'seconds' input: 'trip_seconds'
+               ops { fill_missing {} } ops { scale_to_z_score {} } }
+    features { name: 'hour' input: 'trip_start_hour'
+               ops { fill_missing {} } ops { categorical_identity { num_buckets: 24 } } }
+    features { name: 'company' input: 'company'
+               ops { fill_missing {} }
+               ops { compute_and_apply_vocabulary { top_k: 50 num_oov_buckets: 1 } } }
+    features { name: 'payment' input: 'payment_type'
+               ops { fill_missing {} }
+               ops { compute_and_apply_vocabulary { top_k: 3 num_oov_buckets: 1 } } }
+    features { name: 'fare' input: 'fare' ops { fill_missing {} } }
+  )",
+                                                            &transform.spec));
   transform.transform_graph = *root_ / "mc/transform_graph";
   transform.transformed_examples = *root_ / "mc/transformed_examples";
   ASSERT_TRUE(RunTransform(transform).ok());
 
   for (const std::string family : {"gbdt", "linear", "wide_deep"}) {
     SCOPED_TRACE(family);
-    TrainerOptions options = Options("mc_" + family, family);
-    options.examples = transform.transformed_examples;
-    options.transform_graph = transform.transform_graph;
-    options.config.set_train_steps(family == "gbdt" ? 50 : 400);
-    options.config.set_task(model::MULTICLASS_CLASSIFICATION);
+    // A model of the trip's miles, seconds, hour and company.
+    const auto from_the_trip = [&](const std::string& name, model::Task task,
+                                   const std::string& label, int64_t network_steps) {
+      TrainerOptions options = Options(name + "_" + family, family);
+      options.examples = transform.transformed_examples;
+      options.transform_graph = transform.transform_graph;
+      options.config.set_train_steps(family == "gbdt" ? 50 : network_steps);
+      options.config.set_task(task);
+      options.config.set_label(label);
+      for (const char* f : {"miles", "seconds", "hour", "company"}) options.config.add_features(f);
+      return options;
+    };
+    TrainerOptions options = from_the_trip("mc", model::MULTICLASS_CLASSIFICATION, "payment", 400);
     options.config.set_num_classes(4);
-    options.config.set_label("payment");
-    for (const char* f : {"miles", "seconds", "hour", "company"}) options.config.add_features(f);
     absl::StatusOr<TrainerResult> multiclass = RunTrainer(options);
     ASSERT_TRUE(multiclass.ok()) << multiclass.status();
     // Cash vs credit card is predictable from the trip: better than always saying "Cash" (~57%).
@@ -261,13 +242,7 @@ TEST_F(TrainerComponentTest, MulticlassAndRegression) {
     ASSERT_TRUE(served.ok()) << served.status();
     EXPECT_EQ(model::OutputsPerRow((*served)->spec()), 4);
 
-    options = Options("reg_" + family, family);
-    options.examples = transform.transformed_examples;
-    options.transform_graph = transform.transform_graph;
-    options.config.set_train_steps(family == "gbdt" ? 50 : 1500);
-    options.config.set_task(model::REGRESSION);
-    options.config.set_label("fare");
-    for (const char* f : {"miles", "seconds", "hour", "company"}) options.config.add_features(f);
+    options = from_the_trip("reg", model::REGRESSION, "fare", 1500);
     absl::StatusOr<TrainerResult> regression = RunTrainer(options);
     ASSERT_TRUE(regression.ok()) << regression.status();
     // Fares follow distance and duration (measured r2: gbdt 0.88, wide_deep 0.75, linear 0.47).

@@ -1,10 +1,10 @@
 #include "weir/components/transform/transform_component.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 
+#include "weir/base/test_dirs.h"
 #include "weir/components/testing/taxi_artifacts.h"
 #include "weir/io/example/example_files.h"
 #include "weir/transform/transform.h"
@@ -17,9 +17,7 @@ class TransformComponentTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     // ctest runs each test in its own process, possibly at once: one folder per process.
-    root_ = new fs::path(fs::path(::testing::TempDir()) /
-                         ("transform_component_test_" + std::to_string(getpid())));
-    fs::remove_all(*root_);
+    root_ = new fs::path(base::FreshTestDir("transform_component_test"));
     absl::Status made = testing::MakeTaxiArtifacts(*root_, /*with_transform=*/false);
     ASSERT_TRUE(made.ok()) << made;
   }
