@@ -4,27 +4,11 @@
 #   bench/examplegen_vs_pandas.sh [ROWS]        (default 10,000,000 rows, ~1.3 GB)
 # Needs a Release build (./test.sh or ./quickstart.sh makes one) and Debian's python3-pandas.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin="$root/build/release/bin"
 rows="${1:-10000000}"
-work="${BENCH_DIR:-/tmp/weir-bench}"
-python=/usr/bin/python3  # Debian's interpreter, which has python3-pandas.
-mkdir -p "$work/input"
-csv="$work/input/taxi_${rows}.csv"
-if [[ ! -f "$csv" ]]; then
-  echo "Generating $rows rows into $csv"
-  "$bin/weir" datagen taxi --rows "$rows" --seed 1 --out "$csv"
-fi
+source "$(dirname "$0")/common.sh"
 bytes=$(stat -c %s "$csv")
 echo "Input: $csv, $rows rows, $((bytes / 1000000)) MB; $(nproc) cores"
 echo
-
-# Runs a command under /usr/bin/time; sets $seconds (wall) and $peak_mb (max RSS).
-measure() {
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > "$work/stdout.txt"
-  read -r seconds peak_kb < "$work/time.txt"
-  peak_mb=$((peak_kb / 1024))
-}
 
 measure "$bin/weir_bench_csv_parse" "$csv"
 parse_s=$seconds parse_mb=$peak_mb
@@ -41,7 +25,7 @@ pandas_mb=$peak_mb
 [[ "$pandas_rows" == "$rows" ]] || { echo "pandas read $pandas_rows rows, expected $rows" >&2; exit 1; }
 
 rm -rf "$work/examples"
-measure "$bin/weir" examplegen --input_base "$work/input" --output "$work/examples"
+measure "$weir" examplegen --input_base "$work/input" --output "$work/examples"
 examplegen_s=$seconds examplegen_mb=$peak_mb
 out_mb=$(( $(du -sb "$work/examples" | cut -f1) / 1000000 ))
 

@@ -5,25 +5,13 @@
 # Needs a Release build and Debian's python3-pandas. Reuses the input and Examples made by
 # bench/examplegen_vs_pandas.sh when they exist.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin="$root/build/release/bin"
 rows="${1:-10000000}"
-work="${BENCH_DIR:-/tmp/weir-bench}"
-python=/usr/bin/python3
-mkdir -p "$work/input"
-csv="$work/input/taxi_${rows}.csv"
-[[ -f "$csv" ]] || "$bin/weir" datagen taxi --rows "$rows" --seed 1 --out "$csv"
+source "$(dirname "$0")/common.sh"
 if [[ ! -d "$work/examples_${rows}" ]]; then
-  "$bin/weir" examplegen --input_base "$work/input" --output "$work/examples_${rows}" >/dev/null
+  "$weir" examplegen --input_base "$work/input" --output "$work/examples_${rows}" >/dev/null
 fi
 bytes=$(stat -c %s "$csv")
 echo "Input: $csv, $rows rows, $((bytes / 1000000)) MB; $(nproc) cores"
-
-measure() {
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > "$work/stdout.txt"
-  read -r seconds peak_kb < "$work/time.txt"
-  peak_mb=$((peak_kb / 1024))
-}
 
 # Each command runs ROUNDS times (default 3), interleaved, and keeps its fastest run: this
 # machine is shared, and the fastest run is the one least slowed by others.
@@ -31,10 +19,10 @@ examples_s=1e9 csv_s=1e9 pandas_s=1e9 examples_mb=0 csv_mb=0 pandas_mb=0
 faster() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a < b)}'; }
 for round in $(seq "${ROUNDS:-3}"); do
   rm -rf "$work/stats_examples" "$work/stats_csv"
-  measure "$bin/weir" statisticsgen --examples "$work/examples_${rows}" --output "$work/stats_examples"
+  measure "$weir" statisticsgen --examples "$work/examples_${rows}" --output "$work/stats_examples"
   faster "$seconds" "$examples_s" && examples_s=$seconds
   examples_mb=$((peak_mb > examples_mb ? peak_mb : examples_mb))
-  measure "$bin/weir" statisticsgen --csv "$csv" --output "$work/stats_csv"
+  measure "$weir" statisticsgen --csv "$csv" --output "$work/stats_csv"
   faster "$seconds" "$csv_s" && csv_s=$seconds
   csv_mb=$((peak_mb > csv_mb ? peak_mb : csv_mb))
   measure "$python" -c "

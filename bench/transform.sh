@@ -8,17 +8,8 @@
 # /tmp/weir-bench). Needs Debian's python3-pandas. Reuses the CSV made by the other bench scripts,
 # and the Examples, statistics and schema of an earlier run with the same ROWS.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-weir="${WEIR_BIN:-$root/build/release/bin/weir}"
 rows="${1:-${ROWS:-10000000}}"
-work="${BENCH_DIR:-/tmp/weir-bench}"
-python=/usr/bin/python3  # Debian's interpreter, which has python3-pandas.
-mkdir -p "$work/input"
-csv="$work/input/taxi_${rows}.csv"
-if [[ ! -f "$csv" ]]; then
-  echo "Generating $rows rows into $csv"
-  "$weir" datagen taxi --rows "$rows" --seed 1 --out "$csv"
-fi
+source "$(dirname "$0")/common.sh"
 examples="$work/examples_${rows}"
 if [[ ! -d "$examples" ]]; then
   # ExampleGen reads every file of --input_base, and $work/input may hold other row counts.
@@ -59,13 +50,6 @@ features:
 - {name: dropoff_census_tract_xf, input: dropoff_census_tract, ops: [fill_missing, {compute_and_apply_vocabulary: {top_k: 1000, num_oov_buckets: 10}}]}
 - {name: tips_xf, expression: "tips > 0.2 * fare", expression_type: int}
 EOF
-
-# Runs a command under /usr/bin/time; sets $seconds (wall) and $peak_mb (max RSS).
-measure() {
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > "$work/stdout.txt"
-  read -r seconds peak_kb < "$work/time.txt"
-  peak_mb=$((peak_kb / 1024))
-}
 
 graph="$work/transform_graph_${rows}"
 transformed="$work/transformed_${rows}"

@@ -35,10 +35,8 @@ constexpr char kStoreFooter[] =
 absl::StatusOr<std::string> StoreLocation(const StoreFlags& flags) {
   if (!flags.db.empty()) return flags.db;
   if (flags.pipeline.empty()) return (pipeline::WeirHome() / "metadata.db").string();
-  pipeline::ComponentRegistry registry;
-  pipeline::RegisterBuiltins(registry);
   ASSIGN_OR_RETURN(pipeline::PipelineSpec spec,
-                   pipeline::LoadPipelineFile(flags.pipeline, registry));
+                   pipeline::LoadPipelineFile(flags.pipeline, pipeline::BuiltinRegistry()));
   return pipeline::MetadataLocation(spec);
 }
 

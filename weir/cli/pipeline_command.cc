@@ -27,9 +27,7 @@ void AddPipelineCommand(CLI::App& app, int& exit_code) {
   compile->add_option("FILE", *file, "The pipeline file")->required();
   compile->add_flag("--json", *json, "Print the IR as JSON");
   compile->callback([file, json, &exit_code]() {
-    pipeline::ComponentRegistry registry;
-    pipeline::RegisterBuiltins(registry);
-    auto spec = pipeline::LoadPipelineFile(*file, registry);
+    auto spec = pipeline::LoadPipelineFile(*file, pipeline::BuiltinRegistry());
     if (!spec.ok()) {
       exit_code = ReportError("pipeline compile", spec.status());
       return;

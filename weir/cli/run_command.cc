@@ -1,13 +1,44 @@
-// weir run: a whole pipeline in this process.
+// weir run: a whole pipeline in this process; weir run-node: one node of a run, as an external
+// orchestrator calls it.
 #include <cstdio>
 #include <iostream>
 
+#include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
 #include "weir/orchestrator/local_runner.h"
 #include "weir/pipeline/pipeline_spec.h"
 
 namespace weir::cli {
+namespace {
+
+// The pipeline file, checked against the built-in components, and the store it names.
+struct LoadedPipeline {
+  pipeline::PipelineSpec spec;
+  std::unique_ptr<metadata::MetadataStore> store;
+};
+
+absl::StatusOr<LoadedPipeline> LoadPipeline(const std::string& file) {
+  LoadedPipeline loaded;
+  ASSIGN_OR_RETURN(loaded.spec, pipeline::LoadPipelineFile(file, pipeline::BuiltinRegistry()));
+  ASSIGN_OR_RETURN(loaded.store, orchestrator::OpenPipelineStore(loaded.spec));
+  return loaded;
+}
+
+// "done in 12 ms (execution 4)" or "cached (execution 4)"; empty for a node that did not end well.
+std::string Finished(const orchestrator::NodeOutcome& outcome) {
+  switch (outcome.state) {
+    case orchestrator::NodeState::kSucceeded:
+      return StrCat("done in ", static_cast<int64_t>(outcome.seconds * 1000), " ms (execution ",
+                    outcome.execution_id, ")");
+    case orchestrator::NodeState::kCached:
+      return StrCat("cached (execution ", outcome.execution_id, ")");
+    default:
+      return "";
+  }
+}
+
+}  // namespace
 
 void AddRunCommand(CLI::App& app, int& exit_code) {
   auto file = std::make_shared<std::string>();
@@ -32,16 +63,9 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
   cmd->add_flag("--explain-cache", *explain,
                 "Say why each node was or was not taken from the cache");
   cmd->callback([file, run_id, explain, &exit_code]() {
-    pipeline::ComponentRegistry registry;
-    pipeline::RegisterBuiltins(registry);
-    auto spec = pipeline::LoadPipelineFile(*file, registry);
-    if (!spec.ok()) {
-      exit_code = ReportError("run", spec.status());
-      return;
-    }
-    auto store = orchestrator::OpenPipelineStore(*spec);
-    if (!store.ok()) {
-      exit_code = ReportError("run", store.status());
+    absl::StatusOr<LoadedPipeline> loaded = LoadPipeline(*file);
+    if (!loaded.ok()) {
+      exit_code = ReportError("run", loaded.status());
       return;
     }
     bool explain_cache = *explain;
@@ -50,11 +74,8 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       std::string prefix = StrCat("[", index + 1, "/", total, "] ", node.id());
       if (outcome == nullptr) {
         std::cout << prefix << " (" << node.component() << ") started" << std::endl;
-      } else if (outcome->state == orchestrator::NodeState::kSucceeded) {
-        std::cout << prefix << " done in " << static_cast<int64_t>(outcome->seconds * 1000)
-                  << " ms (execution " << outcome->execution_id << ")" << std::endl;
-      } else if (outcome->state == orchestrator::NodeState::kCached) {
-        std::cout << prefix << " cached (execution " << outcome->execution_id << ")" << std::endl;
+      } else if (const std::string finished = Finished(*outcome); !finished.empty()) {
+        std::cout << prefix << " " << finished << std::endl;
       } else if (outcome->state == orchestrator::NodeState::kFailed) {
         std::cout << prefix << " FAILED: " << outcome->error
                   << "\n      log: " << outcome->log_file.string() << std::endl;
@@ -65,19 +86,62 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
         std::cout << "      " << outcome->cache_reason << std::endl;
       }
     };
-    auto result = orchestrator::RunPipeline(*spec, registry, **store, *run_id, progress);
+    const pipeline::PipelineSpec& spec = loaded->spec;
+    auto result = orchestrator::RunPipeline(spec, pipeline::BuiltinRegistry(), *loaded->store,
+                                            *run_id, progress);
     if (!result.ok()) {
       exit_code = ReportError("run", result.status());
       return;
     }
     if (!result->ok()) {
-      std::cerr << "weir run: pipeline " << spec->name() << " run " << result->run_id
-                << " failed\n";
+      std::cerr << "weir run: pipeline " << spec.name() << " run " << result->run_id << " failed\n";
       exit_code = 1;
       return;
     }
-    std::cout << "Pipeline " << spec->name() << " run " << result->run_id
-              << " succeeded; artifacts under " << spec->pipeline_root() << "\n";
+    std::cout << "Pipeline " << spec.name() << " run " << result->run_id
+              << " succeeded; artifacts under " << spec.pipeline_root() << "\n";
+  });
+}
+
+void AddRunNodeCommand(CLI::App& app, int& exit_code) {
+  auto file = std::make_shared<std::string>();
+  auto run_id = std::make_shared<std::string>();
+  auto node_id = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand(
+      "run-node", "Run one node of a pipeline run (for Airflow, weir's scheduler, or a script).");
+  cmd->footer(
+      "The node's inputs are the outputs of its upstream nodes' latest successful executions in "
+      "the same run, read from the metadata store, so nodes of one run may run in different "
+      "processes or on different machines sharing the store. The same driver, cache, executor "
+      "and publisher as `weir run`; the run is created by its first node. Exit code 0 when the "
+      "node succeeded or was cached; the node's log is in "
+      "${WEIR_HOME}/logs/<pipeline>/<run>/<node>.log.\n\n"
+      "Example (what `weir run` does, one process per node):\n"
+      "  for node in CsvExampleGen StatisticsGen SchemaGen; do\n"
+      "    weir run-node --pipeline examples/taxi/pipeline_solution.yaml --run r1 --node $node\n"
+      "  done");
+  cmd->add_option("--pipeline", *file, "The pipeline file")->required();
+  cmd->add_option("--run", *run_id, "The run id (the same for every node of the run)")->required();
+  cmd->add_option("--node", *node_id, "The node id")->required();
+  cmd->callback([file, run_id, node_id, &exit_code]() {
+    absl::StatusOr<orchestrator::NodeOutcome> outcome =
+        [&]() -> absl::StatusOr<orchestrator::NodeOutcome> {
+      ASSIGN_OR_RETURN(LoadedPipeline loaded, LoadPipeline(*file));
+      return orchestrator::RunNode(loaded.spec, pipeline::BuiltinRegistry(), *loaded.store, *run_id,
+                                   *node_id, nullptr);
+    }();
+    if (!outcome.ok()) {
+      exit_code = ReportError("run-node", outcome.status());
+      return;
+    }
+    const std::string finished = Finished(*outcome);
+    if (finished.empty()) {
+      std::cerr << "weir run-node: " << *node_id << " FAILED: " << outcome->error
+                << "\n  log: " << outcome->log_file.string() << "\n";
+      exit_code = 1;
+      return;
+    }
+    std::cout << *node_id << " " << finished << "\n  log: " << outcome->log_file.string() << "\n";
   });
 }
 

@@ -242,12 +242,10 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
         "with their errors.");
     cmd->add_flag("--json", *json, "Print JSON (the web API's /api/pipelines)");
     cmd->callback([json, &exit_code]() {
-      pipeline::ComponentRegistry registry;
-      pipeline::RegisterBuiltins(registry);
       absl::StatusOr<Json> view = [&]() -> absl::StatusOr<Json> {
         ASSIGN_OR_RETURN(std::optional<Json> remote, ThroughWebServer("GET", "/api/pipelines"));
         if (remote.has_value()) return *std::move(remote);
-        return views::ListPipelines(registry);
+        return views::ListPipelines(pipeline::BuiltinRegistry());
       }();
       if (!view.ok()) {
         exit_code = ReportError("pipelines list", view.status());
@@ -264,8 +262,6 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
                     : "Schedule the pipeline's runs from its next cron tick on.");
     cmd->add_option("name", *name, "The pipeline's name")->required();
     cmd->callback([name, pause, verb, &exit_code]() {
-      pipeline::ComponentRegistry registry;
-      pipeline::RegisterBuiltins(registry);
       absl::Status status = [&]() -> absl::Status {
         ASSIGN_OR_RETURN(std::optional<Json> remote,
                          ThroughWebServer("POST",
@@ -273,7 +269,7 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
                                                  pause ? "pause" : "unpause"),
                                           Json::object()));
         if (remote.has_value()) return absl::OkStatus();
-        return scheduler::SetPaused(*name, pause, registry);
+        return scheduler::SetPaused(*name, pause, pipeline::BuiltinRegistry());
       }();
       if (!status.ok()) {
         exit_code = ReportError(StrCat("pipelines ", verb), status);
@@ -293,8 +289,6 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
     cmd->add_option("--conf", *conf, "A JSON object recorded with the run (default {})")
         ->type_name("JSON");
     cmd->callback([name, conf, &exit_code]() {
-      pipeline::ComponentRegistry registry;
-      pipeline::RegisterBuiltins(registry);
       const Json parsed = Json::parse(*conf, nullptr, /*allow_exceptions=*/false);
       absl::StatusOr<std::string> run_id =
           parsed.is_discarded() ? absl::InvalidArgumentError(StrCat("--conf is not JSON: ", *conf))
@@ -304,7 +298,7 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
             ThroughWebServer("POST", StrCat("/api/pipelines/", PercentEncode(*name), "/trigger"),
                              Json{{"conf", parsed}}));
         if (remote.has_value()) return remote->value("run_id", "");
-        return scheduler::Trigger(*name, parsed, registry);
+        return scheduler::Trigger(*name, parsed, pipeline::BuiltinRegistry());
       }();
       if (!run_id.ok()) {
         exit_code = ReportError("pipelines trigger", run_id.status());
@@ -323,6 +317,9 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
     std::string run;
     std::string node;
     std::string pipeline;
+    absl::StatusOr<scheduler::RunHandle> Find() const {
+      return scheduler::FindRun(run, pipeline, weir::pipeline::BuiltinRegistry());
+    }
   };
   auto add_task_flags = [](CLI::App* cmd, TaskFlags& flags) {
     cmd->add_option("run", flags.run, "The run id (weir runs list)")->required();
@@ -339,11 +336,8 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
     add_task_flags(cmd, *flags);
     cmd->add_flag("--follow,-f", *follow, "Keep printing as the log grows, until the node ends");
     cmd->callback([flags, follow, &exit_code]() {
-      pipeline::ComponentRegistry registry;
-      pipeline::RegisterBuiltins(registry);
       absl::Status status = [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(scheduler::RunHandle handle,
-                         scheduler::FindRun(flags->run, flags->pipeline, registry));
+        ASSIGN_OR_RETURN(scheduler::RunHandle handle, flags->Find());
         std::streamoff printed = 0;
         while (true) {
           ASSIGN_OR_RETURN(scheduler::TaskView task, scheduler::NodeState(handle, flags->node));
@@ -382,12 +376,9 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
         "The run goes back to queued and the scheduler runs the cleared nodes again; a node "
         "whose inputs and parameters did not change is taken from the cache.");
     cmd->callback([flags, downstream, &exit_code]() {
-      pipeline::ComponentRegistry registry;
-      pipeline::RegisterBuiltins(registry);
       absl::StatusOr<std::vector<std::string>> cleared =
           [&]() -> absl::StatusOr<std::vector<std::string>> {
-        ASSIGN_OR_RETURN(scheduler::RunHandle handle,
-                         scheduler::FindRun(flags->run, flags->pipeline, registry));
+        ASSIGN_OR_RETURN(scheduler::RunHandle handle, flags->Find());
         ASSIGN_OR_RETURN(std::optional<Json> remote,
                          ThroughWebServer("POST", NodeActionPath(handle, flags->node, "clear"),
                                           Json{{"downstream", *downstream}}));
@@ -408,11 +399,8 @@ void AddTasksCommand(CLI::App& app, int& exit_code) {
         "mark-success", "Count the node as succeeded in its run, so the nodes after it can run.");
     add_task_flags(cmd, *flags);
     cmd->callback([flags, &exit_code]() {
-      pipeline::ComponentRegistry registry;
-      pipeline::RegisterBuiltins(registry);
       absl::Status status = [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(scheduler::RunHandle handle,
-                         scheduler::FindRun(flags->run, flags->pipeline, registry));
+        ASSIGN_OR_RETURN(scheduler::RunHandle handle, flags->Find());
         ASSIGN_OR_RETURN(
             std::optional<Json> remote,
             ThroughWebServer("POST", NodeActionPath(handle, flags->node, "mark_success"),
@@ -488,9 +476,8 @@ void AddSchedulerCommands(CLI::App& app, int& exit_code) {
         "started again carries on where the last one stopped: nodes that finished are not run "
         "again. Logs: ${WEIR_HOME}/logs/<pipeline>/<run>/<node>.attempt-<n>.log.");
     cmd->callback([parallelism, &exit_code]() {
-      pipeline::ComponentRegistry registry;
-      pipeline::RegisterBuiltins(registry);
-      auto scheduler = scheduler::Scheduler::Create({.parallelism = *parallelism}, registry);
+      auto scheduler =
+          scheduler::Scheduler::Create({.parallelism = *parallelism}, pipeline::BuiltinRegistry());
       if (!scheduler.ok()) {
         exit_code = ReportError("scheduler", scheduler.status());
         return;

@@ -10,13 +10,19 @@ namespace weir::eval {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
-namespace {
-
 Json MetricsToJson(const Metrics& metrics) {
   Json out = Json::object();
   for (const auto& [name, value] : metrics) out[name] = value;
   return out;
 }
+
+Json FailureToJson(const ThresholdFailure& failure) {
+  return {{"slice", failure.slice}, {"metric", failure.metric},
+          {"check", failure.check}, {"threshold", failure.threshold},
+          {"value", failure.value}, {"message", failure.message}};
+}
+
+namespace {
 
 // Reads the fields of one evaluation.json; errors name the source and the field, as in
 // "slices[2].metrics".
@@ -83,6 +89,15 @@ class Reader {
     }
     return out;
   }
+  // Each element of the array `object[key]` read by Numbers.
+  template <typename T>
+  absl::StatusOr<std::vector<T>> NumberRecords(
+      const Json& object, std::string_view where, const char* key,
+      std::initializer_list<std::pair<const char*, double T::*>> fields) const {
+    return Array<T>(object, where, key, [&](const Json& element, const std::string& at) {
+      return Numbers<T>(element, at, fields);
+    });
+  }
   // The listed number fields of an object, into the members of T.
   template <typename T>
   absl::StatusOr<T> Numbers(
@@ -146,14 +161,8 @@ Json ToJson(const ModelEvaluation& evaluation) {
     slices.push_back(std::move(out));
   }
   Json failures = Json::array();
-  for (const ThresholdFailure& f : evaluation.failures) {
-    failures.push_back({{"slice", f.slice},
-                        {"metric", f.metric},
-                        {"check", f.check},
-                        {"threshold", f.threshold},
-                        {"value", f.value},
-                        {"message", f.message}});
-  }
+  for (const ThresholdFailure& failure : evaluation.failures)
+    failures.push_back(FailureToJson(failure));
   return Json{{"format_version", evaluation.format_version},
               {"model", evaluation.model},
               {"baseline_model",
@@ -207,55 +216,41 @@ absl::StatusOr<ModelEvaluation> FromJson(const Json& root, std::string_view sour
     }
     ASSIGN_OR_RETURN(slice.metrics, reader.MetricsOf(json, where, "metrics"));
     if (json.contains("confusion_matrices")) {
-      ASSIGN_OR_RETURN(
-          slice.confusion_matrices,
-          reader.Array<ConfusionMatrix>(
-              json, where, "confusion_matrices", [&](const Json& m, const std::string& at) {
-                return reader.Numbers<ConfusionMatrix>(
-                    m, at,
-                    {{"threshold", &ConfusionMatrix::threshold},
-                     {"true_positives", &ConfusionMatrix::true_positives},
-                     {"false_positives", &ConfusionMatrix::false_positives},
-                     {"true_negatives", &ConfusionMatrix::true_negatives},
-                     {"false_negatives", &ConfusionMatrix::false_negatives},
-                     {"precision", &ConfusionMatrix::precision},
-                     {"recall", &ConfusionMatrix::recall}});
-              }));
+      ASSIGN_OR_RETURN(slice.confusion_matrices,
+                       reader.NumberRecords<ConfusionMatrix>(
+                           json, where, "confusion_matrices",
+                           {{"threshold", &ConfusionMatrix::threshold},
+                            {"true_positives", &ConfusionMatrix::true_positives},
+                            {"false_positives", &ConfusionMatrix::false_positives},
+                            {"true_negatives", &ConfusionMatrix::true_negatives},
+                            {"false_negatives", &ConfusionMatrix::false_negatives},
+                            {"precision", &ConfusionMatrix::precision},
+                            {"recall", &ConfusionMatrix::recall}}));
     }
     if (json.contains("plots")) {
       const std::string at = StrCat(where, ".plots");
       ASSIGN_OR_RETURN(const Json* plots,
                        reader.Field(json, where, "plots", &Json::is_object, "an object"));
       Plots out;
-      ASSIGN_OR_RETURN(out.roc, reader.Array<RocPoint>(
-                                    *plots, at, "roc", [&](const Json& p, const std::string& w) {
-                                      return reader.Numbers<RocPoint>(
-                                          p, w,
-                                          {{"threshold", &RocPoint::threshold},
-                                           {"false_positive_rate", &RocPoint::false_positive_rate},
-                                           {"true_positive_rate", &RocPoint::true_positive_rate}});
-                                    }));
-      ASSIGN_OR_RETURN(
-          out.precision_recall,
-          reader.Array<PrecisionRecallPoint>(
-              *plots, at, "precision_recall", [&](const Json& p, const std::string& w) {
-                return reader.Numbers<PrecisionRecallPoint>(
-                    p, w,
-                    {{"threshold", &PrecisionRecallPoint::threshold},
-                     {"recall", &PrecisionRecallPoint::recall},
-                     {"precision", &PrecisionRecallPoint::precision}});
-              }));
+      ASSIGN_OR_RETURN(out.roc, reader.NumberRecords<RocPoint>(
+                                    *plots, at, "roc",
+                                    {{"threshold", &RocPoint::threshold},
+                                     {"false_positive_rate", &RocPoint::false_positive_rate},
+                                     {"true_positive_rate", &RocPoint::true_positive_rate}}));
+      ASSIGN_OR_RETURN(out.precision_recall,
+                       reader.NumberRecords<PrecisionRecallPoint>(
+                           *plots, at, "precision_recall",
+                           {{"threshold", &PrecisionRecallPoint::threshold},
+                            {"recall", &PrecisionRecallPoint::recall},
+                            {"precision", &PrecisionRecallPoint::precision}}));
       ASSIGN_OR_RETURN(out.calibration,
-                       reader.Array<CalibrationBucket>(
-                           *plots, at, "calibration", [&](const Json& b, const std::string& w) {
-                             return reader.Numbers<CalibrationBucket>(
-                                 b, w,
-                                 {{"lower", &CalibrationBucket::lower},
-                                  {"upper", &CalibrationBucket::upper},
-                                  {"example_count", &CalibrationBucket::example_count},
-                                  {"mean_prediction", &CalibrationBucket::mean_prediction},
-                                  {"mean_label", &CalibrationBucket::mean_label}});
-                           }));
+                       reader.NumberRecords<CalibrationBucket>(
+                           *plots, at, "calibration",
+                           {{"lower", &CalibrationBucket::lower},
+                            {"upper", &CalibrationBucket::upper},
+                            {"example_count", &CalibrationBucket::example_count},
+                            {"mean_prediction", &CalibrationBucket::mean_prediction},
+                            {"mean_label", &CalibrationBucket::mean_label}}));
       slice.plots = std::move(out);
     }
     if (json.contains("baseline_metrics")) {

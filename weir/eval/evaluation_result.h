@@ -84,6 +84,11 @@ struct ModelEvaluation {
 // "failures"}}; optional parts are left out when absent, NaN is null.
 nlohmann::ordered_json ToJson(const ModelEvaluation& evaluation);
 
+// Parts of ToJson's output: {"metric name": value, ...} (NaN is null), and one threshold failure
+// {"slice", "metric", "check", "threshold", "value", "message"}.
+nlohmann::ordered_json MetricsToJson(const Metrics& metrics);
+nlohmann::ordered_json FailureToJson(const ThresholdFailure& failure);
+
 // Reads what ToJson writes. Errors are InvalidArgument and name `source` and the field
 // ("slices[2].metrics is missing"), or say that format_version is newer than this weir reads.
 // A file from before change_thresholds_skipped was written gets it from baseline_model.

@@ -386,4 +386,13 @@ void RegisterBuiltins(ComponentRegistry& registry) {
   });
 }
 
+const ComponentRegistry& BuiltinRegistry() {
+  static const ComponentRegistry* registry = [] {
+    auto* builtins = new ComponentRegistry;
+    RegisterBuiltins(*builtins);
+    return builtins;
+  }();
+  return *registry;
+}
+
 }  // namespace weir::pipeline

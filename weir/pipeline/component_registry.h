@@ -108,6 +108,10 @@ class ComponentRegistry {
 // ImportSchemaGen, ExampleValidator, Transform, Trainer.
 void RegisterBuiltins(ComponentRegistry& registry);
 
+// A registry holding the built-in components, made on first use: what the command line and the
+// web server check pipeline files against.
+const ComponentRegistry& BuiltinRegistry();
+
 }  // namespace weir::pipeline
 
 #endif  // WEIR_PIPELINE_COMPONENT_REGISTRY_H_

@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "gtest/gtest.h"
-#include "weir/io/csv/csv_reader.h"
+#include "weir/io/testing/csv_batches.h"
 
 namespace weir::stats {
 namespace {
@@ -17,18 +17,7 @@ const fs::path kTaxiCsv = fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv";
 
 // The taxi CSV as batches of about `chunk_bytes` of CSV each.
 std::vector<data::RecordBatch> TaxiBatches(size_t chunk_bytes) {
-  io::CsvOptions options;
-  options.chunk_bytes = chunk_bytes;
-  std::vector<data::RecordBatch> batches;
-  auto schema = io::ReadCsvInferringTypes(
-      {kTaxiCsv}, options,
-      [&](data::RecordBatch&& batch) {
-        batches.push_back(std::move(batch));
-        return absl::OkStatus();
-      },
-      [&] { batches.clear(); });
-  EXPECT_TRUE(schema.ok()) << schema.status();
-  return batches;
+  return io::testing::ReadCsvBatches(kTaxiCsv, chunk_bytes);
 }
 
 const tfmd::FeatureNameStatistics& Feature(const tfmd::DatasetFeatureStatistics& stats,

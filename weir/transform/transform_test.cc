@@ -1,5 +1,6 @@
 #include "weir/transform/transform.h"
 
+#include <gmock/gmock.h>
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,7 +10,7 @@
 #include <map>
 
 #include "weir/io/csv/csv_parser.h"
-#include "weir/io/csv/csv_reader.h"
+#include "weir/io/testing/csv_batches.h"
 
 namespace weir::transform {
 namespace {
@@ -19,18 +20,7 @@ const fs::path kTaxiCsv = fs::path(WEIR_SHARED_DIR) / "data/taxi/data.csv";
 
 // The taxi CSV as batches of CSV chunks (several, so that analyzers merge).
 std::vector<data::RecordBatch> ReadTaxi() {
-  std::vector<data::RecordBatch> batches;
-  io::CsvOptions options;
-  options.chunk_bytes = 256 << 10;
-  auto schema = io::ReadCsvInferringTypes(
-      {kTaxiCsv}, options,
-      [&](data::RecordBatch&& batch) {
-        batches.push_back(std::move(batch));
-        return absl::OkStatus();
-      },
-      [&] { batches.clear(); });
-  EXPECT_TRUE(schema.ok()) << schema.status();
-  return batches;
+  return io::testing::ReadCsvBatches(kTaxiCsv, 256 << 10);
 }
 
 std::map<std::string, ValueType> RawTypes(const data::RecordBatch& batch) {
@@ -390,47 +380,23 @@ absl::Status AnalyzeError(const std::string& spec_text) {
 }
 
 TEST(TransformSpecTest, MistakesAreNamed) {
-  auto message = [](const std::string& spec) { return std::string(AnalyzeError(spec).message()); };
-  EXPECT_NE(message(R"pb(features { name: "x" input: "nope" })pb").find("no raw feature 'nope'"),
-            std::string::npos);
-  EXPECT_NE(message(R"pb(features {
-                           name: "x"
-                           input: "company"
-                           ops { scale_to_z_score {} }
-                         })pb")
-                .find("takes numbers, but the values are strings"),
-            std::string::npos);
-  EXPECT_NE(message(R"pb(features { name: "x" expression: "fare + nope" })pb")
-                .find("uses 'nope', which is not a numeric raw feature"),
-            std::string::npos);
-  EXPECT_NE(
-      message(R"pb(features { name: "x" expression: "fare +" })pb").find("cannot parse expression"),
-      std::string::npos);
-  EXPECT_NE(message(R"pb(features {
-                           name: "x"
-                           input: "fare"
-                           ops { one_hot {} }
-                         })pb")
-                .find("takes ints"),
-            std::string::npos);
-  EXPECT_NE(message(R"pb(features {
-                           name: "x"
-                           input: "trip_start_hour"
-                           ops { one_hot {} }
-                         })pb")
-                .find("needs a depth"),
-            std::string::npos);
-  EXPECT_NE(message(R"pb(features { name: "x" input: "fare" }
-                         features { name: "x" input: "fare" })pb")
-                .find("defined twice"),
-            std::string::npos);
-  EXPECT_NE(message(R"pb(features {
-                           name: "x"
-                           input: "fare"
-                           ops { custom { name: "nope" } }
-                         })pb")
-                .find("no custom op of that name"),
-            std::string::npos);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"features { name: 'x' input: 'nope' }", "no raw feature 'nope'"},
+      {"features { name: 'x' input: 'company' ops { scale_to_z_score {} } }",
+       "takes numbers, but the values are strings"},
+      {"features { name: 'x' expression: 'fare + nope' }",
+       "uses 'nope', which is not a numeric raw feature"},
+      {"features { name: 'x' expression: 'fare +' }", "cannot parse expression"},
+      {"features { name: 'x' input: 'fare' ops { one_hot {} } }", "takes ints"},
+      {"features { name: 'x' input: 'trip_start_hour' ops { one_hot {} } }", "needs a depth"},
+      {"features { name: 'x' input: 'fare' } features { name: 'x' input: 'fare' }",
+       "defined twice"},
+      {"features { name: 'x' input: 'fare' ops { custom { name: 'nope' } } }",
+       "no custom op of that name"},
+  };
+  for (const auto& [spec, message] : cases) {
+    EXPECT_THAT(std::string(AnalyzeError(spec).message()), ::testing::HasSubstr(message)) << spec;
+  }
 }
 
 // One entry for many columns: a list or a pattern, one output per column named by the template,

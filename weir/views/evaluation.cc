@@ -64,7 +64,7 @@ std::string FormatChange(double change) {
 }
 
 // The Evaluator writes example_count as a double; a count reads better as a whole number.
-Json MetricsToJson(const eval::Metrics& metrics) {
+Json MetricsWithWholeCounts(const eval::Metrics& metrics) {
   Json out = Json::object();
   for (const auto& [name, value] : metrics) {
     if (name == "example_count" && value == std::floor(value) && std::fabs(value) < 1e15) {
@@ -207,7 +207,7 @@ nlohmann::ordered_json EvaluationToJson(const ModelEvaluation& evaluation) {
   const eval::SliceEvaluation* overall = OverallSlice(evaluation);
   Json overall_baseline = nullptr, overall_change = nullptr;
   if (overall != nullptr && overall->baseline_metrics) {
-    overall_baseline = MetricsToJson(*overall->baseline_metrics);
+    overall_baseline = MetricsWithWholeCounts(*overall->baseline_metrics);
     overall_change = Json::object();
     for (const auto& [name, value] : overall->metrics) {
       if (std::optional<double> base = Find(*overall->baseline_metrics, name))
@@ -218,22 +218,16 @@ nlohmann::ordered_json EvaluationToJson(const ModelEvaluation& evaluation) {
   for (const eval::SliceEvaluation& slice : evaluation.slices) {
     Json features = Json::object();
     for (const auto& [feature, value] : slice.features) features[feature] = value;
-    slices.push_back(
-        {{"slice", slice.name},
-         {"features", features},
-         {"metrics", MetricsToJson(slice.metrics)},
-         {"baseline_metrics",
-          slice.baseline_metrics ? MetricsToJson(*slice.baseline_metrics) : Json(nullptr)}});
+    slices.push_back({{"slice", slice.name},
+                      {"features", features},
+                      {"metrics", MetricsWithWholeCounts(slice.metrics)},
+                      {"baseline_metrics", slice.baseline_metrics
+                                               ? MetricsWithWholeCounts(*slice.baseline_metrics)
+                                               : Json(nullptr)}});
   }
   Json failures = Json::array();
-  for (const eval::ThresholdFailure& failure : evaluation.failures) {
-    failures.push_back({{"slice", failure.slice},
-                        {"metric", failure.metric},
-                        {"check", failure.check},
-                        {"threshold", failure.threshold},
-                        {"value", failure.value},
-                        {"message", failure.message}});
-  }
+  for (const eval::ThresholdFailure& failure : evaluation.failures)
+    failures.push_back(eval::FailureToJson(failure));
   return {{"file", evaluation.file.string()},
           {"model", evaluation.model},
           {"baseline_model",
@@ -244,7 +238,7 @@ nlohmann::ordered_json EvaluationToJson(const ModelEvaluation& evaluation) {
           {"blessed", evaluation.blessed},
           {"checks", evaluation.checks},
           {"change_thresholds_skipped", evaluation.change_thresholds_skipped},
-          {"overall", overall ? MetricsToJson(overall->metrics) : Json::object()},
+          {"overall", overall ? MetricsWithWholeCounts(overall->metrics) : Json::object()},
           {"overall_baseline", overall_baseline},
           {"overall_change", overall_change},
           {"slices", slices},

@@ -26,8 +26,7 @@ absl::Status RunWebServer(const WebServerOptions& options,
                "(webserver.auth_token_env in weir.yaml names the variable holding it)"));
   }
   serving::BlockStopSignals();  // Before any thread starts, so that sigwait gets them.
-  static pipeline::ComponentRegistry registry;
-  pipeline::RegisterBuiltins(registry);
+  const pipeline::ComponentRegistry& registry = pipeline::BuiltinRegistry();
   std::error_code error;
   std::filesystem::create_directories(scheduler::PipelinesFolder(), error);
   std::unique_ptr<scheduler::Scheduler> scheduler;

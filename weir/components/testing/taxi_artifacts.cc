@@ -14,59 +14,28 @@ namespace fs = std::filesystem;
 
 transform::TransformSpec TutorialTransformSpec() {
   transform::TransformSpec spec;
-  google::protobuf::TextFormat::ParseFromString(
-      R"pb(
-        features {
-          name: "trip_miles_xf"
-          input: "trip_miles"
-          ops { fill_missing {} }
-          ops { scale_to_z_score {} }
-        }
-        features {
-          name: "fare_xf"
-          input: "fare"
-          ops { fill_missing {} }
-          ops { scale_to_z_score {} }
-        }
-        features {
-          name: "trip_seconds_xf"
-          input: "trip_seconds"
-          ops { fill_missing {} }
-          ops { scale_to_z_score {} }
-        }
-        features {
-          name: "pickup_latitude_xf"
-          input: "pickup_latitude"
-          ops { fill_missing {} }
-          ops { bucketize { num_buckets: 10 } }
-        }
-        features {
-          name: "dropoff_longitude_xf"
-          input: "dropoff_longitude"
-          ops { fill_missing {} }
-          ops { bucketize { num_buckets: 10 } }
-        }
-        features {
-          name: "payment_type_xf"
-          input: "payment_type"
-          ops { fill_missing {} }
-          ops { compute_and_apply_vocabulary { top_k: 1000 num_oov_buckets: 10 } }
-        }
-        features {
-          name: "company_xf"
-          input: "company"
-          ops { fill_missing {} }
-          ops { compute_and_apply_vocabulary { top_k: 1000 num_oov_buckets: 10 } }
-        }
-        features {
-          name: "trip_start_hour_xf"
-          input: "trip_start_hour"
-          ops { fill_missing {} }
-          ops { categorical_identity { num_buckets: 24 } }
-        }
-        features { name: "tips_xf" expression: "tips > 0.2 * fare" expression_type: INT }
-      )pb",
-      &spec);
+  // A feature a line or two, as in examples/taxi/pipeline_solution.yaml.
+  google::protobuf::TextFormat::ParseFromString(R"(
+    features { name: 'trip_miles_xf' input: 'trip_miles'
+               ops { fill_missing {} } ops { scale_to_z_score {} } }
+    features { name: 'fare_xf' input: 'fare' ops { fill_missing {} } ops { scale_to_z_score {} } }
+    features { name: 'trip_seconds_xf' input: 'trip_seconds'
+               ops { fill_missing {} } ops { scale_to_z_score {} } }
+    features { name: 'pickup_latitude_xf' input: 'pickup_latitude'
+               ops { fill_missing {} } ops { bucketize { num_buckets: 10 } } }
+    features { name: 'dropoff_longitude_xf' input: 'dropoff_longitude'
+               ops { fill_missing {} } ops { bucketize { num_buckets: 10 } } }
+    features { name: 'payment_type_xf' input: 'payment_type'
+               ops { fill_missing {} }
+               ops { compute_and_apply_vocabulary { top_k: 1000 num_oov_buckets: 10 } } }
+    features { name: 'company_xf' input: 'company'
+               ops { fill_missing {} }
+               ops { compute_and_apply_vocabulary { top_k: 1000 num_oov_buckets: 10 } } }
+    features { name: 'trip_start_hour_xf' input: 'trip_start_hour'
+               ops { fill_missing {} } ops { categorical_identity { num_buckets: 24 } } }
+    features { name: 'tips_xf' expression: 'tips > 0.2 * fare' expression_type: INT }
+  )",
+                                                &spec);
   return spec;
 }
 

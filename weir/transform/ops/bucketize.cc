@@ -11,11 +11,7 @@ class BucketizeKernel : public OpKernel {
  public:
   Takes takes() const override { return Takes::kNumbers; }
   absl::Status Compile(const Op& op, CompileState& state, CompiledOp&) const override {
-    if (op.bucketize().num_buckets() < 1)
-      return absl::InvalidArgumentError("num_buckets must be at least 1");
-    state.type = INT;
-    state.cardinality = op.bucketize().num_buckets();
-    return absl::OkStatus();
+    return CompileCategorical(op.bucketize().num_buckets(), "num_buckets", state);
   }
   bool analyzer() const override { return true; }
   void Accumulate(Values& values, OpAccumulator& acc) const override {

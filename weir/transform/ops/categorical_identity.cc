@@ -1,5 +1,6 @@
 // categorical_identity: an int already in [0, num_buckets) is kept; any other becomes
 // default_value.
+#include "weir/base/status.h"
 #include "weir/transform/ops/op_kernel.h"
 
 namespace weir::transform {
@@ -9,12 +10,10 @@ class CategoricalIdentityKernel : public OpKernel {
  public:
   Takes takes() const override { return Takes::kInts; }
   absl::Status Compile(const Op& op, CompileState& state, CompiledOp&) const override {
-    const int64_t buckets = op.categorical_identity().num_buckets();
-    if (buckets < 1) return absl::InvalidArgumentError("num_buckets must be at least 1");
-    const int64_t fallback = op.categorical_identity().default_value();
-    if (fallback < -1 || fallback >= buckets)
+    const CategoricalIdentity& identity = op.categorical_identity();
+    RETURN_IF_ERROR(CompileCategorical(identity.num_buckets(), "num_buckets", state));
+    if (identity.default_value() < -1 || identity.default_value() >= identity.num_buckets())
       return absl::InvalidArgumentError("default_value must be in [0, num_buckets), or -1");
-    state.cardinality = buckets;
     return absl::OkStatus();
   }
   absl::Status Apply(const CompiledOp& step, const ApplyInputs&, Values& values) const override {

@@ -38,11 +38,7 @@ std::string ValueText(const Values& values, size_t i) {
 class CrossKernel : public OpKernel {
  public:
   absl::Status Compile(const Op& op, CompileState& state, CompiledOp&) const override {
-    if (op.cross().hash_buckets() < 1)
-      return absl::InvalidArgumentError("hash_buckets must be at least 1");
-    state.type = INT;
-    state.cardinality = op.cross().hash_buckets();
-    return absl::OkStatus();
+    return CompileCategorical(op.cross().hash_buckets(), "hash_buckets", state);
   }
   bool combines_sources() const override { return true; }
   Values Combine(const Op& op, std::span<const Values* const> sources, size_t rows) const override {

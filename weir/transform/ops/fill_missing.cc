@@ -7,19 +7,13 @@
 namespace weir::transform {
 namespace {
 
-absl::StatusOr<int64_t> ParseInt(const std::string& text) {
-  int64_t value = 0;
+// All of `text` as a T (int64_t or double); `kind` names it in the error.
+template <typename T>
+absl::StatusOr<T> ParseAll(const std::string& text, std::string_view kind) {
+  T value = 0;
   auto result = std::from_chars(text.data(), text.data() + text.size(), value);
   if (result.ec != std::errc() || result.ptr != text.data() + text.size())
-    return absl::InvalidArgumentError(StrCat("'", text, "' is not an integer"));
-  return value;
-}
-
-absl::StatusOr<double> ParseDouble(const std::string& text) {
-  double value = 0;
-  auto result = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (result.ec != std::errc() || result.ptr != text.data() + text.size())
-    return absl::InvalidArgumentError(StrCat("'", text, "' is not a number"));
+    return absl::InvalidArgumentError(StrCat("'", text, "' is not ", kind));
   return value;
 }
 
@@ -29,8 +23,8 @@ class FillMissingKernel : public OpKernel {
     const std::string& text = op.fill_missing().value();
     step.fill_string = text;
     if (text.empty()) return absl::OkStatus();
-    absl::StatusOr<int64_t> as_int = ParseInt(text);
-    absl::StatusOr<double> as_float = ParseDouble(text);
+    absl::StatusOr<int64_t> as_int = ParseAll<int64_t>(text, "an integer");
+    absl::StatusOr<double> as_float = ParseAll<double>(text, "a number");
     if (state.known_type && state.type == INT && !as_int.ok()) return as_int.status();
     if (state.known_type && state.type == FLOAT && !as_float.ok()) return as_float.status();
     step.fill_int = as_int.value_or(0);

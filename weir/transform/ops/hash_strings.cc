@@ -9,11 +9,7 @@ class HashStringsKernel : public OpKernel {
  public:
   Takes takes() const override { return Takes::kStringsOrInts; }
   absl::Status Compile(const Op& op, CompileState& state, CompiledOp&) const override {
-    if (op.hash_strings().hash_buckets() < 1)
-      return absl::InvalidArgumentError("hash_buckets must be at least 1");
-    state.type = INT;
-    state.cardinality = op.hash_strings().hash_buckets();
-    return absl::OkStatus();
+    return CompileCategorical(op.hash_strings().hash_buckets(), "hash_buckets", state);
   }
   absl::Status Apply(const CompiledOp& step, const ApplyInputs&, Values& values) const override {
     const uint64_t buckets = static_cast<uint64_t>(step.op->hash_strings().hash_buckets());

@@ -152,6 +152,10 @@ class NumbersToFloatKernel : public OpKernel {
   }
 };
 
+// Checks `buckets` (the argument `argument` of the op) and sets what flows out of an op giving
+// categorical ints in [0, buckets): bucketize, hash_strings, cross, categorical_identity.
+absl::Status CompileCategorical(int64_t buckets, std::string_view argument, CompileState& state);
+
 // A scaling learned from the moments and range of the numbers that reach it.
 class ScalingKernel : public NumbersToFloatKernel {
  public:
@@ -161,20 +165,6 @@ class ScalingKernel : public NumbersToFloatKernel {
 
 // The kernel of each op, from the one list in ops/op_list.cc; nullptr for an empty op.
 const OpKernel* FindOpKernel(Op::OpCase op_case);
-
-// The kernels, one per op file.
-std::unique_ptr<OpKernel> MakeFillMissing();
-std::unique_ptr<OpKernel> MakeScaleToZScore();
-std::unique_ptr<OpKernel> MakeScaleTo01();
-std::unique_ptr<OpKernel> MakeBucketize();
-std::unique_ptr<OpKernel> MakeVocabulary();
-std::unique_ptr<OpKernel> MakeHashStrings();
-std::unique_ptr<OpKernel> MakeCategoricalIdentity();
-std::unique_ptr<OpKernel> MakeOneHot();
-std::unique_ptr<OpKernel> MakeCross();
-std::unique_ptr<OpKernel> MakeLog1p();
-std::unique_ptr<OpKernel> MakeClip();
-std::unique_ptr<OpKernel> MakeCustom();
 
 }  // namespace weir::transform
 

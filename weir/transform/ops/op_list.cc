@@ -3,25 +3,37 @@
 
 #include <algorithm>
 
+#include "weir/base/strings.h"
 #include "weir/transform/ops/op_kernel.h"
 
 namespace weir::transform {
+
+// Every op: its case in the Op message, and the maker of its kernel (in the op's own file).
+#define WEIR_TRANSFORM_OPS(X)                  \
+  X(kFillMissing, FillMissing)                 \
+  X(kScaleToZScore, ScaleToZScore)             \
+  X(kScaleTo01, ScaleTo01)                     \
+  X(kBucketize, Bucketize)                     \
+  X(kComputeAndApplyVocabulary, Vocabulary)    \
+  X(kHashStrings, HashStrings)                 \
+  X(kCategoricalIdentity, CategoricalIdentity) \
+  X(kOneHot, OneHot)                           \
+  X(kCross, Cross)                             \
+  X(kLog1P, Log1p)                             \
+  X(kClip, Clip)                               \
+  X(kCustom, Custom)
+
+#define WEIR_DECLARE_KERNEL_MAKER(op_case, name) std::unique_ptr<OpKernel> Make##name();
+WEIR_TRANSFORM_OPS(WEIR_DECLARE_KERNEL_MAKER)
+#undef WEIR_DECLARE_KERNEL_MAKER
+
 namespace {
 
 std::map<Op::OpCase, std::unique_ptr<OpKernel>> MakeKernels() {
   std::map<Op::OpCase, std::unique_ptr<OpKernel>> kernels;
-  kernels[Op::kFillMissing] = MakeFillMissing();
-  kernels[Op::kScaleToZScore] = MakeScaleToZScore();
-  kernels[Op::kScaleTo01] = MakeScaleTo01();
-  kernels[Op::kBucketize] = MakeBucketize();
-  kernels[Op::kComputeAndApplyVocabulary] = MakeVocabulary();
-  kernels[Op::kHashStrings] = MakeHashStrings();
-  kernels[Op::kCategoricalIdentity] = MakeCategoricalIdentity();
-  kernels[Op::kOneHot] = MakeOneHot();
-  kernels[Op::kCross] = MakeCross();
-  kernels[Op::kLog1P] = MakeLog1p();
-  kernels[Op::kClip] = MakeClip();
-  kernels[Op::kCustom] = MakeCustom();
+#define WEIR_ADD_KERNEL(op_case, name) kernels[Op::op_case] = Make##name();
+  WEIR_TRANSFORM_OPS(WEIR_ADD_KERNEL)
+#undef WEIR_ADD_KERNEL
   return kernels;
 }
 
@@ -31,6 +43,13 @@ const OpKernel* FindOpKernel(Op::OpCase op_case) {
   static const auto* kernels = new std::map<Op::OpCase, std::unique_ptr<OpKernel>>(MakeKernels());
   auto it = kernels->find(op_case);
   return it == kernels->end() ? nullptr : it->second.get();
+}
+
+absl::Status CompileCategorical(int64_t buckets, std::string_view argument, CompileState& state) {
+  if (buckets < 1) return absl::InvalidArgumentError(StrCat(argument, " must be at least 1"));
+  state.type = INT;
+  state.cardinality = buckets;
+  return absl::OkStatus();
 }
 
 std::string TypeName(ValueType type) {
