@@ -74,30 +74,45 @@ check "trainer" "$weir" trainer --examples "$w/transformed" --transform_graph "$
 port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$weir" serve --model_name taxi --model_path "$w/model" --rest_port "$port" >"$w/serve.log" 2>&1 &
 pids+=($!)
-# A whole raw row of the data, label and all columns the model does not read left out.
+# Whole raw rows of the data, less the label, as TFX's signature takes them: by :predict, and by
+# :classify, which must agree.
 answer=""
 for _ in $(seq 100); do
-  answer="$("$python" - "$port" <<'PY' 2>/dev/null
-import json, sys, urllib.request
+  answer="$("$python" - "$port" "$data/data.csv" <<'PY' 2>"$w/client.log"
+import csv, json, sys, urllib.request
 base = f"http://127.0.0.1:{sys.argv[1]}/v1/models/taxi"
 metadata = json.load(urllib.request.urlopen(base + "/metadata", timeout=2))
 inputs = metadata["metadata"]["signature_def"]["signature_def"]["serving_default"]["inputs"]
 assert "tips" not in inputs, sorted(inputs)
-body = json.dumps({"instances": [{"trip_miles": 2.5, "fare": 9.5, "trip_seconds": 600,
-                                  "payment_type": "Credit Card", "trip_start_hour": 14,
-                                  "company": "Taxi Affiliation Services"}]}).encode()
-request = urllib.request.Request(base + ":predict", body)
-print(json.dumps(json.load(urllib.request.urlopen(request, timeout=2))))
+convert = {"DT_INT64": int, "DT_FLOAT": float, "DT_STRING": str}
+with open(sys.argv[2], newline="") as f:
+    every = list(csv.DictReader(f))
+# The first rows (some cells empty), and for each column the first row that has it (one column
+# is empty throughout).
+filled = [name for name in every[0] if any(row[name] for row in every)]
+rows = every[:10] + [next(row for row in every if row[name]) for name in filled]
+instances = [{name: convert[inputs[name]["dtype"]](value) for name, value in row.items()
+              if name != "tips" and value != ""} for row in rows]
+def post(verb, body):
+    request = urllib.request.Request(base + ":" + verb, json.dumps(body).encode())
+    return json.load(urllib.request.urlopen(request, timeout=2))
+predicted = post("predict", {"instances": instances})["predictions"]
+classified = post("classify", {"examples": instances})["result"]
+print(json.dumps({"predictions": predicted,
+                  "classify_agrees": [c[1][1] for c in classified] == predicted,
+                  "every_column": set().union(*instances) == set(filled) - {"tips"}}))
 PY
 )" && break
   sleep 0.1
 done
 if [[ -n "$answer" ]]; then
-  expect_json "serve predicts a probability" "0 <= j['predictions'][0] <= 1" <<<"$answer"
+  expect_json "serve predicts a probability from a whole row" \
+    "0 <= j['predictions'][0] <= 1 and j['every_column']" <<<"$answer"
+  expect_json "serve's :classify gives :predict's probabilities" "j['classify_agrees']" <<<"$answer"
 else
   failed=$((failed + 1))
   echo "FAIL: serve did not answer a predict request:"
-  sed 's/^/  | /' "$w/serve.log"
+  sed 's/^/  | /' "$w/serve.log" "$w/client.log"
 fi
 
 # 5. Synthetic data from a fitted profile, through the same chain (docs/datagen.md).

@@ -321,9 +321,17 @@ absl::StatusOr<ModelSpec> PlanModel(const TrainerConfig& config,
       input->set_cardinality(analysis.cardinality());
     input_names.insert(name);
   }
-  // The signature takes what the inputs are computed from: never the label's own columns.
-  for (transform::RawFeature& raw : transform.RawFeaturesOf(input_names))
+  // The signature takes what the inputs are computed from, and accepts the schema's other raw
+  // features; never the label's own columns (those it is computed from and no input is).
+  std::set<std::string> taken;
+  for (transform::RawFeature& raw : transform.RawFeaturesOf(input_names)) {
+    taken.insert(raw.name());
     *spec.add_signature_inputs() = std::move(raw);
+  }
+  for (const transform::RawFeature& raw : transform.RawFeaturesOf({c.label()}))
+    taken.insert(raw.name());
+  for (const transform::RawFeature& raw : graph.schema_features())
+    if (!taken.contains(raw.name())) *spec.add_unread_inputs() = raw;
   spec.add_outputs(c.task() == REGRESSION ? "predictions" : "probabilities");
   if (c.task() == MULTICLASS_CLASSIFICATION) spec.add_outputs(kClassesOutput);
   return spec;

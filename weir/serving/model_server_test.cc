@@ -1,6 +1,7 @@
 #include "weir/serving/model_server.h"
 
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -10,9 +11,11 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "weir/base/files.h"
 #include "weir/base/test_dirs.h"
 #include "weir/model/serving_model.h"
+#include "weir/proto/example.pb.h"
 #include "weir/serving/batcher.h"
 #include "weir/serving/http_server.h"
 #include "weir/serving/testing/test_model.h"
@@ -151,6 +154,128 @@ TEST_F(ModelServerTest, StatusMetadataAndErrors) {
   EXPECT_NE(metrics.find("weir_serving_requests_total{model=\"taxi\",code=\"error\"} "),
             std::string::npos);
   EXPECT_NE(metrics.find("weir_serving_loaded_versions{model=\"taxi\"} 1"), std::string::npos);
+}
+
+// The signature is the training schema's raw features less the label's own, as TFX's: a client
+// may send a whole row; what the model does not read is checked and ignored.
+TEST_F(ModelServerTest, TheSignatureIsTheSchemaLessTheLabel) {
+  auto server = ModelServer::Start({.model_name = "taxi", .model_base_path = *root_ / "base"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  ModelServer& s = **server;
+  const Json metadata = Json::parse(s.Handle("GET", "/v1/models/taxi/metadata", "").body);
+  std::set<std::string> inputs;
+  for (const auto& [name, tensor] :
+       metadata["metadata"]["signature_def"]["signature_def"]["serving_default"]["inputs"].items())
+    inputs.insert(name);
+  EXPECT_EQ(inputs, (std::set<std::string>{"company", "fare", "payment_type", "trip_start_hour"}));
+  EXPECT_EQ(metadata["metadata"]["inputs_read"].get<std::set<std::string>>(),
+            (std::set<std::string>{"company", "fare", "trip_start_hour"}));
+
+  Json instances = Instances(EvalBatch(), 20);
+  const std::string plain =
+      s.Handle("POST", "/v1/models/taxi:predict", Json{{"instances", instances}}.dump()).body;
+  for (Json& instance : instances) instance["payment_type"] = "Cash";
+  EXPECT_EQ(s.Handle("POST", "/v1/models/taxi:predict", Json{{"instances", instances}}.dump()).body,
+            plain);
+  auto error = [&](const std::string& body) {
+    HttpResponse response = s.Handle("POST", "/v1/models/taxi:predict", body);
+    EXPECT_EQ(response.status, 400) << body;
+    return Json::parse(response.body)["error"].get<std::string>();
+  };
+  EXPECT_THAT(error(R"({"instances": [{"payment_type": 3}]})"),
+              ::testing::HasSubstr("'payment_type' is a string"));
+  EXPECT_THAT(error(R"({"instances": [{"tips": 1.5}]})"),
+              ::testing::HasSubstr("unknown feature 'tips'"));
+  EXPECT_THAT(error(R"({"inputs": {"fare": [1, 2], "payment_type": ["Cash"]}})"),
+              ::testing::HasSubstr("'payment_type' has 1 values"));
+}
+
+// The same rows as JSON features, {"b64"} bytes, serialized tf.Examples (rows and columns), and
+// through :classify and :regress give the same numbers as :predict.
+TEST_F(ModelServerTest, EveryRequestFormGivesThePredictionsOfPredict) {
+  auto server = ModelServer::Start({.model_name = "taxi", .model_base_path = *root_ / "base"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  ModelServer& s = **server;
+  auto post = [&](const std::string& verb, const Json& body) {
+    HttpResponse response = s.Handle("POST", "/v1/models/taxi:" + verb, body.dump());
+    EXPECT_EQ(response.status, 200) << verb << " " << body.dump() << "\n" << response.body;
+    return Json::parse(response.body);
+  };
+  const Json instances = Instances(EvalBatch(), 20);
+  const std::vector<float> expected = post("predict", {{"instances", instances}})["predictions"];
+
+  // {"b64": ...} for a string feature.
+  Json b64 = instances;
+  for (Json& instance : b64) {
+    if (instance.contains("company"))
+      instance["company"] = {{"b64", absl::Base64Escape(instance["company"].get<std::string>())}};
+  }
+  EXPECT_EQ(post("predict", {{"instances", b64}})["predictions"].get<std::vector<float>>(),
+            expected);
+
+  // TFX's form: each instance a serialized tf.Example, in rows and in columns.
+  Json example_rows = Json::array(), example_column = Json::array();
+  for (const Json& instance : instances) {
+    tensorflow::Example example;
+    auto& features = *example.mutable_features()->mutable_feature();
+    for (const auto& [name, value] : instance.items()) {
+      if (value.is_string()) {
+        features[name].mutable_bytes_list()->add_value(value.get<std::string>());
+      } else if (name == "trip_start_hour") {
+        features[name].mutable_int64_list()->add_value(value.get<int64_t>());
+      } else {
+        features[name].mutable_float_list()->add_value(value.get<float>());
+      }
+    }
+    const Json serialized = {{"b64", absl::Base64Escape(example.SerializeAsString())}};
+    example_rows.push_back({{"examples", serialized}});
+    example_column.push_back(serialized);
+  }
+  EXPECT_EQ(post("predict", {{"instances", example_rows}})["predictions"].get<std::vector<float>>(),
+            expected);
+  EXPECT_EQ(post("predict", {{"inputs", {{"examples", example_column}}}})["outputs"]
+                .get<std::vector<float>>(),
+            expected);
+
+  // :classify: each example's classes with their probabilities; "context" fills what an example
+  // lacks.
+  Json without_hour = instances;
+  for (Json& instance : without_hour) instance.erase("trip_start_hour");
+  Json with_hour = instances;
+  for (Json& instance : with_hour) instance["trip_start_hour"] = 22;
+  const std::vector<float> at_22 = post("predict", {{"instances", with_hour}})["predictions"];
+  const Json classified = post(
+      "classify", {{"examples", without_hour}, {"context", {{"trip_start_hour", 22}}}})["result"];
+  ASSERT_EQ(classified.size(), instances.size());
+  for (size_t i = 0; i < instances.size(); ++i) {
+    EXPECT_EQ(classified[i][0][0], "0");
+    EXPECT_EQ(classified[i][1][0], "1");
+    EXPECT_EQ(classified[i][1][1].get<float>(), at_22[i]) << i;
+    EXPECT_EQ(classified[i][0][1].get<float>(), 1.0f - at_22[i]) << i;
+  }
+  HttpResponse regress =
+      s.Handle("POST", "/v1/models/taxi:regress", Json{{"examples", instances}}.dump());
+  EXPECT_EQ(regress.status, 400);
+  EXPECT_THAT(regress.body, ::testing::HasSubstr("classification model"));
+
+  // A regression model answers :regress with the numbers :predict gives.
+  const fs::path regression = *root_ / "regression";
+  ASSERT_TRUE(serving::testing::WriteTestModel(regression / "1", 10, model::REGRESSION).ok());
+  auto tips = ModelServer::Start({.model_name = "tips", .model_base_path = regression});
+  ASSERT_TRUE(tips.ok()) << tips.status();
+  const std::string body = Json{{"instances", instances}}.dump();
+  const Json predicted = Json::parse((*tips)->Handle("POST", "/v1/models/tips:predict", body).body);
+  const Json regressed = Json::parse(
+      (*tips)
+          ->Handle("POST", "/v1/models/tips:regress", Json{{"examples", instances}}.dump())
+          .body);
+  EXPECT_EQ(regressed["result"].get<std::vector<float>>(),
+            predicted["predictions"].get<std::vector<float>>());
+  EXPECT_EQ((*tips)
+                ->Handle("POST", "/v1/models/tips:classify", Json{{"examples", instances}}.dump())
+                .status,
+            400);
+  EXPECT_EQ(s.Handle("POST", "/v1/models/taxi:explain", "{}").status, 404);
 }
 
 TEST_F(ModelServerTest, NewVersionsSwapInAndBrokenOnesAreReported) {

@@ -7,14 +7,18 @@
 #include <cmath>
 #include <optional>
 
+#include "absl/strings/escaping.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/base/utf8.h"
+#include "weir/io/example/example_codec.h"
 
 namespace weir::serving {
 
 // Deeper JSON than this is refused rather than skipped recursively (a request has depth 4).
 constexpr int kMaxSkipDepth = 64;
+// TFX's serving signature takes serialized tf.Examples under this name.
+constexpr std::string_view kExamplesKey = "examples";
 // Wrong values are quoted in errors up to this many bytes.
 constexpr size_t kMaxQuotedBytes = 80;
 
@@ -22,15 +26,21 @@ constexpr size_t kMaxQuotedBytes = 80;
 class RequestParser {
  public:
   RequestParser(const PredictRequestReader& reader, std::string_view body)
-      : inputs_(reader.inputs_), index_(reader.index_), known_(reader.known_), body_(body) {}
+      : inputs_(reader.inputs_),
+        index_(reader.index_),
+        known_(reader.known_),
+        body_(body),
+        examples_are_serialized_(!index_.contains(absl::string_view("examples"))) {}
 
   absl::StatusOr<PredictRequest> Parse() {
     PredictRequest request;
     for (const PredictRequestReader::Input& input : inputs_) {
-      const data::DataType type = input.type == transform::INT     ? data::DataType::kInt64
-                                  : input.type == transform::FLOAT ? data::DataType::kFloat
-                                                                   : data::DataType::kBytes;
-      request.raw.AddColumn(input.name, type);
+      const data::DataType type = DataTypeOf(input.type);
+      if (input.column >= 0) {
+        request.raw.AddColumn(input.name, type);
+      } else {
+        unread_.emplace_back(input.name, type);
+      }
     }
     if (body_.starts_with("\xEF\xBB\xBF")) pos_ = 3;  // A byte order mark, as editors may save.
     SkipSpace();
@@ -76,6 +86,29 @@ class RequestParser {
     std::string_view string = {};
     bool integer = false;  // A number without fraction or exponent.
   };
+
+  static data::DataType DataTypeOf(transform::ValueType type) {
+    return type == transform::INT     ? data::DataType::kInt64
+           : type == transform::FLOAT ? data::DataType::kFloat
+                                      : data::DataType::kBytes;
+  }
+
+  // Where `input`'s values go: its column of the request, or, for a feature the model does not
+  // read, a column that is checked and dropped.
+  data::Column& ColumnOf(size_t input, data::RecordBatch& raw) {
+    const int column = inputs_[input].column;
+    return column >= 0 ? raw.mutable_column(static_cast<size_t>(column))
+                       : unread_[static_cast<size_t>(-column - 1)];
+  }
+
+  // Appends a missing value to the read features not in `seen`, `rows` times.
+  void FillUnseen(const std::vector<uint8_t>& seen, size_t rows, data::RecordBatch& raw) {
+    for (size_t input = 0; input < inputs_.size(); ++input) {
+      if (seen[input] || inputs_[input].column < 0) continue;
+      data::Column& column = raw.mutable_column(static_cast<size_t>(inputs_[input].column));
+      for (size_t row = 0; row < rows; ++row) column.AppendMissing();  // fill_missing applies.
+    }
+  }
 
   static absl::Status ShapeError() {
     return absl::InvalidArgumentError(
@@ -311,6 +344,49 @@ class RequestParser {
     }
   }
 
+  // A scalar, or TF Serving's {"b64": "..."} for bytes: a string holding the decoded bytes
+  // (valid until the next one is read).
+  absl::StatusOr<Scalar> ReadValue() {
+    SkipSpace();
+    const size_t start = pos_;
+    if (!Consume('{')) return ReadScalar();
+    ASSIGN_OR_RETURN(std::string_view bytes, ReadBase64Object(start));
+    return Scalar{
+        .kind = Kind::kString, .text = body_.substr(start, pos_ - start), .string = bytes};
+  }
+
+  // Whether the value ahead is an object whose first key is "b64" (the position is kept).
+  bool AtBase64Object() {
+    const size_t start = pos_;
+    bool b64 = false;
+    if (Consume('{')) {
+      absl::StatusOr<std::string_view> key = ReadKey();
+      b64 = key.ok() && *key == "b64";
+    }
+    pos_ = start;
+    return b64;
+  }
+
+  // After the '{' of {"b64": "..."} (which starts at `start`): the decoded bytes, standard or
+  // URL-safe base64.
+  absl::StatusOr<std::string_view> ReadBase64Object(size_t start) {
+    ASSIGN_OR_RETURN(std::string_view key, ReadKey());
+    if (key != "b64") {
+      return absl::InvalidArgumentError(
+          StrCat("an object value must be {\"b64\": \"...\"}, at byte ", start));
+    }
+    SkipSpace();
+    if (!At('"'))
+      return absl::InvalidArgumentError(StrCat("\"b64\" takes a string, at byte ", start));
+    ASSIGN_OR_RETURN(std::string_view text, ReadString());
+    const absl::string_view encoded(text.data(), text.size());
+    if (!absl::Base64Unescape(encoded, &decoded_) &&
+        !absl::WebSafeBase64Unescape(encoded, &decoded_))
+      return absl::InvalidArgumentError(StrCat("\"b64\" is not base64, at byte ", start));
+    RETURN_IF_ERROR(Expect('}'));
+    return std::string_view(decoded_);
+  }
+
   // Names a row in errors: "instance 3" in the row form, "row 3" in the columnar one.
   struct Row {
     const char* kind;
@@ -329,8 +405,8 @@ class RequestParser {
         return absl::OkStatus();
       }
       SkipSpace();
-      if (At('[') || At('{')) return WrongValue(input, row, start);
-      ASSIGN_OR_RETURN(value, ReadScalar());
+      if (At('[') || (At('{') && !AtBase64Object())) return WrongValue(input, row, start);
+      ASSIGN_OR_RETURN(value, ReadValue());
       if (Consume(',')) {
         size_t count = 2;
         RETURN_IF_ERROR(SkipValue(1));
@@ -343,10 +419,10 @@ class RequestParser {
                                                  "' takes one value per row, not ", count));
       }
       RETURN_IF_ERROR(Expect(']'));
-    } else if (At('{')) {
+    } else if (At('{') && !AtBase64Object()) {
       return WrongValue(input, row, start);
     } else {
-      ASSIGN_OR_RETURN(value, ReadScalar());
+      ASSIGN_OR_RETURN(value, ReadValue());
     }
     if (value->kind == Kind::kNull) {
       column.AppendMissing();
@@ -427,21 +503,25 @@ class RequestParser {
       if (!Consume('}')) {
         while (true) {
           ASSIGN_OR_RETURN(std::string_view key, ReadKey());
+          if (key == kExamplesKey && examples_are_serialized_) {
+            RETURN_IF_ERROR(ReadExample({"instance", instance}, seen, raw));
+            if (Consume(',')) continue;
+            RETURN_IF_ERROR(Expect('}'));
+            break;
+          }
           ASSIGN_OR_RETURN(size_t input, InputOf(key));
           if (seen[input]) {
             return absl::InvalidArgumentError(StrCat("instance ", instance, ": feature '",
                                                      inputs_[input].name, "' appears twice"));
           }
           seen[input] = 1;
-          RETURN_IF_ERROR(ReadCell(input, {"instance", instance}, raw.mutable_column(input)));
+          RETURN_IF_ERROR(ReadCell(input, {"instance", instance}, ColumnOf(input, raw)));
           if (Consume(',')) continue;
           RETURN_IF_ERROR(Expect('}'));
           break;
         }
       }
-      for (size_t input = 0; input < inputs_.size(); ++input) {
-        if (!seen[input]) raw.mutable_column(input).AppendMissing();  // fill_missing applies.
-      }
+      FillUnseen(seen, 1, raw);
       if (Consume(',')) continue;
       return Expect(']');
     }
@@ -454,16 +534,30 @@ class RequestParser {
       return absl::InvalidArgumentError("\"inputs\" must be an object of feature: [values]");
     std::vector<uint8_t> seen(inputs_.size());
     std::optional<size_t> rows;
+    bool seen_examples = false;
     if (!Consume('}')) {
       while (true) {
         ASSIGN_OR_RETURN(std::string_view key, ReadKey());
+        if (key == kExamplesKey && examples_are_serialized_) {
+          if (rows || seen_examples)
+            return absl::InvalidArgumentError(
+                "\"examples\" (serialized tf.Examples) cannot be given beside features");
+          seen_examples = true;
+          ASSIGN_OR_RETURN(rows, ReadExampleColumn(raw));
+          if (Consume(',')) continue;
+          RETURN_IF_ERROR(Expect('}'));
+          break;
+        }
+        if (seen_examples)
+          return absl::InvalidArgumentError(
+              "\"examples\" (serialized tf.Examples) cannot be given beside features");
         ASSIGN_OR_RETURN(size_t input, InputOf(key));
         if (seen[input]) {
           return absl::InvalidArgumentError(
               StrCat("feature '", inputs_[input].name, "' appears twice"));
         }
         seen[input] = 1;
-        data::Column& column = raw.mutable_column(input);
+        data::Column& column = ColumnOf(input, raw);
         size_t count = 0;
         SkipSpace();
         if (Consume('[')) {
@@ -490,9 +584,89 @@ class RequestParser {
         break;
       }
     }
-    for (size_t input = 0; input < inputs_.size(); ++input) {
-      if (seen[input]) continue;
-      for (size_t row = 0; row < rows.value_or(0); ++row) raw.mutable_column(input).AppendMissing();
+    if (!seen_examples) FillUnseen(seen, rows.value_or(0), raw);
+    return absl::OkStatus();
+  }
+
+  // {"examples": [{"b64": ...}, ...]} in the columnar form, at the list: one row per example.
+  absl::StatusOr<size_t> ReadExampleColumn(data::RecordBatch& raw) {
+    SkipSpace();
+    if (!Consume('['))
+      return absl::InvalidArgumentError("\"examples\" must be a list of {\"b64\": \"...\"}");
+    size_t count = 0;
+    std::vector<uint8_t> seen(inputs_.size());
+    if (Consume(']')) return count;
+    while (true) {
+      std::fill(seen.begin(), seen.end(), 0);
+      RETURN_IF_ERROR(ReadExample({"row", count}, seen, raw));
+      FillUnseen(seen, 1, raw);
+      ++count;
+      if (Consume(',')) continue;
+      RETURN_IF_ERROR(Expect(']'));
+      return count;
+    }
+  }
+
+  // {"b64": "<serialized tf.Example>"}, or a list of one: its features become the row's values,
+  // checked as JSON values are (known, typed as the signature says, one value at most).
+  absl::Status ReadExample(Row row, std::vector<uint8_t>& seen, data::RecordBatch& raw) {
+    SkipSpace();
+    const bool listed = Consume('[');
+    SkipSpace();
+    const size_t start = pos_;
+    if (!Consume('{')) {
+      return absl::InvalidArgumentError(StrCat(
+          row.kind, " ", row.index, ": \"examples\" takes {\"b64\": \"<serialized tf.Example>\"}"));
+    }
+    ASSIGN_OR_RETURN(std::string_view serialized, ReadBase64Object(start));
+    if (listed) RETURN_IF_ERROR(Expect(']'));
+    absl::StatusOr<data::RecordBatch> example = io::DecodeExample(serialized);
+    if (!example.ok()) {
+      return absl::InvalidArgumentError(StrCat(
+          row.kind, " ", row.index, ": not a serialized tf.Example: ", example.status().message()));
+    }
+    for (const data::Column& feature : example->columns()) {
+      absl::StatusOr<size_t> input = InputOf(feature.name());
+      if (!input.ok()) {
+        return absl::InvalidArgumentError(
+            StrCat(row.kind, " ", row.index, ": ", input.status().message()));
+      }
+      if (seen[*input]) {
+        return absl::InvalidArgumentError(
+            StrCat(row.kind, " ", row.index, ": feature '", feature.name(), "' appears twice"));
+      }
+      seen[*input] = 1;
+      data::Column& column = ColumnOf(*input, raw);
+      const size_t values = feature.value_count(0);
+      if (values == 0) {
+        column.AppendMissing();
+        continue;
+      }
+      if (values > 1) {
+        return absl::InvalidArgumentError(StrCat(row.kind, " ", row.index, ": feature '",
+                                                 feature.name(), "' takes one value per row, not ",
+                                                 values));
+      }
+      if (feature.type() != column.type()) {
+        const std::string_view wanted = column.type() == data::DataType::kInt64   ? "an int64_list"
+                                        : column.type() == data::DataType::kFloat ? "a float_list"
+                                                                                  : "a bytes_list";
+        return absl::InvalidArgumentError(
+            StrCat(row.kind, " ", row.index, ": feature '", feature.name(), "' takes ", wanted));
+      }
+      const size_t at = feature.value_begin(0);
+      switch (column.type()) {
+        case data::DataType::kInt64:
+          column.AddInt64(feature.int64_values()[at]);
+          break;
+        case data::DataType::kFloat:
+          column.AddFloat(feature.float_values()[at]);
+          break;
+        default:
+          column.AddBytes(feature.bytes_value(at));
+          break;
+      }
+      column.FinishRow(data::Presence::kPresent);
     }
     return absl::OkStatus();
   }
@@ -503,12 +677,22 @@ class RequestParser {
   std::string_view body_;
   size_t pos_ = 0;
   std::string scratch_;
+  std::vector<data::Column> unread_;  // Values of the features the model does not read.
+  std::string decoded_;               // The last {"b64": ...} value, decoded.
+  // "examples" holds serialized tf.Examples, unless the model has a feature of that name.
+  const bool examples_are_serialized_;
 };
 
 PredictRequestReader::PredictRequestReader(const model::ModelSpec& spec) {
+  int read = 0, unread = 0;
   for (const auto& input : spec.signature_inputs()) {
     index_.emplace(input.name(), inputs_.size());
-    inputs_.push_back({.name = input.name(), .type = input.type()});
+    inputs_.push_back({.name = input.name(), .type = input.type(), .column = read++});
+    known_ += StrCat(known_.empty() ? "" : ", ", input.name());
+  }
+  for (const auto& input : spec.unread_inputs()) {
+    index_.emplace(input.name(), inputs_.size());
+    inputs_.push_back({.name = input.name(), .type = input.type(), .column = -1 - unread++});
     known_ += StrCat(known_.empty() ? "" : ", ", input.name());
   }
 }
@@ -584,6 +768,39 @@ std::string WritePredictResponse(std::span<const float> predictions, int width, 
     out += row > 0 ? ",{\"probabilities\":" : "{\"probabilities\":";
     AppendRow(out, predictions, row_width, row);
     out += StrCat(",\"classes\":", classes, "}");
+  }
+  out += "]}";
+  return out;
+}
+
+std::string WriteClassifyResponse(std::span<const float> predictions, int width,
+                                  std::span<const std::string> class_names) {
+  const size_t row_width = static_cast<size_t>(std::max(width, 1));
+  const size_t classes = row_width == 1 ? 2 : row_width;
+  std::string out = "{\"result\":[";
+  for (size_t row = 0; row < predictions.size() / row_width; ++row) {
+    out += row > 0 ? ",[" : "[";
+    for (size_t k = 0; k < classes; ++k) {
+      const float score = row_width > 1 ? predictions[row * row_width + k]
+                          : k == 0      ? 1.0f - predictions[row]
+                                        : predictions[row];
+      out += k > 0 ? ",[" : "[";
+      out += JsonQuote(k < class_names.size() ? class_names[k] : std::to_string(k));
+      out += ',';
+      AppendFloat(out, score);
+      out += ']';
+    }
+    out += ']';
+  }
+  out += "]}";
+  return out;
+}
+
+std::string WriteRegressResponse(std::span<const float> predictions) {
+  std::string out = "{\"result\":[";
+  for (size_t row = 0; row < predictions.size(); ++row) {
+    if (row > 0) out += ',';
+    AppendFloat(out, predictions[row]);
   }
   out += "]}";
   return out;

@@ -7,7 +7,9 @@
 //   rows:    {"instances": [{"feature": value, ...}, ...]}
 //   columns: {"inputs": {"feature": [value per row, ...], ...}}  (a bare value is one row)
 // A value is a JSON scalar, null or [] (missing), or a list of one scalar. "signature_name" and
-// other top-level keys are read past. An absent feature is missing in every row.
+// other top-level keys are read past. An absent feature is missing in every row. The features
+// the model accepts are its signature: the training schema's raw features less the label's;
+// those it does not read are checked like the others and dropped.
 #ifndef WEIR_SERVING_PREDICT_REQUEST_H_
 #define WEIR_SERVING_PREDICT_REQUEST_H_
 
@@ -24,7 +26,7 @@
 namespace weir::serving {
 
 struct PredictRequest {
-  data::RecordBatch raw;  // One column per signature input, in signature order.
+  data::RecordBatch raw;  // One column per input the model reads, in signature order.
   bool columnar = false;  // Came in the columnar form (answered as "outputs").
 };
 
@@ -43,6 +45,9 @@ class PredictRequestReader {
   struct Input {
     std::string name;
     transform::ValueType type;
+    // Its column in PredictRequest::raw; for a feature the model does not read (checked, then
+    // dropped), -1 - its index among those.
+    int column;
   };
   std::vector<Input> inputs_;
   absl::flat_hash_map<std::string, size_t> index_;  // Input name -> position in inputs_.
@@ -57,6 +62,14 @@ class PredictRequestReader {
 // {"outputs": {"probabilities": [[...], ...], "classes": [[...], ...]}}.
 std::string WritePredictResponse(std::span<const float> predictions, int width, bool columnar,
                                  std::span<const std::string> class_names = {});
+
+// :classify's and :regress's responses, as TF Serving writes them: {"result": [[[class, score],
+// ...] per example]}, every class with its probability (a binary model's `width` 1 is the
+// second class's: the first gets 1 - p; a class without a name is named by its id); and
+// {"result": [value per example]}. Floats as above.
+std::string WriteClassifyResponse(std::span<const float> predictions, int width,
+                                  std::span<const std::string> class_names);
+std::string WriteRegressResponse(std::span<const float> predictions);
 
 }  // namespace weir::serving
 

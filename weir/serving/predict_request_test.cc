@@ -175,6 +175,14 @@ TEST(PredictRequestTest, ErrorsSayWhatIsWrongAndWhere) {
       {R"({"instances": [{"hour": [1, 2, 3]}]})",
        "instance 0: feature 'hour' takes one value per row, not 3"},
       {R"({"inputs": {"hour": [1, "x"]}})", "row 1: feature 'hour' is an integer; got \"x\""},
+      {R"({"instances": [{"company": {"b64": "@@"}}]})", "\"b64\" is not base64"},
+      {R"({"instances": [{"company": {"b64": 3}}]})", "\"b64\" takes a string"},
+      {R"({"instances": [{"fare": {"b64": "AAAA"}}]})", "instance 0: feature 'fare' is a number"},
+      {R"({"instances": [{"examples": 3}]})", "instance 0: \"examples\" takes {\"b64\""},
+      {R"({"instances": [{"examples": {"b64": "AAAA"}}]})",
+       "instance 0: not a serialized tf.Example"},
+      {R"({"inputs": {"examples": [], "hour": [1]}})", "cannot be given beside features"},
+      {R"({"inputs": {"examples": {}}})", "\"examples\" must be a list"},
   };
   for (const auto& [body, message] : cases) {
     auto request = reader.Read(body);

@@ -13,6 +13,9 @@ using Json = nlohmann::json;
 
 namespace {
 
+// Deeper JSON than this is refused (a classify request has depth 4).
+constexpr int kMaxJsonDepth = 64;
+
 constexpr double kLatencyBounds[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
                                      0.05,   0.1,   0.2,   0.5,   1.0};
 
@@ -73,6 +76,8 @@ HttpResponse RestApiHandler::Metadata(std::optional<int64_t> version) const {
   Json inputs = Json::object();
   for (const auto& input : spec.signature_inputs())
     inputs[input.name()] = tensor(input.name(), DtypeName(input.type()), 1);
+  for (const auto& input : spec.unread_inputs())
+    inputs[input.name()] = tensor(input.name(), DtypeName(input.type()), 1);
   Json outputs = Json::object();
   const int width = model::OutputsPerRow(spec);
   for (const std::string& output : spec.outputs()) {
@@ -82,7 +87,11 @@ HttpResponse RestApiHandler::Metadata(std::optional<int64_t> version) const {
   Json signature = {
       {"inputs", inputs}, {"outputs", outputs}, {"method_name", "tensorflow/serving/predict"}};
   Json metadata = {{"signature_def", {{"signature_def", {{"serving_default", signature}}}}}};
-  // A classifier's class names, in the order of its probabilities (beyond TF Serving's fields).
+  // Beyond TF Serving's fields: the inputs the model reads (the signature's others are accepted
+  // and ignored), and a classifier's class names in the order of its probabilities.
+  Json read = Json::array();
+  for (const auto& input : spec.signature_inputs()) read.push_back(input.name());
+  metadata["inputs_read"] = std::move(read);
   if (!spec.class_names().empty()) metadata["class_names"] = spec.class_names();
   return {200, Json{{"model_spec",
                      {{"name", options_.model_name},
@@ -92,6 +101,16 @@ HttpResponse RestApiHandler::Metadata(std::optional<int64_t> version) const {
                    .dump()};
 }
 
+absl::StatusOr<std::vector<float>> RestApiHandler::Run(const Servable& servable,
+                                                       data::RecordBatch raw) {
+  const size_t rows = raw.num_rows();
+  absl::StatusOr<std::vector<float>> predictions =
+      batcher_ != nullptr ? batcher_->Predict(servable.model, std::move(raw))
+                          : servable.model->Predict(raw);
+  if (predictions.ok()) predictions_ += rows;
+  return predictions;
+}
+
 HttpResponse RestApiHandler::Predict(std::optional<int64_t> version, std::string_view body) {
   absl::StatusOr<std::pair<int64_t, std::shared_ptr<const Servable>>> picked =
       versions_.Pick(version);
@@ -99,14 +118,65 @@ HttpResponse RestApiHandler::Predict(std::optional<int64_t> version, std::string
   const auto& [number, servable] = *picked;
   absl::StatusOr<PredictRequest> request = servable->reader.Read(body);
   if (!request.ok()) return Error(400, std::string(request.status().message()));
-  const size_t rows = request->raw.num_rows();
-  absl::StatusOr<std::vector<float>> predictions =
-      batcher_ != nullptr ? batcher_->Predict(servable->model, std::move(request->raw))
-                          : servable->model->Predict(request->raw);
+  absl::StatusOr<std::vector<float>> predictions = Run(*servable, std::move(request->raw));
   if (!predictions.ok()) return Error(400, std::string(predictions.status().message()));
-  predictions_ += rows;
   return {200, WritePredictResponse(*predictions, model::OutputsPerRow(servable->model->spec()),
                                     request->columnar, servable->classes)};
+}
+
+HttpResponse RestApiHandler::ClassifyOrRegress(std::optional<int64_t> version,
+                                               std::string_view body, bool classify) {
+  absl::StatusOr<std::pair<int64_t, std::shared_ptr<const Servable>>> picked =
+      versions_.Pick(version);
+  if (!picked.ok()) return ErrorOf(picked.status());
+  const auto& [number, servable] = *picked;
+  const model::ModelSpec& spec = servable->model->spec();
+  const bool regression = spec.config().task() == model::REGRESSION;
+  if (classify == regression) {
+    return Error(400, classify ? "this is a regression model: use :regress or :predict"
+                               : "this is a classification model: use :classify or :predict");
+  }
+  // {"signature_name", "context": {feature: value}, "examples": [{feature: value}, ...]}: each
+  // example with the context's features it lacks is one predict instance.
+  bool too_deep = false;
+  const Json request = Json::parse(
+      body,
+      [&](int depth, Json::parse_event_t, Json&) {
+        too_deep = too_deep || depth > kMaxJsonDepth;
+        return !too_deep;
+      },
+      /*allow_exceptions=*/false);
+  if (too_deep) return Error(400, StrCat("the body nests deeper than ", kMaxJsonDepth, " levels"));
+  if (request.is_discarded() || !request.is_object()) {
+    return Error(400, "the body must be a JSON object {\"examples\": [...], \"context\": {...}}");
+  }
+  auto examples = request.find("examples");
+  if (examples == request.end() || !examples->is_array())
+    return Error(400, "\"examples\" must be a list of objects of feature: value");
+  auto context = request.find("context");
+  if (context != request.end() && !context->is_object())
+    return Error(400, "\"context\" must be an object of feature: value");
+  Json instances = Json::array();
+  for (size_t i = 0; i < examples->size(); ++i) {
+    Json instance = (*examples)[i];
+    if (!instance.is_object())
+      return Error(400, StrCat("example ", i, ": must be an object of feature: value"));
+    if (context != request.end()) {
+      for (const auto& [feature, value] : context->items())
+        if (!instance.contains(feature)) instance[feature] = value;
+    }
+    instances.push_back(std::move(instance));
+  }
+  absl::StatusOr<PredictRequest> predict =
+      servable->reader.Read(Json{{"instances", std::move(instances)}}.dump());
+  if (!predict.ok()) return Error(400, std::string(predict.status().message()));
+  absl::StatusOr<std::vector<float>> predictions = Run(*servable, std::move(predict->raw));
+  if (!predictions.ok()) return Error(400, std::string(predictions.status().message()));
+  const int width = model::OutputsPerRow(spec);
+  if (regression) return {200, WriteRegressResponse(*predictions)};
+  return {200, WriteClassifyResponse(
+                   *predictions, width,
+                   std::vector<std::string>(spec.class_names().begin(), spec.class_names().end()))};
 }
 
 HttpResponse RestApiHandler::Metrics() const {
@@ -154,13 +224,16 @@ HttpResponse RestApiHandler::Handle(std::string_view method, std::string_view pa
     constexpr std::string_view kPrefix = "/v1/models/";
     if (path.substr(0, kPrefix.size()) != kPrefix) return Error(404, "not found");
     std::string_view rest = path.substr(kPrefix.size());
-    bool predict = false;
-    if (rest.size() > 8 && rest.substr(rest.size() - 8) == ":predict") {
-      predict = true;
-      rest.remove_suffix(8);
+    // NAME[/versions/N]:VERB, the verb one of predict, classify, regress.
+    std::string_view verb;
+    if (const size_t colon = rest.rfind(':'); colon != std::string_view::npos) {
+      verb = rest.substr(colon + 1);
+      rest = rest.substr(0, colon);
+      if (verb != "predict" && verb != "classify" && verb != "regress")
+        return Error(404, StrCat("no method ':", verb, "' (predict, classify, regress)"));
     }
     bool metadata = false;
-    if (!predict && rest.size() > 9 && rest.substr(rest.size() - 9) == "/metadata") {
+    if (verb.empty() && rest.size() > 9 && rest.substr(rest.size() - 9) == "/metadata") {
       metadata = true;
       rest.remove_suffix(9);
     }
@@ -181,13 +254,14 @@ HttpResponse RestApiHandler::Handle(std::string_view method, std::string_view pa
       return Error(404, StrCat("servable not found: no model named '", name, "' (serving '",
                                options_.model_name, "')"));
     }
-    if (predict) {
-      if (method != "POST") return Error(405, "predict takes a POST");
+    if (!verb.empty()) {
+      if (method != "POST") return Error(405, StrCat(verb, " takes a POST"));
       if (body.size() > options_.max_body_bytes) {
         return Error(413, StrCat("the body has ", body.size(), " bytes; the limit is ",
                                  options_.max_body_bytes));
       }
-      return Predict(version, body);
+      if (verb == "predict") return Predict(version, body);
+      return ClassifyOrRegress(version, body, verb == "classify");
     }
     if (method != "GET") return Error(405, "use GET");
     return metadata ? Metadata(version) : Status(version);

@@ -13,6 +13,7 @@
 
 #include "weir/serving/batcher.h"
 #include "weir/serving/http_server.h"
+#include "weir/serving/servable.h"
 #include "weir/serving/version_manager.h"
 
 namespace weir::serving {
@@ -28,15 +29,21 @@ class RestApiHandler {
   RestApiHandler(const VersionManager& versions, RestApiOptions options, PredictBatcher* batcher)
       : versions_(versions), options_(std::move(options)), batcher_(batcher) {}
 
-  // Answers GET /v1/models/NAME[/versions/N][/metadata], POST ...:predict and
-  // GET /monitoring/prometheus/metrics; errors are {"error": "..."} with TF Serving's statuses.
+  // Answers GET /v1/models/NAME[/versions/N][/metadata], POST ...:predict, :classify and
+  // :regress, and GET /monitoring/prometheus/metrics; errors are {"error": "..."} with TF
+  // Serving's statuses.
   HttpResponse Handle(std::string_view method, std::string_view path, std::string_view body);
 
  private:
   HttpResponse Status(std::optional<int64_t> version) const;
   HttpResponse Metadata(std::optional<int64_t> version) const;
   HttpResponse Predict(std::optional<int64_t> version, std::string_view body);
+  // :classify and :regress, TF Serving's Example-based forms.
+  HttpResponse ClassifyOrRegress(std::optional<int64_t> version, std::string_view body,
+                                 bool classify);
   HttpResponse Metrics() const;
+  // The model's predictions for `raw`, through the batcher when there is one.
+  absl::StatusOr<std::vector<float>> Run(const Servable& servable, data::RecordBatch raw);
 
   const VersionManager& versions_;
   const RestApiOptions options_;

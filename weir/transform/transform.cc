@@ -568,6 +568,11 @@ absl::StatusOr<Transform> Transform::Analyze(const TransformSpec& spec,
   RETURN_IF_ERROR(impl->Compile());
   for (size_t f = 0; f < impl->features.size(); ++f) impl->graph.add_analyses();
   for (const RawFeature& raw : impl->raw_features) *impl->graph.add_raw_features() = raw;
+  for (const auto& [name, type] : raw_types) {
+    RawFeature* feature = impl->graph.add_schema_features();
+    feature->set_name(name);
+    feature->set_type(type);
+  }
 
   int phases = 0;
   for (const CompiledFeature& feature : impl->features)

@@ -51,6 +51,10 @@ std::string RenderModel(const ModelView& view, const TextOptions& options) {
       {"inputs", join(spec.inputs(), [](const model::ModelInput& i) { return i.name(); })});
   fields.AddRow(
       {"signature", join(spec.signature_inputs(), [](const auto& r) { return r.name(); })});
+  if (!spec.unread_inputs().empty()) {
+    fields.AddRow(
+        {"also accepted", join(spec.unread_inputs(), [](const auto& r) { return r.name(); })});
+  }
   fields.AddRow({"outputs", join(spec.outputs(), [](const std::string& s) { return s; })});
   std::vector<std::pair<std::string, double>> metrics(spec.validation_metrics().begin(),
                                                       spec.validation_metrics().end());

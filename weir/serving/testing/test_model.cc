@@ -44,7 +44,7 @@ data::RecordBatch TestRows(size_t rows, uint64_t seed) {
   return batch;
 }
 
-absl::Status WriteTestModel(const fs::path& dir, int rounds) {
+absl::Status WriteTestModel(const fs::path& dir, int rounds, model::Task task) {
   const data::RecordBatch rows = TestRows(400, /*seed=*/1);
   transform::TransformSpec spec;
   auto add = [&](const char* name, const char* input) {
@@ -64,20 +64,24 @@ absl::Status WriteTestModel(const fs::path& dir, int rounds) {
   label->set_name("big_tip");
   label->set_expression("tips > 0.2 * fare");
   label->set_expression_type(transform::INT);
+  add("tip_amount", "tips");
   ASSIGN_OR_RETURN(transform::Transform transform,
                    transform::Transform::Analyze(
                        spec,
                        {{"fare", transform::FLOAT},
                         {"company", transform::STRING},
                         {"trip_start_hour", transform::INT},
-                        {"tips", transform::FLOAT}},
+                        {"tips", transform::FLOAT},
+                        {"payment_type", transform::STRING}},
                        [&](const auto& accumulate, const auto& merge) -> absl::Status {
                          ASSIGN_OR_RETURN(transform::AnalyzerState state, accumulate(rows));
                          return merge(std::move(state));
                        }));
   model::TrainerConfig config;
   config.set_family("gbdt");
-  config.set_label("big_tip");
+  config.set_task(task);
+  config.set_label(task == model::REGRESSION ? "tip_amount" : "big_tip");
+  for (const char* feature : {"fare_xf", "company_xf", "hour_xf"}) config.add_features(feature);
   config.set_train_steps(rounds);
   config.set_validation_fraction(0);
   config.set_seed(1);

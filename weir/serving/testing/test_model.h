@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "weir/data/record_batch.h"
+#include "weir/proto/model.pb.h"
 
 namespace weir::serving::testing {
 
@@ -17,8 +18,11 @@ namespace weir::serving::testing {
 data::RecordBatch TestRows(size_t rows, uint64_t seed);
 
 // Writes a Format-Serving folder at `dir` (created): a gbdt model of `rounds` boosting rounds over
-// 400 TestRows, with its transform and model_spec.pbtxt.
-absl::Status WriteTestModel(const std::filesystem::path& dir, int rounds);
+// 400 TestRows, with its transform and model_spec.pbtxt. It predicts whether the tip is big
+// (binary) or, for REGRESSION, the tip. The schema it was trained with also has payment_type,
+// which the model does not read.
+absl::Status WriteTestModel(const std::filesystem::path& dir, int rounds,
+                            model::Task task = model::BINARY_CLASSIFICATION);
 
 }  // namespace weir::serving::testing
 
