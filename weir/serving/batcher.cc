@@ -5,6 +5,7 @@
 
 #include "weir/base/parallel.h"
 #include "weir/model/layout.h"
+#include "weir/serving/serving_metrics.h"
 
 namespace weir::serving {
 
@@ -147,6 +148,16 @@ void PredictBatcher::Run(std::vector<Pending>& batch) {
                            joined->begin() + static_cast<std::ptrdiff_t>(offset + values)));
     offset += values;
   }
+}
+
+absl::StatusOr<std::vector<float>> PredictRows(std::shared_ptr<const model::ServingModel> model,
+                                               data::RecordBatch raw, PredictBatcher* batcher,
+                                               ServingMetrics& metrics) {
+  const size_t rows = raw.num_rows();
+  absl::StatusOr<std::vector<float>> predictions =
+      batcher != nullptr ? batcher->Predict(std::move(model), std::move(raw)) : model->Predict(raw);
+  if (predictions.ok()) metrics.AddPredictions(rows);
+  return predictions;
 }
 
 }  // namespace weir::serving

@@ -20,6 +20,7 @@ absl::StatusOr<std::shared_ptr<const Servable>> LoadServable(const std::filesyst
 absl::StatusOr<std::unique_ptr<ModelServer>> ModelServer::Start(const ModelServerOptions& options) {
   if (options.model_name.empty()) return absl::InvalidArgumentError("a model name is required");
   std::unique_ptr<ModelServer> server(new ModelServer());
+  server->model_name_ = options.model_name;
   ASSIGN_OR_RETURN(server->versions_,
                    VersionManager::Start({.model_name = options.model_name,
                                           .base_path = options.model_base_path,
@@ -31,7 +32,7 @@ absl::StatusOr<std::unique_ptr<ModelServer>> ModelServer::Start(const ModelServe
   server->handler_ = std::make_unique<RestApiHandler>(
       *server->versions_,
       RestApiOptions{.model_name = options.model_name, .max_body_bytes = options.max_body_bytes},
-      server->batcher_.get());
+      server->batcher_.get(), server->metrics_);
   return server;
 }
 

@@ -52,8 +52,16 @@ class ModelServer {
   // Looks at the base path once (a watcher thread does this every poll_seconds).
   void Poll() { versions_->Poll(); }
 
+  // What other transports (grpc_service.h) serve from.
+  const std::string& model_name() const { return model_name_; }
+  const VersionManager& versions() const { return *versions_; }
+  PredictBatcher* batcher() { return batcher_.get(); }
+  ServingMetrics& metrics() { return metrics_; }
+
  private:
   ModelServer() = default;
+  std::string model_name_;
+  ServingMetrics metrics_;
   // Declared in the order they are built: the handler reads the versions and the batcher.
   std::unique_ptr<VersionManager> versions_;
   std::unique_ptr<PredictBatcher> batcher_;  // With ModelServerOptions::batching.

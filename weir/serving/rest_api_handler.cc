@@ -16,9 +16,6 @@ namespace {
 // Deeper JSON than this is refused (a classify request has depth 4).
 constexpr int kMaxJsonDepth = 64;
 
-constexpr double kLatencyBounds[] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
-                                     0.05,   0.1,   0.2,   0.5,   1.0};
-
 HttpResponse Error(int status, const std::string& message) {
   return {status, Json{{"error", message}}.dump()};
 }
@@ -101,16 +98,6 @@ HttpResponse RestApiHandler::Metadata(std::optional<int64_t> version) const {
                    .dump()};
 }
 
-absl::StatusOr<std::vector<float>> RestApiHandler::Run(const Servable& servable,
-                                                       data::RecordBatch raw) {
-  const size_t rows = raw.num_rows();
-  absl::StatusOr<std::vector<float>> predictions =
-      batcher_ != nullptr ? batcher_->Predict(servable.model, std::move(raw))
-                          : servable.model->Predict(raw);
-  if (predictions.ok()) predictions_ += rows;
-  return predictions;
-}
-
 HttpResponse RestApiHandler::Predict(std::optional<int64_t> version, std::string_view body) {
   absl::StatusOr<std::pair<int64_t, std::shared_ptr<const Servable>>> picked =
       versions_.Pick(version);
@@ -118,7 +105,8 @@ HttpResponse RestApiHandler::Predict(std::optional<int64_t> version, std::string
   const auto& [number, servable] = *picked;
   absl::StatusOr<PredictRequest> request = servable->reader.Read(body);
   if (!request.ok()) return Error(400, std::string(request.status().message()));
-  absl::StatusOr<std::vector<float>> predictions = Run(*servable, std::move(request->raw));
+  absl::StatusOr<std::vector<float>> predictions =
+      PredictRows(servable->model, std::move(request->raw), batcher_, metrics_);
   if (!predictions.ok()) return Error(400, std::string(predictions.status().message()));
   return {200, WritePredictResponse(*predictions, model::OutputsPerRow(servable->model->spec()),
                                     request->columnar, servable->classes)};
@@ -170,7 +158,8 @@ HttpResponse RestApiHandler::ClassifyOrRegress(std::optional<int64_t> version,
   absl::StatusOr<PredictRequest> predict =
       servable->reader.Read(Json{{"instances", std::move(instances)}}.dump());
   if (!predict.ok()) return Error(400, std::string(predict.status().message()));
-  absl::StatusOr<std::vector<float>> predictions = Run(*servable, std::move(predict->raw));
+  absl::StatusOr<std::vector<float>> predictions =
+      PredictRows(servable->model, std::move(predict->raw), batcher_, metrics_);
   if (!predictions.ok()) return Error(400, std::string(predictions.status().message()));
   const int width = model::OutputsPerRow(spec);
   if (regression) return {200, WriteRegressResponse(*predictions)};
@@ -180,37 +169,8 @@ HttpResponse RestApiHandler::ClassifyOrRegress(std::optional<int64_t> version,
 }
 
 HttpResponse RestApiHandler::Metrics() const {
-  std::string text;
-  text += "# TYPE weir_serving_requests_total counter\n";
-  text += StrCat("weir_serving_requests_total{model=\"", options_.model_name, "\",code=\"ok\"} ",
-                 requests_ok_.load(), "\n");
-  text += StrCat("weir_serving_requests_total{model=\"", options_.model_name, "\",code=\"error\"} ",
-                 requests_failed_.load(), "\n");
-  text += "# TYPE weir_serving_predictions_total counter\n";
-  text += StrCat("weir_serving_predictions_total{model=\"", options_.model_name, "\"} ",
-                 predictions_.load(), "\n");
-  text += "# TYPE weir_serving_request_duration_seconds histogram\n";
-  uint64_t cumulative = 0;
-  for (size_t b = 0; b < latency_buckets_.size(); ++b) {
-    cumulative += latency_buckets_[b].load();
-    const std::string le =
-        b < std::size(kLatencyBounds) ? StrCat(kLatencyBounds[b]) : std::string("+Inf");
-    text += StrCat("weir_serving_request_duration_seconds_bucket{model=\"", options_.model_name,
-                   "\",le=\"", le, "\"} ", cumulative, "\n");
-  }
-  text += StrCat("weir_serving_request_duration_seconds_sum{model=\"", options_.model_name, "\"} ",
-                 latency_sum_us_.load() / 1e6, "\n");
-  text += StrCat("weir_serving_request_duration_seconds_count{model=\"", options_.model_name,
-                 "\"} ", cumulative, "\n");
-  if (batcher_ != nullptr) {
-    text += "# TYPE weir_serving_batches_total counter\n";
-    text += StrCat("weir_serving_batches_total{model=\"", options_.model_name, "\"} ",
-                   batcher_->batches(), "\n");
-  }
-  text += "# TYPE weir_serving_loaded_versions gauge\n";
-  text += StrCat("weir_serving_loaded_versions{model=\"", options_.model_name, "\"} ",
-                 versions_.AvailableVersions(), "\n");
-  return {200, text, "text/plain; version=0.0.4"};
+  return {200, metrics_.Prometheus(options_.model_name, batcher_, versions_.AvailableVersions()),
+          "text/plain; version=0.0.4"};
 }
 
 HttpResponse RestApiHandler::Handle(std::string_view method, std::string_view path,
@@ -266,13 +226,9 @@ HttpResponse RestApiHandler::Handle(std::string_view method, std::string_view pa
     if (method != "GET") return Error(405, "use GET");
     return metadata ? Metadata(version) : Status(version);
   }();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  size_t bucket = 0;
-  while (bucket < std::size(kLatencyBounds) && seconds > kLatencyBounds[bucket]) ++bucket;
-  ++latency_buckets_[bucket];
-  latency_sum_us_ += static_cast<uint64_t>(seconds * 1e6);
-  (response.status < 400 ? requests_ok_ : requests_failed_)++;
+  metrics_.RecordRequest(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+      response.status < 400);
   return response;
 }
 

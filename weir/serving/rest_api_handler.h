@@ -14,6 +14,7 @@
 #include "weir/serving/batcher.h"
 #include "weir/serving/http_server.h"
 #include "weir/serving/servable.h"
+#include "weir/serving/serving_metrics.h"
 #include "weir/serving/version_manager.h"
 
 namespace weir::serving {
@@ -26,8 +27,9 @@ struct RestApiOptions {
 class RestApiHandler {
  public:
   // `batcher` (may be null) joins concurrent predict requests into one model call.
-  RestApiHandler(const VersionManager& versions, RestApiOptions options, PredictBatcher* batcher)
-      : versions_(versions), options_(std::move(options)), batcher_(batcher) {}
+  RestApiHandler(const VersionManager& versions, RestApiOptions options, PredictBatcher* batcher,
+                 ServingMetrics& metrics)
+      : versions_(versions), options_(std::move(options)), batcher_(batcher), metrics_(metrics) {}
 
   // Answers GET /v1/models/NAME[/versions/N][/metadata], POST ...:predict, :classify and
   // :regress, and GET /monitoring/prometheus/metrics; errors are {"error": "..."} with TF
@@ -42,19 +44,12 @@ class RestApiHandler {
   HttpResponse ClassifyOrRegress(std::optional<int64_t> version, std::string_view body,
                                  bool classify);
   HttpResponse Metrics() const;
-  // The model's predictions for `raw`, through the batcher when there is one.
-  absl::StatusOr<std::vector<float>> Run(const Servable& servable, data::RecordBatch raw);
 
   const VersionManager& versions_;
   const RestApiOptions options_;
   PredictBatcher* const batcher_;
 
-  // Prometheus counters.
-  std::atomic<uint64_t> requests_ok_{0};
-  std::atomic<uint64_t> requests_failed_{0};
-  std::atomic<uint64_t> predictions_{0};
-  std::array<std::atomic<uint64_t>, 12> latency_buckets_{};  // Cumulative at Prometheus time.
-  std::atomic<uint64_t> latency_sum_us_{0};
+  ServingMetrics& metrics_;
 };
 
 }  // namespace weir::serving
