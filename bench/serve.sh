@@ -14,7 +14,7 @@ rm -rf "$work" && mkdir -p "$work"
 export WEIR_HOME="$work/home"
 "$weir" run "$root/examples/taxi/pipeline_solution.yaml" >/dev/null
 base="$WEIR_HOME/serving_model/taxi"
-"$weir" serve --model_name taxi --model_base_path "$base" --rest_port "$port" --poll_seconds 0.2 \
+"$weir" serve --model_name taxi --model_base_path "$base" --rest_port "$port" --port 0 --poll_seconds 0.2 \
   >"$work/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
@@ -74,7 +74,7 @@ curl -s "localhost:$port/v1/models/taxi" | grep -q "\"version\":\"$((latest + 1)
 # more than its gain.)
 kill $server 2>/dev/null || true
 wait $server 2>/dev/null || true
-"$weir" serve --model_name taxi --model_base_path "$base" --rest_port "$port" --enable_batching \
+"$weir" serve --model_name taxi --model_base_path "$base" --rest_port "$port" --port 0 --enable_batching \
   >"$work/serve-batching.log" 2>&1 &
 server=$!
 for _ in $(seq 50); do curl -sf "localhost:$port/v1/models/taxi" >/dev/null && break; sleep 0.1; done

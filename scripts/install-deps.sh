@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libabsl-dev libprotobuf-dev protobuf-compiler
+  libgrpc++-dev protobuf-compiler-grpc  # weir serve's gRPC API
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev
   libfast-float-dev libdeflate-dev zlib1g-dev libxxhash-dev libssl-dev
   libboost-dev  # header-only parts: pdqsort (the quantile sketch sorts values all the time)

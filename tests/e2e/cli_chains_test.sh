@@ -72,7 +72,9 @@ check "show stats (transformed)" "$weir" show stats "$w/transformed_stats" --spl
 check "trainer" "$weir" trainer --examples "$w/transformed" --transform_graph "$w/transform_graph" \
   --family gbdt --label tips_xf --train_steps 50 --model "$w/model" --model_run "$w/model_run"
 port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$weir" serve --model_name taxi --model_path "$w/model" --rest_port "$port" >"$w/serve.log" 2>&1 &
+grpc_port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$weir" serve --model_name taxi --model_path "$w/model" --rest_port "$port" --port "$grpc_port" \
+  >"$w/serve.log" 2>&1 &
 pids+=($!)
 # Whole raw rows of the data, less the label, as TFX's signature takes them: by :predict, and by
 # :classify, which must agree.
@@ -109,6 +111,7 @@ if [[ -n "$answer" ]]; then
   expect_json "serve predicts a probability from a whole row" \
     "0 <= j['predictions'][0] <= 1 and j['every_column']" <<<"$answer"
   expect_json "serve's :classify gives :predict's probabilities" "j['classify_agrees']" <<<"$answer"
+  check "serve listens for gRPC too" grep -q "and gRPC 127.0.0.1:$grpc_port" "$w/serve.log"
 else
   failed=$((failed + 1))
   echo "FAIL: serve did not answer a predict request:"

@@ -131,7 +131,7 @@ versions=("$home"/serving_model/taxi/*)
 [[ ${#versions[@]} == 1 && -d "${versions[0]}" ]] || fail "step 7: expected one pushed version"
 serve_port="$(free_port)"
 "$weir" serve --model_name taxi --model_base_path "$home/serving_model/taxi" \
-  --rest_port "$serve_port" >"$home/serve.log" 2>&1 &
+  --rest_port "$serve_port" --port 0 >"$home/serve.log" 2>&1 &
 pids+=($!)
 prediction=""
 for _ in $(seq 100); do

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "weir/cli/command.h"
+#include "weir/serving/grpc_service.h"
 #include "weir/serving/http_server.h"
 #include "weir/serving/model_server.h"
 
@@ -15,7 +16,8 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   auto paths = std::make_shared<std::array<std::string, 2>>();
   CLI::App* cmd = app.add_subcommand(
       "serve",
-      "Serve a model over TensorFlow Serving's REST API: raw features in, predictions out.");
+      "Serve a model over TensorFlow Serving's REST and gRPC APIs: raw features in, predictions "
+      "out.");
   cmd->footer(
       "Serves the newest version folder under --model_base_path (where the Pusher writes), "
       "loading new versions as they appear (a version that fails to load is reported and the "
@@ -30,7 +32,11 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       "{...}}\n"
       "  POST /v1/models/NAME[/versions/N]:classify   {\"examples\": [{...}], \"context\": {...}}\n"
       "  POST /v1/models/NAME[/versions/N]:regress    the same, for a regression model\n"
-      "  GET  /monitoring/prometheus/metrics\n\n"
+      "  GET  /monitoring/prometheus/metrics\n"
+      "gRPC (--port), TensorFlow Serving's services and messages:\n"
+      "  tensorflow.serving.PredictionService  Predict, Classify, Regress, MultiInference, "
+      "GetModelMetadata\n"
+      "  tensorflow.serving.ModelService       GetModelStatus\n\n"
       "Examples:\n"
       "  weir serve --model_name taxi --model_base_path ~/weir/serving_model/taxi\n"
       "  curl -d '{\"instances\": [{\"trip_miles\": 2.5, \"fare\": 9.5, \"company\": \"Flash "
@@ -42,8 +48,13 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   auto* single = cmd->add_option("--model_path", (*paths)[1],
                                  "One model (a Trainer's Model artifact), served as version 1");
   base->excludes(single);
-  cmd->add_option("--rest_port", http->port, "Port to listen on")->capture_default_str();
-  cmd->add_option("--address", http->address, "Address to listen on")->capture_default_str();
+  auto grpc_port = std::make_shared<int>(8500);
+  cmd->add_option("--port", *grpc_port,
+                  "gRPC port (TensorFlow Serving's PredictionService and ModelService); 0: no gRPC")
+      ->capture_default_str();
+  cmd->add_option("--rest_api_port,--rest_port", http->port, "REST port")->capture_default_str();
+  cmd->add_option("--address", http->address, "Address to listen on (REST and gRPC)")
+      ->capture_default_str();
   cmd->add_option("--threads", http->threads, "Request threads (0: all cores)")
       ->capture_default_str();
   cmd->add_option("--model_version", options->pinned_versions,
@@ -66,7 +77,7 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--num_batch_threads", options->batcher.threads,
                   "With batching: model calls at once (0: all cores)")
       ->capture_default_str();
-  cmd->callback([options, http, paths, timeout_us, &exit_code]() {
+  cmd->callback([options, http, paths, timeout_us, grpc_port, &exit_code]() {
     options->batcher.timeout = std::chrono::microseconds(*timeout_us);
     // Requests wait in their HTTP thread for the batch: many threads let many of them wait.
     if (options->batching && http->threads == 0) http->threads = 64;
@@ -91,10 +102,24 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       exit_code = ReportError("serve", listening.status());
       return;
     }
+    std::unique_ptr<serving::GrpcServer> grpc;
+    if (*grpc_port != 0) {
+      auto started =
+          serving::GrpcServer::Start(**server, {.address = http->address,
+                                                .port = *grpc_port,
+                                                .max_message_bytes = options->max_body_bytes});
+      if (!started.ok()) {
+        exit_code = ReportError("serve", started.status());
+        return;
+      }
+      grpc = std::move(*started);
+    }
     std::cout << "Serving " << options->model_name << " at http://" << http->address << ":"
-              << (*listening)->port() << "/v1/models/" << options->model_name << " (Ctrl-C stops)"
-              << std::endl;
+              << (*listening)->port() << "/v1/models/" << options->model_name;
+    if (grpc != nullptr) std::cout << " and gRPC " << http->address << ":" << grpc->port();
+    std::cout << " (Ctrl-C stops)" << std::endl;
     serving::WaitForStopSignal();
+    grpc.reset();
     (*listening)->Stop();
   });
 }
