@@ -4,8 +4,10 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "weir/base/test_dirs.h"
 #include "weir/serving/apis/model_service.grpc.pb.h"
@@ -252,6 +254,46 @@ TEST_F(GrpcServiceTest, MetadataAndStatus) {
   EXPECT_EQ(versions.model_version_status(0).version(), 1);
   EXPECT_EQ(versions.model_version_status(0).state(), tfs::ModelVersionStatus::AVAILABLE);
   EXPECT_EQ(versions.model_version_status(0).status().error_code(), tensorflow::error::OK);
+}
+
+// New versions swap in while gRPC clients keep calling: no call fails, and calls move to the new
+// version.
+TEST_F(GrpcServiceTest, NewVersionsSwapInUnderLoadWithoutAFailedCall) {
+  const fs::path base = *root_ / "swap";
+  fs::create_directories(base);
+  fs::copy(*root_ / "tips_big/1", base / "1", fs::copy_options::recursive);
+  auto core =
+      ModelServer::Start({.model_name = "tips_big", .model_base_path = base, .poll_seconds = 3600});
+  ASSERT_TRUE(core.ok()) << core.status();
+  auto grpc = GrpcServer::Start(**core, {.port = 0});
+  ASSERT_TRUE(grpc.ok()) << grpc.status();
+  auto stub = tfs::PredictionService::NewStub(grpc::CreateChannel(
+      StrCat("127.0.0.1:", (*grpc)->port()), grpc::InsecureChannelCredentials()));
+  const tfs::PredictRequest request = NamedTensors("tips_big");
+  std::atomic<int> failed = 0, calls = 0;
+  std::atomic<int64_t> last_version = 0;
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&] {
+      for (int i = 0; i < 150; ++i) {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        tfs::PredictResponse response;
+        if (!stub->Predict(&context, request, &response).ok()) ++failed;
+        last_version = response.model_spec().version().value();
+        ++calls;
+      }
+    });
+  }
+  for (int version : {2, 3}) {
+    while (calls < 100 * (version - 1)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    fs::copy(*root_ / "tips_big/1", base / std::to_string(version), fs::copy_options::recursive);
+    (*core)->Poll();
+  }
+  for (std::thread& client : clients) client.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(calls, 600);
+  EXPECT_EQ(last_version, 3);
 }
 
 TEST_F(GrpcServiceTest, ErrorsCarryTfServingsCodesAndNameTheField) {
