@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # weir serve under load: wrk on 127.0.0.1 (2 threads, 64 keep-alive connections, 10 s) against
 # single-instance predict requests, 100-instance predict requests, and in the same run the
-# server's version-status endpoint as the trivial baseline. Then the same predict load while a
-# new version is pushed and swapped in, counting non-2xx responses.
-#   bench/serve.sh            (needs a Release build and wrk; DURATION=10s ROUNDS=3 by default)
+# server's version-status endpoint as the trivial baseline; the same predict requests over gRPC
+# with h2load (2 threads, 64 connections, one call at a time on each), and the ratio of gRPC's
+# requests/s to REST's. Then the same REST predict load while a new version is pushed and
+# swapped in, counting non-2xx responses.
+#   bench/serve.sh            (needs a Release build, wrk and h2load; DURATION=10s ROUNDS=3)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 weir="${WEIR_BIN:-$root/build/release/bin/weir}"
 work="${BENCH_DIR:-/tmp/weir-bench-serve}"
 port="${PORT:-18571}"
+grpc_port="${GRPC_PORT:-18572}"
 duration="${DURATION:-10s}"
 rm -rf "$work" && mkdir -p "$work"
 export WEIR_HOME="$work/home"
 "$weir" run "$root/examples/taxi/pipeline_solution.yaml" >/dev/null
 base="$WEIR_HOME/serving_model/taxi"
-"$weir" serve --model_name taxi --model_base_path "$base" --rest_port "$port" --port 0 --poll_seconds 0.2 \
+"$weir" serve --model_name taxi --model_base_path "$base" --rest_port "$port" --port "$grpc_port" --poll_seconds 0.2 \
   >"$work/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
@@ -56,6 +59,32 @@ for round in $(seq "${ROUNDS:-3}"); do
   ratios+=("$(awk -v s="$status_rps" -v p="$predict_rps" 'BEGIN {printf "%.0f", 100 * p / s}')")
 done
 measure "hundred instances per request" -s "$work/hundred.lua" "http://127.0.0.1:$port/v1/models/taxi:predict"
+
+# gRPC Predict with the same instances as named tensors. h2load reports no percentiles: they come
+# from its per-request log; failed calls (gRPC answers them with HTTP 200) from the server's
+# error counter.
+"$root/build/release/bin/weir_bench_grpc_body" taxi "[$one]" >"$work/one.grpc"
+"$root/build/release/bin/weir_bench_grpc_body" taxi "[$hundred]" >"$work/hundred.grpc"
+errors() {
+  curl -s "localhost:$port/monitoring/prometheus/metrics" |
+    awk '/^weir_serving_requests_total.*error/ {print $2}'
+}
+grpc_measure() {  # $1: label, $2: body file
+  local before rps p50 p99
+  before=$(errors)
+  h2load -D "${duration%s}" -t2 -c64 -m1 -H 'content-type: application/grpc' -H 'te: trailers' \
+    -d "$2" --log-file "$work/h2load.log" \
+    "http://127.0.0.1:$grpc_port/tensorflow.serving.PredictionService/Predict" >"$work/h2load.txt"
+  rps=$(awk '/^finished in/ {print $4}' "$work/h2load.txt")
+  read -r p50 p99 < <(awk '{print $3}' "$work/h2load.log" | sort -n |
+    awk '{v[NR] = $1} END {printf "%.2fms %.2fms\n", v[int(NR * 0.5)] / 1000, v[int(NR * 0.99)] / 1000}')
+  printf '%-44s %12s %10s %10s %8s\n' "$1" "$rps" "$p50" "$p99" "$(($(errors) - before))"
+  eval "${1%% *}_rps=$rps"
+}
+grpc_measure "grpc predict 1 instance" "$work/one.grpc"
+grpc_ratio=$(awk -v g="$grpc_rps" -v r="$predict_rps" 'BEGIN {printf "%.2f", g / r}')
+grpc_measure "grpc100 predict, hundred instances" "$work/hundred.grpc"
+echo "gRPC / REST single-instance predict: ${grpc_ratio}x (goal >= 1.5x, p99 <= 2 ms)"
 median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
 awk -v r="${ratios[*]}" -v m="$median" -v h="$hundred_rps" 'BEGIN {
   printf "\npredict / trivial: median %d%% of rounds (%s%%) (goal >= 60%%)\n", m, r

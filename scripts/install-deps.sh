@@ -27,7 +27,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(
     python3 python3-pandas  # bench/: pandas.read_csv is the peer weir is measured against
     time hyperfine          # bench/: peak memory and start-up time
-    wrk                     # bench/serve.sh: HTTP load
+    wrk nghttp2-client      # bench/serve.sh: HTTP and gRPC load (wrk, h2load)
     python3-torch python3-xgboost python3-sklearn  # bench/train_vs_python.sh: the Python peers
     postgresql              # the metadata store's tests run against a private server too
     chromium nodejs         # tests/browser: the UI in headless Chromium through playwright-core

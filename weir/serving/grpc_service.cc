@@ -183,6 +183,14 @@ absl::StatusOr<std::vector<std::string>> ExamplesOf(const tfs::Input& input) {
   return serialized;
 }
 
+// Finishes a callback-API call with `status` at once: the work ran in the handler (a prediction
+// takes microseconds; waiting for a batch blocks the handler's thread, as in REST).
+grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, const grpc::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(status);
+  return reactor;
+}
+
 void SetTensorShape(tensorflow::TensorProto& tensor, size_t rows, int width) {
   tensor.mutable_tensor_shape()->add_dim()->set_size(static_cast<int64_t>(rows));
   if (width > 1) tensor.mutable_tensor_shape()->add_dim()->set_size(width);
@@ -270,19 +278,30 @@ class GrpcServer::Services {
     return absl::OkStatus();
   }
 
-  class Prediction final : public tfs::PredictionService::Service {
+  class Prediction final : public tfs::PredictionService::CallbackService {
    public:
     explicit Prediction(Services& s) : s_(s) {}
 
-    grpc::Status Predict(grpc::ServerContext*, const tfs::PredictRequest* request,
-                         tfs::PredictResponse* response) override {
+    grpc::ServerUnaryReactor* Predict(grpc::CallbackServerContext* context,
+                                      const tfs::PredictRequest* request,
+                                      tfs::PredictResponse* response) override {
+      return Answer(context, DoPredict(request, response));
+    }
+
+    grpc::Status DoPredict(const tfs::PredictRequest* request, tfs::PredictResponse* response) {
       return s_.Serve(request->model_spec(), *response, [&](const Servable& servable) {
         return ToGrpc(s_.PredictTensors(servable, *request, *response));
       });
     }
 
-    grpc::Status Classify(grpc::ServerContext*, const tfs::ClassificationRequest* request,
-                          tfs::ClassificationResponse* response) override {
+    grpc::ServerUnaryReactor* Classify(grpc::CallbackServerContext* context,
+                                       const tfs::ClassificationRequest* request,
+                                       tfs::ClassificationResponse* response) override {
+      return Answer(context, DoClassify(request, response));
+    }
+
+    grpc::Status DoClassify(const tfs::ClassificationRequest* request,
+                            tfs::ClassificationResponse* response) {
       return s_.Serve(request->model_spec(), *response, [&](const Servable& servable) {
         absl::StatusOr<std::vector<std::string>> examples = ExamplesOf(request->input());
         if (!examples.ok()) return ToGrpc(examples.status());
@@ -290,8 +309,14 @@ class GrpcServer::Services {
       });
     }
 
-    grpc::Status Regress(grpc::ServerContext*, const tfs::RegressionRequest* request,
-                         tfs::RegressionResponse* response) override {
+    grpc::ServerUnaryReactor* Regress(grpc::CallbackServerContext* context,
+                                      const tfs::RegressionRequest* request,
+                                      tfs::RegressionResponse* response) override {
+      return Answer(context, DoRegress(request, response));
+    }
+
+    grpc::Status DoRegress(const tfs::RegressionRequest* request,
+                           tfs::RegressionResponse* response) {
       return s_.Serve(request->model_spec(), *response, [&](const Servable& servable) {
         absl::StatusOr<std::vector<std::string>> examples = ExamplesOf(request->input());
         if (!examples.ok()) return ToGrpc(examples.status());
@@ -299,8 +324,14 @@ class GrpcServer::Services {
       });
     }
 
-    grpc::Status MultiInference(grpc::ServerContext*, const tfs::MultiInferenceRequest* request,
-                                tfs::MultiInferenceResponse* response) override {
+    grpc::ServerUnaryReactor* MultiInference(grpc::CallbackServerContext* context,
+                                             const tfs::MultiInferenceRequest* request,
+                                             tfs::MultiInferenceResponse* response) override {
+      return Answer(context, DoMultiInference(request, response));
+    }
+
+    grpc::Status DoMultiInference(const tfs::MultiInferenceRequest* request,
+                                  tfs::MultiInferenceResponse* response) {
       absl::StatusOr<std::vector<std::string>> examples = ExamplesOf(request->input());
       if (!examples.ok()) return ToGrpc(examples.status());
       if (request->tasks().empty()) return InvalidArgument("no tasks");
@@ -322,8 +353,14 @@ class GrpcServer::Services {
       return grpc::Status::OK;
     }
 
-    grpc::Status GetModelMetadata(grpc::ServerContext*, const tfs::GetModelMetadataRequest* request,
-                                  tfs::GetModelMetadataResponse* response) override {
+    grpc::ServerUnaryReactor* GetModelMetadata(grpc::CallbackServerContext* context,
+                                               const tfs::GetModelMetadataRequest* request,
+                                               tfs::GetModelMetadataResponse* response) override {
+      return Answer(context, DoGetModelMetadata(request, response));
+    }
+
+    grpc::Status DoGetModelMetadata(const tfs::GetModelMetadataRequest* request,
+                                    tfs::GetModelMetadataResponse* response) {
       for (const std::string& field : request->metadata_field()) {
         if (field != "signature_def")
           return InvalidArgument(StrCat("metadata field '", field, "': only signature_def"));
@@ -365,12 +402,18 @@ class GrpcServer::Services {
     Services& s_;
   };
 
-  class Model final : public tfs::ModelService::Service {
+  class Model final : public tfs::ModelService::CallbackService {
    public:
     explicit Model(Services& s) : s_(s) {}
 
-    grpc::Status GetModelStatus(grpc::ServerContext*, const tfs::GetModelStatusRequest* request,
-                                tfs::GetModelStatusResponse* response) override {
+    grpc::ServerUnaryReactor* GetModelStatus(grpc::CallbackServerContext* context,
+                                             const tfs::GetModelStatusRequest* request,
+                                             tfs::GetModelStatusResponse* response) override {
+      return Answer(context, DoGetModelStatus(request, response));
+    }
+
+    grpc::Status DoGetModelStatus(const tfs::GetModelStatusRequest* request,
+                                  tfs::GetModelStatusResponse* response) {
       const tfs::ModelSpec& spec = request->model_spec();
       if (spec.name() != s_.core_.model_name()) {
         return grpc::Status(grpc::StatusCode::NOT_FOUND,
@@ -394,8 +437,14 @@ class GrpcServer::Services {
       return grpc::Status::OK;
     }
 
-    grpc::Status HandleReloadConfigRequest(grpc::ServerContext*, const tfs::ReloadConfigRequest*,
-                                           tfs::ReloadConfigResponse*) override {
+    grpc::ServerUnaryReactor* HandleReloadConfigRequest(
+        grpc::CallbackServerContext* context, const tfs::ReloadConfigRequest* request,
+        tfs::ReloadConfigResponse* response) override {
+      return Answer(context, DoHandleReloadConfigRequest(request, response));
+    }
+
+    grpc::Status DoHandleReloadConfigRequest(const tfs::ReloadConfigRequest* request,
+                                             tfs::ReloadConfigResponse* response) {
       return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                           "this server serves one model from its flags; it takes no config");
     }

@@ -2,7 +2,8 @@
 // Classify, Regress, MultiInference, GetModelMetadata) and ModelService (GetModelStatus,
 // HandleReloadConfigRequest), wire-compatible with the tensorflow-serving-api stubs
 // (weir/serving/apis/*.proto). The same versions, batcher and metrics as REST answer, and the
-// same request reader checks the values: a transport, not a second server.
+// same request reader checks the values: a transport, not a second server. gRPC's callback API
+// runs each call in its handler.
 #ifndef WEIR_SERVING_GRPC_SERVICE_H_
 #define WEIR_SERVING_GRPC_SERVICE_H_
 
