@@ -1,8 +1,10 @@
 // weir serve: the model server (TensorFlow Serving's REST API) over pushed or trained models.
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
+#include "weir/base/strings.h"
 #include "weir/cli/command.h"
 #include "weir/serving/grpc_service.h"
 #include "weir/serving/http_server.h"
@@ -13,7 +15,7 @@ namespace weir::cli {
 void AddServeCommand(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<serving::ModelServerOptions>();
   auto http = std::make_shared<serving::HttpServerOptions>();
-  auto paths = std::make_shared<std::array<std::string, 2>>();
+  auto paths = std::make_shared<std::array<std::string, 3>>();  // Base, model, config.
   CLI::App* cmd = app.add_subcommand(
       "serve",
       "Serve a model over TensorFlow Serving's REST and gRPC APIs: raw features in, predictions "
@@ -25,29 +27,33 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       "every raw feature of the training schema but the label's (those the model does not read "
       "are checked and ignored), bytes as {\"b64\": \"...\"}, and serialized tf.Examples as "
       "{\"examples\": {\"b64\": \"...\"}} (docs/serving.md).\n\n"
-      "Endpoints:\n"
-      "  GET  /v1/models/NAME[/versions/N]            version status\n"
-      "  GET  /v1/models/NAME[/versions/N]/metadata   signature: raw inputs and their types\n"
-      "  POST /v1/models/NAME[/versions/N]:predict    {\"instances\": [{...}]} or {\"inputs\": "
-      "{...}}\n"
-      "  POST /v1/models/NAME[/versions/N]:classify   {\"examples\": [{...}], \"context\": {...}}\n"
-      "  POST /v1/models/NAME[/versions/N]:regress    the same, for a regression model\n"
+      "Endpoints (V: /versions/N or /labels/L, optional):\n"
+      "  GET  /v1/models/NAME[V]            version status\n"
+      "  GET  /v1/models/NAME[V]/metadata   signature: raw inputs and their types\n"
+      "  POST /v1/models/NAME[V]:predict    {\"instances\": [{...}]} or {\"inputs\": {...}}\n"
+      "  POST /v1/models/NAME[V]:classify   {\"examples\": [{...}], \"context\": {...}}\n"
+      "  POST /v1/models/NAME[V]:regress    the same, for a regression model\n"
       "  GET  /monitoring/prometheus/metrics\n"
       "gRPC (--port), TensorFlow Serving's services and messages:\n"
       "  tensorflow.serving.PredictionService  Predict, Classify, Regress, MultiInference, "
       "GetModelMetadata\n"
-      "  tensorflow.serving.ModelService       GetModelStatus\n\n"
+      "  tensorflow.serving.ModelService       GetModelStatus, HandleReloadConfigRequest\n\n"
       "Examples:\n"
       "  weir serve --model_name taxi --model_base_path ~/weir/serving_model/taxi\n"
       "  curl -d '{\"instances\": [{\"trip_miles\": 2.5, \"fare\": 9.5, \"company\": \"Flash "
       "Cab\"}]}' "
       "\\\n       localhost:8501/v1/models/taxi:predict");
-  cmd->add_option("--model_name", options->model_name, "The name clients use in URLs")->required();
+  auto* name = cmd->add_option("--model_name", options->model_name, "The name clients use in URLs");
   auto* base = cmd->add_option("--model_base_path", (*paths)[0],
                                "Folder of version folders (<number>/), as the Pusher writes");
   auto* single = cmd->add_option("--model_path", (*paths)[1],
                                  "One model (a Trainer's Model artifact), served as version 1");
   base->excludes(single);
+  auto* config = cmd->add_option(
+      "--model_config_file", (*paths)[2],
+      "Several models instead: TF Serving's ModelServerConfig in text format (each model's name, "
+      "base_path, model_version_policy and version_labels; relative paths from the file's folder)");
+  config->excludes(name)->excludes(base)->excludes(single);
   auto grpc_port = std::make_shared<int>(8500);
   cmd->add_option("--port", *grpc_port,
                   "gRPC port (TensorFlow Serving's PredictionService and ModelService); 0: no gRPC")
@@ -83,9 +89,20 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
     if (options->batching && http->threads == 0) http->threads = 64;
     options->model_base_path = (*paths)[0];
     options->model_path = (*paths)[1];
-    if (options->model_base_path.empty() == options->model_path.empty()) {
+    if (!(*paths)[2].empty()) {
+      absl::StatusOr<tensorflow::serving::ModelServerConfig> config =
+          serving::ReadModelServerConfig((*paths)[2]);
+      if (!config.ok()) {
+        exit_code = ReportError("serve", config.status());
+        return;
+      }
+      options->config = *std::move(config);
+      options->config_dir = std::filesystem::path((*paths)[2]).parent_path();
+    } else if (options->model_name.empty() ||
+               options->model_base_path.empty() == options->model_path.empty()) {
       exit_code = ReportError(
-          "serve", absl::InvalidArgumentError("give one of --model_base_path and --model_path"));
+          "serve", absl::InvalidArgumentError("give --model_name and one of --model_base_path and "
+                                              "--model_path, or --model_config_file"));
       return;
     }
     serving::BlockStopSignals();  // Before any thread starts, so that sigwait gets them.
@@ -114,8 +131,11 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       }
       grpc = std::move(*started);
     }
-    std::cout << "Serving " << options->model_name << " at http://" << http->address << ":"
-              << (*listening)->port() << "/v1/models/" << options->model_name;
+    std::string names;
+    for (const auto& model : (*server)->models().All())
+      names += StrCat(names.empty() ? "" : ", ", model->name);
+    std::cout << "Serving " << names << " at http://" << http->address << ":"
+              << (*listening)->port() << "/v1/models/";
     if (grpc != nullptr) std::cout << " and gRPC " << http->address << ":" << grpc->port();
     std::cout << " (Ctrl-C stops)" << std::endl;
     serving::WaitForStopSignal();

@@ -207,48 +207,48 @@ class GrpcServer::Services {
   template <typename Response, typename Work>
   grpc::Status Serve(const tfs::ModelSpec& spec, Response& response, Work&& work) {
     const auto start = std::chrono::steady_clock::now();
+    std::shared_ptr<ServedModel> model;  // Once found.
     grpc::Status status = [&]() -> grpc::Status {
-      if (spec.name() != core_.model_name()) {
-        return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                            StrCat("servable not found: no model named '", spec.name(),
-                                   "' (serving '", core_.model_name(), "')"));
-      }
+      absl::StatusOr<std::shared_ptr<ServedModel>> found = core_.models().Find(spec.name());
+      if (!found.ok()) return ToGrpc(found.status());
+      model = *std::move(found);
       if (!spec.signature_name().empty() && spec.signature_name() != kSignatureName) {
         return InvalidArgument(StrCat("no signature '", spec.signature_name(), "' (the model has '",
                                       kSignatureName, "')"));
       }
       std::optional<int64_t> version;
       if (spec.version_choice_case() == tfs::ModelSpec::kVersion) version = spec.version().value();
-      if (spec.version_choice_case() == tfs::ModelSpec::kVersionLabel) {
-        return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                            StrCat("no version labelled '", spec.version_label(), "'"));
-      }
-      auto picked = core_.versions().Pick(version);
+      auto picked = model->Pick(version, spec.version_choice_case() == tfs::ModelSpec::kVersionLabel
+                                             ? spec.version_label()
+                                             : std::string());
       if (!picked.ok()) return ToGrpc(picked.status());
       const auto& [number, servable] = *picked;
-      if (grpc::Status done = work(*servable); !done.ok()) return done;
+      if (grpc::Status done = work(*model, *servable); !done.ok()) return done;
       tfs::ModelSpec* answered = response.mutable_model_spec();
-      answered->set_name(core_.model_name());
+      answered->set_name(model->name);
       answered->mutable_version()->set_value(number);
       answered->set_signature_name(kSignatureName);
       return grpc::Status::OK;
     }();
-    core_.metrics().RecordRequest(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-        status.ok());
+    if (model != nullptr) {
+      model->metrics.RecordRequest(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+          status.ok());
+    }
     return status;
   }
 
   // Predictions for a PredictRequestReader body.
-  absl::StatusOr<std::vector<float>> Predict(const Servable& servable, const std::string& body) {
+  absl::StatusOr<std::vector<float>> Predict(ServedModel& model, const Servable& servable,
+                                             const std::string& body) {
     ASSIGN_OR_RETURN(PredictRequest request, servable.reader.Read(body));
-    return PredictRows(servable.model, std::move(request.raw), core_.batcher(), core_.metrics());
+    return PredictRows(servable.model, std::move(request.raw), core_.batcher(), model.metrics);
   }
 
   // Classifications (all classes with their probabilities) or regressions of `examples`.
-  absl::Status Infer(const Servable& servable, const std::vector<std::string>& examples,
-                     bool classify, tfs::ClassificationResult* classified,
-                     tfs::RegressionResult* regressed) {
+  absl::Status Infer(ServedModel& model, const Servable& servable,
+                     const std::vector<std::string>& examples, bool classify,
+                     tfs::ClassificationResult* classified, tfs::RegressionResult* regressed) {
     const model::ModelSpec& spec = servable.model->spec();
     const bool regression = spec.config().task() == model::REGRESSION;
     if (classify == regression) {
@@ -256,7 +256,8 @@ class GrpcServer::Services {
           classify ? "this is a regression model: use Regress or Predict"
                    : "this is a classification model: use Classify or Predict");
     }
-    ASSIGN_OR_RETURN(std::vector<float> predictions, Predict(servable, ExamplesBody(examples)));
+    ASSIGN_OR_RETURN(std::vector<float> predictions,
+                     Predict(model, servable, ExamplesBody(examples)));
     const size_t width = static_cast<size_t>(model::OutputsPerRow(spec));
     for (size_t row = 0; row < examples.size(); ++row) {
       if (regressed != nullptr) {
@@ -289,9 +290,10 @@ class GrpcServer::Services {
     }
 
     grpc::Status DoPredict(const tfs::PredictRequest* request, tfs::PredictResponse* response) {
-      return s_.Serve(request->model_spec(), *response, [&](const Servable& servable) {
-        return ToGrpc(s_.PredictTensors(servable, *request, *response));
-      });
+      return s_.Serve(request->model_spec(), *response,
+                      [&](ServedModel& model, const Servable& servable) {
+                        return ToGrpc(s_.PredictTensors(model, servable, *request, *response));
+                      });
     }
 
     grpc::ServerUnaryReactor* Classify(grpc::CallbackServerContext* context,
@@ -302,11 +304,13 @@ class GrpcServer::Services {
 
     grpc::Status DoClassify(const tfs::ClassificationRequest* request,
                             tfs::ClassificationResponse* response) {
-      return s_.Serve(request->model_spec(), *response, [&](const Servable& servable) {
-        absl::StatusOr<std::vector<std::string>> examples = ExamplesOf(request->input());
-        if (!examples.ok()) return ToGrpc(examples.status());
-        return ToGrpc(s_.Infer(servable, *examples, true, response->mutable_result(), nullptr));
-      });
+      return s_.Serve(
+          request->model_spec(), *response, [&](ServedModel& model, const Servable& servable) {
+            absl::StatusOr<std::vector<std::string>> examples = ExamplesOf(request->input());
+            if (!examples.ok()) return ToGrpc(examples.status());
+            return ToGrpc(
+                s_.Infer(model, servable, *examples, true, response->mutable_result(), nullptr));
+          });
     }
 
     grpc::ServerUnaryReactor* Regress(grpc::CallbackServerContext* context,
@@ -317,11 +321,13 @@ class GrpcServer::Services {
 
     grpc::Status DoRegress(const tfs::RegressionRequest* request,
                            tfs::RegressionResponse* response) {
-      return s_.Serve(request->model_spec(), *response, [&](const Servable& servable) {
-        absl::StatusOr<std::vector<std::string>> examples = ExamplesOf(request->input());
-        if (!examples.ok()) return ToGrpc(examples.status());
-        return ToGrpc(s_.Infer(servable, *examples, false, nullptr, response->mutable_result()));
-      });
+      return s_.Serve(
+          request->model_spec(), *response, [&](ServedModel& model, const Servable& servable) {
+            absl::StatusOr<std::vector<std::string>> examples = ExamplesOf(request->input());
+            if (!examples.ok()) return ToGrpc(examples.status());
+            return ToGrpc(
+                s_.Infer(model, servable, *examples, false, nullptr, response->mutable_result()));
+          });
     }
 
     grpc::ServerUnaryReactor* MultiInference(grpc::CallbackServerContext* context,
@@ -343,11 +349,12 @@ class GrpcServer::Services {
                                         "': tensorflow/serving/classify or "
                                         "tensorflow/serving/regress"));
         }
-        grpc::Status status = s_.Serve(task.model_spec(), *result, [&](const Servable& servable) {
-          return ToGrpc(s_.Infer(servable, *examples, classify,
-                                 classify ? result->mutable_classification_result() : nullptr,
-                                 classify ? nullptr : result->mutable_regression_result()));
-        });
+        grpc::Status status =
+            s_.Serve(task.model_spec(), *result, [&](ServedModel& model, const Servable& servable) {
+              return ToGrpc(s_.Infer(model, servable, *examples, classify,
+                                     classify ? result->mutable_classification_result() : nullptr,
+                                     classify ? nullptr : result->mutable_regression_result()));
+            });
         if (!status.ok()) return status;
       }
       return grpc::Status::OK;
@@ -367,12 +374,13 @@ class GrpcServer::Services {
       }
       if (request->metadata_field().empty())
         return InvalidArgument("name a metadata_field (signature_def)");
-      return s_.Serve(request->model_spec(), *response, [&](const Servable& servable) {
-        tfs::SignatureDefMap signatures;
-        (*signatures.mutable_signature_def())[kSignatureName] = SignatureOf(servable);
-        (*response->mutable_metadata())["signature_def"].PackFrom(signatures);
-        return grpc::Status::OK;
-      });
+      return s_.Serve(
+          request->model_spec(), *response, [&](ServedModel&, const Servable& servable) {
+            tfs::SignatureDefMap signatures;
+            (*signatures.mutable_signature_def())[kSignatureName] = SignatureOf(servable);
+            (*response->mutable_metadata())["signature_def"].PackFrom(signatures);
+            return grpc::Status::OK;
+          });
     }
 
    private:
@@ -415,11 +423,9 @@ class GrpcServer::Services {
     grpc::Status DoGetModelStatus(const tfs::GetModelStatusRequest* request,
                                   tfs::GetModelStatusResponse* response) {
       const tfs::ModelSpec& spec = request->model_spec();
-      if (spec.name() != s_.core_.model_name()) {
-        return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                            StrCat("no model named '", spec.name(), "'"));
-      }
-      for (const VersionStatus& v : s_.core_.versions().Statuses()) {
+      absl::StatusOr<std::shared_ptr<ServedModel>> model = s_.core_.models().Find(spec.name());
+      if (!model.ok()) return ToGrpc(model.status());
+      for (const VersionStatus& v : (*model)->versions->Statuses()) {
         if (spec.has_version() && v.number != spec.version().value()) continue;
         tfs::ModelVersionStatus* status = response->add_model_version_status();
         status->set_version(v.number);
@@ -443,10 +449,14 @@ class GrpcServer::Services {
       return Answer(context, DoHandleReloadConfigRequest(request, response));
     }
 
+    // As TF Serving: the call succeeds, and the response's status says whether the config took.
     grpc::Status DoHandleReloadConfigRequest(const tfs::ReloadConfigRequest* request,
                                              tfs::ReloadConfigResponse* response) {
-      return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                          "this server serves one model from its flags; it takes no config");
+      const absl::Status reloaded = s_.core_.Reload(request->config());
+      response->mutable_status()->set_error_code(
+          static_cast<tensorflow::error::Code>(reloaded.code()));
+      response->mutable_status()->set_error_message(std::string(reloaded.message()));
+      return grpc::Status::OK;
     }
 
    private:
@@ -454,15 +464,15 @@ class GrpcServer::Services {
   };
 
   // Predict's inputs (named tensors, or serialized tf.Examples as "examples") to outputs.
-  absl::Status PredictTensors(const Servable& servable, const tfs::PredictRequest& request,
-                              tfs::PredictResponse& response) {
+  absl::Status PredictTensors(ServedModel& model, const Servable& servable,
+                              const tfs::PredictRequest& request, tfs::PredictResponse& response) {
     const model::ModelSpec& spec = servable.model->spec();
     Json inputs = Json::object();
     for (const auto& [name, tensor] : request.inputs()) {
       ASSIGN_OR_RETURN(inputs[name], ColumnOf(name, tensor));
     }
     ASSIGN_OR_RETURN(std::vector<float> predictions,
-                     Predict(servable, Json{{"inputs", std::move(inputs)}}.dump()));
+                     Predict(model, servable, Json{{"inputs", std::move(inputs)}}.dump()));
     const int width = model::OutputsPerRow(spec);
     const size_t rows = predictions.size() / static_cast<size_t>(std::max(width, 1));
     std::set<std::string> wanted(request.output_filter().begin(), request.output_filter().end());

@@ -1,11 +1,13 @@
 #include "weir/serving/grpc_service.h"
 
 #include <gmock/gmock.h>
+#include <google/protobuf/text_format.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -296,6 +298,105 @@ TEST_F(GrpcServiceTest, NewVersionsSwapInUnderLoadWithoutAFailedCall) {
   EXPECT_EQ(last_version, 3);
 }
 
+// TF Serving's --model_config_file: several models, version policies, labels in REST paths and
+// gRPC model specs, and a reload through ModelService that keeps what it cannot apply.
+TEST_F(GrpcServiceTest, AConfigServesSeveralModelsWithPoliciesLabelsAndReloads) {
+  const fs::path dir = *root_ / "config";
+  fs::create_directories(dir / "big");
+  fs::create_directories(dir / "tips");
+  for (int version : {1, 2, 3}) {
+    fs::copy(*root_ / "tips_big/1", dir / "big" / std::to_string(version),
+             fs::copy_options::recursive);
+  }
+  fs::copy(*root_ / "tips/1", dir / "tips/1", fs::copy_options::recursive);
+  std::ofstream(dir / "models.config") << R"(
+    model_config_list {
+      config {
+        name: 'tips_big' base_path: 'big' model_platform: 'tensorflow'
+        model_version_policy { specific { versions: 1 versions: 2 } }
+        version_labels { key: 'stable' value: 1 }
+        version_labels { key: 'canary' value: 2 }
+      }
+      config { name: 'tips' base_path: 'tips' }
+    })";
+  auto config = ReadModelServerConfig(dir / "models.config");
+  ASSERT_TRUE(config.ok()) << config.status();
+  auto core = ModelServer::Start({.config = *config, .config_dir = dir, .poll_seconds = 3600});
+  ASSERT_TRUE(core.ok()) << core.status();
+  ModelServer& server = **core;
+  auto rest = [&](std::string_view method, const std::string& path, const std::string& body = "") {
+    return server.Handle(method, path, body);
+  };
+  const std::string body = Json{{"instances", {{{"fare", 12.5}, {"company", "Flash Cab"}}}}}.dump();
+  const Json status = Json::parse(rest("GET", "/v1/models/tips_big").body);
+  ASSERT_EQ(status["model_version_status"].size(), 2u);  // 3 is not in the policy.
+  EXPECT_EQ(status["model_version_status"][0]["version"], "2");
+  EXPECT_EQ(rest("POST", "/v1/models/tips_big/labels/canary:predict", body).status, 200);
+  EXPECT_EQ(rest("POST", "/v1/models/tips_big/versions/3:predict", body).status, 404);
+  EXPECT_EQ(rest("POST", "/v1/models/tips_big/labels/nope:predict", body).status, 404);
+  EXPECT_EQ(
+      Json::parse(
+          rest("GET", "/v1/models/tips_big/labels/stable/metadata").body)["model_spec"]["version"],
+      "1");
+  EXPECT_EQ(
+      rest("POST", "/v1/models/tips:regress", Json{{"examples", {{{"fare", 12.5}}}}}.dump()).status,
+      200);
+
+  auto grpc = GrpcServer::Start(server, {.port = 0});
+  ASSERT_TRUE(grpc.ok()) << grpc.status();
+  auto channel = grpc::CreateChannel(StrCat("127.0.0.1:", (*grpc)->port()),
+                                     grpc::InsecureChannelCredentials());
+  auto prediction = tfs::PredictionService::NewStub(channel);
+  auto models = tfs::ModelService::NewStub(channel);
+  tfs::PredictRequest request = NamedTensors("tips_big");
+  request.mutable_model_spec()->set_version_label("stable");
+  {
+    grpc::ClientContext context;
+    tfs::PredictResponse response;
+    ASSERT_TRUE(prediction->Predict(&context, request, &response).ok());
+    EXPECT_EQ(response.model_spec().version().value(), 1);
+  }
+  auto reload = [&](const std::string& text) {
+    tfs::ReloadConfigRequest reload_request;
+    EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(
+        std::string("model_config_list { config { name: 'tips_big' base_path: '") +
+            (dir / "big").string() + text,
+        reload_request.mutable_config()));
+    grpc::ClientContext context;
+    tfs::ReloadConfigResponse response;
+    EXPECT_TRUE(models->HandleReloadConfigRequest(&context, reload_request, &response).ok());
+    return response.status();
+  };
+  // The newest two, "stable" now 3; tips is no longer served.
+  tfs::StatusProto reloaded = reload(
+      "' model_version_policy { latest { num_versions: 2 } } "
+      "version_labels { key: 'stable' value: 3 } } }");
+  EXPECT_EQ(reloaded.error_code(), tensorflow::error::OK) << reloaded.error_message();
+  EXPECT_EQ(rest("POST", "/v1/models/tips:regress", "{}").status, 404);
+  EXPECT_EQ(Json::parse(rest("GET", "/v1/models/tips_big").body)["model_version_status"].size(),
+            2u);
+  {
+    grpc::ClientContext context;
+    tfs::PredictResponse response;
+    ASSERT_TRUE(prediction->Predict(&context, request, &response).ok());
+    EXPECT_EQ(response.model_spec().version().value(), 3);
+  }
+  // A label on a version that is not served: refused, and nothing changes.
+  tfs::StatusProto refused = reload("' version_labels { key: 'stable' value: 9 } } }");
+  EXPECT_EQ(refused.error_code(), tensorflow::error::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), HasSubstr("label 'stable' names version 9"));
+  EXPECT_EQ(
+      Json::parse(
+          rest("GET", "/v1/models/tips_big/labels/stable/metadata").body)["model_spec"]["version"],
+      "3");
+
+  // A broken config file is named with its line.
+  std::ofstream(dir / "broken.config") << "model_config_list {\n  config { name: 3 }\n";
+  auto broken = ReadModelServerConfig(dir / "broken.config");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_THAT(std::string(broken.status().message()), HasSubstr("broken.config"));
+}
+
 TEST_F(GrpcServiceTest, ErrorsCarryTfServingsCodesAndNameTheField) {
   auto call = [&](const tfs::PredictRequest& request) {
     grpc::ClientContext context;
@@ -331,11 +432,11 @@ TEST_F(GrpcServiceTest, ErrorsCarryTfServingsCodesAndNameTheField) {
   (*bad_dtype.mutable_inputs())["fare"].set_dtype(tensorflow::DT_BOOL);
   EXPECT_THAT(invalid(bad_dtype), HasSubstr("input 'fare' is DT_BOOL"));
 
-  // Counted with REST's requests.
+  // Counted with REST's requests (the call for an unknown model counts for no model).
   const std::string metrics =
       servers_[0].core->Handle("GET", "/monitoring/prometheus/metrics", "").body;
   EXPECT_THAT(metrics,
-              HasSubstr("weir_serving_requests_total{model=\"tips_big\",code=\"error\"} 7"));
+              HasSubstr("weir_serving_requests_total{model=\"tips_big\",code=\"error\"} 6"));
   EXPECT_THAT(metrics, HasSubstr("weir_serving_predictions_total{model=\"tips_big\"} 20"));
 }
 

@@ -38,9 +38,10 @@ std::string DtypeName(transform::ValueType type) {
 
 }  // namespace
 
-HttpResponse RestApiHandler::Status(std::optional<int64_t> version) const {
+HttpResponse RestApiHandler::Status(const ServedModel& model,
+                                    std::optional<int64_t> version) const {
   Json statuses = Json::array();
-  for (const VersionStatus& v : versions_.Statuses()) {
+  for (const VersionStatus& v : model.versions->Statuses()) {
     if (version && v.number != *version) continue;
     statuses.push_back(
         {{"version", std::to_string(v.number)},
@@ -49,16 +50,16 @@ HttpResponse RestApiHandler::Status(std::optional<int64_t> version) const {
           {{"error_code", v.error.empty() ? "OK" : "UNKNOWN"}, {"error_message", v.error}}}});
   }
   if (statuses.empty()) {
-    return Error(
-        404, version ? StrCat("servable not found: ", options_.model_name, " version ", *version)
-                     : StrCat("no version of ", options_.model_name, " is known"));
+    return Error(404, version ? StrCat("servable not found: ", model.name, " version ", *version)
+                              : StrCat("no version of ", model.name, " is known"));
   }
   return {200, Json{{"model_version_status", statuses}}.dump()};
 }
 
-HttpResponse RestApiHandler::Metadata(std::optional<int64_t> version) const {
+HttpResponse RestApiHandler::Metadata(const ServedModel& model,
+                                      std::optional<int64_t> version) const {
   absl::StatusOr<std::pair<int64_t, std::shared_ptr<const Servable>>> picked =
-      versions_.Pick(version);
+      model.versions->Pick(version);
   if (!picked.ok()) return ErrorOf(picked.status());
   const auto& [number, servable] = *picked;
   const model::ModelSpec& spec = servable->model->spec();
@@ -90,32 +91,33 @@ HttpResponse RestApiHandler::Metadata(std::optional<int64_t> version) const {
   for (const auto& input : spec.signature_inputs()) read.push_back(input.name());
   metadata["inputs_read"] = std::move(read);
   if (!spec.class_names().empty()) metadata["class_names"] = spec.class_names();
-  return {200, Json{{"model_spec",
-                     {{"name", options_.model_name},
-                      {"signature_name", ""},
-                      {"version", std::to_string(number)}}},
-                    {"metadata", metadata}}
-                   .dump()};
+  return {
+      200,
+      Json{{"model_spec",
+            {{"name", model.name}, {"signature_name", ""}, {"version", std::to_string(number)}}},
+           {"metadata", metadata}}
+          .dump()};
 }
 
-HttpResponse RestApiHandler::Predict(std::optional<int64_t> version, std::string_view body) {
+HttpResponse RestApiHandler::Predict(ServedModel& model, std::optional<int64_t> version,
+                                     std::string_view body) {
   absl::StatusOr<std::pair<int64_t, std::shared_ptr<const Servable>>> picked =
-      versions_.Pick(version);
+      model.versions->Pick(version);
   if (!picked.ok()) return ErrorOf(picked.status());
   const auto& [number, servable] = *picked;
   absl::StatusOr<PredictRequest> request = servable->reader.Read(body);
   if (!request.ok()) return Error(400, std::string(request.status().message()));
   absl::StatusOr<std::vector<float>> predictions =
-      PredictRows(servable->model, std::move(request->raw), batcher_, metrics_);
+      PredictRows(servable->model, std::move(request->raw), batcher_, model.metrics);
   if (!predictions.ok()) return Error(400, std::string(predictions.status().message()));
   return {200, WritePredictResponse(*predictions, model::OutputsPerRow(servable->model->spec()),
                                     request->columnar, servable->classes)};
 }
 
-HttpResponse RestApiHandler::ClassifyOrRegress(std::optional<int64_t> version,
+HttpResponse RestApiHandler::ClassifyOrRegress(ServedModel& model, std::optional<int64_t> version,
                                                std::string_view body, bool classify) {
   absl::StatusOr<std::pair<int64_t, std::shared_ptr<const Servable>>> picked =
-      versions_.Pick(version);
+      model.versions->Pick(version);
   if (!picked.ok()) return ErrorOf(picked.status());
   const auto& [number, servable] = *picked;
   const model::ModelSpec& spec = servable->model->spec();
@@ -159,7 +161,7 @@ HttpResponse RestApiHandler::ClassifyOrRegress(std::optional<int64_t> version,
       servable->reader.Read(Json{{"instances", std::move(instances)}}.dump());
   if (!predict.ok()) return Error(400, std::string(predict.status().message()));
   absl::StatusOr<std::vector<float>> predictions =
-      PredictRows(servable->model, std::move(predict->raw), batcher_, metrics_);
+      PredictRows(servable->model, std::move(predict->raw), batcher_, model.metrics);
   if (!predictions.ok()) return Error(400, std::string(predictions.status().message()));
   const int width = model::OutputsPerRow(spec);
   if (regression) return {200, WriteRegressResponse(*predictions)};
@@ -169,13 +171,17 @@ HttpResponse RestApiHandler::ClassifyOrRegress(std::optional<int64_t> version,
 }
 
 HttpResponse RestApiHandler::Metrics() const {
-  return {200, metrics_.Prometheus(options_.model_name, batcher_, versions_.AvailableVersions()),
-          "text/plain; version=0.0.4"};
+  const std::vector<std::shared_ptr<ServedModel>> models = models_.All();
+  std::vector<ModelMetrics> metrics;
+  for (const auto& model : models)
+    metrics.push_back({model->name, &model->metrics, model->versions->AvailableVersions()});
+  return {200, PrometheusText(metrics, batcher_), "text/plain; version=0.0.4"};
 }
 
 HttpResponse RestApiHandler::Handle(std::string_view method, std::string_view path,
                                     std::string_view body) {
   const auto start = std::chrono::steady_clock::now();
+  std::shared_ptr<ServedModel> model;  // The model the path names, once found.
   HttpResponse response = [&]() -> HttpResponse {
     if (path == "/monitoring/prometheus/metrics") {
       if (method != "GET") return Error(405, "use GET");
@@ -199,20 +205,37 @@ HttpResponse RestApiHandler::Handle(std::string_view method, std::string_view pa
     }
     std::string_view name = rest.substr(0, rest.find('/'));
     std::optional<int64_t> version;
+    std::string_view label;
     if (name.size() < rest.size()) {
       std::string_view tail = rest.substr(name.size());
       constexpr std::string_view kVersions = "/versions/";
-      if (tail.substr(0, kVersions.size()) != kVersions) return Error(404, "not found");
-      std::string_view digits = tail.substr(kVersions.size());
-      int64_t number = 0;
-      auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), number);
-      if (digits.empty() || parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size())
-        return Error(404, StrCat("'", digits, "' is not a version number"));
-      version = number;
+      constexpr std::string_view kLabels = "/labels/";
+      if (tail.substr(0, kLabels.size()) == kLabels) {
+        label = tail.substr(kLabels.size());
+        if (label.empty() || label.find('/') != std::string_view::npos)
+          return Error(404, "not found");
+      } else if (tail.substr(0, kVersions.size()) == kVersions) {
+        std::string_view digits = tail.substr(kVersions.size());
+        int64_t number = 0;
+        auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+        if (digits.empty() || parsed.ec != std::errc() ||
+            parsed.ptr != digits.data() + digits.size())
+          return Error(404, StrCat("'", digits, "' is not a version number"));
+        version = number;
+      } else {
+        return Error(404, "not found");
+      }
     }
-    if (name != options_.model_name) {
-      return Error(404, StrCat("servable not found: no model named '", name, "' (serving '",
-                               options_.model_name, "')"));
+    absl::StatusOr<std::shared_ptr<ServedModel>> found = models_.Find(name);
+    if (!found.ok()) return Error(404, std::string(found.status().message()));
+    model = *std::move(found);
+    if (!label.empty()) {
+      auto it = model->labels.find(std::string(label));
+      if (it == model->labels.end()) {
+        return Error(404, StrCat("servable not found: ", model->name, " has no version labelled '",
+                                 label, "'"));
+      }
+      version = it->second;
     }
     if (!verb.empty()) {
       if (method != "POST") return Error(405, StrCat(verb, " takes a POST"));
@@ -220,15 +243,17 @@ HttpResponse RestApiHandler::Handle(std::string_view method, std::string_view pa
         return Error(413, StrCat("the body has ", body.size(), " bytes; the limit is ",
                                  options_.max_body_bytes));
       }
-      if (verb == "predict") return Predict(version, body);
-      return ClassifyOrRegress(version, body, verb == "classify");
+      if (verb == "predict") return Predict(*model, version, body);
+      return ClassifyOrRegress(*model, version, body, verb == "classify");
     }
     if (method != "GET") return Error(405, "use GET");
-    return metadata ? Metadata(version) : Status(version);
+    return metadata ? Metadata(*model, version) : Status(*model, version);
   }();
-  metrics_.RecordRequest(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-      response.status < 400);
+  if (model != nullptr) {  // Requests for no model count nowhere.
+    model->metrics.RecordRequest(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+        response.status < 400);
+  }
   return response;
 }
 

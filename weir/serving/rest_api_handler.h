@@ -14,42 +14,38 @@
 #include "weir/serving/batcher.h"
 #include "weir/serving/http_server.h"
 #include "weir/serving/servable.h"
+#include "weir/serving/served_models.h"
 #include "weir/serving/serving_metrics.h"
-#include "weir/serving/version_manager.h"
 
 namespace weir::serving {
 
 struct RestApiOptions {
-  std::string model_name;
   size_t max_body_bytes = 16 << 20;  // A larger predict body is answered 413.
 };
 
 class RestApiHandler {
  public:
   // `batcher` (may be null) joins concurrent predict requests into one model call.
-  RestApiHandler(const VersionManager& versions, RestApiOptions options, PredictBatcher* batcher,
-                 ServingMetrics& metrics)
-      : versions_(versions), options_(std::move(options)), batcher_(batcher), metrics_(metrics) {}
+  RestApiHandler(const ServedModels& models, RestApiOptions options, PredictBatcher* batcher)
+      : models_(models), options_(std::move(options)), batcher_(batcher) {}
 
-  // Answers GET /v1/models/NAME[/versions/N][/metadata], POST ...:predict, :classify and
+  // Answers GET /v1/models/NAME[/versions/N|/labels/L][/metadata], POST ...:predict, :classify and
   // :regress, and GET /monitoring/prometheus/metrics; errors are {"error": "..."} with TF
   // Serving's statuses.
   HttpResponse Handle(std::string_view method, std::string_view path, std::string_view body);
 
  private:
-  HttpResponse Status(std::optional<int64_t> version) const;
-  HttpResponse Metadata(std::optional<int64_t> version) const;
-  HttpResponse Predict(std::optional<int64_t> version, std::string_view body);
+  HttpResponse Status(const ServedModel& model, std::optional<int64_t> version) const;
+  HttpResponse Metadata(const ServedModel& model, std::optional<int64_t> version) const;
+  HttpResponse Predict(ServedModel& model, std::optional<int64_t> version, std::string_view body);
   // :classify and :regress, TF Serving's Example-based forms.
-  HttpResponse ClassifyOrRegress(std::optional<int64_t> version, std::string_view body,
-                                 bool classify);
+  HttpResponse ClassifyOrRegress(ServedModel& model, std::optional<int64_t> version,
+                                 std::string_view body, bool classify);
   HttpResponse Metrics() const;
 
-  const VersionManager& versions_;
+  const ServedModels& models_;
   const RestApiOptions options_;
   PredictBatcher* const batcher_;
-
-  ServingMetrics& metrics_;
 };
 
 }  // namespace weir::serving

@@ -19,38 +19,45 @@ void ServingMetrics::RecordRequest(double seconds, bool ok) {
   (ok ? requests_ok_ : requests_failed_)++;
 }
 
-std::string ServingMetrics::Prometheus(std::string_view model_name, const PredictBatcher* batcher,
-                                       size_t loaded_versions) const {
+std::string PrometheusText(std::span<const ModelMetrics> models, const PredictBatcher* batcher) {
+  // Each family once, with a sample per model.
   std::string text;
   text += "# TYPE weir_serving_requests_total counter\n";
-  text += StrCat("weir_serving_requests_total{model=\"", model_name, "\",code=\"ok\"} ",
-                 requests_ok_.load(), "\n");
-  text += StrCat("weir_serving_requests_total{model=\"", model_name, "\",code=\"error\"} ",
-                 requests_failed_.load(), "\n");
-  text += "# TYPE weir_serving_predictions_total counter\n";
-  text += StrCat("weir_serving_predictions_total{model=\"", model_name, "\"} ", predictions_.load(),
-                 "\n");
-  text += "# TYPE weir_serving_request_duration_seconds histogram\n";
-  uint64_t cumulative = 0;
-  for (size_t b = 0; b < latency_buckets_.size(); ++b) {
-    cumulative += latency_buckets_[b].load();
-    const std::string le =
-        b < std::size(kLatencyBounds) ? StrCat(kLatencyBounds[b]) : std::string("+Inf");
-    text += StrCat("weir_serving_request_duration_seconds_bucket{model=\"", model_name, "\",le=\"",
-                   le, "\"} ", cumulative, "\n");
+  for (const ModelMetrics& m : models) {
+    text += StrCat("weir_serving_requests_total{model=\"", m.model, "\",code=\"ok\"} ",
+                   m.metrics->requests_ok_.load(), "\n");
+    text += StrCat("weir_serving_requests_total{model=\"", m.model, "\",code=\"error\"} ",
+                   m.metrics->requests_failed_.load(), "\n");
   }
-  text += StrCat("weir_serving_request_duration_seconds_sum{model=\"", model_name, "\"} ",
-                 latency_sum_us_.load() / 1e6, "\n");
-  text += StrCat("weir_serving_request_duration_seconds_count{model=\"", model_name, "\"} ",
-                 cumulative, "\n");
+  text += "# TYPE weir_serving_predictions_total counter\n";
+  for (const ModelMetrics& m : models) {
+    text += StrCat("weir_serving_predictions_total{model=\"", m.model, "\"} ",
+                   m.metrics->predictions_.load(), "\n");
+  }
+  text += "# TYPE weir_serving_request_duration_seconds histogram\n";
+  for (const ModelMetrics& m : models) {
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b < m.metrics->latency_buckets_.size(); ++b) {
+      cumulative += m.metrics->latency_buckets_[b].load();
+      const std::string le =
+          b < std::size(kLatencyBounds) ? StrCat(kLatencyBounds[b]) : std::string("+Inf");
+      text += StrCat("weir_serving_request_duration_seconds_bucket{model=\"", m.model, "\",le=\"",
+                     le, "\"} ", cumulative, "\n");
+    }
+    text += StrCat("weir_serving_request_duration_seconds_sum{model=\"", m.model, "\"} ",
+                   m.metrics->latency_sum_us_.load() / 1e6, "\n");
+    text += StrCat("weir_serving_request_duration_seconds_count{model=\"", m.model, "\"} ",
+                   cumulative, "\n");
+  }
   if (batcher != nullptr) {
     text += "# TYPE weir_serving_batches_total counter\n";
-    text +=
-        StrCat("weir_serving_batches_total{model=\"", model_name, "\"} ", batcher->batches(), "\n");
+    text += StrCat("weir_serving_batches_total ", batcher->batches(), "\n");
   }
   text += "# TYPE weir_serving_loaded_versions gauge\n";
-  text +=
-      StrCat("weir_serving_loaded_versions{model=\"", model_name, "\"} ", loaded_versions, "\n");
+  for (const ModelMetrics& m : models) {
+    text +=
+        StrCat("weir_serving_loaded_versions{model=\"", m.model, "\"} ", m.loaded_versions, "\n");
+  }
   return text;
 }
 

@@ -6,12 +6,14 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
 namespace weir::serving {
 
 class PredictBatcher;
+struct ModelMetrics;
 
 class ServingMetrics {
  public:
@@ -19,19 +21,27 @@ class ServingMetrics {
   void RecordRequest(double seconds, bool ok);
   void AddPredictions(size_t rows) { predictions_ += rows; }
 
-  // The Prometheus exposition text: weir_serving_requests_total{model,code},
-  // weir_serving_predictions_total, the weir_serving_request_duration_seconds histogram,
-  // weir_serving_batches_total (with a batcher) and weir_serving_loaded_versions.
-  std::string Prometheus(std::string_view model_name, const PredictBatcher* batcher,
-                         size_t loaded_versions) const;
-
  private:
+  friend std::string PrometheusText(std::span<const ModelMetrics> models,
+                                    const PredictBatcher* batcher);
   std::atomic<uint64_t> requests_ok_{0};
   std::atomic<uint64_t> requests_failed_{0};
   std::atomic<uint64_t> predictions_{0};
   std::array<std::atomic<uint64_t>, 12> latency_buckets_{};  // Cumulative at Prometheus time.
   std::atomic<uint64_t> latency_sum_us_{0};
 };
+
+struct ModelMetrics {
+  std::string_view model;
+  const ServingMetrics* metrics;
+  size_t loaded_versions;
+};
+
+// The Prometheus exposition text of the server's models: weir_serving_requests_total{model,code},
+// weir_serving_predictions_total, the weir_serving_request_duration_seconds histogram,
+// weir_serving_batches_total (with a batcher, shared by the models) and
+// weir_serving_loaded_versions.
+std::string PrometheusText(std::span<const ModelMetrics> models, const PredictBatcher* batcher);
 
 }  // namespace weir::serving
 

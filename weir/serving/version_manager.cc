@@ -84,14 +84,24 @@ VersionManager::~VersionManager() {
 
 void VersionManager::Poll() {
   const std::vector<int64_t> on_disk = VersionsIn(options_.base_path);
+  const VersionPolicy& policy = options_.policy;
   std::vector<int64_t> wanted;
-  if (options_.pinned_versions.empty()) {
-    if (!on_disk.empty()) wanted.push_back(on_disk.back());
-  } else {
-    for (int64_t pinned : options_.pinned_versions) {
-      if (std::find(on_disk.begin(), on_disk.end(), pinned) != on_disk.end())
-        wanted.push_back(pinned);
+  switch (policy.kind) {
+    case VersionPolicy::Kind::kLatest: {
+      const size_t keep = static_cast<size_t>(std::max(policy.latest, 1));
+      wanted.assign(on_disk.end() - static_cast<std::ptrdiff_t>(std::min(keep, on_disk.size())),
+                    on_disk.end());
+      break;
     }
+    case VersionPolicy::Kind::kAll:
+      wanted = on_disk;
+      break;
+    case VersionPolicy::Kind::kSpecific:
+      for (int64_t version : policy.versions) {
+        if (std::find(on_disk.begin(), on_disk.end(), version) != on_disk.end())
+          wanted.push_back(version);
+      }
+      break;
   }
   for (int64_t number : wanted) {
     {
@@ -111,16 +121,16 @@ void VersionManager::Poll() {
       version.status.error = std::string(loaded.status().message());
     }
   }
-  if (!options_.pinned_versions.empty()) return;
+  if (policy.kind != VersionPolicy::Kind::kLatest) return;
+  // The newest N available stay; older ones retire once newer ones have loaded.
   std::lock_guard<std::mutex> lock(mutex_);
-  int64_t newest_available = -1;
-  for (const auto& [number, version] : versions_)
-    if (version.status.state == kAvailable) newest_available = number;
-  for (auto& [number, version] : versions_) {
-    if (version.status.state == kAvailable && number != newest_available) {
-      version.status.state = kEnd;
-      version.servable.reset();  // In-flight requests hold their own reference.
-    }
+  int kept = 0;
+  for (auto it = versions_.rbegin(); it != versions_.rend(); ++it) {
+    Version& version = it->second;
+    if (version.status.state != kAvailable) continue;
+    if (++kept <= std::max(policy.latest, 1)) continue;
+    version.status.state = kEnd;
+    version.servable.reset();  // In-flight requests hold their own reference.
   }
 }
 

@@ -30,14 +30,24 @@ struct VersionStatus {
   std::string error = {};  // Why it failed to load, if it did.
 };
 
+// Which versions on disk are served, as TF Serving's ServableVersionPolicy: the newest N, all of
+// them, or the listed numbers.
+struct VersionPolicy {
+  enum class Kind { kLatest, kAll, kSpecific };
+  Kind kind = Kind::kLatest;
+  int latest = 1;                      // kLatest: how many.
+  std::vector<int64_t> versions = {};  // kSpecific.
+  bool operator==(const VersionPolicy&) const = default;
+};
+
 struct VersionManagerOptions {
   std::string model_name;  // For messages.
   // Either a folder of version folders ...
   std::filesystem::path base_path = {};
   // ... or one model folder, served as version 1 and not watched.
   std::filesystem::path model_path = {};
-  // Versions to serve; empty: the latest only (an older one retires once a newer one loads).
-  std::vector<int64_t> pinned_versions = {};
+  // Versions to serve. Under kLatest an older version retires once enough newer ones load.
+  VersionPolicy policy = {};
   double poll_seconds = 1.0;
 };
 
