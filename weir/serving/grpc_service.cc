@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <type_traits>
 
 #include "absl/strings/escaping.h"
 #include "weir/base/status.h"
@@ -279,6 +280,20 @@ class GrpcServer::Services {
     return absl::OkStatus();
   }
 
+  // Classify or Regress (by the response's type): the input's examples through Infer.
+  template <typename Response>
+  grpc::Status InferCall(const tfs::ModelSpec& spec, const tfs::Input& input, Response& response) {
+    absl::StatusOr<std::vector<std::string>> examples = ExamplesOf(input);
+    if (!examples.ok()) return ToGrpc(examples.status());
+    return Serve(spec, response, [&](ServedModel& model, const Servable& servable) {
+      if constexpr (std::is_same_v<Response, tfs::ClassificationResponse>) {
+        return ToGrpc(Infer(model, servable, *examples, true, response.mutable_result(), nullptr));
+      } else {
+        return ToGrpc(Infer(model, servable, *examples, false, nullptr, response.mutable_result()));
+      }
+    });
+  }
+
   class Prediction final : public tfs::PredictionService::CallbackService {
    public:
     explicit Prediction(Services& s) : s_(s) {}
@@ -286,101 +301,70 @@ class GrpcServer::Services {
     grpc::ServerUnaryReactor* Predict(grpc::CallbackServerContext* context,
                                       const tfs::PredictRequest* request,
                                       tfs::PredictResponse* response) override {
-      return Answer(context, DoPredict(request, response));
-    }
-
-    grpc::Status DoPredict(const tfs::PredictRequest* request, tfs::PredictResponse* response) {
-      return s_.Serve(request->model_spec(), *response,
-                      [&](ServedModel& model, const Servable& servable) {
-                        return ToGrpc(s_.PredictTensors(model, servable, *request, *response));
-                      });
+      return Answer(context, s_.Serve(request->model_spec(), *response,
+                                      [&](ServedModel& model, const Servable& servable) {
+                                        return ToGrpc(s_.PredictTensors(model, servable, *request,
+                                                                        *response));
+                                      }));
     }
 
     grpc::ServerUnaryReactor* Classify(grpc::CallbackServerContext* context,
                                        const tfs::ClassificationRequest* request,
                                        tfs::ClassificationResponse* response) override {
-      return Answer(context, DoClassify(request, response));
-    }
-
-    grpc::Status DoClassify(const tfs::ClassificationRequest* request,
-                            tfs::ClassificationResponse* response) {
-      return s_.Serve(
-          request->model_spec(), *response, [&](ServedModel& model, const Servable& servable) {
-            absl::StatusOr<std::vector<std::string>> examples = ExamplesOf(request->input());
-            if (!examples.ok()) return ToGrpc(examples.status());
-            return ToGrpc(
-                s_.Infer(model, servable, *examples, true, response->mutable_result(), nullptr));
-          });
+      return Answer(context, s_.InferCall(request->model_spec(), request->input(), *response));
     }
 
     grpc::ServerUnaryReactor* Regress(grpc::CallbackServerContext* context,
                                       const tfs::RegressionRequest* request,
                                       tfs::RegressionResponse* response) override {
-      return Answer(context, DoRegress(request, response));
-    }
-
-    grpc::Status DoRegress(const tfs::RegressionRequest* request,
-                           tfs::RegressionResponse* response) {
-      return s_.Serve(
-          request->model_spec(), *response, [&](ServedModel& model, const Servable& servable) {
-            absl::StatusOr<std::vector<std::string>> examples = ExamplesOf(request->input());
-            if (!examples.ok()) return ToGrpc(examples.status());
-            return ToGrpc(
-                s_.Infer(model, servable, *examples, false, nullptr, response->mutable_result()));
-          });
+      return Answer(context, s_.InferCall(request->model_spec(), request->input(), *response));
     }
 
     grpc::ServerUnaryReactor* MultiInference(grpc::CallbackServerContext* context,
                                              const tfs::MultiInferenceRequest* request,
                                              tfs::MultiInferenceResponse* response) override {
-      return Answer(context, DoMultiInference(request, response));
-    }
-
-    grpc::Status DoMultiInference(const tfs::MultiInferenceRequest* request,
-                                  tfs::MultiInferenceResponse* response) {
-      absl::StatusOr<std::vector<std::string>> examples = ExamplesOf(request->input());
-      if (!examples.ok()) return ToGrpc(examples.status());
-      if (request->tasks().empty()) return InvalidArgument("no tasks");
-      for (const tfs::InferenceTask& task : request->tasks()) {
-        tfs::InferenceResult* result = response->add_results();
-        const bool classify = task.method_name() == "tensorflow/serving/classify";
-        if (!classify && task.method_name() != "tensorflow/serving/regress") {
-          return InvalidArgument(StrCat("method_name '", task.method_name(),
-                                        "': tensorflow/serving/classify or "
-                                        "tensorflow/serving/regress"));
+      return Answer(context, [&]() -> grpc::Status {
+        absl::StatusOr<std::vector<std::string>> examples = ExamplesOf(request->input());
+        if (!examples.ok()) return ToGrpc(examples.status());
+        if (request->tasks().empty()) return InvalidArgument("no tasks");
+        for (const tfs::InferenceTask& task : request->tasks()) {
+          tfs::InferenceResult* result = response->add_results();
+          const bool classify = task.method_name() == "tensorflow/serving/classify";
+          if (!classify && task.method_name() != "tensorflow/serving/regress") {
+            return InvalidArgument(StrCat("method_name '", task.method_name(),
+                                          "': tensorflow/serving/classify or "
+                                          "tensorflow/serving/regress"));
+          }
+          grpc::Status status = s_.Serve(
+              task.model_spec(), *result, [&](ServedModel& model, const Servable& servable) {
+                return ToGrpc(s_.Infer(model, servable, *examples, classify,
+                                       classify ? result->mutable_classification_result() : nullptr,
+                                       classify ? nullptr : result->mutable_regression_result()));
+              });
+          if (!status.ok()) return status;
         }
-        grpc::Status status =
-            s_.Serve(task.model_spec(), *result, [&](ServedModel& model, const Servable& servable) {
-              return ToGrpc(s_.Infer(model, servable, *examples, classify,
-                                     classify ? result->mutable_classification_result() : nullptr,
-                                     classify ? nullptr : result->mutable_regression_result()));
-            });
-        if (!status.ok()) return status;
-      }
-      return grpc::Status::OK;
+        return grpc::Status::OK;
+      }());
     }
 
     grpc::ServerUnaryReactor* GetModelMetadata(grpc::CallbackServerContext* context,
                                                const tfs::GetModelMetadataRequest* request,
                                                tfs::GetModelMetadataResponse* response) override {
-      return Answer(context, DoGetModelMetadata(request, response));
-    }
-
-    grpc::Status DoGetModelMetadata(const tfs::GetModelMetadataRequest* request,
-                                    tfs::GetModelMetadataResponse* response) {
-      for (const std::string& field : request->metadata_field()) {
-        if (field != "signature_def")
-          return InvalidArgument(StrCat("metadata field '", field, "': only signature_def"));
-      }
-      if (request->metadata_field().empty())
-        return InvalidArgument("name a metadata_field (signature_def)");
-      return s_.Serve(
-          request->model_spec(), *response, [&](ServedModel&, const Servable& servable) {
-            tfs::SignatureDefMap signatures;
-            (*signatures.mutable_signature_def())[kSignatureName] = SignatureOf(servable);
-            (*response->mutable_metadata())["signature_def"].PackFrom(signatures);
-            return grpc::Status::OK;
-          });
+      return Answer(context, [&]() -> grpc::Status {
+        for (const std::string& field : request->metadata_field()) {
+          if (field != "signature_def")
+            return InvalidArgument(StrCat("metadata field '", field, "': only signature_def"));
+        }
+        if (request->metadata_field().empty())
+          return InvalidArgument("name a metadata_field (signature_def)");
+        return s_.Serve(
+            request->model_spec(), *response, [&](ServedModel&, const Servable& servable) {
+              tfs::SignatureDefMap signatures;
+              (*signatures.mutable_signature_def())[kSignatureName] = SignatureOf(servable);
+              (*response->mutable_metadata())["signature_def"].PackFrom(signatures);
+              return grpc::Status::OK;
+            });
+      }());
     }
 
    private:
@@ -417,46 +401,40 @@ class GrpcServer::Services {
     grpc::ServerUnaryReactor* GetModelStatus(grpc::CallbackServerContext* context,
                                              const tfs::GetModelStatusRequest* request,
                                              tfs::GetModelStatusResponse* response) override {
-      return Answer(context, DoGetModelStatus(request, response));
-    }
-
-    grpc::Status DoGetModelStatus(const tfs::GetModelStatusRequest* request,
-                                  tfs::GetModelStatusResponse* response) {
-      const tfs::ModelSpec& spec = request->model_spec();
-      absl::StatusOr<std::shared_ptr<ServedModel>> model = s_.core_.models().Find(spec.name());
-      if (!model.ok()) return ToGrpc(model.status());
-      for (const VersionStatus& v : (*model)->versions->Statuses()) {
-        if (spec.has_version() && v.number != spec.version().value()) continue;
-        tfs::ModelVersionStatus* status = response->add_model_version_status();
-        status->set_version(v.number);
-        status->set_state(v.state == "AVAILABLE" ? tfs::ModelVersionStatus::AVAILABLE
-                          : v.state == "LOADING" ? tfs::ModelVersionStatus::LOADING
-                                                 : tfs::ModelVersionStatus::END);
-        status->mutable_status()->set_error_code(v.error.empty() ? tensorflow::error::OK
-                                                                 : tensorflow::error::UNKNOWN);
-        status->mutable_status()->set_error_message(v.error);
-      }
-      if (response->model_version_status().empty()) {
-        return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                            StrCat("no version ", spec.version().value(), " of ", spec.name()));
-      }
-      return grpc::Status::OK;
-    }
-
-    grpc::ServerUnaryReactor* HandleReloadConfigRequest(
-        grpc::CallbackServerContext* context, const tfs::ReloadConfigRequest* request,
-        tfs::ReloadConfigResponse* response) override {
-      return Answer(context, DoHandleReloadConfigRequest(request, response));
+      return Answer(context, [&]() -> grpc::Status {
+        const tfs::ModelSpec& spec = request->model_spec();
+        absl::StatusOr<std::shared_ptr<ServedModel>> model = s_.core_.models().Find(spec.name());
+        if (!model.ok()) return ToGrpc(model.status());
+        for (const VersionStatus& v : (*model)->versions->Statuses()) {
+          if (spec.has_version() && v.number != spec.version().value()) continue;
+          tfs::ModelVersionStatus* status = response->add_model_version_status();
+          status->set_version(v.number);
+          status->set_state(v.state == "AVAILABLE" ? tfs::ModelVersionStatus::AVAILABLE
+                            : v.state == "LOADING" ? tfs::ModelVersionStatus::LOADING
+                                                   : tfs::ModelVersionStatus::END);
+          status->mutable_status()->set_error_code(v.error.empty() ? tensorflow::error::OK
+                                                                   : tensorflow::error::UNKNOWN);
+          status->mutable_status()->set_error_message(v.error);
+        }
+        if (response->model_version_status().empty()) {
+          return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                              StrCat("no version ", spec.version().value(), " of ", spec.name()));
+        }
+        return grpc::Status::OK;
+      }());
     }
 
     // As TF Serving: the call succeeds, and the response's status says whether the config took.
-    grpc::Status DoHandleReloadConfigRequest(const tfs::ReloadConfigRequest* request,
-                                             tfs::ReloadConfigResponse* response) {
-      const absl::Status reloaded = s_.core_.Reload(request->config());
-      response->mutable_status()->set_error_code(
-          static_cast<tensorflow::error::Code>(reloaded.code()));
-      response->mutable_status()->set_error_message(std::string(reloaded.message()));
-      return grpc::Status::OK;
+    grpc::ServerUnaryReactor* HandleReloadConfigRequest(
+        grpc::CallbackServerContext* context, const tfs::ReloadConfigRequest* request,
+        tfs::ReloadConfigResponse* response) override {
+      return Answer(context, [&]() -> grpc::Status {
+        const absl::Status reloaded = s_.core_.Reload(request->config());
+        response->mutable_status()->set_error_code(
+            static_cast<tensorflow::error::Code>(reloaded.code()));
+        response->mutable_status()->set_error_message(std::string(reloaded.message()));
+        return grpc::Status::OK;
+      }());
     }
 
    private:
