@@ -4,8 +4,10 @@
 #include <iostream>
 #include <memory>
 
+#include "weir/base/proto_files.h"
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
+#include "weir/serving/config/monitoring_config.pb.h"
 #include "weir/serving/grpc_service.h"
 #include "weir/serving/http_server.h"
 #include "weir/serving/model_server.h"
@@ -15,7 +17,7 @@ namespace weir::cli {
 void AddServeCommand(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<serving::ModelServerOptions>();
   auto http = std::make_shared<serving::HttpServerOptions>();
-  auto paths = std::make_shared<std::array<std::string, 3>>();  // Base, model, config.
+  auto paths = std::make_shared<std::array<std::string, 4>>();  // Base, model, config, monitoring.
   CLI::App* cmd = app.add_subcommand(
       "serve",
       "Serve a model over TensorFlow Serving's REST and gRPC APIs: raw features in, predictions "
@@ -54,6 +56,9 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       "Several models instead: TF Serving's ModelServerConfig in text format (each model's name, "
       "base_path, model_version_policy and version_labels; relative paths from the file's folder)");
   config->excludes(name)->excludes(base)->excludes(single);
+  cmd->add_option("--monitoring_config_file", (*paths)[3],
+                  "TF Serving's MonitoringConfig in text format: prometheus_config { enable: true "
+                  "path: \"/metrics\" } (without it: metrics at /monitoring/prometheus/metrics)");
   auto grpc_port = std::make_shared<int>(8500);
   cmd->add_option("--port", *grpc_port,
                   "gRPC port (TensorFlow Serving's PredictionService and ModelService); 0: no gRPC")
@@ -104,6 +109,17 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
           "serve", absl::InvalidArgumentError("give --model_name and one of --model_base_path and "
                                               "--model_path, or --model_config_file"));
       return;
+    }
+    if (!(*paths)[3].empty()) {
+      tensorflow::serving::MonitoringConfig monitoring;
+      if (absl::Status read = base::ReadTextProto((*paths)[3], &monitoring); !read.ok()) {
+        exit_code = ReportError("serve", read);
+        return;
+      }
+      const auto& prometheus = monitoring.prometheus_config();
+      options->metrics_path = !prometheus.enable()        ? ""
+                              : prometheus.path().empty() ? "/monitoring/prometheus/metrics"
+                                                          : prometheus.path();
     }
     serving::BlockStopSignals();  // Before any thread starts, so that sigwait gets them.
     auto server = serving::ModelServer::Start(*options);

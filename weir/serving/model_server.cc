@@ -141,9 +141,11 @@ absl::StatusOr<std::unique_ptr<ModelServer>> ModelServer::Start(const ModelServe
     server->models_.Replace({{options.model_name, std::move(model)}});
   }
   if (options.batching) server->batcher_ = std::make_unique<PredictBatcher>(options.batcher);
-  server->handler_ = std::make_unique<RestApiHandler>(
-      server->models_, RestApiOptions{.max_body_bytes = options.max_body_bytes},
-      server->batcher_.get());
+  server->handler_ =
+      std::make_unique<RestApiHandler>(server->models_,
+                                       RestApiOptions{.metrics_path = options.metrics_path,
+                                                      .max_body_bytes = options.max_body_bytes},
+                                       server->batcher_.get());
   return server;
 }
 

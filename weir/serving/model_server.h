@@ -44,6 +44,8 @@ struct ModelServerOptions {
   std::filesystem::path config_dir = {};
   double poll_seconds = 1.0;
   size_t max_body_bytes = 16 << 20;
+  // Where Prometheus metrics are answered (TF Serving's --monitoring_config_file); empty: nowhere.
+  std::string metrics_path = "/monitoring/prometheus/metrics";
   // Join concurrent predict requests into one model call (batcher.h); off by default, as in
   // TensorFlow Serving.
   bool batching = false;

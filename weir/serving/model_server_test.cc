@@ -150,6 +150,17 @@ TEST_F(ModelServerTest, StatusMetadataAndErrors) {
   EXPECT_EQ((*small)->Handle("POST", "/v1/models/taxi:predict", R"({"instances": []})").status,
             413);
 
+  // TF Serving's --monitoring_config_file moves the metrics, or turns them off.
+  auto moved = ModelServer::Start(
+      {.model_name = "taxi", .model_base_path = *root_ / "base", .metrics_path = "/metrics"});
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ((*moved)->Handle("GET", "/metrics", "").status, 200);
+  EXPECT_EQ((*moved)->Handle("GET", "/monitoring/prometheus/metrics", "").status, 404);
+  auto off = ModelServer::Start(
+      {.model_name = "taxi", .model_base_path = *root_ / "base", .metrics_path = ""});
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ((*off)->Handle("GET", "/monitoring/prometheus/metrics", "").status, 404);
+
   const std::string metrics = s.Handle("GET", "/monitoring/prometheus/metrics", "").body;
   EXPECT_NE(metrics.find("weir_serving_requests_total{model=\"taxi\",code=\"error\"} "),
             std::string::npos);

@@ -183,7 +183,7 @@ HttpResponse RestApiHandler::Handle(std::string_view method, std::string_view pa
   const auto start = std::chrono::steady_clock::now();
   std::shared_ptr<ServedModel> model;  // The model the path names, once found.
   HttpResponse response = [&]() -> HttpResponse {
-    if (path == "/monitoring/prometheus/metrics") {
+    if (!options_.metrics_path.empty() && path == options_.metrics_path) {
       if (method != "GET") return Error(405, "use GET");
       return Metrics();
     }

@@ -20,6 +20,8 @@
 namespace weir::serving {
 
 struct RestApiOptions {
+  // Where Prometheus metrics are answered; empty: nowhere.
+  std::string metrics_path = "/monitoring/prometheus/metrics";
   size_t max_body_bytes = 16 << 20;  // A larger predict body is answered 413.
 };
 
