@@ -27,28 +27,14 @@ function(weir_test name)
   endif()
 endfunction()
 
-# weir_proto_library(NAME [SHARED] PROTOS a.proto ... [GRPC_SERVICES s.proto ...] [DEPS lib ...]):
-# C++ code for .proto files under weir/ (GRPC_SERVICES: also their gRPC stubs and services),
-# generated so that they are included as "weir/<folder>/<name>.pb.h" and import each other by that
-# path. SHARED: a shared library, for messages that plug-ins use too (a message type must be
-# registered once per process, so plug-ins cannot carry their own copy).
+# weir_proto_library(NAME [SHARED] PROTOS a.proto ... [DEPS lib ...]): C++ code for .proto files
+# under weir/, generated so that they are included as "weir/<folder>/<name>.pb.h" and import each
+# other by that path. SHARED: a shared library, for messages that plug-ins use too (a message type
+# must be registered once per process, so plug-ins cannot carry their own copy).
 function(weir_proto_library name)
-  cmake_parse_arguments(ARG "SHARED" "" "PROTOS;GRPC_SERVICES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "SHARED" "" "PROTOS;DEPS" ${ARGN})
   set(generated)
-  foreach(proto ${ARG_GRPC_SERVICES})
-    get_filename_component(abs ${proto} ABSOLUTE)
-    file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${abs})
-    string(REGEX REPLACE "\\.proto$" "" stem ${rel})
-    set(outputs ${PROJECT_BINARY_DIR}/${stem}.grpc.pb.cc ${PROJECT_BINARY_DIR}/${stem}.grpc.pb.h)
-    add_custom_command(
-      OUTPUT ${outputs}
-      COMMAND protobuf::protoc --grpc_out=${PROJECT_BINARY_DIR} -I ${PROJECT_SOURCE_DIR}
-              --plugin=protoc-gen-grpc=$<TARGET_FILE:gRPC::grpc_cpp_plugin> ${abs}
-      DEPENDS ${abs} protobuf::protoc gRPC::grpc_cpp_plugin
-      COMMENT "protoc (gRPC) ${rel}" VERBATIM)
-    list(APPEND generated ${outputs})
-  endforeach()
-  foreach(proto ${ARG_PROTOS} ${ARG_GRPC_SERVICES})
+  foreach(proto ${ARG_PROTOS})
     get_filename_component(abs ${proto} ABSOLUTE)
     file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${abs})
     string(REGEX REPLACE "\\.proto$" "" stem ${rel})
@@ -67,7 +53,27 @@ function(weir_proto_library name)
   endif()
   target_include_directories(${name} PUBLIC ${PROJECT_BINARY_DIR})
   target_link_libraries(${name} PUBLIC protobuf::libprotobuf ${ARG_DEPS})
-  if(ARG_GRPC_SERVICES)
-    target_link_libraries(${name} PUBLIC gRPC::grpc++)
-  endif()
+endfunction()
+
+# weir_grpc_library(NAME PROTOS s.proto ... DEPS lib ...): gRPC C++'s stubs and services for the
+# services in s.proto ("weir/<folder>/<name>.grpc.pb.h"), whose messages a weir_proto_library in
+# DEPS holds. weir serves gRPC with its own transport: these are for clients (tests).
+function(weir_grpc_library name)
+  cmake_parse_arguments(ARG "" "" "PROTOS;DEPS" ${ARGN})
+  set(generated)
+  foreach(proto ${ARG_PROTOS})
+    get_filename_component(abs ${proto} ABSOLUTE)
+    file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${abs})
+    string(REGEX REPLACE "\\.proto$" "" stem ${rel})
+    set(outputs ${PROJECT_BINARY_DIR}/${stem}.grpc.pb.cc ${PROJECT_BINARY_DIR}/${stem}.grpc.pb.h)
+    add_custom_command(
+      OUTPUT ${outputs}
+      COMMAND protobuf::protoc --grpc_out=${PROJECT_BINARY_DIR} -I ${PROJECT_SOURCE_DIR}
+              --plugin=protoc-gen-grpc=$<TARGET_FILE:gRPC::grpc_cpp_plugin> ${abs}
+      DEPENDS ${abs} protobuf::protoc gRPC::grpc_cpp_plugin
+      COMMENT "protoc (gRPC) ${rel}" VERBATIM)
+    list(APPEND generated ${outputs})
+  endforeach()
+  add_library(${name} STATIC ${generated})
+  target_link_libraries(${name} PUBLIC gRPC::grpc++ ${ARG_DEPS})
 endfunction()

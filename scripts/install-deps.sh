@@ -8,7 +8,8 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libabsl-dev libprotobuf-dev protobuf-compiler
-  libgrpc++-dev protobuf-compiler-grpc  # weir serve's gRPC API
+  libnghttp2-dev  # weir serve's gRPC transport
+  libgrpc++-dev protobuf-compiler-grpc  # gRPC clients of weir serve in tests
   libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev
   libfast-float-dev libdeflate-dev zlib1g-dev libxxhash-dev libssl-dev
   libboost-dev  # header-only parts: pdqsort (the quantile sketch sorts values all the time)

@@ -6,10 +6,16 @@
 namespace weir {
 
 std::string PercentEncode(std::string_view text) {
+  return PercentEncode(text, [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+  });
+}
+
+std::string PercentEncode(std::string_view text, bool (*keep)(unsigned char c)) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+    if (keep(c)) {
       out += static_cast<char>(c);
     } else {
       out += '%';

@@ -49,6 +49,9 @@ std::string StrCat(const Pieces&... pieces) {
 // `text` with every byte outside RFC 3986's unreserved characters as %XX, for a URL's path
 // segment or query value, or a URI's user or host.
 std::string PercentEncode(std::string_view text);
+// `text` with every byte `keep` refuses as %XX (gRPC's grpc-message keeps printable ASCII but
+// '%').
+std::string PercentEncode(std::string_view text, bool (*keep)(unsigned char c));
 // %XX decoded; a '%' not followed by two hex digits is kept as it is. ('+' stays '+': it means
 // a space only in query strings, whose readers replace it first.)
 std::string PercentDecode(std::string_view text);

@@ -62,6 +62,7 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   auto grpc_port = std::make_shared<int>(8500);
   cmd->add_option("--port", *grpc_port,
                   "gRPC port (TensorFlow Serving's PredictionService and ModelService); 0: no gRPC")
+      ->check(CLI::Range(0, 65535))
       ->capture_default_str();
   cmd->add_option("--rest_api_port,--rest_port", http->port, "REST port")->capture_default_str();
   cmd->add_option("--address", http->address, "Address to listen on (REST and gRPC)")
@@ -139,7 +140,8 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
     if (*grpc_port != 0) {
       auto started =
           serving::GrpcServer::Start(**server, {.address = http->address,
-                                                .port = *grpc_port,
+                                                .port = static_cast<uint16_t>(*grpc_port),
+                                                .threads = http->threads,
                                                 .max_message_bytes = options->max_body_bytes});
       if (!started.ok()) {
         exit_code = ReportError("serve", started.status());
@@ -148,8 +150,13 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       grpc = std::move(*started);
     }
     std::string names;
-    for (const auto& model : (*server)->models().All())
+    for (const auto& model : (*server)->models().All()) {
       names += StrCat(names.empty() ? "" : ", ", model->name);
+      if (model->versions->Statuses().empty()) {
+        std::cout << "No version of " << model->name
+                  << " yet: answering UNAVAILABLE (REST 503) until one appears" << std::endl;
+      }
+    }
     std::cout << "Serving " << names << " at http://" << http->address << ":"
               << (*listening)->port() << "/v1/models/";
     if (grpc != nullptr) std::cout << " and gRPC " << http->address << ":" << grpc->port();

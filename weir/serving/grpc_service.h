@@ -2,8 +2,8 @@
 // Classify, Regress, MultiInference, GetModelMetadata) and ModelService (GetModelStatus,
 // HandleReloadConfigRequest), wire-compatible with the tensorflow-serving-api stubs
 // (weir/serving/apis/*.proto). The same versions, batcher and metrics as REST answer, and the
-// same request reader checks the values: a transport, not a second server. gRPC's callback API
-// runs each call in its handler.
+// same request reader checks the values: a transport, not a second server. The calls travel over
+// weir's own gRPC transport (grpc_transport.h).
 #ifndef WEIR_SERVING_GRPC_SERVICE_H_
 #define WEIR_SERVING_GRPC_SERVICE_H_
 
@@ -11,17 +11,15 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "weir/serving/grpc_transport.h"
 #include "weir/serving/model_server.h"
-
-namespace grpc {
-class Server;
-}
 
 namespace weir::serving {
 
 struct GrpcServerOptions {
   std::string address = "127.0.0.1";
-  int port = 8500;  // 0: any free port (see GrpcServer::port).
+  uint16_t port = 8500;  // 0: any free port (see GrpcServer::port).
+  int threads = 0;       // 0: all cores. Calls waiting for a batch wait in these.
   size_t max_message_bytes = 16 << 20;
 };
 
@@ -30,16 +28,15 @@ class GrpcServer {
   // Serves `core` (which must outlive the server) on address:port.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(ModelServer& core,
                                                            const GrpcServerOptions& options);
-  ~GrpcServer();
+  ~GrpcServer();  // Stops.
 
-  int port() const { return port_; }
+  uint16_t port() const;
 
  private:
   class Services;
   GrpcServer() = default;
   std::unique_ptr<Services> services_;
-  std::unique_ptr<grpc::Server> server_;
-  int port_ = 0;
+  std::unique_ptr<GrpcTransport> transport_;
 };
 
 }  // namespace weir::serving

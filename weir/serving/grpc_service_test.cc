@@ -46,15 +46,8 @@ class GrpcServiceTest : public ::testing::Test {
 
   void SetUp() override {
     for (const char* name : {"tips_big", "tips"}) {
-      auto core = ModelServer::Start({.model_name = name, .model_base_path = *root_ / name});
-      ASSERT_TRUE(core.ok()) << core.status();
-      auto grpc = GrpcServer::Start(**core, {.port = 0});
-      ASSERT_TRUE(grpc.ok()) << grpc.status();
-      auto channel = grpc::CreateChannel(StrCat("127.0.0.1:", (*grpc)->port()),
-                                         grpc::InsecureChannelCredentials());
-      servers_.push_back({std::move(*core), std::move(*grpc),
-                          tfs::PredictionService::NewStub(channel),
-                          tfs::ModelService::NewStub(channel)});
+      servers_.push_back(Serve(name, *root_ / name));
+      ASSERT_NE(servers_.back().prediction, nullptr);
     }
     const data::RecordBatch batch = serving::testing::TestRows(60, /*seed=*/2);
     const data::Column* fare = batch.FindColumn("fare");
@@ -119,6 +112,22 @@ class GrpcServiceTest : public ::testing::Test {
     std::unique_ptr<tfs::PredictionService::Stub> prediction;
     std::unique_ptr<tfs::ModelService::Stub> model;
   };
+
+  // Model `name` from `base` (polled only when a test calls Poll) over gRPC, with a client; the
+  // stubs are null when it did not start.
+  static Served Serve(const std::string& name, const fs::path& base) {
+    auto core =
+        ModelServer::Start({.model_name = name, .model_base_path = base, .poll_seconds = 3600});
+    EXPECT_TRUE(core.ok()) << core.status();
+    if (!core.ok()) return {};
+    auto grpc = GrpcServer::Start(**core, {.port = 0});
+    EXPECT_TRUE(grpc.ok()) << grpc.status();
+    if (!grpc.ok()) return {};
+    auto channel = grpc::CreateChannel(StrCat("127.0.0.1:", (*grpc)->port()),
+                                       grpc::InsecureChannelCredentials());
+    return {std::move(*core), std::move(*grpc), tfs::PredictionService::NewStub(channel),
+            tfs::ModelService::NewStub(channel)};
+  }
   std::vector<Served> servers_;
   std::vector<Row> rows_;
   static fs::path* root_;
@@ -264,13 +273,10 @@ TEST_F(GrpcServiceTest, NewVersionsSwapInUnderLoadWithoutAFailedCall) {
   const fs::path base = *root_ / "swap";
   fs::create_directories(base);
   fs::copy(*root_ / "tips_big/1", base / "1", fs::copy_options::recursive);
-  auto core =
-      ModelServer::Start({.model_name = "tips_big", .model_base_path = base, .poll_seconds = 3600});
-  ASSERT_TRUE(core.ok()) << core.status();
-  auto grpc = GrpcServer::Start(**core, {.port = 0});
-  ASSERT_TRUE(grpc.ok()) << grpc.status();
-  auto stub = tfs::PredictionService::NewStub(grpc::CreateChannel(
-      StrCat("127.0.0.1:", (*grpc)->port()), grpc::InsecureChannelCredentials()));
+  Served served = Serve("tips_big", base);
+  ASSERT_NE(served.prediction, nullptr);
+  auto& core = served.core;
+  auto& stub = served.prediction;
   const tfs::PredictRequest request = NamedTensors("tips_big");
   std::atomic<int> failed = 0, calls = 0;
   std::atomic<int64_t> last_version = 0;
@@ -290,12 +296,43 @@ TEST_F(GrpcServiceTest, NewVersionsSwapInUnderLoadWithoutAFailedCall) {
   for (int version : {2, 3}) {
     while (calls < 100 * (version - 1)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     fs::copy(*root_ / "tips_big/1", base / std::to_string(version), fs::copy_options::recursive);
-    (*core)->Poll();
+    core->Poll();
   }
   for (std::thread& client : clients) client.join();
   EXPECT_EQ(failed, 0);
   EXPECT_EQ(calls, 600);
   EXPECT_EQ(last_version, 3);
+}
+
+// As TF Serving: a server started before the model's first version answers UNAVAILABLE until a
+// version loads.
+TEST_F(GrpcServiceTest, UnavailableUntilAVersionLoads) {
+  const fs::path base = *root_ / "later";
+  fs::create_directories(base);
+  Served served = Serve("tips_big", base);
+  ASSERT_NE(served.prediction, nullptr);
+  auto& core = served.core;
+  auto& stub = served.prediction;
+  auto call = [&] {
+    grpc::ClientContext context;
+    tfs::PredictResponse response;
+    return stub->Predict(&context, NamedTensors("tips_big"), &response);
+  };
+  grpc::Status before = call();
+  EXPECT_EQ(before.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(before.error_message(), HasSubstr("no version of tips_big is available"));
+  EXPECT_EQ(core->Handle("POST", "/v1/models/tips_big:predict", "{\"instances\": []}").status, 503);
+  fs::copy(*root_ / "tips_big/1", base / "1", fs::copy_options::recursive);
+  core->Poll();
+  grpc::Status after = call();
+  EXPECT_TRUE(after.ok()) << after.error_message();
+
+  // Versions that are there and all fail to load stop the start, naming them.
+  const fs::path broken = *root_ / "broken";
+  fs::create_directories(broken / "4");
+  auto refused = ModelServer::Start({.model_name = "tips_big", .model_base_path = broken});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("version 4: "));
 }
 
 // TF Serving's --model_config_file: several models, version policies, labels in REST paths and

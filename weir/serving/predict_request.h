@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -24,6 +25,13 @@
 #include "weir/proto/model.pb.h"
 
 namespace weir::serving {
+
+// One input's values, one per row, as a binary transport carries them (gRPC's TensorProto):
+// integers, reals or strings (bytes, viewed: they must outlive the read).
+struct TypedColumn {
+  std::string_view name;
+  std::variant<std::vector<int64_t>, std::vector<double>, std::vector<std::string_view>> values;
+};
 
 struct PredictRequest {
   data::RecordBatch raw;  // One column per input the model reads, in signature order.
@@ -40,8 +48,14 @@ class PredictRequestReader {
   // different lengths.
   absl::StatusOr<PredictRequest> Read(std::string_view body) const;
 
+  // The columnar form from typed columns, checked by the same rules: integers fit an integer or a
+  // float feature, reals a float feature (an integer feature when whole; never NaN or infinite),
+  // strings a string feature. A column "examples" of strings holds serialized tf.Examples (unless
+  // the model has a feature of that name), one row each, and stands alone.
+  absl::StatusOr<PredictRequest> Read(std::span<const TypedColumn> columns) const;
+
  private:
-  friend class RequestParser;
+  friend class RequestColumns;
   struct Input {
     std::string name;
     transform::ValueType type;

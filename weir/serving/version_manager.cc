@@ -51,15 +51,14 @@ absl::StatusOr<std::unique_ptr<VersionManager>> VersionManager::Start(VersionMan
   if (!fs::is_directory(o.base_path, ec))
     return absl::NotFoundError(StrCat(o.base_path.string(), " is not a folder"));
   manager->Poll();
-  if (manager->AvailableVersions() == 0) {
+  // No version folder yet is a server started before the first push: as TF Serving, it serves
+  // (UNAVAILABLE) and waits for one. Versions that are there and all fail to load are an error.
+  if (manager->AvailableVersions() == 0 && !manager->versions_.empty()) {
     std::string errors;
-    for (const VersionStatus& version : manager->Statuses()) {
-      if (!version.error.empty())
-        errors += StrCat("; version ", version.number, ": ", version.error);
-    }
-    return absl::FailedPreconditionError(
-        StrCat("no version of ", o.model_name, " could be loaded from ", o.base_path.string(),
-               errors.empty() ? " (no <number>/ folders there yet)" : errors));
+    for (const VersionStatus& version : manager->Statuses())
+      errors += StrCat("; version ", version.number, ": ", version.error);
+    return absl::FailedPreconditionError(StrCat(
+        "no version of ", o.model_name, " could be loaded from ", o.base_path.string(), errors));
   }
   manager->watcher_ = std::thread([raw = manager.get()] {
     std::unique_lock<std::mutex> lock(raw->stop_mutex_);
