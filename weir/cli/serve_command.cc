@@ -7,6 +7,7 @@
 #include "weir/base/proto_files.h"
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
+#include "weir/serving/batcher.h"
 #include "weir/serving/config/monitoring_config.pb.h"
 #include "weir/serving/grpc_service.h"
 #include "weir/serving/http_server.h"
@@ -17,7 +18,8 @@ namespace weir::cli {
 void AddServeCommand(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<serving::ModelServerOptions>();
   auto http = std::make_shared<serving::HttpServerOptions>();
-  auto paths = std::make_shared<std::array<std::string, 4>>();  // Base, model, config, monitoring.
+  // Base, model, config, monitoring, batching.
+  auto paths = std::make_shared<std::array<std::string, 5>>();
   CLI::App* cmd = app.add_subcommand(
       "serve",
       "Serve a model over TensorFlow Serving's REST and gRPC APIs: raw features in, predictions "
@@ -89,8 +91,21 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--num_batch_threads", options->batcher.threads,
                   "With batching: model calls at once (0: all cores)")
       ->capture_default_str();
+  cmd->add_option("--batching_parameters_file", (*paths)[4],
+                  "TF Serving's BatchingParameters in text format (max_batch_size { value: 64 } "
+                  "batch_timeout_micros, num_batch_threads, max_enqueued_batches, ...): turns "
+                  "batching on; what it sets wins over the flags above");
   cmd->callback([options, http, paths, timeout_us, grpc_port, &exit_code]() {
     options->batcher.timeout = std::chrono::microseconds(*timeout_us);
+    if (!(*paths)[4].empty()) {
+      auto batcher = serving::ReadBatchingParameters((*paths)[4], options->batcher);
+      if (!batcher.ok()) {
+        exit_code = ReportError("serve", batcher.status());
+        return;
+      }
+      options->batcher = *batcher;
+      options->batching = true;
+    }
     // Requests wait in their HTTP thread for the batch: many threads let many of them wait.
     if (options->batching && http->threads == 0) http->threads = 64;
     options->model_base_path = (*paths)[0];

@@ -4,7 +4,11 @@
 #include <map>
 
 #include "weir/base/parallel.h"
+#include "weir/base/proto_files.h"
+#include "weir/base/status.h"
+#include "weir/base/strings.h"
 #include "weir/model/layout.h"
+#include "weir/serving/config/batching_parameters.pb.h"
 #include "weir/serving/serving_metrics.h"
 
 namespace weir::serving {
@@ -55,6 +59,46 @@ data::RecordBatch ConcatenateRows(const std::vector<const data::RecordBatch*>& p
   return joined;
 }
 
+absl::StatusOr<BatcherOptions> ReadBatchingParameters(const std::filesystem::path& file,
+                                                      BatcherOptions defaults) {
+  tensorflow::serving::BatchingParameters parameters;
+  RETURN_IF_ERROR(base::ReadTextProto(file, &parameters));
+  auto refuse = [&](std::string_view field, std::string_view rule) {
+    return absl::InvalidArgumentError(StrCat(file.string(), ": ", field, " ", rule));
+  };
+  BatcherOptions options = defaults;
+  if (parameters.has_max_batch_size()) {
+    if (parameters.max_batch_size().value() < 1) return refuse("max_batch_size", "must be >= 1");
+    options.max_batch_rows = static_cast<size_t>(parameters.max_batch_size().value());
+  }
+  if (parameters.has_batch_timeout_micros()) {
+    if (parameters.batch_timeout_micros().value() < 0)
+      return refuse("batch_timeout_micros", "must be >= 0");
+    options.timeout = std::chrono::microseconds(parameters.batch_timeout_micros().value());
+  }
+  if (parameters.has_max_enqueued_batches()) {
+    if (parameters.max_enqueued_batches().value() < 1)
+      return refuse("max_enqueued_batches", "must be >= 1");
+    options.max_enqueued_batches = static_cast<size_t>(parameters.max_enqueued_batches().value());
+  }
+  if (parameters.has_num_batch_threads()) {
+    const int64_t threads = parameters.num_batch_threads().value();
+    if (threads < 1 || threads > 1024) return refuse("num_batch_threads", "must be 1 to 1024");
+    options.threads = static_cast<int>(threads);
+  }
+  const auto& allowed = parameters.allowed_batch_sizes();
+  for (int i = 0; i < allowed.size(); ++i) {
+    if (allowed[i] < 1 || (i > 0 && allowed[i] <= allowed[i - 1]))
+      return refuse("allowed_batch_sizes", "must be positive and increasing");
+  }
+  if (!allowed.empty() &&
+      static_cast<size_t>(allowed[allowed.size() - 1]) != options.max_batch_rows) {
+    return refuse("allowed_batch_sizes",
+                  StrCat("must end with max_batch_size (", options.max_batch_rows, ")"));
+  }
+  return options;
+}
+
 PredictBatcher::PredictBatcher(BatcherOptions options) : options_(options) {
   const int threads = options_.threads > 0 ? options_.threads : base::DefaultThreadCount();
   for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
@@ -74,6 +118,13 @@ absl::StatusOr<std::vector<float>> PredictBatcher::Predict(
   std::future<absl::StatusOr<std::vector<float>>> result;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    const size_t bound = options_.max_enqueued_batches * options_.max_batch_rows;
+    if (bound > 0 && queued_rows_ > 0 && queued_rows_ + raw.num_rows() > bound) {
+      return absl::UnavailableError(StrCat(
+          "the batch queue is full: ", queued_rows_, " rows wait (max_enqueued_batches ",
+          options_.max_enqueued_batches, " of max_batch_size ", options_.max_batch_rows, ")"));
+    }
+    queued_rows_ += raw.num_rows();
     Pending& pending = queue_.emplace_back();
     pending.model = std::move(model);
     pending.raw = std::move(raw);
@@ -112,6 +163,7 @@ void PredictBatcher::Work() {
       if (it->model == model &&
           (batch.empty() || rows + it->raw.num_rows() <= options_.max_batch_rows)) {
         rows += it->raw.num_rows();
+        queued_rows_ -= it->raw.num_rows();
         batch.push_back(std::move(*it));
         it = queue_.erase(it);
       } else {
@@ -122,6 +174,11 @@ void PredictBatcher::Work() {
     Run(batch);
     lock.lock();
   }
+}
+
+size_t PredictBatcher::queued_rows() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queued_rows_;
 }
 
 void PredictBatcher::Run(std::vector<Pending>& batch) {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -27,7 +28,14 @@ struct BatcherOptions {
   size_t max_batch_rows = 64;
   std::chrono::microseconds timeout{500};
   int threads = 0;  // Model calls at once; 0: one per core.
+  // Rows waiting for a model call, in batches of max_batch_rows, at most; 0: no bound.
+  size_t max_enqueued_batches = 0;
 };
+
+// `defaults` with what TF Serving's BatchingParameters text file `file` sets
+// (config/batching_parameters.proto). Errors name the file, and the line or the field.
+absl::StatusOr<BatcherOptions> ReadBatchingParameters(const std::filesystem::path& file,
+                                                      BatcherOptions defaults);
 
 class PredictBatcher {
  public:
@@ -39,13 +47,16 @@ class PredictBatcher {
   // `model`'s predictions for `raw` (OutputsPerRow values per row), computed in a batch with
   // other requests for the same model. Blocks until they are ready. When the joined call fails
   // (one request holds a value the transform rejects), each request is predicted alone, so that
-  // an error reaches only the request that caused it.
+  // an error reaches only the request that caused it. Unavailable at once when the queue is
+  // full (max_enqueued_batches); a request into an empty queue is always taken.
   absl::StatusOr<std::vector<float>> Predict(std::shared_ptr<const model::ServingModel> model,
                                              data::RecordBatch raw);
 
   // Model calls made and requests served, for the metrics and tests.
   uint64_t batches() const { return batches_.load(); }
   uint64_t requests() const { return requests_.load(); }
+  // Rows waiting for a model call now.
+  size_t queued_rows();
 
  private:
   struct Pending {
@@ -61,6 +72,7 @@ class PredictBatcher {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending> queue_;
+  size_t queued_rows_ = 0;  // In queue_.
   bool stopping_ = false;
   std::vector<std::thread> workers_;
   std::atomic<uint64_t> batches_{0};

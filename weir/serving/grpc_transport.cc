@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <exception>
 #include <thread>
@@ -29,6 +30,20 @@ struct Shared {
   absl::flat_hash_map<std::string, GrpcMethod> methods;
   size_t max_message_bytes;
   size_t threads;
+  // Threads inside a connection's handler now: calls go to the pool only when some are idle.
+  mutable std::atomic<size_t> busy{0};
+};
+
+// Counts its thread busy while it lives.
+class BusyThread {
+ public:
+  explicit BusyThread(const Shared& shared) : shared_(shared) { ++shared_.busy; }
+  ~BusyThread() { --shared_.busy; }
+  BusyThread(const BusyThread&) = delete;
+  BusyThread& operator=(const BusyThread&) = delete;
+
+ private:
+  const Shared& shared_;
 };
 
 // A message compressed as gzip or zlib (gRPC's "deflate"), refused once it grows past `limit`.
@@ -191,6 +206,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Read() {
     socket_.async_read_some(
         asio::buffer(in_), [self = shared_from_this()](const std::error_code& error, size_t size) {
+          const BusyThread busy(self->shared_);
           if (error) return self->Close();
           if (nghttp2_session_mem_recv(self->session_, self->in_.data(), size) < 0) {
             self->Flush();  // A GOAWAY saying why, if nghttp2 queued one.
@@ -206,10 +222,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
         });
   }
 
-  // Runs the calls whose requests have fully arrived, in as many groups as there are threads:
-  // one group here, the others in the pool, so that the calls of one connection run on every
-  // core and calls waiting for a batch wait together. Each group's answers go out together (one
-  // write for many calls, as they came in one read).
+  // Runs the calls whose requests have fully arrived, in as many groups as there are threads
+  // idle: one group here, the others in the pool, so that the calls of one connection run on
+  // every core and calls waiting for a batch wait together (when the other threads are busy
+  // with their own connections, handing calls over would only add wake-ups). Each group's
+  // answers go out together (one write for many calls, as they came in one read).
   void AnswerCompleteCalls() {
     std::vector<int32_t> complete;
     complete.swap(complete_);
@@ -226,16 +243,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
       calls.push_back({stream_id, std::move(stream->path), std::move(stream->encoding),
                        std::move(stream->body), stream->too_large});
     }
-    const size_t groups = std::min(calls.size(), shared_.threads);
+    const size_t idle = shared_.threads - std::min(shared_.threads, shared_.busy.load());
+    const size_t groups = std::min(calls.size(), 1 + idle);
     for (size_t group = 1; group < groups; ++group) {
       std::vector<PendingCall> theirs;
       for (size_t i = group; i < calls.size(); i += groups) theirs.push_back(std::move(calls[i]));
       asio::post(io_, [self = shared_from_this(), theirs = std::move(theirs)] {
+        const BusyThread busy(self->shared_);
         std::vector<absl::StatusOr<std::string>> replies;
         replies.reserve(theirs.size());
         for (const PendingCall& call : theirs) replies.push_back(CallMethod(self->shared_, call));
         asio::post(self->socket_.get_executor(),
                    [self, theirs = std::move(theirs), replies = std::move(replies)] {
+                     const BusyThread busy(self->shared_);
                      for (size_t i = 0; i < theirs.size(); ++i)
                        self->Respond(theirs[i].stream_id, replies[i]);
                      self->Flush();

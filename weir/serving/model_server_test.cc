@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -23,6 +24,7 @@
 namespace weir::serving {
 namespace {
 namespace fs = std::filesystem;
+using ::testing::HasSubstr;
 using Json = nlohmann::json;
 
 // Two small models (gbdt, 30 and 5 rounds; serving/testing/test_model.h), the first pushed as
@@ -360,6 +362,75 @@ TEST_F(ModelServerTest, BatchedRequestsGetTheirOwnPredictions) {
   EXPECT_EQ(batcher.requests(), kRequests + 1);
   // Requests that arrived together shared model calls.
   EXPECT_LT(batcher.batches(), kRequests / 2) << batcher.batches() << " model calls";
+}
+
+// max_enqueued_batches bounds the rows waiting for a model call: past it a request is refused at
+// once (UNAVAILABLE, REST's 503) instead of waiting without bound; an empty queue takes anything.
+TEST_F(ModelServerTest, AFullBatchQueueRefusesRequests) {
+  auto loaded = model::ServingModel::Load(*root_ / "model_30");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  std::shared_ptr<const model::ServingModel> model = *std::move(loaded);
+  const data::RecordBatch eval = EvalBatch();
+  PredictBatcher batcher({.max_batch_rows = 2,
+                          .timeout = std::chrono::seconds(20),
+                          .threads = 1,
+                          .max_enqueued_batches = 1});
+  absl::StatusOr<std::vector<float>> first = absl::UnknownError("not run");
+  std::thread waiting([&] { first = batcher.Predict(model, eval.Slice(0, 1)); });
+  // The first row waits for a second to fill its batch of two.
+  for (int i = 0; i < 2000 && batcher.queued_rows() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(batcher.queued_rows(), 1u);
+  absl::StatusOr<std::vector<float>> refused = batcher.Predict(model, eval.Slice(1, 3));
+  EXPECT_TRUE(absl::IsUnavailable(refused.status())) << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("the batch queue is full"));
+  // One more row fits, fills the batch, and both are answered.
+  absl::StatusOr<std::vector<float>> second = batcher.Predict(model, eval.Slice(1, 2));
+  waiting.join();
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(batcher.batches(), 1u);
+  // Nothing waits, so a request of any size is taken.
+  EXPECT_TRUE(batcher.Predict(model, eval.Slice(0, 5)).ok());
+}
+
+// TF Serving's --batching_parameters_file: what it sets replaces the defaults, checked with the
+// file and field named.
+TEST_F(ModelServerTest, ReadsTfServingsBatchingParameters) {
+  const fs::path file = *root_ / "batching.config";
+  std::ofstream(file) << "max_batch_size { value: 128 }\n"
+                         "batch_timeout_micros { value: 2000 }\n"
+                         "max_enqueued_batches { value: 8 }\n"
+                         "num_batch_threads { value: 3 }\n"
+                         "thread_pool_name { value: 'batch_threads' }\n"
+                         "allowed_batch_sizes: [32, 64, 128]\n"
+                         "pad_variable_length_inputs: true\n";
+  auto options = ReadBatchingParameters(file, {});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->max_batch_rows, 128u);
+  EXPECT_EQ(options->timeout, std::chrono::microseconds(2000));
+  EXPECT_EQ(options->max_enqueued_batches, 8u);
+  EXPECT_EQ(options->threads, 3);
+
+  std::ofstream(file) << "batch_timeout_micros { value: 10 }\n";  // The rest: the defaults.
+  options = ReadBatchingParameters(file, {.max_batch_rows = 7});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->max_batch_rows, 7u);
+  EXPECT_EQ(options->timeout, std::chrono::microseconds(10));
+
+  auto refused = [&](const std::string& text) {
+    std::ofstream(file) << text;
+    auto read = ReadBatchingParameters(file, {});
+    EXPECT_FALSE(read.ok()) << text;
+    return std::string(read.status().message());
+  };
+  EXPECT_THAT(refused("max_batch_size { value: 0 }"), HasSubstr("max_batch_size must be >= 1"));
+  EXPECT_THAT(refused("max_batch_size { value: 64 } allowed_batch_sizes: [8, 32]"),
+              HasSubstr("allowed_batch_sizes must end with max_batch_size (64)"));
+  EXPECT_THAT(refused("max_batch_size { value: 64 } allowed_batch_sizes: [32, 8, 64]"),
+              HasSubstr("increasing"));
+  EXPECT_THAT(refused("num_batch_threads { value: 0 }"), HasSubstr("num_batch_threads"));
+  EXPECT_THAT(refused("max_batch_size: 64"), HasSubstr("batching.config"));  // Not a wrapper.
 }
 
 TEST(ConcatenateRowsTest, ColumnsMissingFromAPartAreMissingInItsRows) {
