@@ -6,10 +6,11 @@
 #   schemagen --import_schema -> examplevalidator
 #   transform -> statisticsgen (transformed examples) -> trainer -> serve
 #   datagen fit -> datagen -> examplegen -> statisticsgen -> examplevalidator (drift)
-#   tests/e2e/cli_chains_test.sh WEIR_BINARY SOURCE_DIR
+#   tests/e2e/cli_chains_test.sh WEIR_BINARY SOURCE_DIR GRPC_CLIENT (tests/e2e/grpc_client.cc)
 set -uo pipefail
 weir="$1"
 source_dir="$2"
+grpc_client="$3"
 python=/usr/bin/python3
 source "$(dirname "$0")/checks.sh"
 
@@ -80,8 +81,8 @@ pids+=($!)
 # :classify, which must agree.
 answer=""
 for _ in $(seq 100); do
-  answer="$("$python" - "$port" "$data/data.csv" <<'PY' 2>"$w/client.log"
-import csv, json, sys, urllib.request
+  answer="$("$python" - "$port" "$data/data.csv" "$grpc_client" "$grpc_port" <<'PY' 2>"$w/client.log"
+import csv, json, struct, subprocess, sys, urllib.request
 base = f"http://127.0.0.1:{sys.argv[1]}/v1/models/taxi"
 metadata = json.load(urllib.request.urlopen(base + "/metadata", timeout=2))
 inputs = metadata["metadata"]["signature_def"]["signature_def"]["serving_default"]["inputs"]
@@ -100,9 +101,22 @@ def post(verb, body):
     return json.load(urllib.request.urlopen(request, timeout=2))
 predicted = post("predict", {"instances": instances})["predictions"]
 classified = post("classify", {"examples": instances})["result"]
+# The same rows over gRPC (tests/e2e/grpc_client.cc): serialized tf.Examples to Predict and to
+# Classify, and named tensors of the features every row has.
+client = subprocess.run([sys.argv[3], sys.argv[4], "taxi"], input=json.dumps(instances),
+                        capture_output=True, text=True, timeout=30)
+assert client.returncode == 0, client.stderr
+grpc = json.loads(client.stdout)
+common = [{name: row[name] for name in grpc["tensor_features"]} for row in instances]
+as_float = lambda values: [struct.unpack("f", struct.pack("f", v))[0] for v in values]
 print(json.dumps({"predictions": predicted,
                   "classify_agrees": [c[1][1] for c in classified] == predicted,
-                  "every_column": set().union(*instances) == set(filled) - {"tips"}}))
+                  "every_column": set().union(*instances) == set(filled) - {"tips"},
+                  "grpc_no_label": "tips" not in grpc["signature_inputs"],
+                  "grpc_examples": as_float(grpc["examples"]) == as_float(predicted),
+                  "grpc_classify": as_float(grpc["classify"]) == as_float(predicted),
+                  "grpc_tensors": len(grpc["tensor_features"]) > 5 and as_float(grpc["tensors"])
+                      == as_float(post("predict", {"instances": common})["predictions"])}))
 PY
 )" && break
   sleep 0.1
@@ -112,6 +126,12 @@ if [[ -n "$answer" ]]; then
     "0 <= j['predictions'][0] <= 1 and j['every_column']" <<<"$answer"
   expect_json "serve's :classify gives :predict's probabilities" "j['classify_agrees']" <<<"$answer"
   check "serve listens for gRPC too" grep -q "and gRPC 127.0.0.1:$grpc_port" "$w/serve.log"
+  expect_json "gRPC's signature has no label among its inputs" "j['grpc_no_label']" <<<"$answer"
+  expect_json "gRPC Predict of the rows as tf.Examples gives REST's probabilities" \
+    "j['grpc_examples']" <<<"$answer"
+  expect_json "gRPC Classify gives REST's probabilities" "j['grpc_classify']" <<<"$answer"
+  expect_json "gRPC Predict of named tensors gives REST's probabilities for the same features" \
+    "j['grpc_tensors']" <<<"$answer"
 else
   failed=$((failed + 1))
   echo "FAIL: serve did not answer a predict request:"
