@@ -17,6 +17,7 @@
 
 #include "weir/proto/example.pb.h"
 #include "weir/serving/apis/prediction_service.grpc.pb.h"
+#include "weir/serving/testing/json_tensors.h"
 
 namespace {
 
@@ -116,24 +117,7 @@ int main(int argc, char** argv) {
   }
   tfs::PredictRequest by_tensors;
   by_tensors.mutable_model_spec()->set_name(model);
-  for (const std::string& name : everywhere) {
-    tensorflow::TensorProto& tensor = (*by_tensors.mutable_inputs())[name];
-    tensor.mutable_tensor_shape()->add_dim()->set_size(static_cast<int64_t>(instances.size()));
-    tensor.mutable_tensor_shape()->add_dim()->set_size(1);
-    for (const Json& instance : instances) {
-      const Json& value = instance.at(name);
-      if (value.is_string()) {
-        tensor.set_dtype(tensorflow::DT_STRING);
-        tensor.add_string_val(value.get<std::string>());
-      } else if (value.is_number_integer()) {
-        tensor.set_dtype(tensorflow::DT_INT64);
-        tensor.add_int64_val(value.get<int64_t>());
-      } else {
-        tensor.set_dtype(tensorflow::DT_FLOAT);
-        tensor.add_float_val(value.get<float>());
-      }
-    }
-  }
+  weir::serving::testing::AddNamedTensors(instances, everywhere, by_tensors);
   Check(stub->Predict(context().get(), by_tensors, &predicted), "Predict (tensors)");
   out["tensors"] = Probabilities(predicted);
   out["tensor_features"] = everywhere;
