@@ -115,6 +115,10 @@ print(json.dumps({"predictions": predicted,
                   "grpc_no_label": "tips" not in grpc["signature_inputs"],
                   "grpc_examples": as_float(grpc["examples"]) == as_float(predicted),
                   "grpc_classify": as_float(grpc["classify"]) == as_float(predicted),
+                  "grpc_multi": as_float(grpc["multi"]) == as_float(predicted),
+                  "grpc_regress_refused": grpc["regress_error"][0] == 3
+                      and "classification model" in grpc["regress_error"][1],
+                  "grpc_status": grpc["status"] == [[1, "AVAILABLE"]],
                   "grpc_tensors": len(grpc["tensor_features"]) > 5 and as_float(grpc["tensors"])
                       == as_float(post("predict", {"instances": common})["predictions"])}))
 PY
@@ -130,6 +134,11 @@ if [[ -n "$answer" ]]; then
   expect_json "gRPC Predict of the rows as tf.Examples gives REST's probabilities" \
     "j['grpc_examples']" <<<"$answer"
   expect_json "gRPC Classify gives REST's probabilities" "j['grpc_classify']" <<<"$answer"
+  expect_json "gRPC MultiInference (classify) gives REST's probabilities" "j['grpc_multi']" \
+    <<<"$answer"
+  expect_json "gRPC Regress on a classifier: INVALID_ARGUMENT saying why" \
+    "j['grpc_regress_refused']" <<<"$answer"
+  expect_json "gRPC GetModelStatus: version 1 AVAILABLE" "j['grpc_status']" <<<"$answer"
   expect_json "gRPC Predict of named tensors gives REST's probabilities for the same features" \
     "j['grpc_tensors']" <<<"$answer"
 else

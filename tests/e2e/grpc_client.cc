@@ -4,8 +4,11 @@
 //   "examples": Predict with the instances as serialized tf.Examples (TFX's signature);
 //   "classify": Classify with them as an example_list;
 //   "tensors":  Predict with one named tensor per feature, for the features every instance has
-//               ("tensor_features" lists them: a tensor has a value in every row).
-// Also "signature_inputs", from GetModelMetadata.
+//               ("tensor_features" lists them: a tensor has a value in every row);
+//   "multi":    MultiInference with one classify task.
+// Also "signature_inputs" (GetModelMetadata), "status" (GetModelStatus: each version's number
+// and state) and "regress_error" (Regress, which a classification model refuses: the code and
+// message).
 //   weir_test_grpc_client PORT MODEL < instances.json
 #include <grpcpp/grpcpp.h>
 
@@ -16,6 +19,7 @@
 #include <string>
 
 #include "weir/proto/example.pb.h"
+#include "weir/serving/apis/model_service.grpc.pb.h"
 #include "weir/serving/apis/prediction_service.grpc.pb.h"
 #include "weir/serving/testing/json_tensors.h"
 
@@ -56,6 +60,17 @@ Json Probabilities(const tfs::PredictResponse& response) {
       std::vector<float>(found->second.float_val().begin(), found->second.float_val().end()));
 }
 
+// Class "1"'s score per example.
+Json ClassOne(const tfs::ClassificationResult& result) {
+  Json scores = Json::array();
+  for (const tfs::Classifications& row : result.classifications()) {
+    for (const tfs::Class& c : row.classes()) {
+      if (c.label() == "1") scores.push_back(c.score());
+    }
+  }
+  return scores;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,8 +80,9 @@ int main(int argc, char** argv) {
   }
   const std::string model = argv[2];
   const Json instances = Json::parse(std::cin);
-  auto stub = tfs::PredictionService::NewStub(
-      grpc::CreateChannel(std::string("127.0.0.1:") + argv[1], grpc::InsecureChannelCredentials()));
+  auto channel =
+      grpc::CreateChannel(std::string("127.0.0.1:") + argv[1], grpc::InsecureChannelCredentials());
+  auto stub = tfs::PredictionService::NewStub(channel);
   auto context = [] {
     auto made = std::make_unique<grpc::ClientContext>();
     made->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -103,11 +119,33 @@ int main(int argc, char** argv) {
 
   tfs::ClassificationResponse classified;
   Check(stub->Classify(context().get(), classify, &classified), "Classify");
-  out["classify"] = Json::array();
-  for (const tfs::Classifications& row : classified.result().classifications()) {
-    for (const tfs::Class& c : row.classes()) {
-      if (c.label() == "1") out["classify"].push_back(c.score());
-    }
+  out["classify"] = ClassOne(classified.result());
+
+  tfs::MultiInferenceRequest multi;
+  *multi.mutable_input() = classify.input();
+  tfs::InferenceTask* task = multi.add_tasks();
+  task->mutable_model_spec()->set_name(model);
+  task->set_method_name("tensorflow/serving/classify");
+  tfs::MultiInferenceResponse inferred;
+  Check(stub->MultiInference(context().get(), multi, &inferred), "MultiInference");
+  out["multi"] = ClassOne(inferred.results(0).classification_result());
+
+  tfs::RegressionRequest regress;
+  regress.mutable_model_spec()->set_name(model);
+  *regress.mutable_input() = classify.input();
+  tfs::RegressionResponse regressed;
+  const grpc::Status refused = stub->Regress(context().get(), regress, &regressed);
+  out["regress_error"] = {static_cast<int>(refused.error_code()), refused.error_message()};
+
+  auto models = tfs::ModelService::NewStub(channel);
+  tfs::GetModelStatusRequest status_request;
+  status_request.mutable_model_spec()->set_name(model);
+  tfs::GetModelStatusResponse status;
+  Check(models->GetModelStatus(context().get(), status_request, &status), "GetModelStatus");
+  out["status"] = Json::array();
+  for (const tfs::ModelVersionStatus& version : status.model_version_status()) {
+    out["status"].push_back(
+        {version.version(), tfs::ModelVersionStatus::State_Name(version.state())});
   }
 
   std::set<std::string> everywhere;
