@@ -473,6 +473,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(ModelServer& core,
                    GrpcTransport::Start({.address = options.address,
                                          .port = options.port,
                                          .threads = options.threads,
+                                         .calls_wait = core.batcher() != nullptr,
                                          .max_message_bytes = options.max_message_bytes},
                                         server->services_->Methods()));
   return server;

@@ -30,6 +30,7 @@ struct Shared {
   absl::flat_hash_map<std::string, GrpcMethod> methods;
   size_t max_message_bytes;
   size_t threads;
+  bool calls_wait;
   // Threads inside a connection's handler now: calls go to the pool only when some are idle.
   mutable std::atomic<size_t> busy{0};
 };
@@ -222,11 +223,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
         });
   }
 
-  // Runs the calls whose requests have fully arrived, in as many groups as there are threads
-  // idle: one group here, the others in the pool, so that the calls of one connection run on
-  // every core and calls waiting for a batch wait together (when the other threads are busy
-  // with their own connections, handing calls over would only add wake-ups). Each group's
-  // answers go out together (one write for many calls, as they came in one read).
+  // Runs the calls whose requests have fully arrived, in groups handed to the pool, so that the
+  // calls of one connection run on every core and calls waiting for a batch wait together. When
+  // calls do not wait, the first group runs here, and only as many others as there are idle
+  // threads (handing calls to busy threads would only add wake-ups). Each group's answers go out
+  // together (one write for many calls, as they came in one read).
   void AnswerCompleteCalls() {
     std::vector<int32_t> complete;
     complete.swap(complete_);
@@ -244,8 +245,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
                        std::move(stream->body), stream->too_large});
     }
     const size_t idle = shared_.threads - std::min(shared_.threads, shared_.busy.load());
-    const size_t groups = std::min(calls.size(), 1 + idle);
-    for (size_t group = 1; group < groups; ++group) {
+    const size_t groups = std::min(calls.size(), shared_.calls_wait ? shared_.threads : 1 + idle);
+    const size_t first_handed = shared_.calls_wait ? 0 : 1;
+    for (size_t group = first_handed; group < groups; ++group) {
       std::vector<PendingCall> theirs;
       for (size_t i = group; i < calls.size(); i += groups) theirs.push_back(std::move(calls[i]));
       asio::post(io_, [self = shared_from_this(), theirs = std::move(theirs)] {
@@ -262,6 +264,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                    });
       });
     }
+    if (first_handed == 0) return;
     // The first group here, in the reading thread: a lone call costs no hand-over.
     for (size_t i = 0; i < calls.size(); i += groups) {
       Respond(calls[i].stream_id, CallMethod(shared_, calls[i]));
@@ -381,8 +384,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 class Transport final : public GrpcTransport {
  public:
   Transport(absl::flat_hash_map<std::string, GrpcMethod> methods, size_t max_message_bytes,
-            int threads)
-      : shared_{std::move(methods), max_message_bytes, static_cast<size_t>(threads)},
+            int threads, bool calls_wait)
+      : shared_{std::move(methods), max_message_bytes, static_cast<size_t>(threads), calls_wait},
         callbacks_(Connection::NewCallbacks()),
         acceptor_(io_) {}
 
@@ -448,7 +451,7 @@ absl::StatusOr<std::unique_ptr<GrpcTransport>> GrpcTransport::Start(
     const GrpcTransportOptions& options, absl::flat_hash_map<std::string, GrpcMethod> methods) {
   auto transport = std::make_unique<Transport>(
       std::move(methods), options.max_message_bytes,
-      options.threads > 0 ? options.threads : base::DefaultThreadCount());
+      options.threads > 0 ? options.threads : base::DefaultThreadCount(), options.calls_wait);
   RETURN_IF_ERROR(transport->Listen(options.address, options.port));
   return transport;
 }

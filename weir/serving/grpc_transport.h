@@ -31,7 +31,12 @@ using GrpcMethod = std::function<absl::StatusOr<std::string>(std::string_view re
 struct GrpcTransportOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8500;  // 0: any free port (see GrpcTransport::port).
-  int threads = 0;       // 0: all cores. Methods run in these threads and may block.
+  int threads = 0;       // 0: all cores. Methods run in these threads.
+  // Methods may wait (for a batch to fill): every call is handed to the pool, so that a waiting
+  // call holds up no other call of its connection. False: a connection's calls run in the
+  // thread that read them when no other thread is idle, sparing the hand-over; a call then
+  // delays the later calls of its connection by its own time.
+  bool calls_wait = true;
   // A larger request message (after decompression) ends its call with RESOURCE_EXHAUSTED.
   size_t max_message_bytes = 16 << 20;
 };
