@@ -7,11 +7,13 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/escaping.h"
 #include "weir/base/files.h"
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/pipeline/yaml_proto.h"
+#include "weir/scheduler/cron.h"
 
 namespace weir::pipeline {
 namespace fs = std::filesystem;
@@ -27,6 +29,30 @@ struct Source {
 
 absl::Status Error(const std::string& where, const std::string& message) {
   return absl::InvalidArgumentError(StrCat(where, ": ", message));
+}
+
+// A pipeline's name names folders under WEIR_HOME (artifacts/<name>, logs/<name>) and keys its
+// runs in the store: nothing that could lead out of them or that a URL must escape.
+absl::Status CheckPipelineName(const std::string& name, const std::string& where) {
+  constexpr size_t kMaxLength = 128;
+  if (name.empty() || name.size() > kMaxLength || name.front() == '.' ||
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") !=
+          std::string::npos) {
+    return Error(where, StrCat("pipeline name \"", absl::CHexEscape(name),
+                               "\": use letters, digits, '_', '-' and '.' (not first), at most ",
+                               kMaxLength));
+  }
+  return absl::OkStatus();
+}
+
+// A schedule the scheduler can follow: a bad one is an error here, rather than a pipeline the
+// scheduler quietly runs by hand only.
+absl::Status CheckCron(const std::string& cron, const std::string& where) {
+  if (absl::StatusOr<scheduler::CronSchedule> parsed = scheduler::CronSchedule::Parse(cron);
+      !parsed.ok()) {
+    return Error(where, std::string(parsed.status().message()));
+  }
+  return absl::OkStatus();
 }
 
 std::string JoinNames(const std::vector<std::string>& names) {
@@ -194,6 +220,7 @@ absl::StatusOr<PipelineSpec> ParseYaml(const fs::path& file, const std::string& 
   if (!root["pipeline"])
     return Error(source.file, "the pipeline needs a name: add 'pipeline: <name>'");
   ASSIGN_OR_RETURN(std::string name, Scalar(root["pipeline"], source, "pipeline"));
+  RETURN_IF_ERROR(CheckPipelineName(name, source.At(root["pipeline"])));
   spec.set_name(name);
   try {
     if (const YAML::Node node = root["pipeline_root"]) {
@@ -230,7 +257,10 @@ absl::StatusOr<PipelineSpec> ParseYaml(const fs::path& file, const std::string& 
       RETURN_IF_ERROR(CheckKeys(schedule, {"cron", "start_date", "catchup", "max_active_runs"},
                                 source, "schedule"));
       Schedule* s = spec.mutable_schedule();
-      if (schedule["cron"]) s->set_cron(schedule["cron"].as<std::string>());
+      if (const YAML::Node cron = schedule["cron"]) {
+        s->set_cron(cron.as<std::string>());
+        RETURN_IF_ERROR(CheckCron(s->cron(), source.At(cron)));
+      }
       if (schedule["start_date"]) s->set_start_date(schedule["start_date"].as<std::string>());
       if (schedule["catchup"]) s->set_catchup(schedule["catchup"].as<bool>());
       if (schedule["max_active_runs"])
@@ -366,6 +396,9 @@ bool HasKindOf(const Value& value, const ParamSpec& param) {
 absl::Status ValidatePipeline(const PipelineSpec& spec, const ComponentRegistry& registry) {
   Source source{spec.source_file().empty() ? std::string("pipeline") : spec.source_file()};
   if (spec.name().empty()) return Error(source.file, "the pipeline needs a name");
+  // Again for text-proto files, which have no lines to name.
+  RETURN_IF_ERROR(CheckPipelineName(spec.name(), source.file));
+  RETURN_IF_ERROR(CheckCron(spec.schedule().cron(), source.file));
   std::map<std::string, const NodeSpec*> by_id;
   for (const NodeSpec& node : spec.nodes()) {
     if (!by_id.emplace(node.id(), &node).second) {

@@ -248,6 +248,41 @@ TEST_F(PipelineSpecTest, ErrorsNameTheLineAndTheFix) {
             std::string::npos);
 }
 
+// A pipeline's name becomes folders under WEIR_HOME, and its schedule is what the scheduler
+// follows: either one wrong is an error at its line, never a path outside WEIR_HOME or a pipeline
+// quietly left to manual runs.
+TEST_F(PipelineSpecTest, NamesThatLeaveWeirHomeAndBadSchedulesAreCompileErrors) {
+  const std::string gen =
+      "nodes:\n  Gen:\n    component: CsvExampleGen\n    params:\n      input_base: data\n";
+  for (const std::string name :
+       {"/tmp/x", "../../etc", "..", ".hidden", "a/b", "sp ace", "\"\"", "caf\xe9"}) {
+    EXPECT_THAT(ErrorOf("pipeline: " + name + "\n" + gen),
+                ::testing::HasSubstr("pipeline.yaml:1: pipeline name"))
+        << name;
+  }
+  EXPECT_TRUE(Load("pipeline: taxi-v2.1_daily\n" + gen).ok());
+
+  for (const std::string cron : {"99 * * * *", "* * *", "@sometimes", "*/0 * * * *"}) {
+    EXPECT_THAT(
+        ErrorOf("pipeline: p\nschedule:\n  catchup: false\n  cron: \"" + cron + "\"\n" + gen),
+        ::testing::HasSubstr("pipeline.yaml:4: cron \"" + cron + "\""))
+        << cron;
+  }
+  EXPECT_TRUE(Load("pipeline: p\nschedule:\n  cron: \"*/5 * * * *\"\n" + gen).ok());
+  EXPECT_TRUE(Load("pipeline: p\nschedule:\n  cron: \"@daily\"\n" + gen).ok());
+
+  // A text-proto pipeline has no lines: the file is named.
+  ASSERT_TRUE(
+      base::WriteFileAtomically(dir_ / "p.pbtxt",
+                                "name: 'p' schedule { cron: '61 * * * *' }\n"
+                                "nodes { id: 'Gen' component: 'CsvExampleGen' "
+                                "params { key: 'input_base' value { string_value: 'd' } } }\n")
+          .ok());
+  auto pbtxt = LoadPipelineFile(dir_ / "p.pbtxt", registry_);
+  ASSERT_FALSE(pbtxt.ok());
+  EXPECT_THAT(std::string(pbtxt.status().message()), ::testing::HasSubstr("p.pbtxt: cron"));
+}
+
 // What the trainer would only find out after the upstream nodes ran is an error at compile time,
 // at the Trainer node's line.
 TEST_F(PipelineSpecTest, TrainerMistakesKnowableBeforeTheRunAreCompileErrors) {

@@ -548,6 +548,11 @@ class RequestParser : private RequestColumns {
         // Through double, as the CSV reader converts (the same text gives the same float).
         double real = 0;
         fast_float::from_chars(value->text.data(), value->text.data() + value->text.size(), real);
+        if (!std::isfinite(static_cast<float>(real))) {  // 1e400, or 1e39 past float's range.
+          return absl::InvalidArgumentError(StrCat(row.kind, " ", row.index, ": feature '",
+                                                   inputs_[input].name, "' holds ", value->text,
+                                                   ", beyond a float's range"));
+        }
         column.AddFloat(static_cast<float>(real));
         break;
       }
@@ -782,9 +787,10 @@ class TypedColumnsReader : private RequestColumns {
     if (type != transform::INT && type != transform::FLOAT) return KindError(input, "numbers");
     for (size_t row = 0; row < values.size(); ++row) {
       const double value = values[row];
-      if (!std::isfinite(value)) {
-        return absl::InvalidArgumentError(
-            StrCat("row ", row, ": feature '", inputs_[input].name, "' holds ", value));
+      if (!std::isfinite(value) ||
+          (type == transform::FLOAT && !std::isfinite(static_cast<float>(value)))) {
+        return absl::InvalidArgumentError(StrCat("row ", row, ": feature '", inputs_[input].name,
+                                                 "' holds ", value, ", beyond a float's range"));
       }
       if (type == transform::INT) {
         // 3.0 is an integer too; 3.5, and integers beyond int64, are not.

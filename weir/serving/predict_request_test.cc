@@ -165,6 +165,11 @@ TEST(PredictRequestTest, ErrorsSayWhatIsWrongAndWhere) {
       {R"({"instances": [{}, {"hour": 1, "hour": 2}]})",
        "instance 1: feature 'hour' appears twice"},
       {R"({"inputs": {"hour": 1, "hour": 2}})", "feature 'hour' appears twice"},
+      {R"({"instances": [{"fare": 1e400}]})",
+       "instance 0: feature 'fare' holds 1e400, beyond a float's range"},
+      {R"({"inputs": {"fare": [1, -1e39]}})", "row 1: feature 'fare' holds -1e39, beyond"},
+      {R"({"instances": [{"hour": 1e400}]})",
+       "instance 0: feature 'hour' is an integer; got 1e400"},
       {R"({"instances": [{"fare": "9.5"}]})",
        "instance 0: feature 'fare' is a number; got \"9.5\""},
       {R"({"instances": [{"company": 3}]})", "instance 0: feature 'company' is a string; got 3"},
@@ -196,6 +201,52 @@ TEST(PredictRequestTest, ErrorsSayWhatIsWrongAndWhere) {
   ASSERT_FALSE(long_value.ok());
   EXPECT_LT(long_value.status().message().size(), 200u);
   EXPECT_TRUE(std::string(long_value.status().message()).ends_with("..."));
+}
+
+// Typed columns (gRPC's tensors) give what the same values give as JSON, by the same rules.
+TEST(PredictRequestTest, TypedColumnsReadAsTheSameValuesInJson) {
+  const PredictRequestReader reader(Signature());
+  const std::vector<TypedColumn> typed = {
+      {.name = "fare", .values = std::vector<int64_t>{600, 9}},
+      {.name = "hour", .values = std::vector<double>{14.0, 3}},
+      {.name = "company", .values = std::vector<std::string_view>{"Flash Cab", ""}},
+  };
+  auto from_typed = reader.Read(typed);
+  ASSERT_TRUE(from_typed.ok()) << from_typed.status();
+  auto from_json = reader.Read(
+      R"({"inputs": {"fare": [600, 9], "hour": [14.0, 3], "company": ["Flash Cab", ""]}})");
+  ASSERT_TRUE(from_json.ok()) << from_json.status();
+  EXPECT_TRUE(from_typed->columnar);
+  EXPECT_EQ(AllCells(*from_typed), AllCells(*from_json));
+  // A feature left out is missing in every row.
+  auto partial = reader.Read(std::vector<TypedColumn>{typed[0]});
+  ASSERT_TRUE(partial.ok()) << partial.status();
+  EXPECT_EQ(AllCells(*partial), (Cols{{"-", "-"}, {"600.0", "9.0"}, {"-", "-"}}));
+
+  auto error = [&](std::vector<TypedColumn> columns) {
+    auto read = reader.Read(columns);
+    EXPECT_FALSE(read.ok());
+    return read.ok() ? std::string() : std::string(read.status().message());
+  };
+  EXPECT_EQ(error({{.name = "hour", .values = std::vector<double>{1.5}}}),
+            "row 0: feature 'hour' is an integer; got 1.5");
+  EXPECT_EQ(error({{.name = "company", .values = std::vector<int64_t>{1}}}),
+            "feature 'company' is a string; its input holds integers");
+  EXPECT_EQ(error({{.name = "fare", .values = std::vector<std::string_view>{"9.5"}}}),
+            "feature 'fare' is a number; its input holds strings");
+  EXPECT_EQ(error({{.name = "fare", .values = std::vector<double>{1, 1e39}}}),
+            "row 1: feature 'fare' holds 1e+39, beyond a float's range");
+  EXPECT_EQ(error({{.name = "fare", .values = std::vector<double>{std::nan("")}}}),
+            "row 0: feature 'fare' holds nan, beyond a float's range");
+  EXPECT_EQ(error({typed[0], {.name = "hour", .values = std::vector<int64_t>{1}}}),
+            "feature 'hour' has 1 values; the others have 2");
+  EXPECT_EQ(error({typed[0], typed[0]}), "feature 'fare' appears twice");
+  EXPECT_EQ(error({{.name = "farez", .values = std::vector<int64_t>{1}}}),
+            "unknown feature 'farez'; the model takes: hour, fare, company");
+  EXPECT_EQ(error({{.name = "examples", .values = std::vector<int64_t>{1}}}),
+            "\"examples\" takes serialized tf.Examples (strings)");
+  EXPECT_EQ(error({{.name = "examples", .values = std::vector<std::string_view>{}}, typed[0]}),
+            "\"examples\" (serialized tf.Examples) cannot be given beside features");
 }
 
 TEST(PredictRequestTest, OtherTopLevelKeysAreReadPast) {
