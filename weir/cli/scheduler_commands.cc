@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
 #include "weir/base/files.h"
+#include "weir/base/json_parse.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
@@ -289,10 +290,8 @@ void AddPipelinesCommand(CLI::App& app, int& exit_code) {
     cmd->add_option("--conf", *conf, "A JSON object recorded with the run (default {})")
         ->type_name("JSON");
     cmd->callback([name, conf, &exit_code]() {
-      const Json parsed = Json::parse(*conf, nullptr, /*allow_exceptions=*/false);
-      absl::StatusOr<std::string> run_id =
-          parsed.is_discarded() ? absl::InvalidArgumentError(StrCat("--conf is not JSON: ", *conf))
-                                : [&]() -> absl::StatusOr<std::string> {
+      absl::StatusOr<std::string> run_id = [&]() -> absl::StatusOr<std::string> {
+        ASSIGN_OR_RETURN(const Json parsed, base::ParseJson<Json>(*conf, "--conf"));
         ASSIGN_OR_RETURN(
             std::optional<Json> remote,
             ThroughWebServer("POST", StrCat("/api/pipelines/", PercentEncode(*name), "/trigger"),

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "weir/base/json_parse.h"
 #include "weir/base/strings.h"
 #include "weir/model/layout.h"
 #include "weir/serving/servable.h"
@@ -14,7 +15,6 @@ using Json = nlohmann::json;
 namespace {
 
 // Deeper JSON than this is refused (a classify request has depth 4).
-constexpr int kMaxJsonDepth = 64;
 
 HttpResponse Error(int status, const std::string& message) {
   return {status, Json{{"error", message}}.dump()};
@@ -128,16 +128,10 @@ HttpResponse RestApiHandler::ClassifyOrRegress(ServedModel& model, std::optional
   }
   // {"signature_name", "context": {feature: value}, "examples": [{feature: value}, ...]}: each
   // example with the context's features it lacks is one predict instance.
-  bool too_deep = false;
-  const Json request = Json::parse(
-      body,
-      [&](int depth, Json::parse_event_t, Json&) {
-        too_deep = too_deep || depth > kMaxJsonDepth;
-        return !too_deep;
-      },
-      /*allow_exceptions=*/false);
-  if (too_deep) return Error(400, StrCat("the body nests deeper than ", kMaxJsonDepth, " levels"));
-  if (request.is_discarded() || !request.is_object()) {
+  absl::StatusOr<Json> parsed = base::ParseJson<Json>(body, "the body");
+  if (!parsed.ok()) return Error(400, std::string(parsed.status().message()));
+  const Json& request = *parsed;
+  if (!request.is_object()) {
     return Error(400, "the body must be a JSON object {\"examples\": [...], \"context\": {...}}");
   }
   auto examples = request.find("examples");

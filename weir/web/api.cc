@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "weir/base/files.h"
+#include "weir/base/json_parse.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/metadata/run_records.h"
@@ -103,6 +104,29 @@ std::string QueryValue(std::string_view query, std::string_view name) {
     }
   }
   return "";
+}
+
+// A query parameter that is a count or an offset: `absent` when it is not given.
+absl::StatusOr<uint64_t> QueryNumber(std::string_view query, std::string_view name,
+                                     uint64_t absent) {
+  const std::string text = QueryValue(query, name);
+  if (text.empty()) return absent;
+  uint64_t value = 0;
+  // Bounded so that it fits every signed offset it becomes.
+  if (!absl::SimpleAtoi(text, &value) || value > (uint64_t{1} << 53)) {
+    return absl::InvalidArgumentError(
+        StrCat("query parameter '", name, "' is a count, not '", text, "'"));
+  }
+  return value;
+}
+
+// A POST body that must be a JSON object (an empty body is {}); `example` shows one in errors.
+absl::StatusOr<Json> BodyObject(std::string_view body, std::string_view example) {
+  if (body.empty()) return Json::object();
+  ASSIGN_OR_RETURN(Json parsed, base::ParseJson<Json>(body, "the body"));
+  if (!parsed.is_object())
+    return absl::InvalidArgumentError(StrCat("the body must be a JSON object: ", example));
+  return parsed;
 }
 
 absl::StatusOr<std::string> ReadText(const fs::path& file) {
@@ -274,7 +298,8 @@ absl::StatusOr<HttpResponse> WebApi::Route(const HttpRequest& request,
       std::vector<DagEdge> edges;
       for (const pipeline::NodeSpec& node : file.spec->nodes()) {
         nodes.push_back({.id = node.id(), .label = node.id(), .sublabel = node.component()});
-        for (const std::string& up : scheduler::Upstream(node)) edges.push_back({.from = up, .to = node.id()});
+        for (const std::string& up : scheduler::Upstream(node))
+          edges.push_back({.from = up, .to = node.id()});
       }
       ASSIGN_OR_RETURN(std::string svg, LayoutDagSvg(nodes, edges));
       return HttpResponse{.status = 200, .body = std::move(svg), .content_type = "image/svg+xml"};
@@ -285,11 +310,7 @@ absl::StatusOr<HttpResponse> WebApi::Route(const HttpRequest& request,
       return JsonResponse({{"name", name}, {"paused", paused}});
     }
     if (post && n == 3 && api[2] == "trigger") {
-      const Json body =
-          request.body.empty() ? Json::object() : Json::parse(request.body, nullptr, false);
-      if (body.is_discarded() || !body.is_object()) {
-        return absl::InvalidArgumentError("the body must be a JSON object: {\"conf\": {...}}");
-      }
+      ASSIGN_OR_RETURN(const Json body, BodyObject(request.body, "{\"conf\": {...}}"));
       ASSIGN_OR_RETURN(std::string run_id,
                        scheduler::Trigger(
                            name, body.contains("conf") ? body["conf"] : Json::object(), registry_));
@@ -299,9 +320,8 @@ absl::StatusOr<HttpResponse> WebApi::Route(const HttpRequest& request,
   }
   if (n >= 1 && api[0] == "runs") {
     if (get && n == 1) {
-      const std::string limit = QueryValue(request.query, "limit");
-      ASSIGN_OR_RETURN(Json runs, ListRuns(QueryValue(request.query, "pipeline"),
-                                           limit.empty() ? 100 : std::stoul(limit)));
+      ASSIGN_OR_RETURN(const uint64_t limit, QueryNumber(request.query, "limit", 100));
+      ASSIGN_OR_RETURN(Json runs, ListRuns(QueryValue(request.query, "pipeline"), limit));
       return JsonResponse(runs);
     }
     if (n < 3) return absl::NotFoundError("no such endpoint: /api/runs/PIPELINE/RUN");
@@ -313,11 +333,9 @@ absl::StatusOr<HttpResponse> WebApi::Route(const HttpRequest& request,
     if (get && n == 6 && api[3] == "nodes" && api[5] == "log") {
       const std::string& node = api[4];
       ASSIGN_OR_RETURN(scheduler::TaskView task, scheduler::NodeState(handle, node));
-      const std::string try_text = QueryValue(request.query, "try");
-      const fs::path log =
-          scheduler::NodeLog(handle, node, try_text.empty() ? 0 : std::stoll(try_text));
-      const std::string offset_text = QueryValue(request.query, "offset");
-      const size_t offset = offset_text.empty() ? 0 : std::stoull(offset_text);
+      ASSIGN_OR_RETURN(const uint64_t try_number, QueryNumber(request.query, "try", 0));
+      const fs::path log = scheduler::NodeLog(handle, node, static_cast<int64_t>(try_number));
+      ASSIGN_OR_RETURN(const uint64_t offset, QueryNumber(request.query, "offset", 0));
       std::string text;
       if (!log.empty()) {
         std::ifstream in(log, std::ios::binary);
@@ -326,9 +344,10 @@ absl::StatusOr<HttpResponse> WebApi::Route(const HttpRequest& request,
         in.read(text.data(), static_cast<std::streamsize>(text.size()));
         text.resize(static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
       }
-      const bool complete = scheduler::IsFinished(task.state) || (task.state == scheduler::kNone &&
-                                                     handle.run.state != scheduler::kQueued &&
-                                                     handle.run.state != scheduler::kRunning);
+      const bool complete =
+          scheduler::IsFinished(task.state) ||
+          (task.state == scheduler::kNone && handle.run.state != scheduler::kQueued &&
+           handle.run.state != scheduler::kRunning);
       return JsonResponse({{"text", text},
                            {"offset", offset},
                            {"next_offset", offset + text.size()},
@@ -336,11 +355,13 @@ absl::StatusOr<HttpResponse> WebApi::Route(const HttpRequest& request,
                            {"tries", task.try_number}});
     }
     if (post && n == 6 && api[3] == "nodes" && api[5] == "clear") {
-      const Json body =
-          request.body.empty() ? Json::object() : Json::parse(request.body, nullptr, false);
-      const bool downstream = body.is_object() && body.value("downstream", false);
+      ASSIGN_OR_RETURN(const Json body, BodyObject(request.body, "{\"downstream\": true}"));
+      const auto downstream = body.find("downstream");
+      if (downstream != body.end() && !downstream->is_boolean())
+        return absl::InvalidArgumentError("\"downstream\" is true or false");
       ASSIGN_OR_RETURN(std::vector<std::string> cleared,
-                       scheduler::ClearTasks(handle, api[4], downstream));
+                       scheduler::ClearTasks(handle, api[4],
+                                             downstream != body.end() && downstream->get<bool>()));
       return JsonResponse({{"cleared", cleared}});
     }
     if (post && n == 6 && api[3] == "nodes" && api[5] == "mark_success") {

@@ -50,6 +50,16 @@ class WebApiTest : public ::testing::Test {
     return api.Handle(request);
   }
 
+  // Runs the data pipeline once, as run "r1".
+  void RunDataPipeline() {
+    auto spec = pipeline::LoadPipelineFile(home_ / "pipelines" / "data.yaml", registry_);
+    ASSERT_TRUE(spec.ok()) << spec.status();
+    auto store = orchestrator::OpenPipelineStore(*spec);
+    ASSERT_TRUE(store.ok());
+    auto result = orchestrator::RunPipeline(*spec, registry_, **store, "r1", nullptr);
+    ASSERT_TRUE(result.ok() && result->ok());
+  }
+
   std::string Csrf(WebApi& api, std::map<std::string, std::string> headers = {}) {
     return Json::parse(Call(api, "GET", "/api/session", "", headers).body)["csrf_token"];
   }
@@ -135,12 +145,7 @@ TEST_F(WebApiTest, AnAuthTokenGuardsEveryRequest) {
 }
 
 TEST_F(WebApiTest, ExamplesViewShowsSplitsAndSampleRows) {
-  auto spec = pipeline::LoadPipelineFile(home_ / "pipelines" / "data.yaml", registry_);
-  ASSERT_TRUE(spec.ok()) << spec.status();
-  auto store = orchestrator::OpenPipelineStore(*spec);
-  ASSERT_TRUE(store.ok());
-  auto result = orchestrator::RunPipeline(*spec, registry_, **store, "r1", nullptr);
-  ASSERT_TRUE(result.ok() && result->ok());
+  ASSERT_NO_FATAL_FAILURE(RunDataPipeline());
   WebApi api(registry_, {});
   const serving::HttpResponse view = Call(api, "GET", "/api/artifacts/1/view");
   ASSERT_EQ(view.status, 200) << view.body;
@@ -165,6 +170,38 @@ TEST_F(WebApiTest, ExamplesViewShowsSplitsAndSampleRows) {
   const Json log = Json::parse(Call(api, "GET", "/api/runs/data/r1/nodes/CsvExampleGen/log").body);
   EXPECT_THAT(log["text"].get<std::string>(), HasSubstr("output examples"));
   EXPECT_TRUE(log["complete"].get<bool>());
+}
+
+// Bad query values and bodies get a JSON 400 saying what is wrong (they used to close the
+// connection: an exception, or a stack overflow on a body nested 100k levels deep).
+TEST_F(WebApiTest, BadParametersAndBodiesAre400s) {
+  ASSERT_NO_FATAL_FAILURE(RunDataPipeline());
+  WebApi api(registry_, {});
+  const std::string token = Csrf(api);
+  auto expect_400 = [&](std::string_view method, std::string_view target, std::string_view body,
+                        std::string_view says) {
+    const serving::HttpResponse response =
+        Call(api, method, target, body, {{"X-Weir-CSRF", token}});
+    EXPECT_EQ(response.status, 400) << target << " " << response.body.substr(0, 200);
+    const Json error = Json::parse(response.body, nullptr, false);
+    ASSERT_TRUE(error.is_object()) << response.body.substr(0, 200);
+    EXPECT_THAT(error.value("error", ""), HasSubstr(says)) << target;
+  };
+  const std::string log = "/api/runs/data/r1/nodes/CsvExampleGen/log";
+  expect_400("GET", log + "?try=abc", "", "query parameter 'try' is a count, not 'abc'");
+  expect_400("GET", log + "?offset=abc", "", "'offset' is a count");
+  expect_400("GET", log + "?offset=99999999999999999999", "", "'offset' is a count");
+  expect_400("GET", log + "?offset=-1", "", "'offset' is a count");
+  expect_400("GET", "/api/runs?limit=x", "", "'limit' is a count");
+  EXPECT_EQ(Call(api, "GET", log + "?offset=3").status, 200);
+  const std::string clear = "/api/runs/data/r1/nodes/CsvExampleGen/clear";
+  expect_400("POST", clear, R"({"downstream": "x"})", "\"downstream\" is true or false");
+  expect_400("POST", clear, "[1]", "the body must be a JSON object");
+  expect_400("POST", clear, "{", "the body is not JSON");
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  expect_400("POST", "/api/pipelines/data/trigger", R"({"conf": )" + deep + "}",
+             "the body nests deeper than 64 levels");
+  expect_400("POST", clear, deep, "nests deeper");
 }
 
 TEST_F(WebApiTest, ArtifactViewsStayInsideTheArtifactRoots) {
