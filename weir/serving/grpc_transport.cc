@@ -78,8 +78,9 @@ struct Stream {
   std::string method, path, content_type, encoding;  // Request headers.
   std::string body;                                  // The request's DATA: the framed message.
   bool too_large = false;                            // The body passed the limit and was dropped.
-  std::string response;                              // The framed response message being sent,
-  size_t sent = 0;                                   // and how much of it is.
+  bool refused = false;  // Reset: the connection held its budget of request bytes already.
+  std::string response;  // The framed response message being sent,
+  size_t sent = 0;       // and how much of it is.
 };
 
 // A call's request, taken from its stream to run in the pool.
@@ -110,7 +111,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Start() {
     const nghttp2_settings_entry settings[] = {
-        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 1000},
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 256},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20},
     };
     nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
@@ -158,18 +159,37 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return 0;
   }
 
-  static int OnData(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t size,
-                    void* user_data) {
+  static int OnData(nghttp2_session* session, uint8_t, int32_t stream_id, const uint8_t* data,
+                    size_t size, void* user_data) {
     Connection& connection = Of(user_data);
     Stream* stream = connection.Find(stream_id);
-    if (stream == nullptr || stream->too_large) return 0;
+    if (stream == nullptr || stream->too_large || stream->refused) return 0;
     if (stream->body.size() + size > connection.shared_.max_message_bytes + kPrefixBytes) {
-      stream->too_large = true;
-      std::string().swap(stream->body);
+      stream->too_large = true;  // Answered RESOURCE_EXHAUSTED once it ends.
+      connection.Drop(*stream);
       return 0;
     }
+    if (connection.held_ + size > connection.Budget()) {
+      // A client's calls on one connection hold at most this much: this one is refused (gRPC
+      // clients retry a refused stream), the others go on.
+      stream->refused = true;
+      connection.Drop(*stream);
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_REFUSED_STREAM);
+      return 0;
+    }
+    connection.held_ += size;
     stream->body.append(reinterpret_cast<const char*>(data), size);
     return 0;
+  }
+
+  // Request bytes a connection may hold, arriving or in calls not answered yet: a few messages
+  // of the largest size.
+  size_t Budget() const { return 4 * (shared_.max_message_bytes + kPrefixBytes); }
+
+  // Frees a stream's request bytes.
+  void Drop(Stream& stream) {
+    held_ -= stream.body.size();
+    std::string().swap(stream.body);
   }
 
   static int OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
@@ -180,7 +200,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   static int OnStreamClose(nghttp2_session*, int32_t stream_id, uint32_t, void* user_data) {
-    Of(user_data).streams_.erase(stream_id);
+    Connection& connection = Of(user_data);
+    if (Stream* stream = connection.Find(stream_id)) connection.Drop(*stream);
+    connection.streams_.erase(stream_id);
     return 0;
   }
 
@@ -234,15 +256,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::vector<PendingCall> calls;
     for (int32_t stream_id : complete) {
       Stream* stream = Find(stream_id);
-      if (stream == nullptr) continue;
+      if (stream == nullptr || stream->refused) continue;
       if (stream->method != "POST" || !stream->content_type.starts_with("application/grpc")) {
         // Not a gRPC call: an HTTP status says so, as gRPC servers answer.
         const nghttp2_nv headers[] = {Header(":status", stream->method != "POST" ? "405" : "415")};
         nghttp2_submit_response(session_, stream_id, headers, std::size(headers), nullptr);
         continue;
       }
+      // The call holds the body now (still counted in held_ until it is answered).
       calls.push_back({stream_id, std::move(stream->path), std::move(stream->encoding),
                        std::move(stream->body), stream->too_large});
+      stream->body.clear();
     }
     const size_t idle = shared_.threads - std::min(shared_.threads, shared_.busy.load());
     const size_t groups = std::min(calls.size(), shared_.calls_wait ? shared_.threads : 1 + idle);
@@ -259,7 +283,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                    [self, theirs = std::move(theirs), replies = std::move(replies)] {
                      const BusyThread busy(self->shared_);
                      for (size_t i = 0; i < theirs.size(); ++i)
-                       self->Respond(theirs[i].stream_id, replies[i]);
+                       self->Respond(theirs[i], replies[i]);
                      self->Flush();
                    });
       });
@@ -267,7 +291,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (first_handed == 0) return;
     // The first group here, in the reading thread: a lone call costs no hand-over.
     for (size_t i = 0; i < calls.size(); i += groups) {
-      Respond(calls[i].stream_id, CallMethod(shared_, calls[i]));
+      Respond(calls[i], CallMethod(shared_, calls[i]));
     }
   }
 
@@ -310,8 +334,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
 
-  // Submits a call's answer, unless the client has gone or reset the stream meanwhile.
-  void Respond(int32_t stream_id, const absl::StatusOr<std::string>& reply) {
+  // Submits a call's answer, unless the client has gone or reset the stream meanwhile, and frees
+  // its request bytes.
+  void Respond(const PendingCall& call, const absl::StatusOr<std::string>& reply) {
+    held_ -= call.body.size();
+    const int32_t stream_id = call.stream_id;
     Stream* stream = Find(stream_id);
     if (stream == nullptr) return;
     if (!reply.ok()) {  // "Trailers-only": one HEADERS frame ends the call.
@@ -375,6 +402,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   nghttp2_session* session_ = nullptr;
   absl::flat_hash_map<int32_t, std::unique_ptr<Stream>> streams_;
   std::vector<int32_t> complete_;  // Streams whose request has fully arrived.
+  size_t held_ = 0;                // Request bytes held: arriving, or in calls not answered.
   std::array<uint8_t, 64 << 10> in_;
   std::string pending_, sending_;
   bool writing_ = false;

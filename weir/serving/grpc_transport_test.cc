@@ -14,6 +14,8 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 namespace weir::serving {
 namespace {
@@ -137,6 +139,42 @@ TEST(GrpcTransportTest, CallsOnOneConnectionRunTogether) {
   other.join();
   EXPECT_EQ(first, "met");
   EXPECT_EQ(second, "met");
+}
+
+// One connection holds at most four messages' worth of request bytes, arriving or in calls not
+// answered yet: past that a call's stream is refused (REFUSED_STREAM, which gRPC clients retry
+// or report UNAVAILABLE), so a client cannot make the server buffer without bound.
+TEST(GrpcTransportTest, AConnectionHoldsABoundedAmountOfRequests) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  int inside = 0, most_inside = 0;
+  absl::flat_hash_map<std::string, GrpcMethod> methods;
+  methods["/test.Hold/Hold"] = [&](std::string_view) -> absl::StatusOr<std::string> {
+    std::unique_lock lock(mutex);
+    most_inside = std::max(most_inside, ++inside);
+    changed.notify_all();
+    changed.wait_for(lock, std::chrono::milliseconds(300), [&] { return inside >= 4; });
+    --inside;
+    return "held";
+  };
+  auto transport = GrpcTransport::Start({.port = 0, .threads = 8, .max_message_bytes = 1000},
+                                        std::move(methods));
+  ASSERT_TRUE(transport.ok()) << transport.status();
+  Client client((*transport)->port());
+  const std::string request(900, 'r');
+  std::atomic<int> ok = 0, refused = 0, other = 0;
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 8; ++i) {
+    callers.emplace_back([&] {
+      const grpc::Status status = client.Call("/test.Hold/Hold", request, nullptr);
+      (status.ok() ? ok : status.error_code() == grpc::StatusCode::UNAVAILABLE ? refused : other)++;
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_LE(most_inside, 4);
+  EXPECT_GE(ok.load(), 4);
+  EXPECT_EQ(ok + refused, 8);
+  EXPECT_EQ(other, 0);
 }
 
 // Bytes that are not HTTP/2 close their connection; other clients are served on.
