@@ -50,6 +50,18 @@ check "the second run pushed no second copy of the same model" bash -c \
   "ls '$work/home/serving_model/taxi' | wc -l | grep -qx 1"
 printf 'pipeline: p\nnodes:\n  A:\n    component: CsvExampleGen\n    params:\n      input_bass: d\n' >"$work/bad.yaml"
 fails_with "pipeline errors name file:line" "bad.yaml:6: unknown parameter 'input_bass'" "$weir" pipeline compile "$work/bad.yaml"
+# Stored paths that are not UTF-8 (a WEIR_HOME with a Latin-1 byte) print, each such byte as
+# U+FFFD, rather than abort the --json listings.
+latin1_home="$work/caf$(printf '\xe9')"
+check "weir run under a Latin-1 WEIR_HOME" env WEIR_HOME="$latin1_home" "$weir" run "$source_dir/examples/taxi/pipeline.yaml"
+for listing in runs executions artifacts "artifact show 1" "lineage 1"; do
+  # shellcheck disable=SC2086
+  expect_json "weir $listing --json under a Latin-1 WEIR_HOME" "len(j) > 0" \
+    < <(WEIR_HOME="$latin1_home" "$weir" $listing --json 2>&1)
+done
+expect_json "the artifact's uri shows the byte as U+FFFD" "'caf\ufffd' in j['uri']" \
+  < <(WEIR_HOME="$latin1_home" "$weir" artifact show 1 --json 2>&1)
+
 fails_with "weir run refuses a broken pipeline" "bad.yaml:6:" "$weir" run "$work/bad.yaml"
 
 # A run killed half-way leaves nothing under the output name (only a hidden staging folder).

@@ -13,6 +13,7 @@
 #include "weir/pipeline/component_registry.h"
 #include "weir/pipeline/pipeline_spec.h"
 #include "weir/views/artifact_view.h"
+#include "weir/views/json_text.h"
 #include "weir/views/runs.h"
 
 namespace weir::cli {
@@ -75,7 +76,7 @@ void Show(
     return;
   }
   if (flags.json) {
-    std::cout << view->dump(2) << "\n";
+    std::cout << views::JsonText(*view, 2) << "\n";
   } else {
     std::cout << render(*view);
   }
@@ -271,7 +272,7 @@ void AddMetadataCommands(CLI::App& app, int& exit_code) {
                                          .options = {{"split", *split}, {"compare", *compare}}};
         if (view_flags->json) {
           ASSIGN_OR_RETURN(nlohmann::ordered_json data, found->to_json(request));
-          std::cout << data.dump(2) << "\n";
+          std::cout << views::JsonText(data, 2) << "\n";
           return absl::OkStatus();
         }
         views::TextOptions options;

@@ -11,6 +11,7 @@
 #include "weir/cli/command.h"
 #include "weir/views/anomalies.h"
 #include "weir/views/evaluation.h"
+#include "weir/views/json_text.h"
 #include "weir/views/schema.h"
 #include "weir/views/statistics.h"
 #include "weir/views/text.h"
@@ -84,7 +85,8 @@ absl::Status ShowStatistics(const ShowFlags& flags) {
         std::cout << (i ? "\n" : "") << views::RenderStatistics(left[i], options);
       }
     }
-    if (flags.json) std::cout << nlohmann::ordered_json{{"datasets", datasets}}.dump(2) << "\n";
+    if (flags.json)
+      std::cout << views::JsonText(nlohmann::ordered_json{{"datasets", datasets}}, 2) << "\n";
     return absl::OkStatus();
   }
 
@@ -121,14 +123,15 @@ absl::Status ShowStatistics(const ShowFlags& flags) {
                 << views::RenderStatisticsComparison(pairs[i].first, pairs[i].second, options);
     }
   }
-  if (flags.json) std::cout << nlohmann::ordered_json{{"comparisons", comparisons}}.dump(2) << "\n";
+  if (flags.json)
+    std::cout << views::JsonText(nlohmann::ordered_json{{"comparisons", comparisons}}, 2) << "\n";
   return absl::OkStatus();
 }
 
 absl::Status ShowSchema(const ShowFlags& flags) {
   ASSIGN_OR_RETURN(views::tfmd::Schema schema, views::LoadSchema(flags.path));
   if (flags.json) {
-    std::cout << views::SchemaToJson(schema).dump(2) << "\n";
+    std::cout << views::JsonText(views::SchemaToJson(schema), 2) << "\n";
   } else {
     std::cout << views::RenderSchema(schema, OptionsFor(flags));
   }
@@ -150,14 +153,15 @@ absl::Status ShowAnomalies(const ShowFlags& flags) {
                 << views::RenderAnomalies(all[i].anomalies, OptionsFor(flags));
     }
   }
-  if (flags.json) std::cout << nlohmann::ordered_json{{"splits", splits}}.dump(2) << "\n";
+  if (flags.json)
+    std::cout << views::JsonText(nlohmann::ordered_json{{"splits", splits}}, 2) << "\n";
   return absl::OkStatus();
 }
 
 absl::Status ShowEvaluation(const ShowFlags& flags) {
   ASSIGN_OR_RETURN(views::ModelEvaluation evaluation, views::LoadEvaluation(flags.path));
   if (flags.json) {
-    std::cout << views::EvaluationToJson(evaluation).dump(2) << "\n";
+    std::cout << views::JsonText(views::EvaluationToJson(evaluation), 2) << "\n";
   } else {
     std::cout << views::RenderEvaluation(evaluation, OptionsFor(flags));
   }

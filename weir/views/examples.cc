@@ -6,6 +6,7 @@
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/io/example/example_files.h"
+#include "weir/views/json_text.h"
 
 namespace weir::views {
 namespace fs = std::filesystem;
@@ -111,7 +112,7 @@ std::string RenderExamples(const ExamplesView& view, const TextOptions& options)
     Table values({{"feature", Align::kLeft, Fit::kTruncate, kNameWidth},
                   {"value", Align::kLeft, Fit::kTruncate}});
     for (const auto& [feature, value] : view.sample[row].items())
-      values.AddRow({feature, value.is_null() ? "(missing)" : value.dump()});
+      values.AddRow({feature, value.is_null() ? "(missing)" : JsonText(value)});
     out += values.Render(options);
   }
   return out;
