@@ -30,25 +30,34 @@ function(weir_test name)
   gtest_discover_tests(${name} PROPERTIES ${properties} DISCOVERY_TIMEOUT 60)
 endfunction()
 
+# _weir_protoc(OUT_VAR SUFFIX FLAGS... PROTOS ... [DEPENDS ...]): runs protoc with FLAGS on each
+# .proto under weir/, writing <stem><SUFFIX>.cc and .h under the build folder so that they are
+# included as "weir/<folder>/<name><SUFFIX>.h"; OUT_VAR receives the generated files.
+function(_weir_protoc out_var suffix)
+  cmake_parse_arguments(ARG "" "" "FLAGS;PROTOS;DEPENDS" ${ARGN})
+  set(generated)
+  foreach(proto ${ARG_PROTOS})
+    get_filename_component(abs ${proto} ABSOLUTE)
+    file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${abs})
+    string(REGEX REPLACE "\\.proto$" "" stem ${rel})
+    set(outputs ${PROJECT_BINARY_DIR}/${stem}${suffix}.cc ${PROJECT_BINARY_DIR}/${stem}${suffix}.h)
+    add_custom_command(
+      OUTPUT ${outputs}
+      COMMAND protobuf::protoc ${ARG_FLAGS} -I ${PROJECT_SOURCE_DIR} ${abs}
+      DEPENDS ${abs} protobuf::protoc ${ARG_DEPENDS}
+      COMMENT "protoc ${rel} (${suffix})" VERBATIM)
+    list(APPEND generated ${outputs})
+  endforeach()
+  set(${out_var} ${generated} PARENT_SCOPE)
+endfunction()
+
 # weir_proto_library(NAME [SHARED] PROTOS a.proto ... [DEPS lib ...]): C++ code for .proto files
 # under weir/, generated so that they are included as "weir/<folder>/<name>.pb.h" and import each
 # other by that path. SHARED: a shared library, for messages that plug-ins use too (a message type
 # must be registered once per process, so plug-ins cannot carry their own copy).
 function(weir_proto_library name)
   cmake_parse_arguments(ARG "SHARED" "" "PROTOS;DEPS" ${ARGN})
-  set(generated)
-  foreach(proto ${ARG_PROTOS})
-    get_filename_component(abs ${proto} ABSOLUTE)
-    file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${abs})
-    string(REGEX REPLACE "\\.proto$" "" stem ${rel})
-    set(outputs ${PROJECT_BINARY_DIR}/${stem}.pb.cc ${PROJECT_BINARY_DIR}/${stem}.pb.h)
-    add_custom_command(
-      OUTPUT ${outputs}
-      COMMAND protobuf::protoc --cpp_out=${PROJECT_BINARY_DIR} -I ${PROJECT_SOURCE_DIR} ${abs}
-      DEPENDS ${abs} protobuf::protoc
-      COMMENT "protoc ${rel}" VERBATIM)
-    list(APPEND generated ${outputs})
-  endforeach()
+  _weir_protoc(generated .pb FLAGS --cpp_out=${PROJECT_BINARY_DIR} PROTOS ${ARG_PROTOS})
   if(ARG_SHARED)
     add_library(${name} SHARED ${generated})
   else()
@@ -63,20 +72,11 @@ endfunction()
 # DEPS holds. weir serves gRPC with its own transport: these are for clients (tests).
 function(weir_grpc_library name)
   cmake_parse_arguments(ARG "" "" "PROTOS;DEPS" ${ARGN})
-  set(generated)
-  foreach(proto ${ARG_PROTOS})
-    get_filename_component(abs ${proto} ABSOLUTE)
-    file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${abs})
-    string(REGEX REPLACE "\\.proto$" "" stem ${rel})
-    set(outputs ${PROJECT_BINARY_DIR}/${stem}.grpc.pb.cc ${PROJECT_BINARY_DIR}/${stem}.grpc.pb.h)
-    add_custom_command(
-      OUTPUT ${outputs}
-      COMMAND protobuf::protoc --grpc_out=${PROJECT_BINARY_DIR} -I ${PROJECT_SOURCE_DIR}
-              --plugin=protoc-gen-grpc=$<TARGET_FILE:gRPC::grpc_cpp_plugin> ${abs}
-      DEPENDS ${abs} protobuf::protoc gRPC::grpc_cpp_plugin
-      COMMENT "protoc (gRPC) ${rel}" VERBATIM)
-    list(APPEND generated ${outputs})
-  endforeach()
+  _weir_protoc(generated .grpc.pb
+    FLAGS --grpc_out=${PROJECT_BINARY_DIR}
+          --plugin=protoc-gen-grpc=$<TARGET_FILE:gRPC::grpc_cpp_plugin>
+    PROTOS ${ARG_PROTOS}
+    DEPENDS gRPC::grpc_cpp_plugin)
   add_library(${name} STATIC ${generated})
   target_link_libraries(${name} PUBLIC gRPC::grpc++ ${ARG_DEPS})
 endfunction()
