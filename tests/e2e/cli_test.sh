@@ -64,6 +64,16 @@ expect_json "the artifact's uri shows the byte as U+FFFD" "'caf\ufffd' in j['uri
 
 fails_with "weir run refuses a broken pipeline" "bad.yaml:6:" "$weir" run "$work/bad.yaml"
 
+# Listing commands never create a store nor change a database that is not one.
+: >"$work/empty.db"
+fails_with "weir runs refuses a 0-byte store" "empty.db is empty (no tables), not a metadata store" \
+  "$weir" runs --db "$work/empty.db"
+check "the 0-byte store is left as it was" test ! -s "$work/empty.db"
+/usr/bin/python3 -c "import sqlite3; c = sqlite3.connect('$work/foreign.db'); c.execute('CREATE TABLE t(x)'); c.commit()"
+fails_with "weir runs refuses a foreign SQLite file" "not an ML Metadata store" "$weir" runs --db "$work/foreign.db"
+check "the foreign file keeps its journal mode" bash -c \
+  "/usr/bin/python3 -c \"import sqlite3; print(sqlite3.connect('$work/foreign.db').execute('PRAGMA journal_mode').fetchone()[0])\" | grep -qx delete"
+
 # A run killed half-way leaves nothing under the output name (only a hidden staging folder).
 mkdir -p "$work/big"
 check "datagen makes a larger input" "$weir" datagen taxi --rows 3000000 --seed 5 --out "$work/big/trips.csv"

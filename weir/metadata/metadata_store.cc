@@ -310,8 +310,8 @@ MetadataStore::MetadataStore(std::unique_ptr<SqlConnection> connection)
 MetadataStore::~MetadataStore() = default;
 
 absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::OpenSqlite(
-    const std::filesystem::path& db) {
-  if (db.has_parent_path()) {
+    const std::filesystem::path& db, OpenMode mode) {
+  if (mode == OpenMode::kCreate && db.has_parent_path()) {
     std::error_code error;
     std::filesystem::create_directories(db.parent_path(), error);
     if (error) {
@@ -320,18 +320,19 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::OpenSqlite(
     }
   }
   ASSIGN_OR_RETURN(auto connection, SqliteConnection::Open(db, kBusyTimeoutMs));
-  return OpenWith(std::move(connection));
+  return OpenWith(std::move(connection), mode);
 }
 
 absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::OpenPostgres(
-    std::string_view conninfo) {
+    std::string_view conninfo, OpenMode mode) {
   ASSIGN_OR_RETURN(auto connection, PostgresConnection::Open(conninfo, kBusyTimeoutMs));
-  return OpenWith(std::move(connection));
+  return OpenWith(std::move(connection), mode);
 }
 
-absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(std::string_view location) {
-  if (IsPostgresLocation(location)) return OpenPostgres(location);
-  return OpenSqlite(std::filesystem::path(location));
+absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(std::string_view location,
+                                                                   OpenMode mode) {
+  if (IsPostgresLocation(location)) return OpenPostgres(location, mode);
+  return OpenSqlite(std::filesystem::path(location), mode);
 }
 
 bool MetadataStore::IsPostgresLocation(std::string_view location) {
@@ -339,19 +340,26 @@ bool MetadataStore::IsPostgresLocation(std::string_view location) {
 }
 
 absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::OpenWith(
-    std::unique_ptr<SqlConnection> connection) {
+    std::unique_ptr<SqlConnection> connection, OpenMode mode) {
   std::unique_ptr<MetadataStore> store(new MetadataStore(std::move(connection)));
-  RETURN_IF_ERROR(store->InTransaction([&] { return store->CreateOrCheckSchema(); }));
+  RETURN_IF_ERROR(store->InTransaction([&] { return store->CreateOrCheckSchema(mode); }));
+  RETURN_IF_ERROR(store->connection_->PrepareForStore());
   return store;
 }
 
 const std::string& MetadataStore::location() const { return connection_->location(); }
 
-absl::Status MetadataStore::CreateOrCheckSchema() {
+absl::Status MetadataStore::CreateOrCheckSchema(OpenMode mode) {
   const std::string& file = connection_->location();
   const bool postgres = connection_->dialect() == SqlConnection::Dialect::kPostgres;
   ASSIGN_OR_RETURN(std::vector<std::string> tables, connection_->TableNames());
   const bool has_env = std::find(tables.begin(), tables.end(), "MLMDEnv") != tables.end();
+  if (tables.empty() && mode == OpenMode::kExisting) {
+    return absl::FailedPreconditionError(
+        StrCat(file, postgres ? " is an empty database" : " is empty (no tables)",
+               ", not a metadata store: run a pipeline first (weir run PIPELINE_FILE), or name the "
+               "store with --db or --pipeline"));
+  }
   if (tables.empty()) {
     RETURN_IF_ERROR(connection_->Execute(postgres ? PostgresSchema() : kSqliteSchema));
     RETURN_IF_ERROR(connection_->Execute(kIndices));

@@ -132,19 +132,27 @@ enum class NodeKind : int64_t { kExecution = 0, kArtifact = 1, kContext = 2 };
 
 class MetadataStore {
  public:
+  // Whether opening may create the store. kExisting is for commands that only look or tidy up: a
+  // database without tables (a 0-byte file, a new PostgreSQL database) is FailedPrecondition.
+  enum class OpenMode { kCreate, kExisting };
+
   // Opens the store in `db` (by convention ${WEIR_HOME}/metadata.db), creating the file, its
   // folder and the schema when they do not exist. Errors: FailedPrecondition when the file holds
-  // another schema version or is an SQLite database but not an ML Metadata store; DataLoss when
-  // it is not an SQLite database; Unavailable when it cannot be opened or stays locked.
-  static absl::StatusOr<std::unique_ptr<MetadataStore>> OpenSqlite(const std::filesystem::path& db);
+  // another schema version or is an SQLite database but not an ML Metadata store (it is left as
+  // it was); DataLoss when it is not an SQLite database; Unavailable when it cannot be opened or
+  // stays locked.
+  static absl::StatusOr<std::unique_ptr<MetadataStore>> OpenSqlite(
+      const std::filesystem::path& db, OpenMode mode = OpenMode::kCreate);
   // Opens the store in a PostgreSQL database, creating the schema when the database has no
   // tables. `conninfo` is a libpq connection string ("host=… port=… dbname=… user=…") or URI
   // (postgresql://user@host:port/dbname); a password comes from it, PGPASSWORD or ~/.pgpass.
   // Errors: Unavailable when the server cannot be reached or refuses the login; FailedPrecondition
   // as for OpenSqlite.
-  static absl::StatusOr<std::unique_ptr<MetadataStore>> OpenPostgres(std::string_view conninfo);
+  static absl::StatusOr<std::unique_ptr<MetadataStore>> OpenPostgres(
+      std::string_view conninfo, OpenMode mode = OpenMode::kCreate);
   // OpenPostgres for a postgresql:// or postgres:// URI, OpenSqlite for anything else (a path).
-  static absl::StatusOr<std::unique_ptr<MetadataStore>> Open(std::string_view location);
+  static absl::StatusOr<std::unique_ptr<MetadataStore>> Open(std::string_view location,
+                                                             OpenMode mode = OpenMode::kCreate);
   static bool IsPostgresLocation(std::string_view location);
   ~MetadataStore();
 
@@ -233,9 +241,9 @@ class MetadataStore {
   struct TypeInfo;
   explicit MetadataStore(std::unique_ptr<SqlConnection> connection);
   static absl::StatusOr<std::unique_ptr<MetadataStore>> OpenWith(
-      std::unique_ptr<SqlConnection> connection);
+      std::unique_ptr<SqlConnection> connection, OpenMode mode);
 
-  absl::Status CreateOrCheckSchema();
+  absl::Status CreateOrCheckSchema(OpenMode mode);
   // A column an Artifact or Execution row has beside type_id, name and the times.
   struct NodeColumn {
     std::string name;

@@ -72,8 +72,11 @@ class MetadataStoreTest : public ::testing::TestWithParam<Backend> {
     return server_ + " dbname=" + name;  // The last dbname wins.
   }
 
-  absl::StatusOr<std::unique_ptr<MetadataStore>> OpenAt(const std::string& location) {
-    return postgres() ? MetadataStore::OpenPostgres(location) : MetadataStore::OpenSqlite(location);
+  absl::StatusOr<std::unique_ptr<MetadataStore>> OpenAt(
+      const std::string& location,
+      MetadataStore::OpenMode mode = MetadataStore::OpenMode::kCreate) {
+    return postgres() ? MetadataStore::OpenPostgres(location, mode)
+                      : MetadataStore::OpenSqlite(location, mode);
   }
 
   // Runs a query on the store as another tool would read it, with the database's own library:
@@ -512,6 +515,8 @@ TEST_P(MetadataStoreTest, RefusesOtherSchemaVersionsAndOtherDatabases) {
   auto foreign = OpenAt(location_);
   EXPECT_TRUE(absl::IsFailedPrecondition(foreign.status())) << foreign.status();
   EXPECT_THAT(foreign.status().message(), HasSubstr("not an ML Metadata store"));
+  // ... nor changed: SQLite's journal stays as its owner set it.
+  if (!postgres()) EXPECT_THAT(Query("PRAGMA journal_mode"), ElementsAre("delete"));
 
   if (postgres()) {
     auto unreachable = MetadataStore::OpenPostgres(server_ + " dbname=no_such_database");
@@ -525,6 +530,26 @@ TEST_P(MetadataStoreTest, RefusesOtherSchemaVersionsAndOtherDatabases) {
     EXPECT_FALSE(not_db.ok());
     EXPECT_THAT(not_db.status().message(), HasSubstr(text.string()));
   }
+}
+
+// Commands that only look at a store never create one: an empty database (a 0-byte file, a new
+// PostgreSQL database) is refused and left empty.
+TEST_P(MetadataStoreTest, OpensAnExistingStoreOnlyWhenAsked) {
+  location_ = NewLocation();
+  if (!postgres()) std::ofstream(location_).close();
+  auto empty = OpenAt(location_, MetadataStore::OpenMode::kExisting);
+  EXPECT_TRUE(absl::IsFailedPrecondition(empty.status())) << empty.status();
+  EXPECT_THAT(empty.status().message(), HasSubstr("not a metadata store"));
+  if (postgres()) {
+    EXPECT_THAT(Query("SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+                      "current_schema()"),
+                ElementsAre("0"));
+  } else {
+    EXPECT_EQ(std::filesystem::file_size(location_), 0u);
+  }
+  ASSERT_TRUE(OpenAt(location_).ok());  // kCreate makes it a store...
+  auto existing = OpenAt(location_, MetadataStore::OpenMode::kExisting);
+  EXPECT_TRUE(existing.ok()) << existing.status();  // ... which kExisting then opens.
 }
 
 // Two processes writing to one store at once: each waits for the other's transaction (no

@@ -61,6 +61,9 @@ class SqlConnection {
   virtual absl::Status BeginWrite() = 0;
   // The names of the tables in the database (in the current schema), in no particular order.
   absl::StatusOr<std::vector<std::string>> TableNames();
+  // Settings for a database now known to hold a metadata store, made only then so that opening a
+  // foreign database to refuse it changes nothing in it.
+  virtual absl::Status PrepareForStore() { return absl::OkStatus(); }
 
  protected:
   // A query whose rows are the table names, for TableNames.

@@ -75,9 +75,10 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
   sqlite3_extended_result_codes(db, 1);
   connection->busy_timeout_ms_ = busy_timeout_ms;
   sqlite3_busy_handler(db, &SqliteConnection::WaitWhileBusy, connection.get());
-  RETURN_IF_ERROR(connection->Execute("PRAGMA journal_mode = WAL;"));
   return connection;
 }
+
+absl::Status SqliteConnection::PrepareForStore() { return Execute("PRAGMA journal_mode = WAL;"); }
 
 int SqliteConnection::WaitWhileBusy(void* self, int attempt) {
   auto* connection = static_cast<SqliteConnection*>(self);

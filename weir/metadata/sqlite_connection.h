@@ -32,6 +32,8 @@ class SqliteConnection : public SqlConnection {
   absl::StatusOr<std::unique_ptr<SqlStatement>> Prepare(std::string_view sql) override;
   // BEGIN IMMEDIATE: takes the file's write lock now rather than at the first write.
   absl::Status BeginWrite() override;
+  // WAL journal: readers do not wait for the writer, and nodes running side by side can commit.
+  absl::Status PrepareForStore() override;
 
   // `code` (an SQLite result code) as a status whose message names the file and `doing`.
   absl::Status Error(int code, std::string_view doing) const;

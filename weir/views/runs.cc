@@ -553,7 +553,9 @@ void RenderTree(const Json& node, bool upstream, const std::string& prefix, bool
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MetadataStore>> OpenExistingStore(const std::string& location) {
-  if (MetadataStore::IsPostgresLocation(location)) return MetadataStore::Open(location);
+  if (MetadataStore::IsPostgresLocation(location)) {
+    return MetadataStore::Open(location, MetadataStore::OpenMode::kExisting);
+  }
   const fs::path db(location);
   std::error_code error;
   if (!fs::exists(db, error)) {
@@ -566,7 +568,7 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> OpenExistingStore(const std::stri
     return absl::InvalidArgumentError(
         StrCat(db.string(), " is a folder, not a metadata store; give the metadata.db file in it"));
   }
-  return MetadataStore::OpenSqlite(db);
+  return MetadataStore::OpenSqlite(db, MetadataStore::OpenMode::kExisting);
 }
 
 std::string FormatUtcTime(int64_t ms) {
