@@ -91,6 +91,43 @@ check "the next run clears what the killed one left" bash -c \
   "'$weir' examplegen --input_base '$work/bad' --output '$work/killed' --skip_bad_rows >/dev/null &&
    ! compgen -G '$work/.killed.tmp-*'"
 
+# A `weir run` killed mid-node leaves a running execution, a pending output and a staging folder;
+# weir gc (first kill) or the next weir run (second kill) closes and removes them.
+killed_home="$work/killed_home"
+kill_run_mid_write() {
+  WEIR_HOME="$killed_home" "$weir" run "$source_dir/examples/taxi/pipeline_solution.yaml" --run_id "$1" >/dev/null 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 400); do
+    compgen -G "$killed_home/artifacts/taxi/*/*/.*.tmp-*" >/dev/null && break
+    sleep 0.01
+  done
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+}
+kill_run_mid_write k1
+expect_json "the killed run shows as running" "j['runs'][0]['state'] == 'running'" \
+  < <(WEIR_HOME="$killed_home" "$weir" runs --json 2>&1)
+expect_json "weir gc --dry-run finds the killed run's leftovers" \
+  "j['dry_run'] and len(j['executions']) >= 1 and j['runs'] == ['taxi k1'] and any('.tmp-' in f for f in j['files'])" \
+  < <(WEIR_HOME="$killed_home" "$weir" gc --dry-run --json 2>&1)
+check "the dry run changed nothing" compgen -G "$killed_home/artifacts/taxi/*/*/.*.tmp-*"
+check "weir gc reports what it cleaned" bash -c "WEIR_HOME='$killed_home' '$weir' gc | grep -q '^canceled [12] execution'"
+check "no staging folder is left" bash -c "! compgen -G '$killed_home/artifacts/taxi/*/*/.*.tmp-*'"
+expect_json "no execution is left running" "all(e['state'] != 'running' for e in j['executions'])" \
+  < <(WEIR_HOME="$killed_home" "$weir" executions --json 2>&1)
+expect_json "no artifact is left pending" "all(a['state'] != 'pending' for a in j['artifacts'])" \
+  < <(WEIR_HOME="$killed_home" "$weir" artifacts --json 2>&1)
+expect_json "the killed run is failed" "j['runs'][0]['state'] == 'failed'" \
+  < <(WEIR_HOME="$killed_home" "$weir" runs --json 2>&1)
+check "a second weir gc finds nothing" bash -c "WEIR_HOME='$killed_home' '$weir' gc | grep -qx 'nothing to clean up'"
+kill_run_mid_write k2
+check "the next weir run succeeds" env WEIR_HOME="$killed_home" "$weir" run "$source_dir/examples/taxi/pipeline_solution.yaml" --run_id k3
+expect_json "... having failed the killed run" "[r['state'] for r in j['runs'] if r['run_id'] == 'k2'] == ['failed']" \
+  < <(WEIR_HOME="$killed_home" "$weir" runs --json 2>&1)
+expect_json "... and closed its executions" "all(e['state'] != 'running' for e in j['executions'])" \
+  < <(WEIR_HOME="$killed_home" "$weir" executions --json 2>&1)
+check "... and removed its staging folders" bash -c "! compgen -G '$killed_home/artifacts/taxi/*/*/.*.tmp-*'"
+
 # One node per process, as the scheduler runs them; two nodes of the same run at once, each in
 # its own process on the same store, neither block nor lose a write.
 nodes_home="$work/nodes"

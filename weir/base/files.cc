@@ -12,6 +12,7 @@
 #include <cstring>
 #include <random>
 
+#include "weir/base/process_identity.h"
 #include "weir/base/strings.h"
 
 namespace weir::base {
@@ -36,27 +37,33 @@ absl::Status FsyncPath(const fs::path& path, bool directory) {
   return absl::OkStatus();
 }
 
-bool ProcessIsAlive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
-
-// Removes ".<name>.tmp-<pid>-*" folders beside `final_path` left by processes that died before
-// publishing (a killed run). Folders of live processes are left alone.
-void RemoveStaleStagingDirs(const fs::path& final_path) {
-  const std::string prefix = weir::StrCat(".", final_path.filename().string(), ".tmp-");
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(final_path.parent_path(), ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
-    if (pid > 0 && !ProcessIsAlive(static_cast<pid_t>(pid))) {
-      std::error_code ignored;
-      fs::remove_all(entry.path(), ignored);
-    }
-  }
-}
-
+// Names the temporary files and folders of this process: "<host tag>-<pid>-<random>".
 std::string RandomSuffix() {
   static thread_local std::mt19937_64 rng(std::random_device{}());
-  return weir::StrCat(::getpid(), "-", rng() % 1000000000);
+  return weir::StrCat(HostTag(), "-", ::getpid(), "-", rng() % 1000000000);
+}
+
+// Whether `name` is a temporary name (RandomSuffix after ".tmp-") of a process that is gone:
+// on this host (same tag, or no tag: written before tags were) and no longer running.
+bool IsGoneWritersTemporary(std::string_view name) {
+  const size_t at = name.rfind(".tmp-");
+  if (at == std::string_view::npos) return false;
+  std::vector<std::string_view> parts;
+  std::string_view rest = name.substr(at + 5);
+  for (size_t dash; (dash = rest.find('-')) != std::string_view::npos; rest.remove_prefix(dash + 1))
+    parts.push_back(rest.substr(0, dash));
+  parts.push_back(rest);
+  if (parts.size() == 3) {
+    if (parts[0] != HostTag()) return false;
+    parts.erase(parts.begin());
+  }
+  if (parts.size() != 2) return false;
+  for (std::string_view part : parts) {
+    if (part.empty() || part.find_first_not_of("0123456789") != std::string_view::npos)
+      return false;
+  }
+  const long pid = std::strtol(std::string(parts[0]).c_str(), nullptr, 10);
+  return pid > 0 && !LocalProcessIsAlive(static_cast<pid_t>(pid));
 }
 
 }  // namespace
@@ -136,9 +143,14 @@ absl::Status OutputFile::Close() {
   return absl::OkStatus();
 }
 
-absl::Status WriteFileAtomically(const fs::path& path, std::string_view contents) {
-  fs::path temp = path;
+fs::path TemporaryPathBeside(const fs::path& final_path) {
+  fs::path temp = final_path;
   temp += weir::StrCat(".tmp-", RandomSuffix());
+  return temp;
+}
+
+absl::Status WriteFileAtomically(const fs::path& path, std::string_view contents) {
+  const fs::path temp = TemporaryPathBeside(path);
   {
     auto file = OutputFile::Create(temp);
     if (!file.ok()) return file.status();
@@ -179,7 +191,7 @@ absl::StatusOr<StagingDir> StagingDir::Create(const fs::path& final_path) {
     return absl::InternalError(
         weir::StrCat("cannot create ", absolute.parent_path().string(), ": ", ec.message()));
   }
-  RemoveStaleStagingDirs(absolute);
+  RemoveLeftoversOfGoneWriters(absolute.parent_path());
   fs::path staging = absolute.parent_path() /
                      weir::StrCat(".", absolute.filename().string(), ".tmp-", RandomSuffix());
   if (!fs::create_directory(staging, ec) || ec) {
@@ -242,6 +254,19 @@ absl::StatusOr<std::vector<fs::path>> Glob(const std::string& pattern) {
   }
   std::sort(paths.begin(), paths.end());
   return paths;
+}
+
+std::vector<fs::path> RemoveLeftoversOfGoneWriters(const fs::path& folder, bool dry_run) {
+  std::vector<fs::path> removed;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    if (!IsGoneWritersTemporary(entry.path().filename().string())) continue;
+    std::error_code failed;
+    if (!dry_run) fs::remove_all(entry.path(), failed);
+    if (!failed) removed.push_back(entry.path());
+  }
+  std::sort(removed.begin(), removed.end());
+  return removed;
 }
 
 }  // namespace weir::base

@@ -17,6 +17,10 @@ namespace weir::base {
 // Reads a whole file. NotFound when it does not exist.
 absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path);
 
+// A name beside `final_path` to write it under before renaming it into place:
+// `<final_path>.tmp-<host tag>-<pid>-<random>`, which RemoveLeftoversOfGoneWriters knows.
+std::filesystem::path TemporaryPathBeside(const std::filesystem::path& final_path);
+
 // Writes `contents` to `path` atomically (temporary file, fsync, rename).
 absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents);
 
@@ -43,8 +47,8 @@ class OutputFile {
 
 // A folder that is filled under a hidden temporary name beside its final path and published by
 // one rename. If the object is destroyed before Publish(), the temporary folder is removed, so a
-// failed run leaves nothing visible. A killed process leaves only the hidden `.<name>.tmp-<pid>-*`,
-// which the next Create for the same path removes.
+// failed run leaves nothing visible. A killed process leaves only the hidden
+// `.<name>.tmp-<host tag>-<pid>-*`, which the next Create in the same folder removes.
 class StagingDir {
  public:
   // Fails if `final_path` exists and is not an empty folder.
@@ -64,6 +68,13 @@ class StagingDir {
   std::filesystem::path staging_path_;
   bool published_ = false;
 };
+
+// Removes, in `folder` (not below), the temporary files and staging folders
+// (`<name>.tmp-<host tag>-<pid>-<random>`) of writers on this host that are no longer running: what
+// a killed process left. A live writer's, or another host's, are left alone. Returns what was (or,
+// with `dry_run`, would be) removed, sorted.
+std::vector<std::filesystem::path> RemoveLeftoversOfGoneWriters(const std::filesystem::path& folder,
+                                                                bool dry_run = false);
 
 // Expands a glob pattern (shell-style: *, ?, [..]) into sorted matching regular files.
 absl::StatusOr<std::vector<std::filesystem::path>> Glob(const std::string& pattern);

@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
+#include "weir/base/process_identity.h"
 #include "weir/base/test_dirs.h"
 
 namespace weir::base {
@@ -55,19 +58,48 @@ TEST_F(FilesTest, StagingDirAbandonedLeavesNothing) {
   EXPECT_TRUE(fs::is_empty(dir_));
 }
 
-TEST_F(FilesTest, StagingDirRemovesWhatDeadProcessesLeft) {
-  // A pid that is not running: fork a child that exits at once, and reap it.
-  pid_t dead = fork();
-  if (dead == 0) _exit(0);
-  ASSERT_GT(dead, 0);
-  waitpid(dead, nullptr, 0);
-  fs::create_directories(dir_ / (".out.tmp-" + std::to_string(dead) + "-123") / "Split-train");
-  fs::path live = dir_ / (".out.tmp-" + std::to_string(getpid()) + "-456");
+// A pid that is not running: a child that exits at once, reaped.
+pid_t GonePid() {
+  pid_t pid = fork();
+  if (pid == 0) _exit(0);
+  waitpid(pid, nullptr, 0);
+  return pid;
+}
+
+TEST_F(FilesTest, StagingDirRemovesWhatGoneProcessesLeft) {
+  const std::string gone = std::to_string(GonePid());
+  const fs::path killed = dir_ / (".out.tmp-" + HostTag() + "-" + gone + "-123");
+  fs::create_directories(killed / "Split-train");
+  const fs::path live = dir_ / (".out.tmp-" + HostTag() + "-" + std::to_string(getpid()) + "-456");
   fs::create_directories(live);
   auto staging = StagingDir::Create(dir_ / "out");
   ASSERT_TRUE(staging.ok());
-  EXPECT_FALSE(fs::exists(dir_ / (".out.tmp-" + std::to_string(dead) + "-123")));
+  EXPECT_FALSE(fs::exists(killed));
   EXPECT_TRUE(fs::exists(live));  // Another staging folder of a running process stays.
+}
+
+TEST_F(FilesTest, RemovesLeftoversOfGoneWritersOnThisHostOnly) {
+  const std::string gone = std::to_string(GonePid());
+  const std::string other_host = HostTag() == "00000000" ? "11111111" : "00000000";
+  // What killed writers leave: temporary files, staging folders, and the names weir used before
+  // they carried a host tag.
+  const std::vector<std::string> leftovers = {"data.csv.tmp-" + HostTag() + "-" + gone + "-1",
+                                              ".7.tmp-" + HostTag() + "-" + gone + "-2",
+                                              "old.pb.tmp-" + gone + "-3"};
+  const std::vector<std::string> kept = {
+      "data.csv", ".8.tmp-" + HostTag() + "-" + std::to_string(getpid()) + "-4",
+      ".9.tmp-" + other_host + "-" + gone + "-5", "notes.tmp-x-1"};
+  for (const std::string& name : leftovers) ASSERT_TRUE(WriteFileAtomically(dir_ / name, "x").ok());
+  for (const std::string& name : kept) ASSERT_TRUE(WriteFileAtomically(dir_ / name, "x").ok());
+
+  std::vector<fs::path> listed = RemoveLeftoversOfGoneWriters(dir_, /*dry_run=*/true);
+  EXPECT_EQ(listed.size(), leftovers.size());
+  for (const std::string& name : leftovers) EXPECT_TRUE(fs::exists(dir_ / name)) << name;
+
+  std::vector<fs::path> removed = RemoveLeftoversOfGoneWriters(dir_);
+  EXPECT_EQ(removed, listed);
+  for (const std::string& name : leftovers) EXPECT_FALSE(fs::exists(dir_ / name)) << name;
+  for (const std::string& name : kept) EXPECT_TRUE(fs::exists(dir_ / name)) << name;
 }
 
 TEST_F(FilesTest, StagingDirRefusesToReplaceExistingContent) {

@@ -26,7 +26,7 @@ void AddRunNodeCommand(CLI::App& app, int& exit_code);
 // init, scheduler, pipelines list|pause|unpause|trigger, tasks logs|clear|mark-success.
 void AddSchedulerCommands(CLI::App& app, int& exit_code);
 void AddMetadataCommands(CLI::App& app,
-                         int& exit_code);  // runs, executions, artifacts, artifact, lineage
+                         int& exit_code);  // runs, executions, artifacts, artifact, lineage, gc
 
 // Prints "weir <command>: error: <message>" to stderr and returns the exit code for it (1).
 int ReportError(std::string_view command, const absl::Status& status);

@@ -1,5 +1,6 @@
 // weir runs, weir executions, weir artifacts, weir artifact show, weir lineage: what the metadata
-// store recorded (the views are in metadata_view.h; this file only wires flags to them).
+// store recorded (the views are in metadata_view.h; this file only wires flags to them); and
+// weir gc, which closes what dead processes left in it.
 #include <unistd.h>
 
 #include <functional>
@@ -10,6 +11,7 @@
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
+#include "weir/orchestrator/recovery.h"
 #include "weir/pipeline/component_registry.h"
 #include "weir/pipeline/pipeline_spec.h"
 #include "weir/views/artifact_view.h"
@@ -82,6 +84,52 @@ void Show(
   }
 }
 
+// weir gc's report: what was (or would be) cleaned up.
+nlohmann::ordered_json LeftoversJson(const orchestrator::Leftovers& leftovers, bool dry_run) {
+  nlohmann::ordered_json json;
+  json["dry_run"] = dry_run;
+  json["executions"] = leftovers.executions;
+  json["artifacts"] = leftovers.artifacts;
+  json["runs"] = leftovers.runs;
+  json["files"] = nlohmann::ordered_json::array();
+  for (const fs::path& file : leftovers.files) json["files"].push_back(file.string());
+  json["unknown"] = leftovers.unknown;
+  return json;
+}
+
+std::string RenderLeftovers(const nlohmann::ordered_json& json) {
+  const bool dry_run = json["dry_run"].get<bool>();
+  std::string text;
+  auto ids = [](const nlohmann::ordered_json& list) {
+    std::string joined;
+    for (const auto& id : list) joined += StrCat(joined.empty() ? "" : ", ", id.get<int64_t>());
+    return joined;
+  };
+  if (!json["executions"].empty()) {
+    text += StrCat(dry_run ? "would cancel " : "canceled ", json["executions"].size(),
+                   " execution(s) whose process is gone: ", ids(json["executions"]), "\n");
+  }
+  if (!json["artifacts"].empty()) {
+    text += StrCat(dry_run ? "would abandon " : "abandoned ", json["artifacts"].size(),
+                   " pending artifact(s): ", ids(json["artifacts"]), "\n");
+  }
+  for (const auto& run : json["runs"]) {
+    text += StrCat(dry_run ? "would fail run " : "failed run ", run.get<std::string>(),
+                   " (its weir run process is gone)\n");
+  }
+  for (const auto& file : json["files"]) {
+    text += StrCat(dry_run ? "would remove " : "removed ", file.get<std::string>(), "\n");
+  }
+  if (text.empty()) text = "nothing to clean up\n";
+  if (!json["unknown"].empty()) {
+    text += StrCat("left alone: ", json["unknown"].size(),
+                   " unfinished execution(s) whose process cannot be checked from this host (it "
+                   "ran on another one, or an older weir recorded it): ",
+                   ids(json["unknown"]), "\n");
+  }
+  return text;
+}
+
 }  // namespace
 
 void AddMetadataCommands(CLI::App& app, int& exit_code) {
@@ -99,7 +147,8 @@ void AddMetadataCommands(CLI::App& app, int& exit_code) {
         ->type_name("NAME");
     cmd->footer(StrCat(
         "A run is failed when one of its nodes failed, running when one is still running (or "
-        "none is recorded yet; a run whose process died stays so), success otherwise. A node "
+        "none is recorded yet; a run whose process died is failed by the next weir run, "
+        "run-node, scheduler start or weir gc), success otherwise. A node "
         "run again in the same run (weir run-node) counts by its latest execution; nodes "
         "skipped after a failure have no execution, so they are not counted.\n\n",
         kStoreFooter,
@@ -318,6 +367,41 @@ void AddMetadataCommands(CLI::App& app, int& exit_code) {
           "lineage", *flags,
           [&](metadata::MetadataStore& store) { return views::Lineage(store, *id, *depth); },
           views::RenderLineage, exit_code);
+    });
+  }
+
+  // weir gc
+  {
+    auto flags = std::make_shared<StoreFlags>();
+    auto dry_run = std::make_shared<bool>(false);
+    CLI::App* cmd = app.add_subcommand(
+        "gc",
+        "Clean up after processes that died while running nodes (kill -9, a crash, a power cut): "
+        "their executions left running are canceled, their pending outputs abandoned, a weir run "
+        "they drove failed, and their temporary files, staging folders and unrecorded outputs "
+        "removed. Prints what it did.");
+    AddStoreFlags(*cmd, *flags);
+    cmd->add_flag("--dry-run,--dry_run", *dry_run, "Only print what would be cleaned up");
+    cmd->footer(StrCat(
+        "weir run, weir run-node and the scheduler do the same as they start; gc does it on "
+        "demand and also looks through the folder of every output the store knows. A process "
+        "counts as gone only when it ran on this host and no longer runs: what a process on "
+        "another host left is listed as left alone (a node rerun with run-node closes its "
+        "earlier attempt wherever it ran).\n\n",
+        kStoreFooter,
+        "\n\nExamples:\n"
+        "  weir gc --dry-run\n"
+        "  weir gc --pipeline examples/taxi/pipeline_solution.yaml --json"));
+    cmd->callback([flags, dry_run, &exit_code]() {
+      Show(
+          "gc", *flags,
+          [&](metadata::MetadataStore& store) -> absl::StatusOr<nlohmann::ordered_json> {
+            ASSIGN_OR_RETURN(orchestrator::Leftovers leftovers,
+                             orchestrator::CleanUpLeftovers(
+                                 store, {.dry_run = *dry_run, .sweep_all_output_folders = true}));
+            return LeftoversJson(leftovers, *dry_run);
+          },
+          RenderLeftovers, exit_code);
     });
   }
 }

@@ -271,8 +271,7 @@ absl::Status GenerateCsv(const Profile& profile, const GenerateOptions& options,
     return absl::NotFoundError(weir::StrCat("cannot write ", out.string(), ": folder ",
                                             parent.string(), " does not exist"));
   }
-  fs::path temp = out;
-  temp += weir::StrCat(".tmp-", ::getpid(), "-", std::random_device{}() % 1000000000);
+  const fs::path temp = base::TemporaryPathBeside(out);
   ASSIGN_OR_RETURN(base::OutputFile file, base::OutputFile::Create(temp));
   auto write_all = [&]() -> absl::Status {
     RETURN_IF_ERROR(file.Append(plan.header));

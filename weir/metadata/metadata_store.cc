@@ -727,6 +727,12 @@ absl::StatusOr<std::vector<Execution>> MetadataStore::GetExecutionsByContext(int
       {context_id});
 }
 
+absl::StatusOr<std::vector<Execution>> MetadataStore::GetUnfinishedExecutions() {
+  return QueryExecutions("WHERE N.`last_known_state` IN (?, ?)",
+                         {int64_t{static_cast<int>(Execution::State::kNew)},
+                          int64_t{static_cast<int>(Execution::State::kRunning)}});
+}
+
 absl::StatusOr<std::vector<Execution>> MetadataStore::GetExecutionsByContextAndCustomProperty(
     int64_t context_id, std::string_view name, std::string_view value) {
   return QueryExecutions(
@@ -821,6 +827,15 @@ absl::StatusOr<Context> MetadataStore::GetContextByTypeAndName(std::string_view 
 absl::StatusOr<std::vector<Context>> MetadataStore::GetContextsByType(std::string_view type_name) {
   return QueryContexts("WHERE T.`name` = ? AND T.`version` IS NULL AND T.`type_kind` = ?",
                        {std::string(type_name), static_cast<int64_t>(NodeKind::kContext)});
+}
+
+absl::StatusOr<std::vector<Context>> MetadataStore::GetContextsByTypeWithCustomProperty(
+    std::string_view type_name, std::string_view name) {
+  return QueryContexts(
+      "WHERE T.`name` = ? AND T.`version` IS NULL AND T.`type_kind` = ? AND C.`id` IN (SELECT "
+      "`context_id` FROM `ContextProperty` WHERE `name` = ? AND `is_custom_property` = ?)",
+      {std::string(type_name), static_cast<int64_t>(NodeKind::kContext), std::string(name),
+       int64_t{1}});
 }
 
 absl::StatusOr<std::vector<Context>> MetadataStore::GetContextsByArtifact(int64_t artifact_id) {

@@ -198,6 +198,9 @@ class MetadataStore {
   absl::StatusOr<std::vector<Execution>> GetExecutions();
   // The executions associated with the context, in id order; empty for an unknown context.
   absl::StatusOr<std::vector<Execution>> GetExecutionsByContext(int64_t context_id);
+  // The executions still NEW or RUNNING (under way, or left so by a process that died), in id
+  // order.
+  absl::StatusOr<std::vector<Execution>> GetUnfinishedExecutions();
   // Those of them whose custom property `name` is the string `value`, found through ML
   // Metadata's property-value index: the cost does not grow with the context's executions.
   absl::StatusOr<std::vector<Execution>> GetExecutionsByContextAndCustomProperty(
@@ -214,6 +217,9 @@ class MetadataStore {
   // The contexts of the context type named `type_name`, in id order; empty when the type does not
   // exist.
   absl::StatusOr<std::vector<Context>> GetContextsByType(std::string_view type_name);
+  // The contexts of that type that have the custom property `name`, in id order.
+  absl::StatusOr<std::vector<Context>> GetContextsByTypeWithCustomProperty(
+      std::string_view type_name, std::string_view name);
   // The contexts the artifact is attributed to (Attribution) or the execution is associated with
   // (Association), in id order; empty for an unknown artifact or execution.
   absl::StatusOr<std::vector<Context>> GetContextsByArtifact(int64_t artifact_id);

@@ -31,6 +31,9 @@ inline constexpr char kLogProperty[] = "log";      // The node's log file.
 inline constexpr char kErrorProperty[] = "error";  // Why it failed.
 inline constexpr char kCacheKeyProperty[] = "cache_key";
 inline constexpr char kCachedFromProperty[] = "cached_from_execution";  // The execution reused.
+// The process running it (base::ThisProcess()), so that an execution a killed process left RUNNING
+// can be told from one under way. On a run's context too, while `weir run` runs it.
+inline constexpr char kProcessProperty[] = "process";
 
 // Custom properties of a run's context (kRunIdProperty too). Times are Unix milliseconds.
 inline constexpr char kPipelineProperty[] = "pipeline";
@@ -41,6 +44,18 @@ inline constexpr char kLogicalDateProperty[] = "logical_date";
 inline constexpr char kQueuedAtProperty[] = "queued_at";
 inline constexpr char kStartedAtProperty[] = "started_at";
 inline constexpr char kEndedAtProperty[] = "ended_at";
+
+// Run and task states (a run's kRunStateProperty, a task's in the scheduler), as the UI and
+// `weir runs` name them.
+inline constexpr char kQueued[] = "queued";
+inline constexpr char kRunning[] = "running";
+inline constexpr char kSuccess[] = "success";
+inline constexpr char kFailed[] = "failed";
+inline constexpr char kCached[] = "cached";
+inline constexpr char kUpForRetry[] = "up_for_retry";
+inline constexpr char kUpstreamFailed[] = "upstream_failed";
+inline constexpr char kSkipped[] = "skipped";
+inline constexpr char kNone[] = "none";
 
 }  // namespace weir::metadata
 

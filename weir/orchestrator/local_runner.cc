@@ -13,10 +13,12 @@
 
 #include "weir/base/hashing.h"
 #include "weir/base/parallel.h"
+#include "weir/base/process_identity.h"
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/metadata/run_records.h"
+#include "weir/orchestrator/recovery.h"
 #include "weir/pipeline/pipeline_spec.h"
 
 namespace weir::orchestrator {
@@ -334,11 +336,13 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
   execution.custom_properties = {{metadata::kCacheKeyProperty, metadata::Value(*key)},
                                  {metadata::kRunIdProperty, metadata::Value(run_id)},
                                  {metadata::kNodeIdProperty, metadata::Value(node.id())},
-                                 {metadata::kLogProperty, metadata::Value(log.path().string())}};
+                                 {metadata::kLogProperty, metadata::Value(log.path().string())},
+                                 {metadata::kProcessProperty, base::ThisProcess()}};
   std::map<std::string, Artifact> artifacts;
   RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
     RETURN_IF_ERROR(store.PutExecution(execution));
     RETURN_IF_ERROR(record_associations(execution.id));
+    std::vector<Event> events = input_events;
     for (const pipeline::ChannelSpec& output : component->outputs) {
       ASSIGN_OR_RETURN(int64_t artifact_type, store.PutArtifactType(output.artifact_type, {}));
       Artifact artifact{
@@ -347,8 +351,12 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
           .state = Artifact::State::kPending};
       RETURN_IF_ERROR(store.PutArtifact(artifact));
       artifacts[output.name] = artifact;
+      // As in ML Metadata: the output is announced now, so that if this process dies the next
+      // one can find and abandon it (weir/orchestrator/recovery.h).
+      events.push_back({.artifact_id = artifact.id,
+                        .type = Event::Type::kPendingOutput,
+                        .path = {output.name, int64_t{0}}});
     }
-    std::vector<Event> events = input_events;
     for (Event& event : events) event.execution_id = execution.id;
     return store.PutEvents(events);
   }));
@@ -417,6 +425,7 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
                                       MetadataStore& store, std::string run_id,
                                       const ProgressCallback& progress) {
   ASSIGN_OR_RETURN(std::vector<const pipeline::NodeSpec*> order, pipeline::ExecutionOrder(spec));
+  RETURN_IF_ERROR(CleanUpLeftovers(store).status());
   RunResult result;
   const bool default_run_id = run_id.empty();
   result.run_id = default_run_id ? UtcRunId() : run_id;
@@ -435,7 +444,13 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
                                              result.run_id, "; choose another run id"));
     }
     ASSIGN_OR_RETURN(contexts, EnsureRunContexts(store, spec, result.run_id));
-    return absl::OkStatus();
+    // While this process drives the run it names itself on it: if it dies, the next clean-up
+    // fails the run (weir/orchestrator/recovery.h).
+    ASSIGN_OR_RETURN(Context run, store.GetContext(contexts.run));
+    run.custom_properties[metadata::kPipelineProperty] = spec.name();
+    run.custom_properties[metadata::kRunIdProperty] = result.run_id;
+    run.custom_properties[metadata::kProcessProperty] = base::ThisProcess();
+    return store.PutContext(run);
   }));
 
   // Nodes whose upstream nodes are done run at once, up to one per core, each on its own
@@ -534,6 +549,11 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
   lock.unlock();
   for (std::thread& thread : threads) thread.join();
   RETURN_IF_ERROR(first_error);
+  RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Context run, store.GetContext(contexts.run));
+    run.custom_properties.erase(metadata::kProcessProperty);
+    return store.PutContext(run);
+  }));
   return result;
 }
 
@@ -553,6 +573,7 @@ absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
         StrCat(spec.source_file(), ": no node '", node_id, "' (nodes: ", known, ")"));
   }
   const pipeline::ComponentSpec* component = registry.Find(node->component());
+  RETURN_IF_ERROR(CleanUpLeftovers(store).status());
   RunContexts contexts;
   RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
     ASSIGN_OR_RETURN(contexts, EnsureRunContexts(store, spec, run_id));
@@ -571,6 +592,24 @@ absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
   ASSIGN_OR_RETURN(std::vector<Execution> in_run, store.GetExecutionsByContext(contexts.run));
   std::sort(in_run.begin(), in_run.end(),
             [](const Execution& a, const Execution& b) { return a.id > b.id; });
+  // An orchestrator runs a node again only once its earlier attempt has ended, perhaps on another
+  // machine that died: an attempt left unfinished is closed, unless its process still runs here.
+  for (Execution& earlier : in_run) {
+    if (metadata::GetString(earlier.custom_properties, metadata::kNodeIdProperty) != node_id ||
+        (earlier.last_known_state != Execution::State::kRunning &&
+         earlier.last_known_state != Execution::State::kNew)) {
+      continue;
+    }
+    const std::string process =
+        metadata::GetString(earlier.custom_properties, metadata::kProcessProperty);
+    if (base::ProcessLiveness(process) == base::Liveness::kAlive) {
+      return absl::FailedPreconditionError(StrCat("node ", node_id, " is already running in run ",
+                                                  run_id, " (execution ", earlier.id, ", process ",
+                                                  process, ")"));
+    }
+    RETURN_IF_ERROR(AbandonExecution(
+        store, earlier, StrCat("abandoned: run-node started node ", node_id, " again")));
+  }
   for (const auto& [name, reference] : node->inputs()) {
     const std::string upstream = reference.substr(0, reference.find('.'));
     const std::string output = reference.substr(reference.find('.') + 1);

@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "weir/metadata/metadata_store.h"
+#include "weir/metadata/run_records.h"
 #include "weir/pipeline/component_registry.h"
 #include "weir/proto/pipeline.pb.h"
 
@@ -42,16 +43,16 @@ struct PipelineFile {
 std::vector<PipelineFile> ScanPipelineFiles(const std::filesystem::path& folder,
                                             const pipeline::ComponentRegistry& registry);
 
-// Run and task states, as the UI and `weir runs` name them.
-inline constexpr char kQueued[] = "queued";
-inline constexpr char kRunning[] = "running";
-inline constexpr char kSuccess[] = "success";
-inline constexpr char kFailed[] = "failed";
-inline constexpr char kCached[] = "cached";
-inline constexpr char kUpForRetry[] = "up_for_retry";
-inline constexpr char kUpstreamFailed[] = "upstream_failed";
-inline constexpr char kSkipped[] = "skipped";
-inline constexpr char kNone[] = "none";
+// Run and task states (weir/metadata/run_records.h).
+using metadata::kCached;
+using metadata::kFailed;
+using metadata::kNone;
+using metadata::kQueued;
+using metadata::kRunning;
+using metadata::kSkipped;
+using metadata::kSuccess;
+using metadata::kUpForRetry;
+using metadata::kUpstreamFailed;
 
 // A pipeline's scheduling state. A pipeline the store has never seen is paused, as new DAGs are
 // in Airflow.

@@ -21,6 +21,7 @@
 #include "weir/base/strings.h"
 #include "weir/metadata/run_records.h"
 #include "weir/orchestrator/local_runner.h"
+#include "weir/orchestrator/recovery.h"
 #include "weir/pipeline/pipeline_spec.h"
 
 namespace weir::scheduler {
@@ -179,6 +180,9 @@ absl::StatusOr<MetadataStore*> Scheduler::Store(const std::string& location) {
   auto found = stores_.find(location);
   if (found != stores_.end()) return found->second.get();
   ASSIGN_OR_RETURN(std::unique_ptr<MetadataStore> store, MetadataStore::Open(location));
+  // What node processes left when the last scheduler was killed (they die with it) is closed
+  // before anything is scheduled again.
+  RETURN_IF_ERROR(orchestrator::CleanUpLeftovers(*store).status());
   return (stores_[location] = std::move(store)).get();
 }
 
@@ -315,10 +319,8 @@ absl::Status Scheduler::NodeEnded(const Child& child, bool succeeded, const std:
     if (GetString(execution.custom_properties, metadata::kNodeIdProperty) != child.node) continue;
     if (execution.last_known_state == Execution::State::kRunning ||
         execution.last_known_state == Execution::State::kNew) {
-      execution.last_known_state = Execution::State::kCanceled;
-      execution.custom_properties[metadata::kErrorProperty] =
-          StrCat("the node's process ended: ", why);
-      RETURN_IF_ERROR(store->PutExecution(execution));
+      RETURN_IF_ERROR(orchestrator::AbandonExecution(*store, execution,
+                                                     StrCat("the node's process ended: ", why)));
     }
   }
   if (succeeded) {
@@ -483,9 +485,8 @@ absl::Status Scheduler::Advance(MetadataStore& store, const ScheduledRun& queued
       if (GetString(execution.custom_properties, metadata::kNodeIdProperty) == node->id() &&
           (execution.last_known_state == Execution::State::kRunning ||
            execution.last_known_state == Execution::State::kNew)) {
-        execution.last_known_state = Execution::State::kCanceled;
-        execution.custom_properties[metadata::kErrorProperty] = "abandoned: its scheduler stopped";
-        RETURN_IF_ERROR(store.PutExecution(execution));
+        RETURN_IF_ERROR(
+            orchestrator::AbandonExecution(store, execution, "abandoned: its scheduler stopped"));
       }
     }
     RETURN_IF_ERROR(Launch(store, run, pipeline, *node));

@@ -681,14 +681,17 @@ absl::StatusOr<Json> ListRuns(MetadataStore& store, std::string_view pipeline_na
     row["run_id"] = run->run_id;
     row["pipeline"] = StringOrNull(run->pipeline);
     row["started"] = TimeOrNull(run->context.create_time_ms);
-    // A run the scheduler manages says its own state (it may be queued, or retrying a node);
-    // one made by `weir run` is judged by its executions.
+    // A run the scheduler manages says its own state (it may be queued, or retrying a node), as
+    // does one failed by a clean-up; one made by `weir run` is judged by its executions, and is
+    // running while the process driving it is named on it.
     const std::optional<std::string> scheduled =
-        StringProperty(run->context.custom_properties, "state");
-    row["state"] = scheduled.has_value()             ? *scheduled
-                   : failed > 0                      ? "failed"
-                   : (running > 0 || latest.empty()) ? "running"
-                                                     : "success";
+        StringProperty(run->context.custom_properties, metadata::kRunStateProperty);
+    const bool driven =
+        StringProperty(run->context.custom_properties, metadata::kProcessProperty).has_value();
+    row["state"] = scheduled.has_value()                       ? *scheduled
+                   : failed > 0                                ? "failed"
+                   : (running > 0 || driven || latest.empty()) ? "running"
+                                                               : "success";
     row["trigger"] = StringOrNull(
         StringProperty(run->context.custom_properties, metadata::kTriggerProperty).value_or(""));
     row["nodes"] = latest.size();
