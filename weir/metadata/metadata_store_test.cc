@@ -463,6 +463,41 @@ TEST_P(MetadataStoreTest, FindsExecutionsByContextAndCustomProperty) {
               IsEmpty());
 }
 
+// What a clean-up after killed processes looks for: unfinished executions, and runs a process
+// named itself on.
+TEST_P(MetadataStoreTest, FindsUnfinishedExecutionsAndContextsWithACustomProperty) {
+  auto type = store_->PutExecutionType("Trainer", {});
+  ASSERT_TRUE(type.ok());
+  std::vector<int64_t> unfinished;
+  for (Execution::State state :
+       {Execution::State::kNew, Execution::State::kRunning, Execution::State::kComplete,
+        Execution::State::kFailed, Execution::State::kCached, Execution::State::kCanceled}) {
+    Execution execution{.type_id = *type, .last_known_state = state};
+    ASSERT_TRUE(store_->PutExecution(execution).ok());
+    if (state == Execution::State::kNew || state == Execution::State::kRunning)
+      unfinished.push_back(execution.id);
+  }
+  auto executions = store_->GetUnfinishedExecutions();
+  ASSERT_TRUE(executions.ok()) << executions.status();
+  std::vector<int64_t> found;
+  for (const Execution& execution : *executions) found.push_back(execution.id);
+  EXPECT_EQ(found, unfinished);
+
+  auto run_type = store_->PutContextType("pipeline_run", {{"process", PropertyType::kString}});
+  auto node_type = store_->PutContextType("node", {});
+  ASSERT_TRUE(run_type.ok() && node_type.ok());
+  Context driven{.type_id = *run_type, .name = "p.r1", .custom_properties = {{"process", "h:1:2"}}};
+  Context finished{.type_id = *run_type, .name = "p.r2"};
+  Context declared{.type_id = *run_type, .name = "p.r3", .properties = {{"process", "h:1:2"}}};
+  Context node{.type_id = *node_type, .name = "p.A", .custom_properties = {{"process", "h:1:2"}}};
+  for (Context* context : {&driven, &finished, &declared, &node})
+    ASSERT_TRUE(store_->PutContext(*context).ok());
+  auto runs = store_->GetContextsByTypeWithCustomProperty("pipeline_run", "process");
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].id, driven.id);
+}
+
 TEST_P(MetadataStoreTest, TransactionRollsBackOnError) {
   auto type = store_->PutExecutionType("Pusher", {});
   ASSERT_TRUE(type.ok()) << type.status();
