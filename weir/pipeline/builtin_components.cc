@@ -155,6 +155,15 @@ absl::Status RunTrainerNode(const ExecutionContext& context) {
   return absl::OkStatus();
 }
 
+// Before the run: what the Transform spec says without the schema.
+absl::Status CheckTransformNode(const NodeSpec& node, const PipelineSpec& pipeline) {
+  transform::TransformSpec spec;
+  auto param = node.params().find("spec");
+  if (param == node.params().end() || !param->second.message_value().UnpackTo(&spec))
+    return absl::OkStatus();  // Reported by the parameter checks.
+  return transform::CheckSpecWithoutSchema(spec);
+}
+
 // Before the run: the model config against the Transform spec upstream of it (when the
 // transform graph comes from a Transform node of the pipeline).
 absl::Status CheckTrainerNode(const NodeSpec& node, const PipelineSpec& pipeline) {
@@ -338,6 +347,7 @@ void RegisterBuiltins(ComponentRegistry& registry) {
           },
       .executor = RunTransformNode,
       .fingerprint = TransformPluginsFingerprint,
+      .check = CheckTransformNode,
   });
   registry.Register({
       .type = "Trainer",

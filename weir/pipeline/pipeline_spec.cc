@@ -212,6 +212,7 @@ absl::StatusOr<PipelineSpec> ParseYaml(const fs::path& file, const std::string& 
   }
   if (!root.IsMap())
     return Error(source.file, "a pipeline file is a map with keys pipeline, nodes, ...");
+  RETURN_IF_ERROR(CheckYamlDocument(root, source.file));
   RETURN_IF_ERROR(CheckKeys(
       root, {"pipeline", "pipeline_root", "metadata", "enable_cache", "schedule", "nodes"}, source,
       "the pipeline file"));

@@ -255,11 +255,13 @@ TEST_F(PipelineSpecTest, NamesThatLeaveWeirHomeAndBadSchedulesAreCompileErrors) 
   const std::string gen =
       "nodes:\n  Gen:\n    component: CsvExampleGen\n    params:\n      input_base: data\n";
   for (const std::string name :
-       {"/tmp/x", "../../etc", "..", ".hidden", "a/b", "sp ace", "\"\"", "caf\xe9"}) {
+       {"/tmp/x", "../../etc", "..", ".hidden", "a/b", "sp ace", "\"\"", "caf\xc3\xa9"}) {
     EXPECT_THAT(ErrorOf("pipeline: " + name + "\n" + gen),
                 ::testing::HasSubstr("pipeline.yaml:1: pipeline name"))
         << name;
   }
+  EXPECT_THAT(ErrorOf("pipeline: caf\xe9\n" + gen),
+              ::testing::HasSubstr("pipeline.yaml:1: the text is not UTF-8"));
   EXPECT_TRUE(Load("pipeline: taxi-v2.1_daily\n" + gen).ok());
 
   for (const std::string cron : {"99 * * * *", "* * *", "@sometimes", "*/0 * * * *"}) {
@@ -283,26 +285,32 @@ TEST_F(PipelineSpecTest, NamesThatLeaveWeirHomeAndBadSchedulesAreCompileErrors) 
   EXPECT_THAT(std::string(pbtxt.status().message()), ::testing::HasSubstr("p.pbtxt: cron"));
 }
 
+// A pipeline file up to a Transform node whose spec's feature list ends with `features` (YAML list
+// items, one per line), followed by `rest` (more nodes).
+std::string PipelineWithTransform(const std::string& features, const std::string& rest = "") {
+  return "pipeline: p\nnodes:\n"
+         "  Gen:\n    component: CsvExampleGen\n    params:\n      input_base: data\n"
+         "  Stats:\n    component: StatisticsGen\n    inputs: {examples: Gen.examples}\n"
+         "  Schema:\n    component: SchemaGen\n    inputs: {statistics: Stats.statistics}\n"
+         "  Transform:\n    component: Transform\n"
+         "    inputs: {examples: Gen.examples, schema: Schema.schema}\n"
+         "    params:\n      spec:\n        features:\n" +
+         features + rest;
+}
+
 // What the trainer would only find out after the upstream nodes ran is an error at compile time,
 // at the Trainer node's line.
 TEST_F(PipelineSpecTest, TrainerMistakesKnowableBeforeTheRunAreCompileErrors) {
   auto pipeline = [](const std::string& model, const std::string& label_ops) {
-    return "pipeline: p\nnodes:\n"
-           "  Gen:\n    component: CsvExampleGen\n    params:\n      input_base: data\n"
-           "  Stats:\n    component: StatisticsGen\n    inputs: {examples: Gen.examples}\n"
-           "  Schema:\n    component: SchemaGen\n    inputs: {statistics: Stats.statistics}\n"
-           "  Transform:\n    component: Transform\n"
-           "    inputs: {examples: Gen.examples, schema: Schema.schema}\n"
-           "    params:\n      spec:\n        features:\n"
-           "        - {name: \"{}_xf\", each: [a, b], ops: [scale_to_z_score]}\n"
-           "        - {name: y, input: y" +
-           label_ops +
-           "}\n"
-           "  Trainer:\n    component: Trainer\n"
-           "    inputs: {examples: Transform.transformed_examples, "
-           "transform_graph: Transform.transform_graph}\n"
-           "    params:\n      model: " +
-           model + "\n";
+    return PipelineWithTransform(
+        "        - {name: \"{}_xf\", each: [a, b], ops: [scale_to_z_score]}\n"
+        "        - {name: y, input: y" +
+            label_ops + "}\n",
+        "  Trainer:\n    component: Trainer\n"
+        "    inputs: {examples: Transform.transformed_examples, "
+        "transform_graph: Transform.transform_graph}\n"
+        "    params:\n      model: " +
+            model + "\n");
   };
   EXPECT_TRUE(Load(pipeline("{label: y}", "")).ok());
   EXPECT_TRUE(Load(pipeline("{label: y, task: multiclass_classification}",
@@ -324,6 +332,43 @@ TEST_F(PipelineSpecTest, TrainerMistakesKnowableBeforeTheRunAreCompileErrors) {
               ::testing::HasSubstr("validation_fraction is 1.5; it must be in [0, 1)"));
   EXPECT_THAT(ErrorOf(pipeline("{family: gbdt}", "")),
               ::testing::HasSubstr("the trainer needs a label"));
+}
+
+// yaml-cpp keeps both entries of a repeated key; a reader would take one of them silently.
+TEST_F(PipelineSpecTest, ARepeatedKeyIsAnErrorNamingBothLines) {
+  const std::string gen =
+      "nodes:\n  Gen:\n    component: CsvExampleGen\n    params:\n      input_base: data\n";
+  EXPECT_THAT(
+      ErrorOf("pipeline: p\npipeline: q\n" + gen),
+      ::testing::HasSubstr("pipeline.yaml:2: key 'pipeline' is set twice (first at line 1)"));
+  EXPECT_THAT(ErrorOf("pipeline: p\n" + gen + "      input_base: other\n"),
+              ::testing::HasSubstr("pipeline.yaml:7: key 'input_base' is set twice (first at line "
+                                   "6)"));
+  EXPECT_THAT(ErrorOf("{\"pipeline\": \"p\", \"enable_cache\": true,\n \"enable_cache\": false, "
+                      "\"nodes\": {}}"),
+              ::testing::HasSubstr("pipeline.yaml:2: key 'enable_cache' is set twice"));
+}
+
+// A Transform spec written inline is checked when the pipeline compiles, not when the node runs.
+TEST_F(PipelineSpecTest, TransformSpecMistakesAreCompileErrors) {
+  auto pipeline = [](const std::string& feature) {
+    return PipelineWithTransform("        - " + feature + "\n");
+  };
+  EXPECT_TRUE(Load(pipeline("{name: y, input: y}")).ok());
+  EXPECT_THAT(ErrorOf(pipeline("{name: y}")),
+              ::testing::HasSubstr("pipeline.yaml:13: node 'Transform': transform feature 'y' "
+                                   "needs exactly one of input, inputs (for cross) or expression"));
+  EXPECT_THAT(ErrorOf(pipeline("{name: y, input: y, expression: \"a + b\"}")),
+              ::testing::HasSubstr("transform feature 'y' needs exactly one of"));
+  EXPECT_THAT(ErrorOf(pipeline("{name: y, expression: \"a + \"}")),
+              ::testing::HasSubstr("transform feature 'y': "));
+  EXPECT_THAT(ErrorOf(pipeline("{name: \"{}_xf\", each: [a], input: a}")),
+              ::testing::HasSubstr("each and each_matching replace input"));
+  EXPECT_THAT(ErrorOf(pipeline("{name: y, input: y}\n        - {name: y, input: z}")),
+              ::testing::HasSubstr("transform feature 'y' is defined twice"));
+  // Text that is not UTF-8, anywhere in the file, is refused at its line.
+  EXPECT_THAT(ErrorOf(pipeline("{name: \"caf\xe9\", input: y}")),
+              ::testing::HasSubstr("pipeline.yaml:19: the text is not UTF-8"));
 }
 
 TEST_F(PipelineSpecTest, NodesListedOutOfOrderRunAfterTheirInputs) {

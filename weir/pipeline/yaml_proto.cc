@@ -18,6 +18,7 @@
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/base/utf8.h"
 
 namespace weir::pipeline {
 namespace {
@@ -438,7 +439,44 @@ class Converter {
   const std::string file_;
 };
 
+absl::Status CheckYamlNode(const YAML::Node& node, const std::string& file, int depth) {
+  const auto error = [&](const YAML::Node& at, std::string_view message) {
+    return absl::InvalidArgumentError(StrCat(file, ":", at.Mark().line + 1, ": ", message));
+  };
+  if (node.IsScalar()) {
+    if (const size_t bad = base::FindInvalidUtf8(node.Scalar()); bad != std::string::npos) {
+      return error(node, StrCat("the text is not UTF-8 (at byte ", bad + 1,
+                                " of the value; save "
+                                "the file as UTF-8)"));
+    }
+    return absl::OkStatus();
+  }
+  if (!node.IsMap() && !node.IsSequence()) return absl::OkStatus();
+  if (depth > kMaxDepth) return error(node, StrCat("nested more than ", kMaxDepth, " levels deep"));
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) RETURN_IF_ERROR(CheckYamlNode(item, file, depth + 1));
+    return absl::OkStatus();
+  }
+  std::map<std::string, int> first_line;
+  for (const auto& entry : node) {
+    RETURN_IF_ERROR(CheckYamlNode(entry.first, file, depth + 1));
+    if (entry.first.IsScalar()) {
+      auto [it, inserted] = first_line.emplace(entry.first.Scalar(), entry.first.Mark().line + 1);
+      if (!inserted) {
+        return error(entry.first, StrCat("key '", entry.first.Scalar(),
+                                         "' is set twice (first at line ", it->second, ")"));
+      }
+    }
+    RETURN_IF_ERROR(CheckYamlNode(entry.second, file, depth + 1));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::Status CheckYamlDocument(const YAML::Node& node, const std::string& file) {
+  return CheckYamlNode(node, file, 0);
+}
 
 absl::Status YamlToMessage(const YAML::Node& node, const std::string& file,
                            google::protobuf::Message* message) {
@@ -467,6 +505,7 @@ absl::Status ReadMessageFile(const std::filesystem::path& file,
     return absl::InvalidArgumentError(
         StrCat(file.string(), ": expected a map of ", message->GetDescriptor()->name(), " fields"));
   }
+  RETURN_IF_ERROR(CheckYamlDocument(root, file.string()));
   return YamlToMessage(root, file.string(), message);
 }
 

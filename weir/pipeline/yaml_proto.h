@@ -37,6 +37,13 @@ namespace weir::pipeline {
 absl::Status YamlToMessage(const YAML::Node& node, const std::string& file,
                            google::protobuf::Message* message);
 
+// What YAML itself lets through but no weir file may hold, checked over the whole document under
+// `node` before it is read: a map that repeats a key (yaml-cpp keeps both, and a reader would
+// silently take one; "file:LINE: key 'k' is set twice (first at line N)"), text that is not UTF-8
+// (which would fail later, where a protobuf string field is serialized), and nesting deeper than
+// 100 levels. Errors are InvalidArgument at the offending line.
+absl::Status CheckYamlDocument(const YAML::Node& node, const std::string& file);
+
 // Reads a message from a file: text format for .pbtxt, otherwise YAML (or JSON) as above.
 absl::Status ReadMessageFile(const std::filesystem::path& file, google::protobuf::Message* message);
 

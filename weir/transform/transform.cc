@@ -187,6 +187,58 @@ absl::Status OpError(const FeatureSpec& feature, const Op& op, std::string_view 
 
 namespace {
 
+// Checks an entry for many columns (each, each_matching), which needs no schema; returns its
+// each_matching pattern, compiled, when it has one.
+absl::StatusOr<std::optional<std::regex>> CheckTemplate(const FeatureSpec& feature) {
+  const std::string where = StrCat("transform feature template '", feature.name(), "'");
+  if (feature.name().find("{}") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        StrCat(where,
+               ": with each or each_matching the name must hold {} for the column's name, e.g. "
+               "\"{}_xf\""));
+  }
+  if (!feature.input().empty() || !feature.inputs().empty() || !feature.expression().empty()) {
+    return absl::InvalidArgumentError(
+        StrCat(where, ": each and each_matching replace input, inputs and expression"));
+  }
+  if (!feature.each().empty() && !feature.each_matching().empty()) {
+    return absl::InvalidArgumentError(StrCat(where, ": give each or each_matching, not both"));
+  }
+  if (feature.each_matching().empty()) return std::nullopt;
+  try {
+    return std::regex(feature.each_matching(), std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    return absl::InvalidArgumentError(StrCat(where, ": each_matching '", feature.each_matching(),
+                                             "' is not a regular expression: ", e.what()));
+  }
+}
+
+// Checks a feature for one column (a template expanded, or written so), as far as it can be
+// without the schema: a name, one source, an expression that parses.
+absl::Status CheckSingleFeature(const FeatureSpec& feature) {
+  if (feature.name().empty()) return absl::InvalidArgumentError("a transform feature needs a name");
+  const std::string where = StrCat("transform feature '", feature.name(), "'");
+  if (!feature.except().empty()) {
+    return absl::InvalidArgumentError(
+        StrCat(where, ": except applies only with each or each_matching"));
+  }
+  const int sources =
+      !feature.input().empty() + !feature.inputs().empty() + !feature.expression().empty();
+  if (sources != 1) {
+    return absl::InvalidArgumentError(
+        StrCat(where, " needs exactly one of input, inputs (for cross) or expression"));
+  }
+  if (!feature.expression().empty()) {
+    absl::Status parsed = Expression::Variables(feature.expression()).status();
+    if (!parsed.ok()) return absl::InvalidArgumentError(StrCat(where, ": ", parsed.message()));
+  }
+  return absl::OkStatus();
+}
+
+bool IsTemplate(const FeatureSpec& feature) {
+  return !feature.each().empty() || !feature.each_matching().empty();
+}
+
 // The spec with every entry for many columns (each, each_matching) replaced by one feature per
 // column. Errors name the entry.
 absl::StatusOr<TransformSpec> ExpandColumnTemplates(
@@ -194,42 +246,18 @@ absl::StatusOr<TransformSpec> ExpandColumnTemplates(
   TransformSpec expanded = spec;
   expanded.clear_features();
   for (const FeatureSpec& feature : spec.features()) {
-    if (feature.each().empty() && feature.each_matching().empty()) {
-      if (!feature.except().empty()) {
-        return absl::InvalidArgumentError(StrCat("transform feature '", feature.name(),
-                                                 "': except applies only with each or "
-                                                 "each_matching"));
-      }
+    if (!IsTemplate(feature)) {
+      RETURN_IF_ERROR(CheckSingleFeature(feature));
       *expanded.add_features() = feature;
       continue;
     }
     const std::string where = StrCat("transform feature template '", feature.name(), "'");
     const size_t slot = feature.name().find("{}");
-    if (slot == std::string::npos) {
-      return absl::InvalidArgumentError(
-          StrCat(where,
-                 ": with each or each_matching the name must hold {} for the column's name, e.g. "
-                 "\"{}_xf\""));
-    }
-    if (!feature.input().empty() || !feature.inputs().empty() || !feature.expression().empty()) {
-      return absl::InvalidArgumentError(
-          StrCat(where, ": each and each_matching replace input, inputs and expression"));
-    }
-    if (!feature.each().empty() && !feature.each_matching().empty()) {
-      return absl::InvalidArgumentError(StrCat(where, ": give each or each_matching, not both"));
-    }
+    ASSIGN_OR_RETURN(std::optional<std::regex> pattern, CheckTemplate(feature));
     std::vector<std::string> columns(feature.each().begin(), feature.each().end());
-    if (!feature.each_matching().empty()) {
-      std::regex pattern;
-      try {
-        pattern = std::regex(feature.each_matching(), std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        return absl::InvalidArgumentError(StrCat(where, ": each_matching '",
-                                                 feature.each_matching(),
-                                                 "' is not a regular expression: ", e.what()));
-      }
+    if (pattern.has_value()) {
       for (const auto& [name, type] : raw_types) {
-        if (std::regex_match(name, pattern)) columns.push_back(name);
+        if (std::regex_match(name, *pattern)) columns.push_back(name);
       }
     }
     const std::set<std::string> left_out(feature.except().begin(), feature.except().end());
@@ -254,6 +282,24 @@ absl::StatusOr<TransformSpec> ExpandColumnTemplates(
 
 }  // namespace
 
+absl::Status CheckSpecWithoutSchema(const TransformSpec& spec) {
+  if (spec.features().empty())
+    return absl::InvalidArgumentError("the transform spec has no features");
+  std::set<std::string> names;
+  for (const FeatureSpec& feature : spec.features()) {
+    if (IsTemplate(feature)) {
+      RETURN_IF_ERROR(CheckTemplate(feature).status());
+      continue;
+    }
+    RETURN_IF_ERROR(CheckSingleFeature(feature));
+    if (!names.insert(feature.name()).second) {
+      return absl::InvalidArgumentError(
+          StrCat("transform feature '", feature.name(), "' is defined twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Transform::Impl::Compile() {
   const TransformSpec& spec = graph.spec();
   for (const std::string& plugin : spec.plugins()) RETURN_IF_ERROR(LoadCustomOpPlugin(plugin));
@@ -265,18 +311,11 @@ absl::Status Transform::Impl::Compile() {
   features.clear();
   for (const FeatureSpec& feature : spec.features()) {
     const std::string where = StrCat("transform feature '", feature.name(), "'");
-    if (feature.name().empty())
-      return absl::InvalidArgumentError("a transform feature needs a name");
+    RETURN_IF_ERROR(CheckSingleFeature(feature));
     if (!names.insert(feature.name()).second)
       return absl::InvalidArgumentError(StrCat(where, " is defined twice"));
     CompiledFeature compiled;
     compiled.spec = &feature;
-    int sources =
-        !feature.input().empty() + !feature.inputs().empty() + !feature.expression().empty();
-    if (sources != 1) {
-      return absl::InvalidArgumentError(
-          StrCat(where, " needs exactly one of input, inputs (for cross) or expression"));
-    }
     ValueType type = VALUE_TYPE_UNSPECIFIED;
     int64_t cardinality = 0;
     if (!feature.expression().empty()) {

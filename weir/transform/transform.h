@@ -99,6 +99,11 @@ class AnalyzerState {
 // the same path twice is a no-op.
 absl::Status LoadCustomOpPlugin(const std::filesystem::path& path);
 
+// What can be checked of `spec` before the schema is known (when a pipeline compiles): features
+// with names, each with exactly one of input, inputs or expression, expressions that parse,
+// templates (each, each_matching) well formed, no name twice. Transform::Analyze checks the rest.
+absl::Status CheckSpecWithoutSchema(const TransformSpec& spec);
+
 // The type weir's Transform gives a raw feature of a schema type (INT, FLOAT, BYTES).
 absl::StatusOr<std::map<std::string, ValueType>> RawTypesFromSchema(
     const ::tensorflow::metadata::v0::Schema& schema);

@@ -532,6 +532,13 @@ absl::Status CsvChunker::OpenNextFile() {
     }
     if (header_end == std::string::npos && eof_) header_end = pending_.size();
   }
+  // A UTF-8 byte-order mark (spreadsheets write one) is not part of the first column's name, as
+  // Python's utf-8-sig codec reads it.
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  if (std::string_view(pending_).substr(0, header_end).starts_with(kByteOrderMark)) {
+    pending_.erase(0, kByteOrderMark.size());
+    header_end -= kByteOrderMark.size();
+  }
   if (header_end == 0 || TrimAsciiSpace(std::string_view(pending_).substr(0, header_end)).empty()) {
     return absl::InvalidArgumentError(weir::StrCat(
         *file_name_, ":1: the file is empty; a CSV file needs a header row and data rows"));

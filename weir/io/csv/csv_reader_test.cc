@@ -405,6 +405,24 @@ TEST(CsvReaderTest, FilesMustShareTheHeader) {
   EXPECT_NE(inference.status().message().find("two.csv:1: the header differs"), std::string::npos);
 }
 
+// A spreadsheet's UTF-8 byte-order mark is not part of the first column's name, so a file saved
+// with one has the same header as one without; a mark later in the file is data.
+TEST(CsvReaderTest, ByteOrderMarkIsNotPartOfTheHeader) {
+  fs::path marked = WriteTemp("marked.csv", "\xEF\xBB\xBFtrip_id,fare\n1,\xEF\xBB\xBFx\n");
+  fs::path plain = WriteTemp("plain.csv", "trip_id,fare\n2,y\n");
+  CsvInference inference;
+  auto batches = ReadAll({marked, plain}, {}, &inference);
+  ASSERT_TRUE(batches.ok()) << batches.status();
+  EXPECT_EQ(inference.schema.names, (std::vector<std::string>{"trip_id", "fare"}));
+  EXPECT_EQ(inference.schema.types[0], DataType::kInt64);
+  EXPECT_EQ(inference.num_rows, 2u);
+  // Only a mark: the file is as empty as a 0-byte one.
+  fs::path only_mark = WriteTemp("only_mark.csv", "\xEF\xBB\xBF");
+  auto empty = InferCsvSchema({only_mark}, {});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find("only_mark.csv:1: the file is empty"), std::string::npos);
+}
+
 TEST(CsvReaderTest, TypesAreInferredOverAllFiles) {
   fs::path one = WriteTemp("ints.csv", "a\n1\n2\n");
   fs::path two = WriteTemp("floats.csv", "a\n1.5\n");
