@@ -322,6 +322,20 @@ TEST_F(ModelServerTest, NewVersionsSwapInAndBrokenOnesAreReported) {
   HttpResponse still = (*server)->Handle("POST", "/v1/models/taxi:predict", request);
   ASSERT_EQ(still.status, 200);
   EXPECT_EQ(Json::parse(still.body)["predictions"][0].get<float>(), v2);
+  (*server)->Poll();  // Nothing changed: still broken, version 2 still serving.
+  status = Json::parse((*server)->Handle("GET", "/v1/models/taxi/versions/3", "").body);
+  EXPECT_EQ(status["model_version_status"][0]["state"], "END");
+
+  // The rest of version 3 arrives (it was polled mid-copy): it is tried again and swaps in.
+  fs::copy(*root_ / "model_30", base / "3",
+           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  (*server)->Poll();
+  status = Json::parse((*server)->Handle("GET", "/v1/models/taxi", "").body);
+  EXPECT_EQ(status["model_version_status"][0]["version"], "3");
+  EXPECT_EQ(status["model_version_status"][0]["state"], "AVAILABLE");
+  HttpResponse fixed = (*server)->Handle("POST", "/v1/models/taxi:predict", request);
+  ASSERT_EQ(fixed.status, 200);
+  EXPECT_EQ(Json::parse(fixed.body)["predictions"][0].get<float>(), v1);
 }
 
 // Concurrent requests joined into one model call each get their own predictions, exactly those

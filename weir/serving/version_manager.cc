@@ -31,6 +31,24 @@ std::vector<int64_t> VersionsIn(const fs::path& base) {
   return versions;
 }
 
+// What a version folder holds, in brief (files, bytes, newest change), so that a version that
+// failed to load, e.g. because it was polled while still being copied in, is tried again once its
+// files change.
+std::string FolderFingerprint(const fs::path& folder) {
+  uint64_t files = 0, bytes = 0;
+  fs::file_time_type newest{};
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(folder, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code entry_error;
+    newest = std::max(newest, it->last_write_time(entry_error));
+    if (!it->is_regular_file(entry_error)) continue;
+    ++files;
+    bytes += it->file_size(entry_error);
+  }
+  return StrCat(files, ":", bytes, ":", newest.time_since_epoch().count());
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<VersionManager>> VersionManager::Start(VersionManagerOptions options,
@@ -103,13 +121,21 @@ void VersionManager::Poll() {
       break;
   }
   for (int64_t number : wanted) {
+    const fs::path folder = options_.base_path / std::to_string(number);
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (versions_.contains(number)) continue;  // Loaded, or failed: not retried.
+      if (auto it = versions_.find(number); it != versions_.end()) {
+        // Loaded or retired: done with. Failed: tried again only once its files change.
+        if (it->second.status.error.empty() ||
+            it->second.failed_files == FolderFingerprint(folder)) {
+          continue;
+        }
+      }
       versions_[number] = {.status = {.number = number, .state = kLoading}};
     }
-    absl::StatusOr<std::shared_ptr<const Servable>> loaded =
-        load_(options_.base_path / std::to_string(number));
+    // Taken before loading: files that change during the load make the next poll try again.
+    std::string files = FolderFingerprint(folder);
+    absl::StatusOr<std::shared_ptr<const Servable>> loaded = load_(folder);
     std::lock_guard<std::mutex> lock(mutex_);
     Version& version = versions_[number];
     if (loaded.ok()) {
@@ -118,6 +144,7 @@ void VersionManager::Poll() {
     } else {
       version.status.state = kEnd;
       version.status.error = std::string(loaded.status().message());
+      version.failed_files = std::move(files);
     }
   }
   if (policy.kind != VersionPolicy::Kind::kLatest) return;

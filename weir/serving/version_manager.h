@@ -66,7 +66,8 @@ class VersionManager {
 
   // Looks at the base path once: loads wanted versions not seen yet (outside the lock, so that
   // requests keep being answered), and retires those the policy no longer wants. A version that
-  // failed to load is not retried.
+  // failed to load is tried again when its files change (it may have been polled while it was
+  // still being copied in; publishing a version by renaming a complete folder avoids that).
   void Poll();
 
   // The servable answering for `version` (nullopt: the newest available), with its number.
@@ -83,6 +84,7 @@ class VersionManager {
   struct Version {
     VersionStatus status;
     std::shared_ptr<const Servable> servable = {};
+    std::string failed_files = {};  // When it failed to load: its folder's fingerprint then.
   };
 
   const VersionManagerOptions options_;
