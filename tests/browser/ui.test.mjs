@@ -50,6 +50,12 @@ page.setDefaultTimeout(15_000);
 page.on('dialog', (dialog) => dialog.accept());
 const pageErrors = [];
 page.on('pageerror', (error) => pageErrors.push(error.message));
+// Whatever the server's Content-Security-Policy blocks is reported on the console: a failure too.
+page.on('console', (message) => {
+  if (message.type() === 'error' && message.text().includes('Content Security Policy')) {
+    pageErrors.push(message.text());
+  }
+});
 
 let failures = 0;
 let stepNumber = 0;

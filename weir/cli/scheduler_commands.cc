@@ -49,6 +49,8 @@ webserver:
   bind: 127.0.0.1
   port: 8080
   # auth_token_env: WEIR_TOKEN
+  # Names the UI is reached by besides localhost and 127.0.0.1 (others are refused):
+  # allowed_hosts: [weir.example.com]
 scheduler:
   parallelism: 0  # Node processes at once; 0: one per core.
 )";
@@ -58,6 +60,7 @@ struct WebSettings {
   std::string bind = "127.0.0.1";
   int port = 8080;
   std::string auth_token_env;
+  std::vector<std::string> allowed_hosts;
   int parallelism = 0;
 };
 
@@ -72,6 +75,8 @@ absl::StatusOr<WebSettings> ReadSettings() {
       if (web["bind"]) settings.bind = web["bind"].as<std::string>();
       if (web["port"]) settings.port = web["port"].as<int>();
       if (web["auth_token_env"]) settings.auth_token_env = web["auth_token_env"].as<std::string>();
+      if (web["allowed_hosts"])
+        settings.allowed_hosts = web["allowed_hosts"].as<std::vector<std::string>>();
     }
     if (const YAML::Node scheduler = root["scheduler"]) {
       if (scheduler["parallelism"]) settings.parallelism = scheduler["parallelism"].as<int>();
@@ -433,6 +438,7 @@ absl::Status ServeWeb(const WebSettings& settings, bool with_scheduler) {
   return web::RunWebServer({.bind = settings.bind,
                             .port = static_cast<uint16_t>(settings.port),
                             .auth_token = token,
+                            .allowed_hosts = settings.allowed_hosts,
                             .with_scheduler = with_scheduler,
                             .parallelism = settings.parallelism},
                            [&](const std::string& url) {

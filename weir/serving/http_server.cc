@@ -78,6 +78,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
             .socket_options_setter([](auto& socket_options) {
               socket_options.set_option(asio::ip::tcp::no_delay{true});
             })
+            .read_next_http_message_timelimit(options.idle_timeout)
             .incoming_http_msg_limits(
                 restinio::incoming_http_msg_limits_t{}.max_body_size(options.max_body_bytes))
             .request_handler([shared](restinio::request_handle_t request) {

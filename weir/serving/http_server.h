@@ -4,6 +4,7 @@
 #ifndef WEIR_SERVING_HTTP_SERVER_H_
 #define WEIR_SERVING_HTTP_SERVER_H_
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -40,6 +41,9 @@ struct HttpServerOptions {
   // Bodies up to this size are read and handed over (the handler applies its own, smaller
   // limit and answers 413); a larger one closes the connection.
   size_t max_body_bytes = 64 << 20;
+  // A connection that starts no request for this long is closed, so idle clients cannot hold
+  // connections (and their memory) open.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
 };
 
 class HttpServer {

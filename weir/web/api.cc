@@ -170,7 +170,68 @@ std::optional<RunningWebServer> FindRunningWebServer() {
 WebApi::WebApi(const pipeline::ComponentRegistry& registry, WebApiOptions options)
     : registry_(registry), options_(std::move(options)), csrf_token_(RandomToken()) {}
 
+namespace {
+
+// The host part of a Host or Origin header's authority ("[::1]:8080" -> "[::1]"), lower case.
+std::string HostName(std::string_view authority) {
+  size_t end = authority.size();
+  if (!authority.empty() && authority.front() == '[') {
+    end = std::min(end, authority.find(']') + 1);
+  } else if (const size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    end = colon;
+  }
+  std::string host(authority.substr(0, end));
+  std::transform(host.begin(), host.end(), host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return host;
+}
+
+// The value of cookie `name` in a Cookie header ("a=1; weir_token=x"), nullopt when absent.
+std::optional<std::string_view> CookieValue(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const size_t end = std::min(header.find(';'), header.size());
+    std::string_view pair = header.substr(0, end);
+    header.remove_prefix(std::min(end + 1, header.size()));
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const size_t equals = pair.find('=');
+    if (equals != std::string_view::npos && pair.substr(0, equals) == name)
+      return pair.substr(equals + 1);
+  }
+  return std::nullopt;
+}
+
+// Compares secrets in time that does not depend on where they first differ.
+bool SameSecret(std::string_view given, std::string_view secret) {
+  unsigned char difference = given.size() == secret.size() ? 0 : 1;
+  for (size_t i = 0; i < given.size(); ++i)
+    difference |=
+        static_cast<unsigned char>(given[i] ^ secret[i % std::max<size_t>(1, secret.size())]);
+  return difference == 0;
+}
+
+}  // namespace
+
 HttpResponse WebApi::Handle(const HttpRequest& request) {
+  HttpResponse response = Guarded(request);
+  response.headers.emplace_back("X-Frame-Options", "DENY");
+  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  response.headers.emplace_back("Referrer-Policy", "no-referrer");
+  // The UI loads its own scripts only; its charts and graph set styles from script.
+  response.headers.emplace_back(
+      "Content-Security-Policy",
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' "
+      "data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+  return response;
+}
+
+HttpResponse WebApi::Guarded(const HttpRequest& request) {
+  const std::string host = request.header("Host");
+  if (!options_.allowed_hosts.empty() && !host.empty() &&
+      std::find(options_.allowed_hosts.begin(), options_.allowed_hosts.end(), HostName(host)) ==
+          options_.allowed_hosts.end()) {
+    return ErrorResponse(403, StrCat("this server does not answer to the name '", HostName(host),
+                                     "'; list it under webserver: allowed_hosts in weir.yaml"));
+  }
   const std::vector<std::string> path = Split(request.path);
   // Authentication, when configured: a bearer token or the cookie /login sets.
   if (!options_.auth_token.empty()) {
@@ -186,18 +247,24 @@ HttpResponse WebApi::Handle(const HttpRequest& request) {
                                                 "; HttpOnly; SameSite=Strict; Path=/")}}};
     }
     const std::string bearer = request.header("Authorization");
-    const std::string cookie = request.header("Cookie");
-    const bool authorized =
-        bearer == StrCat("Bearer ", options_.auth_token) ||
-        cookie.find(StrCat("weir_token=", options_.auth_token)) != std::string::npos;
+    const std::string cookies = request.header("Cookie");
+    const std::optional<std::string_view> cookie = CookieValue(cookies, "weir_token");
+    const bool authorized = SameSecret(bearer, StrCat("Bearer ", options_.auth_token)) ||
+                            (cookie.has_value() && SameSecret(*cookie, options_.auth_token));
     if (!authorized) {
       return ErrorResponse(401,
                            "this weir web server needs its token: open /login?token=TOKEN once, "
                            "or send Authorization: Bearer TOKEN");
     }
   }
-  // State changes need the CSRF token, which only pages of this origin can read.
+  // State changes need the CSRF token, which only pages of this origin can read, and a browser's
+  // must come from a page of this origin.
   if (request.method != "GET" && request.method != "HEAD") {
+    const std::string origin = request.header("Origin");
+    if (!origin.empty() && origin != StrCat("http://", host) &&
+        origin != StrCat("https://", host)) {
+      return ErrorResponse(403, StrCat("a request from ", origin, " may not change anything here"));
+    }
     if (request.header("X-Weir-CSRF") != csrf_token_) {
       return ErrorResponse(403,
                            "missing or stale X-Weir-CSRF header: GET /api/session for a token");

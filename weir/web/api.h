@@ -38,14 +38,21 @@ struct WebApiOptions {
   // When set, every request must carry it (Authorization: Bearer, or the weir_token cookie that
   // /login?token=... sets).
   std::string auth_token;
+  // The names (without port, lower case) a request's Host header may give; empty: any. A server
+  // on the loopback without a token lists the loopback names, so that a page of another site
+  // whose name was rebound to 127.0.0.1 (DNS rebinding) cannot use it.
+  std::vector<std::string> allowed_hosts;
 };
 
 class WebApi {
  public:
   WebApi(const pipeline::ComponentRegistry& registry, WebApiOptions options);
+  // Every response carries headers that keep other sites from framing the UI or the browser
+  // from guessing types: X-Frame-Options, X-Content-Type-Options, a Content-Security-Policy.
   serving::HttpResponse Handle(const serving::HttpRequest& request);
 
  private:
+  serving::HttpResponse Guarded(const serving::HttpRequest& request);
   absl::StatusOr<serving::HttpResponse> Route(const serving::HttpRequest& request,
                                               const std::vector<std::string>& path);
   absl::StatusOr<Json> ListRuns(const std::string& pipeline, size_t limit);

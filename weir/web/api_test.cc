@@ -18,6 +18,7 @@ namespace weir::web {
 namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class WebApiTest : public ::testing::Test {
  protected:
@@ -142,6 +143,46 @@ TEST_F(WebApiTest, AnAuthTokenGuardsEveryRequest) {
   EXPECT_THAT(cookie, HasSubstr("HttpOnly"));
   const std::string pair = cookie.substr(0, cookie.find(';'));
   EXPECT_EQ(Call(api, "GET", "/api/pipelines", "", {{"Cookie", pair}}).status, 200);
+}
+
+// The token cookie is read as a cookie, not found as a substring of the header.
+TEST_F(WebApiTest, TheTokenCookieIsParsed) {
+  WebApi api(registry_, {.auth_token = "s3cret"});
+  for (const char* cookie :
+       {"weir_token=s3cret", "a=1; weir_token=s3cret", "weir_token=s3cret; b=2"})
+    EXPECT_EQ(Call(api, "GET", "/api/pipelines", "", {{"Cookie", cookie}}).status, 200) << cookie;
+  for (const char* cookie : {"xyzweir_token=s3cret", "weir_token=s3cretextra", "weir_token=s3cre",
+                             "a=weir_token=s3cret", "weir_token="})
+    EXPECT_EQ(Call(api, "GET", "/api/pipelines", "", {{"Cookie", cookie}}).status, 401) << cookie;
+}
+
+// DNS rebinding, framing, type sniffing and cross-site requests are refused.
+TEST_F(WebApiTest, RefusesOtherHostsOriginsAndFraming) {
+  WebApi api(registry_, {.allowed_hosts = {"localhost", "127.0.0.1", "[::1]"}});
+  for (const char* host : {"127.0.0.1:8080", "localhost:8080", "LOCALHOST", "[::1]:8080"})
+    EXPECT_EQ(Call(api, "GET", "/api/pipelines", "", {{"Host", host}}).status, 200) << host;
+  const serving::HttpResponse rebound =
+      Call(api, "GET", "/api/session", "", {{"Host", "attacker.example:8080"}});
+  EXPECT_EQ(rebound.status, 403);
+  EXPECT_THAT(rebound.body, HasSubstr("attacker.example"));
+  EXPECT_THAT(rebound.body, Not(HasSubstr("csrf_token")));
+
+  const std::string token = Csrf(api);
+  const std::map<std::string, std::string> same_site = {
+      {"Host", "127.0.0.1:8080"}, {"Origin", "http://127.0.0.1:8080"}, {"X-Weir-CSRF", token}};
+  EXPECT_EQ(Call(api, "POST", "/api/pipelines/data/pause", "{}", same_site).status, 200);
+  std::map<std::string, std::string> cross_site = same_site;
+  cross_site["Origin"] = "http://attacker.example";
+  EXPECT_EQ(Call(api, "POST", "/api/pipelines/data/pause", "{}", cross_site).status, 403);
+
+  const serving::HttpResponse page = Call(api, "GET", "/");
+  std::map<std::string, std::string> headers(page.headers.begin(), page.headers.end());
+  EXPECT_EQ(headers["X-Frame-Options"], "DENY");
+  EXPECT_EQ(headers["X-Content-Type-Options"], "nosniff");
+  EXPECT_THAT(headers["Content-Security-Policy"], HasSubstr("frame-ancestors 'none'"));
+  // Errors carry them too.
+  std::map<std::string, std::string> error_headers(rebound.headers.begin(), rebound.headers.end());
+  EXPECT_EQ(error_headers["X-Frame-Options"], "DENY");
 }
 
 TEST_F(WebApiTest, ExamplesViewShowsSplitsAndSampleRows) {

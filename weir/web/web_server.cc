@@ -1,6 +1,8 @@
 #include "weir/web/web_server.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -34,7 +36,22 @@ absl::Status RunWebServer(const WebServerOptions& options,
     ASSIGN_OR_RETURN(scheduler,
                      scheduler::Scheduler::Create({.parallelism = options.parallelism}, registry));
   }
-  auto api = std::make_shared<WebApi>(registry, WebApiOptions{.auth_token = options.auth_token});
+  WebApiOptions api_options{.auth_token = options.auth_token};
+  for (const std::string& name : options.allowed_hosts) {
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    api_options.allowed_hosts.push_back(std::move(lower));
+  }
+  // Without a token only the loopback can reach the server, so only its names are answered: a
+  // page of another site rebound to 127.0.0.1 is refused. With a token, the token guards it.
+  if (loopback) {
+    for (const char* name : {"localhost", "127.0.0.1", "[::1]"})
+      api_options.allowed_hosts.push_back(name);
+  } else if (!api_options.allowed_hosts.empty()) {
+    api_options.allowed_hosts.push_back(options.bind);
+  }
+  auto api = std::make_shared<WebApi>(registry, std::move(api_options));
   ASSIGN_OR_RETURN(auto server, serving::HttpServer::Start(
                                     {.address = options.bind, .port = options.port, .threads = 2},
                                     [api](const serving::HttpRequest& request) {

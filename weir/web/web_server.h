@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -16,6 +17,9 @@ struct WebServerOptions {
   uint16_t port = 8080;  // 0: any free port.
   // When set, every request must carry it; an address other than the loopback requires one.
   std::string auth_token;
+  // More names the server answers to (the Host header), beside its loopback names; on an address
+  // beyond the loopback, listing any makes the server answer to those (and its address) only.
+  std::vector<std::string> allowed_hosts;
   bool with_scheduler = false;
   int parallelism = 0;  // The scheduler's node processes at once; 0: one per core.
 };
