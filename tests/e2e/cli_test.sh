@@ -128,6 +128,20 @@ expect_json "... and closed its executions" "all(e['state'] != 'running' for e i
   < <(WEIR_HOME="$killed_home" "$weir" executions --json 2>&1)
 check "... and removed its staging folders" bash -c "! compgen -G '$killed_home/artifacts/taxi/*/*/.*.tmp-*'"
 
+# A full disk (here a file-size limit, which weir reports as writes fail with EFBIG): the write
+# fails with a clear error, nothing half-written is visible, and the store stays usable.
+fails_with "examplegen on a full disk names the file and the cause" "File too large" \
+  bash -c "ulimit -f 100; exec '$weir' examplegen --input_base '$source_dir/examples/taxi/data' --output '$work/full_out'"
+check "the failed write published nothing" test ! -e "$work/full_out"
+full_home="$work/full_home"
+fails_with "weir run on a full disk fails" "error:" \
+  bash -c "ulimit -f 400; WEIR_HOME='$full_home' exec '$weir' run '$source_dir/examples/taxi/pipeline_solution.yaml' --run_id full"
+check "the store is intact after the full disk" /usr/bin/python3 -c \
+  "import sqlite3; assert sqlite3.connect('$full_home/metadata.db').execute('PRAGMA integrity_check').fetchone()[0] == 'ok'"
+check "with room again the pipeline runs" env WEIR_HOME="$full_home" "$weir" run "$source_dir/examples/taxi/pipeline_solution.yaml" --run_id room
+expect_json "... and the run the full disk stopped is failed" "[r['state'] for r in j['runs'] if r['run_id'] == 'full'] == ['failed']" \
+  < <(WEIR_HOME="$full_home" "$weir" runs --json 2>&1)
+
 # One node per process, as the scheduler runs them; two nodes of the same run at once, each in
 # its own process on the same store, neither block nor lose a write.
 nodes_home="$work/nodes"

@@ -25,27 +25,33 @@ const std::string& HostName() {
   return *host;
 }
 
-// Field 22 of /proc/<pid>/stat, the process's start time; empty when there is no such process.
-// The command name (field 2) may hold spaces and parentheses, so fields are counted after the
-// last ')'.
-std::string StartTime(pid_t pid) {
+// What /proc/<pid>/stat says of a process: its state (field 3; 'Z' for a zombie, one that ended
+// but was not reaped yet) and start time (field 22). Empty when there is no such process. The
+// command name (field 2) may hold spaces and parentheses, so fields are counted after the last ')'.
+struct ProcStat {
+  std::string state;
+  std::string start;
+};
+ProcStat ReadProcStat(pid_t pid) {
   std::ifstream file(StrCat("/proc/", pid, "/stat"));
   std::string stat((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   const size_t end_of_name = stat.rfind(')');
-  if (end_of_name == std::string::npos) return "";
+  if (end_of_name == std::string::npos) return {};
   std::istringstream fields(stat.substr(end_of_name + 1));
+  ProcStat result;
   std::string field;
   for (int number = 3; number <= 22 && fields >> field; ++number) {
-    if (number == 22) return field;
+    if (number == 3) result.state = field;
+    if (number == 22) result.start = field;
   }
-  return "";
+  return result;
 }
 
 }  // namespace
 
 const std::string& ThisProcess() {
   static const std::string* const name =
-      new std::string(StrCat(HostName(), ":", ::getpid(), ":", StartTime(::getpid())));
+      new std::string(StrCat(HostName(), ":", ::getpid(), ":", ReadProcStat(::getpid()).start));
   return *name;
 }
 
@@ -58,7 +64,12 @@ const std::string& HostTag() {
   return *tag;
 }
 
-bool LocalProcessIsAlive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
+bool LocalProcessIsAlive(pid_t pid) {
+  if (::kill(pid, 0) != 0 && errno != EPERM) return false;
+  // A zombie has ended; it only waits to be reaped (under a container's init that does not reap,
+  // it waits for ever).
+  return ReadProcStat(pid).state != "Z";
+}
 
 Liveness ProcessLiveness(std::string_view process) {
   // <host>:<pid>:<start>, the host possibly holding ':' itself.
@@ -77,7 +88,7 @@ Liveness ProcessLiveness(std::string_view process) {
   if (host != HostName()) return Liveness::kUnknown;
   if (!LocalProcessIsAlive(pid)) return Liveness::kGone;
   // Alive, unless the pid now belongs to a process that started at another time.
-  const std::string now = StartTime(pid);
+  const std::string now = ReadProcStat(pid).start;
   if (!start.empty() && !now.empty() && now != start) return Liveness::kGone;
   return Liveness::kAlive;
 }

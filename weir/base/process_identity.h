@@ -25,7 +25,8 @@ enum class Liveness { kAlive, kGone, kUnknown };
 // or a name that is not one.
 Liveness ProcessLiveness(std::string_view process);
 
-// Whether a process with this pid runs on this host (EPERM counts: it exists).
+// Whether a process with this pid runs on this host (EPERM counts: it exists; a zombie, ended but
+// not reaped, does not).
 bool LocalProcessIsAlive(pid_t pid);
 
 }  // namespace weir::base

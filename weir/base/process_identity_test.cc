@@ -30,5 +30,18 @@ TEST(ProcessIdentityTest, TellsLiveGoneAndForeignProcessesApart) {
   EXPECT_EQ(HostTag().size(), 8u);
 }
 
+// A process killed but not reaped yet (a zombie) has ended.
+TEST(ProcessIdentityTest, AZombieIsGone) {
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  siginfo_t info{};
+  waitid(P_PID, child, &info, WEXITED | WNOWAIT);  // Ended, left unreaped.
+  EXPECT_FALSE(LocalProcessIsAlive(child));
+  const std::string& me = ThisProcess();
+  EXPECT_EQ(ProcessLiveness(me.substr(0, me.find(':')) + ":" + std::to_string(child) + ":1"),
+            Liveness::kGone);
+  waitpid(child, nullptr, 0);
+}
+
 }  // namespace
 }  // namespace weir::base

@@ -1,4 +1,5 @@
 // weir: a production ML pipeline platform in one binary.
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -17,6 +18,9 @@ int ReportError(std::string_view command, const absl::Status& status) {
 }  // namespace weir::cli
 
 int main(int argc, char** argv) {
+  // A write beyond the file-size limit (ulimit -f, a quota) then fails with EFBIG, which is
+  // reported like a full disk, instead of killing the process with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   weir::base::TuneAllocatorForBatches();
   CLI::App app{
       "weir: ML pipelines (ingest, statistics, schema, validation, transform, training,\n"

@@ -294,7 +294,7 @@ ModelEvaluation Evaluation::Finish(bool baseline) const {
     for (const MetricThreshold& threshold : config_.thresholds()) {
       if (!Applies(threshold, slice.features)) continue;
       auto fail = [&](const std::string& check, double limit, double value, std::string message) {
-        out.failures.push_back({.slice = name,
+        out.failures.push_back({.slice = result.name,
                                 .metric = threshold.metric(),
                                 .check = check,
                                 .threshold = limit,

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstring>
 #include <thread>
 #include <utility>
 
@@ -119,6 +120,11 @@ absl::Status SqliteConnection::Error(int code, std::string_view doing) const {
   std::string message =
       StrCat("metadata store ", location_, ": ",
              db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(code), " (while ", doing, ")");
+  // An I/O error says why in the operating system's words: a full disk, a file-size limit.
+  const int system_error = db_ != nullptr ? sqlite3_system_errno(db_) : 0;
+  if ((code & 0xff) == SQLITE_IOERR && system_error != 0) {
+    message += StrCat(": ", std::strerror(system_error));
+  }
   switch (code) {
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:

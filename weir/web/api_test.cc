@@ -13,6 +13,8 @@
 #include "weir/base/test_dirs.h"
 #include "weir/orchestrator/local_runner.h"
 #include "weir/pipeline/pipeline_spec.h"
+#include "weir/web/testing/api_call.h"
+#include "weir/web/testing/api_call.h"
 
 namespace weir::web {
 namespace {
@@ -38,17 +40,7 @@ class WebApiTest : public ::testing::Test {
   serving::HttpResponse Call(WebApi& api, std::string_view method, std::string_view target,
                              std::string_view body = "",
                              std::map<std::string, std::string> headers = {}) {
-    const size_t question = target.find('?');
-    serving::HttpRequest request{
-        .method = method,
-        .path = target.substr(0, question),
-        .query = question == std::string_view::npos ? "" : target.substr(question + 1),
-        .body = body,
-        .header = [&headers](std::string_view name) {
-          auto found = headers.find(std::string(name));
-          return found == headers.end() ? std::string() : found->second;
-        }};
-    return api.Handle(request);
+    return CallApi(api, method, target, body, headers);
   }
 
   // Runs the data pipeline once, as run "r1".
