@@ -24,11 +24,24 @@ std::string Reason(int status) {
       return "Method Not Allowed";
     case 413:
       return "Payload Too Large";
+    case 500:
+      return "Internal Server Error";
     case 503:
       return "Service Unavailable";
     default:
       return status < 400 ? "OK" : "Error";
   }
+}
+
+// `text` with what JSON strings cannot hold as is (quotes, backslashes, control and non-ASCII
+// bytes) replaced by '?', for messages whose text nobody controls.
+std::string JsonSafeAscii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte >= 0x7f || c == '"' || c == '\\') c = '?';
+  }
+  return out;
 }
 
 using Traits = restinio::default_traits_t;
@@ -93,7 +106,16 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
                         return header.get_field_or(std::string(name), std::string());
                       },
               };
-              HttpResponse response = (*shared)(view);
+              // RESTinio closes the connection without an answer when a handler throws; a client
+              // gets a 500 saying why instead.
+              HttpResponse response;
+              try {
+                response = (*shared)(view);
+              } catch (const std::exception& e) {
+                response = {.status = 500,
+                            .body = StrCat(
+                                "{\"error\": \"internal error: ", JsonSafeAscii(e.what()), "\"}")};
+              }
               auto reply = request->create_response(restinio::http_status_line_t(
                   restinio::http_status_code_t{static_cast<std::uint16_t>(response.status)},
                   Reason(response.status)));

@@ -514,6 +514,27 @@ TEST_F(ModelServerTest, ServesOverHttp) {
   (*http)->Stop();
 }
 
+// A handler that throws answers 500 with the reason; the connection is not just dropped.
+TEST_F(ModelServerTest, AHandlerThatThrowsAnswers500) {
+  auto http = HttpServer::Start({.port = 0, .threads = 1}, [](const HttpRequest&) -> HttpResponse {
+    throw std::runtime_error("boom \"quoted\"");
+  });
+  ASSERT_TRUE(http.ok()) << http.status();
+  const int fd = ConnectTo((*http)->port());
+  ASSERT_GE(fd, 0);
+  const std::string request =
+      "GET /v1/models/taxi HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  std::string response;
+  char buffer[4096];
+  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) response.append(buffer, n);
+  close(fd);
+  EXPECT_EQ(response.rfind("HTTP/1.1 500", 0), 0u) << response;
+  const std::string body = response.substr(response.find("\r\n\r\n") + 4);
+  EXPECT_EQ(Json::parse(body)["error"], "internal error: boom ?quoted?");
+  (*http)->Stop();
+}
+
 // A client that connects and sends nothing is let go after the idle timeout.
 TEST_F(ModelServerTest, IdleConnectionsAreClosed) {
   auto http =
