@@ -3,9 +3,13 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
+#include <string>
+#include <vector>
+
 #include "weir/base/files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/base/utf8.h"
 
 namespace weir::base {
 namespace {
@@ -35,6 +39,40 @@ absl::Status ReadBinaryProto(const std::filesystem::path& file,
   return absl::OkStatus();
 }
 
+namespace {
+
+// The path of the first string field of `message` (bytes fields aside) whose value is not UTF-8,
+// e.g. "nodes[0].params[2].value.string_value"; empty when there is none.
+std::string FirstNonUtf8Field(const google::protobuf::Message& message, const std::string& prefix) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    const std::string name = StrCat(prefix, prefix.empty() ? "" : ".", field->name());
+    const int count = field->is_repeated() ? reflection->FieldSize(message, field) : 1;
+    for (int i = 0; i < count; ++i) {
+      const std::string at = field->is_repeated() ? StrCat(name, "[", i, "]") : name;
+      if (field->type() == FieldDescriptor::TYPE_STRING) {
+        std::string scratch;
+        const std::string& value =
+            field->is_repeated()
+                ? reflection->GetRepeatedStringReference(message, field, i, &scratch)
+                : reflection->GetStringReference(message, field, &scratch);
+        if (FindInvalidUtf8(value) != std::string_view::npos) return at;
+      } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        const google::protobuf::Message& inner =
+            field->is_repeated() ? reflection->GetRepeatedMessage(message, field, i)
+                                 : reflection->GetMessage(message, field);
+        if (std::string found = FirstNonUtf8Field(inner, at); !found.empty()) return found;
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 absl::Status ReadTextProto(const std::filesystem::path& file, google::protobuf::Message* message,
                            bool allow_unknown_fields) {
   ASSIGN_OR_RETURN(std::string text, ReadFile(file));
@@ -46,6 +84,12 @@ absl::Status ReadTextProto(const std::filesystem::path& file, google::protobuf::
     return absl::InvalidArgumentError(
         StrCat(file.string(), ":", errors.error().empty() ? "1:1: " : errors.error(),
                " (expected a ", message->GetTypeName(), " in protobuf text format)"));
+  }
+  // Text format lets any byte into a string (as an escape or as is); protobuf strings must be
+  // UTF-8, and one that is not would fail later, far from the file.
+  if (std::string field = FirstNonUtf8Field(*message, ""); !field.empty()) {
+    return absl::InvalidArgumentError(
+        StrCat(file.string(), ": ", field, " is not UTF-8 text; save the file as UTF-8"));
   }
   return absl::OkStatus();
 }

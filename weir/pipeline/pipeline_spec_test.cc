@@ -283,6 +283,19 @@ TEST_F(PipelineSpecTest, NamesThatLeaveWeirHomeAndBadSchedulesAreCompileErrors) 
   auto pbtxt = LoadPipelineFile(dir_ / "p.pbtxt", registry_);
   ASSERT_FALSE(pbtxt.ok());
   EXPECT_THAT(std::string(pbtxt.status().message()), ::testing::HasSubstr("p.pbtxt: cron"));
+  // Text that is not UTF-8, as is or escaped, names its field.
+  for (const std::string value : {"d\xe9", "d\\351"}) {
+    ASSERT_TRUE(base::WriteFileAtomically(dir_ / "u.pbtxt",
+                                          "name: 'p' nodes { id: 'Gen' component: 'CsvExampleGen' "
+                                          "params { key: 'input_base' value { string_value: '" +
+                                              value + "' } } }\n")
+                    .ok());
+    auto latin1 = LoadPipelineFile(dir_ / "u.pbtxt", registry_);
+    ASSERT_FALSE(latin1.ok()) << value;
+    EXPECT_THAT(
+        std::string(latin1.status().message()),
+        ::testing::HasSubstr("u.pbtxt: nodes[0].params[0].value.string_value is not UTF-8"));
+  }
 }
 
 // A pipeline file up to a Transform node whose spec's feature list ends with `features` (YAML list
