@@ -302,6 +302,8 @@ absl::StatusOr<TimePoint> ParseUtcTime(std::string_view text) {
   const year_month_day date{std::chrono::year(part[0]), std::chrono::month(part[1]),
                             std::chrono::day(part[2])};
   if (!date.ok()) return bad("no such date");
+  // The clock counts nanoseconds in 64 bits: about 1678 to 2262. Schedules live well inside.
+  if (part[0] < 1900 || part[0] > 2200) return bad("the year must be between 1900 and 2200");
   if (part[3] > 23 || part[4] > 59 || part[5] > 59) return bad("no such time of day");
   return sys_days(date) + std::chrono::hours(part[3]) + minutes(part[4]) +
          std::chrono::seconds(part[5]);
