@@ -116,17 +116,20 @@ for round in $(seq 1 "$kills"); do
     # One node's process, in a run of its own, with its upstream nodes run first.
     target=$((RANDOM % ${#nodes[@]}))
     what="run-node ${nodes[$target]}"
+    # Each node's process writes its pid where the killer finds it.
     (
-      for node in "${nodes[@]:0:$target}"; do
-        WEIR_HOME="$home" "$weir" run-node --pipeline "$killed_file" --run "k$round" --node "$node" >/dev/null 2>&1 || exit
+      for node in "${nodes[@]:0:$target}" "${nodes[$target]}"; do
+        WEIR_HOME="$home" "$weir" run-node --pipeline "$killed_file" --run "k$round" --node "$node" >/dev/null 2>&1 &
+        echo $! >"$work/node.pid"
+        wait $! || exit
       done
-      exec env WEIR_HOME="$home" "$weir" run-node --pipeline "$killed_file" --run "k$round" --node "${nodes[$target]}" >/dev/null 2>&1
     ) &
   fi
   pid=$!
   sleep "$delay"
-  pkill -9 -P "$pid" 2>/dev/null
   kill -9 "$pid" 2>/dev/null
+  [ -s "$work/node.pid" ] && kill -9 "$(cat "$work/node.pid")" 2>/dev/null
+  rm -f "$work/node.pid"
   wait "$pid" 2>/dev/null
   # Half the rounds leave the clean-up to the next run, half call weir gc first.
   if ((round % 4 < 2)); then
