@@ -47,6 +47,17 @@ tensorflow::DataType DataTypeOf(transform::ValueType type) {
   }
 }
 
+// One value given for a shape of N rows fills all N; N is the client's word, so it is bounded
+// (the values themselves are bounded by the message size).
+constexpr size_t kMaxFilledRows = size_t{1} << 20;
+
+absl::Status CheckFill(const std::string& name, size_t rows) {
+  if (rows <= kMaxFilledRows) return absl::OkStatus();
+  return absl::InvalidArgumentError(StrCat("input '", name, "' gives one value for ", rows,
+                                           " rows; one value fills at most ", kMaxFilledRows,
+                                           " rows (send a value per row)"));
+}
+
 // `count` values of a numeric tensor, from its typed field or its tensor_content (native byte
 // order, as TensorFlow writes it), as the type TypedColumn holds them.
 template <typename Wire, typename Out, typename Field>
@@ -56,7 +67,8 @@ absl::StatusOr<std::vector<Out>> NumbersOf(const tensorflow::TensorProto& tensor
   std::vector<Out> values;
   if (!tensor.tensor_content().empty()) {
     const std::string& content = tensor.tensor_content();
-    if (content.size() != count * sizeof(Wire)) {
+    // Compared by division: count comes from the client and count * size could overflow.
+    if (content.size() % sizeof(Wire) != 0 || content.size() / sizeof(Wire) != count) {
       return absl::InvalidArgumentError(
           StrCat("input '", name, "': tensor_content has ", content.size(), " bytes; ", count,
                  " values of ", DataTypeName(tensor.dtype()), " take ", count * sizeof(Wire)));
@@ -69,7 +81,10 @@ absl::StatusOr<std::vector<Out>> NumbersOf(const tensorflow::TensorProto& tensor
     }
     return values;
   }
-  if (field.size() == 1) return std::vector<Out>(count, static_cast<Out>(field[0]));  // Fills it.
+  if (field.size() == 1) {
+    RETURN_IF_ERROR(CheckFill(name, count));
+    return std::vector<Out>(count, static_cast<Out>(field[0]));
+  }
   if (static_cast<size_t>(field.size()) != count) {
     return absl::InvalidArgumentError(
         StrCat("input '", name, "' has ", field.size(), " values for its shape's ", count));
@@ -103,6 +118,7 @@ absl::StatusOr<TypedColumn> ColumnOf(const std::string& name,
                                                  tensor.string_val_size(),
                                                  " values for its shape's ", count));
       }
+      if (tensor.string_val_size() == 1) RETURN_IF_ERROR(CheckFill(name, count));
       std::vector<std::string_view> values(count);
       for (size_t row = 0; row < count; ++row)
         values[row] = tensor.string_val(tensor.string_val_size() == 1 ? 0 : static_cast<int>(row));

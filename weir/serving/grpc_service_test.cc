@@ -465,6 +465,19 @@ TEST_F(GrpcServiceTest, ErrorsCarryTfServingsCodesAndNameTheField) {
   tfs::PredictRequest short_column = request;
   (*short_column.mutable_inputs())["fare"].mutable_float_val()->RemoveLast();
   EXPECT_THAT(invalid(short_column), HasSubstr("input 'fare' has 19 values"));
+  // A row count from the client is not trusted with memory: one value cannot fill a trillion
+  // rows, and tensor_content's size is checked without overflowing.
+  tfs::PredictRequest huge_fill = request;
+  tensorflow::TensorProto& filled = (*huge_fill.mutable_inputs())["fare"];
+  filled.mutable_float_val()->Truncate(1);
+  filled.mutable_tensor_shape()->mutable_dim(0)->set_size(int64_t{1} << 40);
+  EXPECT_THAT(invalid(huge_fill), HasSubstr("gives one value for 1099511627776 rows"));
+  tfs::PredictRequest overflow = request;
+  tensorflow::TensorProto& content = (*overflow.mutable_inputs())["fare"];
+  content.clear_float_val();
+  content.set_tensor_content(std::string(4, '\0'));
+  content.mutable_tensor_shape()->mutable_dim(0)->set_size((int64_t{1} << 62) + 1);
+  EXPECT_THAT(invalid(overflow), HasSubstr("tensor_content has 4 bytes"));
   tfs::PredictRequest bad_dtype = request;
   (*bad_dtype.mutable_inputs())["fare"].set_dtype(tensorflow::DT_BOOL);
   EXPECT_THAT(invalid(bad_dtype), HasSubstr("input 'fare' is DT_BOOL"));
@@ -473,7 +486,7 @@ TEST_F(GrpcServiceTest, ErrorsCarryTfServingsCodesAndNameTheField) {
   const std::string metrics =
       servers_[0].core->Handle("GET", "/monitoring/prometheus/metrics", "").body;
   EXPECT_THAT(metrics,
-              HasSubstr("weir_serving_requests_total{model=\"tips_big\",code=\"error\"} 6"));
+              HasSubstr("weir_serving_requests_total{model=\"tips_big\",code=\"error\"} 8"));
   EXPECT_THAT(metrics, HasSubstr("weir_serving_predictions_total{model=\"tips_big\"} 20"));
 }
 
