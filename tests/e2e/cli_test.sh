@@ -77,14 +77,22 @@ check "the foreign file keeps its journal mode" bash -c \
 # A run killed half-way leaves nothing under the output name (only a hidden staging folder).
 mkdir -p "$work/big"
 check "datagen makes a larger input" "$weir" datagen taxi --rows 3000000 --seed 5 --out "$work/big/trips.csv"
-"$weir" examplegen --input_base "$work/big" --output "$work/killed" --gzip_level 9 >/dev/null 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do
-  compgen -G "$work/.killed.tmp-*/Split-train/*" >/dev/null && break
-  sleep 0.05
-done
-kill -9 "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+# Starts COMMAND in the background and kills it with SIGKILL as soon as GLOB matches (a writer's
+# staging folder: the kill lands mid-write), or after 5 s, then reaps it.
+kill_mid_write() {  # kill_mid_write GLOB COMMAND...
+  local pattern="$1"
+  shift
+  "$@" >/dev/null 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 500); do
+    compgen -G "$pattern" >/dev/null && break
+    sleep 0.01
+  done
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+}
+kill_mid_write "$work/.killed.tmp-*/Split-train/*" \
+  "$weir" examplegen --input_base "$work/big" --output "$work/killed" --gzip_level 9
 check "killed run left staging files behind (the kill came mid-write)" compgen -G "$work/.killed.tmp-*"
 check "killed run published nothing" test ! -e "$work/killed"
 check "the next run clears what the killed one left" bash -c \
@@ -95,14 +103,8 @@ check "the next run clears what the killed one left" bash -c \
 # weir gc (first kill) or the next weir run (second kill) closes and removes them.
 killed_home="$work/killed_home"
 kill_run_mid_write() {
-  WEIR_HOME="$killed_home" "$weir" run "$source_dir/examples/taxi/pipeline_solution.yaml" --run_id "$1" >/dev/null 2>&1 &
-  local pid=$!
-  for _ in $(seq 1 400); do
-    compgen -G "$killed_home/artifacts/taxi/*/*/.*.tmp-*" >/dev/null && break
-    sleep 0.01
-  done
-  kill -9 "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
+  kill_mid_write "$killed_home/artifacts/taxi/*/*/.*.tmp-*" env WEIR_HOME="$killed_home" \
+    "$weir" run "$source_dir/examples/taxi/pipeline_solution.yaml" --run_id "$1"
 }
 kill_run_mid_write k1
 expect_json "the killed run shows as running" "j['runs'][0]['state'] == 'running'" \
