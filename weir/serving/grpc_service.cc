@@ -231,48 +231,49 @@ tensorflow::SignatureDef SignatureOf(const Servable& servable) {
   return signature;
 }
 
-}  // namespace
-
-class GrpcServer::Services {
+class Services {
  public:
   explicit Services(ModelServer& core) : core_(core) {}
 
-  // The methods, by their paths.
-  absl::flat_hash_map<std::string, GrpcMethod> Methods() {
+  // The methods, by their paths; each holds `services`.
+  static absl::flat_hash_map<std::string, GrpcMethod> Methods(
+      const std::shared_ptr<Services>& services) {
     constexpr std::string_view kPrediction = "/tensorflow.serving.PredictionService/";
     constexpr std::string_view kModel = "/tensorflow.serving.ModelService/";
     absl::flat_hash_map<std::string, GrpcMethod> methods;
     methods[StrCat(kPrediction, "Predict")] = Unary<tfs::PredictRequest, tfs::PredictResponse>(
-        [this](const auto& request, auto& response) { return Predict(request, response); });
+        [services](const auto& request, auto& response) {
+          return services->Predict(request, response);
+        });
     methods[StrCat(kPrediction, "Classify")] =
         Unary<tfs::ClassificationRequest, tfs::ClassificationResponse>(
-            [this](const auto& request, auto& response) {
-              return InferCall(request.model_spec(), request.input(), response);
+            [services](const auto& request, auto& response) {
+              return services->InferCall(request.model_spec(), request.input(), response);
             });
     methods[StrCat(kPrediction, "Regress")] =
         Unary<tfs::RegressionRequest, tfs::RegressionResponse>(
-            [this](const auto& request, auto& response) {
-              return InferCall(request.model_spec(), request.input(), response);
+            [services](const auto& request, auto& response) {
+              return services->InferCall(request.model_spec(), request.input(), response);
             });
     methods[StrCat(kPrediction, "MultiInference")] =
         Unary<tfs::MultiInferenceRequest, tfs::MultiInferenceResponse>(
-            [this](const auto& request, auto& response) {
-              return MultiInference(request, response);
+            [services](const auto& request, auto& response) {
+              return services->MultiInference(request, response);
             });
     methods[StrCat(kPrediction, "GetModelMetadata")] =
         Unary<tfs::GetModelMetadataRequest, tfs::GetModelMetadataResponse>(
-            [this](const auto& request, auto& response) {
-              return GetModelMetadata(request, response);
+            [services](const auto& request, auto& response) {
+              return services->GetModelMetadata(request, response);
             });
     methods[StrCat(kModel, "GetModelStatus")] =
         Unary<tfs::GetModelStatusRequest, tfs::GetModelStatusResponse>(
-            [this](const auto& request, auto& response) {
-              return GetModelStatus(request, response);
+            [services](const auto& request, auto& response) {
+              return services->GetModelStatus(request, response);
             });
     methods[StrCat(kModel, "HandleReloadConfigRequest")] =
         Unary<tfs::ReloadConfigRequest, tfs::ReloadConfigResponse>(
-            [this](const auto& request, auto& response) {
-              return HandleReloadConfigRequest(request, response);
+            [services](const auto& request, auto& response) {
+              return services->HandleReloadConfigRequest(request, response);
             });
     return methods;
   }
@@ -481,17 +482,22 @@ class GrpcServer::Services {
   ModelServer& core_;
 };
 
+}  // namespace
+
+absl::flat_hash_map<std::string, GrpcMethod> TensorFlowServingMethods(ModelServer& core) {
+  return Services::Methods(std::make_shared<Services>(core));
+}
+
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(ModelServer& core,
                                                               const GrpcServerOptions& options) {
   std::unique_ptr<GrpcServer> server(new GrpcServer());
-  server->services_ = std::make_unique<Services>(core);
   ASSIGN_OR_RETURN(server->transport_,
                    GrpcTransport::Start({.address = options.address,
                                          .port = options.port,
                                          .threads = options.threads,
                                          .calls_wait = core.batcher() != nullptr,
                                          .max_message_bytes = options.max_message_bytes},
-                                        server->services_->Methods()));
+                                        TensorFlowServingMethods(core)));
   return server;
 }
 

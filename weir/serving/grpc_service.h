@@ -23,6 +23,11 @@ struct GrpcServerOptions {
   size_t max_message_bytes = 16 << 20;
 };
 
+// The methods GrpcServer serves, by their paths (as
+// "/tensorflow.serving.PredictionService/Predict"), over `core`, which must outlive them: a
+// message's bytes in, the response's bytes out.
+absl::flat_hash_map<std::string, GrpcMethod> TensorFlowServingMethods(ModelServer& core);
+
 class GrpcServer {
  public:
   // Serves `core` (which must outlive the server) on address:port.
@@ -33,9 +38,7 @@ class GrpcServer {
   uint16_t port() const;
 
  private:
-  class Services;
   GrpcServer() = default;
-  std::unique_ptr<Services> services_;
   std::unique_ptr<GrpcTransport> transport_;
 };
 

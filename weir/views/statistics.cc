@@ -54,9 +54,11 @@ std::vector<double> BucketCounts(const tfmd::Histogram& histogram) {
 std::vector<double> Rebin(const tfmd::Histogram& histogram, double low, double high, int buckets) {
   std::vector<double> counts(buckets, 0.0);
   double width = (high - low) / buckets;
+  // Clamped before the conversion: a value far outside [low, high] (or NaN) is no int.
   auto index_of = [&](double value) {
-    if (width <= 0) return 0;
-    return std::clamp(static_cast<int>((value - low) / width), 0, buckets - 1);
+    const double position = (value - low) / width;
+    if (!(width > 0) || !(position > 0)) return 0;
+    return position >= buckets - 1 ? buckets - 1 : static_cast<int>(position);
   };
   for (const auto& bucket : histogram.buckets()) {
     double span = bucket.high_value() - bucket.low_value();
