@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # A crash campaign: the taxi pipeline killed with SIGKILL at random moments, KILLS times, each kill
-# followed by the checks an operator relies on. Each round kills either `weir run` or one node's
-# process (`weir run-node`, as the scheduler and Airflow run nodes), then:
+# followed by the checks an operator relies on. Rounds take turns killing `weir run`, one node's
+# process (`weir run-node`, as the scheduler and Airflow run nodes) and `weir scheduler` in the
+# middle of a triggered run, then:
+#   - a killed scheduler, started again, carries the run on to success;
 #   - the metadata store is intact (SQLite's integrity check);
-#   - the next start cleans up (a `weir run`, or `weir gc` every other round): no execution left
-#     running, no artifact left pending, no staging or temporary file left, and every artifact
-#     folder on disk belongs to a LIVE artifact (nothing half-written is visible);
+#   - the next start cleans up (a `weir run` or the scheduler, or `weir gc` first in half the
+#     rounds): no execution left running, no artifact left pending, no staging or temporary file
+#     left, and every artifact folder on disk belongs to a LIVE artifact (nothing half-written is
+#     visible);
 #   - the run finishes, and the deterministic nodes' artifacts (CsvExampleGen, StatisticsGen,
 #     SchemaGen, ExampleValidator, Transform) are byte-identical to those of an uninterrupted run.
 # With --postgres, the store is a new database on that server (libpq key=value string).
@@ -104,12 +107,48 @@ file="$work/crash/pipeline.yaml"
 killed_file="$work/crash/pipeline_no_cache.yaml"
 sed 's/^enable_cache: true/enable_cache: false/' "$file" >"$killed_file"
 grep -q '^enable_cache: false' "$killed_file" || { echo "FAIL: cannot turn the cache off"; exit 1; }
+# The scheduler's copy: in the folder it watches, without a cron schedule (runs are triggered),
+# reading the same data.
+mkdir -p "$home/pipelines"
+sed -e '/^schedule:/d' -e '/^  cron:/d' -e "s|input_base: data|input_base: $work/crash/data|" \
+  "$killed_file" >"$home/pipelines/taxi.yaml"
+WEIR_HOME="$home" "$weir" pipelines unpause taxi >/dev/null || { echo "FAIL: cannot unpause"; exit 1; }
+
+# The state of run RUN of the taxi pipeline ("" until it is recorded).
+run_state() {  # run_state RUN
+  WEIR_HOME="$home" "$weir" runs --pipeline "$file" --json 2>/dev/null |
+    /usr/bin/python3 -c 'import json, sys
+print(next((r["state"] for r in json.load(sys.stdin)["runs"] if r["run_id"] == sys.argv[1]), ""))' "$1"
+}
+
+# Starts the scheduler again and waits (up to 2 minutes) for run RUN to end; prints its state.
+finish_with_scheduler() {  # finish_with_scheduler RUN
+  WEIR_HOME="$home" "$weir" scheduler --parallelism 1 >>"$work/scheduler.log" 2>&1 &
+  local scheduler=$! state="" waited=0
+  while ((waited < 1200)); do
+    state=$(run_state "$1")
+    [ "$state" = success ] || [ "$state" = failed ] && break
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  kill -TERM "$scheduler" 2>/dev/null
+  wait "$scheduler" 2>/dev/null
+  echo "$state"
+}
+
 nodes=(CsvExampleGen StatisticsGen SchemaGen ExampleValidator Transform Trainer LatestBlessedModelResolver Evaluator Pusher)
 failures=0
 for round in $(seq 1 "$kills"); do
   # The whole pipeline takes 2-4 s here: a delay up to 3 s lands anywhere in it.
   delay=$(/usr/bin/python3 -c 'import random; print(f"{random.uniform(0.05, 3.0):.3f}")')
-  if ((round % 2)); then
+  if ((round % 3 == 0)); then
+    # Under the scheduler the run takes ~1.5 s (no process start-up between nodes to wait for).
+    delay=$(/usr/bin/python3 -c 'import random; print(f"{random.uniform(0.05, 1.2):.3f}")')
+    what="weir scheduler"
+    killed_run=$(WEIR_HOME="$home" "$weir" pipelines trigger taxi) ||
+      { echo "FAIL round $round: cannot trigger a run"; failures=$((failures + 1)); continue; }
+    WEIR_HOME="$home" "$weir" scheduler --parallelism 1 >>"$work/scheduler.log" 2>&1 &
+  elif ((round % 3 == 1)); then
     what="weir run"
     WEIR_HOME="$home" "$weir" run "$killed_file" --run_id "k$round" >/dev/null 2>&1 &
   else
@@ -131,6 +170,18 @@ for round in $(seq 1 "$kills"); do
   [ -s "$work/node.pid" ] && kill -9 "$(cat "$work/node.pid")" 2>/dev/null
   rm -f "$work/node.pid"
   wait "$pid" 2>/dev/null
+  if [[ "$what" = "weir scheduler" ]]; then
+    at_kill=$(run_state "$killed_run")
+    what="weir scheduler (its run ${at_kill:-not yet recorded})"
+    # Its node process dies with it (SIGTERM on the parent's death); the next scheduler cleans
+    # up what it left and carries the run on.
+    state=$(finish_with_scheduler "$killed_run")
+    if [ "$state" != success ]; then
+      echo "FAIL round $round ($what after ${delay}s): the scheduler started again left the run ${state:-unrecorded}: $(tail -3 "$work/scheduler.log")"
+      failures=$((failures + 1))
+      continue
+    fi
+  fi
   # Half the rounds leave the clean-up to the next run, half call weir gc first.
   if ((round % 4 < 2)); then
     WEIR_HOME="$home" "$weir" gc --pipeline "$file" >/dev/null || { echo "FAIL round $round: weir gc failed"; failures=$((failures + 1)); }
