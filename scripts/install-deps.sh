@@ -18,7 +18,7 @@ packages=(
   libmuparser-dev libfarmhash-dev  # Transform: expressions, tf.Transform's string hash
   libxgboost-dev  # Trainer: the gbdt family
   libtorch-dev libopenblas0-pthread  # Trainer: wide_deep and linear (OpenBLAS: the reference BLAS is ~8x slower)
-  librestinio-dev libasio-dev  # HTTP: weir serve and the web UI
+  libasio-dev libhttp-parser-dev  # HTTP/1.1: weir serve's REST API and the web UI
   libgraphviz-dev  # the web UI: pipeline graph layout (libgvc and its dot and svg plug-ins)
   libjs-chart.js   # the web UI: charts (compiled into the binary)
   # The build also compiles the tests and micro-benchmarks (they are small).

@@ -143,6 +143,8 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       exit_code = ReportError("serve", server.status());
       return;
     }
+    // A body over the limit is refused from its Content-Length, before it is read.
+    http->max_body_bytes = options->max_body_bytes;
     auto listening = serving::HttpServer::Start(
         *http, [model_server = server->get()](const serving::HttpRequest& request) {
           return model_server->Handle(request.method, request.path, request.body);

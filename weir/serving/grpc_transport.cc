@@ -18,6 +18,7 @@
 #include "weir/base/parallel.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/serving/socket_io.h"
 
 namespace weir::serving {
 namespace {
@@ -372,25 +373,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Flush() {
     const uint8_t* data = nullptr;
     for (ssize_t size; (size = nghttp2_session_mem_send(session_, &data)) > 0;)
-      pending_.append(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
-    if (writing_ || pending_.empty() || !socket_.is_open()) return;
-    writing_ = true;
-    sending_.swap(pending_);
-    pending_.clear();
-    asio::async_write(socket_, asio::buffer(sending_),
-                      [self = shared_from_this()](const std::error_code& error, size_t) {
-                        self->writing_ = false;
-                        self->sending_.clear();
-                        if (error) return self->Close();
-                        self->Flush();
-                        if (self->closing_ && !self->writing_) self->Close();
-                      });
+      out_.pending().append(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
+    if (!socket_.is_open()) return;
+    out_.Write(socket_, [self = shared_from_this()](const std::error_code& error) {
+      if (error) return self->Close();
+      self->Flush();
+      if (self->closing_ && !self->out_.writing()) self->Close();
+    });
   }
 
   // Closes once what is being written is out.
   void Close() {
     closing_ = true;
-    if (writing_) return;
+    if (out_.writing()) return;
     std::error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -404,8 +399,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<int32_t> complete_;  // Streams whose request has fully arrived.
   size_t held_ = 0;                // Request bytes held: arriving, or in calls not answered.
   std::array<uint8_t, 64 << 10> in_;
-  std::string pending_, sending_;
-  bool writing_ = false;
+  WriteQueue out_;
   bool closing_ = false;
 };
 
@@ -428,20 +422,7 @@ class Transport final : public GrpcTransport {
   }
 
   absl::Status Listen(const std::string& address, uint16_t port) {
-    std::error_code error;
-    const asio::ip::address ip = asio::ip::make_address(address, error);
-    if (error)
-      return absl::InvalidArgumentError(
-          StrCat("cannot listen on '", address, "': ", error.message()));
-    const asio::ip::tcp::endpoint endpoint(ip, port);
-    acceptor_.open(endpoint.protocol(), error);
-    if (!error) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), error);
-    if (!error) acceptor_.bind(endpoint, error);
-    if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
-    if (error) {
-      return absl::UnavailableError(
-          StrCat("cannot listen for gRPC on ", address, ":", port, ": ", error.message()));
-    }
+    RETURN_IF_ERROR(serving::Listen(acceptor_, address, port, "gRPC"));
     port_ = acceptor_.local_endpoint().port();
     Accept();
     for (size_t i = 0; i < shared_.threads; ++i) threads_.emplace_back([this] { io_.run(); });

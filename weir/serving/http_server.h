@@ -1,6 +1,12 @@
-// The HTTP layer weir's servers share: RESTinio over standalone Asio, on a thread pool, with
-// TCP_NODELAY. It hands each request's method, path and body to a handler and writes back what
-// the handler answers; it knows nothing of models or pipelines.
+// The HTTP/1.1 server weir's servers share (weir serve's REST API, the web UI): standalone Asio
+// on a thread pool, a strand and TCP_NODELAY per connection, and http_request_reader.h to read
+// requests. It hands each request's method, path, query, headers and body to a handler and
+// writes back what the handler answers, in order (keep-alive and pipelining); it knows nothing
+// of models or pipelines. What a client gets from the server itself: 413 for a body over the
+// limit (from its Content-Length, before the body is read, or as a chunked body grows past it),
+// 431 for headers over 64 KiB, 400 for a malformed request, 100 Continue when asked for it, 500
+// when the handler throws; a connection is closed when its client takes longer than the idle
+// timeout to send a request (or to read the answer).
 #ifndef WEIR_SERVING_HTTP_SERVER_H_
 #define WEIR_SERVING_HTTP_SERVER_H_
 
@@ -38,11 +44,11 @@ struct HttpServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8501;  // 0: any free port (see HttpServer::port()).
   int threads = 0;       // 0: all cores.
-  // Bodies up to this size are read and handed over (the handler applies its own, smaller
-  // limit and answers 413); a larger one closes the connection.
+  // A larger body is answered 413 (and the connection closed) without being read.
   size_t max_body_bytes = 64 << 20;
-  // A connection that starts no request for this long is closed, so idle clients cannot hold
-  // connections (and their memory) open.
+  // A client gets this long from its connection's start, or from the last answer, to send a
+  // whole request (and to read the answer); then the connection is closed, so that idle or slow
+  // clients cannot hold connections (and their memory) open.
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
 };
 

@@ -1,10 +1,7 @@
 #include "weir/serving/model_server.h"
 
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <filesystem>
 #include <fstream>
@@ -19,6 +16,7 @@
 #include "weir/proto/example.pb.h"
 #include "weir/serving/batcher.h"
 #include "weir/serving/http_server.h"
+#include "weir/serving/testing/loopback.h"
 #include "weir/serving/testing/test_model.h"
 
 namespace weir::serving {
@@ -476,20 +474,6 @@ TEST(ConcatenateRowsTest, ColumnsMissingFromAPartAreMissingInItsRows) {
   EXPECT_EQ(jy->presence(2), data::Presence::kNoKind);
 }
 
-// A socket connected to 127.0.0.1:port, or -1.
-int ConnectTo(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // One HTTP round trip on 127.0.0.1, to check the wiring.
 TEST_F(ModelServerTest, ServesOverHttp) {
   auto server = ModelServer::Start({.model_name = "taxi", .model_base_path = *root_ / "base"});
@@ -498,56 +482,17 @@ TEST_F(ModelServerTest, ServesOverHttp) {
     return (*server)->Handle(request.method, request.path, request.body);
   });
   ASSERT_TRUE(http.ok()) << http.status();
-  const int fd = ConnectTo((*http)->port());
+  const int fd = testing::ConnectTo((*http)->port());
   ASSERT_GE(fd, 0);
   const std::string body = R"({"instances": [{"company": "Flash Cab", "fare": 9.5}]})";
   const std::string request =
       "POST /v1/models/taxi:predict HTTP/1.1\r\nHost: x\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
   ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
-  std::string response;
-  char buffer[4096];
-  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) response.append(buffer, n);
+  const std::string response = testing::ReadToEnd(fd);
   close(fd);
   EXPECT_EQ(response.rfind("HTTP/1.1 200 OK", 0), 0u) << response;
   EXPECT_NE(response.find("{\"predictions\":["), std::string::npos) << response;
-  (*http)->Stop();
-}
-
-// A handler that throws answers 500 with the reason; the connection is not just dropped.
-TEST_F(ModelServerTest, AHandlerThatThrowsAnswers500) {
-  auto http = HttpServer::Start({.port = 0, .threads = 1}, [](const HttpRequest&) -> HttpResponse {
-    throw std::runtime_error("boom \"quoted\"");
-  });
-  ASSERT_TRUE(http.ok()) << http.status();
-  const int fd = ConnectTo((*http)->port());
-  ASSERT_GE(fd, 0);
-  const std::string request =
-      "GET /v1/models/taxi HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-  ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
-  std::string response;
-  char buffer[4096];
-  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) response.append(buffer, n);
-  close(fd);
-  EXPECT_EQ(response.rfind("HTTP/1.1 500", 0), 0u) << response;
-  const std::string body = response.substr(response.find("\r\n\r\n") + 4);
-  EXPECT_EQ(Json::parse(body)["error"], "internal error: boom ?quoted?");
-  (*http)->Stop();
-}
-
-// A client that connects and sends nothing is let go after the idle timeout.
-TEST_F(ModelServerTest, IdleConnectionsAreClosed) {
-  auto http =
-      HttpServer::Start({.port = 0, .threads = 1, .idle_timeout = std::chrono::milliseconds(300)},
-                        [](const HttpRequest&) { return HttpResponse{}; });
-  ASSERT_TRUE(http.ok()) << http.status();
-  const int fd = ConnectTo((*http)->port());
-  ASSERT_GE(fd, 0);
-  timeval wait{.tv_sec = 10, .tv_usec = 0};  // Far beyond the timeout: a hang fails, not blocks.
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
-  char byte;
-  EXPECT_EQ(read(fd, &byte, 1), 0) << "the server should close the idle connection";
-  close(fd);
   (*http)->Stop();
 }
 

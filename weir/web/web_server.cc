@@ -52,8 +52,13 @@ absl::Status RunWebServer(const WebServerOptions& options,
     api_options.allowed_hosts.push_back(options.bind);
   }
   auto api = std::make_shared<WebApi>(registry, std::move(api_options));
-  ASSIGN_OR_RETURN(auto server, serving::HttpServer::Start(
-                                    {.address = options.bind, .port = options.port, .threads = 2},
+  // The API's bodies are small JSON objects (a run's conf, a note): a larger one is refused
+  // from its Content-Length, before it is read.
+  constexpr size_t kMaxBodyBytes = 1 << 20;
+  ASSIGN_OR_RETURN(auto server, serving::HttpServer::Start({.address = options.bind,
+                                                            .port = options.port,
+                                                            .threads = 2,
+                                                            .max_body_bytes = kMaxBodyBytes},
                                     [api](const serving::HttpRequest& request) {
                                       return api->Handle(request);
                                     }));
