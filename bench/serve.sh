@@ -45,10 +45,13 @@ measure() {  # $1: label, rest: wrk arguments
   p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.txt")
   p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
   non2xx=$(awk '/^non2xx/ {print $2}' "$work/wrk.txt")
-  printf '%-44s %12s %10s %10s %8s\n' "$label" "$rps" "$p50" "$p99" "${non2xx:-0}"
+  # Connections closed without an answer, refused or timed out ("Socket errors: connect 0, read
+  # 0, write 0, timeout 0"; wrk prints the line only when one is not 0).
+  socket_errors=$(awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$work/wrk.txt")
+  printf '%-44s %12s %10s %10s %8s %8s\n' "$label" "$rps" "$p50" "$p99" "${non2xx:-0}" "${socket_errors:-0}"
   eval "${label%% *}_rps=$rps"
 }
-printf '%-44s %12s %10s %10s %8s\n' "" "requests/s" "p50" "p99" "non-2xx"
+printf '%-44s %12s %10s %10s %8s %8s\n' "" "requests/s" "p50" "p99" "non-2xx" "socket errors"
 # gRPC Predict with the same instances as named tensors. h2load reports no percentiles: they come
 # from its per-request log; failed calls (gRPC answers them with HTTP 200) from the server's
 # error counter.
@@ -106,7 +109,7 @@ latest=$(ls "$base" | sort -n | tail -1)
 ( sleep 3; cp -r "$base/$latest" "$base/.next"; mv "$base/.next" "$base/$((latest + 1))" ) &
 measure "predict 1 instance while a version swaps" -s "$work/one.lua" "http://127.0.0.1:$port/v1/models/taxi:predict"
 curl -s "localhost:$port/v1/models/taxi" | grep -q "\"version\":\"$((latest + 1))\"" &&
-  echo "version $((latest + 1)) was swapped in during the run (goal: 0 non-2xx)"
+  echo "version $((latest + 1)) was swapped in during the run (goal: 0 non-2xx, 0 socket errors)"
 
 # The same single-instance load with --enable_batching: concurrent requests share model calls.
 # (The taxi model is gbdt, whose per-call cost is small, so this shows the batcher's overhead
