@@ -10,10 +10,10 @@
 #include <cstdint>
 
 #include "fuzz/targets/scratch.h"
+#include "weir/base/json_text.h"
 #include "weir/components/statistics_gen/statistics_gen_component.h"
 #include "weir/schema/schema_inference.h"
 #include "weir/validation/validator.h"
-#include "weir/views/json_text.h"
 #include "weir/views/schema.h"
 #include "weir/views/statistics.h"
 
@@ -95,7 +95,7 @@ void FuzzSchema(std::string_view text) {
   absl::StatusOr<tfmd::Schema> schema = weir::schema::ReadSchemaFile(file);
   if (!schema.ok()) return;
   weir::views::RenderSchema(*schema, {});
-  weir::views::JsonText(weir::views::SchemaToJson(*schema));
+  weir::base::JsonText(weir::views::SchemaToJson(*schema));
   Validate(ReferenceStatistics(), *schema, ReferenceStatistics());
   weir::schema::UpdateSchema(ReferenceStatistics(), {}, &*schema);
 }
@@ -113,7 +113,7 @@ void FuzzStatistics(std::string_view bytes) {
         .label = dataset.name(), .file = file, .statistics = dataset};
     weir::views::RenderStatistics(labeled, {});
     weir::views::RenderStatisticsComparison(first, labeled, {.max_width = 60});
-    weir::views::JsonText(weir::views::StatisticsToJson(labeled));
+    weir::base::JsonText(weir::views::StatisticsToJson(labeled));
     Validate(dataset, schema, first.statistics);
     weir::schema::UpdateSchema(dataset, {}, &schema);
   }

@@ -2,9 +2,11 @@
 #ifndef WEIR_FUZZ_TARGETS_SCRATCH_H_
 #define WEIR_FUZZ_TARGETS_SCRATCH_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,20 @@ std::filesystem::path WriteScratchFile(const std::string& name, std::string_view
 
 inline std::string_view AsText(const uint8_t* data, size_t size) {
   return {reinterpret_cast<const char*>(data), size};
+}
+
+// An HTTP request as the router targets take it: the input's first line "METHOD TARGET", the rest
+// the body.
+struct RequestInput {
+  std::string_view method, target, body;
+};
+inline std::optional<RequestInput> SplitRequest(std::string_view input) {
+  const size_t line_end = std::min(input.find('\n'), input.size());
+  const std::string_view line = input.substr(0, line_end);
+  const size_t space = line.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  return RequestInput{line.substr(0, space), line.substr(space + 1),
+                      input.substr(std::min(line_end + 1, input.size()))};
 }
 
 }  // namespace weir::fuzz

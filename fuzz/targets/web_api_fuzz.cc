@@ -42,13 +42,9 @@ Server& TheServer() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Server& server = TheServer();
-  const std::string_view input = weir::fuzz::AsText(data, size);
-  const size_t line_end = std::min(input.find('\n'), input.size());
-  const std::string_view line = input.substr(0, line_end);
-  const std::string_view body = input.substr(std::min(line_end + 1, input.size()));
-  const size_t space = line.find(' ');
-  if (space == std::string_view::npos) return 0;
-  weir::web::CallApi(*server.api, line.substr(0, space), line.substr(space + 1), body,
+  const auto request = weir::fuzz::SplitRequest(weir::fuzz::AsText(data, size));
+  if (!request) return 0;
+  weir::web::CallApi(*server.api, request->method, request->target, request->body,
                      {{"X-Weir-CSRF", server.csrf}});
   return 0;
 }

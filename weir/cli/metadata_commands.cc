@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "weir/base/json_text.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
@@ -15,7 +16,6 @@
 #include "weir/pipeline/component_registry.h"
 #include "weir/pipeline/pipeline_spec.h"
 #include "weir/views/artifact_view.h"
-#include "weir/views/json_text.h"
 #include "weir/views/runs.h"
 
 namespace weir::cli {
@@ -78,7 +78,7 @@ void Show(
     return;
   }
   if (flags.json) {
-    std::cout << views::JsonText(*view, 2) << "\n";
+    std::cout << base::JsonText(*view, 2) << "\n";
   } else {
     std::cout << render(*view);
   }
@@ -321,7 +321,7 @@ void AddMetadataCommands(CLI::App& app, int& exit_code) {
                                          .options = {{"split", *split}, {"compare", *compare}}};
         if (view_flags->json) {
           ASSIGN_OR_RETURN(nlohmann::ordered_json data, found->to_json(request));
-          std::cout << views::JsonText(data, 2) << "\n";
+          std::cout << base::JsonText(data, 2) << "\n";
           return absl::OkStatus();
         }
         views::TextOptions options;

@@ -6,12 +6,12 @@
 #include <iostream>
 #include <memory>
 
+#include "weir/base/json_text.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
 #include "weir/views/anomalies.h"
 #include "weir/views/evaluation.h"
-#include "weir/views/json_text.h"
 #include "weir/views/schema.h"
 #include "weir/views/statistics.h"
 #include "weir/views/text.h"
@@ -86,7 +86,7 @@ absl::Status ShowStatistics(const ShowFlags& flags) {
       }
     }
     if (flags.json)
-      std::cout << views::JsonText(nlohmann::ordered_json{{"datasets", datasets}}, 2) << "\n";
+      std::cout << base::JsonText(nlohmann::ordered_json{{"datasets", datasets}}, 2) << "\n";
     return absl::OkStatus();
   }
 
@@ -124,14 +124,14 @@ absl::Status ShowStatistics(const ShowFlags& flags) {
     }
   }
   if (flags.json)
-    std::cout << views::JsonText(nlohmann::ordered_json{{"comparisons", comparisons}}, 2) << "\n";
+    std::cout << base::JsonText(nlohmann::ordered_json{{"comparisons", comparisons}}, 2) << "\n";
   return absl::OkStatus();
 }
 
 absl::Status ShowSchema(const ShowFlags& flags) {
   ASSIGN_OR_RETURN(views::tfmd::Schema schema, views::LoadSchema(flags.path));
   if (flags.json) {
-    std::cout << views::JsonText(views::SchemaToJson(schema), 2) << "\n";
+    std::cout << base::JsonText(views::SchemaToJson(schema), 2) << "\n";
   } else {
     std::cout << views::RenderSchema(schema, OptionsFor(flags));
   }
@@ -154,14 +154,14 @@ absl::Status ShowAnomalies(const ShowFlags& flags) {
     }
   }
   if (flags.json)
-    std::cout << views::JsonText(nlohmann::ordered_json{{"splits", splits}}, 2) << "\n";
+    std::cout << base::JsonText(nlohmann::ordered_json{{"splits", splits}}, 2) << "\n";
   return absl::OkStatus();
 }
 
 absl::Status ShowEvaluation(const ShowFlags& flags) {
   ASSIGN_OR_RETURN(views::ModelEvaluation evaluation, views::LoadEvaluation(flags.path));
   if (flags.json) {
-    std::cout << views::JsonText(views::EvaluationToJson(evaluation), 2) << "\n";
+    std::cout << base::JsonText(views::EvaluationToJson(evaluation), 2) << "\n";
   } else {
     std::cout << views::RenderEvaluation(evaluation, OptionsFor(flags));
   }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "nlohmann/json.hpp"
+#include "weir/base/json_text.h"
 #include "weir/base/strings.h"
 
 namespace weir::serving {
@@ -98,8 +99,8 @@ int HttpRequestReader::CountHeaderBytes(size_t size) {
 }
 
 int HttpRequestReader::Fail(int status, std::string message) {
-  failure_ =
-      HttpResponse{.status = status, .body = nlohmann::json{{"error", std::move(message)}}.dump()};
+  failure_ = HttpResponse{.status = status,
+                          .body = base::JsonText(nlohmann::json{{"error", std::move(message)}})};
   return -1;
 }
 

@@ -474,6 +474,20 @@ TEST(ConcatenateRowsTest, ColumnsMissingFromAPartAreMissingInItsRows) {
   EXPECT_EQ(jy->presence(2), data::Presence::kNoKind);
 }
 
+// A parse error quotes where the body stopped making sense, bytes that need not be UTF-8: the
+// answer is still a JSON 400 (it threw, found by fuzz_rest_request).
+TEST_F(ModelServerTest, AnErrorQuotingAClientsBytesIsStillJson) {
+  auto server = ModelServer::Start({.model_name = "taxi", .model_base_path = *root_ / "base"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  for (const char* verb : {"classify", "predict"}) {
+    const HttpResponse response = (*server)->Handle("POST", std::string("/v1/models/taxi:") + verb,
+                                                    "{\"examples\": [{\"fare\": 1, \"\x80\x80trip");
+    EXPECT_EQ(response.status, 400) << verb;
+    EXPECT_THAT(Json::parse(response.body)["error"].get<std::string>(), HasSubstr("JSON"))
+        << verb;
+  }
+}
+
 // One HTTP round trip on 127.0.0.1, to check the wiring.
 TEST_F(ModelServerTest, ServesOverHttp) {
   auto server = ModelServer::Start({.model_name = "taxi", .model_base_path = *root_ / "base"});

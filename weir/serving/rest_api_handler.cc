@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "weir/base/json_parse.h"
+#include "weir/base/json_text.h"
 #include "weir/base/strings.h"
 #include "weir/model/layout.h"
 #include "weir/serving/servable.h"
@@ -14,10 +15,10 @@ using Json = nlohmann::json;
 
 namespace {
 
-// Deeper JSON than this is refused (a classify request has depth 4).
-
+// Messages may quote a client's bytes (a parse error shows where it stopped), which need not be
+// UTF-8.
 HttpResponse Error(int status, const std::string& message) {
-  return {status, Json{{"error", message}}.dump()};
+  return {status, base::JsonText(Json{{"error", message}})};
 }
 
 // TF Serving's statuses for the version manager's errors.
@@ -53,7 +54,7 @@ HttpResponse RestApiHandler::Status(const ServedModel& model,
     return Error(404, version ? StrCat("servable not found: ", model.name, " version ", *version)
                               : StrCat("no version of ", model.name, " is known"));
   }
-  return {200, Json{{"model_version_status", statuses}}.dump()};
+  return {200, base::JsonText(Json{{"model_version_status", statuses}})};
 }
 
 HttpResponse RestApiHandler::Metadata(const ServedModel& model,
@@ -91,12 +92,11 @@ HttpResponse RestApiHandler::Metadata(const ServedModel& model,
   for (const auto& input : spec.signature_inputs()) read.push_back(input.name());
   metadata["inputs_read"] = std::move(read);
   if (!spec.class_names().empty()) metadata["class_names"] = spec.class_names();
-  return {
-      200,
-      Json{{"model_spec",
-            {{"name", model.name}, {"signature_name", ""}, {"version", std::to_string(number)}}},
-           {"metadata", metadata}}
-          .dump()};
+  return {200,
+          base::JsonText(Json{
+              {"model_spec",
+               {{"name", model.name}, {"signature_name", ""}, {"version", std::to_string(number)}}},
+              {"metadata", metadata}})};
 }
 
 HttpResponse RestApiHandler::Predict(ServedModel& model, std::optional<int64_t> version,

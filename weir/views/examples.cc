@@ -3,10 +3,10 @@
 #include <algorithm>
 
 #include "weir/base/artifact_layout.h"
+#include "weir/base/json_text.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/io/example/example_files.h"
-#include "weir/views/json_text.h"
 
 namespace weir::views {
 namespace fs = std::filesystem;
@@ -112,7 +112,7 @@ std::string RenderExamples(const ExamplesView& view, const TextOptions& options)
     Table values({{"feature", Align::kLeft, Fit::kTruncate, kNameWidth},
                   {"value", Align::kLeft, Fit::kTruncate}});
     for (const auto& [feature, value] : view.sample[row].items())
-      values.AddRow({feature, value.is_null() ? "(missing)" : JsonText(value)});
+      values.AddRow({feature, value.is_null() ? "(missing)" : base::JsonText(value)});
     out += values.Render(options);
   }
   return out;

@@ -12,10 +12,10 @@
 #include <variant>
 #include <vector>
 
+#include "weir/base/json_text.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/metadata/run_records.h"
-#include "weir/views/json_text.h"
 #include "weir/views/text.h"
 
 namespace weir::views {
@@ -108,7 +108,7 @@ std::string FormatDuration(const Json& ms_json) {
 std::string Text(const Json& value) {
   if (value.is_null()) return "-";
   if (value.is_string()) return value.get<std::string>();
-  return JsonText(value);
+  return base::JsonText(value);
 }
 
 // "2026-11-26T11:15:00Z" from "2026-11-26T11:15:00.123Z": tables show seconds.
@@ -881,8 +881,8 @@ std::string RenderArtifact(const Json& artifact) {
   auto properties = [&](std::string_view label, const Json& object) {
     std::vector<std::string> values;
     for (const auto& [name, value] : object.items()) {
-      values.push_back(
-          StrCat(name, " = ", value.is_string() ? value.get<std::string>() : JsonText(value)));
+      values.push_back(StrCat(
+          name, " = ", value.is_string() ? value.get<std::string>() : base::JsonText(value)));
     }
     return lines(label, values, "(none)");
   };

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "weir/base/files.h"
 #include "weir/base/json_parse.h"
+#include "weir/base/json_text.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/metadata/run_records.h"
@@ -46,9 +47,7 @@ Json TimeOrNull(int64_t ms) { return ms == 0 ? Json(nullptr) : Json(views::Forma
 
 HttpResponse JsonResponse(const Json& body, int status = 200) {
   // Bytes that are not UTF-8 (a bytes feature's values) become U+FFFD rather than an error.
-  return {.status = status,
-          .body = body.dump(-1, ' ', false, Json::error_handler_t::replace),
-          .content_type = "application/json"};
+  return {.status = status, .body = base::JsonText(body), .content_type = "application/json"};
 }
 
 HttpResponse ErrorResponse(int status, std::string_view message) {
