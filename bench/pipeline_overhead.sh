@@ -4,7 +4,7 @@
 # Goal (issue 4): a rerun with nothing changed in well under 1 s; per cached node <= 5 ms.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-weir="$root/build/release/bin/weir"
+weir="${WEIR_BIN:-$root/build/release/bin/weir}"
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
 pipeline="$root/examples/taxi/pipeline_solution.yaml"

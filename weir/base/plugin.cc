@@ -37,6 +37,23 @@ absl::Status Plugin::Register(void* registry) const {
   return absl::OkStatus();
 }
 
+absl::StatusOr<void*> LibraryFunction(const char* library, const char* function) {
+  // dlopen counts references: loading again is cheap and never unloads. The loader's error state
+  // is per thread, so concurrent first uses are safe.
+  void* handle = ::dlopen(library, RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* error = ::dlerror();
+    return absl::FailedPreconditionError(
+        weir::StrCat("cannot load ", library, ": ", error ? error : "unknown error"));
+  }
+  void* address = ::dlsym(handle, function);
+  if (address == nullptr) {
+    return absl::FailedPreconditionError(
+        weir::StrCat(library, " has no function ", function, " (too old a version?)"));
+  }
+  return address;
+}
+
 fs::path PluginDirectory() {
   if (const char* dir = std::getenv("WEIR_PLUGIN_DIR"); dir != nullptr && *dir != '\0') return dir;
   std::error_code ec;

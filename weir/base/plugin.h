@@ -37,6 +37,21 @@ class Plugin {
   void* handle_;
 };
 
+// A C function of a system library (named by its soname, "libpq.so.5"), which is loaded the
+// first time one of its functions is asked for and stays loaded: for heavy dependencies that
+// only some commands need, so that the others start without them. Errors name the library or
+// the function, with the loader's message.
+absl::StatusOr<void*> LibraryFunction(const char* library, const char* function);
+
+// Sets `function` (a pointer of the function's type) to `library`'s function `name`.
+template <typename Function>
+absl::Status BindLibraryFunction(const char* library, const char* name, Function& function) {
+  absl::StatusOr<void*> address = LibraryFunction(library, name);
+  if (!address.ok()) return address.status();
+  function = reinterpret_cast<Function>(*address);
+  return absl::OkStatus();
+}
+
 // The folder holding weir's own plug-ins: $WEIR_PLUGIN_DIR if set, else `lib/weir` beside the
 // running binary's folder (an installed layout), else the binary's own folder (a build tree).
 std::filesystem::path PluginDirectory();

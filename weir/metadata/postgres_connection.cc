@@ -1,7 +1,5 @@
 #include "weir/metadata/postgres_connection.h"
 
-#include <libpq-fe.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -10,15 +8,19 @@
 
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/metadata/libpq.h"
 
 namespace weir::metadata {
 namespace {
+
+// libpq, loaded by the first Open: everything else here works on what an Open returned.
+const LibPq& Pq() { return **LoadLibPq(); }
 
 // The advisory lock key every weir writer takes ("weir" in ASCII).
 constexpr int64_t kWriterLockKey = 0x77656972;
 
 struct ResultDeleter {
-  void operator()(PGresult* result) const { PQclear(result); }
+  void operator()(PGresult* result) const { Pq().PQclear(result); }
 };
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
@@ -26,14 +28,16 @@ using Result = std::unique_ptr<PGresult, ResultDeleter>;
 // gone or a lock wait timed out, Internal otherwise; the message names the store and the SQL.
 absl::Status ResultError(pg_conn* connection, const PGresult* result, std::string_view location,
                          std::string_view doing) {
-  const char* sqlstate = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const char* sqlstate =
+      result != nullptr ? Pq().PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const std::string state = sqlstate != nullptr ? sqlstate : "";
-  std::string error = result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(connection);
+  std::string error =
+      result != nullptr ? Pq().PQresultErrorMessage(result) : Pq().PQerrorMessage(connection);
   while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
   const std::string message =
       StrCat("metadata store ", location, ": ", error, " (while ", doing, ")");
   if (state == "23505") return absl::AlreadyExistsError(message);
-  if (PQstatus(connection) != CONNECTION_OK || state.rfind("08", 0) == 0 || state == "55P03" ||
+  if (Pq().PQstatus(connection) != CONNECTION_OK || state.rfind("08", 0) == 0 || state == "55P03" ||
       state == "40001" || state == "40P01" || state == "57014") {
     return absl::UnavailableError(message);
   }
@@ -70,17 +74,17 @@ class PostgresStatement : public SqlStatement {
       for (size_t i = 0; i < values_.size() && i < values.size(); ++i) {
         if (values_[i].has_value()) values[i] = values_[i]->c_str();
       }
-      result_.reset(PQexecParams(connection_->handle(), sql_.c_str(), parameters_, nullptr,
-                                 values.data(), nullptr, nullptr, /*resultFormat=*/0));
+      result_.reset(Pq().PQexecParams(connection_->handle(), sql_.c_str(), parameters_, nullptr,
+                                      values.data(), nullptr, nullptr, /*resultFormat=*/0));
       const ExecStatusType status =
-          result_ != nullptr ? PQresultStatus(result_.get()) : PGRES_FATAL_ERROR;
+          result_ != nullptr ? Pq().PQresultStatus(result_.get()) : PGRES_FATAL_ERROR;
       if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
         absl::Status error =
             ResultError(connection_->handle(), result_.get(), connection_->location(), sql_);
         result_.reset();
         return error;
       }
-      rows_ = PQntuples(result_.get());
+      rows_ = Pq().PQntuples(result_.get());
       row_ = -1;
     }
     if (row_ + 1 >= rows_) return false;
@@ -88,19 +92,21 @@ class PostgresStatement : public SqlStatement {
     return true;
   }
 
-  bool IsNull(int column) const override { return PQgetisnull(result_.get(), row_, column) != 0; }
+  bool IsNull(int column) const override {
+    return Pq().PQgetisnull(result_.get(), row_, column) != 0;
+  }
   int64_t Int(int column) const override {
-    const char* text = PQgetvalue(result_.get(), row_, column);
+    const char* text = Pq().PQgetvalue(result_.get(), row_, column);
     // Booleans arrive as t / f in text format.
     if (text[0] == 't') return 1;
     return std::strtoll(text, nullptr, 10);
   }
   double Double(int column) const override {
-    return std::strtod(PQgetvalue(result_.get(), row_, column), nullptr);
+    return std::strtod(Pq().PQgetvalue(result_.get(), row_, column), nullptr);
   }
   std::string Text(int column) const override {
-    return std::string(PQgetvalue(result_.get(), row_, column),
-                       PQgetlength(result_.get(), row_, column));
+    return std::string(Pq().PQgetvalue(result_.get(), row_, column),
+                       Pq().PQgetlength(result_.get(), row_, column));
   }
 
  private:
@@ -146,24 +152,25 @@ std::string ToPostgresSql(std::string_view sql, int& parameters) {
 
 absl::StatusOr<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(
     std::string_view conninfo, int lock_timeout_ms) {
+  RETURN_IF_ERROR(LoadLibPq().status());
   // The connect timeout comes first so that one in `conninfo` overrides it.
   const std::string info(conninfo);
   const char* keywords[] = {"connect_timeout", "dbname", nullptr};
   const char* values[] = {"10", info.c_str(), nullptr};
-  pg_conn* handle = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  pg_conn* handle = Pq().PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (handle == nullptr) return absl::ResourceExhaustedError("libpq could not allocate");
   // Named without the password, which `conninfo` may hold.
-  std::string location = StrCat("postgresql://", PQuser(handle), "@", PQhost(handle), ":",
-                                PQport(handle), "/", PQdb(handle));
-  if (PQstatus(handle) != CONNECTION_OK) {
-    std::string error = PQerrorMessage(handle);
-    PQfinish(handle);
+  std::string location = StrCat("postgresql://", Pq().PQuser(handle), "@", Pq().PQhost(handle), ":",
+                                Pq().PQport(handle), "/", Pq().PQdb(handle));
+  if (Pq().PQstatus(handle) != CONNECTION_OK) {
+    std::string error = Pq().PQerrorMessage(handle);
+    Pq().PQfinish(handle);
     while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
     return absl::UnavailableError(
         StrCat("metadata store ", location, ": cannot connect to PostgreSQL: ", error));
   }
   // "relation already exists, skipping" and the like would otherwise go to stderr.
-  PQsetNoticeProcessor(
+  Pq().PQsetNoticeProcessor(
       handle, [](void*, const char*) {}, nullptr);
   std::unique_ptr<PostgresConnection> connection(
       new PostgresConnection(handle, std::move(location)));
@@ -172,14 +179,14 @@ absl::StatusOr<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(
   return connection;
 }
 
-PostgresConnection::~PostgresConnection() { PQfinish(connection_); }
+PostgresConnection::~PostgresConnection() { Pq().PQfinish(connection_); }
 
 absl::Status PostgresConnection::Execute(std::string_view sql) {
   int parameters = 0;
   const std::string statement = ToPostgresSql(sql, parameters);
-  Result result(PQexec(connection_, statement.c_str()));
+  Result result(Pq().PQexec(connection_, statement.c_str()));
   const ExecStatusType status =
-      result != nullptr ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+      result != nullptr ? Pq().PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     return ResultError(connection_, result.get(), location_, statement);
   }

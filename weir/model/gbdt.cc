@@ -2,8 +2,6 @@
 // float per column: the dense features, then each categorical id (missing: NaN).
 #include "weir/model/gbdt.h"
 
-#include <xgboost/c_api.h>
-
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -16,15 +14,19 @@
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/model/layout.h"
+#include "weir/model/libxgboost.h"
 
 namespace weir::model {
 namespace {
 
 constexpr char kWeightsFile[] = "model.xgb.json";
 
+// XGBoost, loaded by the first Train or Load: everything else here works on what they made.
+const LibXgboost& Xgb() { return **LoadLibXgboost(); }
+
 absl::Status XgbError(int rc, std::string_view what) {
   if (rc == 0) return absl::OkStatus();
-  return absl::InternalError(StrCat("XGBoost: ", what, ": ", XGBGetLastError()));
+  return absl::InternalError(StrCat("XGBoost: ", what, ": ", Xgb().XGBGetLastError()));
 }
 
 // A number for XGBoost's string parameters, without std::to_string's 6 fixed decimals.
@@ -53,14 +55,14 @@ std::vector<float> Features(const Batch& batch) {
 struct DMatrix {
   DMatrixHandle handle = nullptr;
   ~DMatrix() {
-    if (handle) XGDMatrixFree(handle);
+    if (handle) Xgb().XGDMatrixFree(handle);
   }
 };
 
 struct Booster {
   BoosterHandle handle = nullptr;
   ~Booster() {
-    if (handle) XGBoosterFree(handle);
+    if (handle) Xgb().XGBoosterFree(handle);
   }
 };
 
@@ -72,13 +74,13 @@ class Feeder {
 
   absl::StatusOr<std::unique_ptr<DMatrix>> QuantileMatrix(int threads, DMatrixHandle reference) {
     DMatrix proxy;
-    RETURN_IF_ERROR(XgbError(XGProxyDMatrixCreate(&proxy.handle), "creating a proxy matrix"));
+    RETURN_IF_ERROR(XgbError(Xgb().XGProxyDMatrixCreate(&proxy.handle), "creating a proxy matrix"));
     proxy_ = proxy.handle;
     const std::string config =
         StrCat("{\"missing\": NaN, \"nthread\": ", threads, ", \"max_bin\": 256}");
     auto matrix = std::make_unique<DMatrix>();
-    const int rc = XGQuantileDMatrixCreateFromCallback(this, proxy.handle, reference, &Reset, &Next,
-                                                       config.c_str(), &matrix->handle);
+    const int rc = Xgb().XGQuantileDMatrixCreateFromCallback(
+        this, proxy.handle, reference, &Reset, &Next, config.c_str(), &matrix->handle);
     RETURN_IF_ERROR(error_);  // The source's own error, if it failed mid-way.
     RETURN_IF_ERROR(XgbError(rc, "reading the examples"));
     if (rows_ == 0) return absl::InvalidArgumentError("the split has no examples");
@@ -107,9 +109,9 @@ class Feeder {
                ", true], \"shape\": [", (*batch)->rows, ", ",
                (*batch)->num_dense + (*batch)->num_categorical,
                "], \"typestr\": \"<f4\", \"version\": 3}");
-    if (XGProxyDMatrixSetDataDense(feeder->proxy_, array.c_str()) != 0 ||
-        XGDMatrixSetFloatInfo(feeder->proxy_, "label", feeder->labels_.data(),
-                              feeder->labels_.size()) != 0) {
+    if (Xgb().XGProxyDMatrixSetDataDense(feeder->proxy_, array.c_str()) != 0 ||
+        Xgb().XGDMatrixSetFloatInfo(feeder->proxy_, "label", feeder->labels_.data(),
+                                    feeder->labels_.size()) != 0) {
       return 0;  // XGBoost reports its own error.
     }
     return 1;
@@ -266,8 +268,9 @@ class GbdtModel : public Model {
     static constexpr char kJson[] = "{\"format\": \"json\"}";
     bst_ulong length = 0;
     const char* bytes = nullptr;
-    RETURN_IF_ERROR(XgbError(XGBoosterSaveModelToBuffer(booster->handle, kJson, &length, &bytes),
-                             "reading the model"));
+    RETURN_IF_ERROR(
+        XgbError(Xgb().XGBoosterSaveModelToBuffer(booster->handle, kJson, &length, &bytes),
+                 "reading the model"));
     ASSIGN_OR_RETURN(TreeEnsemble trees,
                      TreeEnsemble::FromJson(std::string_view(bytes, length), OutputsPerRow(spec)));
     return std::unique_ptr<GbdtModel>(
@@ -296,9 +299,10 @@ class GbdtModel : public Model {
     const bst_ulong* shape = nullptr;
     bst_ulong dims = 0;
     const float* result = nullptr;
-    RETURN_IF_ERROR(XgbError(XGBoosterPredictFromDense(booster_->handle, array.c_str(), kConfig,
-                                                       nullptr, &shape, &dims, &result),
-                             "predicting"));
+    RETURN_IF_ERROR(
+        XgbError(Xgb().XGBoosterPredictFromDense(booster_->handle, array.c_str(), kConfig, nullptr,
+                                                 &shape, &dims, &result),
+                 "predicting"));
     size_t size = 1;
     for (bst_ulong d = 0; d < dims; ++d) size *= shape[d];
     return std::vector<float>(result, result + size);
@@ -307,7 +311,7 @@ class GbdtModel : public Model {
   BoosterHandle handle() const { return booster_->handle; }
 
   absl::Status Save(const std::filesystem::path& dir) const override {
-    return XgbError(XGBoosterSaveModel(booster_->handle, (dir / kWeightsFile).c_str()),
+    return XgbError(Xgb().XGBoosterSaveModel(booster_->handle, (dir / kWeightsFile).c_str()),
                     "saving the model");
   }
 
@@ -325,6 +329,7 @@ class GbdtFamily : public ModelFamily {
   std::string WeightsFile() const override { return kWeightsFile; }
 
   absl::StatusOr<std::unique_ptr<Model>> Train(const TrainingJob& job) const override {
+    RETURN_IF_ERROR(LoadLibXgboost().status());
     const ModelSpec& spec = job.spec;
     const TrainerConfig& config = spec.config();
     const GbdtConfig& gbdt = config.gbdt();
@@ -342,10 +347,10 @@ class GbdtFamily : public ModelFamily {
     auto booster = std::make_unique<Booster>();
     std::vector<DMatrixHandle> cache = {dtrain->handle};
     if (dvalidation) cache.push_back(dvalidation->handle);
-    RETURN_IF_ERROR(XgbError(XGBoosterCreate(cache.data(), cache.size(), &booster->handle),
+    RETURN_IF_ERROR(XgbError(Xgb().XGBoosterCreate(cache.data(), cache.size(), &booster->handle),
                              "creating the booster"));
     auto set = [&](const char* name, const std::string& value) {
-      return XgbError(XGBoosterSetParam(booster->handle, name, value.c_str()),
+      return XgbError(Xgb().XGBoosterSetParam(booster->handle, name, value.c_str()),
                       StrCat("setting ", name, "=", value));
     };
     // The first metric is the loss early stopping watches; the others are for the curves.
@@ -389,16 +394,16 @@ class GbdtFamily : public ModelFamily {
     std::vector<const char*> names = {"train", "validation"};
     for (int64_t round = 0; round < rounds; ++round) {
       RETURN_IF_ERROR(
-          XgbError(XGBoosterUpdateOneIter(handle, static_cast<int>(round), dtrain->handle),
+          XgbError(Xgb().XGBoosterUpdateOneIter(handle, static_cast<int>(round), dtrain->handle),
                    StrCat("boosting round ", round)));
       // Early stopping reads the validation loss every round; the curves read both parts'
       // metrics at their points only.
       const char* out = nullptr;
       bool improved = false;
       if (dvalidation) {
-        RETURN_IF_ERROR(XgbError(
-            XGBoosterEvalOneIter(handle, static_cast<int>(round), &cache[1], &names[1], 1, &out),
-            "evaluating"));
+        RETURN_IF_ERROR(XgbError(Xgb().XGBoosterEvalOneIter(handle, static_cast<int>(round),
+                                                            &cache[1], &names[1], 1, &out),
+                                 "evaluating"));
         auto validation_curve = ParseEval(out)["validation"];
         const double loss = validation_curve.empty() ? HUGE_VAL : validation_curve.front().second;
         improved = loss < best_loss;
@@ -410,9 +415,10 @@ class GbdtFamily : public ModelFamily {
       const bool last = round + 1 == rounds;
       const bool stop = !improved && patience > 0 && round - best_round >= patience;
       if ((round + 1) % config.log_every_steps() == 0 || last || stop) {
-        RETURN_IF_ERROR(XgbError(XGBoosterEvalOneIter(handle, static_cast<int>(round), cache.data(),
-                                                      names.data(), cache.size(), &out),
-                                 "evaluating"));
+        RETURN_IF_ERROR(
+            XgbError(Xgb().XGBoosterEvalOneIter(handle, static_cast<int>(round), cache.data(),
+                                                names.data(), cache.size(), &out),
+                     "evaluating"));
         auto curves = ParseEval(out);
         for (size_t c = 0; c < cache.size(); ++c)
           RETURN_IF_ERROR(job.curves->Add(names[c], round + 1, CurveMetrics(curves[names[c]])));
@@ -423,7 +429,7 @@ class GbdtFamily : public ModelFamily {
       // Keep the trees up to the best validation round (early stopping).
       BoosterHandle sliced = nullptr;
       RETURN_IF_ERROR(
-          XgbError(XGBoosterSlice(handle, 0, static_cast<int>(best_round + 1), 1, &sliced),
+          XgbError(Xgb().XGBoosterSlice(handle, 0, static_cast<int>(best_round + 1), 1, &sliced),
                    "keeping the best rounds"));
       auto best = std::make_unique<Booster>();
       best->handle = sliced;
@@ -436,11 +442,14 @@ class GbdtFamily : public ModelFamily {
 
   absl::StatusOr<std::unique_ptr<Model>> Load(const ModelSpec& spec,
                                               const std::filesystem::path& dir) const override {
+    RETURN_IF_ERROR(LoadLibXgboost().status());
     auto booster = std::make_unique<Booster>();
-    RETURN_IF_ERROR(XgbError(XGBoosterCreate(nullptr, 0, &booster->handle), "creating a booster"));
-    RETURN_IF_ERROR(XgbError(XGBoosterLoadModel(booster->handle, (dir / kWeightsFile).c_str()),
-                             StrCat("loading ", (dir / kWeightsFile).string())));
-    XGBoosterSetParam(booster->handle, "nthread", "1");  // Serving: one request, one thread.
+    RETURN_IF_ERROR(
+        XgbError(Xgb().XGBoosterCreate(nullptr, 0, &booster->handle), "creating a booster"));
+    RETURN_IF_ERROR(
+        XgbError(Xgb().XGBoosterLoadModel(booster->handle, (dir / kWeightsFile).c_str()),
+                 StrCat("loading ", (dir / kWeightsFile).string())));
+    Xgb().XGBoosterSetParam(booster->handle, "nthread", "1");  // Serving: one request, one thread.
     ASSIGN_OR_RETURN(std::unique_ptr<GbdtModel> model, GbdtModel::Create(spec, std::move(booster)));
     return std::unique_ptr<Model>(std::move(model));
   }
