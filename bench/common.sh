@@ -1,15 +1,17 @@
 # Sourced by the benches that race weir against pandas on generated taxi data, after they set
 # `rows`. Sets root, bin (the build's binaries), weir (WEIR_BIN, default $bin/weir), work
-# (BENCH_DIR, default /tmp/weir-bench), python (Debian's interpreter, which has python3-pandas)
-# and csv (a taxi CSV of $rows rows, generated on first use and shared by the benches); defines
-# measure.
+# (BENCH_DIR, default /tmp/weir-bench), python (Debian's interpreter, which has python3-pandas),
+# input (a folder holding only csv, for ExampleGen's --input_base, which reads every file of its
+# folder) and csv (a taxi CSV of $rows rows, generated on first use and shared by the benches);
+# defines measure.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin="$root/build/release/bin"
 weir="${WEIR_BIN:-$bin/weir}"
 work="${BENCH_DIR:-/tmp/weir-bench}"
 python=/usr/bin/python3
-mkdir -p "$work/input"
-csv="$work/input/taxi_${rows}.csv"
+input="$work/input_${rows}"
+mkdir -p "$input"
+csv="$input/taxi.csv"
 if [[ ! -f "$csv" ]]; then
   echo "Generating $rows rows into $csv"
   "$weir" datagen taxi --rows "$rows" --seed 1 --out "$csv"

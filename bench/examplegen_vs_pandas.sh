@@ -25,7 +25,7 @@ pandas_mb=$peak_mb
 [[ "$pandas_rows" == "$rows" ]] || { echo "pandas read $pandas_rows rows, expected $rows" >&2; exit 1; }
 
 rm -rf "$work/examples"
-measure "$weir" examplegen --input_base "$work/input" --output "$work/examples"
+measure "$weir" examplegen --input_base "$input" --output "$work/examples"
 examplegen_s=$seconds examplegen_mb=$peak_mb
 out_mb=$(( $(du -sb "$work/examples" | cut -f1) / 1000000 ))
 

@@ -8,7 +8,7 @@ set -euo pipefail
 rows="${1:-10000000}"
 source "$(dirname "$0")/common.sh"
 if [[ ! -d "$work/examples_${rows}" ]]; then
-  "$weir" examplegen --input_base "$work/input" --output "$work/examples_${rows}" >/dev/null
+  "$weir" examplegen --input_base "$input" --output "$work/examples_${rows}" >/dev/null
 fi
 bytes=$(stat -c %s "$csv")
 echo "Input: $csv, $rows rows, $((bytes / 1000000)) MB; $(nproc) cores"

@@ -12,10 +12,7 @@ rows="${1:-${ROWS:-10000000}}"
 source "$(dirname "$0")/common.sh"
 examples="$work/examples_${rows}"
 if [[ ! -d "$examples" ]]; then
-  # ExampleGen reads every file of --input_base, and $work/input may hold other row counts.
-  mkdir -p "$work/input_${rows}"
-  ln -sf "$csv" "$work/input_${rows}/taxi.csv"
-  "$weir" examplegen --input_base "$work/input_${rows}" --output "$examples" >/dev/null
+  "$weir" examplegen --input_base "$input" --output "$examples" >/dev/null
 fi
 schema="$work/schema_${rows}"
 if [[ ! -d "$schema" ]]; then
