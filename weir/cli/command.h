@@ -18,6 +18,7 @@ void AddSchemaGenCommand(CLI::App& app, int& exit_code);
 void AddExampleValidatorCommand(CLI::App& app, int& exit_code);
 void AddShowCommand(CLI::App& app, int& exit_code);
 void AddPipelineCommand(CLI::App& app, int& exit_code);
+void AddExportCommand(CLI::App& app, int& exit_code);  // export airflow
 void AddRunCommand(CLI::App& app, int& exit_code);
 void AddTransformCommand(CLI::App& app, int& exit_code);
 void AddTrainerCommand(CLI::App& app, int& exit_code);

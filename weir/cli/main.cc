@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   weir::cli::AddRunNodeCommand(app, exit_code);
   weir::cli::AddMetadataCommands(app, exit_code);
   weir::cli::AddPipelineCommand(app, exit_code);
+  weir::cli::AddExportCommand(app, exit_code);
   weir::cli::AddSchedulerCommands(app, exit_code);
   weir::cli::AddDatagenCommand(app, exit_code);
   CLI11_PARSE(app, argc, argv);
