@@ -149,6 +149,12 @@ expect_json "... and the run the full disk stopped is failed" "[r['state'] for r
 nodes_home="$work/nodes"
 pipeline_file="$source_dir/examples/taxi/pipeline_solution.yaml"
 run_node() { WEIR_HOME="$nodes_home" "$weir" run-node --pipeline "$pipeline_file" --run r1 --node "$1"; }
+# A run id names its logs' folder: one that would reach outside it is refused before anything runs.
+fails_with "run-node refuses a run id with a slash" "run id '../escape': use 1 to 250 letters" \
+  env WEIR_HOME="$nodes_home" "$weir" run-node --pipeline "$pipeline_file" --run ../escape --node CsvExampleGen
+check "... and writes nothing outside WEIR_HOME" test ! -e "$nodes_home/logs/escape"
+fails_with "weir run refuses a run id with a slash" "run id 'a/b'" \
+  env WEIR_HOME="$nodes_home" "$weir" run "$pipeline_file" --run_id a/b
 fails_with "run-node refuses a node whose upstream has not run" "has not succeeded in run r1" \
   env WEIR_HOME="$nodes_home" "$weir" run-node --pipeline "$pipeline_file" --run r1 --node SchemaGen
 check "run-node runs the first nodes one process each" bash -c \

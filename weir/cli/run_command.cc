@@ -59,7 +59,8 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       "  weir run examples/taxi/pipeline_solution.yaml\n"
       "  weir run examples/taxi/pipeline_solution.yaml --explain-cache");
   cmd->add_option("FILE", *file, "The pipeline file (YAML, JSON or .pbtxt)")->required();
-  cmd->add_option("--run_id", *run_id, "Name of this run (default: the UTC time)");
+  cmd->add_option("--run_id", *run_id,
+                  "Name of this run (default: the UTC time): letters, digits and _ . ~ : + -");
   cmd->add_flag("--explain-cache", *explain,
                 "Say why each node was or was not taken from the cache");
   cmd->callback([file, run_id, explain, &exit_code]() {
@@ -121,7 +122,10 @@ void AddRunNodeCommand(CLI::App& app, int& exit_code) {
       "    weir run-node --pipeline examples/taxi/pipeline_solution.yaml --run r1 --node $node\n"
       "  done");
   cmd->add_option("--pipeline", *file, "The pipeline file")->required();
-  cmd->add_option("--run", *run_id, "The run id (the same for every node of the run)")->required();
+  cmd->add_option(
+         "--run", *run_id,
+         "The run id (the same for every node of the run): letters, digits and _ . ~ : + -")
+      ->required();
   cmd->add_option("--node", *node_id, "The node id")->required();
   cmd->callback([file, run_id, node_id, &exit_code]() {
     absl::StatusOr<orchestrator::NodeOutcome> outcome =

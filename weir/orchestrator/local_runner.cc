@@ -1,6 +1,7 @@
 #include "weir/orchestrator/local_runner.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -420,6 +421,18 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> OpenPipelineStore(
   return MetadataStore::Open(location);
 }
 
+absl::Status CheckRunId(std::string_view run_id) {
+  const bool allowed = !run_id.empty() && run_id.size() <= 250 && run_id.front() != '.' &&
+                       std::all_of(run_id.begin(), run_id.end(), [](char c) {
+                         return std::isalnum(static_cast<unsigned char>(c)) ||
+                                std::string_view("_.~:+-").find(c) != std::string_view::npos;
+                       });
+  if (allowed) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      StrCat("run id '", run_id,
+             "': use 1 to 250 letters, digits and _ . ~ : + - (not starting with '.')"));
+}
+
 absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
                                       const pipeline::ComponentRegistry& registry,
                                       MetadataStore& store, std::string run_id,
@@ -428,6 +441,7 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
   RETURN_IF_ERROR(CleanUpLeftovers(store).status());
   RunResult result;
   const bool default_run_id = run_id.empty();
+  if (!default_run_id) RETURN_IF_ERROR(CheckRunId(run_id));
   result.run_id = default_run_id ? UtcRunId() : run_id;
   RunContexts contexts;
   RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
@@ -562,6 +576,7 @@ absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
                                     MetadataStore& store, const std::string& run_id,
                                     const std::string& node_id, const ProgressCallback& progress) {
   if (run_id.empty()) return absl::InvalidArgumentError("run-node needs a run id");
+  RETURN_IF_ERROR(CheckRunId(run_id));
   const pipeline::NodeSpec* node = nullptr;
   for (const pipeline::NodeSpec& candidate : spec.nodes())
     if (candidate.id() == node_id) node = &candidate;

@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -55,6 +56,11 @@ struct RunResult {
 // running the node.
 using ProgressCallback = std::function<void(const pipeline::NodeSpec& node, size_t index,
                                             size_t total, const NodeOutcome* outcome)>;
+
+// OK when `run_id` can name a run: 1 to 250 of the characters Airflow's run ids use (letters,
+// digits, _ . ~ : + -), not starting with '.'. A run id names folders (its nodes' logs), so a
+// '/' or ".." would reach outside them. InvalidArgument saying so otherwise.
+absl::Status CheckRunId(std::string_view run_id);
 
 // Runs every node of `spec`, recording in `store`. `run_id` names the pipeline_run context
 // (default: the UTC time, e.g. 20261126T111500.123Z); a given id must be new for this pipeline.

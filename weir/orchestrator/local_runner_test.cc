@@ -167,5 +167,19 @@ TEST_F(LocalRunnerTest, AFailureIsRecordedAndTheNextRunResumes) {
   EXPECT_EQ(States(resumed), (std::vector<NodeState>{kCached, kRan, kRan}));
 }
 
+// Airflow's ids and weir's own pass; what would leave the logs' folder, or is not text, does not.
+TEST(CheckRunIdTest, TakesAirflowsRunIdsAndNothingThatNamesAnotherFolder) {
+  for (const char* id : {"r1", "20261126T111500.123Z", "scheduled__2026-12-07T00:00:00+00:00",
+                         "manual__2026-12-07T12:00:00.123456+00:00", "a~b"}) {
+    EXPECT_TRUE(CheckRunId(id).ok()) << id;
+  }
+  for (const char* id :
+       {"", ".", "..", "../x", "a/b", "a\\b", ".hidden", "a b", "a\nb", "caf\xc3\xa9"}) {
+    EXPECT_FALSE(CheckRunId(id).ok()) << id;
+  }
+  EXPECT_TRUE(CheckRunId(std::string(250, 'r')).ok());
+  EXPECT_FALSE(CheckRunId(std::string(251, 'r')).ok());
+}
+
 }  // namespace
 }  // namespace weir::orchestrator
