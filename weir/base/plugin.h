@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
+#include "weir/base/strings.h"
 
 namespace weir::base {
 
@@ -43,13 +45,47 @@ class Plugin {
 // the function, with the loader's message.
 absl::StatusOr<void*> LibraryFunction(const char* library, const char* function);
 
-// Sets `function` (a pointer of the function's type) to `library`'s function `name`.
-template <typename Function>
-absl::Status BindLibraryFunction(const char* library, const char* name, Function& function) {
-  absl::StatusOr<void*> address = LibraryFunction(library, name);
-  if (!address.ok()) return address.status();
-  function = reinterpret_cast<Function>(*address);
-  return absl::OkStatus();
+// Fills a table of a library's function pointers: `bind("PQexec", table.PQexec)` for each one.
+// The first function that cannot be found is remembered in status().
+class LibraryBinder {
+ public:
+  explicit LibraryBinder(const char* library) : library_(library) {}
+
+  template <typename Function>
+  LibraryBinder& operator()(const char* name, Function& function) {
+    if (!status_.ok()) return *this;
+    absl::StatusOr<void*> address = LibraryFunction(library_, name);
+    if (address.ok()) {
+      function = reinterpret_cast<Function>(*address);
+    } else {
+      status_ = address.status();
+    }
+    return *this;
+  }
+  const absl::Status& status() const { return status_; }
+
+ private:
+  const char* library_;
+  absl::Status status_;
+};
+
+// The table of `library`'s functions that `bind_all` fills, made the first time it is asked for
+// (once per Table type) and kept for the life of the process. Errors read "<needed_by>: <why>"
+// (needed_by says what needs the library and which package brings it).
+template <typename Table>
+absl::StatusOr<const Table*> LoadLibraryOnce(const char* library, std::string_view needed_by,
+                                             void (*bind_all)(LibraryBinder&, Table&)) {
+  static const absl::StatusOr<Table>* const loaded = [&] {
+    Table table{};
+    LibraryBinder bind(library);
+    bind_all(bind, table);
+    if (!bind.status().ok()) return new absl::StatusOr<Table>(bind.status());
+    return new absl::StatusOr<Table>(table);
+  }();
+  if (!loaded->ok()) {
+    return absl::FailedPreconditionError(weir::StrCat(needed_by, ": ", loaded->status().message()));
+  }
+  return &**loaded;
 }
 
 // The folder holding weir's own plug-ins: $WEIR_PLUGIN_DIR if set, else `lib/weir` beside the

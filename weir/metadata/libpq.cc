@@ -1,51 +1,39 @@
 #include "weir/metadata/libpq.h"
 
 #include "weir/base/plugin.h"
-#include "weir/base/status.h"
-#include "weir/base/strings.h"
 
 namespace weir::metadata {
 namespace {
 
 constexpr char kLibPq[] = "libpq.so.5";
 
-absl::Status Bind(auto& function, const char* name) {
-  return base::BindLibraryFunction(kLibPq, name, function);
-}
-
-absl::StatusOr<LibPq> Load() {
-  LibPq pq;
-  RETURN_IF_ERROR(Bind(pq.PQconnectdbParams, "PQconnectdbParams"));
-  RETURN_IF_ERROR(Bind(pq.PQfinish, "PQfinish"));
-  RETURN_IF_ERROR(Bind(pq.PQstatus, "PQstatus"));
-  RETURN_IF_ERROR(Bind(pq.PQerrorMessage, "PQerrorMessage"));
-  RETURN_IF_ERROR(Bind(pq.PQuser, "PQuser"));
-  RETURN_IF_ERROR(Bind(pq.PQhost, "PQhost"));
-  RETURN_IF_ERROR(Bind(pq.PQport, "PQport"));
-  RETURN_IF_ERROR(Bind(pq.PQdb, "PQdb"));
-  RETURN_IF_ERROR(Bind(pq.PQsetNoticeProcessor, "PQsetNoticeProcessor"));
-  RETURN_IF_ERROR(Bind(pq.PQexec, "PQexec"));
-  RETURN_IF_ERROR(Bind(pq.PQexecParams, "PQexecParams"));
-  RETURN_IF_ERROR(Bind(pq.PQresultStatus, "PQresultStatus"));
-  RETURN_IF_ERROR(Bind(pq.PQresultErrorField, "PQresultErrorField"));
-  RETURN_IF_ERROR(Bind(pq.PQresultErrorMessage, "PQresultErrorMessage"));
-  RETURN_IF_ERROR(Bind(pq.PQntuples, "PQntuples"));
-  RETURN_IF_ERROR(Bind(pq.PQgetisnull, "PQgetisnull"));
-  RETURN_IF_ERROR(Bind(pq.PQgetvalue, "PQgetvalue"));
-  RETURN_IF_ERROR(Bind(pq.PQgetlength, "PQgetlength"));
-  RETURN_IF_ERROR(Bind(pq.PQclear, "PQclear"));
-  return pq;
+void BindAll(base::LibraryBinder& bind, LibPq& pq) {
+  bind("PQconnectdbParams", pq.PQconnectdbParams);
+  bind("PQfinish", pq.PQfinish);
+  bind("PQstatus", pq.PQstatus);
+  bind("PQerrorMessage", pq.PQerrorMessage);
+  bind("PQuser", pq.PQuser);
+  bind("PQhost", pq.PQhost);
+  bind("PQport", pq.PQport);
+  bind("PQdb", pq.PQdb);
+  bind("PQsetNoticeProcessor", pq.PQsetNoticeProcessor);
+  bind("PQexec", pq.PQexec);
+  bind("PQexecParams", pq.PQexecParams);
+  bind("PQresultStatus", pq.PQresultStatus);
+  bind("PQresultErrorField", pq.PQresultErrorField);
+  bind("PQresultErrorMessage", pq.PQresultErrorMessage);
+  bind("PQntuples", pq.PQntuples);
+  bind("PQgetisnull", pq.PQgetisnull);
+  bind("PQgetvalue", pq.PQgetvalue);
+  bind("PQgetlength", pq.PQgetlength);
+  bind("PQclear", pq.PQclear);
 }
 
 }  // namespace
 
 absl::StatusOr<const LibPq*> LoadLibPq() {
-  static const absl::StatusOr<LibPq>* const loaded = new absl::StatusOr<LibPq>(Load());
-  if (!loaded->ok()) {
-    return absl::FailedPreconditionError(StrCat(
-        "PostgreSQL stores need libpq (Debian package libpq5): ", loaded->status().message()));
-  }
-  return &**loaded;
+  return base::LoadLibraryOnce<LibPq>(
+      kLibPq, "PostgreSQL stores need libpq (Debian package libpq5)", &BindAll);
 }
 
 }  // namespace weir::metadata

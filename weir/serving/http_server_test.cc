@@ -23,6 +23,7 @@ using ::testing::StartsWith;
 using Json = nlohmann::json;
 using testing::ConnectTo;
 using testing::ReadToEnd;
+using testing::RoundTrip;
 
 TEST(HttpRequestReaderTest, ReadsARequestFedOneByteAtATime) {
   const std::string bytes =
@@ -190,13 +191,11 @@ std::string EchoResponse(std::string_view body, std::string_view extra = "") {
 TEST(HttpServerTest, AnswersAHugeDeclaredBodyWith413BeforeReadingIt) {
   auto server = EchoServer({.max_body_bytes = 1 << 20});
   ASSERT_TRUE(server);
-  const int fd = ConnectTo(server->port());
-  ASSERT_GE(fd, 0);
-  Send(fd,
-       "POST /v1/models/m:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000000\r\n\r\n");
-  Send(fd, std::string(100000, '{'));  // The start of the body; the rest never comes.
-  const std::string response = ReadToEnd(fd);
-  close(fd);
+  // The start of the body follows the headers; the rest never comes.
+  const std::string response = RoundTrip(
+      server->port(),
+      "POST /v1/models/m:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000000\r\n\r\n" +
+          std::string(100000, '{'));
   ASSERT_THAT(response, StartsWith("HTTP/1.1 413 Payload Too Large\r\n"));
   EXPECT_THAT(response, HasSubstr("Connection: close\r\n"));
   EXPECT_EQ(Json::parse(response.substr(response.find("\r\n\r\n") + 4))["error"],
@@ -242,11 +241,8 @@ TEST(HttpServerTest, AnswersPipelinedAndKeptAliveRequestsInOrder) {
 TEST(HttpServerTest, AnswersAMalformedRequestWith400AndCloses) {
   auto server = EchoServer();
   ASSERT_TRUE(server);
-  const int fd = ConnectTo(server->port());
-  ASSERT_GE(fd, 0);
-  Send(fd, "GET / HTTP/1.1\r\nBad Header Line\r\n\r\nGET / HTTP/1.1\r\n\r\n");
-  const std::string response = ReadToEnd(fd);
-  close(fd);
+  const std::string response =
+      RoundTrip(server->port(), "GET / HTTP/1.1\r\nBad Header Line\r\n\r\nGET / HTTP/1.1\r\n\r\n");
   EXPECT_THAT(response, StartsWith("HTTP/1.1 400 Bad Request\r\n"));
   EXPECT_EQ(response.find("HTTP/1.1 200"), std::string::npos) << "nothing after a bad request";
 }
@@ -257,11 +253,8 @@ TEST(HttpServerTest, AHandlerThatThrowsAnswers500) {
     throw std::runtime_error("boom \"quoted\"");
   });
   ASSERT_TRUE(http.ok()) << http.status();
-  const int fd = ConnectTo((*http)->port());
-  ASSERT_GE(fd, 0);
-  Send(fd, "GET /v1/models/taxi HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-  const std::string response = ReadToEnd(fd);
-  close(fd);
+  const std::string response = RoundTrip(
+      (*http)->port(), "GET /v1/models/taxi HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_THAT(response, StartsWith("HTTP/1.1 500 Internal Server Error\r\n"));
   const std::string body = response.substr(response.find("\r\n\r\n") + 4);
   EXPECT_EQ(Json::parse(body)["error"], "internal error: boom ?quoted?");

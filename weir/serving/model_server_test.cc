@@ -483,8 +483,7 @@ TEST_F(ModelServerTest, AnErrorQuotingAClientsBytesIsStillJson) {
     const HttpResponse response = (*server)->Handle("POST", std::string("/v1/models/taxi:") + verb,
                                                     "{\"examples\": [{\"fare\": 1, \"\x80\x80trip");
     EXPECT_EQ(response.status, 400) << verb;
-    EXPECT_THAT(Json::parse(response.body)["error"].get<std::string>(), HasSubstr("JSON"))
-        << verb;
+    EXPECT_THAT(Json::parse(response.body)["error"].get<std::string>(), HasSubstr("JSON")) << verb;
   }
 }
 
@@ -496,15 +495,10 @@ TEST_F(ModelServerTest, ServesOverHttp) {
     return (*server)->Handle(request.method, request.path, request.body);
   });
   ASSERT_TRUE(http.ok()) << http.status();
-  const int fd = testing::ConnectTo((*http)->port());
-  ASSERT_GE(fd, 0);
   const std::string body = R"({"instances": [{"company": "Flash Cab", "fare": 9.5}]})";
-  const std::string request =
-      "POST /v1/models/taxi:predict HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-      std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-  ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
-  const std::string response = testing::ReadToEnd(fd);
-  close(fd);
+  const std::string response = testing::RoundTrip(
+      (*http)->port(), "POST /v1/models/taxi:predict HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
   EXPECT_EQ(response.rfind("HTTP/1.1 200 OK", 0), 0u) << response;
   EXPECT_NE(response.find("{\"predictions\":["), std::string::npos) << response;
   (*http)->Stop();

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace weir::serving::testing {
 
@@ -36,6 +37,18 @@ inline std::string ReadToEnd(int fd) {
   char buffer[4096];
   for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) out.append(buffer, n);
   return out;
+}
+
+// Sends `request` on a new connection to 127.0.0.1:port and returns everything the server sends
+// until it closes the connection ("" when it cannot connect or send).
+inline std::string RoundTrip(uint16_t port, std::string_view request) {
+  const int fd = ConnectTo(port);
+  if (fd < 0) return "";
+  std::string response;
+  if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()))
+    response = ReadToEnd(fd);
+  close(fd);
+  return response;
 }
 
 }  // namespace weir::serving::testing
