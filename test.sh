@@ -9,6 +9,11 @@ scripts/install-deps.sh --test
 if [[ ! -d tests/browser/node_modules/playwright-core ]]; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# The ONNX tests' runtime (onnxruntime-node, pinned in package-lock.json). Its install script
+# would download GPU libraries; the CPU build it needs is in the package itself.
+if [[ ! -d tests/onnx/node_modules/onnxruntime-node ]]; then
+  (cd tests/onnx && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
 # Tests read ../shared (TFX-written golden files, the taxi data) beside the checkout.
 shared="${WEIR_SHARED_DIR:-$(cd .. && pwd)/shared}"
 if [[ ! -d "$shared/tfx-golden" ]]; then

@@ -26,7 +26,7 @@ LAYERS = [
     ["base", "proto"],
     ["data", "io"],
     ["stats", "schema", "transform", "validation", "datagen"],
-    ["eval", "model"],
+    ["eval", "model", "onnx"],
     ["components", "metadata"],
     ["pipeline", "orchestrator", "scheduler"],
     ["views"],

@@ -32,6 +32,7 @@ if [[ "${1:-}" == "--test" ]]; then
     python3-torch python3-xgboost python3-sklearn  # bench/train_vs_python.sh: the Python peers
     postgresql              # the metadata store's tests run against a private server too
     chromium nodejs         # tests/browser: the UI in headless Chromium through playwright-core
+    python3-onnx            # tests/onnx: ONNX's own checker reads every exported file
     clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer with AddressSanitizer and UBSan
   )
   # npm comes with some nodejs builds (NodeSource's); Debian's own is a separate package.

@@ -14,29 +14,12 @@ if [[ ! -d "$here/node_modules/playwright-core" ]]; then
   exit 1
 fi
 
-home="$(mktemp -d /tmp/weir-browser-test.XXXXXX)"
-server=""
-cleanup() {
-  if [[ -n "$server" ]]; then
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-  fi
-  rm -rf "$home"
-}
-trap cleanup EXIT
-export WEIR_HOME="$home"
+. "$here/../lib/test_home.sh" browser
 "$weir" init --example taxi >/dev/null
 cp "$here/../../examples/taxi/pipeline_solution.yaml" "$home/examples/taxi/pipeline.yaml"
 
-port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$weir" standalone --port "$port" >"$home/standalone.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do
-  if /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
-    break
-  fi
-  sleep 0.1
-done
+port="$(free_port)"
+start_background standalone.log "$port" "$weir" standalone --port "$port"
 
 rm -rf "$shots"
 mkdir -p "$shots"

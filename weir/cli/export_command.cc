@@ -1,4 +1,4 @@
-// weir export airflow: a pipeline file as an Airflow DAG module.
+// weir export: a pipeline file as an Airflow DAG module; a trained model as one ONNX file.
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -7,6 +7,8 @@
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
+#include "weir/model/serving_model.h"
+#include "weir/onnx/onnx_export.h"
 #include "weir/pipeline/airflow_export.h"
 #include "weir/pipeline/component_registry.h"
 #include "weir/pipeline/pipeline_spec.h"
@@ -42,11 +44,39 @@ absl::Status ExportAirflow(const AirflowFlags& flags) {
   return absl::OkStatus();
 }
 
+struct OnnxFlags {
+  std::string model;
+  std::string output;
+};
+
+absl::Status ExportOnnx(const OnnxFlags& flags) {
+  ASSIGN_OR_RETURN(std::unique_ptr<model::ServingModel> model,
+                   model::ServingModel::Load(flags.model));
+  absl::StatusOr<onnx::OnnxExport> exported = onnx::ExportOnnx(*model);
+  if (!exported.ok()) {
+    return absl::Status(exported.status().code(),
+                        StrCat(flags.model, ": ", exported.status().message()));
+  }
+  const std::string bytes = exported->model.SerializeAsString();
+  RETURN_IF_ERROR(base::WriteFileAtomically(flags.output, bytes));
+  const onnx::proto::GraphProto& graph = exported->model.graph();
+  std::cout << "Wrote " << flags.output << " (" << bytes.size()
+            << " bytes): " << model->spec().config().family() << ", " << graph.input_size()
+            << " raw inputs, outputs";
+  for (const auto& output : graph.output()) std::cout << " " << output.name();
+  std::cout << "; ONNX IR " << onnx::kIrVersion << ", opset " << onnx::kOpsetVersion
+            << ", ai.onnx.ml " << onnx::kMlOpsetVersion << std::endl;
+  for (const std::string& caveat : exported->caveats) std::cout << "Note: " << caveat << std::endl;
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void AddExportCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
-      "export", "Export a pipeline to another engine: an Airflow DAG (Airflow runs the nodes).");
+      "export",
+      "Export to other engines: a pipeline as an Airflow DAG (Airflow runs the nodes); a trained "
+      "model as an ONNX file (ONNX Runtime in browsers, Node.js, Python and phones runs it).");
   cmd->require_subcommand(1);
   auto flags = std::make_shared<AirflowFlags>();
   CLI::App* airflow = cmd->add_subcommand(
@@ -76,6 +106,34 @@ void AddExportCommand(CLI::App& app, int& exit_code) {
   airflow->callback([flags, &exit_code]() {
     if (absl::Status done = ExportAirflow(*flags); !done.ok())
       exit_code = ReportError("export airflow", done);
+  });
+
+  auto onnx_flags = std::make_shared<OnnxFlags>();
+  CLI::App* onnx = cmd->add_subcommand(
+      "onnx",
+      "Write a trained model as one ONNX graph from raw features to outputs: the transform "
+      "(fill_missing, scale_to_z_score, scale_to_0_1, bucketize, compute_and_apply_vocabulary, "
+      "categorical_identity, one_hot, log1p, clip) and the model (gbdt as a tree ensemble, "
+      "wide_deep and linear as matrix products). A caller sends the raw columns it sends to "
+      "weir serve and gets the same outputs.");
+  onnx->add_option("--model", onnx_flags->model,
+                   "A Trainer's Model artifact folder, or a pushed version's folder")
+      ->required();
+  onnx->add_option("--output", onnx_flags->output, "The ONNX file to write (.onnx)")->required();
+  onnx->footer(
+      "Inputs: one [N, 1] tensor per raw feature the model reads, named after it and typed as "
+      "the schema says (float, int64, string). A missing value is NaN (float), \"\" (string) or "
+      "-9223372036854775808 (int). Outputs: probabilities (and classes for multiclass) or "
+      "predictions, [N, width]. ONNX IR 8, opsets ai.onnx 17 and ai.onnx.ml 3.\n\n"
+      "Refused, naming the feature and op: hash_strings and cross (ONNX has no string hash), "
+      "custom ops, and expressions. A vocabulary's OOV buckets cannot be reproduced: every token "
+      "outside the vocabulary gets the first OOV bucket (weir hashes it into one of them); the "
+      "export prints a note for each such feature (docs/export.md).\n\n"
+      "Example:\n  weir export onnx --model $WEIR_HOME/serving_model/taxi/1700000000 --output "
+      "taxi.onnx");
+  onnx->callback([onnx_flags, &exit_code]() {
+    if (absl::Status done = ExportOnnx(*onnx_flags); !done.ok())
+      exit_code = ReportError("export onnx", done);
   });
 }
 

@@ -174,9 +174,10 @@ class TreeEnsemble {
       const double base_score =
           std::stod(learner.at("learner_model_param").at("base_score").get<std::string>());
       // XGBoost starts every margin from base_score, in margin space for the logistic loss.
-      ensemble.base_margin_ = ensemble.objective_ == "binary:logistic"
-                                  ? static_cast<float>(std::log(base_score / (1 - base_score)))
-                                  : static_cast<float>(base_score);
+      ensemble.parts_.base_margin =
+          ensemble.objective_ == "binary:logistic"
+              ? static_cast<float>(std::log(base_score / (1 - base_score)))
+              : static_cast<float>(base_score);
       const auto& booster = learner.at("gradient_booster");
       if (booster.at("name") != "gbtree")
         return absl::UnimplementedError("only gbtree boosters are supported");
@@ -184,7 +185,7 @@ class TreeEnsemble {
       const auto& tree_info = booster.at("model").at("tree_info");
       for (size_t t = 0; t < trees.size(); ++t) {
         const auto& tree = trees[t];
-        Tree compiled;
+        TreeEnsembleParts::Tree compiled;
         compiled.output = tree_info.at(t).get<int>();
         const auto& left = tree.at("left_children");
         const auto& right = tree.at("right_children");
@@ -201,7 +202,7 @@ class TreeEnsemble {
                                     .value = conditions.at(n).get<float>(),
                                     .default_left = default_left.at(n).get<int>() != 0});
         }
-        ensemble.trees_.push_back(std::move(compiled));
+        ensemble.parts_.trees.push_back(std::move(compiled));
       }
       return ensemble;
     } catch (const nlohmann::json::exception& e) {
@@ -209,55 +210,46 @@ class TreeEnsemble {
     }
   }
 
+  const TreeEnsembleParts& parts() const { return parts_; }
+
   std::vector<float> Predict(const std::vector<float>& features, size_t rows, size_t width) const {
     std::vector<float> out(rows * static_cast<size_t>(outputs_));
+    std::vector<double> sums(static_cast<size_t>(outputs_));
     std::vector<float> margins(static_cast<size_t>(outputs_));
     for (size_t row = 0; row < rows; ++row) {
       const float* x = features.data() + row * width;
-      std::fill(margins.begin(), margins.end(), 0.f);
-      for (const Tree& tree : trees_) {
+      std::fill(sums.begin(), sums.end(), parts_.base_margin);
+      for (const TreeEnsembleParts::Tree& tree : parts_.trees) {
         int32_t node = 0;
         while (tree.nodes[node].left >= 0) {
-          const Node& split = tree.nodes[node];
+          const TreeEnsembleParts::Node& split = tree.nodes[node];
           const float value = x[split.feature];
           node = std::isnan(value)     ? (split.default_left ? split.left : split.right)
                  : value < split.value ? split.left
                                        : split.right;
         }
-        margins[static_cast<size_t>(tree.output)] += tree.nodes[node].value;
+        sums[static_cast<size_t>(tree.output)] += tree.nodes[node].value;
       }
+      for (size_t k = 0; k < sums.size(); ++k) margins[k] = static_cast<float>(sums[k]);
       float* result = out.data() + row * static_cast<size_t>(outputs_);
       if (objective_ == "binary:logistic") {
-        result[0] = 1.f / (1.f + std::exp(-(margins[0] + base_margin_)));
+        result[0] = 1.f / (1.f + std::exp(-margins[0]));
       } else if (objective_ == "multi:softprob") {
-        float largest = -HUGE_VALF;
-        for (float& m : margins) largest = std::max(largest, m += base_margin_);
+        const float largest = *std::max_element(margins.begin(), margins.end());
         float total = 0;
         for (size_t k = 0; k < margins.size(); ++k)
           total += result[k] = std::exp(margins[k] - largest);
         for (size_t k = 0; k < margins.size(); ++k) result[k] /= total;
       } else {
-        result[0] = margins[0] + base_margin_;
+        result[0] = margins[0];
       }
     }
     return out;
   }
 
  private:
-  struct Node {
-    int32_t left;  // -1 for a leaf, whose value is `value`.
-    int32_t right;
-    int32_t feature;
-    float value;
-    bool default_left;
-  };
-  struct Tree {
-    std::vector<Node> nodes;
-    int output = 0;  // The class a tree adds to (multiclass).
-  };
-  std::vector<Tree> trees_;
+  TreeEnsembleParts parts_;
   std::string objective_;
-  float base_margin_ = 0;
   int outputs_ = 1;
 };
 
@@ -309,6 +301,8 @@ class GbdtModel : public Model {
   }
 
   BoosterHandle handle() const { return booster_->handle; }
+
+  absl::StatusOr<ModelParts> Parts() const override { return trees_.parts(); }
 
   absl::Status Save(const std::filesystem::path& dir) const override {
     return XgbError(Xgb().XGBoosterSaveModel(booster_->handle, (dir / kWeightsFile).c_str()),

@@ -38,6 +38,10 @@ class Registry : public ModelFamilyRegistry {
 
 }  // namespace
 
+absl::StatusOr<ModelParts> Model::Parts() const {
+  return absl::UnimplementedError("this model family does not describe its computation");
+}
+
 absl::Status CheckModelFamilyName(const std::string& name) {
   std::string known;
   for (const BuiltinFamily& family : kBuiltinFamilies) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -47,6 +48,61 @@ class CurveSink {
                            const std::vector<std::pair<std::string, double>>& metrics) = 0;
 };
 
+// A trained model's computation as plain arrays: what the family predicts with, and what an
+// exporter (weir/onnx) rebuilds in another runtime. Both kinds give logits per row, from the
+// Batch's dense values and categorical ids; OutputsPerRow(spec) logits, turned into outputs by
+// the task (binary: sigmoid; multiclass: softmax; regression: as each kind says).
+struct TreeEnsembleParts {
+  struct Node {
+    int32_t left = -1;  // -1: a leaf, whose value is `value`.
+    int32_t right = -1;
+    int32_t feature = 0;  // A column of [dense values, categorical ids as floats (missing: NaN)].
+    float value = 0;      // A split goes left when x < value; NaN goes left when default_left.
+    bool default_left = false;
+  };
+  struct Tree {
+    std::vector<Node> nodes;  // nodes[0] is the root.
+    int output = 0;           // The logit the tree's leaf adds to.
+  };
+  std::vector<Tree> trees;
+  // Each logit is base_margin plus its trees' leaves, summed in double and rounded to float once
+  // (so that the order of the sum hardly matters). A regression model's logit is the prediction.
+  float base_margin = 0;
+};
+
+// y = weight x + bias, each output a double sum; weight is out x in, row-major.
+struct DenseLayer {
+  int64_t in = 0;
+  int64_t out = 0;
+  std::vector<float> weight;
+  std::vector<float> bias;
+};
+
+// A wide part beside an optional deep tower, summed in double and rounded to float logits.
+struct NetworkParts {
+  int64_t num_dense = 0;
+  // Categorical j is the row offsets[j] + id of the tables, or offsets[j] + cardinality (its
+  // last row) when missing or out of range; table_rows in all.
+  std::vector<int64_t> offsets;
+  int64_t table_rows = 0;
+  int64_t outputs = 1;
+  // Wide: wide_dense over the dense values (over one 0 when there are none), plus each
+  // categorical's row of wide_table (table_rows x outputs).
+  DenseLayer wide_dense;
+  std::vector<float> wide_table;
+  // Deep (no tower: none): the tower's layers, ReLU between them, each layer's result rounded to
+  // float. Its input: the dense values (one 0 when none), then with embedding_dim > 0 each
+  // categorical's row of deep_table (table_rows x embedding_dim).
+  std::vector<DenseLayer> tower;
+  int64_t embedding_dim = 0;
+  std::vector<float> deep_table;
+  // A regression network learns a standardized label: prediction = logit * scale + shift.
+  double output_scale = 1;
+  double output_shift = 0;
+};
+
+using ModelParts = std::variant<TreeEnsembleParts, NetworkParts>;
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -56,6 +112,8 @@ class Model {
   virtual absl::StatusOr<std::vector<float>> Predict(const Batch& batch) const = 0;
   // Writes the weights as `spec.weights_file()` into `dir`.
   virtual absl::Status Save(const std::filesystem::path& dir) const = 0;
+  // The computation, for exporters. A family that cannot describe itself says so.
+  virtual absl::StatusOr<ModelParts> Parts() const;
 };
 
 // What a family trains from: the spec (config with defaults, inputs laid out, a regression

@@ -38,6 +38,7 @@ class ServingModel {
 
   const ModelSpec& spec() const { return spec_; }
   const transform::Transform& transform() const { return transform_; }
+  const Model& model() const { return *model_; }
 
  private:
   ServingModel(ModelSpec spec, transform::Transform transform, std::unique_ptr<Model> model);

@@ -12,6 +12,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -94,6 +95,11 @@ class AnalyzerState {
   std::unique_ptr<Accumulators> accumulators_;
   friend class Transform;
 };
+
+// The id compute_and_apply_vocabulary gives `token` when it is outside a vocabulary of `size`
+// tokens that has num_oov_buckets > 0: size + Fingerprint64(token) % num_oov_buckets, as
+// tf.Transform hashes it.
+int64_t OovBucketId(std::string_view token, int64_t size, int64_t num_oov_buckets);
 
 // Loads a plug-in that registers custom ops (kept loaded for the life of the process). Loading
 // the same path twice is a no-op.

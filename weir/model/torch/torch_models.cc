@@ -13,6 +13,7 @@
 #include <cmath>
 #include <deque>
 #include <random>
+#include <tuple>
 
 #include "weir/base/parallel.h"
 #include "weir/base/status.h"
@@ -135,18 +136,36 @@ void TableRows(const Architecture& arch, const int32_t* ids, int64_t* rows) {
   }
 }
 
+// A regression network learns the standardized label (model.proto's RegressionTarget): its
+// output o means o * stddev + mean in the label's units.
+std::pair<double, double> TargetScale(const ModelSpec& spec) {
+  if (!spec.has_regression_target()) return {1.0, 0.0};
+  return {spec.regression_target().stddev(), spec.regression_target().mean()};
+}
+
 // The network's weights copied out of LibTorch, and its forward pass computed one example at a
 // time in a fixed order (double sums): an example's outputs never depend on the other examples
 // of its batch. LibTorch's matrix products block the sums differently by batch size, which moved
 // predictions by up to 5e-8 between an example served alone and in a batch.
 class RowwiseNet {
  public:
-  RowwiseNet(const Architecture& arch, const Net& net) : arch_(arch) {
-    wide_dense_ = Copy(net->wide_dense);
-    if (net->wide_categorical) wide_table_ = Values(net->wide_categorical->weight);
-    if (net->deep_embedding) deep_table_ = Values(net->deep_embedding->weight);
-    for (const torch::nn::Linear& layer : net->tower_layers) tower_.push_back(Copy(layer));
+  RowwiseNet(const Architecture& arch, const Net& net, std::pair<double, double> target_scale)
+      : arch_(arch) {
+    parts_.num_dense = arch.num_dense;
+    parts_.offsets = arch.offsets;
+    parts_.table_rows = arch.table_rows;
+    parts_.outputs = arch.outputs;
+    parts_.wide_dense = Copy(net->wide_dense);
+    if (net->wide_categorical) parts_.wide_table = Values(net->wide_categorical->weight);
+    if (net->deep_embedding) {
+      parts_.deep_table = Values(net->deep_embedding->weight);
+      parts_.embedding_dim = arch.embedding_dim;
+    }
+    for (const torch::nn::Linear& layer : net->tower_layers) parts_.tower.push_back(Copy(layer));
+    std::tie(parts_.output_scale, parts_.output_shift) = target_scale;
   }
+
+  const NetworkParts& parts() const { return parts_; }
 
   // `dense`: num_dense values; `ids`: one per categorical. Writes arch.outputs logits.
   void Forward(const float* dense, const int32_t* ids, float* logits) const {
@@ -155,27 +174,28 @@ class RowwiseNet {
     const float zero = 0;
     const float* dense_in = arch_.num_dense > 0 ? dense : &zero;
     std::vector<double> out(static_cast<size_t>(arch_.outputs));
-    Apply(wide_dense_, dense_in, out.data());
+    Apply(parts_.wide_dense, dense_in, out.data());
     for (int64_t row : rows) {
       for (int64_t k = 0; k < arch_.outputs; ++k)
-        out[static_cast<size_t>(k)] += wide_table_[static_cast<size_t>(row * arch_.outputs + k)];
+        out[static_cast<size_t>(k)] +=
+            parts_.wide_table[static_cast<size_t>(row * arch_.outputs + k)];
     }
     if (arch_.deep) {
       std::vector<float> x;
-      if (!deep_table_.empty()) {
+      if (!parts_.deep_table.empty()) {
         x.assign(dense, dense + arch_.num_dense);
         for (int64_t row : rows) {
-          const float* embedding = deep_table_.data() + row * arch_.embedding_dim;
+          const float* embedding = parts_.deep_table.data() + row * arch_.embedding_dim;
           x.insert(x.end(), embedding, embedding + arch_.embedding_dim);
         }
       } else {
         x.assign(dense_in, dense_in + std::max<int64_t>(arch_.num_dense, 1));
       }
       std::vector<double> y;
-      for (size_t l = 0; l < tower_.size(); ++l) {
-        y.assign(static_cast<size_t>(tower_[l].out), 0.0);
-        Apply(tower_[l], x.data(), y.data());
-        const bool hidden = l + 1 < tower_.size();
+      for (size_t l = 0; l < parts_.tower.size(); ++l) {
+        y.assign(static_cast<size_t>(parts_.tower[l].out), 0.0);
+        Apply(parts_.tower[l], x.data(), y.data());
+        const bool hidden = l + 1 < parts_.tower.size();
         x.resize(y.size());
         for (size_t k = 0; k < y.size(); ++k)
           x[k] = static_cast<float>(hidden ? std::max(y[k], 0.0) : y[k]);
@@ -186,18 +206,12 @@ class RowwiseNet {
   }
 
  private:
-  struct Layer {
-    int64_t in = 0, out = 0;
-    std::vector<float> weight;  // out x in, row-major.
-    std::vector<float> bias;
-  };
-
   static std::vector<float> Values(const torch::Tensor& tensor) {
     torch::Tensor flat = tensor.detach().to(torch::kFloat32).contiguous();
     return std::vector<float>(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel());
   }
-  static Layer Copy(const torch::nn::Linear& linear) {
-    Layer layer;
+  static DenseLayer Copy(const torch::nn::Linear& linear) {
+    DenseLayer layer;
     layer.out = linear->weight.size(0);
     layer.in = linear->weight.size(1);
     layer.weight = Values(linear->weight);
@@ -205,7 +219,7 @@ class RowwiseNet {
     return layer;
   }
   // y = W x + b, each output a double sum in input order.
-  static void Apply(const Layer& layer, const float* x, double* y) {
+  static void Apply(const DenseLayer& layer, const float* x, double* y) {
     for (int64_t j = 0; j < layer.out; ++j) {
       const float* w = layer.weight.data() + j * layer.in;
       double sum = layer.bias[static_cast<size_t>(j)];
@@ -215,10 +229,7 @@ class RowwiseNet {
   }
 
   Architecture arch_;
-  Layer wide_dense_;
-  std::vector<float> wide_table_;  // table_rows x outputs.
-  std::vector<float> deep_table_;  // table_rows x embedding_dim.
-  std::vector<Layer> tower_;
+  NetworkParts parts_;
 };
 
 // Tensors of a batch (or of rows [begin, end) of it).
@@ -232,13 +243,6 @@ std::pair<torch::Tensor, torch::Tensor> Inputs(const Architecture& arch, const B
   int64_t* out = rows.data_ptr<int64_t>();
   for (int64_t i = 0; i < n; ++i) TableRows(arch, batch.categorical.data() + i * c, out + i * c);
   return {dense, rows};
-}
-
-// A regression network learns the standardized label (model.proto's RegressionTarget): its
-// output o means o * stddev + mean in the label's units.
-std::pair<double, double> TargetScale(const ModelSpec& spec) {
-  if (!spec.has_regression_target()) return {1.0, 0.0};
-  return {spec.regression_target().stddev(), spec.regression_target().mean()};
 }
 
 // Probabilities, or predictions in the label's units, row after row, from logits.
@@ -287,7 +291,7 @@ class TorchModel : public Model {
       : spec_(std::move(spec)),
         arch_(Architecture::Of(spec_)),
         net_(std::move(net)),
-        rowwise_(arch_, net_) {
+        rowwise_(arch_, net_, TargetScale(spec_)) {
     net_->eval();
   }
 
@@ -303,6 +307,8 @@ class TorchModel : public Model {
     Outputs(spec_, logits.data(), batch.rows, out.data());
     return out;
   }
+
+  absl::StatusOr<ModelParts> Parts() const override { return rowwise_.parts(); }
 
   absl::Status Save(const std::filesystem::path& dir) const override {
     try {

@@ -5,6 +5,7 @@
 
 #include "weir/base/strings.h"
 #include "weir/transform/ops/op_kernel.h"
+#include "weir/transform/transform.h"
 
 namespace weir::transform {
 namespace {
@@ -78,8 +79,7 @@ class VocabularyKernel : public OpKernel {
       if (it != lookup.index.end()) {
         ids[i] = it->second;
       } else if (spec.num_oov_buckets() > 0) {
-        ids[i] = size + static_cast<int64_t>(Fingerprint(token) %
-                                             static_cast<uint64_t>(spec.num_oov_buckets()));
+        ids[i] = OovBucketId(token, size, spec.num_oov_buckets());
       } else {
         ids[i] = -1;
       }
@@ -94,6 +94,10 @@ class VocabularyKernel : public OpKernel {
 };
 
 }  // namespace
+
+int64_t OovBucketId(std::string_view token, int64_t size, int64_t num_oov_buckets) {
+  return size + static_cast<int64_t>(Fingerprint(token) % static_cast<uint64_t>(num_oov_buckets));
+}
 
 std::unique_ptr<OpKernel> MakeVocabulary() { return std::make_unique<VocabularyKernel>(); }
 
