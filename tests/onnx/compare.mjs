@@ -7,39 +7,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
+import {parseArgs, readCsv, servedPredictions} from './common.mjs';
 
-const args = {};
-for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
-for (const required of ['model', 'csv', 'url', 'assets', 'approximated']) {
-  if (!args[required]) throw new Error(`compare.mjs: --${required} is required`);
-}
+const args = parseArgs(process.argv, ['model', 'csv', 'url', 'assets', 'approximated']);
 const tolerance = Number(args.tolerance ?? 1e-6);
 const kMissingInt = -9223372036854775808n;
 
-// RFC 4180: quoted fields may hold commas, quotes ("") and line breaks.
-function parseCsv(text) {
-  const rows = [];
-  let row = [], field = '', quoted = false;
-  for (let i = 0; i < text.length; ++i) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; ++i; }
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; }
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') ++i;
-      row.push(field); rows.push(row); row = []; field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) { row.push(field); rows.push(row); }
-  return rows;
-}
-
-const [header, ...allRows] = parseCsv(fs.readFileSync(args.csv, 'utf8'));
-const rows = args.rows ? allRows.slice(0, Number(args.rows)) : allRows;
-const column = Object.fromEntries(header.map((name, i) => [name, i]));
+const csv = readCsv(args.csv);
+const rows = args.rows ? csv.rows.slice(0, Number(args.rows)) : csv.rows;
+const column = Object.fromEntries(csv.header.map((name, i) => [name, i]));
 const session = await ort.InferenceSession.create(args.model);
 
 // The ONNX inputs of rows [begin, end).
@@ -59,19 +35,6 @@ function feeds(begin, end) {
   return out;
 }
 
-// weir serve's JSON for the same rows: every column the model reads, an empty field left out.
-function instances(begin, end) {
-  return rows.slice(begin, end).map((r) => {
-    const instance = {};
-    for (const input of session.inputMetadata) {
-      const text = r[column[input.name]];
-      if (text === '') continue;
-      instance[input.name] = input.type === 'string' ? text : Number(text);
-    }
-    return instance;
-  });
-}
-
 const outputName = session.outputNames[0];
 const width = session.outputMetadata[0].shape[1];
 const onnxOut = [], served = [];
@@ -80,13 +43,7 @@ for (let begin = 0; begin < rows.length; begin += batch) {
   const end = Math.min(rows.length, begin + batch);
   const result = await session.run(feeds(begin, end));
   onnxOut.push(...result[outputName].data);
-  const response = await fetch(args.url, { method: 'POST', body: JSON.stringify({ instances: instances(begin, end) }) });
-  const body = await response.json();
-  if (!response.ok) throw new Error(`weir serve answered ${response.status}: ${JSON.stringify(body)}`);
-  for (const prediction of body.predictions) {
-    const values = typeof prediction === 'number' ? [prediction] : (prediction[outputName] ?? prediction);
-    served.push(...values);
-  }
+  served.push(...await servedPredictions(args.url, session.inputMetadata, csv.header, rows.slice(begin, end), outputName));
 }
 if (onnxOut.length !== served.length) throw new Error(`${onnxOut.length} ONNX outputs but ${served.length} from weir serve`);
 

@@ -1,7 +1,8 @@
 """A small CSV and a pipeline that trains on it, for tests/onnx/run.sh's multiclass and regression
 cases: every transform op that ONNX can express (fill_missing, scale_to_z_score, scale_to_0_1,
 bucketize, vocabularies with and without OOV buckets, categorical_identity, one_hot, clip,
-log1p), missing values in every kind of column, and a rare token the vocabulary may not hold.
+log1p), expressions with every operator and function the export translates, missing values in
+every kind of column, and a rare token the vocabulary may not hold.
 
     make_dataset.py multiclass|regression|hashed FAMILY DATA.csv PIPELINE.yaml
 
@@ -66,6 +67,10 @@ nodes:
         - {{name: k_clipped, input: k, ops: [fill_missing, {{clip: {{min: 1.5, max: 4}}}}]}}
         - {{name: color_oov, input: color, ops: [fill_missing, {{compute_and_apply_vocabulary: {{num_oov_buckets: 3}}}}]}}
         - {{name: color_id, input: color, ops: [{{compute_and_apply_vocabulary: {{top_k: 2}}}}]}}
+        - {{name: ratio, expression: "x2 > 10 ? x1 / (1 + abs(x2)) : -x1^2 + _pi", ops: [fill_missing, scale_to_z_score]}}
+        - {{name: logs, expression: "log10(1 + abs(x2)) + ln(2 + x1^2) - log2(3) * sqrt(exp(min(x1, 1, x2)))", ops: [fill_missing]}}
+        - {{name: logic, expression: "(x1 > 0 && k >= 2) || x2 != 7 == (k <= 3)", ops: [fill_missing]}}
+        - {{name: k_rounded, expression: "rint(k * 1.5) + sign(x1) - avg(k, 2^-1, sum(1, 2))", expression_type: int, ops: [{{fill_missing: {{value: "-1"}}}}]}}
         - {{name: label_xf, input: label, ops: {label_ops}}}
 {hashed}
   Trainer:

@@ -6,7 +6,9 @@
 #   tests/onnx/run.sh WEIR_BINARY CASE
 # CASE: gbdt, linear or wide_deep (the taxi tutorial's pipeline on its 15,000 rows), or
 # multiclass-FAMILY or regression-FAMILY (a small CSV that make_dataset.py makes, every op ONNX
-# can express), or refused (a hash_strings feature: the export must fail, naming it).
+# can express), or refused (a hash_strings feature: the export must fail, naming it), or browser
+# (the taxi pipeline as the example pushes it, with model.onnx beside each version, and the
+# example page examples/taxi/web/ in Chromium: browser.test.mjs).
 # Needs `npm ci --ignore-scripts` in tests/onnx first (./test.sh does it). A missing runtime is a
 # failure, never a skip.
 set -euo pipefail
@@ -21,6 +23,12 @@ fi
 . "$here/../lib/test_home.sh" onnx
 
 case "$case_name" in
+  browser)
+    "$weir" init --example taxi >/dev/null
+    pipeline="$home/examples/taxi/pipeline.yaml"
+    cp "$here/../../examples/taxi/pipeline_solution.yaml" "$pipeline"
+    data="$home/examples/taxi/data/data.csv"
+    ;;
   gbdt | linear | wide_deep)
     "$weir" init --example taxi >/dev/null
     pipeline="$home/examples/taxi/pipeline.yaml"
@@ -47,6 +55,25 @@ esac
 "$weir" run "$pipeline" >"$home/run.log" 2>&1 || { cat "$home/run.log"; exit 1; }
 model="$(ls -d "$home"/artifacts/*/Trainer/model/*/ | head -n 1)"
 
+if [[ "$case_name" == browser ]]; then
+  version="$(ls -d "$home"/serving_model/taxi/*/ | head -n 1)"
+  [[ -s "$version/model.onnx" ]] || { echo "run.sh: the Pusher wrote no $version/model.onnx" >&2; exit 1; }
+  cp -r "$here/../../examples/taxi/web" "$home/web"
+  "$home/web/vendor.sh" "$here/node_modules"
+  cp "$version/model.onnx" "$home/web/"
+  port="$(free_port)"
+  start_background serve.log "$port" "$weir" serve --model_name taxi \
+    --model_base_path "$home/serving_model/taxi" --address 127.0.0.1 --rest_api_port "$port" \
+    --port "$(free_port)"
+  for _ in $(seq 100); do  # Until the model is loaded.
+    curl -sf "http://127.0.0.1:$port/v1/models/taxi" >/dev/null && break
+    sleep 0.1
+  done
+  node "$here/browser.test.mjs" --page "$home/web" --csv "$data" \
+    --url "http://127.0.0.1:$port/v1/models/taxi:predict"
+  exit 0
+fi
+
 if [[ "$case_name" == refused ]]; then
   if "$weir" export onnx --model "$model" --output "$home/model.onnx" 2>"$home/error.txt"; then
     echo "run.sh: weir export onnx exported a hash_strings feature" >&2
@@ -58,7 +85,8 @@ if [[ "$case_name" == refused ]]; then
   echo "refused as expected: $(cat "$home/error.txt")"
   exit 0
 fi
-"$weir" export onnx --model "$model" --output "$home/model.onnx"
+examples="$(ls -d "$home"/artifacts/*/CsvExampleGen/examples/*/ | head -n 1)"
+"$weir" export onnx --model "$model" --output "$home/model.onnx" --examples "$examples"
 /usr/bin/python3 - "$home/model.onnx" "$home/approximated.json" <<'EOF'
 import sys
 import onnx

@@ -129,6 +129,7 @@ uncomment_step 7
 run_pipeline 7 >/dev/null
 versions=("$home"/serving_model/taxi/*)
 [[ ${#versions[@]} == 1 && -d "${versions[0]}" ]] || fail "step 7: expected one pushed version"
+[[ -s "${versions[0]}/model.onnx" ]] || fail "step 7: the version has no model.onnx (push_formats)"
 serve_port="$(free_port)"
 "$weir" serve --model_name taxi --model_base_path "$home/serving_model/taxi" \
   --rest_port "$serve_port" --port 0 >"$home/serve.log" 2>&1 &

@@ -3,10 +3,12 @@
 #include <iostream>
 #include <map>
 
+#include "weir/base/artifact_layout.h"
 #include "weir/base/files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
+#include "weir/io/example/example_files.h"
 #include "weir/model/serving_model.h"
 #include "weir/onnx/onnx_export.h"
 #include "weir/pipeline/airflow_export.h"
@@ -47,7 +49,28 @@ absl::Status ExportAirflow(const AirflowFlags& flags) {
 struct OnnxFlags {
   std::string model;
   std::string output;
+  std::string examples;
+  std::string split = "eval";
 };
+
+// How many rows of a split the OOV approximation touches (onnx_export.h).
+absl::StatusOr<onnx::ApproximatedRows> CountApproximatedRows(const onnx::OnnxExport& exported,
+                                                             const model::ServingModel& model,
+                                                             const OnnxFlags& flags) {
+  ASSIGN_OR_RETURN(std::vector<std::filesystem::path> files,
+                   io::ExampleFiles(SplitDir(flags.examples, flags.split)));
+  onnx::ApproximatedRows total;
+  io::ExampleBlockReader reader(files);
+  while (true) {
+    ASSIGN_OR_RETURN(std::optional<io::ExampleBlock> block, reader.Next());
+    if (!block) return total;
+    ASSIGN_OR_RETURN(data::RecordBatch batch, block->Decode());
+    const onnx::ApproximatedRows rows = onnx::CountApproximatedRows(exported, model, batch);
+    total.rows += rows.rows;
+    total.unseen += rows.unseen;
+    total.other_bucket += rows.other_bucket;
+  }
+}
 
 absl::Status ExportOnnx(const OnnxFlags& flags) {
   ASSIGN_OR_RETURN(std::unique_ptr<model::ServingModel> model,
@@ -67,6 +90,14 @@ absl::Status ExportOnnx(const OnnxFlags& flags) {
   std::cout << "; ONNX IR " << onnx::kIrVersion << ", opset " << onnx::kOpsetVersion
             << ", ai.onnx.ml " << onnx::kMlOpsetVersion << std::endl;
   for (const std::string& caveat : exported->caveats) std::cout << "Note: " << caveat << std::endl;
+  if (!flags.examples.empty()) {
+    ASSIGN_OR_RETURN(const onnx::ApproximatedRows rows,
+                     CountApproximatedRows(*exported, *model, flags));
+    std::cout << "Split-" << flags.split << ": " << rows.unseen << " of " << rows.rows
+              << " rows hold a token outside an approximated vocabulary; " << rows.other_bucket
+              << " of them get another OOV bucket from weir, the only rows whose outputs can differ"
+              << std::endl;
+  }
   return absl::OkStatus();
 }
 
@@ -113,20 +144,26 @@ void AddExportCommand(CLI::App& app, int& exit_code) {
       "onnx",
       "Write a trained model as one ONNX graph from raw features to outputs: the transform "
       "(fill_missing, scale_to_z_score, scale_to_0_1, bucketize, compute_and_apply_vocabulary, "
-      "categorical_identity, one_hot, log1p, clip) and the model (gbdt as a tree ensemble, "
+      "categorical_identity, one_hot, log1p, clip, expressions) and the model (gbdt as a tree "
+      "ensemble, "
       "wide_deep and linear as matrix products). A caller sends the raw columns it sends to "
       "weir serve and gets the same outputs.");
   onnx->add_option("--model", onnx_flags->model,
                    "A Trainer's Model artifact folder, or a pushed version's folder")
       ->required();
   onnx->add_option("--output", onnx_flags->output, "The ONNX file to write (.onnx)")->required();
+  onnx->add_option("--examples", onnx_flags->examples,
+                   "An Examples artifact (raw examples, e.g. CsvExampleGen's): count the rows of "
+                   "--split that the OOV approximation touches");
+  onnx->add_option("--split", onnx_flags->split, "The split of --examples")->capture_default_str();
   onnx->footer(
       "Inputs: one [N, 1] tensor per raw feature the model reads, named after it and typed as "
       "the schema says (float, int64, string). A missing value is NaN (float), \"\" (string) or "
       "-9223372036854775808 (int). Outputs: probabilities (and classes for multiclass) or "
       "predictions, [N, width]. ONNX IR 8, opsets ai.onnx 17 and ai.onnx.ml 3.\n\n"
       "Refused, naming the feature and op: hash_strings and cross (ONNX has no string hash), "
-      "custom ops, and expressions. A vocabulary's OOV buckets cannot be reproduced: every token "
+      "custom ops, and trigonometric functions in expressions. A vocabulary's OOV buckets cannot "
+      "be reproduced: every token "
       "outside the vocabulary gets the first OOV bucket (weir hashes it into one of them); the "
       "export prints a note for each such feature (docs/export.md).\n\n"
       "Example:\n  weir export onnx --model $WEIR_HOME/serving_model/taxi/1700000000 --output "

@@ -7,12 +7,14 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <variant>
 
 #include "absl/strings/str_join.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/model/layout.h"
+#include "weir/onnx/expression.h"
 #include "weir/onnx/graph_builder.h"
 
 namespace weir::onnx {
@@ -97,14 +99,20 @@ class Exporter {
   }
 
   const std::vector<std::string>& caveats() const { return caveats_; }
-  const nlohmann::json& approximated() const { return approximated_; }
+  std::vector<ApproximatedVocabulary>& approximated() { return approximated_; }
 
  private:
   // ---------------------------------------------------------------------------------------------
   // The transform.
 
-  // The values of a raw feature as the transform reads them.
+  // The values of a raw feature as the transform reads them (made once per feature).
   Flow Raw(const std::string& name) {
+    auto [it, inserted] = raw_flows_.try_emplace(name);
+    if (inserted) it->second = ReadRaw(name);
+    return it->second;
+  }
+
+  Flow ReadRaw(const std::string& name) {
     const ValueType type = raw_types_.at(name);
     Flow flow{.values = name, .type = type};
     switch (type) {
@@ -152,11 +160,20 @@ class Exporter {
     for (int f = 0; f < graph.spec().features_size(); ++f) {
       const FeatureSpec& feature = graph.spec().features(f);
       if (feature.name() != name) continue;
-      if (!feature.expression().empty())
-        return Refuse(feature, "an expression", "weir does not translate expressions yet");
       if (!feature.inputs().empty())
         return Refuse(feature, "cross", "ONNX has no string hash (FarmHash Fingerprint64)");
-      Flow flow = Raw(feature.input());
+      Flow flow;
+      if (feature.expression().empty()) {
+        flow = Raw(feature.input());
+      } else {
+        absl::StatusOr<Flow> evaluated = Expression(feature);
+        if (!evaluated.ok()) {
+          return absl::Status(
+              evaluated.status().code(),
+              StrCat("feature '", feature.name(), "': ", evaluated.status().message()));
+        }
+        flow = *std::move(evaluated);
+      }
       int analyzer = 0;
       for (const Op& op : feature.ops()) {
         const bool analyzes = op.has_scale_to_z_score() || op.has_scale_to_0_1() ||
@@ -169,6 +186,29 @@ class Exporter {
       return flow;
     }
     return absl::NotFoundError(StrCat("the model input '", name, "' is not a transform feature"));
+  }
+
+  // An expression feature's values, as the transform evaluates them: doubles over the raw
+  // values (NaN where missing), missing where NaN; as an int, truncated, and missing where out
+  // of int64's range too.
+  absl::StatusOr<Flow> Expression(const FeatureSpec& feature) {
+    ASSIGN_OR_RETURN(std::string result,
+                     TranslateExpression(feature.expression(), g_, [&](const std::string& name) {
+                       Flow raw = Raw(name);
+                       if (raw.type == transform::FLOAT)
+                         return raw.values;  // NaN where missing already.
+                       ToDouble(raw);
+                       return g_.Add("Where", {raw.missing, Double(NAN), raw.values});
+                     }));
+    Flow flow{.values = result, .type = transform::FLOAT, .missing = g_.Add("IsNaN", {result})};
+    if (feature.expression_type() == transform::INT) {
+      std::string in_range = g_.Add("And", {g_.Add("Greater", {result, Double(-9.2e18)}),
+                                            g_.Add("Less", {result, Double(9.2e18)})});
+      flow.missing = g_.Add("Not", {in_range});
+      flow.values = g_.Cast(g_.Add("Where", {in_range, result, Double(0)}), TensorProto::INT64);
+      flow.type = transform::INT;
+    }
+    return flow;
   }
 
   // `analysis`: the feature's; `result`: the op's analyzer result (null for other ops).
@@ -255,11 +295,12 @@ class Exporter {
                                     ", the first of its ", spec.num_oov_buckets(),
                                     " OOV buckets, where weir hashes it into one of them "
                                     "(FarmHash, which ONNX lacks)"));
-          nlohmann::json& entry = approximated_.emplace_back();
-          entry["feature"] = feature.name();
-          entry["input"] = feature.input();
-          entry["vocabulary"] = result->vocabulary().filename();
-          if (flow.fill_token) entry["fill"] = *flow.fill_token;
+          approximated_.push_back({.feature = feature.name(),
+                                   .input = feature.input(),
+                                   .vocabulary = result->vocabulary().filename(),
+                                   .fill = flow.fill_token,
+                                   .size = size,
+                                   .num_oov_buckets = spec.num_oov_buckets()});
         }
         // Ints are looked up by their decimal text.
         std::string text =
@@ -529,8 +570,9 @@ class Exporter {
   const ModelSpec& spec_;
   GraphBuilder g_;
   std::map<std::string, ValueType> raw_types_;
+  std::map<std::string, Flow> raw_flows_;
   std::vector<std::string> caveats_;
-  nlohmann::json approximated_ = nlohmann::json::array();
+  std::vector<ApproximatedVocabulary> approximated_;
 };
 
 }  // namespace
@@ -554,6 +596,7 @@ absl::StatusOr<OnnxExport> ExportOnnx(const model::ServingModel& model) {
   Exporter exporter(model, graph);
   RETURN_IF_ERROR(exporter.Build());
   out.caveats = exporter.caveats();
+  out.approximated = std::move(exporter.approximated());
   auto add_metadata = [&](std::string key, std::string value) {
     proto::StringStringEntryProto* entry = proto.add_metadata_props();
     entry->set_key(std::move(key));
@@ -567,9 +610,46 @@ absl::StatusOr<OnnxExport> ExportOnnx(const model::ServingModel& model) {
     add_metadata("weir.caveats", absl::StrJoin(out.caveats, "\n"));
     // The same for programs: which raw input feeds each vocabulary (a file in the model's
     // transform/transform_fn/assets/) whose unseen tokens the graph approximates.
-    add_metadata("weir.approximated_oov", exporter.approximated().dump());
+    nlohmann::json approximated = nlohmann::json::array();
+    for (const ApproximatedVocabulary& vocabulary : out.approximated) {
+      nlohmann::json& entry = approximated.emplace_back();
+      entry["feature"] = vocabulary.feature;
+      entry["input"] = vocabulary.input;
+      entry["vocabulary"] = vocabulary.vocabulary;
+      if (vocabulary.fill) entry["fill"] = *vocabulary.fill;
+    }
+    add_metadata("weir.approximated_oov", approximated.dump());
   }
   return out;
+}
+
+ApproximatedRows CountApproximatedRows(const OnnxExport& exported, const model::ServingModel& model,
+                                       const data::RecordBatch& raw) {
+  ApproximatedRows count{.rows = static_cast<int64_t>(raw.num_rows())};
+  std::vector<uint8_t> unseen(raw.num_rows()), other_bucket(raw.num_rows());
+  for (const ApproximatedVocabulary& vocabulary : exported.approximated) {
+    const std::vector<std::string>& tokens = model.transform().vocabulary(vocabulary.vocabulary);
+    const std::set<std::string_view> known(tokens.begin(), tokens.end());
+    const data::Column* column = raw.FindColumn(vocabulary.input);
+    for (size_t row = 0; column != nullptr && row < raw.num_rows(); ++row) {
+      if (column->value_count(row) != 1) continue;  // Missing: the fill value, exact.
+      const uint32_t index = column->value_begin(row);
+      std::string token;
+      if (column->type() == data::DataType::kBytes) token = column->bytes_value(index);
+      if (column->type() == data::DataType::kInt64)
+        token = std::to_string(column->int64_values()[index]);
+      if (known.contains(token) || token == vocabulary.fill) continue;
+      unseen[row] = 1;
+      if (transform::OovBucketId(token, vocabulary.size, vocabulary.num_oov_buckets) !=
+          vocabulary.size)
+        other_bucket[row] = 1;
+    }
+  }
+  for (size_t row = 0; row < raw.num_rows(); ++row) {
+    count.unseen += unseen[row];
+    count.other_bucket += other_bucket[row];
+  }
+  return count;
 }
 
 }  // namespace weir::onnx

@@ -164,6 +164,15 @@ absl::Status CheckTransformNode(const NodeSpec& node, const PipelineSpec& pipeli
   return transform::CheckSpecWithoutSchema(spec);
 }
 
+absl::Status CheckPusherNode(const NodeSpec& node, const PipelineSpec& pipeline) {
+  auto param = node.params().find("push_formats");
+  if (param == node.params().end()) return absl::OkStatus();
+  std::vector<std::string> formats;
+  for (const Value& value : param->second.list_value().values())
+    formats.push_back(value.string_value());
+  return components::CheckPushFormats(formats);
+}
+
 // Before the run: the model config against the Transform spec upstream of it (when the
 // transform graph comes from a Transform node of the pipeline).
 absl::Status CheckTrainerNode(const NodeSpec& node, const PipelineSpec& pipeline) {
@@ -212,6 +221,7 @@ absl::Status RunPusherNode(const ExecutionContext& context) {
   if (options.base_directory.empty())
     options.base_directory = WeirHome() / "serving_model" / context.pipeline_name;
   options.pushed_model = context.outputs.at("pushed_model");
+  if (context.params.contains("push_formats")) options.formats = ListParam(context, "push_formats");
   ASSIGN_OR_RETURN(components::PusherResult result, components::RunPusher(options));
   (*context.output_properties)["pushed_model"] = result.properties;
   return absl::OkStatus();
@@ -391,8 +401,12 @@ void RegisterBuiltins(ComponentRegistry& registry) {
       .inputs = {{"model", "Model"}, {"model_blessing", "ModelBlessing"}},
       .outputs = {{"pushed_model", "PushedModel"}},
       .params = {{"base_directory", ParamType::kPath, false,
-                  "Default ${WEIR_HOME}/serving_model/<pipeline>"}},
+                  "Default ${WEIR_HOME}/serving_model/<pipeline>"},
+                 {"push_formats", ParamType::kStringList, false,
+                  "What each version holds: weir (default; always) and onnx (model.onnx, as "
+                  "weir export onnx writes it)"}},
       .executor = RunPusherNode,
+      .check = CheckPusherNode,
   });
 }
 

@@ -1,5 +1,6 @@
 #include "weir/components/evaluator/evaluator_component.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "weir/io/example/example_files.h"
 #include "weir/model/layout.h"
 #include "weir/model/serving_model.h"
+#include "weir/onnx/onnx.pb.h"
 
 namespace weir::components {
 namespace {
@@ -171,6 +173,41 @@ TEST_F(EvaluatorComponentTest, ABlessedModelIsPushedOnceAsANewVersion) {
   absl::StatusOr<PusherResult> again = RunPusher(push);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->version, pushed->version);
+}
+
+TEST_F(EvaluatorComponentTest, TheOnnxPushFormatWritesTheModelAsOnnxBesideIt) {
+  EvaluatorOptions options = Options("bless_onnx", "good");
+  ASSERT_TRUE(RunEvaluator(options).ok());
+  PusherOptions push = PushOptions(options, "serving_onnx");
+  push.formats = {"weir", "onnx"};
+  absl::StatusOr<PusherResult> pushed = RunPusher(push);
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  ASSERT_TRUE(pushed->pushed);
+  EXPECT_TRUE(fs::exists(pushed->destination / "model_spec.pbtxt"));
+  absl::StatusOr<std::string> bytes = base::ReadFile(pushed->destination / kOnnxFileName);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  onnx::proto::ModelProto onnx_model;
+  ASSERT_TRUE(onnx_model.ParseFromString(*bytes));
+  EXPECT_EQ(onnx_model.graph().output(0).name(), "probabilities");
+
+  // The same model and formats again: the same version. Without onnx: a version of its own.
+  push.pushed_model = *root_ / "bless_onnx" / "pushed_again";
+  absl::StatusOr<PusherResult> again = RunPusher(push);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->version, pushed->version);
+  push.formats = {"weir"};
+  push.pushed_model = *root_ / "bless_onnx" / "pushed_weir_only";
+  absl::StatusOr<PusherResult> weir_only = RunPusher(push);
+  ASSERT_TRUE(weir_only.ok()) << weir_only.status();
+  EXPECT_GT(weir_only->version, pushed->version);
+  EXPECT_FALSE(fs::exists(weir_only->destination / kOnnxFileName));
+}
+
+TEST(PushFormatsTest, EveryFormatIsKnownAndWeirIsAmongThem) {
+  EXPECT_TRUE(CheckPushFormats({"weir", "onnx"}).ok());
+  EXPECT_THAT(CheckPushFormats({"weir", "tflite"}).message(),
+              ::testing::HasSubstr("unknown push format 'tflite'"));
+  EXPECT_THAT(CheckPushFormats({"onnx"}).message(), ::testing::HasSubstr("must include weir"));
 }
 
 }  // namespace

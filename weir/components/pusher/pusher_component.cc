@@ -1,6 +1,9 @@
 #include "weir/components/pusher/pusher_component.h"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -8,6 +11,8 @@
 #include "weir/base/files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/model/serving_model.h"
+#include "weir/onnx/onnx_export.h"
 
 namespace weir::components {
 namespace fs = std::filesystem;
@@ -27,25 +32,64 @@ std::optional<int64_t> LatestVersion(const fs::path& base) {
   return latest;
 }
 
-// True when the trees `a` and `b` hold the same files, byte for byte.
-bool SameFiles(const fs::path& a, const fs::path& b) {
+// True when the folder `version` holds exactly the files of the tree `model` plus `extra`
+// (file name -> contents), byte for byte.
+bool SameFiles(const fs::path& model, const std::map<std::string, std::string>& extra,
+               const fs::path& version) {
   std::error_code ec;
-  size_t count_a = 0, count_b = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(b, ec))
-    count_b += entry.is_regular_file();
-  for (const auto& entry : fs::recursive_directory_iterator(a, ec)) {
+  size_t count_model = extra.size(), count_version = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(version, ec))
+    count_version += entry.is_regular_file();
+  for (const auto& entry : fs::recursive_directory_iterator(model, ec)) {
     if (!entry.is_regular_file()) continue;
-    ++count_a;
+    ++count_model;
     absl::StatusOr<std::string> left = base::ReadFile(entry.path());
-    absl::StatusOr<std::string> right = base::ReadFile(b / fs::relative(entry.path(), a));
+    absl::StatusOr<std::string> right = base::ReadFile(version / fs::relative(entry.path(), model));
     if (!left.ok() || !right.ok() || *left != *right) return false;
   }
-  return count_a == count_b && count_a > 0;
+  for (const auto& [name, contents] : extra) {
+    absl::StatusOr<std::string> pushed = base::ReadFile(version / name);
+    if (!pushed.ok() || *pushed != contents) return false;
+  }
+  return count_model == count_version && count_model > 0;
+}
+
+// The files a version holds besides the Format-Serving folder's, by the push formats.
+absl::StatusOr<std::map<std::string, std::string>> ExtraFiles(const fs::path& serving,
+                                                              const PusherOptions& options) {
+  std::map<std::string, std::string> extra;
+  if (std::find(options.formats.begin(), options.formats.end(), "onnx") != options.formats.end()) {
+    ASSIGN_OR_RETURN(std::unique_ptr<model::ServingModel> model,
+                     model::ServingModel::Load(serving));
+    absl::StatusOr<onnx::OnnxExport> exported = onnx::ExportOnnx(*model);
+    if (!exported.ok()) {
+      return absl::Status(exported.status().code(),
+                          StrCat("push format onnx: ", exported.status().message()));
+    }
+    extra[kOnnxFileName] = exported->model.SerializeAsString();
+  }
+  return extra;
 }
 
 }  // namespace
 
+absl::Status CheckPushFormats(const std::vector<std::string>& formats) {
+  for (const std::string& format : formats) {
+    if (format != "weir" && format != "onnx") {
+      return absl::InvalidArgumentError(
+          StrCat("unknown push format '", format, "' (the formats are weir and onnx)"));
+    }
+  }
+  if (std::find(formats.begin(), formats.end(), "weir") == formats.end()) {
+    return absl::InvalidArgumentError(
+        "push_formats must include weir: weir serve reads it, and so does the next push when it "
+        "compares the model with the newest version");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<PusherResult> RunPusher(const PusherOptions& options) {
+  RETURN_IF_ERROR(CheckPushFormats(options.formats));
   if (options.model.empty()) return absl::InvalidArgumentError("--model is required");
   if (options.blessing.empty()) return absl::InvalidArgumentError("--model_blessing is required");
   if (options.base_directory.empty())
@@ -62,7 +106,9 @@ absl::StatusOr<PusherResult> RunPusher(const PusherOptions& options) {
 
   PusherResult result;
   result.pushed = blessed;
+  std::map<std::string, std::string> extra;
   if (blessed) {
+    ASSIGN_OR_RETURN(extra, ExtraFiles(serving, options));
     fs::create_directories(options.base_directory, ec);
     if (ec) {
       return absl::InternalError(
@@ -71,7 +117,7 @@ absl::StatusOr<PusherResult> RunPusher(const PusherOptions& options) {
     // Pushing the model that is already the newest version adds nothing (a rerun of a pipeline
     // whose Evaluator reran against a new baseline but blessed the same model).
     if (std::optional<int64_t> latest = LatestVersion(options.base_directory);
-        latest && SameFiles(serving, options.base_directory / std::to_string(*latest))) {
+        latest && SameFiles(serving, extra, options.base_directory / std::to_string(*latest))) {
       result.version = *latest;
       result.destination = options.base_directory / std::to_string(*latest);
     }
@@ -91,6 +137,8 @@ absl::StatusOr<PusherResult> RunPusher(const PusherOptions& options) {
       return absl::InternalError(StrCat("cannot copy ", serving.string(), " to ",
                                         staging.path().string(), ": ", ec.message()));
     }
+    for (const auto& [name, contents] : extra)
+      RETURN_IF_ERROR(base::WriteFileAtomically(staging.path() / name, contents));
     RETURN_IF_ERROR(staging.Publish());
   }
   result.properties["pushed"] = int64_t{blessed ? 1 : 0};
