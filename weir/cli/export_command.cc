@@ -13,36 +13,60 @@
 #include "weir/onnx/onnx_export.h"
 #include "weir/pipeline/airflow_export.h"
 #include "weir/pipeline/component_registry.h"
+#include "weir/pipeline/kfp_export.h"
 #include "weir/pipeline/pipeline_spec.h"
 
 namespace weir::cli {
 namespace {
 
-struct AirflowFlags {
+// The flags of the pipeline exports (airflow, kfp).
+struct PipelineExportFlags {
   std::string file;
   std::string output;
   std::string image;
   std::vector<std::string> env;
 };
 
-absl::Status ExportAirflow(const AirflowFlags& flags) {
-  ASSIGN_OR_RETURN(const pipeline::PipelineSpec spec,
-                   pipeline::LoadPipelineFile(flags.file, pipeline::BuiltinRegistry()));
-  pipeline::AirflowExportOptions options{.pipeline_file = spec.source_file(), .image = flags.image};
-  // Workers resolve the default store and artifact root as this machine does.
-  options.environment["WEIR_HOME"] = pipeline::WeirHome().string();
+// The environment every task gets: WEIR_HOME as it is here (workers resolve the default store
+// and artifact root as this machine does), then each --env NAME=VALUE.
+absl::StatusOr<std::map<std::string, std::string>> TaskEnvironment(
+    const PipelineExportFlags& flags) {
+  std::map<std::string, std::string> environment;
+  environment["WEIR_HOME"] = pipeline::WeirHome().string();
   for (const std::string& setting : flags.env) {
     const size_t equals = setting.find('=');
     if (equals == std::string::npos || equals == 0) {
       return absl::InvalidArgumentError(StrCat("--env '", setting, "': write NAME=VALUE"));
     }
-    options.environment[setting.substr(0, equals)] = setting.substr(equals + 1);
+    environment[setting.substr(0, equals)] = setting.substr(equals + 1);
   }
+  return environment;
+}
+
+absl::Status ExportAirflow(const PipelineExportFlags& flags) {
+  ASSIGN_OR_RETURN(const pipeline::PipelineSpec spec,
+                   pipeline::LoadPipelineFile(flags.file, pipeline::BuiltinRegistry()));
+  pipeline::AirflowExportOptions options{.pipeline_file = spec.source_file(), .image = flags.image};
+  ASSIGN_OR_RETURN(options.environment, TaskEnvironment(flags));
   ASSIGN_OR_RETURN(const std::string dag, pipeline::ExportAirflowDag(spec, options));
   RETURN_IF_ERROR(base::WriteFileAtomically(flags.output, dag));
   std::cout << "Wrote " << flags.output << ": the Airflow DAG '" << spec.name() << "', "
             << spec.nodes_size() << " tasks running weir run-node"
             << (flags.image.empty() ? "" : StrCat(" in ", flags.image)) << std::endl;
+  return absl::OkStatus();
+}
+
+absl::Status ExportKfp(const PipelineExportFlags& flags) {
+  ASSIGN_OR_RETURN(const pipeline::PipelineSpec spec,
+                   pipeline::LoadPipelineFile(flags.file, pipeline::BuiltinRegistry()));
+  pipeline::KfpExportOptions options{.pipeline_file = spec.source_file()};
+  if (!flags.image.empty()) options.image = flags.image;
+  ASSIGN_OR_RETURN(options.environment, TaskEnvironment(flags));
+  ASSIGN_OR_RETURN(const std::string yaml, pipeline::ExportKfpPipeline(spec, options));
+  RETURN_IF_ERROR(base::WriteFileAtomically(flags.output, yaml));
+  std::cout << "Wrote " << flags.output << ": the KFP pipeline spec '" << spec.name() << "', "
+            << spec.nodes_size() << " container tasks running weir run-node in " << options.image
+            << std::endl;
   return absl::OkStatus();
 }
 
@@ -106,10 +130,11 @@ absl::Status ExportOnnx(const OnnxFlags& flags) {
 void AddExportCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "export",
-      "Export to other engines: a pipeline as an Airflow DAG (Airflow runs the nodes); a trained "
-      "model as an ONNX file (ONNX Runtime in browsers, Node.js, Python and phones runs it).");
+      "Export to other engines: a pipeline as an Airflow DAG or a Kubeflow Pipelines / Vertex AI "
+      "pipeline spec (they run the nodes); a trained model as an ONNX file (ONNX Runtime in "
+      "browsers, Node.js, Python and phones runs it).");
   cmd->require_subcommand(1);
-  auto flags = std::make_shared<AirflowFlags>();
+  auto flags = std::make_shared<PipelineExportFlags>();
   CLI::App* airflow = cmd->add_subcommand(
       "airflow",
       "Write an Airflow 2 DAG module: one task per node running `weir run-node --pipeline FILE "
@@ -137,6 +162,38 @@ void AddExportCommand(CLI::App& app, int& exit_code) {
   airflow->callback([flags, &exit_code]() {
     if (absl::Status done = ExportAirflow(*flags); !done.ok())
       exit_code = ReportError("export airflow", done);
+  });
+
+  auto kfp_flags = std::make_shared<PipelineExportFlags>();
+  CLI::App* kfp = cmd->add_subcommand(
+      "kfp",
+      "Write a Kubeflow Pipelines v2 pipeline spec (the IR YAML that KFP 2 and Vertex AI "
+      "Pipelines run, as TFX's KubeflowV2DagRunner writes): one container task per node running "
+      "`weir run-node --pipeline FILE --run <pipeline job uuid> --node N` in the image, with the "
+      "nodes' dependencies, retries (KFP's exponential backoff) and timeouts (coreutils' timeout "
+      "in the container), and KFP's cache off (weir caches nodes itself).");
+  kfp->add_option("FILE", kfp_flags->file, "The pipeline file")->required();
+  kfp->add_option("--output", kfp_flags->output, "The pipeline spec to write (.yaml)")->required();
+  kfp->add_option(
+      "--image", kfp_flags->image,
+      StrCat("The container image the tasks run, with weir on its PATH (default ",
+             pipeline::kDefaultImage, ": docker build -t weir . in weir's repository)"));
+  kfp->add_option("--env", kfp_flags->env,
+                  "NAME=VALUE for every task (repeatable); WEIR_HOME is set to this machine's "
+                  "unless given");
+  kfp->footer(
+      "Upload the file to KFP (kfp.Client().create_run_from_pipeline_package, or the UI) or "
+      "submit it to Vertex AI Pipelines (aiplatform.PipelineJob(template_path=...)). Every pod "
+      "needs the pipeline file and its data at the same paths (in the image or on a volume), "
+      "the metadata store the pipeline names (PostgreSQL; its password from the environment "
+      "variable the file names) and the artifact root on a filesystem they all mount. A schedule "
+      "is a recurring run made in KFP. A task that fails or is killed is retried by KFP: the "
+      "rerun closes the killed attempt and publishes nothing half-written (docs/scale-out.md).\n\n"
+      "Example:\n  weir export kfp examples/taxi/pipeline_solution.yaml --output taxi.yaml "
+      "--image registry.example.com/weir:0.1 --env WEIR_HOME=/mnt/weir");
+  kfp->callback([kfp_flags, &exit_code]() {
+    if (absl::Status done = ExportKfp(*kfp_flags); !done.ok())
+      exit_code = ReportError("export kfp", done);
   });
 
   auto onnx_flags = std::make_shared<OnnxFlags>();
