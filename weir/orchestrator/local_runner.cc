@@ -134,6 +134,25 @@ absl::StatusOr<std::optional<int64_t>> FindCached(MetadataStore& store, int64_t 
   return std::optional<int64_t>();
 }
 
+// Fills in the inputs' properties, and the inputs the component finds in the store itself.
+absl::Status ReadInputsFromStore(const pipeline::ComponentSpec& component, MetadataStore& store,
+                                 pipeline::ExecutionContext& context) {
+  if (component.store_inputs) {
+    ASSIGN_OR_RETURN(auto found, component.store_inputs(store, context));
+    for (const auto& [name, id] : found) {
+      if (context.input_ids.contains(name)) continue;  // Wired in the pipeline file.
+      ASSIGN_OR_RETURN(Artifact artifact, store.GetArtifact(id));
+      context.inputs[name] = artifact.uri;
+      context.input_ids[name] = id;
+    }
+  }
+  for (const auto& [name, id] : context.input_ids) {
+    ASSIGN_OR_RETURN(Artifact artifact, store.GetArtifact(id));
+    context.input_properties[name] = artifact.custom_properties;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 fs::path NodeLogPath(const std::string& pipeline, const std::string& run_id,
@@ -206,6 +225,7 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
   NodeLog log(spec, run_id, node.id());
   log.Line(StrCat("node ", node.id(), " (", node.component(), ") of pipeline ", spec.name(),
                   ", run ", run_id));
+  absl::Status inputs_read = ReadInputsFromStore(*component, store, context);
   for (const auto& [name, path] : context.inputs)
     log.Line(StrCat("input ", name, ": artifact ", input_ids.at(name), " at ", path.string()));
   auto start = std::chrono::steady_clock::now();
@@ -263,7 +283,8 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
     }
     return absl::OkStatus();
   }
-  absl::StatusOr<std::string> key = CacheKey(*component, node, input_ids, context);
+  absl::StatusOr<std::string> key =
+      inputs_read.ok() ? CacheKey(*component, node, input_ids, context) : inputs_read;
   if (!key.ok()) {
     // The driver failed (e.g. the input files are missing): a FAILED execution says why.
     Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kFailed};

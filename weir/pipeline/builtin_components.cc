@@ -17,9 +17,11 @@
 #include "weir/components/statistics_gen/statistics_gen_component.h"
 #include "weir/components/trainer/trainer_component.h"
 #include "weir/components/transform/transform_component.h"
+#include "weir/metadata/run_records.h"
 #include "weir/model/layout.h"
 #include "weir/pipeline/component_registry.h"
 #include "weir/pipeline/pipeline_spec.h"
+#include "weir/schema/schema_inference.h"
 
 namespace weir::pipeline {
 namespace {
@@ -44,6 +46,11 @@ std::vector<std::string> ListParam(const ExecutionContext& context, const std::s
   return values;
 }
 
+std::optional<int64_t> OptionalIntParam(const ExecutionContext& context, const std::string& name) {
+  auto it = context.params.find(name);
+  return it == context.params.end() ? std::nullopt : std::optional<int64_t>(it->second.int_value());
+}
+
 // A structured parameter, unpacked into its message type (the default when absent).
 template <typename Message>
 absl::StatusOr<Message> MessageParam(const ExecutionContext& context, const std::string& name) {
@@ -56,9 +63,22 @@ absl::StatusOr<Message> MessageParam(const ExecutionContext& context, const std:
   return message;
 }
 
-absl::Status RunExampleGen(const ExecutionContext& context) {
+// What ExampleGen reads: the folder, patterns and span; the same for the cache and the executor.
+absl::StatusOr<components::ExampleGenOptions> ExampleGenInput(const ExecutionContext& context) {
   components::ExampleGenOptions options;
   options.input_base = StringParam(context, "input_base");
+  options.input_pattern = StringParam(context, "input_pattern", "*");
+  options.span = OptionalIntParam(context, "span");
+  for (const std::string& text : ListParam(context, "input_splits")) {
+    ASSIGN_OR_RETURN(components::InputSplit split,
+                     components::ParseInputSplit(text, "input_splits entry"));
+    options.input_splits.push_back(split);
+  }
+  return options;
+}
+
+absl::Status RunExampleGen(const ExecutionContext& context) {
+  ASSIGN_OR_RETURN(components::ExampleGenOptions options, ExampleGenInput(context));
   options.output = context.outputs.at("examples");
   options.partition_feature = StringParam(context, "partition_feature");
   options.csv.skip_bad_rows = BoolParam(context, "skip_bad_rows", false);
@@ -69,24 +89,13 @@ absl::Status RunExampleGen(const ExecutionContext& context) {
                      components::ParseOutputSplit(text, "splits entry"));
     options.output_splits.push_back(split);
   }
-  for (const std::string& text : ListParam(context, "input_splits")) {
-    ASSIGN_OR_RETURN(components::InputSplit split,
-                     components::ParseInputSplit(text, "input_splits entry"));
-    options.input_splits.push_back(split);
-  }
   ASSIGN_OR_RETURN(components::ExampleGenResult result, components::RunCsvExampleGen(options));
   (*context.output_properties)["examples"] = result.properties;
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ExampleGenFingerprint(const ExecutionContext& context) {
-  components::ExampleGenOptions options;
-  options.input_base = StringParam(context, "input_base");
-  for (const std::string& text : ListParam(context, "input_splits")) {
-    ASSIGN_OR_RETURN(components::InputSplit split,
-                     components::ParseInputSplit(text, "input_splits entry"));
-    options.input_splits.push_back(split);
-  }
+  ASSIGN_OR_RETURN(components::ExampleGenOptions options, ExampleGenInput(context));
   return components::ComputeInputFingerprint(options);
 }
 
@@ -97,13 +106,84 @@ absl::StatusOr<std::string> ImportedSchemaFingerprint(const ExecutionContext& co
   return StrCat(file, ":", base::Xxh3(text));
 }
 
+// The span an input artifact holds (TFX's `span` property), if it says.
+std::optional<int64_t> InputSpan(const ExecutionContext& context, const std::string& input) {
+  auto properties = context.input_properties.find(input);
+  if (properties == context.input_properties.end()) return std::nullopt;
+  auto span = properties->second.find("span");
+  if (span == properties->second.end() || !std::holds_alternative<int64_t>(span->second))
+    return std::nullopt;
+  return std::get<int64_t>(span->second);
+}
+
 absl::Status RunStatisticsGenNode(const ExecutionContext& context) {
   components::StatisticsGenOptions options;
   options.examples = context.inputs.at("examples");
   options.output = context.outputs.at("statistics");
   ASSIGN_OR_RETURN(components::StatisticsGenResult result, components::RunStatisticsGen(options));
+  // As TFX's ExampleStatistics: the span of the examples described, which finds the previous
+  // span's statistics for drift.
+  if (std::optional<int64_t> span = InputSpan(context, "examples"))
+    result.properties["span"] = *span;
   (*context.output_properties)["statistics"] = result.properties;
   return absl::OkStatus();
+}
+
+bool ComparesSpans(const schema::tfmd::Schema& schema) {
+  if (schema.dataset_constraints().has_num_examples_drift_comparator()) return true;
+  return std::any_of(
+      schema.feature().begin(), schema.feature().end(),
+      [](const schema::tfmd::Feature& feature) { return feature.has_drift_comparator(); });
+}
+
+// ExampleValidator's previous_statistics, when the schema has drift comparators and nothing is
+// wired: the statistics, made by the same node, of the latest span before the one validated (the
+// newest of them when a span was read more than once).
+absl::StatusOr<std::map<std::string, int64_t>> PreviousSpanStatistics(
+    metadata::MetadataStore& store, const ExecutionContext& context) {
+  std::map<std::string, int64_t> found;
+  auto statistics = context.input_ids.find("statistics");
+  if (statistics == context.input_ids.end() || !context.inputs.contains("schema")) return found;
+  ASSIGN_OR_RETURN(metadata::Artifact current, store.GetArtifact(statistics->second));
+  auto span_of = [](const metadata::Artifact& artifact) -> std::optional<int64_t> {
+    auto span = artifact.custom_properties.find("span");
+    if (span == artifact.custom_properties.end() || !std::holds_alternative<int64_t>(span->second))
+      return std::nullopt;
+    return std::get<int64_t>(span->second);
+  };
+  const std::optional<int64_t> span = span_of(current);
+  if (!span) return found;
+  ASSIGN_OR_RETURN(schema::tfmd::Schema rules, schema::ReadSchema(context.inputs.at("schema")));
+  if (!ComparesSpans(rules)) return found;
+  // The node that made these statistics: its context holds every artifact it made.
+  ASSIGN_OR_RETURN(std::vector<metadata::Event> events, store.GetEventsByArtifact(current.id));
+  std::string producer;
+  for (const metadata::Event& event : events) {
+    if (event.type != metadata::Event::Type::kOutput) continue;
+    ASSIGN_OR_RETURN(metadata::Execution execution, store.GetExecution(event.execution_id));
+    producer = metadata::GetString(execution.custom_properties, metadata::kNodeIdProperty);
+    break;
+  }
+  if (producer.empty()) return found;
+  absl::StatusOr<metadata::Context> node = store.GetContextByTypeAndName(
+      metadata::kNodeContextType, metadata::NodeContextName(context.pipeline_name, producer));
+  if (absl::IsNotFound(node.status())) return found;
+  if (!node.ok()) return node.status();
+  ASSIGN_OR_RETURN(std::vector<metadata::Artifact> made, store.GetArtifactsByContext(node->id));
+  const metadata::Artifact* previous = nullptr;
+  for (const metadata::Artifact& artifact : made) {
+    const std::optional<int64_t> other = span_of(artifact);
+    std::error_code ec;
+    if (!other || *other >= *span || artifact.state != metadata::Artifact::State::kLive ||
+        !std::filesystem::exists(artifact.uri, ec)) {
+      continue;
+    }
+    const int64_t best = previous ? *span_of(*previous) : 0;
+    if (previous == nullptr || *other > best || (*other == best && artifact.id > previous->id))
+      previous = &artifact;
+  }
+  if (previous != nullptr) found["previous_statistics"] = previous->id;
+  return found;
 }
 
 // SchemaGen and ImportSchemaGen: inferred when there is a statistics input, imported otherwise.
@@ -124,6 +204,8 @@ absl::Status RunExampleValidatorNode(const ExecutionContext& context) {
   options.schema = context.inputs.at("schema");
   options.output = context.outputs.at("anomalies");
   options.environment = StringParam(context, "environment");
+  if (auto previous = context.inputs.find("previous_statistics"); previous != context.inputs.end())
+    options.previous_statistics = previous->second;
   ASSIGN_OR_RETURN(components::ExampleValidatorResult result,
                    components::RunExampleValidator(options));
   (*context.output_properties)["anomalies"] = result.properties;
@@ -290,7 +372,13 @@ void RegisterBuiltins(ComponentRegistry& registry) {
               {"input_base", ParamType::kPath, true, "Folder of CSV files"},
               {"splits", ParamType::kStringList, false,
                "Output splits NAME:HASH_BUCKETS (default train:2, eval:1)"},
-              {"input_splits", ParamType::kStringList, false, "Pre-split input NAME:GLOB"},
+              {"input_pattern", ParamType::kString, false,
+               "Glob of the files to read, relative to input_base (default *); may name the span "
+               "as {SPAN} or {YYYY}{MM}{DD} and a version as {VERSION}: the latest is read"},
+              {"span", ParamType::kInt, false,
+               "Read this span instead of the latest (the patterns must name spans)"},
+              {"input_splits", ParamType::kStringList, false,
+               "Pre-split input NAME:GLOB, each glob as input_pattern"},
               {"partition_feature", ParamType::kString, false,
                "Hash this feature instead of the example"},
               {"skip_bad_rows", ParamType::kBool, false, "Skip malformed rows and count them"},
@@ -300,7 +388,8 @@ void RegisterBuiltins(ComponentRegistry& registry) {
   });
   registry.Register({
       .type = "StatisticsGen",
-      .version = "2",  // 2: top values with equal counts in TFDV's order.
+      // 2: top values with equal counts in TFDV's order. 3: the examples' span recorded.
+      .version = "3",
       .description = "Per-feature statistics of every split (TFDV's FeatureStats.pb)",
       .inputs = {{"examples", "Examples"}},
       .outputs = {{"statistics", "ExampleStatistics"}},
@@ -336,11 +425,16 @@ void RegisterBuiltins(ComponentRegistry& registry) {
   registry.Register({
       .type = "ExampleValidator",
       .version = "1",
-      .description = "Anomalies of each split's statistics against the schema, with drift and skew",
-      .inputs = {{"statistics", "ExampleStatistics"}, {"schema", "Schema"}},
+      .description =
+          "Anomalies of each split's statistics against the schema, with skew between splits and "
+          "drift from the previous span (found in the store when the schema has drift comparators)",
+      .inputs = {{"statistics", "ExampleStatistics"},
+                 {"schema", "Schema"},
+                 {"previous_statistics", "ExampleStatistics", /*optional=*/true}},
       .outputs = {{"anomalies", "ExampleAnomalies"}},
       .params = {{"environment", ParamType::kString, false, "Schema environment to validate in"}},
       .executor = RunExampleValidatorNode,
+      .store_inputs = PreviousSpanStatistics,
   });
   registry.Register({
       .type = "Transform",

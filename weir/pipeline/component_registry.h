@@ -53,6 +53,8 @@ struct ExecutionContext {
   std::map<std::string, Value> params;
   std::map<std::string, std::filesystem::path> inputs;
   std::map<std::string, int64_t> input_ids;  // The input artifacts' metadata ids.
+  // The input artifacts' properties as the store holds them (span, split_names, ...).
+  std::map<std::string, components::ArtifactProperties> input_properties;
   std::map<std::string, std::filesystem::path> outputs;
   // Filled by the executor: properties recorded on each output artifact.
   std::map<std::string, components::ArtifactProperties>* output_properties = nullptr;
@@ -72,6 +74,13 @@ using ExternalFingerprint = std::function<absl::StatusOr<std::string>(const Exec
 using Resolver = std::function<absl::StatusOr<std::map<std::string, int64_t>>(
     metadata::MetadataStore& store, const PipelineSpec& pipeline)>;
 
+// Inputs a node takes from the store rather than from upstream nodes, e.g. the statistics of the
+// span before the one it validates. Called once the wired inputs are known (in `context`), for
+// the inputs the pipeline file leaves unwired; returns input name -> artifact id, leaving out
+// what it does not find. They are inputs like any other: in the cache key and the lineage.
+using StoreInputs = std::function<absl::StatusOr<std::map<std::string, int64_t>>(
+    metadata::MetadataStore& store, const ExecutionContext& context)>;
+
 struct ComponentSpec {
   std::string type;
   std::string version;  // Part of the cache key: bump it when the executor's output changes.
@@ -83,6 +92,7 @@ struct ComponentSpec {
   Executor executor = {};
   ExternalFingerprint fingerprint = {};
   Resolver resolver = {};  // Set for resolver nodes, which have no executor.
+  StoreInputs store_inputs = {};
   // Checks what can be known of a node before the run: its parameters, also against those of the
   // nodes upstream of it. Errors are reported at the node's line.
   std::function<absl::Status(const NodeSpec& node, const PipelineSpec& pipeline)> check = {};

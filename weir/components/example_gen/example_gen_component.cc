@@ -184,33 +184,30 @@ absl::StatusOr<InputSplit> ParseInputSplit(const std::string& text, const std::s
   return split;
 }
 
-absl::StatusOr<std::vector<std::pair<std::string, std::vector<fs::path>>>> ResolveInputFiles(
-    const ExampleGenOptions& options) {
-  std::vector<InputSplit> inputs = options.input_splits;
-  if (inputs.empty()) inputs.push_back({"single_split", "*"});
-  std::vector<std::pair<std::string, std::vector<fs::path>>> resolved;
-  for (const InputSplit& input : inputs) {
-    ASSIGN_OR_RETURN(std::vector<fs::path> files,
-                     base::Glob((options.input_base / input.pattern).string()));
-    if (files.empty()) {
-      return absl::NotFoundError(StrCat("no input file matches ",
-                                        (options.input_base / input.pattern).string(),
-                                        " (input split '", input.name, "')"));
-    }
-    resolved.emplace_back(input.name, std::move(files));
+absl::StatusOr<InputSelection> ResolveInputFiles(const ExampleGenOptions& options) {
+  if (!options.input_splits.empty() && options.input_pattern != "*") {
+    return absl::InvalidArgumentError(
+        "input_pattern applies only when the input is not pre-split; give each input split its "
+        "own pattern instead");
   }
-  return resolved;
+  std::vector<std::pair<std::string, std::string>> patterns;
+  for (const InputSplit& split : options.input_splits)
+    patterns.emplace_back(split.name, split.pattern);
+  if (patterns.empty()) patterns.emplace_back("single_split", options.input_pattern);
+  return SelectInputSpan(options.input_base, patterns, options.span);
 }
 
-absl::StatusOr<std::string> ComputeInputFingerprint(const ExampleGenOptions& options) {
-  ASSIGN_OR_RETURN(auto inputs, ResolveInputFiles(options));
+namespace {
+
+absl::StatusOr<std::string> InputFingerprint(const InputSelection& input) {
   std::string fingerprint;
+  if (input.has_span) fingerprint = StrCat("span:", input.span, ",version:", input.version);
   std::string buffer(1 << 20, '\0');
-  for (const auto& [name, files] : inputs) {
+  for (const SelectedSplit& split : input.splits) {
     uint64_t total_bytes = 0;
     uint64_t xor_checksum = 0;
     uint64_t sum_checksum = 0;
-    for (const fs::path& file : files) {
+    for (const fs::path& file : split.files) {
       int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0)
         return absl::NotFoundError(
@@ -235,22 +232,28 @@ absl::StatusOr<std::string> ComputeInputFingerprint(const ExampleGenOptions& opt
       sum_checksum += checksum;
     }
     if (!fingerprint.empty()) fingerprint += "\n";
-    fingerprint += StrCat("split:", name, ",num_files:", files.size(), ",total_bytes:", total_bytes,
-                          ",xor_checksum:", xor_checksum, ",sum_checksum:", sum_checksum);
+    fingerprint += StrCat("split:", split.name, ",num_files:", split.files.size(),
+                          ",total_bytes:", total_bytes, ",xor_checksum:", xor_checksum,
+                          ",sum_checksum:", sum_checksum);
   }
   return fingerprint;
 }
 
-namespace {
+}  // namespace
 
-using ResolvedInputs = std::vector<std::pair<std::string, std::vector<fs::path>>>;
+absl::StatusOr<std::string> ComputeInputFingerprint(const ExampleGenOptions& options) {
+  ASSIGN_OR_RETURN(InputSelection input, ResolveInputFiles(options));
+  return InputFingerprint(input);
+}
+
+namespace {
 
 // Parses, encodes, hashes, frames and compresses chunks of every input on all cores, appends the
 // compressed chunks round-robin to the shards in input order (so the output does not depend on
 // the thread count), and publishes the artifact folder. Fails with io::IsTypeMismatch if a cell
 // does not fit `schema`.
 absl::StatusOr<ExampleGenResult> WriteExamples(const ExampleGenOptions& options,
-                                               const ResolvedInputs& inputs,
+                                               const InputSelection& input,
                                                const io::CsvSchema& schema, uint64_t input_bytes) {
   ExampleGenResult result;
   result.schema = schema;
@@ -308,10 +311,10 @@ absl::StatusOr<ExampleGenResult> WriteExamples(const ExampleGenOptions& options,
     }
   }
   uint64_t chunk_index = 0;
-  for (size_t input = 0; input < inputs.size(); ++input) {
-    const SplitRule& rule = rules[input];
+  for (size_t split = 0; split < input.splits.size(); ++split) {
+    const SplitRule& rule = rules[split];
     RETURN_IF_ERROR(io::ForEachCsvChunk<EncodedChunk>(
-        inputs[input].second, options.csv,
+        input.splits[split].files, options.csv,
         [&](io::CsvChunk&& chunk) {
           return EncodeChunk(std::move(chunk), schema, options, rule, num_splits);
         },
@@ -338,12 +341,12 @@ absl::StatusOr<ExampleGenResult> WriteExamples(const ExampleGenOptions& options,
 
 absl::StatusOr<ExampleGenResult> RunCsvExampleGen(const ExampleGenOptions& options) {
   RETURN_IF_ERROR(ValidateOptions(options));
-  ASSIGN_OR_RETURN(ResolvedInputs inputs, ResolveInputFiles(options));
-  ASSIGN_OR_RETURN(std::string fingerprint, ComputeInputFingerprint(options));
+  ASSIGN_OR_RETURN(InputSelection input, ResolveInputFiles(options));
+  ASSIGN_OR_RETURN(std::string fingerprint, InputFingerprint(input));
   std::vector<fs::path> all_files;
   uint64_t input_bytes = 0;
-  for (const auto& [name, files] : inputs) {
-    for (const fs::path& file : files) {
+  for (const SelectedSplit& split : input.splits) {
+    for (const fs::path& file : split.files) {
       std::error_code ec;
       input_bytes += fs::file_size(file, ec);
       all_files.push_back(file);
@@ -365,16 +368,17 @@ absl::StatusOr<ExampleGenResult> RunCsvExampleGen(const ExampleGenOptions& optio
                      guessed_type(options.partition_feature) != data::DataType::kInt64 &&
                      guessed_type(options.partition_feature) != data::DataType::kBytes;
   absl::StatusOr<ExampleGenResult> result = absl::UnknownError("not run");
-  if (!infer_first) result = WriteExamples(options, inputs, schema, input_bytes);
+  if (!infer_first) result = WriteExamples(options, input, schema, input_bytes);
   if (infer_first || (!result.ok() && io::IsTypeMismatch(result.status()))) {
     ASSIGN_OR_RETURN(io::CsvInference inference, io::InferCsvSchema(all_files, options.csv));
-    result = WriteExamples(options, inputs, inference.schema, input_bytes);
+    result = WriteExamples(options, input, inference.schema, input_bytes);
   }
   if (!result.ok()) return result.status();
 
+  result->input = std::move(input);
   result->properties["split_names"] = EncodeSplitNames(result->split_names);
-  result->properties["span"] = options.span;
-  result->properties["version"] = int64_t{0};
+  result->properties["span"] = input.span;
+  result->properties["version"] = input.version;
   result->properties["payload_format"] = std::string("FORMAT_TF_EXAMPLE");
   result->properties["file_format"] = std::string("tfrecords_gzip");
   result->properties["input_fingerprint"] = fingerprint;

@@ -10,11 +10,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "weir/components/artifact_properties.h"
+#include "weir/components/example_gen/input_spans.h"
 #include "weir/io/csv/csv_parser.h"
 #include "weir/io/tfrecord/tfrecord.h"
 
@@ -33,9 +35,13 @@ struct InputSplit {
 
 struct ExampleGenOptions {
   std::filesystem::path input_base;
-  // Empty: every file in input_base ("*") is one input, hashed into output_splits. Otherwise each
-  // input split is written as the output split of the same name and output_splits is ignored.
+  // Empty: the files matching input_pattern are one input, hashed into output_splits. Otherwise
+  // each input split is written as the output split of the same name and output_splits is
+  // ignored. Patterns may name spans, dates and versions (input_spans.h).
   std::vector<InputSplit> input_splits;
+  std::string input_pattern = "*";
+  // Read this span rather than the latest one (the patterns must name spans).
+  std::optional<int64_t> span;
   std::vector<OutputSplit> output_splits = {{"train", 2}, {"eval", 1}};
   // Hash this feature's serialized tf.Feature instead of the whole example, so that all examples
   // with the same value land in the same split. It must be an int64 or bytes column present in
@@ -46,7 +52,6 @@ struct ExampleGenOptions {
   int gzip_level = io::GzipCompressor::kDefaultLevel;
   // Input bytes per output shard: each split gets ceil(input bytes / this) shard files.
   uint64_t shard_input_bytes = uint64_t{128} << 20;
-  int64_t span = 0;
 };
 
 struct ExampleGenResult {
@@ -56,6 +61,7 @@ struct ExampleGenResult {
   io::CsvBadRows bad_rows;
   uint64_t input_bytes = 0;
   uint32_t num_shards = 0;
+  InputSelection input;  // The span and version read, and each input split's files.
   // split_names, span, version, payload_format, file_format, input_fingerprint.
   ArtifactProperties properties;
 };
@@ -69,15 +75,15 @@ absl::StatusOr<InputSplit> ParseInputSplit(const std::string& text, const std::s
 // rename, or not at all. Errors name the offending file and line, option or feature.
 absl::StatusOr<ExampleGenResult> RunCsvExampleGen(const ExampleGenOptions& options);
 
-// The files of each input split: {split name, sorted matching files}. Fails when a split matches
-// no file.
-absl::StatusOr<std::vector<std::pair<std::string, std::vector<std::filesystem::path>>>>
-ResolveInputFiles(const ExampleGenOptions& options);
+// The span and version to read and the files of each input split (one split, "single_split",
+// when options.input_splits is empty). Fails when a split matches no file.
+absl::StatusOr<InputSelection> ResolveInputFiles(const ExampleGenOptions& options);
 
 // A fingerprint of the input files for caching, in TFX's format
 // "split:<name>,num_files:<n>,total_bytes:<b>,xor_checksum:<x>,sum_checksum:<s>", one line per
 // input split, where the checksums combine each file's 64-bit XXH3 content hash (TFX uses
 // modification times; content hashes survive a copy and catch an edit within the same second).
+// When the patterns name spans, a first line "span:<s>,version:<v>" says which were selected.
 absl::StatusOr<std::string> ComputeInputFingerprint(const ExampleGenOptions& options);
 
 }  // namespace weir::components

@@ -322,5 +322,44 @@ TEST(CsvExampleGenTest, RefusesToOverwriteAndRejectsBadOptions) {
   EXPECT_FALSE(RunCsvExampleGen(options).ok());
 }
 
+TEST(CsvExampleGenTest, ReadsTheLatestSpanAndRecordsItAsTfxDoes) {
+  fs::path input = FreshDir("spans_in");
+  fs::create_directories(input / "span-1");
+  fs::create_directories(input / "span-2");
+  fs::copy_file(kTaxiCsv, input / "span-1" / "data.csv");
+  fs::copy_file(fs::path(WEIR_SHARED_DIR) / "data/taxi/span2.csv", input / "span-2" / "data.csv");
+  ExampleGenOptions options;
+  options.input_base = input;
+  options.input_pattern = "span-{SPAN}/*.csv";
+  auto fingerprint = ComputeInputFingerprint(options);
+  ASSERT_TRUE(fingerprint.ok()) << fingerprint.status();
+  EXPECT_EQ(fingerprint->substr(0, 35), "span:2,version:0\nsplit:single_split");
+
+  const fs::path out = FreshDir("spans_out");
+  options.output = out / "latest";
+  auto latest = RunCsvExampleGen(options);
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ(latest->examples_per_split[0] + latest->examples_per_split[1], 5000u);
+  EXPECT_EQ(std::get<int64_t>(latest->properties.at("span")), 2);
+  EXPECT_EQ(std::get<std::string>(latest->properties.at("input_fingerprint")), *fingerprint);
+
+  // An earlier span on request: the same examples as that span's file read on its own.
+  options.span = 1;
+  options.output = out / "span1";
+  auto span1 = RunCsvExampleGen(options);
+  ASSERT_TRUE(span1.ok()) << span1.status();
+  EXPECT_EQ(std::get<int64_t>(span1->properties.at("span")), 1);
+  ExampleGenOptions plain;
+  plain.input_base = input / "span-1";
+  plain.output = out / "plain";
+  ASSERT_TRUE(RunCsvExampleGen(plain).ok());
+  for (const char* split : {"Split-train", "Split-eval"}) {
+    const std::vector<std::string> records = ReadSplit(options.output / split);
+    EXPECT_FALSE(records.empty()) << split;
+    EXPECT_TRUE(records == ReadSplit(plain.output / split)) << split;  // Too long to print.
+  }
+  EXPECT_NE(*ComputeInputFingerprint(options), *fingerprint);
+}
+
 }  // namespace
 }  // namespace weir::components

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Continuous training as a user runs it (docs/continuous-training.md): data arrives in spans, each
+# run reads the newest one, a run with no new span is all cached, and the validator measures
+# drift from the previous span's statistics without being wired to them.
+#   tests/e2e/continuous_training_test.sh WEIR_BINARY SOURCE_DIR SHARED_DIR
+set -uo pipefail
+weir="$1"
+source_dir="$2"
+shared="$3"
+source "$(dirname "$0")/checks.sh"
+export WEIR_HOME="$work/home"
+w="$work"
+
+# Span 1: the tutorial's data; span 2 arrives later.
+mkdir -p "$w/incoming/span-1"
+cp "$source_dir/examples/taxi/data/data.csv" "$w/incoming/span-1/data.csv"
+
+# A curated schema whose drift comparator on payment_type is tight: data.csv -> span2.csv moves
+# Credit Card's share by 0.0264 (docs/example_validator.md).
+"$weir" statisticsgen --csv "$w/incoming/span-1/data.csv" --output "$w/seed_stats" >/dev/null
+"$weir" schemagen --statistics "$w/seed_stats" --output "$w/seed_schema" >/dev/null
+/usr/bin/python3 - "$w/seed_schema/schema.pbtxt" "$w/schema.pbtxt" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+anchor = 'name: "payment_type"\n'
+assert anchor in text, "payment_type is not in the inferred schema"
+text = text.replace(anchor, anchor + '  drift_comparator {\n    infinity_norm {\n      threshold: 0.01\n    }\n  }\n', 1)
+open(sys.argv[2], 'w').write(text)
+PY
+
+cat >"$w/pipeline.yaml" <<'YAML'
+pipeline: spans
+enable_cache: true
+nodes:
+  CsvExampleGen:
+    component: CsvExampleGen
+    params:
+      input_base: incoming
+      input_pattern: "span-{SPAN}/*.csv"
+  StatisticsGen:
+    component: StatisticsGen
+    inputs: {examples: CsvExampleGen.examples}
+  ImportSchemaGen:
+    component: ImportSchemaGen
+    params: {schema_file: schema.pbtxt}
+  ExampleValidator:
+    component: ExampleValidator
+    inputs: {statistics: StatisticsGen.statistics, schema: ImportSchemaGen.schema}
+YAML
+
+# Run 1: span 1, nothing to compare with.
+check "run 1" "$weir" run "$w/pipeline.yaml" --run_id run1
+"$weir" artifacts --json >"$w/artifacts1.json"
+expect_json "run 1's examples are span 1" \
+  "[a['properties']['span'] for a in j['artifacts'] if a['type'] == 'Examples'] == [1]" <"$w/artifacts1.json"
+expect_json "run 1's statistics say span 1" \
+  "[a['properties']['span'] for a in j['artifacts'] if a['type'] == 'ExampleStatistics'] == [1]" <"$w/artifacts1.json"
+
+# Run 2, no new span: every node comes from the cache.
+check "run 2 (no new span)" "$weir" run "$w/pipeline.yaml" --run_id run2
+"$weir" runs --json >"$w/runs2.json"
+expect_json "run 2 is all cached" \
+  "[(r['nodes'], r['cached']) for r in j['runs'] if r['run_id'] == 'run2'] == [(4, 4)]" <"$w/runs2.json"
+
+# Span 2 arrives: run 3 reads it alone and finds payment_type drifted from span 1.
+mkdir -p "$w/incoming/span-2"
+cp "$shared/data/taxi/span2.csv" "$w/incoming/span-2/data.csv"
+check "run 3 (span 2)" "$weir" run "$w/pipeline.yaml" --run_id run3
+"$weir" artifacts --json >"$w/artifacts3.json"
+expect_json "run 3's examples are span 2's 5000 rows" \
+  "[a['properties']['span'] for a in j['artifacts'] if a['type'] == 'Examples'] == [1, 2]" <"$w/artifacts3.json"
+# The last artifact of a type in $w/artifacts3.json: its FIELD.
+last() { /usr/bin/python3 -c "import json, sys; print([a['$2'] for a in json.load(sys.stdin)['artifacts'] if a['type'] == '$1'][-1])" <"$w/artifacts3.json"; }
+anomalies=$(last ExampleAnomalies uri)
+"$weir" show anomalies "$anomalies" --split train --json >"$w/anomalies3.json"
+expect_json "payment_type drifted between the spans" \
+  "any(a['feature'] == 'payment_type' and a['reasons'][0]['type'] == 'COMPARATOR_L_INFTY_HIGH' for a in j['splits'][0]['anomalies'])" \
+  <"$w/anomalies3.json"
+span1_statistics=$(/usr/bin/python3 -c "import json, sys; print([a['id'] for a in json.load(sys.stdin)['artifacts'] if a['type'] == 'ExampleStatistics'][0])" <"$w/artifacts3.json")
+"$weir" artifact show "$span1_statistics" --json >"$w/span1_statistics.json"
+expect_json "run 3's validator read span 1's statistics as previous_statistics" \
+  "[(c['run_id'], c['input']) for c in j['consumers']] == [('run1', 'statistics'), ('run2', 'statistics'), ('run3', 'previous_statistics')]" \
+  <"$w/span1_statistics.json"
+
+# An earlier span on request: the span parameter reads span 1 again.
+sed 's|input_pattern: "span-{SPAN}/\*.csv"|input_pattern: "span-{SPAN}/*.csv"\n      span: 1|' \
+  "$w/pipeline.yaml" >"$w/pipeline_span1.yaml"
+check "run 4 (span: 1)" "$weir" run "$w/pipeline_span1.yaml" --run_id run4
+"$weir" artifacts --run run4 --json >"$w/artifacts4.json"
+expect_json "run 4 read span 1" \
+  "[a['properties']['span'] for a in j['artifacts'] if a['type'] == 'Examples'] == [1]" \
+  <"$w/artifacts4.json"
+
+finish
