@@ -46,37 +46,70 @@ nodes:
   ExampleValidator:
     component: ExampleValidator
     inputs: {statistics: StatisticsGen.statistics, schema: ImportSchemaGen.schema}
+  # The training window: the latest two spans.
+  Window:
+    component: SpanRangeResolver
+    inputs: {examples: CsvExampleGen.examples}
+    params: {num_spans: 2}
+  WindowStatistics:
+    component: StatisticsGen
+    inputs: {examples: Window.examples}
+  Transform:
+    component: Transform
+    inputs: {examples: Window.examples, schema: ImportSchemaGen.schema}
+    params:
+      spec:
+        features:
+        - {name: fare_xf, input: fare, ops: [fill_missing, scale_to_z_score]}
+        - {name: trip_miles_xf, input: trip_miles, ops: [fill_missing, scale_to_z_score]}
+        # Span 2's file writes these as 480.0 and 8.0 (floats) where span 1's has ints.
+        - {name: trip_seconds_xf, input: trip_seconds, ops: [fill_missing, scale_to_z_score]}
+        - {name: dropoff_community_area_xf, input: dropoff_community_area, ops: [fill_missing, {categorical_identity: {num_buckets: 78}}]}
+        - {name: payment_type_xf, input: payment_type, ops: [fill_missing, {compute_and_apply_vocabulary: {top_k: 100, num_oov_buckets: 1}}]}
+        - {name: tips_xf, expression: "tips > 0.2 * fare", expression_type: int}
+  Trainer:
+    component: Trainer
+    inputs: {examples: Transform.transformed_examples, transform_graph: Transform.transform_graph}
+    params:
+      model: {family: gbdt, label: tips_xf, train_steps: 20, seed: 1}
 YAML
 
 # Run 1: span 1, nothing to compare with.
 check "run 1" "$weir" run "$w/pipeline.yaml" --run_id run1
 "$weir" artifacts --json >"$w/artifacts1.json"
 expect_json "run 1's examples are span 1" \
-  "[a['properties']['span'] for a in j['artifacts'] if a['type'] == 'Examples'] == [1]" <"$w/artifacts1.json"
-expect_json "run 1's statistics say span 1" \
-  "[a['properties']['span'] for a in j['artifacts'] if a['type'] == 'ExampleStatistics'] == [1]" <"$w/artifacts1.json"
+  "[a['properties']['span'] for a in j['artifacts'] if a['node'] == 'CsvExampleGen'] == [1]" <"$w/artifacts1.json"
+expect_json "run 1's statistics say span 1 (its window holds that span alone)" \
+  "[a['properties'].get('span') for a in j['artifacts'] if a['type'] == 'ExampleStatistics'] == [1, 1]" <"$w/artifacts1.json"
+# The examples a statistics artifact describes, over all its splits.
+examples_in() { "$weir" show stats "$1" --json | /usr/bin/python3 -c "import json, sys; print(sum(d['num_examples'] for d in json.load(sys.stdin)['datasets']))"; }
+window_statistics() { "$weir" artifacts --run "$1" --json | /usr/bin/python3 -c "import json, sys; print([a['uri'] for a in json.load(sys.stdin)['artifacts'] if a['node'] == 'WindowStatistics'][0])"; }
+check "run 1's window is span 1's 15000 rows" test "$(examples_in "$(window_statistics run1)")" = 15000
 
 # Run 2, no new span: every node comes from the cache.
 check "run 2 (no new span)" "$weir" run "$w/pipeline.yaml" --run_id run2
 "$weir" runs --json >"$w/runs2.json"
-expect_json "run 2 is all cached" \
-  "[(r['nodes'], r['cached']) for r in j['runs'] if r['run_id'] == 'run2'] == [(4, 4)]" <"$w/runs2.json"
+expect_json "run 2 is all cached (the resolver looks again, and finds the same window)" \
+  "[(r['nodes'], r['cached']) for r in j['runs'] if r['run_id'] == 'run2'] == [(8, 7)]" <"$w/runs2.json"
 
 # Span 2 arrives: run 3 reads it alone and finds payment_type drifted from span 1.
 mkdir -p "$w/incoming/span-2"
 cp "$shared/data/taxi/span2.csv" "$w/incoming/span-2/data.csv"
 check "run 3 (span 2)" "$weir" run "$w/pipeline.yaml" --run_id run3
 "$weir" artifacts --json >"$w/artifacts3.json"
-expect_json "run 3's examples are span 2's 5000 rows" \
-  "[a['properties']['span'] for a in j['artifacts'] if a['type'] == 'Examples'] == [1, 2]" <"$w/artifacts3.json"
-# The last artifact of a type in $w/artifacts3.json: its FIELD.
-last() { /usr/bin/python3 -c "import json, sys; print([a['$2'] for a in json.load(sys.stdin)['artifacts'] if a['type'] == '$1'][-1])" <"$w/artifacts3.json"; }
-anomalies=$(last ExampleAnomalies uri)
+expect_json "run 3's examples are span 2's" \
+  "[a['properties']['span'] for a in j['artifacts'] if a['type'] == 'Examples' and a['node'] == 'CsvExampleGen'] == [1, 2]" <"$w/artifacts3.json"
+check "run 3's window is both spans' 20000 rows" test "$(examples_in "$(window_statistics run3)")" = 20000
+"$weir" executions --run run3 --json >"$w/executions3.json"
+expect_json "run 3 trained again, on the window" \
+  "[e['state'] for e in j['executions'] if e['node'] in ('Transform', 'Trainer')] == ['complete', 'complete']" \
+  <"$w/executions3.json"
+anomalies=$(/usr/bin/python3 -c "import json, sys; print([a['uri'] for a in json.load(sys.stdin)['artifacts'] if a['type'] == 'ExampleAnomalies'][-1])" <"$w/artifacts3.json")
 "$weir" show anomalies "$anomalies" --split train --json >"$w/anomalies3.json"
 expect_json "payment_type drifted between the spans" \
   "any(a['feature'] == 'payment_type' and a['reasons'][0]['type'] == 'COMPARATOR_L_INFTY_HIGH' for a in j['splits'][0]['anomalies'])" \
   <"$w/anomalies3.json"
-span1_statistics=$(/usr/bin/python3 -c "import json, sys; print([a['id'] for a in json.load(sys.stdin)['artifacts'] if a['type'] == 'ExampleStatistics'][0])" <"$w/artifacts3.json")
+span1_statistics=$(/usr/bin/python3 -c "import json, sys; print([a['id'] for a in json.load(sys.stdin)['artifacts'] if a['node'] == 'StatisticsGen'][0])" <"$w/artifacts3.json")
 "$weir" artifact show "$span1_statistics" --json >"$w/span1_statistics.json"
 expect_json "run 3's validator read span 1's statistics as previous_statistics" \
   "[(c['run_id'], c['input']) for c in j['consumers']] == [('run1', 'statistics'), ('run2', 'statistics'), ('run3', 'previous_statistics')]" \
@@ -88,7 +121,8 @@ sed 's|input_pattern: "span-{SPAN}/\*.csv"|input_pattern: "span-{SPAN}/*.csv"\n 
 check "run 4 (span: 1)" "$weir" run "$w/pipeline_span1.yaml" --run_id run4
 "$weir" artifacts --run run4 --json >"$w/artifacts4.json"
 expect_json "run 4 read span 1" \
-  "[a['properties']['span'] for a in j['artifacts'] if a['type'] == 'Examples'] == [1]" \
+  "[a['properties']['span'] for a in j['artifacts'] if a['type'] == 'Examples' and a['node'] == 'CsvExampleGen'] == [1]" \
   <"$w/artifacts4.json"
+check "run 4's window ends at span 1" test "$(examples_in "$(window_statistics run4)")" = 15000
 
 finish

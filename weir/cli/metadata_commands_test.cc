@@ -634,14 +634,14 @@ TEST(MetadataViewTaxiTest, ReadsWhatTheRunnerRecorded) {
   }
   EXPECT_THAT(views::RenderExecutions(*executions), HasSubstr("CsvExampleGen"));
 
-  const int64_t examples = first.nodes[0].output_artifact_ids.at("examples");
+  const int64_t examples = first.nodes[0].outputs.at("examples").at(0).id;
   auto shown = views::DescribeArtifact(**store, examples);
   ASSERT_TRUE(shown.ok()) << shown.status();
   EXPECT_EQ((*shown)["producer"]["execution_id"], first.nodes[0].execution_id);
   EXPECT_EQ((*shown)["producer"]["run_id"], "first");
   EXPECT_EQ((*shown)["reused_by"][0]["execution_id"], second.nodes[0].execution_id);
   EXPECT_EQ((*shown)["properties"]["split_names"], "[\"train\", \"eval\"]");
-  EXPECT_EQ((*shown)["uri"], first.nodes[0].outputs.at("examples").string());
+  EXPECT_EQ((*shown)["uri"], first.nodes[0].outputs.at("examples").at(0).uri.string());
 
   auto models = views::ListArtifacts(**store, "Model", "second");
   ASSERT_TRUE(models.ok()) << models.status();
@@ -652,8 +652,8 @@ TEST(MetadataViewTaxiTest, ReadsWhatTheRunnerRecorded) {
   // examples; the examples' goes forward to every component of both runs.
   const orchestrator::NodeOutcome& pusher = first.nodes.back();
   ASSERT_EQ(pusher.node_id, "Pusher");
-  ASSERT_EQ(pusher.output_artifact_ids.size(), 1u);
-  auto lineage = views::Lineage(**store, pusher.output_artifact_ids.begin()->second);
+  ASSERT_EQ(pusher.outputs.size(), 1u);
+  auto lineage = views::Lineage(**store, pusher.outputs.begin()->second.at(0).id);
   ASSERT_TRUE(lineage.ok()) << lineage.status();
   const std::string up = views::RenderLineage(*lineage);
   for (const char* node : {"Pusher", "Evaluator", "Trainer", "Transform", "SchemaGen",
@@ -671,8 +671,8 @@ TEST(MetadataViewTaxiTest, ReadsWhatTheRunnerRecorded) {
   // Every artifact of the run has a view, as JSON and as text (`weir artifact view`).
   std::map<std::string, std::string> text_of_type;
   for (const orchestrator::NodeOutcome& node : first.nodes) {
-    for (const auto& [output, id] : node.output_artifact_ids) {
-      auto artifact = (*store)->GetArtifact(id);
+    for (const auto& [output, refs] : node.outputs) {
+      auto artifact = (*store)->GetArtifact(refs.at(0).id);
       ASSERT_TRUE(artifact.ok());
       const views::ArtifactView* view = views::FindArtifactView(artifact->type_name);
       ASSERT_NE(view, nullptr) << artifact->type_name;

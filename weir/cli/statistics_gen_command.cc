@@ -12,7 +12,7 @@ namespace weir::cli {
 namespace {
 
 struct StatisticsGenFlags {
-  std::string examples;
+  std::vector<std::string> examples;
   std::vector<std::string> csv;
   std::string output;
   std::vector<std::string> splits;
@@ -28,8 +28,7 @@ absl::Status RunFromCsv(const StatisticsGenFlags& flags) {
   std::vector<std::filesystem::path> files(flags.csv.begin(), flags.csv.end());
   auto start = std::chrono::steady_clock::now();
   absl::StatusOr<components::tfmd::DatasetFeatureStatistics> dataset =
-      stats::CsvStatistics(files, std::filesystem::path(files.front()).stem().string(),
-                                       csv, {});
+      stats::CsvStatistics(files, std::filesystem::path(files.front()).stem().string(), csv, {});
   if (!dataset.ok()) return dataset.status();
   absl::StatusOr<base::StagingDir> staging = base::StagingDir::Create(flags.output);
   if (!staging.ok()) return staging.status();
@@ -57,7 +56,7 @@ absl::Status RunFromCsv(const StatisticsGenFlags& flags) {
 
 absl::Status RunFromExamples(const StatisticsGenFlags& flags) {
   components::StatisticsGenOptions options;
-  options.examples = flags.examples;
+  options.examples.assign(flags.examples.begin(), flags.examples.end());
   options.output = flags.output;
   options.splits = flags.splits;
   options.num_threads = flags.threads;
@@ -105,7 +104,8 @@ void AddStatisticsGenCommand(CLI::App& app, int& exit_code) {
       "  weir show stats out/statistics");
   auto* examples =
       cmd->add_option("--examples", flags->examples,
-                      "An Examples artifact (Split-<name>/ folders of TFRecords, weir's or TFX's)");
+                      "An Examples artifact (Split-<name>/ folders of TFRecords, weir's or TFX's); "
+                      "repeated, several with the same splits (spans) described together");
   auto* csv = cmd->add_option("--csv", flags->csv, "CSV files to compute statistics of directly");
   examples->excludes(csv);
   cmd->add_option("--output", flags->output, "Folder to create (must not exist, or be empty)")

@@ -23,7 +23,10 @@ void AddTransformCommand(CLI::App& app, int& exit_code) {
       "Examples:\n"
       "  weir transform --examples out/examples --schema out/schema --spec transform.yaml \\\n"
       "      --transform_graph out/transform_graph --transformed_examples out/transformed");
-  cmd->add_option("--examples", (*paths)[0], "An Examples artifact (Split-<name>/ folders)")
+  auto examples = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--examples", *examples,
+                  "An Examples artifact (Split-<name>/ folders); repeated, several with the same "
+                  "splits (spans) analyzed and transformed as one")
       ->required();
   cmd->add_option("--schema", (*paths)[1], "The raw data's schema (folder or schema.pbtxt)")
       ->required();
@@ -37,8 +40,8 @@ void AddTransformCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--threads", options->num_threads, "Worker threads (0: all cores)")
       ->capture_default_str();
-  cmd->callback([options, paths, &exit_code]() {
-    options->examples = (*paths)[0];
+  cmd->callback([options, paths, examples, &exit_code]() {
+    options->examples.assign(examples->begin(), examples->end());
     options->schema = (*paths)[1];
     options->transform_graph = (*paths)[3];
     options->transformed_examples = (*paths)[4];

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/io/example/example_files.h"
 
 namespace weir::components {
 
@@ -58,6 +60,31 @@ absl::StatusOr<std::vector<std::string>> ListSplits(const fs::path& artifact) {
     return std::pair(rank(a), a) < std::pair(rank(b), b);
   });
   return splits;
+}
+
+absl::StatusOr<std::vector<std::string>> ListCommonSplits(const std::vector<fs::path>& artifacts) {
+  if (artifacts.empty()) return absl::InvalidArgumentError("no Examples artifact was given");
+  ASSIGN_OR_RETURN(std::vector<std::string> splits, ListSplits(artifacts.front()));
+  for (size_t i = 1; i < artifacts.size(); ++i) {
+    ASSIGN_OR_RETURN(std::vector<std::string> other, ListSplits(artifacts[i]));
+    if (other != splits) {
+      return absl::InvalidArgumentError(
+          StrCat(artifacts[i].string(), " has splits ", EncodeSplitNames(other), " but ",
+                 artifacts.front().string(), " has ", EncodeSplitNames(splits),
+                 "; examples read together must have the same splits"));
+    }
+  }
+  return splits;
+}
+
+absl::StatusOr<std::vector<fs::path>> SplitExampleFiles(const std::vector<fs::path>& artifacts,
+                                                        const std::string& split) {
+  std::vector<fs::path> files;
+  for (const fs::path& artifact : artifacts) {
+    ASSIGN_OR_RETURN(std::vector<fs::path> of_one, io::ExampleFiles(SplitDir(artifact, split)));
+    files.insert(files.end(), of_one.begin(), of_one.end());
+  }
+  return files;
 }
 
 absl::StatusOr<std::vector<SplitFile>> ResolveSplitFiles(const fs::path& path,

@@ -29,6 +29,15 @@ std::string EncodeSplitNames(const std::vector<std::string>& names);
 // TFX's default output config gives them: train, eval, then the others by name.
 absl::StatusOr<std::vector<std::string>> ListSplits(const std::filesystem::path& artifact);
 
+// The split names of several Examples artifacts (a window of spans): those of the first, which
+// every other must have too; an error names the two artifacts otherwise.
+absl::StatusOr<std::vector<std::string>> ListCommonSplits(
+    const std::vector<std::filesystem::path>& artifacts);
+
+// The example files (TFRecords) of one split of each artifact, artifact after artifact.
+absl::StatusOr<std::vector<std::filesystem::path>> SplitExampleFiles(
+    const std::vector<std::filesystem::path>& artifacts, const std::string& split);
+
 struct SplitFile {
   std::string split;  // Empty when the file is not in a Split-<name> folder.
   std::filesystem::path file;

@@ -71,14 +71,18 @@ absl::StatusOr<int64_t> EnsureContext(MetadataStore& store, const std::string& t
 // The cache key: everything that determines a node's outputs.
 absl::StatusOr<std::string> CacheKey(const pipeline::ComponentSpec& component,
                                      const pipeline::NodeSpec& node,
-                                     const std::map<std::string, int64_t>& input_ids,
                                      const pipeline::ExecutionContext& context) {
   std::string text = StrCat("component ", component.type, " version ", component.version, "\n");
   std::map<std::string, pipeline::Value> params(node.params().begin(), node.params().end());
   for (const auto& [name, value] : params) {
     text += StrCat("param ", name, " = ", base::ToTextProto(value), "\n");
   }
-  for (const auto& [name, id] : input_ids) text += StrCat("input ", name, " = artifact ", id, "\n");
+  for (const auto& [name, artifacts] : context.inputs) {
+    text += StrCat("input ", name, " =");
+    for (const pipeline::ArtifactRef& artifact : artifacts)
+      text += StrCat(" artifact ", artifact.id);
+    text += "\n";
+  }
   if (component.fingerprint) {
     ASSIGN_OR_RETURN(std::string external, component.fingerprint(context));
     text += StrCat("external ", external, "\n");
@@ -91,6 +95,43 @@ std::string OutputName(const Event& event) {
     if (const auto* key = std::get_if<std::string>(&event.path.front())) return *key;
   }
   return "";
+}
+
+// An event's place in its list: the index after the name in its path ({name, index}).
+int64_t EventIndex(const Event& event) {
+  if (event.path.size() >= 2) {
+    if (const auto* index = std::get_if<int64_t>(&event.path[1])) return *index;
+  }
+  return 0;
+}
+
+pipeline::ArtifactRef Ref(const Artifact& artifact) {
+  return {.id = artifact.id, .uri = artifact.uri, .properties = artifact.custom_properties};
+}
+
+// An execution's outputs by name, each list in the order of its events' indexes.
+absl::StatusOr<std::map<std::string, std::vector<Artifact>>> OutputsOf(MetadataStore& store,
+                                                                       int64_t execution_id) {
+  ASSIGN_OR_RETURN(std::vector<Event> events, store.GetEventsByExecution(execution_id));
+  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
+    return std::pair(OutputName(a), EventIndex(a)) < std::pair(OutputName(b), EventIndex(b));
+  });
+  std::map<std::string, std::vector<Artifact>> outputs;
+  for (const Event& event : events) {
+    if (event.type != Event::Type::kOutput) continue;
+    ASSIGN_OR_RETURN(Artifact artifact, store.GetArtifact(event.artifact_id));
+    outputs[OutputName(event)].push_back(std::move(artifact));
+  }
+  return outputs;
+}
+
+// The events recording `artifacts` as `name` ({name, index} paths), of one type.
+void AddEvents(const std::string& name, const std::vector<pipeline::ArtifactRef>& artifacts,
+               Event::Type type, std::vector<Event>& events) {
+  for (size_t i = 0; i < artifacts.size(); ++i) {
+    events.push_back(
+        {.artifact_id = artifacts[i].id, .type = type, .path = {name, static_cast<int64_t>(i)}});
+  }
 }
 
 // An earlier execution of this node with the same cache key whose outputs are all still LIVE and
@@ -109,46 +150,35 @@ absl::StatusOr<std::optional<int64_t>> FindCached(MetadataStore& store, int64_t 
         execution.last_known_state != Execution::State::kCached) {
       continue;
     }
-    ASSIGN_OR_RETURN(std::vector<Event> events, store.GetEventsByExecution(execution.id));
-    std::map<std::string, Artifact> outputs;
+    ASSIGN_OR_RETURN(auto outputs, OutputsOf(store, execution.id));
     bool usable = true;
-    for (const Event& event : events) {
-      if (event.type != Event::Type::kOutput) continue;
-      ASSIGN_OR_RETURN(Artifact artifact, store.GetArtifact(event.artifact_id));
-      std::error_code ec;
-      if (artifact.state != Artifact::State::kLive || !fs::exists(artifact.uri, ec)) usable = false;
-      outputs[OutputName(event)] = artifact;
+    for (const auto& [name, artifacts] : outputs) {
+      for (const Artifact& artifact : artifacts) {
+        std::error_code ec;
+        if (artifact.state != Artifact::State::kLive || !fs::exists(artifact.uri, ec))
+          usable = false;
+      }
     }
     for (const pipeline::ChannelSpec& output : component.outputs)
       usable = usable && outputs.contains(output.name);
     if (!usable) continue;
-    for (const auto& [name, artifact] : outputs) {
-      outcome.outputs[name] = artifact.uri;
-      outcome.output_artifact_ids[name] = artifact.id;
-      for (const auto& [property, value] : artifact.custom_properties) {
-        outcome.output_properties[name][property] = value;
-      }
+    for (const auto& [name, artifacts] : outputs) {
+      for (const Artifact& artifact : artifacts) outcome.outputs[name].push_back(Ref(artifact));
     }
     return std::optional<int64_t>(execution.id);
   }
   return std::optional<int64_t>();
 }
 
-// Fills in the inputs' properties, and the inputs the component finds in the store itself.
+// Adds the inputs the component finds in the store itself.
 absl::Status ReadInputsFromStore(const pipeline::ComponentSpec& component, MetadataStore& store,
                                  pipeline::ExecutionContext& context) {
-  if (component.store_inputs) {
-    ASSIGN_OR_RETURN(auto found, component.store_inputs(store, context));
-    for (const auto& [name, id] : found) {
-      if (context.input_ids.contains(name)) continue;  // Wired in the pipeline file.
-      ASSIGN_OR_RETURN(Artifact artifact, store.GetArtifact(id));
-      context.inputs[name] = artifact.uri;
-      context.input_ids[name] = id;
-    }
-  }
-  for (const auto& [name, id] : context.input_ids) {
+  if (!component.store_inputs) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto found, component.store_inputs(store, context));
+  for (const auto& [name, id] : found) {
+    if (context.has_input(name)) continue;  // Wired in the pipeline file.
     ASSIGN_OR_RETURN(Artifact artifact, store.GetArtifact(id));
-    context.input_properties[name] = artifact.custom_properties;
+    context.inputs[name] = {Ref(artifact)};
   }
   return absl::OkStatus();
 }
@@ -221,13 +251,15 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
   const fs::path root = spec.pipeline_root();
   const int64_t pipeline_context = contexts.pipeline;
   const int64_t run_context = contexts.run;
-  const std::map<std::string, int64_t>& input_ids = context.input_ids;
   NodeLog log(spec, run_id, node.id());
   log.Line(StrCat("node ", node.id(), " (", node.component(), ") of pipeline ", spec.name(),
                   ", run ", run_id));
   absl::Status inputs_read = ReadInputsFromStore(*component, store, context);
-  for (const auto& [name, path] : context.inputs)
-    log.Line(StrCat("input ", name, ": artifact ", input_ids.at(name), " at ", path.string()));
+  for (const auto& [name, artifacts] : context.inputs) {
+    for (const pipeline::ArtifactRef& artifact : artifacts) {
+      log.Line(StrCat("input ", name, ": artifact ", artifact.id, " at ", artifact.uri.string()));
+    }
+  }
   auto start = std::chrono::steady_clock::now();
   auto finish = [&](NodeState state, std::string error) {
     outcome.state = state;
@@ -235,8 +267,10 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
     outcome.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!outcome.cache_reason.empty()) log.Line(outcome.cache_reason);
-    for (const auto& [name, path] : outcome.outputs)
-      log.Line(StrCat("output ", name, ": ", path.string()));
+    for (const auto& [name, artifacts] : outcome.outputs) {
+      for (const pipeline::ArtifactRef& artifact : artifacts)
+        log.Line(StrCat("output ", name, ": ", artifact.uri.string()));
+    }
     log.Line(state == NodeState::kFailed
                  ? StrCat("FAILED after ", outcome.seconds, " s: ", outcome.error)
                  : StrCat(state == NodeState::kCached ? "cached" : "done", " in ", outcome.seconds,
@@ -257,20 +291,21 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
                                    {metadata::kNodeIdProperty, metadata::Value(node.id())},
                                    {metadata::kLogProperty, metadata::Value(log.path().string())}};
     absl::Status resolved = store.InTransaction([&]() -> absl::Status {
-      ASSIGN_OR_RETURN(auto picked, component->resolver(store, spec));
+      ASSIGN_OR_RETURN(auto picked, component->resolver(store, spec, context));
       RETURN_IF_ERROR(store.PutExecution(execution));
       RETURN_IF_ERROR(store.PutAssociation(node_context, execution.id));
       RETURN_IF_ERROR(store.PutAssociation(run_context, execution.id));
       std::vector<Event> events;
-      for (const auto& [name, id] : picked) {
-        ASSIGN_OR_RETURN(Artifact artifact, store.GetArtifact(id));
-        outcome.outputs[name] = artifact.uri;
-        outcome.output_artifact_ids[name] = id;
-        events.push_back({.artifact_id = id,
-                          .execution_id = execution.id,
-                          .type = Event::Type::kOutput,
-                          .path = {name, int64_t{0}}});
+      for (const auto& [name, artifacts] : context.inputs)
+        AddEvents(name, artifacts, Event::Type::kInput, events);
+      for (const auto& [name, ids] : picked) {
+        for (int64_t id : ids) {
+          ASSIGN_OR_RETURN(Artifact artifact, store.GetArtifact(id));
+          outcome.outputs[name].push_back(Ref(artifact));
+        }
+        AddEvents(name, outcome.outputs[name], Event::Type::kOutput, events);
       }
+      for (Event& event : events) event.execution_id = execution.id;
       return store.PutEvents(events);
     });
     outcome.execution_id = execution.id;
@@ -278,13 +313,12 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
       finish(NodeState::kSucceeded, "");
     } else {
       outcome.outputs.clear();
-      outcome.output_artifact_ids.clear();
       finish(NodeState::kFailed, std::string(resolved.message()));
     }
     return absl::OkStatus();
   }
   absl::StatusOr<std::string> key =
-      inputs_read.ok() ? CacheKey(*component, node, input_ids, context) : inputs_read;
+      inputs_read.ok() ? CacheKey(*component, node, context) : inputs_read;
   if (!key.ok()) {
     // The driver failed (e.g. the input files are missing): a FAILED execution says why.
     Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kFailed};
@@ -304,14 +338,13 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
   }
 
   std::vector<Event> input_events;
+  for (const auto& [name, artifacts] : context.inputs)
+    AddEvents(name, artifacts, Event::Type::kInput, input_events);
+  // ML Metadata keeps one INPUT event per artifact and execution: an artifact given under two
+  // names (a model that is also its own baseline) is recorded under the first.
   std::set<int64_t> inputs_seen;
-  for (const auto& [name, id] : input_ids) {
-    // ML Metadata keeps one INPUT event per artifact and execution: an artifact given under two
-    // names (a model that is also its own baseline) is recorded under the first.
-    if (!inputs_seen.insert(id).second) continue;
-    input_events.push_back(
-        {.artifact_id = id, .type = Event::Type::kInput, .path = {name, int64_t{0}}});
-  }
+  std::erase_if(input_events,
+                [&](const Event& event) { return !inputs_seen.insert(event.artifact_id).second; });
   auto record_associations = [&](int64_t execution_id) -> absl::Status {
     RETURN_IF_ERROR(store.PutAssociation(node_context, execution_id));
     return store.PutAssociation(run_context, execution_id);
@@ -340,10 +373,10 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
       RETURN_IF_ERROR(store.PutExecution(execution));
       RETURN_IF_ERROR(record_associations(execution.id));
       std::vector<Event> events = input_events;
-      for (const auto& [name, id] : outcome.output_artifact_ids) {
-        events.push_back(
-            {.artifact_id = id, .type = Event::Type::kOutput, .path = {name, int64_t{0}}});
-        RETURN_IF_ERROR(store.PutAttribution(run_context, id));
+      for (const auto& [name, artifacts] : outcome.outputs) {
+        AddEvents(name, artifacts, Event::Type::kOutput, events);
+        for (const pipeline::ArtifactRef& artifact : artifacts)
+          RETURN_IF_ERROR(store.PutAttribution(run_context, artifact.id));
       }
       for (Event& event : events) event.execution_id = execution.id;
       return store.PutEvents(events);
@@ -416,10 +449,7 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
     return store.PutEvents(events);
   }));
   if (status.ok()) {
-    for (const auto& [name, artifact] : artifacts) {
-      outcome.outputs[name] = artifact.uri;
-      outcome.output_artifact_ids[name] = artifact.id;
-    }
+    for (const auto& [name, artifact] : artifacts) outcome.outputs[name] = {Ref(artifact)};
     finish(NodeState::kSucceeded, "");
   } else {
     finish(NodeState::kFailed, std::string(status.message()));
@@ -550,7 +580,6 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
           break;
         }
         context.inputs[name] = produced->second;
-        context.input_ids[name] = upstream_outcome.output_artifact_ids.at(output);
       }
       if (!outcome.error.empty()) {
         phase[i] = Phase::kDone;  // Skipped: an upstream node failed.
@@ -666,14 +695,12 @@ absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
           StrCat("node ", node_id, " needs ", reference, ", but node ", upstream,
                  " has not succeeded in run ", run_id, "; run it first"));
     }
-    ASSIGN_OR_RETURN(std::vector<Event> events, store.GetEventsByExecution(producer->id));
-    bool found = false;
-    for (const Event& event : events) {
-      if (event.type != Event::Type::kOutput || OutputName(event) != output) continue;
-      ASSIGN_OR_RETURN(Artifact artifact, store.GetArtifact(event.artifact_id));
-      context.inputs[name] = artifact.uri;
-      context.input_ids[name] = artifact.id;
-      found = true;
+    ASSIGN_OR_RETURN(auto outputs, OutputsOf(store, producer->id));
+    auto produced = outputs.find(output);
+    const bool found = produced != outputs.end();
+    if (found) {
+      for (const Artifact& artifact : produced->second)
+        context.inputs[name].push_back(Ref(artifact));
     }
     const pipeline::ChannelSpec* input = component->FindInput(name);
     if (!found && (input == nullptr || !input->optional)) {

@@ -40,8 +40,10 @@ struct NodeOutcome {
   double seconds = 0;
   std::string error;         // Why it failed, or which upstream node failed.
   std::string cache_reason;  // Why it was or was not taken from the cache.
-  std::map<std::string, std::filesystem::path> outputs;
-  std::map<std::string, int64_t> output_artifact_ids;
+  // Each output's artifacts (one, or any number for a resolver's `multiple` output); an output a
+  // resolver found nothing for has no entry.
+  std::map<std::string, std::vector<pipeline::ArtifactRef>> outputs;
+  // What the executor reported for each output it made, before they are recorded.
   std::map<std::string, components::ArtifactProperties> output_properties;
   std::filesystem::path log_file;  // ${WEIR_HOME}/logs/<pipeline>/<run>/<node>.log
 };

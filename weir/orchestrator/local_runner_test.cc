@@ -68,11 +68,12 @@ TEST_F(LocalRunnerTest, RunsRecordsAndCaches) {
   ASSERT_TRUE(first.ok()) << first.nodes.back().error;
   EXPECT_EQ(States(first), Expected(spec, 0, spec.nodes_size()));
   const NodeOutcome& gen = first.nodes[0];
-  EXPECT_EQ(gen.outputs.at("examples"),
+  EXPECT_EQ(gen.outputs.at("examples").at(0).uri,
             home_ / "artifacts/taxi/CsvExampleGen/examples" / std::to_string(gen.execution_id));
+  EXPECT_TRUE(fs::exists(gen.outputs.at("examples").at(0).uri /
+                         "Split-train/data_tfrecord-00000-of-00001.gz"));
   EXPECT_TRUE(
-      fs::exists(gen.outputs.at("examples") / "Split-train/data_tfrecord-00000-of-00001.gz"));
-  EXPECT_TRUE(fs::exists(first.nodes[3].outputs.at("anomalies") / "Split-eval/SchemaDiff.pb"));
+      fs::exists(first.nodes[3].outputs.at("anomalies").at(0).uri / "Split-eval/SchemaDiff.pb"));
 
   // Nothing changed: every node comes from the cache, with the same artifacts.
   RunResult second = Run(spec, "second");
@@ -107,7 +108,7 @@ TEST_F(LocalRunnerTest, RunsRecordsAndCaches) {
   EXPECT_THAT(types, ::testing::UnorderedElementsAre(metadata::Event::Type::kInput,
                                                      metadata::Event::Type::kPendingOutput,
                                                      metadata::Event::Type::kOutput));
-  auto artifact = (*store)->GetArtifact(gen.output_artifact_ids.at("examples"));
+  auto artifact = (*store)->GetArtifact(gen.outputs.at("examples").at(0).id);
   ASSERT_TRUE(artifact.ok());
   EXPECT_EQ(artifact->state, metadata::Artifact::State::kLive);
   EXPECT_EQ(std::get<std::string>(artifact->custom_properties.at("split_names")),

@@ -106,27 +106,76 @@ absl::StatusOr<std::string> ImportedSchemaFingerprint(const ExecutionContext& co
   return StrCat(file, ":", base::Xxh3(text));
 }
 
-// The span an input artifact holds (TFX's `span` property), if it says.
-std::optional<int64_t> InputSpan(const ExecutionContext& context, const std::string& input) {
-  auto properties = context.input_properties.find(input);
-  if (properties == context.input_properties.end()) return std::nullopt;
-  auto span = properties->second.find("span");
-  if (span == properties->second.end() || !std::holds_alternative<int64_t>(span->second))
+// The span an artifact holds (TFX's `span` property), if it says.
+std::optional<int64_t> SpanOf(const components::ArtifactProperties& properties) {
+  auto span = properties.find("span");
+  if (span == properties.end() || !std::holds_alternative<int64_t>(span->second))
     return std::nullopt;
   return std::get<int64_t>(span->second);
 }
 
+std::vector<std::filesystem::path> InputFolders(const ExecutionContext& context,
+                                                const std::string& name) {
+  std::vector<std::filesystem::path> folders;
+  for (const ArtifactRef& artifact : context.inputs.at(name)) folders.push_back(artifact.uri);
+  return folders;
+}
+
 absl::Status RunStatisticsGenNode(const ExecutionContext& context) {
   components::StatisticsGenOptions options;
-  options.examples = context.inputs.at("examples");
+  options.examples = InputFolders(context, "examples");
   options.output = context.outputs.at("statistics");
   ASSIGN_OR_RETURN(components::StatisticsGenResult result, components::RunStatisticsGen(options));
-  // As TFX's ExampleStatistics: the span of the examples described, which finds the previous
-  // span's statistics for drift.
-  if (std::optional<int64_t> span = InputSpan(context, "examples"))
+  // As TFX's ExampleStatistics: the span of the examples described (of one span), which finds
+  // the previous span's statistics for drift.
+  const std::vector<ArtifactRef>& examples = context.inputs.at("examples");
+  if (std::optional<int64_t> span = SpanOf(examples.front().properties);
+      span && examples.size() == 1) {
     result.properties["span"] = *span;
+  }
   (*context.output_properties)["statistics"] = result.properties;
   return absl::OkStatus();
+}
+
+struct SpanArtifact {
+  int64_t span = 0;
+  int64_t id = 0;
+};
+
+// The artifacts, live and on disk and with a span, that the node which made `artifact_id` made
+// (its node context holds them all), sorted by span and then by id: the last of a span is the
+// newest one of it.
+absl::StatusOr<std::vector<SpanArtifact>> ArtifactsBySpanOfProducer(metadata::MetadataStore& store,
+                                                                    const std::string& pipeline,
+                                                                    int64_t artifact_id) {
+  std::vector<SpanArtifact> made;
+  ASSIGN_OR_RETURN(std::vector<metadata::Event> events, store.GetEventsByArtifact(artifact_id));
+  std::string producer;
+  for (const metadata::Event& event : events) {
+    if (event.type != metadata::Event::Type::kOutput) continue;
+    ASSIGN_OR_RETURN(metadata::Execution execution, store.GetExecution(event.execution_id));
+    producer = metadata::GetString(execution.custom_properties, metadata::kNodeIdProperty);
+    break;
+  }
+  if (producer.empty()) return made;
+  absl::StatusOr<metadata::Context> node = store.GetContextByTypeAndName(
+      metadata::kNodeContextType, metadata::NodeContextName(pipeline, producer));
+  if (absl::IsNotFound(node.status())) return made;
+  if (!node.ok()) return node.status();
+  ASSIGN_OR_RETURN(std::vector<metadata::Artifact> artifacts,
+                   store.GetArtifactsByContext(node->id));
+  for (const metadata::Artifact& artifact : artifacts) {
+    const std::optional<int64_t> span = SpanOf(artifact.custom_properties);
+    std::error_code ec;
+    if (span && artifact.state == metadata::Artifact::State::kLive &&
+        std::filesystem::exists(artifact.uri, ec)) {
+      made.push_back({.span = *span, .id = artifact.id});
+    }
+  }
+  std::sort(made.begin(), made.end(), [](const SpanArtifact& a, const SpanArtifact& b) {
+    return std::pair(a.span, a.id) < std::pair(b.span, b.id);
+  });
+  return made;
 }
 
 bool ComparesSpans(const schema::tfmd::Schema& schema) {
@@ -142,45 +191,18 @@ bool ComparesSpans(const schema::tfmd::Schema& schema) {
 absl::StatusOr<std::map<std::string, int64_t>> PreviousSpanStatistics(
     metadata::MetadataStore& store, const ExecutionContext& context) {
   std::map<std::string, int64_t> found;
-  auto statistics = context.input_ids.find("statistics");
-  if (statistics == context.input_ids.end() || !context.inputs.contains("schema")) return found;
-  ASSIGN_OR_RETURN(metadata::Artifact current, store.GetArtifact(statistics->second));
-  auto span_of = [](const metadata::Artifact& artifact) -> std::optional<int64_t> {
-    auto span = artifact.custom_properties.find("span");
-    if (span == artifact.custom_properties.end() || !std::holds_alternative<int64_t>(span->second))
-      return std::nullopt;
-    return std::get<int64_t>(span->second);
-  };
-  const std::optional<int64_t> span = span_of(current);
+  if (!context.has_input("statistics") || !context.has_input("schema")) return found;
+  const ArtifactRef& current = context.input("statistics");
+  const std::optional<int64_t> span = SpanOf(current.properties);
   if (!span) return found;
-  ASSIGN_OR_RETURN(schema::tfmd::Schema rules, schema::ReadSchema(context.inputs.at("schema")));
+  ASSIGN_OR_RETURN(schema::tfmd::Schema rules, schema::ReadSchema(context.input("schema").uri));
   if (!ComparesSpans(rules)) return found;
-  // The node that made these statistics: its context holds every artifact it made.
-  ASSIGN_OR_RETURN(std::vector<metadata::Event> events, store.GetEventsByArtifact(current.id));
-  std::string producer;
-  for (const metadata::Event& event : events) {
-    if (event.type != metadata::Event::Type::kOutput) continue;
-    ASSIGN_OR_RETURN(metadata::Execution execution, store.GetExecution(event.execution_id));
-    producer = metadata::GetString(execution.custom_properties, metadata::kNodeIdProperty);
-    break;
-  }
-  if (producer.empty()) return found;
-  absl::StatusOr<metadata::Context> node = store.GetContextByTypeAndName(
-      metadata::kNodeContextType, metadata::NodeContextName(context.pipeline_name, producer));
-  if (absl::IsNotFound(node.status())) return found;
-  if (!node.ok()) return node.status();
-  ASSIGN_OR_RETURN(std::vector<metadata::Artifact> made, store.GetArtifactsByContext(node->id));
-  const metadata::Artifact* previous = nullptr;
-  for (const metadata::Artifact& artifact : made) {
-    const std::optional<int64_t> other = span_of(artifact);
-    std::error_code ec;
-    if (!other || *other >= *span || artifact.state != metadata::Artifact::State::kLive ||
-        !std::filesystem::exists(artifact.uri, ec)) {
-      continue;
-    }
-    const int64_t best = previous ? *span_of(*previous) : 0;
-    if (previous == nullptr || *other > best || (*other == best && artifact.id > previous->id))
-      previous = &artifact;
+  ASSIGN_OR_RETURN(std::vector<SpanArtifact> made,
+                   ArtifactsBySpanOfProducer(store, context.pipeline_name, current.id));
+  // The latest span before this one, the newest artifact of it.
+  const SpanArtifact* previous = nullptr;
+  for (const SpanArtifact& artifact : made) {
+    if (artifact.span < *span) previous = &artifact;
   }
   if (previous != nullptr) found["previous_statistics"] = previous->id;
   return found;
@@ -189,8 +211,7 @@ absl::StatusOr<std::map<std::string, int64_t>> PreviousSpanStatistics(
 // SchemaGen and ImportSchemaGen: inferred when there is a statistics input, imported otherwise.
 absl::Status RunSchemaGenNode(const ExecutionContext& context) {
   components::SchemaGenOptions options;
-  if (auto it = context.inputs.find("statistics"); it != context.inputs.end())
-    options.statistics = it->second;
+  if (context.has_input("statistics")) options.statistics = context.input("statistics").uri;
   options.import_schema = StringParam(context, "schema_file");
   options.output = context.outputs.at("schema");
   options.exclude_splits = ListParam(context, "exclude_splits");
@@ -200,12 +221,12 @@ absl::Status RunSchemaGenNode(const ExecutionContext& context) {
 
 absl::Status RunExampleValidatorNode(const ExecutionContext& context) {
   components::ExampleValidatorOptions options;
-  options.statistics = context.inputs.at("statistics");
-  options.schema = context.inputs.at("schema");
+  options.statistics = context.input("statistics").uri;
+  options.schema = context.input("schema").uri;
   options.output = context.outputs.at("anomalies");
   options.environment = StringParam(context, "environment");
-  if (auto previous = context.inputs.find("previous_statistics"); previous != context.inputs.end())
-    options.previous_statistics = previous->second;
+  if (context.has_input("previous_statistics"))
+    options.previous_statistics = context.input("previous_statistics").uri;
   ASSIGN_OR_RETURN(components::ExampleValidatorResult result,
                    components::RunExampleValidator(options));
   (*context.output_properties)["anomalies"] = result.properties;
@@ -214,8 +235,8 @@ absl::Status RunExampleValidatorNode(const ExecutionContext& context) {
 
 absl::Status RunTransformNode(const ExecutionContext& context) {
   components::TransformOptions options;
-  options.examples = context.inputs.at("examples");
-  options.schema = context.inputs.at("schema");
+  options.examples = InputFolders(context, "examples");
+  options.schema = context.input("schema").uri;
   ASSIGN_OR_RETURN(options.spec, MessageParam<transform::TransformSpec>(context, "spec"));
   options.analyze_split = StringParam(context, "analyze_split", "train");
   options.transform_graph = context.outputs.at("transform_graph");
@@ -227,8 +248,8 @@ absl::Status RunTransformNode(const ExecutionContext& context) {
 
 absl::Status RunTrainerNode(const ExecutionContext& context) {
   components::TrainerOptions options;
-  options.examples = context.inputs.at("examples");
-  options.transform_graph = context.inputs.at("transform_graph");
+  options.examples = context.input("examples").uri;
+  options.transform_graph = context.input("transform_graph").uri;
   ASSIGN_OR_RETURN(options.config, MessageParam<model::TrainerConfig>(context, "model"));
   options.model = context.outputs.at("model");
   options.model_run = context.outputs.at("model_run");
@@ -280,12 +301,12 @@ absl::Status CheckTrainerNode(const NodeSpec& node, const PipelineSpec& pipeline
 
 absl::Status RunEvaluatorNode(const ExecutionContext& context) {
   components::EvaluatorOptions options;
-  options.examples = context.inputs.at("examples");
-  options.model = context.inputs.at("model");
-  options.model_id = context.input_ids.at("model");
-  if (auto it = context.inputs.find("baseline_model"); it != context.inputs.end()) {
-    options.baseline_model = it->second;
-    options.baseline_model_id = context.input_ids.at("baseline_model");
+  options.examples = context.input("examples").uri;
+  options.model = context.input("model").uri;
+  options.model_id = context.input("model").id;
+  if (context.has_input("baseline_model")) {
+    options.baseline_model = context.input("baseline_model").uri;
+    options.baseline_model_id = context.input("baseline_model").id;
   }
   ASSIGN_OR_RETURN(options.config, MessageParam<eval::EvalConfig>(context, "eval_config"));
   options.evaluation = context.outputs.at("evaluation");
@@ -297,8 +318,8 @@ absl::Status RunEvaluatorNode(const ExecutionContext& context) {
 
 absl::Status RunPusherNode(const ExecutionContext& context) {
   components::PusherOptions options;
-  options.model = context.inputs.at("model");
-  options.blessing = context.inputs.at("model_blessing");
+  options.model = context.input("model").uri;
+  options.blessing = context.input("model_blessing").uri;
   options.base_directory = StringParam(context, "base_directory");
   if (options.base_directory.empty())
     options.base_directory = WeirHome() / "serving_model" / context.pipeline_name;
@@ -311,8 +332,8 @@ absl::Status RunPusherNode(const ExecutionContext& context) {
 
 // The newest Model of this pipeline that an Evaluator blessed, with that blessing; nothing when
 // no model has been blessed yet.
-absl::StatusOr<std::map<std::string, int64_t>> ResolveLatestBlessedModel(
-    metadata::MetadataStore& store, const PipelineSpec& pipeline) {
+absl::StatusOr<std::map<std::string, std::vector<int64_t>>> ResolveLatestBlessedModel(
+    metadata::MetadataStore& store, const PipelineSpec& pipeline, const ExecutionContext&) {
   ASSIGN_OR_RETURN(std::vector<metadata::Artifact> blessings,
                    store.GetArtifactsByType("ModelBlessing"));
   const std::string root = StrCat(pipeline.pipeline_root(), "/");
@@ -337,12 +358,44 @@ absl::StatusOr<std::map<std::string, int64_t>> ResolveLatestBlessedModel(
     best_model = model_id;
     best_blessing = blessing.id;
   }
-  std::map<std::string, int64_t> picked;
+  std::map<std::string, std::vector<int64_t>> picked;
   if (best_model > 0) {
-    picked["model"] = best_model;
-    picked["model_blessing"] = best_blessing;
+    picked["model"] = {best_model};
+    picked["model_blessing"] = {best_blessing};
   }
   return picked;
+}
+
+// TFX's rolling range (SpanRangeStrategy): the Examples of the latest num_spans spans up to the
+// input's span, made by the node that made the input, oldest first; the newest artifact of each
+// span (its latest version, or its latest reading).
+absl::StatusOr<std::map<std::string, std::vector<int64_t>>> ResolveSpanRange(
+    metadata::MetadataStore& store, const PipelineSpec& pipeline, const ExecutionContext& context) {
+  auto num_spans = context.params.find("num_spans");
+  const int64_t wanted = num_spans == context.params.end() ? 1 : num_spans->second.int_value();
+  if (wanted < 1) {
+    return absl::InvalidArgumentError(
+        StrCat("node ", context.node_id, ": num_spans must be at least 1, not ", wanted));
+  }
+  const ArtifactRef& latest = context.input("examples");
+  const std::optional<int64_t> span = SpanOf(latest.properties);
+  if (!span) {
+    return absl::FailedPreconditionError(
+        StrCat("node ", context.node_id, ": the examples (artifact ", latest.id,
+               ") record no span; they must come from a CsvExampleGen"));
+  }
+  ASSIGN_OR_RETURN(std::vector<SpanArtifact> made,
+                   ArtifactsBySpanOfProducer(store, pipeline.name(), latest.id));
+  std::vector<int64_t> window;
+  std::optional<int64_t> last_span;
+  for (auto it = made.rbegin(); it != made.rend() && static_cast<int64_t>(window.size()) < wanted;
+       ++it) {
+    if (it->span > *span || it->span == last_span) continue;  // Later, or an older reading.
+    window.push_back(it->id);
+    last_span = it->span;
+  }
+  std::reverse(window.begin(), window.end());
+  return std::map<std::string, std::vector<int64_t>>{{"examples", window}};
 }
 
 // Custom-op plug-ins are user code: the cache must notice when one changes.
@@ -390,8 +443,9 @@ void RegisterBuiltins(ComponentRegistry& registry) {
       .type = "StatisticsGen",
       // 2: top values with equal counts in TFDV's order. 3: the examples' span recorded.
       .version = "3",
-      .description = "Per-feature statistics of every split (TFDV's FeatureStats.pb)",
-      .inputs = {{"examples", "Examples"}},
+      .description = "Per-feature statistics of every split (TFDV's FeatureStats.pb); of a window "
+                     "of spans together when given several Examples",
+      .inputs = {{"examples", "Examples", /*optional=*/false, /*multiple=*/true}},
       .outputs = {{"statistics", "ExampleStatistics"}},
       .params = {},
       .executor = RunStatisticsGenNode,
@@ -439,8 +493,10 @@ void RegisterBuiltins(ComponentRegistry& registry) {
   registry.Register({
       .type = "Transform",
       .version = "1",
-      .description = "Feature engineering: analyzers over one split, the transform applied to all",
-      .inputs = {{"examples", "Examples"}, {"schema", "Schema"}},
+      .description = "Feature engineering: analyzers over one split, the transform applied to all; "
+                     "several Examples (a window of spans) are analyzed and written as one",
+      .inputs = {{"examples", "Examples", /*optional=*/false, /*multiple=*/true},
+                 {"schema", "Schema"}},
       .outputs = {{"transform_graph", "TransformGraph"}, {"transformed_examples", "Examples"}},
       .params =
           {
@@ -474,6 +530,17 @@ void RegisterBuiltins(ComponentRegistry& registry) {
       .outputs = {{"model", "Model"}, {"model_blessing", "ModelBlessing"}},
       .params = {},
       .resolver = ResolveLatestBlessedModel,
+  });
+  registry.Register({
+      .type = "SpanRangeResolver",
+      .version = "1",
+      .description = "A rolling window: the Examples of the latest num_spans spans up to the "
+                     "input's, oldest first (TFX's RollingRange)",
+      .inputs = {{"examples", "Examples"}},
+      .outputs = {{"examples", "Examples", /*optional=*/false, /*multiple=*/true}},
+      .params = {{"num_spans", ParamType::kInt, false,
+                  "How many spans (default 1: the input's span alone)"}},
+      .resolver = ResolveSpanRange,
   });
   registry.Register({
       .type = "Evaluator",

@@ -43,21 +43,37 @@ struct ChannelSpec {
   std::string name;
   std::string artifact_type;
   bool optional = false;  // Inputs only.
+  // Several artifacts: an input that takes them (a window of spans), an output that gives them
+  // (a resolver's). An output that may give several feeds only inputs that take several.
+  bool multiple = false;
 };
 
-// What an executor gets: its parameters, the folders of its input artifacts, and the folders it
-// must create for its outputs (each must not exist yet; executors publish them atomically).
+// An artifact as a node sees it: its metadata id, its folder, and the properties recorded on it
+// (span, split_names, ...).
+struct ArtifactRef {
+  int64_t id = 0;
+  std::filesystem::path uri;
+  components::ArtifactProperties properties;
+
+  bool operator==(const ArtifactRef&) const = default;
+};
+
+// What an executor gets: its parameters, its input artifacts, and the folders it must create for
+// its outputs (each must not exist yet; executors publish them atomically).
 struct ExecutionContext {
   std::string pipeline_name;
   std::string node_id;
   std::map<std::string, Value> params;
-  std::map<std::string, std::filesystem::path> inputs;
-  std::map<std::string, int64_t> input_ids;  // The input artifacts' metadata ids.
-  // The input artifacts' properties as the store holds them (span, split_names, ...).
-  std::map<std::string, components::ArtifactProperties> input_properties;
+  // Each present input's artifacts, in order: one, or any number for an input that takes
+  // several. An absent optional input has no entry.
+  std::map<std::string, std::vector<ArtifactRef>> inputs;
   std::map<std::string, std::filesystem::path> outputs;
   // Filled by the executor: properties recorded on each output artifact.
   std::map<std::string, components::ArtifactProperties>* output_properties = nullptr;
+
+  bool has_input(const std::string& name) const { return inputs.contains(name); }
+  // The artifact of a present input that takes one.
+  const ArtifactRef& input(const std::string& name) const { return inputs.at(name).front(); }
 };
 
 using Executor = std::function<absl::Status(const ExecutionContext&)>;
@@ -68,11 +84,12 @@ using Executor = std::function<absl::Status(const ExecutionContext&)>;
 using ExternalFingerprint = std::function<absl::StatusOr<std::string>(const ExecutionContext&)>;
 
 // A resolver node does not run: it picks artifacts that already exist as its outputs, by asking
-// the metadata store (TFX's resolver nodes, e.g. LatestBlessedModelResolver). It returns output
-// name -> artifact id; an output with nothing to pick is left out, and the inputs it would feed
-// downstream are then absent (they must be optional).
-using Resolver = std::function<absl::StatusOr<std::map<std::string, int64_t>>(
-    metadata::MetadataStore& store, const PipelineSpec& pipeline)>;
+// the metadata store (TFX's resolver nodes, e.g. LatestBlessedModelResolver), perhaps starting
+// from its inputs. It returns output name -> artifact ids (several only for a `multiple`
+// output); an output with nothing to pick is left out, and the inputs it would feed downstream
+// are then absent (they must be optional).
+using Resolver = std::function<absl::StatusOr<std::map<std::string, std::vector<int64_t>>>(
+    metadata::MetadataStore& store, const PipelineSpec& pipeline, const ExecutionContext& context)>;
 
 // Inputs a node takes from the store rather than from upstream nodes, e.g. the statistics of the
 // span before the one it validates. Called once the wired inputs are known (in `context`), for

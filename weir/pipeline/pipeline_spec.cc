@@ -467,6 +467,12 @@ absl::Status ValidatePipeline(const PipelineSpec& spec, const ComponentRegistry&
             where, StrCat("node '", node.id(), "': input '", name, "' takes ", input->artifact_type,
                           " but ", reference, " is ", output->artifact_type));
       }
+      if (output->multiple && !input->multiple) {
+        return Error(where, StrCat("node '", node.id(), "': input '", name, "' takes one ",
+                                   input->artifact_type, " artifact but ", reference,
+                                   " may give several (a window of spans); read it with a node "
+                                   "that takes several, such as StatisticsGen or Transform"));
+      }
     }
     for (const ChannelSpec& input : component->inputs) {
       if (!input.optional && !node.inputs().contains(input.name)) {

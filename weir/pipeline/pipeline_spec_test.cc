@@ -239,6 +239,15 @@ TEST_F(PipelineSpecTest, ErrorsNameTheLineAndTheFix) {
               "  Schema:\n    component: SchemaGen\n    inputs:\n      statistics: Gen.examples\n")
           .find("input 'statistics' takes ExampleStatistics but Gen.examples is Examples"),
       std::string::npos);
+  EXPECT_NE(ErrorOf("pipeline: p\nnodes:\n" + gen +
+                    "  Window:\n    component: SpanRangeResolver\n    inputs:\n      examples: "
+                    "Gen.examples\n  Schema:\n    component: SchemaGen\n    inputs:\n      "
+                    "statistics: Stats.statistics\n  Stats:\n    component: StatisticsGen\n    "
+                    "inputs:\n      examples: Window.examples\n  Eval:\n    component: Evaluator\n"
+                    "    inputs:\n      examples: Window.examples\n")
+                .find("node 'Eval': input 'examples' takes one Examples artifact but "
+                      "Window.examples may give several"),
+            std::string::npos);
   EXPECT_NE(ErrorOf("pipeline: p\nnodez:\n" + gen).find("pipeline.yaml:2: unknown key 'nodez'"),
             std::string::npos);
   EXPECT_NE(ErrorOf("pipeline: p\nnodes: [\n").find("pipeline.yaml:3:"), std::string::npos);

@@ -12,11 +12,9 @@
 namespace weir::stats {
 namespace fs = std::filesystem;
 
-absl::StatusOr<tfmd::DatasetFeatureStatistics> ExamplesStatistics(const fs::path& split_dir,
-                                                                  const std::string& name,
-                                                                  const StatsOptions& options,
-                                                                  int num_threads) {
-  ASSIGN_OR_RETURN(std::vector<fs::path> files, io::ExampleFiles(split_dir));
+absl::StatusOr<tfmd::DatasetFeatureStatistics> ExamplesStatistics(
+    const std::vector<fs::path>& files, const std::string& name, const StatsOptions& options,
+    int num_threads) {
   // Each file (or block of examples) gets its own accumulator; they are merged in file order, so
   // the result does not depend on which thread handled what.
   DatasetAccumulator total;

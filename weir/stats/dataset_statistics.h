@@ -15,11 +15,12 @@
 
 namespace weir::stats {
 
-// Statistics of the examples in every file of `split_dir` (gzip or plain TFRecords, as weir or
-// TFX wrote them). Errors name the file and record. `num_threads` 0: all cores.
+// Statistics of the examples in `files` (gzip or plain TFRecords, as weir or TFX wrote them: a
+// split's, or the same split's of several artifacts). Errors name the file and record.
+// `num_threads` 0: all cores.
 absl::StatusOr<tfmd::DatasetFeatureStatistics> ExamplesStatistics(
-    const std::filesystem::path& split_dir, const std::string& name, const StatsOptions& options,
-    int num_threads);
+    const std::vector<std::filesystem::path>& files, const std::string& name,
+    const StatsOptions& options, int num_threads);
 
 // Statistics of CSV files read as CsvExampleGen reads them (types inferred over all rows), as
 // TFDV's generate_statistics_from_csv computes them.

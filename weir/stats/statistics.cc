@@ -137,10 +137,18 @@ const tfmd::CommonStatistics* CommonStatisticsOf(const tfmd::FeatureNameStatisti
 
 absl::Status FeatureAccumulator::SetType(DataType type, std::string_view name) {
   if (type == DataType::kNull || type == type_) return absl::OkStatus();
+  // Ints and floats together are floats: spans of one CSV feed whose files wrote 480 in one and
+  // 480.0 in another (TFDV stops there). Numbers are kept as doubles either way.
+  const auto numeric = [](DataType t) { return t == DataType::kInt64 || t == DataType::kFloat; };
+  if (numeric(type) && numeric(type_)) {
+    type_ = DataType::kFloat;
+    return absl::OkStatus();
+  }
   if (type_ != DataType::kNull) {
     return absl::InvalidArgumentError(
-        StrCat("feature '", name, "' holds ", data::DataTypeName(type_),
-               " values in some examples and ", data::DataTypeName(type), " values in others"));
+        StrCat(name.empty() ? std::string("it") : StrCat("feature '", name, "'"), " holds ",
+               data::DataTypeName(type_), " values in some examples and ", data::DataTypeName(type),
+               " values in others"));
   }
   type_ = type;
   return absl::OkStatus();
@@ -257,7 +265,7 @@ void FeatureAccumulator::MergeMoments(uint64_t count, double mean, double m2) {
 }
 
 absl::Status FeatureAccumulator::Merge(const FeatureAccumulator& other) {
-  RETURN_IF_ERROR(SetType(other.type_, "?"));
+  RETURN_IF_ERROR(SetType(other.type_, ""));  // The dataset's merge names the feature.
   if (other.num_non_missing_ > 0) {
     min_num_values_ = num_non_missing_ == 0 ? other.min_num_values_
                                             : std::min(min_num_values_, other.min_num_values_);

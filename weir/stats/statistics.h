@@ -87,7 +87,6 @@ class FeatureAccumulator {
   void FillCommon(tfmd::CommonStatistics* common, const StatsOptions& options) const;
 
   data::DataType type_ = data::DataType::kNull;
-  std::string name_;
   // Presence and value counts.
   uint64_t num_non_missing_ = 0;
   uint64_t num_missing_ = 0;

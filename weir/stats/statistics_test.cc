@@ -157,6 +157,35 @@ TEST(StatisticsTest, AbsentFeaturesCountAsMissingAndTypesMustAgree) {
   EXPECT_NE(status.message().find("'a'"), std::string::npos) << status;
 }
 
+TEST(StatisticsTest, IntsAndFloatsOfOneFeatureAreDescribedAsFloats) {
+  // Two spans of one CSV feed: one file wrote 480, the next 480.0 (span2.csv of the taxi data).
+  data::RecordBatch ints;
+  ints.AddColumn("trip_seconds", data::DataType::kInt64);
+  for (int64_t value : {480, 120}) {
+    ints.mutable_column(0).AddInt64(value);
+    ints.mutable_column(0).FinishRow(data::Presence::kPresent);
+  }
+  data::RecordBatch floats;
+  floats.AddColumn("trip_seconds", data::DataType::kFloat);
+  floats.mutable_column(0).AddFloat(1200.5f);
+  floats.mutable_column(0).FinishRow(data::Presence::kPresent);
+  for (bool merged : {false, true}) {
+    DatasetAccumulator total;
+    ASSERT_TRUE(total.Add(ints).ok());
+    if (merged) {
+      DatasetAccumulator other;
+      ASSERT_TRUE(other.Add(floats).ok());
+      ASSERT_TRUE(total.Merge(other).ok());
+    } else {
+      ASSERT_TRUE(total.Add(floats).ok());
+    }
+    const tfmd::FeatureNameStatistics feature = Feature(total.ToProto("", {}), "trip_seconds");
+    EXPECT_EQ(feature.type(), tfmd::FeatureNameStatistics::FLOAT) << merged;
+    EXPECT_DOUBLE_EQ(feature.num_stats().mean(), (480 + 120 + 1200.5) / 3) << merged;
+    EXPECT_DOUBLE_EQ(feature.num_stats().max(), 1200.5) << merged;
+  }
+}
+
 // Statistics straight from CSV tally cells instead of building columns; both must give the same
 // statistics for the same rows.
 // NaNs, zeros, extremes and sums are found four values at a time with a scalar tail: every

@@ -425,11 +425,14 @@ absl::StatusOr<Values> Transform::Impl::RawValues(const data::RecordBatch& batch
   if (column == nullptr || column->type() == data::DataType::kNull)
     return Values::Missing(type, rows);
   Values values = Values::Missing(type, rows);
+  // Numbers cross between int and float where nothing is lost: an int read as a float, and a
+  // whole float (a CSV span that wrote 480.0 where another wrote 480) read as an int.
   const bool int_as_float = type == FLOAT && column->type() == data::DataType::kInt64;
+  const bool float_as_int = type == INT && column->type() == data::DataType::kFloat;
   const data::DataType expected = type == INT     ? data::DataType::kInt64
                                   : type == FLOAT ? data::DataType::kFloat
                                                   : data::DataType::kBytes;
-  if (column->type() != expected && !int_as_float) {
+  if (column->type() != expected && !int_as_float && !float_as_int) {
     return absl::InvalidArgumentError(
         StrCat("raw feature '", name, "' holds ", data::DataTypeName(column->type()),
                " values, but the transform reads it as ", TypeName(type)));
@@ -453,7 +456,18 @@ absl::StatusOr<Values> Transform::Impl::RawValues(const data::RecordBatch& batch
         }
         break;
       case data::DataType::kFloat:
-        values.floats[row] = column->float_values()[index];
+        if (float_as_int) {
+          const double value = column->float_values()[index];
+          // 2^63 is exactly representable; every whole float below it fits an int64.
+          if (!(value == std::trunc(value) && std::fabs(value) < 9223372036854775808.0)) {
+            return absl::InvalidArgumentError(
+                StrCat("raw feature '", name, "' holds ", value, " in example ", row,
+                       ", but the transform reads it as int: only whole numbers can be"));
+          }
+          values.ints[row] = static_cast<int64_t>(value);
+        } else {
+          values.floats[row] = column->float_values()[index];
+        }
         break;
       case data::DataType::kBytes:
         values.strings[row] = column->bytes_value(index);

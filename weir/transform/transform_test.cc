@@ -401,6 +401,49 @@ TEST(TransformSpecTest, MistakesAreNamed) {
 
 // One entry for many columns: a list or a pattern, one output per column named by the template,
 // the same values as the entries written out one by one.
+TEST(TransformApplyTest, WholeFloatsAreReadAsIntsAndFractionsAreRefused) {
+  // One span's file wrote the community area as 8, the next as 8.0.
+  data::RecordBatch ints;
+  ints.AddColumn("area", data::DataType::kInt64);
+  for (int64_t value : {8, 77}) {
+    ints.mutable_column(0).AddInt64(value);
+    ints.mutable_column(0).FinishRow(data::Presence::kPresent);
+  }
+  const std::vector<data::RecordBatch> batches = {ints};
+  auto transform =
+      Transform::Analyze(ParseSpec(R"pb(features {
+                                          name: "area_xf"
+                                          input: "area"
+                                          ops { categorical_identity { num_buckets: 78 } }
+                                        })pb"),
+                         {{"area", INT}}, PassOver(batches));
+  ASSERT_TRUE(transform.ok()) << transform.status();
+  data::RecordBatch floats;
+  floats.AddColumn("area", data::DataType::kFloat);
+  for (float value : {8.0f, 77.0f}) {
+    floats.mutable_column(0).AddFloat(value);
+    floats.mutable_column(0).FinishRow(data::Presence::kPresent);
+  }
+  auto from_ints = transform->Apply(ints);
+  auto from_floats = transform->Apply(floats);
+  ASSERT_TRUE(from_ints.ok()) << from_ints.status();
+  ASSERT_TRUE(from_floats.ok()) << from_floats.status();
+  auto ids = [](const data::RecordBatch& batch) {
+    std::span<const int64_t> values = batch.FindColumn("area_xf")->int64_values();
+    return std::vector<int64_t>(values.begin(), values.end());
+  };
+  EXPECT_EQ(ids(*from_floats), ids(*from_ints));
+  EXPECT_EQ(ids(*from_ints), (std::vector<int64_t>{8, 77}));
+
+  floats.mutable_column(0).AddFloat(8.5f);
+  floats.mutable_column(0).FinishRow(data::Presence::kPresent);
+  auto fraction = transform->Apply(floats);
+  ASSERT_FALSE(fraction.ok());
+  EXPECT_NE(fraction.status().message().find("raw feature 'area' holds 8.5 in example 2"),
+            std::string::npos)
+      << fraction.status();
+}
+
 TEST(TransformSpecTest, OneEntryAppliesItsOpsToManyColumns) {
   static const std::vector<data::RecordBatch> batches = ReadTaxi();
   const std::map<std::string, ValueType> types = RawTypes(batches.front());

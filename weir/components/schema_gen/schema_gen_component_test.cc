@@ -26,7 +26,7 @@ const tfmd::StringDomain* DomainOf(const tfmd::Schema& schema, const std::string
 
 TEST(SchemaGenComponentTest, InfersFromTrainAndUpdatesWithEvalOfTfxExamples) {
   StatisticsGenOptions stats;
-  stats.examples = fs::path(WEIR_SHARED_DIR) / "tfx-golden/csv_example_gen";
+  stats.examples = {fs::path(WEIR_SHARED_DIR) / "tfx-golden/csv_example_gen"};
   stats.output = FreshDir("stats") / "statistics";
   ASSERT_TRUE(RunStatisticsGen(stats).ok());
   SchemaGenOptions options;

@@ -50,21 +50,23 @@ absl::StatusOr<StatisticsGenResult> RunStatisticsGen(const StatisticsGenOptions&
   if (options.output.empty()) return absl::InvalidArgumentError("--output is required");
   StatisticsGenResult result;
   if (options.splits.empty()) {
-    ASSIGN_OR_RETURN(result.split_names, ListSplits(options.examples));
+    ASSIGN_OR_RETURN(result.split_names, ListCommonSplits(options.examples));
   } else {
     result.split_names = options.splits;
   }
   ASSIGN_OR_RETURN(base::StagingDir staging, base::StagingDir::Create(options.output));
   for (const std::string& split : result.split_names) {
-    fs::path split_dir = SplitDir(options.examples, split);
     std::error_code ec;
-    if (!fs::is_directory(split_dir, ec)) {
-      return absl::NotFoundError(
-          StrCat("split '", split, "': ", split_dir.string(), " is not a folder"));
+    for (const fs::path& examples : options.examples) {
+      const fs::path split_dir = SplitDir(examples, split);
+      if (!fs::is_directory(split_dir, ec)) {
+        return absl::NotFoundError(
+            StrCat("split '", split, "': ", split_dir.string(), " is not a folder"));
+      }
     }
-    ASSIGN_OR_RETURN(
-        tfmd::DatasetFeatureStatistics dataset,
-        stats::ExamplesStatistics(split_dir, split, options.stats, options.num_threads));
+    ASSIGN_OR_RETURN(std::vector<fs::path> files, SplitExampleFiles(options.examples, split));
+    ASSIGN_OR_RETURN(tfmd::DatasetFeatureStatistics dataset,
+                     stats::ExamplesStatistics(files, split, options.stats, options.num_threads));
     result.examples_per_split.push_back(dataset.num_examples());
     tfmd::DatasetFeatureStatisticsList list;
     *list.add_datasets() = std::move(dataset);

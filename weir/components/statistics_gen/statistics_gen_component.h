@@ -20,7 +20,9 @@ namespace tfmd = ::tensorflow::metadata::v0;
 inline constexpr char kStatisticsFileName[] = "FeatureStats.pb";
 
 struct StatisticsGenOptions {
-  std::filesystem::path examples;   // An Examples artifact (Split-<name>/ folders of TFRecords).
+  // An Examples artifact (Split-<name>/ folders of TFRecords), or several with the same splits
+  // (a window of spans), whose splits are described together.
+  std::vector<std::filesystem::path> examples;
   std::filesystem::path output;     // Must not exist, or be empty.
   std::vector<std::string> splits;  // Empty: every Split-* folder.
   stats::StatsOptions stats;

@@ -30,7 +30,7 @@ const tfmd::FeatureNameStatistics* Find(const tfmd::DatasetFeatureStatistics& st
 
 TEST(StatisticsGenTest, ReadsTheExamplesTfxWrote) {
   StatisticsGenOptions options;
-  options.examples = fs::path(WEIR_SHARED_DIR) / "tfx-golden/csv_example_gen";
+  options.examples = {fs::path(WEIR_SHARED_DIR) / "tfx-golden/csv_example_gen"};
   options.output = FreshDir("golden") / "statistics";
   auto result = RunStatisticsGen(options);
   ASSERT_TRUE(result.ok()) << result.status();
@@ -62,7 +62,7 @@ TEST(StatisticsGenTest, ExamplesAndCsvGiveTheSameStatistics) {
   ASSERT_TRUE(RunCsvExampleGen(example_gen).ok());
 
   StatisticsGenOptions options;
-  options.examples = example_gen.output;
+  options.examples = {example_gen.output};
   options.output = FreshDir("stats_root") / "statistics";
   options.num_threads = 2;
   ASSERT_TRUE(RunStatisticsGen(options).ok());
@@ -96,7 +96,7 @@ TEST(StatisticsGenTest, ExamplesAndCsvGiveTheSameStatistics) {
 
 TEST(StatisticsGenTest, ErrorsNameTheProblem) {
   StatisticsGenOptions options;
-  options.examples = FreshDir("empty_examples");
+  options.examples = {FreshDir("empty_examples")};
   options.output = FreshDir("out") / "statistics";
   auto result = RunStatisticsGen(options);
   ASSERT_FALSE(result.ok());
@@ -106,7 +106,7 @@ TEST(StatisticsGenTest, ErrorsNameTheProblem) {
   fs::path bad = FreshDir("corrupt_examples");
   fs::create_directories(bad / "Split-train");
   std::ofstream(bad / "Split-train" / "data.gz") << "not a tfrecord file at all, just text";
-  options.examples = bad;
+  options.examples = {bad};
   result = RunStatisticsGen(options);
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.status().message().find("data.gz"), std::string::npos) << result.status();

@@ -50,7 +50,7 @@ absl::Status MakeArtifacts(const fs::path& csv, const fs::path& root,
   example_gen.output = root / "examples";
   RETURN_IF_ERROR(RunCsvExampleGen(example_gen).status());
   StatisticsGenOptions statistics_gen;
-  statistics_gen.examples = root / "examples";
+  statistics_gen.examples = {root / "examples"};
   statistics_gen.output = root / "statistics";
   RETURN_IF_ERROR(RunStatisticsGen(statistics_gen).status());
   SchemaGenOptions schema_gen;
@@ -59,7 +59,7 @@ absl::Status MakeArtifacts(const fs::path& csv, const fs::path& root,
   RETURN_IF_ERROR(RunSchemaGen(schema_gen).status());
   if (spec == nullptr) return absl::OkStatus();
   TransformOptions transform;
-  transform.examples = root / "examples";
+  transform.examples = {root / "examples"};
   transform.schema = root / "schema";
   transform.spec = *spec;
   transform.transform_graph = root / "transform_graph";

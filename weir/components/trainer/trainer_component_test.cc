@@ -195,7 +195,7 @@ TEST_F(TrainerComponentTest, WideDeepAndLinearLearnAndServe) {
 // Every family also does multiclass classification and regression.
 TEST_F(TrainerComponentTest, MulticlassAndRegression) {
   TransformOptions transform;
-  transform.examples = *root_ / "examples";
+  transform.examples = {*root_ / "examples"};
   transform.schema = *root_ / "schema";
   ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"(
     features { name: 'miles' input: 'trip_miles'

@@ -18,12 +18,11 @@ namespace {
 
 constexpr char kTransformedFileName[] = "transformed_examples-00000-of-00001.gz";
 
-// Applies `transform` to every example of `split_dir` and writes them, gzip-compressed, to
-// `output`. Returns the number of examples.
+// Applies `transform` to every example of `files` (one split's) and writes them, gzip-compressed,
+// to `output`. Returns the number of examples.
 absl::StatusOr<uint64_t> TransformSplit(const transform::Transform& transform,
-                                        const fs::path& split_dir, const fs::path& output,
+                                        const std::vector<fs::path>& files, const fs::path& output,
                                         int threads) {
-  ASSIGN_OR_RETURN(std::vector<fs::path> files, io::ExampleFiles(split_dir));
   ASSIGN_OR_RETURN(io::TfRecordWriter writer,
                    io::TfRecordWriter::Create(output, io::Compression::kGzip));
   uint64_t examples = 0;
@@ -38,7 +37,8 @@ absl::StatusOr<uint64_t> TransformSplit(const transform::Transform& transform,
         absl::StatusOr<data::RecordBatch> transformed = transform.Apply(raw);
         if (!transformed.ok()) {
           return absl::Status(transformed.status().code(),
-                              StrCat(split_dir.string(), ": ", transformed.status().message()));
+                              StrCat(output.parent_path().filename().string(), ": ",
+                                     transformed.status().message()));
         }
         io::ExampleEncoder encoder(*transformed);
         std::string framed;
@@ -71,14 +71,14 @@ absl::StatusOr<TransformResult> RunTransform(const TransformOptions& options) {
   ASSIGN_OR_RETURN(::tensorflow::metadata::v0::Schema schema, schema::ReadSchema(options.schema));
   ASSIGN_OR_RETURN(auto raw_types, transform::RawTypesFromSchema(schema));
   TransformResult result;
-  ASSIGN_OR_RETURN(result.split_names, ListSplits(options.examples));
+  ASSIGN_OR_RETURN(result.split_names, ListCommonSplits(options.examples));
   if (std::find(result.split_names.begin(), result.split_names.end(), options.analyze_split) ==
       result.split_names.end()) {
-    return absl::NotFoundError(StrCat(options.examples.string(), " has no split '",
+    return absl::NotFoundError(StrCat(options.examples.front().string(), " has no split '",
                                       options.analyze_split, "' to analyze"));
   }
   ASSIGN_OR_RETURN(std::vector<fs::path> analyze_files,
-                   io::ExampleFiles(SplitDir(options.examples, options.analyze_split)));
+                   SplitExampleFiles(options.examples, options.analyze_split));
   const transform::DataPass pass = [&](const auto& accumulate, const auto& merge) {
     return io::ForEachExampleBatch<transform::AnalyzerState>(
         analyze_files, options.num_threads,
@@ -98,9 +98,10 @@ absl::StatusOr<TransformResult> RunTransform(const TransformOptions& options) {
       fs::create_directories(out_dir, ec);
       if (ec)
         return absl::InternalError(StrCat("cannot create ", out_dir.string(), ": ", ec.message()));
-      ASSIGN_OR_RETURN(uint64_t examples,
-                       TransformSplit(transform, SplitDir(options.examples, split),
-                                      out_dir / kTransformedFileName, options.num_threads));
+      ASSIGN_OR_RETURN(std::vector<fs::path> files, SplitExampleFiles(options.examples, split));
+      ASSIGN_OR_RETURN(
+          uint64_t examples,
+          TransformSplit(transform, files, out_dir / kTransformedFileName, options.num_threads));
       result.examples_per_split.push_back(examples);
     }
     RETURN_IF_ERROR(examples_dir.Publish());

@@ -17,8 +17,10 @@
 namespace weir::components {
 
 struct TransformOptions {
-  std::filesystem::path examples;  // An Examples artifact.
-  std::filesystem::path schema;    // A Schema artifact folder or schema.pbtxt: the raw types.
+  // An Examples artifact, or several with the same splits (a window of spans): the analyzers
+  // read the analyze split of all of them, and each output split holds theirs in this order.
+  std::vector<std::filesystem::path> examples;
+  std::filesystem::path schema;  // A Schema artifact folder or schema.pbtxt: the raw types.
   transform::TransformSpec spec;
   std::filesystem::path transform_graph;       // Output; must not exist, or be empty.
   std::filesystem::path transformed_examples;  // Output; empty: do not write examples.

@@ -28,7 +28,7 @@ class TransformComponentTest : public ::testing::Test {
 
   TransformOptions Options(const std::string& name) {
     TransformOptions options;
-    options.examples = *root_ / "examples";
+    options.examples = {*root_ / "examples"};
     options.schema = *root_ / "schema";
     options.spec = testing::TutorialTransformSpec();
     options.transform_graph = *root_ / name / "transform_graph";
@@ -78,7 +78,7 @@ TEST_F(TransformComponentTest, AnalyzesTrainAndTransformsEverySplit) {
 
   // Training/serving skew: every eval example transformed alone, as the model server does,
   // equals what the batch transform wrote.
-  std::vector<data::RecordBatch> raw = ReadBatches(options.examples / "Split-eval");
+  std::vector<data::RecordBatch> raw = ReadBatches(options.examples.front() / "Split-eval");
   std::vector<data::RecordBatch> written = ReadBatches(options.transformed_examples / "Split-eval");
   size_t checked = 0;
   size_t written_batch = 0, written_row = 0;
