@@ -26,6 +26,7 @@ void AddTrainerCommand(CLI::App& app, int& exit_code) {
       "Examples:\n"
       "  weir trainer --examples out/transformed --transform_graph out/transform_graph \\\n"
       "      --family gbdt --label tips_xf --model out/model --model_run out/model_run\n"
+      "  weir trainer ... --warm_start out/model --model out/model2 --model_run out/model_run2\n"
       "  tensorboard --logdir out/model_run");
   cmd->add_option("--examples", (*paths)[0], "Transformed examples (Split-<name>/ folders)")
       ->required();
@@ -49,43 +50,53 @@ void AddTrainerCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--num_classes", *num_classes,
                   "Classes of a multiclass label (default: a categorical label's cardinality)");
   cmd->add_option("--seed", *seed, "Random seed: the same seed trains the same model");
+  auto base_model = std::make_shared<std::string>();
+  cmd->add_option("--warm_start", *base_model,
+                  "Start from this trained model (a Model folder holding Format-Serving/) of the "
+                  "same family, inputs and vocabularies: gbdt adds --train_steps trees to its "
+                  "trees, wide_deep and linear start from its weights");
   cmd->add_option("--threads", options->num_threads,
                   "Threads (0: all cores for gbdt, one for wide_deep and linear)")
       ->capture_default_str();
-  cmd->callback([options, paths, family, label, steps, task, num_classes, seed, &exit_code]() {
-    options->examples = (*paths)[0];
-    options->transform_graph = (*paths)[1];
-    options->model = (*paths)[3];
-    options->model_run = (*paths)[4];
-    if (!(*paths)[2].empty()) {
-      absl::Status read = pipeline::ReadMessageFile((*paths)[2], &options->config);
-      if (!read.ok()) {
-        exit_code = ReportError("trainer", read);
-        return;
-      }
-    }
-    if (!family->empty()) options->config.set_family(*family);
-    if (!label->empty()) options->config.set_label(*label);
-    if (*steps > 0) options->config.set_train_steps(*steps);
-    if (*task == "binary") options->config.set_task(model::BINARY_CLASSIFICATION);
-    if (*task == "multiclass") options->config.set_task(model::MULTICLASS_CLASSIFICATION);
-    if (*task == "regression") options->config.set_task(model::REGRESSION);
-    if (*num_classes > 0) options->config.set_num_classes(*num_classes);
-    if (*seed >= 0) options->config.set_seed(static_cast<uint64_t>(*seed));
-    auto result = components::RunTrainer(*options);
-    if (!result.ok()) {
-      exit_code = ReportError("trainer", result.status());
-      return;
-    }
-    std::cout << result->spec.config().family() << " model trained in " << result->train_seconds
-              << " s, written to " << options->model.string() << "\n";
-    if (!result->validation_metrics.empty()) {
-      std::cout << "  validation:";
-      for (const auto& [name, value] : result->validation_metrics)
-        std::cout << " " << name << " " << value;
-      std::cout << "\n";
-    }
-  });
+  cmd->callback(
+      [options, paths, family, label, steps, task, num_classes, seed, base_model, &exit_code]() {
+        options->examples = (*paths)[0];
+        options->transform_graph = (*paths)[1];
+        options->model = (*paths)[3];
+        options->model_run = (*paths)[4];
+        if (!(*paths)[2].empty()) {
+          absl::Status read = pipeline::ReadMessageFile((*paths)[2], &options->config);
+          if (!read.ok()) {
+            exit_code = ReportError("trainer", read);
+            return;
+          }
+        }
+        if (!family->empty()) options->config.set_family(*family);
+        if (!label->empty()) options->config.set_label(*label);
+        if (*steps > 0) options->config.set_train_steps(*steps);
+        if (*task == "binary") options->config.set_task(model::BINARY_CLASSIFICATION);
+        if (*task == "multiclass") options->config.set_task(model::MULTICLASS_CLASSIFICATION);
+        if (*task == "regression") options->config.set_task(model::REGRESSION);
+        if (*num_classes > 0) options->config.set_num_classes(*num_classes);
+        if (*seed >= 0) options->config.set_seed(static_cast<uint64_t>(*seed));
+        if (!base_model->empty()) {
+          options->config.set_warm_start(true);
+          options->base_model = *base_model;
+        }
+        auto result = components::RunTrainer(*options);
+        if (!result.ok()) {
+          exit_code = ReportError("trainer", result.status());
+          return;
+        }
+        std::cout << result->spec.config().family() << " model trained in " << result->train_seconds
+                  << " s, written to " << options->model.string() << "\n";
+        if (!result->validation_metrics.empty()) {
+          std::cout << "  validation:";
+          for (const auto& [name, value] : result->validation_metrics)
+            std::cout << " " << name << " " << value;
+          std::cout << "\n";
+        }
+      });
 }
 
 }  // namespace weir::cli

@@ -343,6 +343,23 @@ class GbdtFamily : public ModelFamily {
     if (dvalidation) cache.push_back(dvalidation->handle);
     RETURN_IF_ERROR(XgbError(Xgb().XGBoosterCreate(cache.data(), cache.size(), &booster->handle),
                              "creating the booster"));
+    // A warm start continues the base model's boosting: its trees, then train_steps more (as
+    // xgboost.train(xgb_model=...) does). The parameters are set after loading, as there.
+    int base_rounds = 0;
+    if (job.warm_start != nullptr) {
+      const auto* base = dynamic_cast<const GbdtModel*>(job.warm_start);
+      if (base == nullptr) return absl::InvalidArgumentError("the warm-start model is not gbdt");
+      static constexpr char kJson[] = "{\"format\": \"json\"}";
+      bst_ulong length = 0;
+      const char* bytes = nullptr;
+      RETURN_IF_ERROR(
+          XgbError(Xgb().XGBoosterSaveModelToBuffer(base->handle(), kJson, &length, &bytes),
+                   "reading the warm-start model"));
+      RETURN_IF_ERROR(XgbError(Xgb().XGBoosterLoadModelFromBuffer(booster->handle, bytes, length),
+                               "loading the warm-start model"));
+      RETURN_IF_ERROR(XgbError(Xgb().XGBoosterBoostedRounds(booster->handle, &base_rounds),
+                               "counting the warm-start model's rounds"));
+    }
     auto set = [&](const char* name, const std::string& value) {
       return XgbError(Xgb().XGBoosterSetParam(booster->handle, name, value.c_str()),
                       StrCat("setting ", name, "=", value));
@@ -362,8 +379,9 @@ class GbdtFamily : public ModelFamily {
       default:
         RETURN_IF_ERROR(set("objective", "reg:squarederror"));
         // Trees start from the label's mean rather than XGBoost 1.7's fixed 0.5, so that a label
-        // far from 0 needs no rounds just to reach its level.
-        RETURN_IF_ERROR(set("base_score", Number(spec.regression_target().mean())));
+        // far from 0 needs no rounds just to reach its level; a warm start keeps its base's.
+        if (job.warm_start == nullptr)
+          RETURN_IF_ERROR(set("base_score", Number(spec.regression_target().mean())));
         eval_metrics = {"rmse", "mae"};
         break;
     }
@@ -387,17 +405,17 @@ class GbdtFamily : public ModelFamily {
     const BoosterHandle handle = booster->handle;
     std::vector<const char*> names = {"train", "validation"};
     for (int64_t round = 0; round < rounds; ++round) {
-      RETURN_IF_ERROR(
-          XgbError(Xgb().XGBoosterUpdateOneIter(handle, static_cast<int>(round), dtrain->handle),
-                   StrCat("boosting round ", round)));
+      const int iteration = base_rounds + static_cast<int>(round);
+      RETURN_IF_ERROR(XgbError(Xgb().XGBoosterUpdateOneIter(handle, iteration, dtrain->handle),
+                               StrCat("boosting round ", round)));
       // Early stopping reads the validation loss every round; the curves read both parts'
       // metrics at their points only.
       const char* out = nullptr;
       bool improved = false;
       if (dvalidation) {
-        RETURN_IF_ERROR(XgbError(Xgb().XGBoosterEvalOneIter(handle, static_cast<int>(round),
-                                                            &cache[1], &names[1], 1, &out),
-                                 "evaluating"));
+        RETURN_IF_ERROR(
+            XgbError(Xgb().XGBoosterEvalOneIter(handle, iteration, &cache[1], &names[1], 1, &out),
+                     "evaluating"));
         auto validation_curve = ParseEval(out)["validation"];
         const double loss = validation_curve.empty() ? HUGE_VAL : validation_curve.front().second;
         improved = loss < best_loss;
@@ -409,10 +427,9 @@ class GbdtFamily : public ModelFamily {
       const bool last = round + 1 == rounds;
       const bool stop = !improved && patience > 0 && round - best_round >= patience;
       if ((round + 1) % config.log_every_steps() == 0 || last || stop) {
-        RETURN_IF_ERROR(
-            XgbError(Xgb().XGBoosterEvalOneIter(handle, static_cast<int>(round), cache.data(),
-                                                names.data(), cache.size(), &out),
-                     "evaluating"));
+        RETURN_IF_ERROR(XgbError(Xgb().XGBoosterEvalOneIter(handle, iteration, cache.data(),
+                                                            names.data(), cache.size(), &out),
+                                 "evaluating"));
         auto curves = ParseEval(out);
         for (size_t c = 0; c < cache.size(); ++c)
           RETURN_IF_ERROR(job.curves->Add(names[c], round + 1, CurveMetrics(curves[names[c]])));
@@ -423,7 +440,8 @@ class GbdtFamily : public ModelFamily {
       // Keep the trees up to the best validation round (early stopping).
       BoosterHandle sliced = nullptr;
       RETURN_IF_ERROR(
-          XgbError(Xgb().XGBoosterSlice(handle, 0, static_cast<int>(best_round + 1), 1, &sliced),
+          XgbError(Xgb().XGBoosterSlice(handle, 0, base_rounds + static_cast<int>(best_round + 1),
+                                        1, &sliced),
                    "keeping the best rounds"));
       auto best = std::make_unique<Booster>();
       best->handle = sliced;

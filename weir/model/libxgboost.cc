@@ -18,6 +18,8 @@ void BindAll(base::LibraryBinder& bind, LibXgboost& xgb) {
   bind("XGBoosterLoadModel", xgb.XGBoosterLoadModel);
   bind("XGBoosterSaveModel", xgb.XGBoosterSaveModel);
   bind("XGBoosterSaveModelToBuffer", xgb.XGBoosterSaveModelToBuffer);
+  bind("XGBoosterLoadModelFromBuffer", xgb.XGBoosterLoadModelFromBuffer);
+  bind("XGBoosterBoostedRounds", xgb.XGBoosterBoostedRounds);
   bind("XGBoosterPredictFromDense", xgb.XGBoosterPredictFromDense);
   bind("XGDMatrixFree", xgb.XGDMatrixFree);
   bind("XGDMatrixSetFloatInfo", xgb.XGDMatrixSetFloatInfo);

@@ -20,6 +20,8 @@ struct LibXgboost {
   decltype(&::XGBoosterEvalOneIter) XGBoosterEvalOneIter;
   decltype(&::XGBoosterSlice) XGBoosterSlice;
   decltype(&::XGBoosterLoadModel) XGBoosterLoadModel;
+  decltype(&::XGBoosterLoadModelFromBuffer) XGBoosterLoadModelFromBuffer;
+  decltype(&::XGBoosterBoostedRounds) XGBoosterBoostedRounds;
   decltype(&::XGBoosterSaveModel) XGBoosterSaveModel;
   decltype(&::XGBoosterSaveModelToBuffer) XGBoosterSaveModelToBuffer;
   decltype(&::XGBoosterPredictFromDense) XGBoosterPredictFromDense;

@@ -125,6 +125,10 @@ struct TrainingJob {
   BatchSource* validation = nullptr;
   CurveSink* curves = nullptr;
   int num_threads = 0;  // 0: all cores.
+  // Start from this model of the same family, task and inputs (the Trainer checks) instead of
+  // from nothing: a tree ensemble grows more trees onto its trees, a network starts from its
+  // weights. nullptr: from nothing.
+  const Model* warm_start = nullptr;
 };
 
 class ModelFamily {

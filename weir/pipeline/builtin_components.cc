@@ -250,6 +250,7 @@ absl::Status RunTrainerNode(const ExecutionContext& context) {
   components::TrainerOptions options;
   options.examples = context.input("examples").uri;
   options.transform_graph = context.input("transform_graph").uri;
+  if (context.has_input("base_model")) options.base_model = context.input("base_model").uri;
   ASSIGN_OR_RETURN(options.config, MessageParam<model::TrainerConfig>(context, "model"));
   options.model = context.outputs.at("model");
   options.model_run = context.outputs.at("model_run");
@@ -283,6 +284,11 @@ absl::Status CheckTrainerNode(const NodeSpec& node, const PipelineSpec& pipeline
   auto param = node.params().find("model");
   if (param == node.params().end() || !param->second.message_value().UnpackTo(&config))
     return absl::OkStatus();  // Reported by the parameter checks.
+  if (node.inputs().contains("base_model") && !config.warm_start()) {
+    return absl::InvalidArgumentError(
+        "input 'base_model' is wired but model.warm_start is not set: set warm_start: true to "
+        "start from it, or remove the input");
+  }
   std::optional<transform::TransformSpec> spec;
   if (auto input = node.inputs().find("transform_graph"); input != node.inputs().end()) {
     const std::string upstream = input->second.substr(0, input->second.find('.'));
@@ -514,7 +520,9 @@ void RegisterBuiltins(ComponentRegistry& registry) {
       // 2: validation examples from the train split; regression in the label's units.
       .version = "2",
       .description = "Trains a model (gbdt, wide_deep or linear) on transformed examples",
-      .inputs = {{"examples", "Examples"}, {"transform_graph", "TransformGraph"}},
+      .inputs = {{"examples", "Examples"},
+                 {"transform_graph", "TransformGraph"},
+                 {"base_model", "Model", /*optional=*/true}},
       .outputs = {{"model", "Model"}, {"model_run", "ModelRun"}},
       .params = {{"model", ParamType::kMessage, true,
                   "family, label, train_steps, ... (see docs/trainer.md)",

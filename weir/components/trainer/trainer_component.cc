@@ -17,6 +17,59 @@
 namespace weir::components {
 namespace fs = std::filesystem;
 
+namespace {
+
+// The file of a vocabulary an input is looked up in, if it has one.
+std::optional<std::string> Vocabulary(const fs::path& transform_graph, const std::string& input) {
+  absl::StatusOr<std::string> text =
+      base::ReadFile(transform_graph / "transform_fn" / "assets" / input);
+  return text.ok() ? std::optional<std::string>(*text) : std::nullopt;
+}
+
+// A warm start is sound only if the base model reads the same inputs the same way: the same
+// family, task and classes, the same inputs with the same sizes, and the same vocabularies
+// (a token's id must mean what it meant). Errors name what differs.
+absl::Status CheckWarmStart(const model::ModelSpec& base, const fs::path& base_transform,
+                            const model::ModelSpec& spec, const fs::path& transform_graph) {
+  const model::TrainerConfig& was = base.config();
+  const model::TrainerConfig& now = spec.config();
+  if (was.family() != now.family() || was.task() != now.task() ||
+      was.num_classes() != now.num_classes()) {
+    return absl::FailedPreconditionError(
+        StrCat("the base model is a ", was.family(), " model of task ",
+               model::Task_Name(was.task()), ", this one a ", now.family(), " model of task ",
+               model::Task_Name(now.task()), "; a warm start needs the same family and task"));
+  }
+  if (std::vector<std::string>(base.class_names().begin(), base.class_names().end()) !=
+      std::vector<std::string>(spec.class_names().begin(), spec.class_names().end())) {
+    return absl::FailedPreconditionError("the base model's classes are not this model's");
+  }
+  auto describe = [](const model::ModelSpec& s) {
+    std::string text;
+    for (const model::ModelInput& input : s.inputs())
+      text += StrCat(text.empty() ? "" : ", ", input.name(), " (size ", input.size(),
+                     ", cardinality ", input.cardinality(), ")");
+    return text;
+  };
+  if (describe(base) != describe(spec)) {
+    return absl::FailedPreconditionError(StrCat("the base model reads ", describe(base),
+                                                "; this one reads ", describe(spec),
+                                                "; a warm start needs the same inputs"));
+  }
+  for (const model::ModelInput& input : spec.inputs()) {
+    if (Vocabulary(base_transform, input.name()) != Vocabulary(transform_graph, input.name())) {
+      return absl::FailedPreconditionError(
+          StrCat("input '", input.name(),
+                 "': its vocabulary is not the base model's, so its ids mean "
+                 "other tokens; a warm start needs the same vocabularies (warm_start: false trains "
+                 "from nothing)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<TrainerResult> RunTrainer(const TrainerOptions& options) {
   if (options.examples.empty()) return absl::InvalidArgumentError("--examples is required");
   if (options.transform_graph.empty())
@@ -78,11 +131,27 @@ absl::StatusOr<TrainerResult> RunTrainer(const TrainerOptions& options) {
   ASSIGN_OR_RETURN(base::StagingDir run_dir, base::StagingDir::Create(options.model_run));
   ASSIGN_OR_RETURN(std::unique_ptr<model::CurveWriter> curves,
                    model::CurveWriter::Create(run_dir.path()));
+  std::unique_ptr<model::Model> base;
+  if (config.warm_start() && !options.base_model.empty()) {
+    const fs::path base_serving = options.base_model / kServingDir;
+    model::ModelSpec base_spec;
+    RETURN_IF_ERROR(base::ReadTextProto(base_serving / model::kModelSpecFileName, &base_spec,
+                                        /*allow_unknown_fields=*/true));
+    absl::Status compatible = CheckWarmStart(base_spec, base_serving / model::kServingTransformDir,
+                                             spec, options.transform_graph);
+    if (!compatible.ok()) {
+      return absl::Status(compatible.code(), StrCat("warm start from ", options.base_model.string(),
+                                                    ": ", compatible.message()));
+    }
+    ASSIGN_OR_RETURN(base, family->Load(base_spec, base_serving));
+  }
+  if (config.warm_start()) result.model_properties["warm_started"] = int64_t{base != nullptr};
   model::TrainingJob job{.spec = spec,
                          .train = train.get(),
                          .validation = validation.get(),
                          .curves = curves.get(),
-                         .num_threads = options.num_threads};
+                         .num_threads = options.num_threads,
+                         .warm_start = base.get()};
   const auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(std::unique_ptr<model::Model> trained, family->Train(job));
   result.train_seconds =

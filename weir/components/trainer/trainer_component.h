@@ -22,6 +22,8 @@ struct TrainerOptions {
   std::filesystem::path examples;         // Transformed examples (Split-<name>/).
   std::filesystem::path transform_graph;  // The TransformGraph they were made with.
   model::TrainerConfig config;
+  // A trained Model artifact to start from when config.warm_start (empty: from nothing).
+  std::filesystem::path base_model;
   std::filesystem::path model;      // Output; must not exist, or be empty.
   std::filesystem::path model_run;  // Output; must not exist, or be empty.
   int num_threads = 0;              // 0: all cores.
@@ -32,7 +34,9 @@ struct TrainerResult {
   // On the validation examples (empty without any); the eval split is left to the Evaluator.
   std::vector<std::pair<std::string, double>> validation_metrics;
   double train_seconds = 0;
-  ArtifactProperties model_properties;  // family, and validation_<metric> for each metric.
+  // family, validation_<metric> for each metric, and with warm_start, warm_started (1 when it
+  // started from base_model, 0 when there was none).
+  ArtifactProperties model_properties;
 };
 
 absl::StatusOr<TrainerResult> RunTrainer(const TrainerOptions& options);

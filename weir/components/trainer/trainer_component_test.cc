@@ -192,6 +192,104 @@ TEST_F(TrainerComponentTest, WideDeepAndLinearLearnAndServe) {
   }
 }
 
+// Predictions of a trained model on the first block of raw eval examples.
+std::vector<float> PredictEval(const fs::path& model_dir, const fs::path& examples) {
+  auto served = model::ServingModel::Load(model_dir);
+  EXPECT_TRUE(served.ok()) << served.status();
+  auto files = io::ExampleFiles(examples / "Split-eval");
+  EXPECT_TRUE(files.ok());
+  io::ExampleBlockReader reader(*files);
+  auto block = reader.Next();
+  EXPECT_TRUE(block.ok() && block->has_value());
+  auto raw = (*block)->Decode();
+  EXPECT_TRUE(raw.ok());
+  auto predictions = (*served)->Predict(*raw);
+  EXPECT_TRUE(predictions.ok()) << predictions.status();
+  return *predictions;
+}
+
+double MaxDifference(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double largest = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i)
+    largest = std::max(largest, static_cast<double>(std::abs(a[i] - b[i])));
+  return largest;
+}
+
+TEST_F(TrainerComponentTest, WarmStartsContinueFromTheBaseModel) {
+  // gbdt: the base model's trees, then train_steps more.
+  TrainerOptions base = Options("warm_gbdt_base", "gbdt");
+  base.config.set_train_steps(10);
+  base.config.set_validation_fraction(0);  // No early stopping: exactly 10 trees.
+  ASSERT_TRUE(RunTrainer(base).ok());
+  TrainerOptions warm = Options("warm_gbdt", "gbdt");
+  warm.config = base.config;
+  warm.config.set_train_steps(5);
+  warm.config.set_warm_start(true);
+  warm.base_model = base.model;
+  auto warmed = RunTrainer(warm);
+  ASSERT_TRUE(warmed.ok()) << warmed.status();
+  EXPECT_EQ(std::get<int64_t>(warmed->model_properties.at("warm_started")), 1);
+  auto trees = [](const fs::path& model_dir) {
+    auto served = model::ServingModel::Load(model_dir);
+    EXPECT_TRUE(served.ok()) << served.status();
+    auto parts = (*served)->model().Parts();
+    EXPECT_TRUE(parts.ok());
+    return std::get<model::TreeEnsembleParts>(*parts).trees.size();
+  };
+  EXPECT_EQ(trees(base.model), 10u);
+  EXPECT_EQ(trees(warm.model), 15u);
+  ExpectTreeWalkMatchesXgboost(warm);
+  // Five more rounds from the base move its predictions a little, far less than the base's own
+  // ten rounds moved them from nothing (0.5).
+  const std::vector<float> base_predictions = PredictEval(base.model, *root_ / "examples");
+  const double moved =
+      MaxDifference(PredictEval(warm.model, *root_ / "examples"), base_predictions);
+  EXPECT_GT(moved, 0);
+  EXPECT_LT(moved, 0.2);
+
+  // A network starts from the base's weights: one small step barely moves its predictions,
+  // while one step from nothing is nowhere near them.
+  TrainerOptions linear = Options("warm_linear_base", "linear");
+  linear.config.set_train_steps(300);
+  ASSERT_TRUE(RunTrainer(linear).ok());
+  TrainerOptions one_step = Options("warm_linear", "linear");
+  one_step.config = linear.config;
+  one_step.config.set_train_steps(1);
+  one_step.config.set_warm_start(true);
+  one_step.base_model = linear.model;
+  ASSERT_TRUE(RunTrainer(one_step).ok());
+  TrainerOptions cold = Options("cold_linear", "linear");
+  cold.config = one_step.config;
+  cold.config.set_warm_start(false);
+  ASSERT_TRUE(RunTrainer(cold).ok());
+  const std::vector<float> linear_predictions = PredictEval(linear.model, *root_ / "examples");
+  const double warm_moved =
+      MaxDifference(PredictEval(one_step.model, *root_ / "examples"), linear_predictions);
+  const double cold_moved =
+      MaxDifference(PredictEval(cold.model, *root_ / "examples"), linear_predictions);
+  EXPECT_LT(warm_moved, 0.05);  // Adam's first step moves every weight by about the rate.
+  EXPECT_GT(cold_moved, 4 * warm_moved) << warm_moved;
+
+  // A base of another family is refused, naming both, and nothing is written.
+  TrainerOptions mismatch = Options("warm_mismatch", "linear");
+  mismatch.config = one_step.config;
+  mismatch.base_model = base.model;
+  auto refused = RunTrainer(mismatch);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("the base model is a gbdt model"), std::string::npos)
+      << refused.status();
+  EXPECT_FALSE(fs::exists(mismatch.model));
+
+  // Without a base model (a first run) a warm start trains from nothing.
+  TrainerOptions first = Options("warm_first", "gbdt");
+  first.config = warm.config;
+  auto from_nothing = RunTrainer(first);
+  ASSERT_TRUE(from_nothing.ok()) << from_nothing.status();
+  EXPECT_EQ(std::get<int64_t>(from_nothing->model_properties.at("warm_started")), 0);
+  EXPECT_EQ(trees(first.model), 5u);
+}
+
 // Every family also does multiclass classification and regression.
 TEST_F(TrainerComponentTest, MulticlassAndRegression) {
   TransformOptions transform;

@@ -310,6 +310,8 @@ class TorchModel : public Model {
 
   absl::StatusOr<ModelParts> Parts() const override { return rowwise_.parts(); }
 
+  const Net& net() const { return net_; }
+
   absl::Status Save(const std::filesystem::path& dir) const override {
     try {
       torch::serialize::OutputArchive archive;
@@ -448,6 +450,24 @@ class TorchFamily : public ModelFamily {
     torch::manual_seed(config.seed());
     const Architecture arch = Architecture::Of(spec);
     Net net(arch);
+    if (job.warm_start != nullptr) {
+      // Start from the base model's weights: the Trainer checked that the architecture is the
+      // same (family, inputs, sizes).
+      const auto* base = dynamic_cast<const TorchModel*>(job.warm_start);
+      if (base == nullptr) {
+        return absl::InvalidArgumentError("the warm-start model is not a network of this plug-in");
+      }
+      torch::NoGradGuard no_grad;
+      const auto from = base->net()->named_parameters();
+      for (auto& parameter : net->named_parameters()) {
+        const torch::Tensor* source = from.find(parameter.key());
+        if (source == nullptr || source->sizes() != parameter.value().sizes()) {
+          return absl::InvalidArgumentError(
+              StrCat("the warm-start model has no parameter ", parameter.key(), " of this shape"));
+        }
+        parameter.value().copy_(*source);
+      }
+    }
     torch::optim::Adam optimizer(net->parameters(),
                                  torch::optim::AdamOptions(learning_rate).weight_decay(l2));
     ShuffledBatches batches(*job.train, shuffle_buffer, config.seed());
