@@ -67,11 +67,33 @@ nodes:
         - {name: dropoff_community_area_xf, input: dropoff_community_area, ops: [fill_missing, {categorical_identity: {num_buckets: 78}}]}
         - {name: payment_type_xf, input: payment_type, ops: [fill_missing, {compute_and_apply_vocabulary: {top_k: 100, num_oov_buckets: 1}}]}
         - {name: tips_xf, expression: "tips > 0.2 * fare", expression_type: int}
+  # Each model starts from the last blessed one, is evaluated on the newest span against it, and
+  # is pushed only if it is no worse.
+  LatestBlessedModelResolver:
+    component: LatestBlessedModelResolver
   Trainer:
     component: Trainer
-    inputs: {examples: Transform.transformed_examples, transform_graph: Transform.transform_graph}
+    inputs:
+      examples: Transform.transformed_examples
+      transform_graph: Transform.transform_graph
+      base_model: LatestBlessedModelResolver.model
     params:
-      model: {family: gbdt, label: tips_xf, train_steps: 20, seed: 1}
+      model: {family: gbdt, label: tips_xf, train_steps: 20, seed: 1, warm_start: true}
+  Evaluator:
+    component: Evaluator
+    inputs:
+      examples: CsvExampleGen.examples
+      model: Trainer.model
+      baseline_model: LatestBlessedModelResolver.model
+    params:
+      eval_config:
+        slicing_specs: [{}]
+        thresholds:
+          - {metric: auc, lower_bound: 0.6}
+          - {metric: auc, change_absolute: -1e-10, direction: higher_is_better}
+  Pusher:
+    component: Pusher
+    inputs: {model: Trainer.model, model_blessing: Evaluator.blessing}
 YAML
 
 # Run 1: span 1, nothing to compare with.
@@ -86,11 +108,24 @@ examples_in() { "$weir" show stats "$1" --json | /usr/bin/python3 -c "import jso
 window_statistics() { "$weir" artifacts --run "$1" --json | /usr/bin/python3 -c "import json, sys; print([a['uri'] for a in json.load(sys.stdin)['artifacts'] if a['node'] == 'WindowStatistics'][0])"; }
 check "run 1's window is span 1's 15000 rows" test "$(examples_in "$(window_statistics run1)")" = 15000
 
-# Run 2, no new span: every node comes from the cache.
+# The model state of each run: Trainer, Evaluator and Pusher executions, and the model's warm start.
+states() {
+  "$weir" executions --run "$1" --json | /usr/bin/python3 -c "import json, sys; print(' '.join(e['node'] + '=' + e['state'] for e in json.load(sys.stdin)['executions'] if e['node'] in ('Trainer', 'Evaluator', 'Pusher')))"
+}
+check "run 1 trained from nothing and pushed" test "$(states run1)" = "Trainer=complete Evaluator=complete Pusher=complete"
+expect_json "run 1's model did not warm start (there was nothing to start from)" \
+  "[a['properties'].get('warm_started') for a in j['artifacts'] if a['type'] == 'Model'] == [0]" <"$w/artifacts1.json"
+
+# Run 2, no new span: the resolvers find run 1's window and model. The Trainer would start from
+# the model it made from these same examples, so it is taken from the cache; the Evaluator
+# compares that model with itself as the new baseline (as TFX does after a first push).
 check "run 2 (no new span)" "$weir" run "$w/pipeline.yaml" --run_id run2
+check "run 2 did not train again" test "$(states run2)" = "Trainer=cached Evaluator=complete Pusher=complete"
+# Run 2b: and now nothing is new at all.
+check "run 2b (still no new span)" "$weir" run "$w/pipeline.yaml" --run_id run2b
 "$weir" runs --json >"$w/runs2.json"
-expect_json "run 2 is all cached (the resolver looks again, and finds the same window)" \
-  "[(r['nodes'], r['cached']) for r in j['runs'] if r['run_id'] == 'run2'] == [(8, 7)]" <"$w/runs2.json"
+expect_json "run 2b is all cached (the resolvers look again and find the same)" \
+  "[(r['nodes'], r['cached']) for r in j['runs'] if r['run_id'] == 'run2b'] == [(11, 9)]" <"$w/runs2.json"
 
 # Span 2 arrives: run 3 reads it alone and finds payment_type drifted from span 1.
 mkdir -p "$w/incoming/span-2"
@@ -104,6 +139,21 @@ check "run 3's window is both spans' 20000 rows" test "$(examples_in "$(window_s
 expect_json "run 3 trained again, on the window" \
   "[e['state'] for e in j['executions'] if e['node'] in ('Transform', 'Trainer')] == ['complete', 'complete']" \
   <"$w/executions3.json"
+expect_json "run 3's model warm-started from run 1's" \
+  "[a['properties'].get('warm_started') for a in j['artifacts'] if a['type'] == 'Model'] == [0, 1]" <"$w/artifacts3.json"
+# Pushed only if no worse than the baseline: each run pushed exactly when its model was blessed,
+# and serving_model/spans/ holds one version per model pushed.
+"$weir" artifacts --type ModelBlessing --json >"$w/blessings.json"
+"$weir" artifacts --type PushedModel --json >"$w/pushes.json"
+/usr/bin/python3 - "$w/blessings.json" "$w/pushes.json" "$WEIR_HOME/serving_model/spans" >"$w/push_check.txt" <<'PY'
+import json, os, sys
+blessed = {a['run_id']: a['properties']['blessed'] for a in json.load(open(sys.argv[1]))['artifacts']}
+pushes = json.load(open(sys.argv[2]))['artifacts']
+pushed = {a['run_id']: a['properties']['pushed'] for a in pushes}
+versions = {a['properties']['pushed_version'] for a in pushes if a['properties']['pushed']}
+print(blessed == pushed and sorted(versions) == sorted(os.listdir(sys.argv[3])), blessed, pushed, versions)
+PY
+check "each run pushed exactly when its model was blessed" grep -q "^True" "$w/push_check.txt"
 anomalies=$(/usr/bin/python3 -c "import json, sys; print([a['uri'] for a in json.load(sys.stdin)['artifacts'] if a['type'] == 'ExampleAnomalies'][-1])" <"$w/artifacts3.json")
 "$weir" show anomalies "$anomalies" --split train --json >"$w/anomalies3.json"
 expect_json "payment_type drifted between the spans" \
@@ -112,7 +162,7 @@ expect_json "payment_type drifted between the spans" \
 span1_statistics=$(/usr/bin/python3 -c "import json, sys; print([a['id'] for a in json.load(sys.stdin)['artifacts'] if a['node'] == 'StatisticsGen'][0])" <"$w/artifacts3.json")
 "$weir" artifact show "$span1_statistics" --json >"$w/span1_statistics.json"
 expect_json "run 3's validator read span 1's statistics as previous_statistics" \
-  "[(c['run_id'], c['input']) for c in j['consumers']] == [('run1', 'statistics'), ('run2', 'statistics'), ('run3', 'previous_statistics')]" \
+  "[(c['run_id'], c['input']) for c in j['consumers']] == [('run1', 'statistics'), ('run2', 'statistics'), ('run2b', 'statistics'), ('run3', 'previous_statistics')]" \
   <"$w/span1_statistics.json"
 
 # An earlier span on request: the span parameter reads span 1 again.

@@ -31,6 +31,9 @@ inline constexpr char kLogProperty[] = "log";      // The node's log file.
 inline constexpr char kErrorProperty[] = "error";  // Why it failed.
 inline constexpr char kCacheKeyProperty[] = "cache_key";
 inline constexpr char kCachedFromProperty[] = "cached_from_execution";  // The execution reused.
+// For components with a starting-point input (pipeline::ChannelSpec::starting_point): the cache
+// key without it.
+inline constexpr char kCacheKeyWithoutStartProperty[] = "cache_key_without_start";
 // The process running it (base::ThisProcess()), so that an execution a killed process left RUNNING
 // can be told from one under way. On a run's context too, while `weir run` runs it.
 inline constexpr char kProcessProperty[] = "process";

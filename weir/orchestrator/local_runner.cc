@@ -68,16 +68,20 @@ absl::StatusOr<int64_t> EnsureContext(MetadataStore& store, const std::string& t
   return id;
 }
 
-// The cache key: everything that determines a node's outputs.
+// The cache key: everything that determines a node's outputs (but the starting-point inputs
+// when not `with_start`).
 absl::StatusOr<std::string> CacheKey(const pipeline::ComponentSpec& component,
                                      const pipeline::NodeSpec& node,
-                                     const pipeline::ExecutionContext& context) {
+                                     const pipeline::ExecutionContext& context,
+                                     bool with_start = true) {
   std::string text = StrCat("component ", component.type, " version ", component.version, "\n");
   std::map<std::string, pipeline::Value> params(node.params().begin(), node.params().end());
   for (const auto& [name, value] : params) {
     text += StrCat("param ", name, " = ", base::ToTextProto(value), "\n");
   }
   for (const auto& [name, artifacts] : context.inputs) {
+    const pipeline::ChannelSpec* input = component.FindInput(name);
+    if (!with_start && input != nullptr && input->starting_point) continue;
     text += StrCat("input ", name, " =");
     for (const pipeline::ArtifactRef& artifact : artifacts)
       text += StrCat(" artifact ", artifact.id);
@@ -134,15 +138,15 @@ void AddEvents(const std::string& name, const std::vector<pipeline::ArtifactRef>
   }
 }
 
-// An earlier execution of this node with the same cache key whose outputs are all still LIVE and
-// on disk, newest first; its id and outputs, or nullopt.
-absl::StatusOr<std::optional<int64_t>> FindCached(MetadataStore& store, int64_t node_context,
-                                                  const std::string& key,
-                                                  const pipeline::ComponentSpec& component,
-                                                  NodeOutcome& outcome) {
+// An earlier execution of this node whose custom property `key_property` is `key` and whose
+// outputs are all still LIVE and on disk, and, when `accept` is given, that it accepts; newest
+// first. Its id and outputs, or nullopt.
+absl::StatusOr<std::optional<int64_t>> FindCached(
+    MetadataStore& store, int64_t node_context, const char* key_property, const std::string& key,
+    const pipeline::ComponentSpec& component, NodeOutcome& outcome,
+    const std::function<bool(const std::map<std::string, std::vector<Artifact>>&)>& accept = {}) {
   ASSIGN_OR_RETURN(std::vector<Execution> executions,
-                   store.GetExecutionsByContextAndCustomProperty(node_context,
-                                                                 metadata::kCacheKeyProperty, key));
+                   store.GetExecutionsByContextAndCustomProperty(node_context, key_property, key));
   std::sort(executions.begin(), executions.end(),
             [](const Execution& a, const Execution& b) { return a.id > b.id; });
   for (const Execution& execution : executions) {
@@ -161,7 +165,7 @@ absl::StatusOr<std::optional<int64_t>> FindCached(MetadataStore& store, int64_t 
     }
     for (const pipeline::ChannelSpec& output : component.outputs)
       usable = usable && outputs.contains(output.name);
-    if (!usable) continue;
+    if (!usable || (accept && !accept(outputs))) continue;
     for (const auto& [name, artifacts] : outputs) {
       for (const Artifact& artifact : artifacts) outcome.outputs[name].push_back(Ref(artifact));
     }
@@ -319,6 +323,18 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
   }
   absl::StatusOr<std::string> key =
       inputs_read.ok() ? CacheKey(*component, node, context) : inputs_read;
+  // Components that start from something (a base model) also note the key without it.
+  const bool has_start =
+      std::any_of(component->inputs.begin(), component->inputs.end(),
+                  [](const pipeline::ChannelSpec& input) { return input.starting_point; });
+  std::string key_without_start;
+  if (key.ok() && has_start) {
+    absl::StatusOr<std::string> without = CacheKey(*component, node, context, false);
+    if (without.ok())
+      key_without_start = *without;
+    else
+      key = without.status();
+  }
   if (!key.ok()) {
     // The driver failed (e.g. the input files are missing): a FAILED execution says why.
     Execution execution{.type_id = execution_type, .last_known_state = Execution::State::kFailed};
@@ -353,12 +369,38 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
   // Cache.
   std::optional<int64_t> cached;
   if (spec.enable_cache()) {
-    ASSIGN_OR_RETURN(cached, FindCached(store, node_context, *key, *component, outcome));
+    ASSIGN_OR_RETURN(cached, FindCached(store, node_context, metadata::kCacheKeyProperty, *key,
+                                        *component, outcome));
     outcome.cache_reason = cached ? StrCat("cached: execution ", *cached,
                                            " had the same component version, "
                                            "parameters, inputs and external files")
                                   : StrCat("ran: no earlier complete execution with cache key ",
                                            key->substr(0, 12), " and its outputs still live");
+    // Starting from an output this node made from the same other inputs: that execution's
+    // outputs are where working again would end up.
+    std::set<int64_t> starts;
+    for (const auto& [name, artifacts] : context.inputs) {
+      const pipeline::ChannelSpec* input = component->FindInput(name);
+      if (input == nullptr || !input->starting_point) continue;
+      for (const pipeline::ArtifactRef& artifact : artifacts) starts.insert(artifact.id);
+    }
+    if (!cached && !starts.empty()) {
+      ASSIGN_OR_RETURN(cached,
+                       FindCached(store, node_context, metadata::kCacheKeyWithoutStartProperty,
+                                  key_without_start, *component, outcome,
+                                  [&](const std::map<std::string, std::vector<Artifact>>& outputs) {
+                                    for (const auto& [name, artifacts] : outputs) {
+                                      for (const Artifact& artifact : artifacts)
+                                        if (starts.contains(artifact.id)) return true;
+                                    }
+                                    return false;
+                                  }));
+      if (cached) {
+        outcome.cache_reason =
+            StrCat("cached: execution ", *cached,
+                   " made what this one would start from, from the same other inputs");
+      }
+    }
   } else {
     outcome.cache_reason = "ran: enable_cache is off";
   }
@@ -369,6 +411,8 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
                                    {metadata::kNodeIdProperty, metadata::Value(node.id())},
                                    {metadata::kLogProperty, metadata::Value(log.path().string())},
                                    {metadata::kCachedFromProperty, metadata::Value(*cached)}};
+    if (has_start)
+      execution.custom_properties[metadata::kCacheKeyWithoutStartProperty] = key_without_start;
     RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
       RETURN_IF_ERROR(store.PutExecution(execution));
       RETURN_IF_ERROR(record_associations(execution.id));
@@ -393,6 +437,8 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
                                  {metadata::kNodeIdProperty, metadata::Value(node.id())},
                                  {metadata::kLogProperty, metadata::Value(log.path().string())},
                                  {metadata::kProcessProperty, base::ThisProcess()}};
+  if (has_start)
+    execution.custom_properties[metadata::kCacheKeyWithoutStartProperty] = key_without_start;
   std::map<std::string, Artifact> artifacts;
   RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
     RETURN_IF_ERROR(store.PutExecution(execution));

@@ -46,6 +46,10 @@ struct ChannelSpec {
   // Several artifacts: an input that takes them (a window of spans), an output that gives them
   // (a resolver's). An output that may give several feeds only inputs that take several.
   bool multiple = false;
+  // Inputs only: what the work starts from, not what it is about (a warm start's base model).
+  // When it is an output this node made from the same other inputs, that execution is reused:
+  // working again would start where it ended, on the same data.
+  bool starting_point = false;
 };
 
 // An artifact as a node sees it: its metadata id, its folder, and the properties recorded on it
