@@ -158,40 +158,6 @@ TEST_F(TrainerComponentTest, GbdtLearnsTheTipLabelAndServesRawExamples) {
   EXPECT_EQ(tags, (std::vector<std::string>{"loss", "auc", "accuracy"}));
 }
 
-// The LibTorch families, briefly: they learn, serve, and are deterministic for a seed.
-TEST_F(TrainerComponentTest, WideDeepAndLinearLearnAndServe) {
-  for (const std::string family : {"wide_deep", "linear"}) {
-    SCOPED_TRACE(family);
-    TrainerOptions options = Options(family, family);
-    options.config.set_train_steps(family == "linear" ? 300 : 600);
-    options.config.set_log_every_steps(200);
-    absl::StatusOr<TrainerResult> result = RunTrainer(options);
-    ASSERT_TRUE(result.ok()) << result.status();
-    EXPECT_GT(Metric(*result, "auc"), 0.88);
-    EXPECT_TRUE(fs::exists(options.model / "Format-Serving/model.torch.pt"));
-    auto served = model::ServingModel::Load(options.model);
-    ASSERT_TRUE(served.ok()) << served.status();
-    auto files = io::ExampleFiles(*root_ / "examples/Split-eval");
-    ASSERT_TRUE(files.ok());
-    io::ExampleBlockReader reader(*files);
-    auto block = reader.Next();
-    ASSERT_TRUE(block.ok() && block->has_value());
-    auto raw = (*block)->Decode();
-    ASSERT_TRUE(raw.ok());
-    auto predictions = (*served)->Predict(*raw);
-    ASSERT_TRUE(predictions.ok()) << predictions.status();
-    ASSERT_EQ(predictions->size(), raw->num_rows());
-    for (float p : *predictions) ASSERT_TRUE(p >= 0 && p <= 1) << p;
-
-    TrainerOptions again = Options(family + "_again", family);
-    again.config = options.config;
-    ASSERT_TRUE(RunTrainer(again).ok());
-    auto served_again = model::ServingModel::Load(again.model);
-    ASSERT_TRUE(served_again.ok());
-    EXPECT_EQ(*(*served_again)->Predict(*raw), *predictions);
-  }
-}
-
 // Predictions of a trained model on the first block of raw eval examples.
 std::vector<float> PredictEval(const fs::path& model_dir, const fs::path& examples) {
   auto served = model::ServingModel::Load(model_dir);
@@ -206,6 +172,28 @@ std::vector<float> PredictEval(const fs::path& model_dir, const fs::path& exampl
   auto predictions = (*served)->Predict(*raw);
   EXPECT_TRUE(predictions.ok()) << predictions.status();
   return *predictions;
+}
+
+// The LibTorch families, briefly: they learn, serve, and are deterministic for a seed.
+TEST_F(TrainerComponentTest, WideDeepAndLinearLearnAndServe) {
+  for (const std::string family : {"wide_deep", "linear"}) {
+    SCOPED_TRACE(family);
+    TrainerOptions options = Options(family, family);
+    options.config.set_train_steps(family == "linear" ? 300 : 600);
+    options.config.set_log_every_steps(200);
+    absl::StatusOr<TrainerResult> result = RunTrainer(options);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_GT(Metric(*result, "auc"), 0.88);
+    EXPECT_TRUE(fs::exists(options.model / "Format-Serving/model.torch.pt"));
+    const std::vector<float> predictions = PredictEval(options.model, *root_ / "examples");
+    ASSERT_FALSE(predictions.empty());
+    for (float p : predictions) ASSERT_TRUE(p >= 0 && p <= 1) << p;
+
+    TrainerOptions again = Options(family + "_again", family);
+    again.config = options.config;
+    ASSERT_TRUE(RunTrainer(again).ok());
+    EXPECT_EQ(PredictEval(again.model, *root_ / "examples"), predictions);
+  }
 }
 
 double MaxDifference(const std::vector<float>& a, const std::vector<float>& b) {
