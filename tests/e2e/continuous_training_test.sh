@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Continuous training as a user runs it (docs/continuous-training.md): data arrives in spans, each
 # run reads the newest one, a run with no new span is all cached, and the validator measures
-# drift from the previous span's statistics without being wired to them.
+# drift from the previous span's statistics without being wired to them, and training/serving
+# skew against what `weir serve --request_log` logged.
 #   tests/e2e/continuous_training_test.sh WEIR_BINARY SOURCE_DIR SHARED_DIR
 set -uo pipefail
 weir="$1"
@@ -16,7 +17,8 @@ mkdir -p "$w/incoming/span-1"
 cp "$source_dir/examples/taxi/data/data.csv" "$w/incoming/span-1/data.csv"
 
 # A curated schema whose drift comparator on payment_type is tight: data.csv -> span2.csv moves
-# Credit Card's share by 0.0264 (docs/example_validator.md).
+# Credit Card's share by 0.0264 (docs/example_validator.md). Skew comparators on payment_type and
+# company, and TFX's environments: the label is not expected in what the server is sent.
 "$weir" statisticsgen --csv "$w/incoming/span-1/data.csv" --output "$w/seed_stats" >/dev/null
 "$weir" schemagen --statistics "$w/seed_stats" --output "$w/seed_schema" >/dev/null
 /usr/bin/python3 - "$w/seed_schema/schema.pbtxt" "$w/schema.pbtxt" <<'PY'
@@ -24,7 +26,15 @@ import sys
 text = open(sys.argv[1]).read()
 anchor = 'name: "payment_type"\n'
 assert anchor in text, "payment_type is not in the inferred schema"
-text = text.replace(anchor, anchor + '  drift_comparator {\n    infinity_norm {\n      threshold: 0.01\n    }\n  }\n', 1)
+text = text.replace(anchor, anchor + '  drift_comparator {\n    infinity_norm {\n      threshold: 0.01\n    }\n  }\n'
+                    '  skew_comparator {\n    infinity_norm {\n      threshold: 0.1\n    }\n  }\n', 1)
+anchor = 'name: "company"\n'
+assert anchor in text, "company is not in the inferred schema"
+text = text.replace(anchor, anchor + '  skew_comparator {\n    infinity_norm {\n      threshold: 0.1\n    }\n  }\n', 1)
+anchor = 'name: "tips"\n'
+assert anchor in text, "tips is not in the inferred schema"
+text = text.replace(anchor, anchor + '  not_in_environment: "SERVING"\n', 1)
+text += 'default_environment: "TRAINING"\ndefault_environment: "SERVING"\n'
 open(sys.argv[2], 'w').write(text)
 PY
 
@@ -43,9 +53,19 @@ nodes:
   ImportSchemaGen:
     component: ImportSchemaGen
     params: {schema_file: schema.pbtxt}
+  # What the model server was sent (nothing before the first push), for training/serving skew.
+  ServingLogs:
+    component: RequestLogExampleGen
+    params: {log_dir: serving-logs/spans}
+  ServingStatistics:
+    component: StatisticsGen
+    inputs: {examples: ServingLogs.examples}
   ExampleValidator:
     component: ExampleValidator
-    inputs: {statistics: StatisticsGen.statistics, schema: ImportSchemaGen.schema}
+    inputs:
+      statistics: StatisticsGen.statistics
+      schema: ImportSchemaGen.schema
+      serving_statistics: ServingStatistics.statistics
   # The training window: the latest two spans.
   Window:
     component: SpanRangeResolver
@@ -102,7 +122,9 @@ check "run 1" "$weir" run "$w/pipeline.yaml" --run_id run1
 expect_json "run 1's examples are span 1" \
   "[a['properties']['span'] for a in j['artifacts'] if a['node'] == 'CsvExampleGen'] == [1]" <"$w/artifacts1.json"
 expect_json "run 1's statistics say span 1 (its window holds that span alone)" \
-  "[a['properties'].get('span') for a in j['artifacts'] if a['type'] == 'ExampleStatistics'] == [1, 1]" <"$w/artifacts1.json"
+  "[a['properties'].get('span') for a in j['artifacts'] if a['node'] in ('StatisticsGen', 'WindowStatistics')] == [1, 1]" <"$w/artifacts1.json"
+expect_json "run 1 had no serving logs yet: an empty serving split, reported as missing data" \
+  "[(a['properties']['log_files'], a['properties']['split_names']) for a in j['artifacts'] if a['node'] == 'ServingLogs'] == [(0, '[\"serving\"]')] and [a['properties']['blessed'] for a in j['artifacts'] if a['node'] == 'ExampleValidator'] == ['{\"train\": 1, \"eval\": 1, \"serving\": 0}']" <"$w/artifacts1.json"
 # The examples a statistics artifact describes, over all its splits.
 examples_in() { "$weir" show stats "$1" --json | /usr/bin/python3 -c "import json, sys; print(sum(d['num_examples'] for d in json.load(sys.stdin)['datasets']))"; }
 window_statistics() { "$weir" artifacts --run "$1" --json | /usr/bin/python3 -c "import json, sys; print([a['uri'] for a in json.load(sys.stdin)['artifacts'] if a['node'] == 'WindowStatistics'][0])"; }
@@ -116,16 +138,76 @@ check "run 1 trained from nothing and pushed" test "$(states run1)" = "Trainer=c
 expect_json "run 1's model did not warm start (there was nothing to start from)" \
   "[a['properties'].get('warm_started') for a in j['artifacts'] if a['type'] == 'Model'] == [0]" <"$w/artifacts1.json"
 
+# The pushed model is served with request logging, and sent span 1's first 600 trips (an empty
+# cell as [], an empty list, as it is in training), with every Credit Card payment shifted to
+# Cash (a client bug, say): what training/serving skew is for.
+port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$weir" serve --model_name spans --model_base_path "$WEIR_HOME/serving_model/spans" \
+  --rest_api_port "$port" --port 0 --request_log "$w/serving-logs" >"$w/serve.log" 2>&1 &
+serve_pid=$!
+pids+=("$serve_pid")
+check "requests with a shifted payment_type are answered" /usr/bin/python3 - "$port" \
+  "$w/incoming/span-1/data.csv" <<'PY'
+import csv, json, sys, time, urllib.request
+base = f"http://127.0.0.1:{sys.argv[1]}/v1/models/spans"
+for _ in range(200):
+    try:
+        urllib.request.urlopen(base, timeout=2)
+        break
+    except OSError:
+        time.sleep(0.05)
+inputs = json.load(urllib.request.urlopen(base + "/metadata", timeout=2))[
+    "metadata"]["signature_def"]["signature_def"]["serving_default"]["inputs"]
+convert = {"DT_INT64": lambda v: int(float(v)), "DT_FLOAT": float, "DT_STRING": str}
+with open(sys.argv[2], newline="") as f:
+    rows = [row for _, row in zip(range(600), csv.DictReader(f))]
+for row in rows:
+    if row["payment_type"] == "Credit Card":
+        row["payment_type"] = "Cash"
+instances = [{k: convert[inputs[k]["dtype"]](v) if v else [] for k, v in row.items() if k != "tips"}
+             for row in rows]
+for start in range(0, len(instances), 50):
+    body = json.dumps({"instances": instances[start:start + 50]}).encode()
+    answer = json.load(urllib.request.urlopen(urllib.request.Request(base + ":predict", body), timeout=5))
+    assert len(answer["predictions"]) == len(instances[start:start + 50]), answer
+PY
+# Stopped, the server closes and publishes its log file.
+kill -TERM "$serve_pid"
+wait "$serve_pid"
+check "the server logged every request to one published file" /usr/bin/python3 - "$w/serving-logs/spans" <<'PY'
+import os, struct, sys
+names = os.listdir(sys.argv[1])
+assert len(names) == 1 and names[0].startswith("requests-") and names[0].endswith(".tfrecord"), names
+data = open(os.path.join(sys.argv[1], names[0]), "rb").read()
+count, at = 0, 0
+while at < len(data):
+    (length,) = struct.unpack_from("<Q", data, at)
+    at += 12 + length + 4
+    count += 1
+assert at == len(data) and count == 600, (at, len(data), count)
+PY
+
 # Run 2, no new span: the resolvers find run 1's window and model. The Trainer would start from
 # the model it made from these same examples, so it is taken from the cache; the Evaluator
 # compares that model with itself as the new baseline (as TFX does after a first push).
 check "run 2 (no new span)" "$weir" run "$w/pipeline.yaml" --run_id run2
 check "run 2 did not train again" test "$(states run2)" = "Trainer=cached Evaluator=complete Pusher=complete"
+"$weir" artifacts --run run2 --json >"$w/artifacts2.json"
+pushed_version=$("$weir" artifacts --run run1 --type PushedModel --json | /usr/bin/python3 -c "import json, sys; print(json.load(sys.stdin)['artifacts'][0]['properties']['pushed_version'])")
+expect_json "run 2 read the logs of the 600 requests, answered by the version run 1 pushed" \
+  "[(a['properties']['log_files'], a['properties']['model_versions']) for a in j['artifacts'] if a['node'] == 'ServingLogs'] == [(1, '[$pushed_version]')]" <"$w/artifacts2.json"
+serving_statistics=$(/usr/bin/python3 -c "import json, sys; print([a['uri'] for a in json.load(sys.stdin)['artifacts'] if a['node'] == 'ServingStatistics'][0])" <"$w/artifacts2.json")
+check "the serving statistics describe 600 examples" test "$(examples_in "$serving_statistics")" = 600
+skew_anomalies=$(/usr/bin/python3 -c "import json, sys; print([a['uri'] for a in json.load(sys.stdin)['artifacts'] if a['node'] == 'ExampleValidator'][0])" <"$w/artifacts2.json")
+"$weir" show anomalies "$skew_anomalies" --split serving --json >"$w/skew.json"
+expect_json "payment_type is skewed between training and serving, company is not, and nothing else is wrong" \
+  "[(a['feature'], [r['type'] for r in a['reasons']]) for a in j['splits'][0]['anomalies']] == [('payment_type', ['COMPARATOR_L_INFTY_HIGH'])]" \
+  <"$w/skew.json"
 # Run 2b: and now nothing is new at all.
 check "run 2b (still no new span)" "$weir" run "$w/pipeline.yaml" --run_id run2b
 "$weir" runs --json >"$w/runs2.json"
 expect_json "run 2b is all cached (the resolvers look again and find the same)" \
-  "[(r['nodes'], r['cached']) for r in j['runs'] if r['run_id'] == 'run2b'] == [(11, 9)]" <"$w/runs2.json"
+  "[(r['nodes'], r['cached']) for r in j['runs'] if r['run_id'] == 'run2b'] == [(13, 11)]" <"$w/runs2.json"
 
 # Span 2 arrives: run 3 reads it alone and finds payment_type drifted from span 1.
 mkdir -p "$w/incoming/span-2"

@@ -21,6 +21,9 @@ struct ExampleValidatorFlags {
   std::string schema;
   std::string output;
   std::string previous_statistics;
+  std::string serving_statistics;
+  std::string serving_environment;
+  std::string serving_baseline = "train";
   std::vector<std::string> skew;
   bool no_skew = false;
   std::string environment;
@@ -35,6 +38,9 @@ absl::StatusOr<components::ExampleValidatorOptions> BuildOptions(
   options.schema = flags.schema;
   options.output = flags.output;
   options.previous_statistics = flags.previous_statistics;
+  options.serving_statistics = flags.serving_statistics;
+  options.serving_environment = flags.serving_environment;
+  options.serving_baseline = flags.serving_baseline;
   options.environment = flags.environment;
   if (flags.no_skew) {
     options.skew_pairs = std::vector<components::SkewPair>{};
@@ -178,6 +184,8 @@ void AddExampleValidatorCommand(CLI::App& app, int& exit_code) {
       "out/anomalies\n"
       "  weir examplevalidator --statistics out/span2/statistics --schema schema.pbtxt "
       "--previous_statistics out/span1/statistics --output out/span2/anomalies\n"
+      "  weir examplevalidator --statistics out/statistics --schema out/schema "
+      "--serving_statistics out/served_stats --output out/skew\n"
       "  weir examplevalidator --statistics out/statistics --schema out/schema --output out/a "
       "--environment SERVING --no_skew --fail_on_anomalies\n"
       "  weir statisticsgen --csv new.csv --output out/new_stats && weir examplevalidator "
@@ -198,6 +206,17 @@ void AddExampleValidatorCommand(CLI::App& app, int& exit_code) {
       "--previous_statistics", flags->previous_statistics,
       "The previous span's statistics artifact, for the drift comparators; it must have "
       "every split");
+  cmd->add_option("--serving_statistics", flags->serving_statistics,
+                  "Statistics of what a model server was sent (StatisticsGen over "
+                  "RequestLogExampleGen's examples): each of its splits is checked in the serving "
+                  "environment and for skew against --serving_baseline, and written as a split "
+                  "of the output");
+  cmd->add_option("--serving_environment", flags->serving_environment,
+                  "The environment serving splits are checked in (default: SERVING when the "
+                  "schema names it)");
+  cmd->add_option("--serving_baseline", flags->serving_baseline,
+                  "The split serving statistics are compared with for skew")
+      ->capture_default_str();
   auto* skew = cmd->add_option("--skew", flags->skew,
                                "Skew pair SPLIT:BASELINE, repeatable: compare SPLIT with BASELINE "
                                "under each feature's skew_comparator (default: eval:train when "

@@ -18,8 +18,8 @@ namespace weir::cli {
 void AddServeCommand(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<serving::ModelServerOptions>();
   auto http = std::make_shared<serving::HttpServerOptions>();
-  // Base, model, config, monitoring, batching.
-  auto paths = std::make_shared<std::array<std::string, 5>>();
+  // Base, model, config, monitoring, batching, request log.
+  auto paths = std::make_shared<std::array<std::string, 6>>();
   CLI::App* cmd = app.add_subcommand(
       "serve",
       "Serve a model over TensorFlow Serving's REST and gRPC APIs: raw features in, predictions "
@@ -95,8 +95,32 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
                   "TF Serving's BatchingParameters in text format (max_batch_size { value: 64 } "
                   "batch_timeout_micros, num_batch_threads, max_enqueued_batches, ...): turns "
                   "batching on; what it sets wins over the flags above");
-  cmd->callback([options, http, paths, timeout_us, grpc_port, &exit_code]() {
+  cmd->add_option("--request_log", (*paths)[5],
+                  "Log the requests answered to this folder: per model, TFRecord files of "
+                  "tf.Examples (raw features, __prediction, __model_version, "
+                  "__request_time_micros) that RequestLogExampleGen reads for skew "
+                  "(docs/serving.md)");
+  cmd->add_option("--request_log_sample", options->request_log.sample_rate,
+                  "With --request_log: the share of requests logged, drawn at random")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  auto log_file_mb = std::make_shared<uint64_t>(options->request_log.max_file_bytes >> 20);
+  cmd->add_option("--request_log_max_file_mb", *log_file_mb,
+                  "With --request_log: start a new file after this many MiB")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  auto log_file_seconds = std::make_shared<int64_t>(options->request_log.max_file_age.count());
+  cmd->add_option("--request_log_max_file_seconds", *log_file_seconds,
+                  "With --request_log: start a new file after this many seconds (a file is "
+                  "readable once it is closed)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->callback([options, http, paths, timeout_us, grpc_port, log_file_mb, log_file_seconds,
+                 &exit_code]() {
     options->batcher.timeout = std::chrono::microseconds(*timeout_us);
+    options->request_log.dir = (*paths)[5];
+    options->request_log.max_file_bytes = *log_file_mb << 20;
+    options->request_log.max_file_age = std::chrono::seconds(*log_file_seconds);
     if (!(*paths)[4].empty()) {
       auto batcher = serving::ReadBatchingParameters((*paths)[4], options->batcher);
       if (!batcher.ok()) {
@@ -178,6 +202,10 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
               << (*listening)->port() << "/v1/models/";
     if (grpc != nullptr) std::cout << " and gRPC " << http->address << ":" << grpc->port();
     std::cout << " (Ctrl-C stops)" << std::endl;
+    if (!options->request_log.dir.empty()) {
+      std::cout << "Logging " << options->request_log.sample_rate * 100 << "% of requests to "
+                << options->request_log.dir.string() << std::endl;
+    }
     serving::WaitForStopSignal();
     grpc.reset();
     (*listening)->Stop();

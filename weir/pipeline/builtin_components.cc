@@ -11,6 +11,7 @@
 #include "weir/base/strings.h"
 #include "weir/components/evaluator/evaluator_component.h"
 #include "weir/components/example_gen/example_gen_component.h"
+#include "weir/components/example_gen/request_log_example_gen.h"
 #include "weir/components/example_validator/example_validator_component.h"
 #include "weir/components/pusher/pusher_component.h"
 #include "weir/components/schema_gen/schema_gen_component.h"
@@ -227,10 +228,30 @@ absl::Status RunExampleValidatorNode(const ExecutionContext& context) {
   options.environment = StringParam(context, "environment");
   if (context.has_input("previous_statistics"))
     options.previous_statistics = context.input("previous_statistics").uri;
+  if (context.has_input("serving_statistics"))
+    options.serving_statistics = context.input("serving_statistics").uri;
+  options.serving_environment = StringParam(context, "serving_environment");
+  options.serving_baseline = StringParam(context, "serving_baseline", "train");
   ASSIGN_OR_RETURN(components::ExampleValidatorResult result,
                    components::RunExampleValidator(options));
   (*context.output_properties)["anomalies"] = result.properties;
   return absl::OkStatus();
+}
+
+absl::Status RunRequestLogExampleGenNode(const ExecutionContext& context) {
+  components::RequestLogExampleGenOptions options;
+  options.log_dir = StringParam(context, "log_dir");
+  options.split = StringParam(context, "split", "serving");
+  options.keep_log_fields = BoolParam(context, "keep_log_fields", false);
+  options.output = context.outputs.at("examples");
+  ASSIGN_OR_RETURN(components::RequestLogExampleGenResult result,
+                   components::RunRequestLogExampleGen(options));
+  (*context.output_properties)["examples"] = result.properties;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> RequestLogFingerprintOfNode(const ExecutionContext& context) {
+  return components::RequestLogFingerprint(StringParam(context, "log_dir"));
 }
 
 absl::Status RunTransformNode(const ExecutionContext& context) {
@@ -446,6 +467,24 @@ void RegisterBuiltins(ComponentRegistry& registry) {
       .fingerprint = ExampleGenFingerprint,
   });
   registry.Register({
+      .type = "RequestLogExampleGen",
+      .version = "1",
+      .description = "The requests weir serve --request_log logged, as Examples of one split "
+                     "(serving): what the model was sent, for training/serving skew",
+      .inputs = {},
+      .outputs = {{"examples", "Examples"}},
+      .params =
+          {
+              {"log_dir", ParamType::kPath, true,
+               "One model's log folder: <weir serve --request_log>/<model name>"},
+              {"split", ParamType::kString, false, "The split's name (default serving)"},
+              {"keep_log_fields", ParamType::kBool, false,
+               "Keep __prediction, __model_version and __request_time_micros as features"},
+          },
+      .executor = RunRequestLogExampleGenNode,
+      .fingerprint = RequestLogFingerprintOfNode,
+  });
+  registry.Register({
       .type = "StatisticsGen",
       // 2: top values with equal counts in TFDV's order. 3: the examples' span recorded.
       .version = "3",
@@ -487,12 +526,19 @@ void RegisterBuiltins(ComponentRegistry& registry) {
       .version = "1",
       .description =
           "Anomalies of each split's statistics against the schema, with skew between splits and "
-          "drift from the previous span (found in the store when the schema has drift comparators)",
+          "drift from the previous span (found in the store when the schema has drift "
+          "comparators); with serving_statistics, training/serving skew too",
       .inputs = {{"statistics", "ExampleStatistics"},
                  {"schema", "Schema"},
-                 {"previous_statistics", "ExampleStatistics", /*optional=*/true}},
+                 {"previous_statistics", "ExampleStatistics", /*optional=*/true},
+                 {"serving_statistics", "ExampleStatistics", /*optional=*/true}},
       .outputs = {{"anomalies", "ExampleAnomalies"}},
-      .params = {{"environment", ParamType::kString, false, "Schema environment to validate in"}},
+      .params = {{"environment", ParamType::kString, false, "Schema environment to validate in"},
+                 {"serving_environment", ParamType::kString, false,
+                  "Environment the serving statistics are validated in (default: SERVING when "
+                  "the schema names it)"},
+                 {"serving_baseline", ParamType::kString, false,
+                  "The split serving statistics are compared with for skew (train)"}},
       .executor = RunExampleValidatorNode,
       .store_inputs = PreviousSpanStatistics,
   });

@@ -207,14 +207,4 @@ void PredictBatcher::Run(std::vector<Pending>& batch) {
   }
 }
 
-absl::StatusOr<std::vector<float>> PredictRows(std::shared_ptr<const model::ServingModel> model,
-                                               data::RecordBatch raw, PredictBatcher* batcher,
-                                               ServingMetrics& metrics) {
-  const size_t rows = raw.num_rows();
-  absl::StatusOr<std::vector<float>> predictions =
-      batcher != nullptr ? batcher->Predict(std::move(model), std::move(raw)) : model->Predict(raw);
-  if (predictions.ok()) metrics.AddPredictions(rows);
-  return predictions;
-}
-
 }  // namespace weir::serving

@@ -83,13 +83,6 @@ class PredictBatcher {
 // parts that lack it. Parts must agree on each column's type (kNull gives way to the others).
 data::RecordBatch ConcatenateRows(const std::vector<const data::RecordBatch*>& parts);
 
-class ServingMetrics;
-
-// `model`'s predictions for `raw`, through `batcher` when it is not null; counted in `metrics`.
-absl::StatusOr<std::vector<float>> PredictRows(std::shared_ptr<const model::ServingModel> model,
-                                               data::RecordBatch raw, PredictBatcher* batcher,
-                                               ServingMetrics& metrics);
-
 }  // namespace weir::serving
 
 #endif  // WEIR_SERVING_BATCHER_H_

@@ -317,7 +317,7 @@ class Services {
   absl::StatusOr<std::vector<float>> Predict(ServedModel& model, const Servable& servable,
                                              std::span<const TypedColumn> columns) {
     ASSIGN_OR_RETURN(PredictRequest request, servable.reader.Read(columns));
-    return PredictRows(servable.model, std::move(request.raw), core_.batcher(), model.metrics);
+    return PredictRows(model, servable, std::move(request), core_.batcher());
   }
 
   absl::Status Predict(const tfs::PredictRequest& request, tfs::PredictResponse& response) {

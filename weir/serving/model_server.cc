@@ -9,16 +9,17 @@
 
 namespace weir::serving {
 
-Servable::Servable(std::unique_ptr<model::ServingModel> loaded)
-    : model(std::move(loaded)), reader(model->spec()) {
+Servable::Servable(std::unique_ptr<model::ServingModel> loaded, int64_t version_number)
+    : model(std::move(loaded)), version(version_number), reader(model->spec()) {
   const model::ModelSpec& spec = model->spec();
   if (spec.config().task() == model::MULTICLASS_CLASSIFICATION)
     classes.assign(spec.class_names().begin(), spec.class_names().end());
 }
 
-absl::StatusOr<std::shared_ptr<const Servable>> LoadServable(const std::filesystem::path& dir) {
+absl::StatusOr<std::shared_ptr<const Servable>> LoadServable(const std::filesystem::path& dir,
+                                                             int64_t version) {
   ASSIGN_OR_RETURN(std::unique_ptr<model::ServingModel> model, model::ServingModel::Load(dir));
-  return std::make_shared<const Servable>(std::move(model));
+  return std::make_shared<const Servable>(std::move(model), version);
 }
 
 namespace {
@@ -104,6 +105,7 @@ absl::StatusOr<std::map<std::string, std::shared_ptr<ServedModel>>> ModelServer:
       model->name = name;
       model->source = source.versions;
       model->labels = std::move(source.labels);
+      model->request_log = request_log_.get();
       ASSIGN_OR_RETURN(model->versions, VersionManager::Start(source.versions, LoadServable));
     }
     for (const auto& [label, version] : model->labels) {
@@ -122,6 +124,9 @@ absl::StatusOr<std::unique_ptr<ModelServer>> ModelServer::Start(const ModelServe
   std::unique_ptr<ModelServer> server(new ModelServer());
   server->config_dir_ = options.config_dir;
   server->poll_seconds_ = options.poll_seconds;
+  if (!options.request_log.dir.empty()) {
+    ASSIGN_OR_RETURN(server->request_log_, RequestLog::Open(options.request_log));
+  }
   if (options.config.has_value()) {
     ASSIGN_OR_RETURN(auto models, server->Build(*options.config));
     server->models_.Replace(std::move(models));
@@ -129,6 +134,7 @@ absl::StatusOr<std::unique_ptr<ModelServer>> ModelServer::Start(const ModelServe
     if (options.model_name.empty()) return absl::InvalidArgumentError("a model name is required");
     auto model = std::make_shared<ServedModel>();
     model->name = options.model_name;
+    model->request_log = server->request_log_.get();
     model->source = {.model_name = options.model_name,
                      .base_path = options.model_base_path,
                      .model_path = options.model_path,
@@ -145,7 +151,7 @@ absl::StatusOr<std::unique_ptr<ModelServer>> ModelServer::Start(const ModelServe
       std::make_unique<RestApiHandler>(server->models_,
                                        RestApiOptions{.metrics_path = options.metrics_path,
                                                       .max_body_bytes = options.max_body_bytes},
-                                       server->batcher_.get());
+                                       server->batcher_.get(), server->request_log_.get());
   return server;
 }
 

@@ -22,6 +22,7 @@
 #include "weir/serving/batcher.h"
 #include "weir/serving/config/model_server_config.pb.h"
 #include "weir/serving/http_server.h"
+#include "weir/serving/request_log.h"
 #include "weir/serving/rest_api_handler.h"
 #include "weir/serving/served_models.h"
 #include "weir/serving/version_manager.h"
@@ -50,6 +51,8 @@ struct ModelServerOptions {
   // TensorFlow Serving.
   bool batching = false;
   BatcherOptions batcher = {};
+  // Log a sample of the requests answered (request_log.h); an empty dir: no logging.
+  RequestLogOptions request_log = {};
 };
 
 // Reads TF Serving's --model_config_file: a ModelServerConfig in protobuf text format. Errors
@@ -78,6 +81,7 @@ class ModelServer {
   // What other transports (grpc_service.h) serve from.
   const ServedModels& models() const { return models_; }
   PredictBatcher* batcher() { return batcher_.get(); }
+  RequestLog* request_log() { return request_log_.get(); }
 
  private:
   ModelServer() = default;
@@ -86,7 +90,8 @@ class ModelServer {
 
   std::filesystem::path config_dir_;
   double poll_seconds_ = 1.0;
-  std::mutex reload_mutex_;  // One reload at a time.
+  std::mutex reload_mutex_;                  // One reload at a time.
+  std::unique_ptr<RequestLog> request_log_;  // Before models_: it outlives them.
   ServedModels models_;
   std::unique_ptr<PredictBatcher> batcher_;  // With ModelServerOptions::batching.
   std::unique_ptr<RestApiHandler> handler_;

@@ -2,6 +2,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -11,7 +13,11 @@
 
 #include "absl/strings/escaping.h"
 #include "weir/base/files.h"
+#include "weir/base/process_identity.h"
 #include "weir/base/test_dirs.h"
+#include "weir/io/example/example_codec.h"
+#include "weir/io/example/request_log_format.h"
+#include "weir/io/tfrecord/tfrecord.h"
 #include "weir/model/serving_model.h"
 #include "weir/proto/example.pb.h"
 #include "weir/serving/batcher.h"
@@ -488,6 +494,185 @@ TEST_F(ModelServerTest, AnErrorQuotingAClientsBytesIsStillJson) {
 }
 
 // One HTTP round trip on 127.0.0.1, to check the wiring.
+// The files of a request log folder: published logs, and anything else (in progress) apart.
+struct LogFiles {
+  std::vector<fs::path> published;
+  std::vector<fs::path> other;
+};
+LogFiles ListLogFiles(const fs::path& dir) {
+  LogFiles files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    (io::IsRequestLogFile(entry.path().filename().string()) ? files.published : files.other)
+        .push_back(entry.path());
+  }
+  std::sort(files.published.begin(), files.published.end());
+  return files;
+}
+
+int64_t Int(const data::RecordBatch& row, const char* name) {
+  const data::Column* column = row.FindColumn(name);
+  return column == nullptr || column->num_values() != 1 ? -1 : column->int64_values()[0];
+}
+
+TEST_F(ModelServerTest, LogsTheRequestsItAnswersAsExamples) {
+  const fs::path logs = base::FreshDirForThisTest("request_log");
+  auto server = ModelServer::Start(
+      {.model_name = "taxi", .model_base_path = *root_ / "base", .request_log = {.dir = logs}});
+  ASSERT_TRUE(server.ok()) << server.status();
+  // payment_type is in the signature, though the model does not read it: it is logged as sent.
+  Json instances = Instances(EvalBatch(), 20);
+  for (Json& instance : instances) instance["payment_type"] = "Cash";
+  const auto before = std::chrono::system_clock::now();
+  HttpResponse predicted =
+      (*server)->Handle("POST", "/v1/models/taxi:predict", Json{{"instances", instances}}.dump());
+  ASSERT_EQ(predicted.status, 200) << predicted.body;
+  HttpResponse classified =
+      (*server)->Handle("POST", "/v1/models/taxi:classify",
+                        Json{{"examples", Json::array({instances[0], instances[1]})}}.dump());
+  ASSERT_EQ(classified.status, 200) << classified.body;
+  // A refused request is not logged.
+  ASSERT_EQ((*server)
+                ->Handle("POST", "/v1/models/taxi:predict", R"({"instances": [{"fare": "x"}]})")
+                .status,
+            400);
+  (*server)->request_log()->Flush();
+  const auto after = std::chrono::system_clock::now();
+
+  const LogFiles files = ListLogFiles(logs / "taxi");
+  ASSERT_EQ(files.published.size(), 1u);
+  EXPECT_TRUE(files.other.empty()) << files.other.front();
+  absl::StatusOr<std::vector<std::string>> records = io::ReadAllRecords(files.published[0]);
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), 22u);
+  const std::vector<float> predictions = Json::parse(predicted.body)["predictions"];
+  auto micros = [](std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  };
+  for (size_t i = 0; i < records->size(); ++i) {
+    absl::StatusOr<data::RecordBatch> row = io::DecodeExample((*records)[i]);
+    ASSERT_TRUE(row.ok()) << row.status();
+    const Json& sent = instances[i < 20 ? i : i - 20];
+    // Every feature sent is there with its value, and nothing the request did not send.
+    for (const data::Column& column : row->columns()) {
+      if (io::IsLogField(column.name())) continue;
+      if (!sent.contains(column.name())) {
+        EXPECT_FALSE(column.is_present(0)) << column.name();
+        continue;
+      }
+      ASSERT_EQ(column.num_values(), 1u) << column.name();
+      if (column.type() == data::DataType::kBytes)
+        EXPECT_EQ(column.bytes_value(0), sent[column.name()].get<std::string>());
+      if (column.type() == data::DataType::kFloat)
+        EXPECT_EQ(column.float_values()[0], sent[column.name()].get<float>());
+      if (column.type() == data::DataType::kInt64)
+        EXPECT_EQ(column.int64_values()[0], sent[column.name()].get<int64_t>());
+    }
+    for (const auto& [feature, value] : sent.items())
+      EXPECT_NE(row->FindColumn(feature), nullptr) << feature;
+    EXPECT_EQ(row->FindColumn("payment_type")->bytes_value(0), "Cash");
+    const data::Column* prediction = row->FindColumn(io::kLoggedPrediction);
+    ASSERT_NE(prediction, nullptr);
+    ASSERT_EQ(prediction->num_values(), 1u);
+    if (i < 20) EXPECT_EQ(prediction->float_values()[0], predictions[i]);
+    EXPECT_EQ(Int(*row, io::kLoggedModelVersion), 1);
+    EXPECT_GE(Int(*row, io::kLoggedRequestTime), micros(before));
+    EXPECT_LE(Int(*row, io::kLoggedRequestTime), micros(after));
+  }
+  // The classify rows predicted what predict did for the same instances.
+  absl::StatusOr<data::RecordBatch> first = io::DecodeExample((*records)[20]);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->FindColumn(io::kLoggedPrediction)->float_values()[0], predictions[0]);
+  EXPECT_THAT((*server)->Handle("GET", "/monitoring/prometheus/metrics", "").body,
+              HasSubstr("weir_serving_request_log_rows_total{result=\"logged\"} 22\n"));
+}
+
+TEST_F(ModelServerTest, LogsASampleOfRequests) {
+  const fs::path logs = base::FreshDirForThisTest("request_log");
+  for (double rate : {0.0, 0.5}) {
+    auto server = ModelServer::Start(
+        {.model_name = "taxi",
+         .model_base_path = *root_ / "base",
+         .request_log = {.dir = logs / std::to_string(rate), .sample_rate = rate}});
+    ASSERT_TRUE(server.ok()) << server.status();
+    const std::string body = Json{{"instances", Instances(EvalBatch(), 1)}}.dump();
+    for (int i = 0; i < 400; ++i)
+      ASSERT_EQ((*server)->Handle("POST", "/v1/models/taxi:predict", body).status, 200);
+    (*server)->request_log()->Flush();
+    const uint64_t logged = (*server)->request_log()->logged_rows();
+    if (rate == 0) {
+      EXPECT_EQ(logged, 0u);
+      EXPECT_FALSE(fs::exists(logs / std::to_string(rate) / "taxi"));
+    } else {
+      // Binomial(400, 0.5): outside [140, 260] about once in 10^9 runs.
+      EXPECT_GT(logged, 140u);
+      EXPECT_LT(logged, 260u);
+      absl::StatusOr<std::vector<std::string>> records =
+          io::ReadAllRecords(ListLogFiles(logs / std::to_string(rate) / "taxi").published.at(0));
+      ASSERT_TRUE(records.ok());
+      EXPECT_EQ(records->size(), logged);
+    }
+  }
+  EXPECT_FALSE(RequestLog::Open({.dir = logs, .sample_rate = 1.5}).ok());
+}
+
+TEST(RequestLogTest, RotatesBySizeAndPublishesOnlyWholeFiles) {
+  const fs::path logs = base::FreshDirForThisTest("request_log");
+  data::RecordBatch rows = serving::testing::TestRows(3, /*seed=*/1);
+  const std::vector<float> predictions = {0.25f, 0.5f, 0.75f};
+  {
+    auto log = RequestLog::Open({.dir = logs, .max_file_bytes = 1});
+    ASSERT_TRUE(log.ok()) << log.status();
+    for (int i = 0; i < 4; ++i) (*log)->Log("a/../b", 7, rows, predictions, 1);
+    (*log)->Log("a/../b", 7, rows, predictions, 1);
+    // Closed by the destructor: nothing stays in progress.
+  }
+  // A model name cannot reach outside the folder.
+  const LogFiles files = ListLogFiles(logs / "a_.._b");
+  EXPECT_EQ(files.published.size(), 5u);  // One file per request: each is over 1 byte.
+  EXPECT_TRUE(files.other.empty());
+  for (const fs::path& file : files.published) {
+    absl::StatusOr<std::vector<std::string>> records = io::ReadAllRecords(file);
+    ASSERT_TRUE(records.ok()) << records.status();
+    ASSERT_EQ(records->size(), 3u);
+    absl::StatusOr<data::RecordBatch> row = io::DecodeExample((*records)[2]);
+    ASSERT_TRUE(row.ok());
+    EXPECT_EQ(row->FindColumn(io::kLoggedPrediction)->float_values()[0], 0.75f);
+    EXPECT_EQ(Int(*row, io::kLoggedModelVersion), 7);
+  }
+}
+
+TEST(RequestLogTest, RecoversWhatAKilledServerLeftInProgress) {
+  const fs::path logs = base::FreshDirForThisTest("request_log");
+  fs::create_directories(logs / "taxi");
+  // A pid that is gone: a child that has exited and been reaped.
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  waitpid(child, nullptr, 0);
+  const std::string name = "requests-20261207T000000.000000Z-" + base::HostTag() + "-" +
+                           std::to_string(child) + "-0.tfrecord";
+  std::string framed;
+  for (const char* record : {"one", "two", "three"}) io::AppendFramedRecord(record, &framed);
+  const size_t whole = framed.size();
+  io::AppendFramedRecord("torn", &framed);
+  framed.resize(framed.size() - 3);  // The last record cut short by the kill.
+  ASSERT_TRUE(base::WriteFileAtomically(logs / "taxi" / ("." + name + ".inprogress"), framed).ok());
+  // Another live process's file (this one's) is left alone.
+  const std::string live = "requests-20261207T000000.000000Z-" + base::HostTag() + "-" +
+                           std::to_string(getpid()) + "-9.tfrecord";
+  ASSERT_TRUE(base::WriteFileAtomically(logs / "taxi" / ("." + live + ".inprogress"), "x").ok());
+
+  auto log = RequestLog::Open({.dir = logs});
+  ASSERT_TRUE(log.ok()) << log.status();
+  const LogFiles files = ListLogFiles(logs / "taxi");
+  ASSERT_EQ(files.published.size(), 1u);
+  EXPECT_EQ(files.published[0].filename(), name);
+  EXPECT_EQ(fs::file_size(files.published[0]), whole);
+  EXPECT_EQ(io::ReadAllRecords(files.published[0])->size(), 3u);
+  ASSERT_EQ(files.other.size(), 1u);
+  EXPECT_EQ(files.other[0].filename(), "." + live + ".inprogress");
+}
+
 TEST_F(ModelServerTest, ServesOverHttp) {
   auto server = ModelServer::Start({.model_name = "taxi", .model_base_path = *root_ / "base"});
   ASSERT_TRUE(server.ok());

@@ -72,14 +72,18 @@ class RequestColumns {
                        : unread_[static_cast<size_t>(-column - 1)];
   }
 
-  // Appends a missing value to the read features not in `seen`, `rows` times.
+  // Appends a missing value to the features not in `seen`, `rows` times.
   void FillUnseen(const std::vector<uint8_t>& seen, size_t rows) {
     for (size_t input = 0; input < inputs_.size(); ++input) {
-      if (seen[input] || inputs_[input].column < 0) continue;
-      data::Column& column =
-          request_.raw.mutable_column(static_cast<size_t>(inputs_[input].column));
+      if (seen[input]) continue;
+      data::Column& column = ColumnOf(input);
       for (size_t row = 0; row < rows; ++row) column.AppendMissing();  // fill_missing applies.
     }
+  }
+
+  PredictRequest Finish() {
+    request_.unread = data::RecordBatch(std::move(unread_));
+    return std::move(request_);
   }
 
   // The input a key names, or an error naming the ones there are.
@@ -115,7 +119,7 @@ class RequestColumns {
       data::Column& column = ColumnOf(*input);
       const size_t values = feature.value_count(0);
       if (values == 0) {
-        column.AppendMissing();
+        column.AppendMissing(feature.presence(0));  // An empty list, or a feature with no kind.
         continue;
       }
       if (values > 1) {
@@ -200,7 +204,7 @@ class RequestParser : private RequestColumns {
     }
     RETURN_IF_ERROR(ExpectEnd());
     if (!has_rows && !has_columns) return ShapeError();
-    return std::move(request_);
+    return Finish();
   }
 
  private:
@@ -490,15 +494,16 @@ class RequestParser : private RequestColumns {
     return std::string_view(decoded_);
   }
 
-  // One row's value of `input`, appended to `column`: a scalar, null or [] (missing), or a list
-  // of one scalar.
+  // One row's value of `input`, appended to `column`: a scalar, null (missing), [] (an empty
+  // list), or a list of one scalar.
   absl::Status ReadCell(size_t input, Row row, data::Column& column) {
     SkipSpace();
     const size_t start = pos_;
     std::optional<Scalar> value;
     if (Consume('[')) {
       if (Consume(']')) {
-        column.AppendMissing();
+        // An empty list, as an empty CSV cell is in training: present, with no value.
+        column.FinishRow(data::Presence::kPresent);
         return absl::OkStatus();
       }
       SkipSpace();
@@ -743,7 +748,7 @@ class TypedColumnsReader : private RequestColumns {
       rows = count;
     }
     FillUnseen(seen, rows.value_or(0));
-    return std::move(request_);
+    return Finish();
   }
 
  private:
@@ -758,7 +763,7 @@ class TypedColumnsReader : private RequestColumns {
       RETURN_IF_ERROR(AppendExample((*serialized)[row], {"row", row}, seen));
       FillUnseen(seen, 1);
     }
-    return std::move(request_);
+    return Finish();
   }
 
   absl::Status KindError(size_t input, std::string_view holds) const {

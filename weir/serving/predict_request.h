@@ -6,7 +6,8 @@
 // The request forms are TensorFlow Serving's:
 //   rows:    {"instances": [{"feature": value, ...}, ...]}
 //   columns: {"inputs": {"feature": [value per row, ...], ...}}  (a bare value is one row)
-// A value is a JSON scalar, null or [] (missing), or a list of one scalar. "signature_name" and
+// A value is a JSON scalar, null (missing), [] (an empty list: present with no value, as an empty
+// CSV cell is in training), or a list of one scalar. "signature_name" and
 // other top-level keys are read past. An absent feature is missing in every row. The features
 // the model accepts are its signature: the training schema's raw features less the label's;
 // those it does not read are checked like the others and dropped.
@@ -35,6 +36,9 @@ struct TypedColumn {
 
 struct PredictRequest {
   data::RecordBatch raw;  // One column per input the model reads, in signature order.
+  // One column per signature feature the model does not read: checked like the others, and
+  // kept only for the request log.
+  data::RecordBatch unread;
   bool columnar = false;  // Came in the columnar form (answered as "outputs").
 };
 

@@ -24,12 +24,12 @@ model::ModelSpec Signature() {
   return spec;
 }
 
-// The rows of one column as text: a value, or "-" when missing.
+// The rows of one column as text: a value, "-" when missing, "[]" for an empty list.
 std::vector<std::string> Cells(const data::Column& column) {
   std::vector<std::string> cells;
   for (size_t row = 0; row < column.num_rows(); ++row) {
-    if (!column.is_present(row)) {
-      cells.push_back("-");
+    if (!column.is_present(row) || column.value_count(row) == 0) {
+      cells.push_back(column.is_present(row) ? "[]" : "-");
       continue;
     }
     const uint32_t i = column.value_begin(row);
@@ -74,7 +74,14 @@ TEST(PredictRequestTest, RowsBecomeColumnsInSignatureOrder) {
   EXPECT_EQ(request->raw.column(2).type(), data::DataType::kBytes);
   EXPECT_EQ(AllCells(*request), (Cols{{"14", "3", "3", "20", "-"},
                                       {"9.5", "600.0", "-", "-", "-"},
-                                      {"Flash Cab", "-", "-", "-", "-"}}));
+                                      {"Flash Cab", "[]", "-", "-", "-"}}));
+  // [] is an empty list, as an empty CSV cell is in training; null and an absent key are missing.
+  const data::Column& company = request->raw.column(2);
+  EXPECT_EQ(company.presence(1), data::Presence::kPresent);
+  EXPECT_EQ(company.value_count(1), 0u);
+  EXPECT_EQ(company.presence(2), data::Presence::kAbsent);
+  EXPECT_EQ(company.presence(3), data::Presence::kAbsent);
+  EXPECT_EQ(request->raw.column(1).presence(2), data::Presence::kAbsent);
 }
 
 TEST(PredictRequestTest, NumbersConvertAsTheCsvReaderDoesAndOnlyWhereExact) {
@@ -104,7 +111,7 @@ TEST(PredictRequestTest, ColumnarFormTakesListsOrOneBareValue) {
   auto request = reader.Read(R"({"inputs": {"fare": [1, 2.5, null], "hour": [[7], [], 9]}})");
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_TRUE(request->columnar);
-  EXPECT_EQ(AllCells(*request), (Cols{{"7", "-", "9"}, {"1.0", "2.5", "-"}, {"-", "-", "-"}}));
+  EXPECT_EQ(AllCells(*request), (Cols{{"7", "[]", "9"}, {"1.0", "2.5", "-"}, {"-", "-", "-"}}));
 
   auto bare = reader.Read(R"({"inputs": {"company": "Taxi Affiliation Services"}})");
   ASSERT_TRUE(bare.ok()) << bare.status();

@@ -107,11 +107,12 @@ HttpResponse RestApiHandler::Predict(ServedModel& model, std::optional<int64_t> 
   const auto& [number, servable] = *picked;
   absl::StatusOr<PredictRequest> request = servable->reader.Read(body);
   if (!request.ok()) return Error(400, std::string(request.status().message()));
+  const bool columnar = request->columnar;
   absl::StatusOr<std::vector<float>> predictions =
-      PredictRows(servable->model, std::move(request->raw), batcher_, model.metrics);
+      PredictRows(model, *servable, *std::move(request), batcher_);
   if (!predictions.ok()) return Error(400, std::string(predictions.status().message()));
   return {200, WritePredictResponse(*predictions, model::OutputsPerRow(servable->model->spec()),
-                                    request->columnar, servable->classes)};
+                                    columnar, servable->classes)};
 }
 
 HttpResponse RestApiHandler::ClassifyOrRegress(ServedModel& model, std::optional<int64_t> version,
@@ -155,7 +156,7 @@ HttpResponse RestApiHandler::ClassifyOrRegress(ServedModel& model, std::optional
       servable->reader.Read(Json{{"instances", std::move(instances)}}.dump());
   if (!predict.ok()) return Error(400, std::string(predict.status().message()));
   absl::StatusOr<std::vector<float>> predictions =
-      PredictRows(servable->model, std::move(predict->raw), batcher_, model.metrics);
+      PredictRows(model, *servable, *std::move(predict), batcher_);
   if (!predictions.ok()) return Error(400, std::string(predictions.status().message()));
   const int width = model::OutputsPerRow(spec);
   if (regression) return {200, WriteRegressResponse(*predictions)};
@@ -169,7 +170,7 @@ HttpResponse RestApiHandler::Metrics() const {
   std::vector<ModelMetrics> metrics;
   for (const auto& model : models)
     metrics.push_back({model->name, &model->metrics, model->versions->AvailableVersions()});
-  return {200, PrometheusText(metrics, batcher_), "text/plain; version=0.0.4"};
+  return {200, PrometheusText(metrics, batcher_, request_log_), "text/plain; version=0.0.4"};
 }
 
 HttpResponse RestApiHandler::Handle(std::string_view method, std::string_view path,

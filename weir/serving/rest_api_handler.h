@@ -13,6 +13,7 @@
 
 #include "weir/serving/batcher.h"
 #include "weir/serving/http_server.h"
+#include "weir/serving/request_log.h"
 #include "weir/serving/servable.h"
 #include "weir/serving/served_models.h"
 #include "weir/serving/serving_metrics.h"
@@ -27,9 +28,14 @@ struct RestApiOptions {
 
 class RestApiHandler {
  public:
-  // `batcher` (may be null) joins concurrent predict requests into one model call.
-  RestApiHandler(const ServedModels& models, RestApiOptions options, PredictBatcher* batcher)
-      : models_(models), options_(std::move(options)), batcher_(batcher) {}
+  // `batcher` (may be null) joins concurrent predict requests into one model call;
+  // `request_log` (may be null) is only counted in the metrics.
+  RestApiHandler(const ServedModels& models, RestApiOptions options, PredictBatcher* batcher,
+                 const RequestLog* request_log = nullptr)
+      : models_(models),
+        options_(std::move(options)),
+        batcher_(batcher),
+        request_log_(request_log) {}
 
   // Answers GET /v1/models/NAME[/versions/N|/labels/L][/metadata], POST ...:predict, :classify and
   // :regress, and GET /monitoring/prometheus/metrics; errors are {"error": "..."} with TF
@@ -48,6 +54,7 @@ class RestApiHandler {
   const ServedModels& models_;
   const RestApiOptions options_;
   PredictBatcher* const batcher_;
+  const RequestLog* const request_log_;
 };
 
 }  // namespace weir::serving

@@ -13,14 +13,16 @@
 namespace weir::serving {
 
 struct Servable {
-  explicit Servable(std::unique_ptr<model::ServingModel> loaded);
+  Servable(std::unique_ptr<model::ServingModel> loaded, int64_t version_number);
   std::shared_ptr<const model::ServingModel> model;
+  int64_t version;                   // The version number it answers as.
   PredictRequestReader reader;       // Reads predict bodies against the model's signature.
   std::vector<std::string> classes;  // A multiclass model's class names, for its responses.
 };
 
-// Loads the model folder at `dir` (ServingModel::Load) as a servable.
-absl::StatusOr<std::shared_ptr<const Servable>> LoadServable(const std::filesystem::path& dir);
+// Loads the model folder at `dir` (ServingModel::Load) as a servable of that version.
+absl::StatusOr<std::shared_ptr<const Servable>> LoadServable(const std::filesystem::path& dir,
+                                                             int64_t version);
 
 }  // namespace weir::serving
 

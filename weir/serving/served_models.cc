@@ -17,6 +17,28 @@ absl::StatusOr<std::pair<int64_t, std::shared_ptr<const Servable>>> ServedModel:
   return versions->Pick(version);
 }
 
+absl::StatusOr<std::vector<float>> PredictRows(ServedModel& model, const Servable& servable,
+                                               PredictRequest request, PredictBatcher* batcher) {
+  const size_t rows = request.raw.num_rows();
+  // The rows are copied for the log before the model takes them, only for a sampled request.
+  std::optional<data::RecordBatch> logged;
+  if (model.request_log != nullptr && model.request_log->Sample()) {
+    std::vector<data::Column> columns = request.raw.columns();
+    for (const data::Column& column : request.unread.columns()) columns.push_back(column);
+    logged.emplace(std::move(columns));
+  }
+  absl::StatusOr<std::vector<float>> predictions =
+      batcher != nullptr ? batcher->Predict(servable.model, std::move(request.raw))
+                         : servable.model->Predict(request.raw);
+  if (!predictions.ok()) return predictions;
+  model.metrics.AddPredictions(rows);
+  if (logged) {
+    model.request_log->Log(model.name, servable.version, *std::move(logged), *predictions,
+                           model::OutputsPerRow(servable.model->spec()));
+  }
+  return predictions;
+}
+
 absl::StatusOr<std::shared_ptr<ServedModel>> ServedModels::Find(std::string_view name) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = models_.find(name);

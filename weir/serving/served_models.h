@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "weir/serving/batcher.h"
+#include "weir/serving/request_log.h"
 #include "weir/serving/servable.h"
 #include "weir/serving/serving_metrics.h"
 #include "weir/serving/version_manager.h"
@@ -26,6 +28,7 @@ struct ServedModel {
   std::unique_ptr<VersionManager> versions;
   std::map<std::string, int64_t> labels;
   ServingMetrics metrics;
+  RequestLog* request_log = nullptr;  // The server's, when it logs requests.
 
   // The servable for a version number, a label, or (neither) the newest available. Errors:
   // NotFound for an unknown label or a version that is not available; Unavailable when no
@@ -33,6 +36,12 @@ struct ServedModel {
   absl::StatusOr<std::pair<int64_t, std::shared_ptr<const Servable>>> Pick(
       std::optional<int64_t> version, std::string_view label = {}) const;
 };
+
+// `servable`'s predictions for the request's raw rows (OutputsPerRow values per row), through
+// `batcher` when it is not null; counted in `model`'s metrics, and logged with every feature the
+// request sent when the model's request log draws it.
+absl::StatusOr<std::vector<float>> PredictRows(ServedModel& model, const Servable& servable,
+                                               PredictRequest request, PredictBatcher* batcher);
 
 class ServedModels {
  public:

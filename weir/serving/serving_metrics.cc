@@ -2,6 +2,7 @@
 
 #include "weir/base/strings.h"
 #include "weir/serving/batcher.h"
+#include "weir/serving/request_log.h"
 
 namespace weir::serving {
 namespace {
@@ -19,7 +20,8 @@ void ServingMetrics::RecordRequest(double seconds, bool ok) {
   (ok ? requests_ok_ : requests_failed_)++;
 }
 
-std::string PrometheusText(std::span<const ModelMetrics> models, const PredictBatcher* batcher) {
+std::string PrometheusText(std::span<const ModelMetrics> models, const PredictBatcher* batcher,
+                           const RequestLog* request_log) {
   // Each family once, with a sample per model.
   std::string text;
   text += "# TYPE weir_serving_requests_total counter\n";
@@ -52,6 +54,13 @@ std::string PrometheusText(std::span<const ModelMetrics> models, const PredictBa
   if (batcher != nullptr) {
     text += "# TYPE weir_serving_batches_total counter\n";
     text += StrCat("weir_serving_batches_total ", batcher->batches(), "\n");
+  }
+  if (request_log != nullptr) {
+    text += "# TYPE weir_serving_request_log_rows_total counter\n";
+    text += StrCat("weir_serving_request_log_rows_total{result=\"logged\"} ",
+                   request_log->logged_rows(), "\n");
+    text += StrCat("weir_serving_request_log_rows_total{result=\"dropped\"} ",
+                   request_log->dropped_rows(), "\n");
   }
   text += "# TYPE weir_serving_loaded_versions gauge\n";
   for (const ModelMetrics& m : models) {

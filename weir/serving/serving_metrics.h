@@ -13,6 +13,7 @@
 namespace weir::serving {
 
 class PredictBatcher;
+class RequestLog;
 struct ModelMetrics;
 
 class ServingMetrics {
@@ -23,7 +24,7 @@ class ServingMetrics {
 
  private:
   friend std::string PrometheusText(std::span<const ModelMetrics> models,
-                                    const PredictBatcher* batcher);
+                                    const PredictBatcher* batcher, const RequestLog* request_log);
   std::atomic<uint64_t> requests_ok_{0};
   std::atomic<uint64_t> requests_failed_{0};
   std::atomic<uint64_t> predictions_{0};
@@ -39,9 +40,11 @@ struct ModelMetrics {
 
 // The Prometheus exposition text of the server's models: weir_serving_requests_total{model,code},
 // weir_serving_predictions_total, the weir_serving_request_duration_seconds histogram,
-// weir_serving_batches_total (with a batcher, shared by the models) and
+// weir_serving_batches_total (with a batcher, shared by the models),
+// weir_serving_request_log_rows_total{result="logged"|"dropped"} (with a request log) and
 // weir_serving_loaded_versions.
-std::string PrometheusText(std::span<const ModelMetrics> models, const PredictBatcher* batcher);
+std::string PrometheusText(std::span<const ModelMetrics> models, const PredictBatcher* batcher,
+                           const RequestLog* request_log);
 
 }  // namespace weir::serving
 

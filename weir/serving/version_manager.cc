@@ -60,7 +60,7 @@ absl::StatusOr<std::unique_ptr<VersionManager>> VersionManager::Start(VersionMan
   std::unique_ptr<VersionManager> manager(new VersionManager(std::move(options), std::move(load)));
   const VersionManagerOptions& o = manager->options_;
   if (!o.model_path.empty()) {
-    ASSIGN_OR_RETURN(std::shared_ptr<const Servable> servable, manager->load_(o.model_path));
+    ASSIGN_OR_RETURN(std::shared_ptr<const Servable> servable, manager->load_(o.model_path, 1));
     manager->versions_[1] = {.status = {.number = 1, .state = kAvailable},
                              .servable = std::move(servable)};
     return manager;
@@ -135,7 +135,7 @@ void VersionManager::Poll() {
     }
     // Taken before loading: files that change during the load make the next poll try again.
     std::string files = FolderFingerprint(folder);
-    absl::StatusOr<std::shared_ptr<const Servable>> loaded = load_(folder);
+    absl::StatusOr<std::shared_ptr<const Servable>> loaded = load_(folder, number);
     std::lock_guard<std::mutex> lock(mutex_);
     Version& version = versions_[number];
     if (loaded.ok()) {

@@ -51,8 +51,9 @@ struct VersionManagerOptions {
   double poll_seconds = 1.0;
 };
 
-using ServableLoader =
-    std::function<absl::StatusOr<std::shared_ptr<const Servable>>(const std::filesystem::path&)>;
+// Loads a model folder as the version numbered.
+using ServableLoader = std::function<absl::StatusOr<std::shared_ptr<const Servable>>(
+    const std::filesystem::path&, int64_t)>;
 
 class VersionManager {
  public:

@@ -72,20 +72,55 @@ absl::StatusOr<ExampleValidatorResult> RunExampleValidator(const ExampleValidato
     pairs.push_back({"eval", "train"});
   }
 
+  // Serving splits: validated after the training ones, in the serving environment.
+  std::map<std::string, tfmd::DatasetFeatureStatistics> serving;
+  std::string serving_environment = options.serving_environment;
+  if (!options.serving_statistics.empty()) {
+    if (!Contains(splits, options.serving_baseline)) {
+      return absl::NotFoundError(StrCat("the statistics ", options.statistics.string(),
+                                        " have no split '", options.serving_baseline,
+                                        "' to measure serving skew against"));
+    }
+    if (serving_environment.empty() && validation::CheckEnvironment(schema, "SERVING").ok()) {
+      serving_environment = "SERVING";
+    }
+    RETURN_IF_ERROR(validation::CheckEnvironment(schema, serving_environment));
+    ASSIGN_OR_RETURN(std::vector<SplitStatistics> served,
+                     ReadStatisticsArtifact(options.serving_statistics));
+    for (SplitStatistics& split : served) {
+      if (Contains(splits, split.split)) {
+        return absl::InvalidArgumentError(
+            StrCat("the serving statistics ", options.serving_statistics.string(),
+                   " have a split '", split.split, "', as the statistics ",
+                   options.statistics.string(), " do: name the serving split otherwise"));
+      }
+      splits.push_back(split.split);
+      serving[split.split] = std::move(split.dataset);
+    }
+  }
+
   ExampleValidatorResult result;
   std::string blessed_json;
   for (const std::string& split : splits) {
     validation::ValidationOptions validation;
-    validation.environment = options.environment;
-    if (auto it = previous.find(split); it != previous.end()) {
-      validation.previous_statistics = &it->second;
-    }
-    for (const SkewPair& pair : pairs) {
-      if (pair.split == split) validation.skew_statistics = &current.at(pair.baseline);
+    const tfmd::DatasetFeatureStatistics* statistics;
+    if (auto it = serving.find(split); it != serving.end()) {
+      statistics = &it->second;
+      validation.environment = serving_environment;
+      validation.skew_statistics = &current.at(options.serving_baseline);
+    } else {
+      statistics = &current.at(split);
+      validation.environment = options.environment;
+      if (auto it = previous.find(split); it != previous.end()) {
+        validation.previous_statistics = &it->second;
+      }
+      for (const SkewPair& pair : pairs) {
+        if (pair.split == split) validation.skew_statistics = &current.at(pair.baseline);
+      }
     }
     SplitAnomalies& out = result.splits.emplace_back();
     out.split = split;
-    out.anomalies = validation::ValidateStatistics(current.at(split), schema, validation);
+    out.anomalies = validation::ValidateStatistics(*statistics, schema, validation);
     out.blessed = validation::IsBlessed(out.anomalies);
     blessed_json +=
         StrCat(blessed_json.empty() ? "{" : ", ", JsonQuote(split), ": ", out.blessed ? 1 : 0);

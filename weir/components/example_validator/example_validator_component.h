@@ -2,7 +2,8 @@
 // as TFX does:
 //   <output>/Split-<name>/SchemaDiff.pb   (binary tensorflow_metadata Anomalies)
 // Drift is measured against the same split of a previous span's statistics, skew between pairs of
-// splits of this span (by default eval against train). A split is blessed when it has no anomaly.
+// splits of this span (by default eval against train) and between serving statistics and the
+// train split. A split is blessed when it has no anomaly.
 #ifndef WEIR_COMPONENTS_EXAMPLE_VALIDATOR_EXAMPLE_VALIDATOR_COMPONENT_H_
 #define WEIR_COMPONENTS_EXAMPLE_VALIDATOR_EXAMPLE_VALIDATOR_COMPONENT_H_
 
@@ -42,6 +43,16 @@ struct ExampleValidatorOptions {
   // Otherwise both splits of every pair must exist.
   std::optional<std::vector<SkewPair>> skew_pairs;
   std::string environment;  // See validation::ValidationOptions; must be named by the schema.
+  // Optional: statistics of what a model server was sent (RequestLogExampleGen's examples
+  // through StatisticsGen). Each of its splits is validated in serving_environment, compared with
+  // the training split serving_baseline under each feature's skew_comparator (training/serving
+  // skew), and written as a split of the output beside the others; its name must differ from
+  // theirs.
+  std::filesystem::path serving_statistics;
+  // Empty: "SERVING" when the schema names that environment (TFX's convention, where the label
+  // is not_in_environment SERVING), else every feature is expected.
+  std::string serving_environment;
+  std::string serving_baseline = "train";
 };
 
 struct SplitAnomalies {

@@ -160,6 +160,59 @@ TEST_F(ExampleValidatorTest, DriftAgainstThePreviousSpanAndExplicitSkewPairs) {
               1e-9);
 }
 
+TEST_F(ExampleValidatorTest, ServingStatisticsAreASplitCheckedForSkewAgainstTrain) {
+  // What a server was sent: span 2's trips; the label is not expected there.
+  WriteStatistics(root_ / "serving", {{"serving", "span2.csv"}});
+  WriteText(root_ / "schema" / schema::kSchemaFileName,
+            TaxiSchema(0.01, 0.5) +
+                "default_environment: \"TRAINING\"\ndefault_environment: \"SERVING\"\n");
+  options_.serving_statistics = root_ / "serving";
+  options_.skew_pairs = std::vector<SkewPair>{};  // Between splits: none, to see serving's alone.
+  auto result = RunExampleValidator(options_);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->splits.size(), 3u);
+  EXPECT_EQ(result->splits[2].split, "serving");
+  const tfmd::Anomalies& serving = result->splits[2].anomalies;
+  ASSERT_EQ(serving.drift_skew_info_size(), 1);
+  EXPECT_NEAR(serving.drift_skew_info(0).skew_measurements(0).value(), 0.0264, 1e-9);
+  ASSERT_TRUE(serving.anomaly_info().contains("payment_type"));
+  EXPECT_THAT(serving.anomaly_info().at("payment_type").description(), HasSubstr("split 'train'"));
+  EXPECT_FALSE(result->splits[2].blessed);
+  EXPECT_TRUE(result->splits[1].blessed);
+  EXPECT_EQ(std::get<std::string>(result->properties.at("blessed")),
+            "{\"train\": 1, \"eval\": 1, \"serving\": 0}");
+  EXPECT_EQ(std::get<std::string>(result->properties.at("split_names")),
+            "[\"train\", \"eval\", \"serving\"]");
+  EXPECT_TRUE(fs::exists(options_.output / "Split-serving" / kAnomaliesFileName));
+
+  // The SERVING environment applies: tips, expected in training only, may be absent there.
+  fs::remove_all(options_.output);
+  WriteText(root_ / "schema" / schema::kSchemaFileName,
+            TaxiSchema(0.5, 0.5) +
+                "feature { name: \"only_in_training\" not_in_environment: \"SERVING\" "
+                "presence { min_count: 1 } }\n"
+                "default_environment: \"TRAINING\"\ndefault_environment: \"SERVING\"\n");
+  options_.environment = "TRAINING";
+  result = RunExampleValidator(options_);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_FALSE(result->splits[0].blessed);  // Training lacks the column.
+  EXPECT_TRUE(result->splits[2].blessed) << result->splits[2].anomalies.DebugString();
+
+  // A serving split named as a training one, and a baseline that is not there, are refused.
+  fs::remove_all(options_.output);
+  WriteStatistics(root_ / "serving_as_eval", {{"eval", "span2.csv"}});
+  options_.serving_statistics = root_ / "serving_as_eval";
+  result = RunExampleValidator(options_);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(result.status().message()), HasSubstr("a split 'eval'"));
+  options_.serving_statistics = root_ / "serving";
+  options_.serving_baseline = "test";
+  result = RunExampleValidator(options_);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(result.status().message()), HasSubstr("no split 'test'"));
+  EXPECT_FALSE(fs::exists(options_.output));
+}
+
 TEST_F(ExampleValidatorTest, BadInputsFailAndLeaveNoOutput) {
   // A schema with a typo: the error names the file and line.
   WriteText(root_ / "schema" / schema::kSchemaFileName,
