@@ -208,6 +208,43 @@ await step('StatisticsGen statistics: train compared with eval', async () => {
   await screenshot('statistics-compare');
 });
 
+// The spans pipeline (spans_setup.sh; run.sh always sets these, the mock server has no spans):
+// span 2's statistics beside span 1's, and the drift and training/serving skew the validator
+// found.
+const SPAN_STATISTICS = process.env.WEIR_SPAN_STATISTICS;
+const SPAN_ANOMALIES = process.env.WEIR_SPAN_ANOMALIES;
+if (!SPAN_STATISTICS || !SPAN_ANOMALIES) console.log('no WEIR_SPAN_STATISTICS: span pages not tried');
+
+if (SPAN_STATISTICS) await step('statistics of span 2 beside span 1', async () => {
+  await page.goto(`${BASE}/#/artifacts/${SPAN_STATISTICS}`);
+  await page.locator('#numeric-features tbody[data-feature="fare"]').waitFor();
+  await page.selectOption('#compare-select', {label: 'train of span 1'});
+  await page.waitForURL(/compare_artifact=\d+/);
+  await page.locator('#categorical-features tbody[data-feature="payment_type"] td.side').nth(1)
+      .waitFor();
+  const toolbar = await page.locator('.toolbar').textContent();
+  for (const side of ['span 2 · train', 'span 1 · train']) {
+    if (!toolbar.includes(side)) throw new Error(`the toolbar does not name ${side}: ${toolbar}`);
+  }
+  await waitForChart('#numeric-features canvas[data-feature="fare"]');
+  await expectNoErrorBar();
+  await screenshot('statistics-spans');
+});
+
+if (SPAN_ANOMALIES) await step('anomalies: drift from span 1, and skew in what the server was sent', async () => {
+  await page.goto(`${BASE}/#/artifacts/${SPAN_ANOMALIES}`);
+  const split = (name) => page.locator('section.panel', {has: page.locator('h2', {hasText: `Split ${name}`})});
+  await split('serving').waitFor();
+  for (const [name, text] of [['train', 'the previous span'], ['serving', "split 'train'"]]) {
+    const row = split(name).locator('tr[data-feature="payment_type"]');
+    const description = await row.textContent();
+    if (!description.includes(text))
+      throw new Error(`split ${name}'s payment_type anomaly does not say "${text}": ${description}`);
+  }
+  await expectNoErrorBar();
+  await screenshot('anomalies-drift-skew');
+});
+
 await step('Trainer training curves', async () => {
   await openOutput('Trainer', 'ModelRun');
   await waitForChart('#training-charts canvas[data-metric="loss"]');

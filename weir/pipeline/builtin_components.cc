@@ -19,6 +19,7 @@
 #include "weir/components/trainer/trainer_component.h"
 #include "weir/components/transform/transform_component.h"
 #include "weir/metadata/run_records.h"
+#include "weir/metadata/span_artifacts.h"
 #include "weir/model/layout.h"
 #include "weir/pipeline/component_registry.h"
 #include "weir/pipeline/pipeline_spec.h"
@@ -107,14 +108,6 @@ absl::StatusOr<std::string> ImportedSchemaFingerprint(const ExecutionContext& co
   return StrCat(file, ":", base::Xxh3(text));
 }
 
-// The span an artifact holds (TFX's `span` property), if it says.
-std::optional<int64_t> SpanOf(const components::ArtifactProperties& properties) {
-  auto span = properties.find("span");
-  if (span == properties.end() || !std::holds_alternative<int64_t>(span->second))
-    return std::nullopt;
-  return std::get<int64_t>(span->second);
-}
-
 std::vector<std::filesystem::path> InputFolders(const ExecutionContext& context,
                                                 const std::string& name) {
   std::vector<std::filesystem::path> folders;
@@ -130,53 +123,12 @@ absl::Status RunStatisticsGenNode(const ExecutionContext& context) {
   // As TFX's ExampleStatistics: the span of the examples described (of one span), which finds
   // the previous span's statistics for drift.
   const std::vector<ArtifactRef>& examples = context.inputs.at("examples");
-  if (std::optional<int64_t> span = SpanOf(examples.front().properties);
+  if (std::optional<int64_t> span = metadata::SpanOf(examples.front().properties);
       span && examples.size() == 1) {
     result.properties["span"] = *span;
   }
   (*context.output_properties)["statistics"] = result.properties;
   return absl::OkStatus();
-}
-
-struct SpanArtifact {
-  int64_t span = 0;
-  int64_t id = 0;
-};
-
-// The artifacts, live and on disk and with a span, that the node which made `artifact_id` made
-// (its node context holds them all), sorted by span and then by id: the last of a span is the
-// newest one of it.
-absl::StatusOr<std::vector<SpanArtifact>> ArtifactsBySpanOfProducer(metadata::MetadataStore& store,
-                                                                    const std::string& pipeline,
-                                                                    int64_t artifact_id) {
-  std::vector<SpanArtifact> made;
-  ASSIGN_OR_RETURN(std::vector<metadata::Event> events, store.GetEventsByArtifact(artifact_id));
-  std::string producer;
-  for (const metadata::Event& event : events) {
-    if (event.type != metadata::Event::Type::kOutput) continue;
-    ASSIGN_OR_RETURN(metadata::Execution execution, store.GetExecution(event.execution_id));
-    producer = metadata::GetString(execution.custom_properties, metadata::kNodeIdProperty);
-    break;
-  }
-  if (producer.empty()) return made;
-  absl::StatusOr<metadata::Context> node = store.GetContextByTypeAndName(
-      metadata::kNodeContextType, metadata::NodeContextName(pipeline, producer));
-  if (absl::IsNotFound(node.status())) return made;
-  if (!node.ok()) return node.status();
-  ASSIGN_OR_RETURN(std::vector<metadata::Artifact> artifacts,
-                   store.GetArtifactsByContext(node->id));
-  for (const metadata::Artifact& artifact : artifacts) {
-    const std::optional<int64_t> span = SpanOf(artifact.custom_properties);
-    std::error_code ec;
-    if (span && artifact.state == metadata::Artifact::State::kLive &&
-        std::filesystem::exists(artifact.uri, ec)) {
-      made.push_back({.span = *span, .id = artifact.id});
-    }
-  }
-  std::sort(made.begin(), made.end(), [](const SpanArtifact& a, const SpanArtifact& b) {
-    return std::pair(a.span, a.id) < std::pair(b.span, b.id);
-  });
-  return made;
 }
 
 bool ComparesSpans(const schema::tfmd::Schema& schema) {
@@ -194,15 +146,15 @@ absl::StatusOr<std::map<std::string, int64_t>> PreviousSpanStatistics(
   std::map<std::string, int64_t> found;
   if (!context.has_input("statistics") || !context.has_input("schema")) return found;
   const ArtifactRef& current = context.input("statistics");
-  const std::optional<int64_t> span = SpanOf(current.properties);
+  const std::optional<int64_t> span = metadata::SpanOf(current.properties);
   if (!span) return found;
   ASSIGN_OR_RETURN(schema::tfmd::Schema rules, schema::ReadSchema(context.input("schema").uri));
   if (!ComparesSpans(rules)) return found;
-  ASSIGN_OR_RETURN(std::vector<SpanArtifact> made,
-                   ArtifactsBySpanOfProducer(store, context.pipeline_name, current.id));
+  ASSIGN_OR_RETURN(std::vector<metadata::SpanArtifact> made,
+                   metadata::ArtifactsBySpanOfProducer(store, current.id));
   // The latest span before this one, the newest artifact of it.
-  const SpanArtifact* previous = nullptr;
-  for (const SpanArtifact& artifact : made) {
+  const metadata::SpanArtifact* previous = nullptr;
+  for (const metadata::SpanArtifact& artifact : made) {
     if (artifact.span < *span) previous = &artifact;
   }
   if (previous != nullptr) found["previous_statistics"] = previous->id;
@@ -405,14 +357,14 @@ absl::StatusOr<std::map<std::string, std::vector<int64_t>>> ResolveSpanRange(
         StrCat("node ", context.node_id, ": num_spans must be at least 1, not ", wanted));
   }
   const ArtifactRef& latest = context.input("examples");
-  const std::optional<int64_t> span = SpanOf(latest.properties);
+  const std::optional<int64_t> span = metadata::SpanOf(latest.properties);
   if (!span) {
     return absl::FailedPreconditionError(
         StrCat("node ", context.node_id, ": the examples (artifact ", latest.id,
                ") record no span; they must come from a CsvExampleGen"));
   }
-  ASSIGN_OR_RETURN(std::vector<SpanArtifact> made,
-                   ArtifactsBySpanOfProducer(store, pipeline.name(), latest.id));
+  ASSIGN_OR_RETURN(std::vector<metadata::SpanArtifact> made,
+                   metadata::ArtifactsBySpanOfProducer(store, latest.id));
   std::vector<int64_t> window;
   std::optional<int64_t> last_span;
   for (auto it = made.rbegin(); it != made.rend() && static_cast<int64_t>(window.size()) < wanted;

@@ -1,9 +1,12 @@
 #include "weir/views/artifact_view.h"
 
+#include <optional>
 #include <variant>
 
+#include "absl/strings/numbers.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
+#include "weir/metadata/span_artifacts.h"
 #include "weir/views/anomalies.h"
 #include "weir/views/evaluation.h"
 #include "weir/views/examples.h"
@@ -25,38 +28,74 @@ absl::Status CheckPath(const ViewRequest& request, const std::string& uri) {
   return request.check_path ? request.check_path(uri) : absl::OkStatus();
 }
 
-// Statistics: every split, one split (`split`), or one beside another (`split` and `compare`,
-// as `weir show stats --split A --compare B`).
+// The statistics to show beside `split`'s, if asked: another split of the same artifact
+// (`compare`), or a split of another statistics artifact (`compare_artifact`, its id: say the
+// previous span's; the split named `compare`, or else `split`).
+absl::StatusOr<std::optional<LabeledStatistics>> ComparedStatistics(const ViewRequest& request,
+                                                                    const std::string& split) {
+  const std::string compare = Option(request, "compare");
+  const std::string other_id = Option(request, "compare_artifact");
+  if (compare.empty() && other_id.empty()) return std::nullopt;
+  if (split.empty()) {
+    return absl::InvalidArgumentError(
+        "a comparison needs split, the split to compare: ?split=train&compare=eval");
+  }
+  std::string uri = request.artifact.uri;
+  if (!other_id.empty()) {
+    int64_t id = 0;
+    if (!absl::SimpleAtoi(other_id, &id)) {
+      return absl::InvalidArgumentError(
+          StrCat("compare_artifact must be an artifact id, not '", other_id, "'"));
+    }
+    ASSIGN_OR_RETURN(metadata::Artifact other, request.store.GetArtifact(id));
+    if (other.type_name != request.artifact.type_name) {
+      return absl::InvalidArgumentError(
+          StrCat("artifact ", id, " is ", other.type_name, ", not ", request.artifact.type_name));
+    }
+    RETURN_IF_ERROR(CheckPath(request, other.uri));
+    uri = other.uri;
+  }
+  ASSIGN_OR_RETURN(std::vector<LabeledStatistics> found,
+                   LoadStatistics(uri, compare.empty() ? split : compare));
+  return std::move(found.front());
+}
+
+// Statistics: every split, one split (`split`), or one beside another (`split` and `compare` or
+// `compare_artifact`, as `weir show stats --split A --compare B`). Statistics of a span also list
+// the statistics their node made of each span, for the comparison with another span.
 absl::StatusOr<Json> StatisticsJson(const ViewRequest& request) {
   const std::string split = Option(request, "split");
-  const std::string compare = Option(request, "compare");
-  if (!compare.empty()) {
-    if (split.empty()) {
-      return absl::InvalidArgumentError(
-          "compare needs split, the split to compare with: ?split=train&compare=eval");
-    }
+  ASSIGN_OR_RETURN(std::optional<LabeledStatistics> compared, ComparedStatistics(request, split));
+  if (compared.has_value()) {
     ASSIGN_OR_RETURN(std::vector<LabeledStatistics> left,
                      LoadStatistics(request.artifact.uri, split));
-    ASSIGN_OR_RETURN(std::vector<LabeledStatistics> right,
-                     LoadStatistics(request.artifact.uri, compare));
     return Json{{"comparisons", Json::array({{{"left", StatisticsToJson(left.front())},
-                                              {"right", StatisticsToJson(right.front())}}})}};
+                                              {"right", StatisticsToJson(*compared)}}})}};
   }
   ASSIGN_OR_RETURN(std::vector<LabeledStatistics> all, LoadStatistics(request.artifact.uri, split));
   Json datasets = Json::array();
   for (const LabeledStatistics& statistics : all) datasets.push_back(StatisticsToJson(statistics));
-  return Json{{"datasets", std::move(datasets)}};
+  Json out = {{"datasets", std::move(datasets)}};
+  if (const std::optional<int64_t> span = metadata::SpanOf(request.artifact.custom_properties)) {
+    out["span"] = *span;
+    ASSIGN_OR_RETURN(std::vector<metadata::SpanArtifact> made,
+                     metadata::ArtifactsBySpanOfProducer(request.store, request.artifact.id));
+    // The newest of each span: the last of it in the sorted list.
+    Json spans = Json::array();
+    for (size_t i = 0; i < made.size(); ++i) {
+      if (i + 1 < made.size() && made[i + 1].span == made[i].span) continue;
+      spans.push_back({{"span", made[i].span}, {"artifact_id", made[i].id}});
+    }
+    out["spans"] = std::move(spans);
+  }
+  return out;
 }
 
 absl::StatusOr<std::string> StatisticsText(const ViewRequest& request, const TextOptions& options) {
-  const std::string compare = Option(request, "compare");
-  ASSIGN_OR_RETURN(std::vector<LabeledStatistics> all,
-                   LoadStatistics(request.artifact.uri, Option(request, "split")));
-  if (!compare.empty()) {
-    ASSIGN_OR_RETURN(std::vector<LabeledStatistics> right,
-                     LoadStatistics(request.artifact.uri, compare));
-    return RenderStatisticsComparison(all.front(), right.front(), options);
-  }
+  const std::string split = Option(request, "split");
+  ASSIGN_OR_RETURN(std::vector<LabeledStatistics> all, LoadStatistics(request.artifact.uri, split));
+  ASSIGN_OR_RETURN(std::optional<LabeledStatistics> compared, ComparedStatistics(request, split));
+  if (compared.has_value()) return RenderStatisticsComparison(all.front(), *compared, options);
   std::string out;
   for (const LabeledStatistics& statistics : all)
     out += StrCat(out.empty() ? "" : "\n", RenderStatistics(statistics, options));

@@ -24,8 +24,9 @@ struct ViewRequest {
   // The store the artifact is in: views that follow lineage (a transform graph's sample of
   // transformed examples) read it.
   metadata::MetadataStore& store;
-  // Options of the request: "split" (one split of a statistics artifact) and "compare" (a split
-  // to show beside it).
+  // Options of the request: "split" (one split of a statistics artifact), "compare" (a split to
+  // show beside it) and "compare_artifact" (the id of another statistics artifact whose split
+  // `compare`, or `split`, is shown beside it).
   std::map<std::string, std::string> options = {};
   // Says whether files at a uri may be read (the web server reads only under its roots); empty:
   // any.

@@ -495,7 +495,8 @@ absl::StatusOr<HttpResponse> WebApi::ArtifactRequest(int64_t id, const std::stri
       .artifact = artifact,
       .store = *store,
       .options = {{"split", QueryValue(request.query, "split")},
-                  {"compare", QueryValue(request.query, "compare")}},
+                  {"compare", QueryValue(request.query, "compare")},
+                  {"compare_artifact", QueryValue(request.query, "compare_artifact")}},
       .check_path = [this](const std::string& uri) { return CheckInsideRoots(uri, registry_); }};
   ASSIGN_OR_RETURN(Json data, view->to_json(view_request));
   return JsonResponse(

@@ -14,7 +14,6 @@
 #include "weir/orchestrator/local_runner.h"
 #include "weir/pipeline/pipeline_spec.h"
 #include "weir/web/testing/api_call.h"
-#include "weir/web/testing/api_call.h"
 
 namespace weir::web {
 namespace {
@@ -235,6 +234,63 @@ TEST_F(WebApiTest, BadParametersAndBodiesAre400s) {
   expect_400("POST", "/api/pipelines/data/trigger", R"({"conf": )" + deep + "}",
              "the body nests deeper than 64 levels");
   expect_400("POST", clear, deep, "nests deeper");
+}
+
+TEST_F(WebApiTest, StatisticsOfASpanCompareWithAnotherSpans) {
+  // Two spans of a small CSV (span 2 twice as long), described by one StatisticsGen node.
+  for (int span : {1, 2}) {
+    fs::create_directories(home_ / "spans" / StrCat("span-", span));
+    std::ofstream csv(home_ / "spans" / StrCat("span-", span) / "data.csv");
+    csv << "fare,company\n";
+    for (int row = 0; row < 40 * span; ++row) csv << row * 0.5 << ",Cab " << row % 3 << "\n";
+  }
+  std::ofstream(home_ / "pipelines" / "spans.yaml")
+      << "pipeline: spans\nnodes:\n  Gen:\n    component: CsvExampleGen\n"
+         "    params: {input_base: "
+      << (home_ / "spans").string()
+      << ", input_pattern: \"span-{SPAN}/*.csv\", span: 1}\n"
+         "  Stats:\n    component: StatisticsGen\n    inputs: {examples: Gen.examples}\n";
+  auto run = [&](const std::string& run_id) {
+    auto spec = pipeline::LoadPipelineFile(home_ / "pipelines" / "spans.yaml", registry_);
+    ASSERT_TRUE(spec.ok()) << spec.status();
+    auto store = orchestrator::OpenPipelineStore(*spec);
+    ASSERT_TRUE(store.ok());
+    auto result = orchestrator::RunPipeline(*spec, registry_, **store, run_id, nullptr);
+    ASSERT_TRUE(result.ok() && result->ok());
+  };
+  ASSERT_NO_FATAL_FAILURE(run("s1"));
+  fs::remove(home_ / "pipelines" / "spans.yaml");
+  std::ofstream(home_ / "pipelines" / "spans.yaml")
+      << "pipeline: spans\nnodes:\n  Gen:\n    component: CsvExampleGen\n"
+         "    params: {input_base: "
+      << (home_ / "spans").string()
+      << ", input_pattern: \"span-{SPAN}/*.csv\"}\n"
+         "  Stats:\n    component: StatisticsGen\n    inputs: {examples: Gen.examples}\n";
+  ASSERT_NO_FATAL_FAILURE(run("s2"));
+  WebApi api(registry_, {});
+  // Artifacts 1 and 2: span 1's examples and statistics; 3 and 4: span 2's.
+  const Json view = Json::parse(Call(api, "GET", "/api/artifacts/4/view").body);
+  EXPECT_EQ(view["data"]["span"], 2);
+  EXPECT_EQ(view["data"]["spans"], Json::parse(R"([{"span": 1, "artifact_id": 2},
+                                                    {"span": 2, "artifact_id": 4}])"));
+  const serving::HttpResponse compared =
+      Call(api, "GET", "/api/artifacts/4/view?split=train&compare_artifact=2");
+  ASSERT_EQ(compared.status, 200) << compared.body;
+  const Json pair = Json::parse(compared.body)["data"]["comparisons"][0];
+  EXPECT_EQ(pair["left"]["name"], "train");
+  EXPECT_EQ(pair["right"]["name"], "train");
+  const int64_t left = pair["left"]["num_examples"], right = pair["right"]["num_examples"];
+  EXPECT_GT(left, right);  // Span 2 has twice the rows.
+  EXPECT_GT(right, 0);
+  // Another split of the other span's, and refusals.
+  EXPECT_EQ(
+      Call(api, "GET", "/api/artifacts/4/view?split=train&compare_artifact=2&compare=eval").status,
+      200);
+  EXPECT_EQ(Call(api, "GET", "/api/artifacts/4/view?split=train&compare_artifact=x").status, 400);
+  const serving::HttpResponse examples =
+      Call(api, "GET", "/api/artifacts/4/view?split=train&compare_artifact=1");
+  EXPECT_EQ(examples.status, 400);
+  EXPECT_THAT(examples.body, HasSubstr("is Examples, not ExampleStatistics"));
 }
 
 TEST_F(WebApiTest, ArtifactViewsStayInsideTheArtifactRoots) {

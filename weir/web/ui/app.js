@@ -1135,13 +1135,24 @@ async function viewStatistics(page, body, view, params) {
   const compare = names.includes(params.get('compare')) && params.get('compare') !== split ?
       params.get('compare') :
       '';
+  // Statistics of a span can be set beside the same split of another span's (the statistics the
+  // same node made of it): the choice "span:<artifact id>".
+  const thisSpan = view.data.span;
+  const otherSpans = (view.data.spans || []).filter((s) => s.span !== thisSpan);
+  const spanOf = (id) => otherSpans.find((s) => String(s.artifact_id) === id);
+  const compareSpan = compare ? undefined : spanOf(params.get('compare_artifact') || '');
+  const spanLabel = (span) => `span ${span} · ${split}`;
   let sides;  // [{label, dataset}], one or two
-  if (compare) {
-    const pair =
-        (await api(
-             `/artifacts/${view.artifact.id}/view?split=${enc(split)}&compare=${enc(compare)}`))
-            .data.comparisons[0];
-    sides = [{label: split, dataset: pair.left}, {label: compare, dataset: pair.right}];
+  if (compare || compareSpan) {
+    const query = compare ? `compare=${enc(compare)}` :
+                            `compare_artifact=${enc(String(compareSpan.artifact_id))}`;
+    const pair = (await api(`/artifacts/${view.artifact.id}/view?split=${enc(split)}&${query}`))
+                     .data.comparisons[0];
+    sides = compare ? [{label: split, dataset: pair.left}, {label: compare, dataset: pair.right}] :
+                      [
+                        {label: spanLabel(thisSpan), dataset: pair.left},
+                        {label: spanLabel(compareSpan.span), dataset: pair.right}
+                      ];
   } else {
     sides = [{label: split, dataset: view.data.datasets.find((d) => d.name === split)}];
   }
@@ -1151,6 +1162,14 @@ async function viewStatistics(page, body, view, params) {
           choices.map(([v, text]) => h('option', {value: v}, text))));
   const setParam = (key, value) => {
     const next = new URLSearchParams({split, compare});
+    if (compareSpan) next.set('compare_artifact', String(compareSpan.artifact_id));
+    if (key === 'compare') {
+      next.delete('compare_artifact');
+      if (value.startsWith('span:')) {
+        next.set('compare_artifact', value.slice('span:'.length));
+        value = '';
+      }
+    }
     next.set(key, value);
     if (!next.get('compare') || next.get('compare') === next.get('split')) next.delete('compare');
     setHashParams(next);
@@ -1170,8 +1189,12 @@ async function viewStatistics(page, body, view, params) {
       h('div', {class: 'toolbar'},
         pick('split-select', 'Split', split, names.map((n) => [n, n]), (v) => setParam('split', v)),
         pick(
-            'compare-select', 'Compare with', compare,
-            [['', 'nothing'], ...names.filter((n) => n !== split).map((n) => [n, n])],
+            'compare-select', 'Compare with',
+            compareSpan ? `span:${compareSpan.artifact_id}` : compare,
+            [
+              ['', 'nothing'], ...names.filter((n) => n !== split).map((n) => [n, n]),
+              ...otherSpans.map((s) => [`span:${s.artifact_id}`, `${split} of span ${s.span}`])
+            ],
             (v) => setParam('compare', v)),
         filter,
         h('span', {class: 'muted small'},
