@@ -244,13 +244,13 @@ TEST_F(WebApiTest, StatisticsOfASpanCompareWithAnotherSpans) {
     csv << "fare,company\n";
     for (int row = 0; row < 40 * span; ++row) csv << row * 0.5 << ",Cab " << row % 3 << "\n";
   }
-  std::ofstream(home_ / "pipelines" / "spans.yaml")
-      << "pipeline: spans\nnodes:\n  Gen:\n    component: CsvExampleGen\n"
-         "    params: {input_base: "
-      << (home_ / "spans").string()
-      << ", input_pattern: \"span-{SPAN}/*.csv\", span: 1}\n"
-         "  Stats:\n    component: StatisticsGen\n    inputs: {examples: Gen.examples}\n";
-  auto run = [&](const std::string& run_id) {
+  // Runs the pipeline reading `span_param` (", span: N", or "" for the latest span).
+  auto run = [&](const std::string& run_id, const std::string& span_param) {
+    std::ofstream(home_ / "pipelines" / "spans.yaml")
+        << "pipeline: spans\nnodes:\n  Gen:\n    component: CsvExampleGen\n"
+           "    params: {input_base: "
+        << (home_ / "spans").string() << ", input_pattern: \"span-{SPAN}/*.csv\"" << span_param
+        << "}\n  Stats:\n    component: StatisticsGen\n    inputs: {examples: Gen.examples}\n";
     auto spec = pipeline::LoadPipelineFile(home_ / "pipelines" / "spans.yaml", registry_);
     ASSERT_TRUE(spec.ok()) << spec.status();
     auto store = orchestrator::OpenPipelineStore(*spec);
@@ -258,15 +258,8 @@ TEST_F(WebApiTest, StatisticsOfASpanCompareWithAnotherSpans) {
     auto result = orchestrator::RunPipeline(*spec, registry_, **store, run_id, nullptr);
     ASSERT_TRUE(result.ok() && result->ok());
   };
-  ASSERT_NO_FATAL_FAILURE(run("s1"));
-  fs::remove(home_ / "pipelines" / "spans.yaml");
-  std::ofstream(home_ / "pipelines" / "spans.yaml")
-      << "pipeline: spans\nnodes:\n  Gen:\n    component: CsvExampleGen\n"
-         "    params: {input_base: "
-      << (home_ / "spans").string()
-      << ", input_pattern: \"span-{SPAN}/*.csv\"}\n"
-         "  Stats:\n    component: StatisticsGen\n    inputs: {examples: Gen.examples}\n";
-  ASSERT_NO_FATAL_FAILURE(run("s2"));
+  ASSERT_NO_FATAL_FAILURE(run("s1", ", span: 1"));
+  ASSERT_NO_FATAL_FAILURE(run("s2", ""));
   WebApi api(registry_, {});
   // Artifacts 1 and 2: span 1's examples and statistics; 3 and 4: span 2's.
   const Json view = Json::parse(Call(api, "GET", "/api/artifacts/4/view").body);
