@@ -44,6 +44,10 @@ inline constexpr char kRunStateProperty[] = "state";
 inline constexpr char kTriggerProperty[] = "trigger";
 inline constexpr char kConfProperty[] = "conf";  // The run's conf, as a JSON object.
 inline constexpr char kLogicalDateProperty[] = "logical_date";
+// A scheduled run's data interval [start, logical date): its start is the schedule's tick before
+// the run's, in ms since the Unix epoch (Airflow's data_interval_start). Runs of a cron schedule
+// only.
+inline constexpr char kDataIntervalStartProperty[] = "data_interval_start";
 inline constexpr char kQueuedAtProperty[] = "queued_at";
 inline constexpr char kStartedAtProperty[] = "started_at";
 inline constexpr char kEndedAtProperty[] = "ended_at";

@@ -697,6 +697,11 @@ absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
   context.node_id = node_id;
   context.params.insert(node->params().begin(), node->params().end());
   context.output_properties = &outcome.output_properties;
+  ASSIGN_OR_RETURN(metadata::Context run, store.GetContext(contexts.run));
+  if (auto start = run.custom_properties.find(metadata::kDataIntervalStartProperty);
+      start != run.custom_properties.end() && std::holds_alternative<int64_t>(start->second)) {
+    context.data_interval_start_ms = std::get<int64_t>(start->second);
+  }
 
   // Driver: the outputs of the upstream nodes' latest successful execution in this run, as the
   // store has them (they may have run in other processes).

@@ -76,6 +76,20 @@ absl::StatusOr<components::ExampleGenOptions> ExampleGenInput(const ExecutionCon
                      components::ParseInputSplit(text, "input_splits entry"));
     options.input_splits.push_back(split);
   }
+  // A scheduled run reads the span of its data interval's day (catch-up runs their own day's)
+  // when the patterns name dates; otherwise the latest span.
+  if (!options.span && context.data_interval_start_ms) {
+    std::vector<std::string> patterns = {options.input_pattern};
+    for (const components::InputSplit& split : options.input_splits)
+      patterns.push_back(split.pattern);
+    bool dated = false;
+    for (const std::string& pattern : patterns) {
+      ASSIGN_OR_RETURN(components::PatternSpecs specs, components::ParsePatternSpecs(pattern));
+      dated = dated || specs.date;
+    }
+    constexpr int64_t kMsPerDay = 86'400'000;  // A date span is the day's number since 1970.
+    if (dated) options.span = *context.data_interval_start_ms / kMsPerDay;
+  }
   return options;
 }
 

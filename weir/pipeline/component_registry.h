@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,9 @@ struct ExecutionContext {
   // several. An absent optional input has no entry.
   std::map<std::string, std::vector<ArtifactRef>> inputs;
   std::map<std::string, std::filesystem::path> outputs;
+  // A scheduled run's data interval start (metadata::kDataIntervalStartProperty), in ms since
+  // the Unix epoch: CsvExampleGen reads the span of its day when its patterns name dates.
+  std::optional<int64_t> data_interval_start_ms;
   // Filled by the executor: properties recorded on each output artifact.
   std::map<std::string, components::ArtifactProperties>* output_properties = nullptr;
 

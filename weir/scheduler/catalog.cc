@@ -165,6 +165,9 @@ absl::StatusOr<std::string> QueueRun(MetadataStore& store, const pipeline::Pipel
                              {metadata::kConfProperty, request.conf_json},
                              {metadata::kLogicalDateProperty, logical_date},
                              {metadata::kQueuedAtProperty, now}};
+    if (request.data_interval_start_ms != 0) {
+      run.custom_properties[metadata::kDataIntervalStartProperty] = request.data_interval_start_ms;
+    }
     RETURN_IF_ERROR(store.PutContext(run));
     if (request.scheduled_tick_ms != 0) {
       ASSIGN_OR_RETURN(Context pipeline, EnsurePipelineContext(store, spec.name()));

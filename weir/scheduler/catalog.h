@@ -82,6 +82,9 @@ struct RunRequest {
   // For scheduled runs: the cron tick, recorded as the pipeline's last_scheduled in the same
   // transaction, so that a restarted scheduler never queues a tick twice.
   int64_t scheduled_tick_ms = 0;
+  // For scheduled runs of a cron schedule: the tick before, where the run's data interval starts
+  // (metadata::kDataIntervalStartProperty); 0: none.
+  int64_t data_interval_start_ms = 0;
 };
 
 // Queues a run for the scheduler: a pipeline_run context with state queued. Its id is

@@ -276,10 +276,15 @@ absl::Status Scheduler::QueueDueRuns(const Pipeline& pipeline) {
     std::optional<TimePoint> latest = pipeline.schedule->PreviousAtOrBefore(now);
     if (latest.has_value()) next = latest;
   }
+  // The run covers the interval since the tick before (Airflow's data interval), and so reads
+  // the span of that interval's day, catch-up runs included.
+  const std::optional<TimePoint> interval_start =
+      pipeline.schedule->PreviousAtOrBefore(*next - std::chrono::milliseconds(1));
   return QueueRun(*store, spec,
                   {.trigger = "scheduled",
                    .logical_date_ms = ToMs(*next),
-                   .scheduled_tick_ms = ToMs(*next)})
+                   .scheduled_tick_ms = ToMs(*next),
+                   .data_interval_start_ms = interval_start ? ToMs(*interval_start) : 0})
       .status();
 }
 

@@ -293,6 +293,63 @@ TEST_F(SchedulerTest, CronTicksAreQueuedOnceEvenAcrossRestarts) {
   for (const std::string& id : ids) EXPECT_TRUE(after.contains(id));
 }
 
+// A daily schedule over folders named by date: each run, catch-up runs included, reads the day
+// its data interval starts (the tick before its own), not the newest folder.
+TEST_F(SchedulerTest, CatchUpRunsReadTheSpanOfTheirDataIntervalsDay) {
+  constexpr int64_t kMsPerDay = 86'400'000;
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const int64_t today = now_ms / kMsPerDay;  // Days since 1970-01-01: a date span's number.
+  auto midnight = [&](int64_t day) {
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(day * kMsPerDay));
+  };
+  // Folders for the five days up to today; day d's CSV has (today - d + 1) * 10 rows.
+  for (int64_t day = today - 4; day <= today; ++day) {
+    const fs::path dir = home_ / "daily" / FormatUtcTime(midnight(day)).substr(0, 10);
+    fs::create_directories(dir);
+    std::ofstream csv(dir / "data.csv");
+    csv << "x,y\n";
+    for (int64_t row = 0; row < (today - day + 1) * 10; ++row) csv << row << "," << day << "\n";
+  }
+  const pipeline::PipelineSpec spec = WritePipeline(
+      "daily.yaml",
+      StrCat("pipeline: daily\nschedule: {cron: '0 0 * * *', start_date: '",
+             FormatUtcTime(midnight(today - 3)),
+             "', catchup: true, max_active_runs: 16}\nnodes:\n"
+             "  CsvExampleGen:\n    component: CsvExampleGen\n    params: {input_base: ",
+             (home_ / "daily").string(), ", input_pattern: '{YYYY}-{MM}-{DD}/*.csv'}\n"));
+  auto store = Store();
+  ASSERT_TRUE(SetPaused(*store, "daily", false).ok());
+  auto scheduler = Scheduler::Create({.weir_binary = kWeir, .parallelism = 2}, registry_);
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  // The ticks at midnight of today - 3 ... today: four runs (five if midnight passes meanwhile).
+  std::vector<metadata::Context> runs;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < give_up) {
+    ASSERT_TRUE((*scheduler)->Tick().ok());
+    runs = store->GetContextsByType(metadata::kRunContextType).value();
+    if (runs.size() >= 4 && ActiveRuns(*store)->empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GE(runs.size(), 4u);
+  std::set<int64_t> spans;
+  for (const metadata::Context& run : runs) {
+    const int64_t logical_date = GetInt(run.custom_properties, "logical_date");
+    if (logical_date > midnight(today).time_since_epoch() / std::chrono::milliseconds(1)) continue;
+    const int64_t interval_start = GetInt(run.custom_properties, "data_interval_start");
+    EXPECT_EQ(interval_start, logical_date - kMsPerDay) << run.name;
+    EXPECT_EQ(GetString(run.custom_properties, "state"), "success") << run.name;
+    const std::vector<metadata::Artifact> made = store->GetArtifactsByContext(run.id).value();
+    ASSERT_EQ(made.size(), 1u) << run.name;
+    const int64_t span = GetInt(made[0].custom_properties, "span");
+    EXPECT_EQ(span, interval_start / kMsPerDay) << run.name;
+    spans.insert(span);
+  }
+  // Each day before today once; today's folder is tomorrow's tick's.
+  EXPECT_EQ(spans, (std::set<int64_t>{today - 4, today - 3, today - 2, today - 1}));
+}
+
 TEST_F(SchedulerTest, BrokenFileKeepsTheLastGoodPipeline) {
   WritePipeline("data.yaml", DataPipeline("data", kTaxiData.string()));
   auto scheduler = Scheduler::Create({.weir_binary = kWeir}, registry_);

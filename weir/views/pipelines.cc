@@ -148,6 +148,7 @@ absl::StatusOr<Json> DescribeRun(scheduler::RunHandle& handle) {
   const int64_t ended =
       GetInt(properties, metadata::kEndedAtProperty, any_active ? 0 : last_update);
   run["logical_date"] = TimeOrNull(GetInt(properties, metadata::kLogicalDateProperty, started));
+  run["data_interval_start"] = TimeOrNull(GetInt(properties, metadata::kDataIntervalStartProperty));
   run["queued_at"] = TimeOrNull(GetInt(properties, metadata::kQueuedAtProperty, started));
   run["started"] = TimeOrNull(started);
   run["ended"] = TimeOrNull(ended);

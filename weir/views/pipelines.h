@@ -17,9 +17,10 @@ namespace weir::views {
 absl::StatusOr<nlohmann::ordered_json> ListPipelines(const pipeline::ComponentRegistry& registry);
 
 // The run and its nodes' states, attempts and outputs: {"pipeline", "run_id", "state", "trigger",
-// "conf", "logical_date", "queued_at", "started", "ended", "duration_ms", "nodes": [{"id",
-// "component", "state", "try_number", "execution_id", "started", "ended", "duration_ms", "error",
-// "upstream", "outputs"}]}. Reads the run afresh.
+// "conf", "logical_date", "data_interval_start" (scheduled cron runs; else null), "queued_at",
+// "started", "ended", "duration_ms", "nodes": [{"id", "component", "state", "try_number",
+// "execution_id", "started", "ended", "duration_ms", "error", "upstream", "outputs"}]}. Reads the
+// run afresh.
 absl::StatusOr<nlohmann::ordered_json> DescribeRun(scheduler::RunHandle& handle);
 
 }  // namespace weir::views

@@ -731,6 +731,7 @@ function renderRunBar(view) {
   fill(view.parts.runSummary, run && [
     h('span', {id: 'run-state', 'data-state': run.state}, stateBadge(run.state)), facts([
       ['Trigger', run.trigger], ['Logical date', fmtTime(run.logical_date)],
+      ['Data interval from', run.data_interval_start ? fmtTime(run.data_interval_start) : null],
       ['Queued', fmtTime(run.queued_at)], ['Started', fmtTime(run.started)],
       ['Ended', fmtTime(run.ended)], ['Duration', fmtDuration(run.duration_ms)],
       [
