@@ -1,7 +1,9 @@
 """Loads a DAG module written by `weir export airflow` with the Airflow stand-in
 (airflow_stub/), checks it against the pipeline's IR, and with --run RUN_ID runs its tasks in
-dependency order as an Airflow worker would (the bash commands, {{ run_id }} rendered).
-  airflow_dag.py DAG.py IR.json [--run RUN_ID]      (prints what it checked; exit 1 on a failure)
+dependency order as an Airflow worker would (the bash commands, {{ run_id }} and
+{{ data_interval_start }} rendered).
+  airflow_dag.py DAG.py IR.json [--run RUN_ID [--data_interval_start TIME]]
+  (prints what it checked; exit 1 on a failure)
 """
 import importlib.util
 import json
@@ -14,6 +16,8 @@ import airflow  # noqa: E402  (the stand-in)
 
 dag_file, ir_file = sys.argv[1], sys.argv[2]
 run_id = sys.argv[sys.argv.index("--run") + 1] if "--run" in sys.argv else None
+interval_start = (sys.argv[sys.argv.index("--data_interval_start") + 1]
+                  if "--data_interval_start" in sys.argv else "")
 spec = importlib.util.spec_from_file_location("exported_dag", dag_file)
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
@@ -38,9 +42,16 @@ for node in ir["nodes"]:
     if type(task).__name__ == "BashOperator":
         command = kwargs["bash_command"]
         words = ["weir run-node --pipeline", "--run '{{ run_id }}'", f"--node '{node['id']}'"]
+        interval = "--data_interval_start '{{ data_interval_start }}'"
     else:
         command = " ".join(kwargs["cmds"] + kwargs["arguments"])
         words = ["weir run-node --pipeline", "--run {{ run_id }}", f"--node {node['id']}"]
+        interval = "--data_interval_start {{ data_interval_start }}"
+    # A repeating schedule's runs have data intervals, which the tasks pass on.
+    if dag.kwargs.get("schedule") not in (None, "@once"):
+        words.append(interval)
+    elif interval in command:
+        problems.append(f"task {node['id']} passes a data interval, but the DAG has no schedule")
     if not all(word in command for word in words):
         problems.append(f"task {node['id']} runs {command!r}")
     retries = node.get("retries", 0)
@@ -65,6 +76,7 @@ if run_id is not None and not problems:
         task = dag.tasks[ready[0]]
         environment = dict(os.environ, **module.ENVIRONMENT)
         command = task.kwargs["bash_command"].replace("{{ run_id }}", run_id)
+        command = command.replace("{{ data_interval_start }}", interval_start)
         finished = subprocess.run(["bash", "-c", command], env=environment,
                                   capture_output=True, text=True)
         if finished.returncode != 0:

@@ -21,7 +21,8 @@ taxi="$source_dir/examples/taxi/pipeline_solution.yaml"
 check "export airflow writes the DAG" "$weir" export airflow "$taxi" --output "$work/taxi_dag.py"
 check "the DAG byte-compiles" "$python" -m py_compile "$work/taxi_dag.py"
 check "the DAG's tasks run the taxi pipeline to the end" \
-  "$python" "$here/airflow_dag.py" "$work/taxi_dag.py" "$work/taxi.json" --run scheduled__2026-12-07T00:00:00+00:00
+  "$python" "$here/airflow_dag.py" "$work/taxi_dag.py" "$work/taxi.json" --run scheduled__2026-12-07T00:00:00+00:00 \
+  --data_interval_start 2026-12-06T00:00:00+00:00
 # Through a file: a pipe would run expect_json in a subshell, whose counts are lost.
 "$weir" runs --pipeline "$taxi" --json >"$work/taxi_runs.json"
 expect_json "the Airflow run is a successful weir run of every node" \
@@ -66,6 +67,32 @@ assert t['image'] == 'registry.example/weir:1' and t['cmds'] == ['weir'], t
 assert t['env_vars']['PGPASSWORD_FILE'] == '/secrets/pg', t
 assert t['retry_exponential_backoff'] is True
 "
+# Dated spans: each Airflow run's tasks pass its data interval, and ExampleGen reads that day
+# (a catch-up run its own day, not the newest folder).
+mkdir -p "$work/dated/2026-12-05" "$work/dated/2026-12-06"
+head -101 "$source_dir/examples/taxi/data/data.csv" >"$work/dated/2026-12-05/data.csv"
+head -201 "$source_dir/examples/taxi/data/data.csv" >"$work/dated/2026-12-06/data.csv"
+cat >"$work/dated.yaml" <<YAML
+pipeline: dated
+schedule: {cron: "@daily", start_date: "2026-12-01", catchup: true}
+nodes:
+  Gen:
+    component: CsvExampleGen
+    params: {input_base: $work/dated, input_pattern: "{YYYY}-{MM}-{DD}/*.csv"}
+YAML
+"$weir" pipeline compile --json "$work/dated.yaml" >"$work/dated.json"
+check "export airflow (dated spans)" "$weir" export airflow "$work/dated.yaml" --output "$work/dated_dag.py"
+check "a catch-up run's tasks read the day of its data interval" \
+  "$python" "$here/airflow_dag.py" "$work/dated_dag.py" "$work/dated.json" \
+  --run scheduled__2026-12-06T00:00:00+00:00 --data_interval_start 2026-12-05T00:00:00+00:00
+"$weir" artifacts --run scheduled__2026-12-06T00:00:00+00:00 --json >"$work/dated_artifacts.json"
+# 2026-12-05 is span 20792 (days since 1970-01-01); its file has 100 trips.
+expect_json "the run read 2026-12-05, not the newer 2026-12-06" \
+  '[a["properties"]["span"] for a in j["artifacts"] if a["node"] == "Gen"] == [20792]' \
+  <"$work/dated_artifacts.json"
+fails_with "run-node refuses a data interval start that is not a time" "--data_interval_start" \
+  "$weir" run-node --pipeline "$work/dated.yaml" --run r9 --node Gen --data_interval_start yesterday
+
 fails_with "a bad --env is refused" "write NAME=VALUE" \
   "$weir" export airflow "$work/sched.yaml" --output "$work/x.py" --env NOEQUALS
 sed 's/StatisticsGen/NoSuchComponent/' "$work/sched.yaml" >"$work/bad.yaml"

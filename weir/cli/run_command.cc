@@ -1,13 +1,16 @@
 // weir run: a whole pipeline in this process; weir run-node: one node of a run, as an external
 // orchestrator calls it.
+#include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
 #include "weir/orchestrator/local_runner.h"
 #include "weir/pipeline/pipeline_spec.h"
+#include "weir/scheduler/cron.h"
 
 namespace weir::cli {
 namespace {
@@ -127,12 +130,29 @@ void AddRunNodeCommand(CLI::App& app, int& exit_code) {
          "The run id (the same for every node of the run): letters, digits and _ . ~ : + -")
       ->required();
   cmd->add_option("--node", *node_id, "The node id")->required();
-  cmd->callback([file, run_id, node_id, &exit_code]() {
+  auto interval_start = std::make_shared<std::string>();
+  cmd->add_option("--data_interval_start", *interval_start,
+                  "Where the run's data interval starts, in UTC (Airflow's {{ data_interval_start "
+                  "}}, e.g. 2026-12-06T00:00:00+00:00): a CsvExampleGen whose pattern names dates "
+                  "reads that day's span. Default: what weir's scheduler recorded for the run, "
+                  "else none (the latest span)");
+  cmd->callback([file, run_id, node_id, interval_start, &exit_code]() {
     absl::StatusOr<orchestrator::NodeOutcome> outcome =
         [&]() -> absl::StatusOr<orchestrator::NodeOutcome> {
+      std::optional<int64_t> interval_start_ms;
+      if (!interval_start->empty()) {
+        absl::StatusOr<scheduler::TimePoint> start = scheduler::ParseUtcTime(*interval_start);
+        if (!start.ok()) {
+          return absl::InvalidArgumentError(
+              StrCat("--data_interval_start: ", start.status().message()));
+        }
+        interval_start_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(start->time_since_epoch())
+                .count();
+      }
       ASSIGN_OR_RETURN(LoadedPipeline loaded, LoadPipeline(*file));
       return orchestrator::RunNode(loaded.spec, pipeline::BuiltinRegistry(), *loaded.store, *run_id,
-                                   *node_id, nullptr);
+                                   *node_id, nullptr, interval_start_ms);
     }();
     if (!outcome.ok()) {
       exit_code = ReportError("run-node", outcome.status());

@@ -670,7 +670,8 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
 absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
                                     const pipeline::ComponentRegistry& registry,
                                     MetadataStore& store, const std::string& run_id,
-                                    const std::string& node_id, const ProgressCallback& progress) {
+                                    const std::string& node_id, const ProgressCallback& progress,
+                                    std::optional<int64_t> data_interval_start_ms) {
   if (run_id.empty()) return absl::InvalidArgumentError("run-node needs a run id");
   RETURN_IF_ERROR(CheckRunId(run_id));
   const pipeline::NodeSpec* node = nullptr;
@@ -697,9 +698,11 @@ absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
   context.node_id = node_id;
   context.params.insert(node->params().begin(), node->params().end());
   context.output_properties = &outcome.output_properties;
+  context.data_interval_start_ms = data_interval_start_ms;
   ASSIGN_OR_RETURN(metadata::Context run, store.GetContext(contexts.run));
   if (auto start = run.custom_properties.find(metadata::kDataIntervalStartProperty);
-      start != run.custom_properties.end() && std::holds_alternative<int64_t>(start->second)) {
+      !data_interval_start_ms && start != run.custom_properties.end() &&
+      std::holds_alternative<int64_t>(start->second)) {
     context.data_interval_start_ms = std::get<int64_t>(start->second);
   }
 

@@ -75,10 +75,13 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
 // scheduler, a shell script) calls it: its inputs are the outputs of the upstream nodes' latest
 // successful executions in that run, read from the store. The same driver, cache, executor and
 // publisher as RunPipeline. FailedPrecondition when an upstream node has not succeeded yet.
+// `data_interval_start_ms`: where the run's data interval starts (an external orchestrator's,
+// e.g. Airflow's); without it, what the run records (metadata::kDataIntervalStartProperty).
 absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
                                     const pipeline::ComponentRegistry& registry,
                                     metadata::MetadataStore& store, const std::string& run_id,
-                                    const std::string& node_id, const ProgressCallback& progress);
+                                    const std::string& node_id, const ProgressCallback& progress,
+                                    std::optional<int64_t> data_interval_start_ms = std::nullopt);
 
 // The contexts of a run (weir/metadata/run_records.h names their types).
 struct RunContexts {

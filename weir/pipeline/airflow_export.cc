@@ -96,6 +96,9 @@ absl::StatusOr<std::string> ExportAirflowDag(const PipelineSpec& spec,
   ASSIGN_OR_RETURN(const std::string schedule, AirflowSchedule(spec.schedule()));
   ASSIGN_OR_RETURN(const std::string start_date, StartDate(spec.schedule()));
   const bool pods = !options.image.empty();
+  // A repeating schedule's runs have data intervals: each task passes its run's start, so that
+  // a dated CsvExampleGen pattern reads that day's span (catch-up runs their own days).
+  const bool intervals = schedule != "None" && schedule != Py("@once");
   const bool catchup = spec.schedule().catchup() && !spec.schedule().start_date().empty();
   const uint32_t max_active_runs =
       spec.schedule().max_active_runs() > 0 ? spec.schedule().max_active_runs() : 16;
@@ -137,12 +140,16 @@ absl::StatusOr<std::string> ExportAirflowDag(const PipelineSpec& spec,
                     ",\n        image=IMAGE,\n        cmds=[\"weir\"],\n"
                     "        arguments=[\"run-node\", \"--pipeline\", PIPELINE_FILE, \"--run\", "
                     "\"{{ run_id }}\", \"--node\", ",
-                    Py(node.id()), "],\n        env_vars=ENVIRONMENT,\n");
+                    Py(node.id()),
+                    intervals ? ", \"--data_interval_start\", \"{{ data_interval_start }}\"" : "",
+                    "],\n        env_vars=ENVIRONMENT,\n");
     } else {
-      task = StrCat("BashOperator(\n        task_id=", Py(node.id()), ",\n        bash_command=",
-                    Py(StrCat("weir run-node --pipeline ", ShellWord(options.pipeline_file),
-                              " --run '{{ run_id }}' --node ", ShellWord(node.id()))),
-                    ",\n        env=ENVIRONMENT,\n        append_env=True,\n");
+      task =
+          StrCat("BashOperator(\n        task_id=", Py(node.id()), ",\n        bash_command=",
+                 Py(StrCat("weir run-node --pipeline ", ShellWord(options.pipeline_file),
+                           " --run '{{ run_id }}' --node ", ShellWord(node.id()),
+                           intervals ? " --data_interval_start '{{ data_interval_start }}'" : "")),
+                 ",\n        env=ENVIRONMENT,\n        append_env=True,\n");
     }
     if (node.retries() > 0) {
       // weir's scheduler doubles the wait before each later retry, as this does.
