@@ -9,7 +9,7 @@ set -euo pipefail
 weir="$1"
 data="$2"
 w="$3"
-mkdir -p "$w/incoming/span-1" "$w/span-2" "$w/serving-logs/taxi"
+mkdir -p "$w/incoming/span-1" "$w/span-2" "$w/serving-logs/spans"
 cp "$data" "$w/incoming/span-1/data.csv"
 /usr/bin/python3 - "$data" "$w/span-2/data.csv" <<'PY'
 import csv, sys
@@ -56,33 +56,10 @@ with open(sys.argv[1], newline="") as f, open(sys.argv[2], "w", newline="") as o
 PY
 "$weir" examplegen --input_base "$w/requests" --output "$w/logged" >/dev/null
 cp "$w/logged/Split-eval/data_tfrecord-00000-of-00001.gz" \
-  "$w/serving-logs/taxi/requests-20261207T000000.000000Z-test-1-0.tfrecord"
+  "$w/serving-logs/spans/requests-20261207T000000.000000Z-test-1-0.tfrecord"
 
-cat >"$w/pipeline.yaml" <<'YAML'
-pipeline: spans
-nodes:
-  CsvExampleGen:
-    component: CsvExampleGen
-    params: {input_base: incoming, input_pattern: "span-{SPAN}/*.csv"}
-  StatisticsGen:
-    component: StatisticsGen
-    inputs: {examples: CsvExampleGen.examples}
-  ImportSchemaGen:
-    component: ImportSchemaGen
-    params: {schema_file: schema.pbtxt}
-  ServingLogs:
-    component: RequestLogExampleGen
-    params: {log_dir: serving-logs/taxi}
-  ServingStatistics:
-    component: StatisticsGen
-    inputs: {examples: ServingLogs.examples}
-  ExampleValidator:
-    component: ExampleValidator
-    inputs:
-      statistics: StatisticsGen.statistics
-      schema: ImportSchemaGen.schema
-      serving_statistics: ServingStatistics.statistics
-YAML
+{ echo "pipeline: spans"; cat "$(dirname "$0")/../lib/span_validation_nodes.yaml"; } \
+  >"$w/pipeline.yaml"
 "$weir" run "$w/pipeline.yaml" --run_id span1 >/dev/null
 mv "$w/span-2" "$w/incoming/span-2"
 "$weir" run "$w/pipeline.yaml" --run_id span2 >/dev/null

@@ -38,34 +38,11 @@ text += 'default_environment: "TRAINING"\ndefault_environment: "SERVING"\n'
 open(sys.argv[2], 'w').write(text)
 PY
 
-cat >"$w/pipeline.yaml" <<'YAML'
-pipeline: spans
-enable_cache: true
-nodes:
-  CsvExampleGen:
-    component: CsvExampleGen
-    params:
-      input_base: incoming
-      input_pattern: "span-{SPAN}/*.csv"
-  StatisticsGen:
-    component: StatisticsGen
-    inputs: {examples: CsvExampleGen.examples}
-  ImportSchemaGen:
-    component: ImportSchemaGen
-    params: {schema_file: schema.pbtxt}
-  # What the model server was sent (nothing before the first push), for training/serving skew.
-  ServingLogs:
-    component: RequestLogExampleGen
-    params: {log_dir: serving-logs/spans}
-  ServingStatistics:
-    component: StatisticsGen
-    inputs: {examples: ServingLogs.examples}
-  ExampleValidator:
-    component: ExampleValidator
-    inputs:
-      statistics: StatisticsGen.statistics
-      schema: ImportSchemaGen.schema
-      serving_statistics: ServingStatistics.statistics
+# The validation nodes (tests/lib/span_validation_nodes.yaml), then training on a window.
+{
+  printf 'pipeline: spans\nenable_cache: true\n'
+  cat "$(dirname "$0")/../lib/span_validation_nodes.yaml"
+  cat <<'YAML'
   # The training window: the latest two spans.
   Window:
     component: SpanRangeResolver
@@ -115,6 +92,7 @@ nodes:
     component: Pusher
     inputs: {model: Trainer.model, model_blessing: Evaluator.blessing}
 YAML
+} >"$w/pipeline.yaml"
 
 # Run 1: span 1, nothing to compare with.
 check "run 1" "$weir" run "$w/pipeline.yaml" --run_id run1
