@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # weir export airflow: the DAG module byte-compiles with Debian's python3; imported with a
-# stand-in for the airflow modules (airflow_stub/) it declares one task per node with the
-# pipeline's dependencies, schedule, retries and timeouts; and its tasks, run in dependency
-# order as an Airflow worker runs them, carry a run of the taxi pipeline to success.
+# stand-in for the airflow modules (airflow_stub/) it declares one task per node (a sharded
+# node's shards as a mapped task, then its merge) with the pipeline's dependencies, schedule,
+# retries and timeouts; and its tasks, run in dependency order as an Airflow worker runs them,
+# carry a run of the taxi pipeline to success, the sharded node's outputs equal to the whole's.
 #   tests/e2e/airflow_export_test.sh WEIR_BINARY SOURCE_DIR
 set -uo pipefail
 weir="$1"
@@ -15,8 +16,13 @@ export PYTHONDONTWRITEBYTECODE=1  # No __pycache__ in the source tree from the s
 # The tasks run `weir` from the worker's PATH.
 export PATH="$(cd "$(dirname "$weir")" && pwd):$PATH"
 
-# The taxi tutorial pipeline, on the Airflow worker (BashOperator).
-taxi="$source_dir/examples/taxi/pipeline_solution.yaml"
+# The taxi tutorial pipeline, on the Airflow worker (BashOperator), its StatisticsGen in two
+# shards (a mapped task) and a merge.
+mkdir -p "$work/taxi"
+cp -r "$source_dir/examples/taxi/data" "$work/taxi/data"
+taxi="$work/taxi/pipeline.yaml"
+sed -e 's/^  StatisticsGen:$/  StatisticsGen:\n    shards: 2/' \
+  "$source_dir/examples/taxi/pipeline_solution.yaml" >"$taxi"
 "$weir" pipeline compile --json "$taxi" >"$work/taxi.json"
 check "export airflow writes the DAG" "$weir" export airflow "$taxi" --output "$work/taxi_dag.py"
 check "the DAG byte-compiles" "$python" -m py_compile "$work/taxi_dag.py"
@@ -28,6 +34,16 @@ check "the DAG's tasks run the taxi pipeline to the end" \
 expect_json "the Airflow run is a successful weir run of every node" \
   'any(r["run_id"] == "scheduled__2026-12-07T00:00:00+00:00" and r["state"] == "success" and r["nodes"] == 9 for r in j["runs"])' \
   <"$work/taxi_runs.json"
+# The merged statistics are the whole node's, byte for byte (weir run runs the node whole), and
+# the shards' parts are gone once merged.
+WEIR_HOME="$work/home_whole" "$weir" run "$taxi" >/dev/null 2>&1
+for split in train eval; do
+  check "the sharded StatisticsGen's $split statistics equal the whole node's" cmp \
+    "$(ls "$work"/home/artifacts/taxi/StatisticsGen/statistics/*/Split-$split/FeatureStats.pb)" \
+    "$(ls "$work"/home_whole/artifacts/taxi/StatisticsGen/statistics/*/Split-$split/FeatureStats.pb)"
+done
+check "the shards' parts are removed after the merge" \
+  test ! -e "$work/home/artifacts/taxi/StatisticsGen/.shards/scheduled__2026-12-07T00:00:00+00:00"
 grep -q '"WEIR_HOME": "'"$WEIR_HOME"'"' "$work/taxi_dag.py" &&
   passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: WEIR_HOME is not passed to the tasks"; }
 

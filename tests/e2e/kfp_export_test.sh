@@ -24,8 +24,10 @@ mkdir -p "$work/taxi"
 cp -r "$source_dir/examples/taxi/data" "$work/taxi/data"
 printf 'metadata:\n  postgres: {host: %s, port: %s, database: %s, user: %s}\n' \
   "$host" "$port" "$database" "$user" >"$work/taxi/pipeline.yaml"
-# The tutorial's pipeline, with retries on the Trainer (the node this test kills).
+# The tutorial's pipeline, with retries on the Trainer (the node this test kills), and
+# StatisticsGen in three shards (a ParallelFor) and a merge.
 sed -e 's/^  Trainer:$/  Trainer:\n    retries: 2\n    retry_delay_seconds: 1/' \
+  -e 's/^  StatisticsGen:$/  StatisticsGen:\n    shards: 3/' \
   "$source_dir/examples/taxi/pipeline_solution.yaml" >>"$work/taxi/pipeline.yaml"
 
 check "export kfp writes the pipeline spec" \
@@ -33,12 +35,15 @@ check "export kfp writes the pipeline spec" \
 uuid="0b6f7a52-5b0c-4e0e-9a55-$(printf '%012d' $$)"
 check "the spec's tasks run the pipeline, the killed Trainer retried" \
   /usr/bin/python3 "$here/kfp_runner.py" "$work/taxi.kfp.yaml" --job-uuid "$uuid" \
-  --kill trainer --kill-after 0.3
+  --kill trainer --kill-after 0.3 --kill-once-exists "$WEIR_HOME/artifacts/taxi/Trainer/model"
 "$weir" runs --pipeline "$work/taxi/pipeline.yaml" --json >"$work/runs.json"
 expect_json "the pipeline job is a successful weir run of every node" \
   "any(r['run_id'] == '$uuid' and r['state'] == 'success' and r['nodes'] == 9 for r in j['runs'])" \
   <"$work/runs.json"
 "$weir" executions --pipeline "$work/taxi/pipeline.yaml" --run "$uuid" --json >"$work/executions.json"
+expect_json "the sharded StatisticsGen is one execution (the merge), complete" \
+  "[e['state'] for e in j['executions'] if e['node'] == 'StatisticsGen'] == ['complete']" \
+  <"$work/executions.json"
 expect_json "the killed Trainer attempt is closed and the retry completed" \
   "sorted(e['state'] for e in j['executions'] if e['node'] == 'Trainer') == ['canceled', 'complete']" \
   <"$work/executions.json"

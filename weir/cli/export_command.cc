@@ -43,6 +43,16 @@ absl::StatusOr<std::map<std::string, std::string>> TaskEnvironment(
   return environment;
 }
 
+// "9 nodes" or "9 nodes (StatisticsGen in 4 shards)": what an export's tasks run.
+std::string NodesAndShards(const pipeline::PipelineSpec& spec) {
+  std::string sharded;
+  for (const pipeline::NodeSpec& node : spec.nodes()) {
+    if (node.shards() > 1)
+      sharded += StrCat(sharded.empty() ? "" : ", ", node.id(), " in ", node.shards(), " shards");
+  }
+  return StrCat(spec.nodes_size(), " nodes", sharded.empty() ? "" : StrCat(" (", sharded, ")"));
+}
+
 absl::Status ExportAirflow(const PipelineExportFlags& flags) {
   ASSIGN_OR_RETURN(const pipeline::PipelineSpec spec,
                    pipeline::LoadPipelineFile(flags.file, pipeline::BuiltinRegistry()));
@@ -51,7 +61,7 @@ absl::Status ExportAirflow(const PipelineExportFlags& flags) {
   ASSIGN_OR_RETURN(const std::string dag, pipeline::ExportAirflowDag(spec, options));
   RETURN_IF_ERROR(base::WriteFileAtomically(flags.output, dag));
   std::cout << "Wrote " << flags.output << ": the Airflow DAG '" << spec.name() << "', "
-            << spec.nodes_size() << " tasks running weir run-node"
+            << NodesAndShards(spec) << " as tasks running weir run-node"
             << (flags.image.empty() ? "" : StrCat(" in ", flags.image)) << std::endl;
   return absl::OkStatus();
 }
@@ -65,8 +75,8 @@ absl::Status ExportKfp(const PipelineExportFlags& flags) {
   ASSIGN_OR_RETURN(const std::string yaml, pipeline::ExportKfpPipeline(spec, options));
   RETURN_IF_ERROR(base::WriteFileAtomically(flags.output, yaml));
   std::cout << "Wrote " << flags.output << ": the KFP pipeline spec '" << spec.name() << "', "
-            << spec.nodes_size() << " container tasks running weir run-node in " << options.image
-            << std::endl;
+            << NodesAndShards(spec) << " as container tasks running weir run-node in "
+            << options.image << std::endl;
   return absl::OkStatus();
 }
 
@@ -141,7 +151,9 @@ void AddExportCommand(CLI::App& app, int& exit_code) {
       "--run {{ run_id }} --node N` (a BashOperator, or a KubernetesPodOperator with --image), "
       "with the pipeline's schedule, start date, catchup and max_active_runs, each node's "
       "retries (with Airflow's exponential backoff, as weir's scheduler doubles the wait) and "
-      "timeout, and the nodes' dependencies.");
+      "timeout, and the nodes' dependencies. A node with `shards: N` is a mapped task of N "
+      "shards (`--shard I/N`, dynamic task mapping) and then its merge task (`--merge_shards "
+      "N`).");
   airflow->add_option("FILE", flags->file, "The pipeline file")->required();
   airflow->add_option("--output", flags->output, "The DAG module to write (.py)")->required();
   airflow->add_option("--image", flags->image,
@@ -171,13 +183,16 @@ void AddExportCommand(CLI::App& app, int& exit_code) {
       "Pipelines run, as TFX's KubeflowV2DagRunner writes): one container task per node running "
       "`weir run-node --pipeline FILE --run <pipeline job uuid> --node N` in the image, with the "
       "nodes' dependencies, retries (KFP's exponential backoff) and timeouts (coreutils' timeout "
-      "in the container), and KFP's cache off (weir caches nodes itself).");
+      "in the container), and KFP's cache off (weir caches nodes itself). A node with `shards: "
+      "N` is a ParallelFor of N shard tasks (`--shard I/N`) and then its merge task "
+      "(`--merge_shards N`).");
   kfp->add_option("FILE", kfp_flags->file, "The pipeline file")->required();
   kfp->add_option("--output", kfp_flags->output, "The pipeline spec to write (.yaml)")->required();
-  kfp->add_option(
-      "--image", kfp_flags->image,
-      StrCat("The container image the tasks run, with weir on its PATH (default ",
-             pipeline::kDefaultImage, ": docker build -t weir . in weir's repository)"));
+  kfp->add_option("--image", kfp_flags->image,
+                  StrCat("The container image the tasks run, with weir on its PATH (default ",
+                         pipeline::kDefaultImage,
+                         ": `docker build -t weir .` in weir's repository, whose "
+                         "Dockerfile builds it on Debian 12)"));
   kfp->add_option("--env", kfp_flags->env,
                   "NAME=VALUE for every task (repeatable); WEIR_HOME is set to this machine's "
                   "unless given");

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <optional>
 
+#include "absl/strings/numbers.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/cli/command.h"
@@ -39,6 +40,20 @@ std::string Finished(const orchestrator::NodeOutcome& outcome) {
     default:
       return "";
   }
+}
+
+// "I/N" as a shard task: shard I (from 0) of N.
+absl::StatusOr<orchestrator::ShardTask> ParseShard(const std::string& text) {
+  orchestrator::ShardTask shard{.kind = orchestrator::ShardTask::Kind::kShard};
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos || !absl::SimpleAtoi(text.substr(0, slash), &shard.index) ||
+      !absl::SimpleAtoi(text.substr(slash + 1), &shard.count) || shard.count < 1 ||
+      shard.count > pipeline::kMaxShards || shard.index < 0 || shard.index >= shard.count) {
+    return absl::InvalidArgumentError(StrCat("--shard ", text,
+                                             ": write I/N, shard I from 0 to N-1 of N (1 to ",
+                                             pipeline::kMaxShards, ")"));
+  }
+  return shard;
 }
 
 }  // namespace
@@ -123,7 +138,13 @@ void AddRunNodeCommand(CLI::App& app, int& exit_code) {
       "Example (what `weir run` does, one process per node):\n"
       "  for node in CsvExampleGen StatisticsGen SchemaGen; do\n"
       "    weir run-node --pipeline examples/taxi/pipeline_solution.yaml --run r1 --node $node\n"
-      "  done");
+      "  done\n\n"
+      "A node given `shards: N` in the pipeline file may also run as N shard tasks, on as many "
+      "machines at once, then a merge task, as `weir export airflow|kfp` runs it; the outputs "
+      "are the same as the whole node's:\n"
+      "  weir run-node --pipeline p.yaml --run r1 --node StatisticsGen --shard 0/2 &\n"
+      "  weir run-node --pipeline p.yaml --run r1 --node StatisticsGen --shard 1/2; wait\n"
+      "  weir run-node --pipeline p.yaml --run r1 --node StatisticsGen --merge_shards 2");
   cmd->add_option("--pipeline", *file, "The pipeline file")->required();
   cmd->add_option(
          "--run", *run_id,
@@ -136,10 +157,31 @@ void AddRunNodeCommand(CLI::App& app, int& exit_code) {
                   "}}, e.g. 2026-12-06T00:00:00+00:00): a CsvExampleGen whose pattern names dates "
                   "reads that day's span. Default: what weir's scheduler recorded for the run, "
                   "else none (the latest span)");
-  cmd->callback([file, run_id, node_id, interval_start, &exit_code]() {
+  auto shard = std::make_shared<std::string>();
+  auto merge_shards = std::make_shared<int>(0);
+  cmd->add_option("--shard", *shard,
+                  "I/N: do shard I (from 0) of N of a sharded node's work (StatisticsGen), as one "
+                  "of N tasks on as many machines, instead of the whole node; the merge task "
+                  "(--merge_shards N) then makes the outputs. No execution is recorded for a "
+                  "shard; its part waits under the node's folder in the pipeline root");
+  cmd->add_option("--merge_shards", *merge_shards,
+                  "N: run the node by merging the parts its N shards made in this run (what "
+                  "`weir export airflow|kfp` runs after a node's shard tasks); fails naming the "
+                  "first shard that has not finished")
+      ->check(CLI::Range(1, pipeline::kMaxShards));
+  cmd->callback([file, run_id, node_id, interval_start, shard, merge_shards, &exit_code]() {
     absl::StatusOr<orchestrator::NodeOutcome> outcome =
         [&]() -> absl::StatusOr<orchestrator::NodeOutcome> {
-      std::optional<int64_t> interval_start_ms;
+      orchestrator::RunNodeOptions options;
+      if (!shard->empty() && *merge_shards > 0) {
+        return absl::InvalidArgumentError("--shard and --merge_shards: give one or the other");
+      }
+      if (!shard->empty()) {
+        ASSIGN_OR_RETURN(options.shard, ParseShard(*shard));
+      } else if (*merge_shards > 0) {
+        options.shard = {.kind = orchestrator::ShardTask::Kind::kMerge, .count = *merge_shards};
+      }
+      std::optional<int64_t>& interval_start_ms = options.data_interval_start_ms;
       if (!interval_start->empty()) {
         absl::StatusOr<scheduler::TimePoint> start = scheduler::ParseUtcTime(*interval_start);
         if (!start.ok()) {
@@ -152,7 +194,7 @@ void AddRunNodeCommand(CLI::App& app, int& exit_code) {
       }
       ASSIGN_OR_RETURN(LoadedPipeline loaded, LoadPipeline(*file));
       return orchestrator::RunNode(loaded.spec, pipeline::BuiltinRegistry(), *loaded.store, *run_id,
-                                   *node_id, nullptr, interval_start_ms);
+                                   *node_id, nullptr, options);
     }();
     if (!outcome.ok()) {
       exit_code = ReportError("run-node", outcome.status());
@@ -165,7 +207,12 @@ void AddRunNodeCommand(CLI::App& app, int& exit_code) {
       exit_code = 1;
       return;
     }
-    std::cout << *node_id << " " << finished << "\n  log: " << outcome->log_file.string() << "\n";
+    if (!shard->empty()) {  // A shard has no execution: say what it did.
+      std::cout << *node_id << " shard " << *shard << " " << outcome->cache_reason;
+    } else {
+      std::cout << *node_id << " " << finished;
+    }
+    std::cout << "\n  log: " << outcome->log_file.string() << "\n";
   });
 }
 

@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "weir/base/files.h"
 #include "weir/base/hashing.h"
 #include "weir/base/parallel.h"
 #include "weir/base/process_identity.h"
@@ -244,6 +245,37 @@ class NodeLog {
   std::FILE* file_ = nullptr;
 };
 
+// Where the shards of a node's execution in a run keep their parts until the merge: hidden, under
+// the node's folder, named by the cache key, so that parts made from other inputs are never
+// merged.
+fs::path ShardRunDir(const fs::path& root, const std::string& node, const std::string& run_id) {
+  return root / node / ".shards" / run_id;
+}
+fs::path ShardPart(const fs::path& root, const std::string& node, const std::string& run_id,
+                   const std::string& key, int index, int count) {
+  return ShardRunDir(root, node, run_id) / key.substr(0, 16) / StrCat(index, "-of-", count);
+}
+
+// The merge's executor: the component's merge over every shard's part, or an error naming the
+// first shard that has not finished.
+absl::Status MergeShards(const pipeline::PipelineSpec& spec,
+                         const pipeline::ComponentSpec& component, const std::string& run_id,
+                         const pipeline::NodeSpec& node, const std::string& key, int count,
+                         const pipeline::ExecutionContext& context) {
+  std::vector<fs::path> parts;
+  for (int index = 0; index < count; ++index) {
+    parts.push_back(ShardPart(spec.pipeline_root(), node.id(), run_id, key, index, count));
+    std::error_code ec;
+    if (!fs::is_directory(parts.back(), ec)) {
+      return absl::FailedPreconditionError(StrCat(
+          "shard ", index, "/", count, " of node ", node.id(), " has not finished in run ", run_id,
+          " with these inputs (no ", parts.back().string(), "); run `weir run-node ... --node ",
+          node.id(), " --shard ", index, "/", count, "` first"));
+    }
+  }
+  return component.sharded.merge(context, parts);
+}
+
 // Runs one node whose inputs are resolved: driver (cache key), cache, executor, publisher.
 // `report` is called when the node ends. Errors are the store's; a failing component is an
 // outcome, not an error.
@@ -251,8 +283,17 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
                          const pipeline::ComponentSpec* component, MetadataStore& store,
                          const RunContexts& contexts, const std::string& run_id,
                          const pipeline::NodeSpec& node, pipeline::ExecutionContext& context,
-                         NodeOutcome& outcome, const std::function<void()>& report) {
+                         const ShardTask& shard, NodeOutcome& outcome,
+                         const std::function<void()>& report) {
   const fs::path root = spec.pipeline_root();
+  // A merged node's parts are not needed once it has its outputs.
+  auto remove_parts = [&] {
+    if (shard.kind != ShardTask::Kind::kMerge) return;
+    const fs::path run_parts = ShardRunDir(root, node.id(), run_id);
+    std::error_code ec;
+    fs::remove_all(run_parts, ec);
+    fs::remove(run_parts.parent_path(), ec);  // Unless other runs' parts are there.
+  };
   const int64_t pipeline_context = contexts.pipeline;
   const int64_t run_context = contexts.run;
   NodeLog log(spec, run_id, node.id());
@@ -426,6 +467,7 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
       return store.PutEvents(events);
     }));
     outcome.execution_id = execution.id;
+    remove_parts();
     finish(NodeState::kCached, "");
     return absl::OkStatus();
   }
@@ -463,8 +505,10 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
   }));
   outcome.execution_id = execution.id;
   for (const auto& [name, artifact] : artifacts) context.outputs[name] = artifact.uri;
-  absl::Status status = component->executor
-                            ? component->executor(context)
+  absl::Status status =
+      shard.kind == ShardTask::Kind::kMerge
+          ? MergeShards(spec, *component, run_id, node, *key, shard.count, context)
+      : component->executor ? component->executor(context)
                             : absl::UnimplementedError(node.component() + " has no executor");
 
   // Publisher: outputs LIVE and the execution COMPLETE together, or FAILED and ABANDONED.
@@ -496,7 +540,81 @@ absl::Status ExecuteNode(const pipeline::PipelineSpec& spec,
   }));
   if (status.ok()) {
     for (const auto& [name, artifact] : artifacts) outcome.outputs[name] = {Ref(artifact)};
+    remove_parts();
     finish(NodeState::kSucceeded, "");
+  } else {
+    finish(NodeState::kFailed, std::string(status.message()));
+  }
+  return absl::OkStatus();
+}
+
+// One shard of a node whose inputs are resolved (ShardTask in local_runner.h): no execution,
+// its part written unless the cache has the node or the part is there already.
+absl::Status RunShard(const pipeline::PipelineSpec& spec, const pipeline::ComponentSpec& component,
+                      MetadataStore& store, const std::string& run_id,
+                      const pipeline::NodeSpec& node, pipeline::ExecutionContext& context,
+                      const ShardTask& shard, NodeOutcome& outcome) {
+  NodeLog log(spec, run_id, StrCat(node.id(), ".shard-", shard.index, "-of-", shard.count));
+  outcome.log_file = log.path();
+  log.Line(StrCat("shard ", shard.index, "/", shard.count, " of node ", node.id(), " (",
+                  node.component(), ") of pipeline ", spec.name(), ", run ", run_id));
+  const auto start = std::chrono::steady_clock::now();
+  auto finish = [&](NodeState state, std::string message) {
+    outcome.state = state;
+    outcome.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (state == NodeState::kFailed) {
+      outcome.error = std::move(message);
+      log.Line(StrCat("FAILED after ", outcome.seconds, " s: ", outcome.error));
+    } else {
+      outcome.cache_reason = std::move(message);
+      log.Line(StrCat(outcome.cache_reason, " (", outcome.seconds, " s)"));
+    }
+  };
+  RETURN_IF_ERROR(ReadInputsFromStore(component, store, context));
+  for (const auto& [name, artifacts] : context.inputs) {
+    for (const pipeline::ArtifactRef& artifact : artifacts)
+      log.Line(StrCat("input ", name, ": artifact ", artifact.id, " at ", artifact.uri.string()));
+  }
+  absl::StatusOr<std::string> key = CacheKey(component, node, context);
+  if (!key.ok()) {
+    finish(NodeState::kFailed, std::string(key.status().message()));
+    return absl::OkStatus();
+  }
+  if (spec.enable_cache()) {
+    ASSIGN_OR_RETURN(const int64_t node_context,
+                     EnsureContext(store, metadata::kNodeContextType,
+                                   metadata::NodeContextName(spec.name(), node.id())));
+    ASSIGN_OR_RETURN(
+        const std::optional<int64_t> cached,
+        FindCached(store, node_context, metadata::kCacheKeyProperty, *key, component, outcome));
+    if (cached) {
+      outcome.outputs.clear();
+      finish(NodeState::kCached, StrCat("cached: execution ", *cached,
+                                        " has the node's outputs, which the merge will reuse"));
+      return absl::OkStatus();
+    }
+  }
+  const fs::path part =
+      ShardPart(spec.pipeline_root(), node.id(), run_id, *key, shard.index, shard.count);
+  std::error_code ec;
+  if (fs::is_directory(part, ec)) {
+    finish(NodeState::kSucceeded, StrCat("done before: ", part.string(), " is there"));
+    return absl::OkStatus();
+  }
+  fs::create_directories(part.parent_path(), ec);
+  absl::Status status = ec ? absl::InternalError(StrCat(
+                                 "cannot create ", part.parent_path().string(), ": ", ec.message()))
+                           : absl::OkStatus();
+  if (status.ok()) {
+    absl::StatusOr<base::StagingDir> staging = base::StagingDir::Create(part);
+    status = staging.status();
+    if (status.ok())
+      status = component.sharded.shard(context, shard.index, shard.count, staging->path());
+    if (status.ok()) status = staging->Publish();
+  }
+  if (status.ok()) {
+    finish(NodeState::kSucceeded, StrCat("done: ", part.string()));
   } else {
     finish(NodeState::kFailed, std::string(status.message()));
   }
@@ -644,7 +762,7 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
           status = own_store.status();
         } else {
           status = ExecuteNode(spec, component, **own_store, contexts, result.run_id, node, context,
-                               outcome, [&] { report(i, &outcome); });
+                               ShardTask{}, outcome, [&] { report(i, &outcome); });
         }
         std::lock_guard<std::mutex> done(mutex);
         if (!status.ok() && first_error.ok()) first_error = status;
@@ -671,7 +789,7 @@ absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
                                     const pipeline::ComponentRegistry& registry,
                                     MetadataStore& store, const std::string& run_id,
                                     const std::string& node_id, const ProgressCallback& progress,
-                                    std::optional<int64_t> data_interval_start_ms) {
+                                    const RunNodeOptions& options) {
   if (run_id.empty()) return absl::InvalidArgumentError("run-node needs a run id");
   RETURN_IF_ERROR(CheckRunId(run_id));
   const pipeline::NodeSpec* node = nullptr;
@@ -685,6 +803,20 @@ absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
         StrCat(spec.source_file(), ": no node '", node_id, "' (nodes: ", known, ")"));
   }
   const pipeline::ComponentSpec* component = registry.Find(node->component());
+  const ShardTask& shard = options.shard;
+  if (shard.kind != ShardTask::Kind::kWhole) {
+    if (!component->sharded.shard) {
+      return absl::InvalidArgumentError(
+          StrCat("node ", node_id, ": ", node->component(), " cannot run in shards"));
+    }
+    if (shard.count < 1 || shard.count > pipeline::kMaxShards ||
+        (shard.kind == ShardTask::Kind::kShard &&
+         (shard.index < 0 || shard.index >= shard.count))) {
+      return absl::InvalidArgumentError(StrCat("shard ", shard.index, "/", shard.count,
+                                               ": a node has 1 to ", pipeline::kMaxShards,
+                                               " shards, numbered from 0"));
+    }
+  }
   RETURN_IF_ERROR(CleanUpLeftovers(store).status());
   RunContexts contexts;
   RETURN_IF_ERROR(store.InTransaction([&]() -> absl::Status {
@@ -698,10 +830,10 @@ absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
   context.node_id = node_id;
   context.params.insert(node->params().begin(), node->params().end());
   context.output_properties = &outcome.output_properties;
-  context.data_interval_start_ms = data_interval_start_ms;
+  context.data_interval_start_ms = options.data_interval_start_ms;
   ASSIGN_OR_RETURN(metadata::Context run, store.GetContext(contexts.run));
   if (auto start = run.custom_properties.find(metadata::kDataIntervalStartProperty);
-      !data_interval_start_ms && start != run.custom_properties.end() &&
+      !options.data_interval_start_ms && start != run.custom_properties.end() &&
       std::holds_alternative<int64_t>(start->second)) {
     context.data_interval_start_ms = std::get<int64_t>(start->second);
   }
@@ -713,7 +845,9 @@ absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
             [](const Execution& a, const Execution& b) { return a.id > b.id; });
   // An orchestrator runs a node again only once its earlier attempt has ended, perhaps on another
   // machine that died: an attempt left unfinished is closed, unless its process still runs here.
+  // (A shard records no execution, and runs beside the node's other shards.)
   for (Execution& earlier : in_run) {
+    if (shard.kind == ShardTask::Kind::kShard) break;
     if (metadata::GetString(earlier.custom_properties, metadata::kNodeIdProperty) != node_id ||
         (earlier.last_known_state != Execution::State::kRunning &&
          earlier.last_known_state != Execution::State::kNew)) {
@@ -763,8 +897,13 @@ absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
     }
   }
   if (progress) progress(*node, 0, 1, nullptr);
+  if (shard.kind == ShardTask::Kind::kShard) {
+    RETURN_IF_ERROR(RunShard(spec, *component, store, run_id, *node, context, shard, outcome));
+    if (progress) progress(*node, 0, 1, &outcome);
+    return outcome;
+  }
   RETURN_IF_ERROR(
-      ExecuteNode(spec, component, store, contexts, run_id, *node, context, outcome, [&] {
+      ExecuteNode(spec, component, store, contexts, run_id, *node, context, shard, outcome, [&] {
         if (progress) progress(*node, 0, 1, &outcome);
       }));
   return outcome;

@@ -71,17 +71,40 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
                                       metadata::MetadataStore& store, std::string run_id,
                                       const ProgressCallback& progress);
 
+// Which part of a node one RunNode does, for a component that can be sharded
+// (pipeline::ShardedExecutor): the whole node, one shard's share of the work, or the merge of
+// every shard's part into the node's outputs.
+//  - A shard records no execution. It resolves the node's inputs and cache key as the node would;
+//    when the cache holds the node's outputs it does nothing (the merge will reuse them), else it
+//    writes its part, published at once, under <pipeline_root>/<node>/.shards/<run id>/<key>/,
+//    where a retried shard finds it done.
+//  - The merge is the node's execution (cache, lineage, publisher as for the whole node); its
+//    executor merges the parts of the same cache key, and fails naming the first shard missing.
+//    Once the node succeeds its parts are removed.
+struct ShardTask {
+  enum class Kind { kWhole, kShard, kMerge };
+  Kind kind = Kind::kWhole;
+  int index = 0;  // kShard: which shard, from 0.
+  int count = 0;  // kShard and kMerge: how many shards.
+};
+
+struct RunNodeOptions {
+  // Where the run's data interval starts (an external orchestrator's, e.g. Airflow's); without
+  // it, what the run records (metadata::kDataIntervalStartProperty).
+  std::optional<int64_t> data_interval_start_ms;
+  ShardTask shard;
+};
+
 // Runs one node of run `run_id` (created if new), as an external orchestrator (Airflow, weir's
 // scheduler, a shell script) calls it: its inputs are the outputs of the upstream nodes' latest
 // successful executions in that run, read from the store. The same driver, cache, executor and
-// publisher as RunPipeline. FailedPrecondition when an upstream node has not succeeded yet.
-// `data_interval_start_ms`: where the run's data interval starts (an external orchestrator's,
-// e.g. Airflow's); without it, what the run records (metadata::kDataIntervalStartProperty).
+// publisher as RunPipeline. FailedPrecondition when an upstream node has not succeeded yet;
+// InvalidArgument for a shard task of a component that cannot be sharded.
 absl::StatusOr<NodeOutcome> RunNode(const pipeline::PipelineSpec& spec,
                                     const pipeline::ComponentRegistry& registry,
                                     metadata::MetadataStore& store, const std::string& run_id,
                                     const std::string& node_id, const ProgressCallback& progress,
-                                    std::optional<int64_t> data_interval_start_ms = std::nullopt);
+                                    const RunNodeOptions& options = {});
 
 // The contexts of a run (weir/metadata/run_records.h names their types).
 struct RunContexts {

@@ -168,6 +168,79 @@ TEST_F(LocalRunnerTest, AFailureIsRecordedAndTheNextRunResumes) {
   EXPECT_EQ(States(resumed), (std::vector<NodeState>{kCached, kRan, kRan}));
 }
 
+// A sharded node as an external engine runs it: shards (retried ones find their part done),
+// then the merge, which is the node's one execution; the cache spares the shards' work.
+TEST_F(LocalRunnerTest, ShardTasksThenAMergeRunANode) {
+  ASSERT_TRUE(base::WriteFileAtomically(home_ / "pipeline.yaml", R"(pipeline: sharded
+enable_cache: true
+nodes:
+  Gen: {component: CsvExampleGen, params: {input_base: data}}
+  Stats: {component: StatisticsGen, shards: 2, inputs: {examples: Gen.examples}}
+)")
+                  .ok());
+  auto spec = pipeline::LoadPipelineFile(home_ / "pipeline.yaml", registry_);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->nodes(1).shards(), 2u);
+  auto store = OpenPipelineStore(*spec);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto run_node = [&](const std::string& run, const std::string& node, ShardTask shard) {
+    return RunNode(*spec, registry_, **store, run, node, nullptr, {.shard = shard});
+  };
+  const ShardTask merge{.kind = ShardTask::Kind::kMerge, .count = 2};
+  auto shard = [](int index) {
+    return ShardTask{.kind = ShardTask::Kind::kShard, .index = index, .count = 2};
+  };
+  const fs::path parts = home_ / "artifacts/sharded/Stats/.shards/r1";
+
+  ASSERT_EQ(run_node("r1", "Gen", {})->state, kRan);
+  auto early = run_node("r1", "Stats", merge);
+  ASSERT_TRUE(early.ok()) << early.status();
+  EXPECT_EQ(early->state, NodeState::kFailed);
+  EXPECT_THAT(early->error, ::testing::HasSubstr("shard 0/2 of node Stats has not finished"));
+  EXPECT_EQ(run_node("r1", "Stats", shard(1))->state, kRan);
+  auto again = run_node("r1", "Stats", shard(1));  // A retry after the part was published.
+  EXPECT_EQ(again->state, kRan);
+  EXPECT_THAT(again->cache_reason, ::testing::HasSubstr("done before"));
+  EXPECT_EQ(again->execution_id, 0);  // Shards record no execution.
+  EXPECT_EQ(run_node("r1", "Stats", shard(0))->state, kRan);
+  EXPECT_TRUE(fs::is_directory(parts));
+  auto merged = run_node("r1", "Stats", merge);
+  ASSERT_EQ(merged->state, kRan) << merged->error;
+  EXPECT_TRUE(
+      fs::exists(merged->outputs.at("statistics").at(0).uri / "Split-train/FeatureStats.pb"));
+  EXPECT_FALSE(fs::exists(parts));
+
+  // The next run has the same inputs: the shards do nothing, the merge is the cached node.
+  EXPECT_EQ(run_node("r2", "Gen", {})->state, kCached);
+  auto cached_shard = run_node("r2", "Stats", shard(0));
+  EXPECT_EQ(cached_shard->state, kCached);
+  EXPECT_THAT(cached_shard->cache_reason, ::testing::HasSubstr("the merge will reuse"));
+  EXPECT_EQ(run_node("r2", "Stats", merge)->state, kCached);
+  EXPECT_FALSE(fs::exists(home_ / "artifacts/sharded/Stats/.shards"));
+
+  // What cannot be sharded, or is not a shard, is refused before anything runs.
+  EXPECT_EQ(run_node("r3", "Gen", shard(0)).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      run_node("r3", "Stats", ShardTask{.kind = ShardTask::Kind::kShard, .index = 2, .count = 2})
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
+  for (const char* bad : {"shards: 0", "shards: many", "shards: 1001"}) {
+    std::string yaml = *base::ReadFile(home_ / "pipeline.yaml");
+    yaml.replace(yaml.find("shards: 2"), 9, bad);
+    ASSERT_TRUE(base::WriteFileAtomically(home_ / "bad.yaml", yaml).ok());
+    EXPECT_THAT(pipeline::LoadPipelineFile(home_ / "bad.yaml", registry_).status().message(),
+                ::testing::HasSubstr("shards must be a whole number from 1 to 1000"))
+        << bad;
+  }
+  std::string yaml = *base::ReadFile(home_ / "pipeline.yaml");
+  yaml.replace(yaml.find("data}}"), 6, "data}, shards: 2}");
+  ASSERT_TRUE(base::WriteFileAtomically(home_ / "bad.yaml", yaml).ok());
+  EXPECT_THAT(pipeline::LoadPipelineFile(home_ / "bad.yaml", registry_).status().message(),
+              ::testing::HasSubstr("CsvExampleGen cannot run in shards (those that can: "
+                                   "StatisticsGen)"));
+}
+
 // Airflow's ids and weir's own pass; what would leave the logs' folder, or is not text, does not.
 TEST(CheckRunIdTest, TakesAirflowsRunIdsAndNothingThatNamesAnotherFolder) {
   for (const char* id : {"r1", "20261126T111500.123Z", "scheduled__2026-12-07T00:00:00+00:00",

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "weir/base/status.h"
@@ -89,6 +91,9 @@ std::string PodName(const std::string& pipeline, const std::string& node) {
   return name.substr(0, 63);
 }
 
+// The mapped task of a sharded node's shards ('.' is in no node id, so it names no other task).
+std::string ShardsTaskId(const NodeSpec& node) { return StrCat(node.id(), ".shards"); }
+
 }  // namespace
 
 absl::StatusOr<std::string> ExportAirflowDag(const PipelineSpec& spec,
@@ -132,41 +137,72 @@ absl::StatusOr<std::string> ExportAirflowDag(const PipelineSpec& spec,
                ",\n    max_active_runs=", max_active_runs,
                ",\n    tags=[\"weir\"],\n) as dag:\n    tasks = {}\n");
 
-  for (const NodeSpec& node : spec.nodes()) {
-    std::string task;
+  // A task's run-node command: a bash command line, or the pod's arguments.
+  auto command = [&](const NodeSpec& node, const std::vector<std::string>& extra) {
     if (pods) {
-      task = StrCat("KubernetesPodOperator(\n        task_id=", Py(node.id()),
-                    ",\n        name=", Py(PodName(spec.name(), node.id())),
-                    ",\n        image=IMAGE,\n        cmds=[\"weir\"],\n"
-                    "        arguments=[\"run-node\", \"--pipeline\", PIPELINE_FILE, \"--run\", "
-                    "\"{{ run_id }}\", \"--node\", ",
-                    Py(node.id()),
-                    intervals ? ", \"--data_interval_start\", \"{{ data_interval_start }}\"" : "",
-                    "],\n        env_vars=ENVIRONMENT,\n");
+      std::string arguments = StrCat(
+          "[\"run-node\", \"--pipeline\", PIPELINE_FILE, \"--run\", \"{{ run_id }}\", \"--node\", ",
+          Py(node.id()),
+          intervals ? ", \"--data_interval_start\", \"{{ data_interval_start }}\"" : "");
+      for (const std::string& word : extra) arguments += StrCat(", ", Py(word));
+      return arguments + "]";
+    }
+    std::string line =
+        StrCat("weir run-node --pipeline ", ShellWord(options.pipeline_file),
+               " --run '{{ run_id }}' --node ", ShellWord(node.id()),
+               intervals ? " --data_interval_start '{{ data_interval_start }}'" : "");
+    for (const std::string& word : extra) line += StrCat(" ", word);  // Ours: no quoting needed.
+    return Py(line);
+  };
+  // The arguments of a node's task other than its command: the operator's own, retries, timeout.
+  auto arguments = [&](const NodeSpec& node, const std::string& task_id) {
+    std::string text = StrCat("        task_id=", Py(task_id), ",\n");
+    if (pods) {
+      text += StrCat("        name=", Py(PodName(spec.name(), task_id)),
+                     ",\n        image=IMAGE,\n        cmds=[\"weir\"],\n"
+                     "        env_vars=ENVIRONMENT,\n");
     } else {
-      task =
-          StrCat("BashOperator(\n        task_id=", Py(node.id()), ",\n        bash_command=",
-                 Py(StrCat("weir run-node --pipeline ", ShellWord(options.pipeline_file),
-                           " --run '{{ run_id }}' --node ", ShellWord(node.id()),
-                           intervals ? " --data_interval_start '{{ data_interval_start }}'" : "")),
-                 ",\n        env=ENVIRONMENT,\n        append_env=True,\n");
+      text += "        env=ENVIRONMENT,\n        append_env=True,\n";
     }
     if (node.retries() > 0) {
       // weir's scheduler doubles the wait before each later retry, as this does.
-      task += StrCat("        retries=", node.retries(), ",\n        retry_delay=",
+      text += StrCat("        retries=", node.retries(), ",\n        retry_delay=",
                      Seconds(node.retry_delay_seconds() > 0 ? node.retry_delay_seconds() : 10),
                      ",\n        retry_exponential_backoff=True,\n");
     }
     if (node.timeout_seconds() > 0)
-      task += StrCat("        execution_timeout=", Seconds(node.timeout_seconds()), ",\n");
-    py += StrCat("    tasks[", Py(node.id()), "] = ", task, "    )\n");
+      text += StrCat("        execution_timeout=", Seconds(node.timeout_seconds()), ",\n");
+    return text;
+  };
+  const std::string operator_class = pods ? "KubernetesPodOperator" : "BashOperator";
+  const std::string command_argument = pods ? "arguments" : "bash_command";
+  for (const NodeSpec& node : spec.nodes()) {
+    std::vector<std::string> extra;
+    if (node.shards() > 1) {
+      // The shards as one mapped task (Airflow's dynamic task mapping), then the merge.
+      py += StrCat("    tasks[", Py(ShardsTaskId(node)), "] = ", operator_class, ".partial(\n",
+                   arguments(node, ShardsTaskId(node)), "    ).expand(\n        ", command_argument,
+                   "=[\n");
+      for (uint32_t shard = 0; shard < node.shards(); ++shard) {
+        py += StrCat("            ", command(node, {"--shard", StrCat(shard, "/", node.shards())}),
+                     ",\n");
+      }
+      py += "        ],\n    )\n";
+      extra = {"--merge_shards", StrCat(node.shards())};
+    }
+    py += StrCat("    tasks[", Py(node.id()), "] = ", operator_class, "(\n",
+                 arguments(node, node.id()), "        ", command_argument, "=",
+                 command(node, extra), ",\n    )\n");
   }
   for (const NodeSpec& node : spec.nodes()) {
     std::set<std::string> upstream;
     for (const auto& [name, reference] : node.inputs())
       upstream.insert(reference.substr(0, reference.find('.')));
+    const std::string first = node.shards() > 1 ? ShardsTaskId(node) : node.id();
     for (const std::string& from : upstream)
-      py += StrCat("    tasks[", Py(from), "] >> tasks[", Py(node.id()), "]\n");
+      py += StrCat("    tasks[", Py(from), "] >> tasks[", Py(first), "]\n");
+    if (node.shards() > 1)
+      py += StrCat("    tasks[", Py(first), "] >> tasks[", Py(node.id()), "]\n");
   }
   return py;
 }

@@ -129,11 +129,16 @@ std::vector<std::filesystem::path> InputFolders(const ExecutionContext& context,
   return folders;
 }
 
-absl::Status RunStatisticsGenNode(const ExecutionContext& context) {
+components::StatisticsGenOptions StatisticsGenOptionsOf(const ExecutionContext& context) {
   components::StatisticsGenOptions options;
   options.examples = InputFolders(context, "examples");
-  options.output = context.outputs.at("statistics");
-  ASSIGN_OR_RETURN(components::StatisticsGenResult result, components::RunStatisticsGen(options));
+  if (auto output = context.outputs.find("statistics"); output != context.outputs.end())
+    options.output = output->second;  // A shard has none.
+  return options;
+}
+
+absl::Status RecordStatisticsGen(const ExecutionContext& context,
+                                 components::StatisticsGenResult& result) {
   // As TFX's ExampleStatistics: the span of the examples described (of one span), which finds
   // the previous span's statistics for drift.
   const std::vector<ArtifactRef>& examples = context.inputs.at("examples");
@@ -143,6 +148,24 @@ absl::Status RunStatisticsGenNode(const ExecutionContext& context) {
   }
   (*context.output_properties)["statistics"] = result.properties;
   return absl::OkStatus();
+}
+
+absl::Status RunStatisticsGenNode(const ExecutionContext& context) {
+  ASSIGN_OR_RETURN(components::StatisticsGenResult result,
+                   components::RunStatisticsGen(StatisticsGenOptionsOf(context)));
+  return RecordStatisticsGen(context, result);
+}
+
+absl::Status ShardStatisticsGenNode(const ExecutionContext& context, int index, int count,
+                                    const std::filesystem::path& part) {
+  return components::RunStatisticsGenShard(StatisticsGenOptionsOf(context), index, count, part);
+}
+
+absl::Status MergeStatisticsGenNode(const ExecutionContext& context,
+                                    const std::vector<std::filesystem::path>& parts) {
+  ASSIGN_OR_RETURN(components::StatisticsGenResult result,
+                   components::MergeStatisticsGenShards(StatisticsGenOptionsOf(context), parts));
+  return RecordStatisticsGen(context, result);
 }
 
 bool ComparesSpans(const schema::tfmd::Schema& schema) {
@@ -460,6 +483,7 @@ void RegisterBuiltins(ComponentRegistry& registry) {
       .outputs = {{"statistics", "ExampleStatistics"}},
       .params = {},
       .executor = RunStatisticsGenNode,
+      .sharded = {.shard = ShardStatisticsGenNode, .merge = MergeStatisticsGenNode},
   });
   registry.Register({
       .type = "SchemaGen",

@@ -86,6 +86,20 @@ struct ExecutionContext {
 
 using Executor = std::function<absl::Status(const ExecutionContext&)>;
 
+// A component that can run as shards and a merge, on as many machines, as Beam spreads TFX's
+// components (`weir run-node --shard I/N`, then `--merge_shards N`; docs/scale-out.md).
+struct ShardedExecutor {
+  // Shard `index` of `count`: its share of the work, into the new folder `part`.
+  std::function<absl::Status(const ExecutionContext& context, int index, int count,
+                             const std::filesystem::path& part)>
+      shard;
+  // The outputs (context.outputs) from every shard's part, in shard order: what the executor
+  // would have made.
+  std::function<absl::Status(const ExecutionContext& context,
+                             const std::vector<std::filesystem::path>& parts)>
+      merge;
+};
+
 // A fingerprint of what a component reads from outside the pipeline (a CSV folder, a curated
 // schema file), so that the cache notices when it changes. Components without one depend only
 // on their parameters and input artifacts.
@@ -118,6 +132,7 @@ struct ComponentSpec {
   ExternalFingerprint fingerprint = {};
   Resolver resolver = {};  // Set for resolver nodes, which have no executor.
   StoreInputs store_inputs = {};
+  ShardedExecutor sharded = {};  // Both set for a component that can be sharded.
   // Checks what can be known of a node before the run: its parameters, also against those of the
   // nodes upstream of it. Errors are reported at the node's line.
   std::function<absl::Status(const NodeSpec& node, const PipelineSpec& pipeline)> check = {};

@@ -4,7 +4,10 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string>
+#include <vector>
 
+#include "weir/base/status.h"
 #include "weir/base/strings.h"
 
 namespace weir::pipeline {
@@ -16,6 +19,9 @@ using Json = nlohmann::ordered_json;
 // job (KFP fills runtime values such as {{$.pipeline_job_uuid}} when it starts the task).
 constexpr char kRunIdParameter[] = "run_id";
 constexpr char kRunIdPlaceholder[] = "{{$.pipeline_job_uuid}}";
+// A sharded node's loop: the item ("I/N") its DAG gets, and the shard task's parameter for it.
+constexpr char kLoopItemParameter[] = "pipelinechannel--loop-item-param";
+constexpr char kShardParameter[] = "shard";
 
 // A KFP name: lower-case letters, digits and '-', starting with a letter or digit.
 std::string KfpName(std::string_view text) {
@@ -78,18 +84,23 @@ absl::StatusOr<std::string> ExportKfpPipeline(const PipelineSpec& spec,
   Json environment = Json::array();
   for (const auto& [name, value] : options.environment)
     environment.push_back({{"name", name}, {"value", value}});
-  std::set<std::string> task_names;
-  for (const NodeSpec& node : spec.nodes()) {
-    const std::string task = KfpName(node.id());
-    if (!task_names.insert(task).second) {
-      return absl::InvalidArgumentError(
-          StrCat("nodes '", node.id(), "' and another have the same KFP name '", task,
-                 "' (KFP names are lower case letters, digits and '-'): rename one"));
-    }
-    const std::string component = StrCat("comp-", task), executor = StrCat("exec-", task);
-    components[component] = {
-        {"executorLabel", executor},
-        {"inputDefinitions", {{"parameters", {{kRunIdParameter, {{"parameterType", "STRING"}}}}}}}};
+  std::set<std::string> names;
+  auto claim = [&](const std::string& name, const NodeSpec& node) -> absl::Status {
+    if (names.insert(name).second) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        StrCat("node '", node.id(), "' and another have the same KFP name '", name,
+               "' for a task (KFP names are lower case letters, digits and '-'): rename one"));
+  };
+  const Json string_parameter = {{"parameterType", "STRING"}};
+  // A container component running `weir run-node` for `node`, with `extra` arguments: registers
+  // comp-<name> and exec-<name>, with the run id and `inputs` as its input parameters.
+  auto add_component = [&](const NodeSpec& node, const std::string& name,
+                           const std::vector<std::string>& extra,
+                           const std::vector<std::string>& inputs) {
+    Json parameters = {{kRunIdParameter, string_parameter}};
+    for (const std::string& input : inputs) parameters[input] = {{"parameterType", "STRING"}};
+    components[StrCat("comp-", name)] = {{"executorLabel", StrCat("exec-", name)},
+                                         {"inputDefinitions", {{"parameters", parameters}}}};
     Json command = Json::array();
     if (node.timeout_seconds() > 0) {
       // A pipeline spec has no task timeout: coreutils' stops the node (exit 124, a failure that
@@ -98,35 +109,83 @@ absl::StatusOr<std::string> ExportKfpPipeline(const PipelineSpec& spec,
     } else {
       command = {"weir"};
     }
-    Json container = {
-        {"image", options.image},
-        {"command", command},
-        {"args",
-         {"run-node", "--pipeline", options.pipeline_file, "--run",
-          StrCat("{{$.inputs.parameters['", kRunIdParameter, "']}}"), "--node", node.id()}}};
+    Json args = {"run-node",
+                 "--pipeline",
+                 options.pipeline_file,
+                 "--run",
+                 StrCat("{{$.inputs.parameters['", kRunIdParameter, "']}}"),
+                 "--node",
+                 node.id()};
+    for (const std::string& word : extra) args.push_back(word);
+    Json container = {{"image", options.image}, {"command", command}, {"args", args}};
     if (!environment.empty()) container["env"] = environment;
-    executors[executor] = {{"container", container}};
-
-    std::set<std::string> upstream;
-    for (const auto& [name, reference] : node.inputs())
-      upstream.insert(KfpName(reference.substr(0, reference.find('.'))));
+    executors[StrCat("exec-", name)] = {{"container", container}};
+  };
+  // A task of `component` after the tasks `upstream`, with its input parameters, the node's
+  // retry policy and its name.
+  auto make_task = [&](const NodeSpec& node, const std::string& component,
+                       const std::set<std::string>& upstream, const Json& parameters,
+                       const std::string& name) {
     // weir caches nodes itself; KFP's cache would skip a task of a new run.
-    Json entry = {{"cachingOptions", {{"enableCache", false}}},
-                  {"componentRef", {{"name", component}}}};
-    if (!upstream.empty()) entry["dependentTasks"] = upstream;
-    entry["inputs"] = {
-        {"parameters", {{kRunIdParameter, {{"runtimeValue", {{"constant", kRunIdPlaceholder}}}}}}}};
+    Json task = {{"cachingOptions", {{"enableCache", false}}},
+                 {"componentRef", {{"name", StrCat("comp-", component)}}}};
+    if (!upstream.empty()) task["dependentTasks"] = upstream;
+    task["inputs"] = {{"parameters", parameters}};
     if (node.retries() > 0) {
       // weir's scheduler doubles the wait before each later retry, as KFP's backoff does.
-      entry["retryPolicy"] = {
+      task["retryPolicy"] = {
           {"backoffDuration",
            Duration(node.retry_delay_seconds() > 0 ? node.retry_delay_seconds() : 10)},
           {"backoffFactor", 2.0},
           {"backoffMaxDuration", "3600s"},
           {"maxRetryCount", node.retries()}};
     }
-    entry["taskInfo"] = {{"name", node.id()}};
-    tasks[task] = entry;
+    task["taskInfo"] = {{"name", name}};
+    return task;
+  };
+  const Json run_id_from_job = {
+      {kRunIdParameter, {{"runtimeValue", {{"constant", kRunIdPlaceholder}}}}}};
+  for (const NodeSpec& node : spec.nodes()) {
+    const std::string task = KfpName(node.id());
+    RETURN_IF_ERROR(claim(task, node));
+    std::set<std::string> upstream;
+    for (const auto& [name, reference] : node.inputs())
+      upstream.insert(KfpName(reference.substr(0, reference.find('.'))));
+    std::vector<std::string> extra;
+    if (node.shards() > 1) {
+      // The shards: a ParallelFor over "0/N" ... "N-1/N" (a DAG component whose one task runs a
+      // shard, as the KFP compiler writes a loop), which the merge task then waits for.
+      const std::string loop = StrCat(task, "-shards"), shard = StrCat(task, "-shard");
+      RETURN_IF_ERROR(claim(loop, node));
+      RETURN_IF_ERROR(claim(shard, node));
+      add_component(node, shard,
+                    {"--shard", StrCat("{{$.inputs.parameters['", kShardParameter, "']}}")},
+                    {kShardParameter});
+      const Json shard_task =
+          make_task(node, shard, {},
+                    {{kRunIdParameter, {{"componentInputParameter", kRunIdParameter}}},
+                     {kShardParameter, {{"componentInputParameter", kLoopItemParameter}}}},
+                    StrCat(node.id(), ".shard"));
+      components[StrCat("comp-", loop)] = {
+          {"dag", {{"tasks", {{shard, shard_task}}}}},
+          {"inputDefinitions",
+           {{"parameters",
+             {{kRunIdParameter, string_parameter}, {kLoopItemParameter, string_parameter}}}}}};
+      Json items = Json::array();
+      for (uint32_t index = 0; index < node.shards(); ++index)
+        items.push_back(StrCat(index, "/", node.shards()));
+      Json loop_task = {{"componentRef", {{"name", StrCat("comp-", loop)}}}};
+      if (!upstream.empty()) loop_task["dependentTasks"] = upstream;
+      loop_task["inputs"] = {{"parameters", run_id_from_job}};
+      loop_task["parameterIterator"] = {{"itemInput", kLoopItemParameter},
+                                        {"items", {{"raw", items.dump()}}}};
+      loop_task["taskInfo"] = {{"name", StrCat(node.id(), ".shards")}};
+      tasks[loop] = loop_task;
+      upstream = {loop};
+      extra = {"--merge_shards", StrCat(node.shards())};
+    }
+    add_component(node, task, extra, {});
+    tasks[task] = make_task(node, task, upstream, run_id_from_job, node.id());
   }
   Json pipeline = {
       {"components", components},
@@ -142,8 +201,9 @@ absl::StatusOr<std::string> ExportKfpPipeline(const PipelineSpec& spec,
       StrCat("# PIPELINE DEFINITION\n# Name: ", KfpName(spec.name()), "\n# The weir pipeline ",
              Json(spec.name()).dump(),
              " for Kubeflow Pipelines 2 and Vertex AI Pipelines: one container task per\n"
-             "# node running `weir run-node` for the pipeline job. Generated by `weir export kfp`; "
-             "export again\n# when the pipeline file changes (docs/scale-out.md).\n");
+             "# node running `weir run-node` for the pipeline job (a sharded node: a loop of shard "
+             "tasks,\n# then its merge task). Generated by `weir export kfp`; export again when "
+             "the pipeline\n# file changes (docs/scale-out.md).\n");
   AppendYaml(pipeline, 0, yaml);
   return yaml;
 }

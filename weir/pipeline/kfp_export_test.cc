@@ -146,6 +146,59 @@ TEST(KfpExportTest, RetriesTimeoutsAndAwkwardTextReadBackExactly) {
   EXPECT_THAT(parsed.spec.root().dag().tasks().at("stats").dependent_tasks(), ElementsAre("gen"));
 }
 
+TEST(KfpExportTest, AShardedNodeIsALoopOfShardTasksThenAMergeTask) {
+  PipelineSpec spec;
+  spec.set_name("p");
+  spec.add_nodes()->set_id("Gen");
+  NodeSpec* stats = spec.add_nodes();
+  stats->set_id("Stats");
+  stats->set_shards(3);
+  stats->set_retries(2);
+  (*stats->mutable_inputs())["examples"] = "Gen.examples";
+  NodeSpec* schema = spec.add_nodes();
+  schema->set_id("Schema");
+  (*schema->mutable_inputs())["statistics"] = "Stats.statistics";
+  absl::StatusOr<std::string> yaml = ExportKfpPipeline(spec, {.pipeline_file = "/p.yaml"});
+  ASSERT_TRUE(yaml.ok()) << yaml.status();
+  const Parsed parsed = Parse(*yaml);
+  const auto& tasks = parsed.spec.root().dag().tasks();
+  ASSERT_EQ(tasks.size(), 4u);
+
+  // The loop: after Gen, one iteration per shard.
+  const auto& loop = tasks.at("stats-shards");
+  EXPECT_THAT(loop.dependent_tasks(), ElementsAre("gen"));
+  EXPECT_EQ(nlohmann::json::parse(loop.parameter_iterator().items().raw()),
+            nlohmann::json({"0/3", "1/3", "2/3"}));
+  const std::string item = loop.parameter_iterator().item_input();
+  EXPECT_EQ(loop.inputs().parameters().at("run_id").runtime_value().constant().string_value(),
+            "{{$.pipeline_job_uuid}}");
+  const auto& loop_component = parsed.spec.components().at(loop.component_ref().name());
+  EXPECT_TRUE(loop_component.input_definitions().parameters().contains(item));
+  ASSERT_EQ(loop_component.dag().tasks().size(), 1u);
+
+  // Its one task runs a shard, the iteration's item as --shard, retried as the node is.
+  const auto& shard = loop_component.dag().tasks().begin()->second;
+  EXPECT_EQ(shard.inputs().parameters().at("shard").component_input_parameter(), item);
+  EXPECT_EQ(shard.inputs().parameters().at("run_id").component_input_parameter(), "run_id");
+  EXPECT_EQ(shard.retry_policy().max_retry_count(), 2);
+  const auto& shard_component = parsed.spec.components().at(shard.component_ref().name());
+  const auto& shard_container =
+      parsed.deployment.executors().at(shard_component.executor_label()).container();
+  EXPECT_THAT(
+      shard_container.args(),
+      ElementsAre("run-node", "--pipeline", "/p.yaml", "--run", "{{$.inputs.parameters['run_id']}}",
+                  "--node", "Stats", "--shard", "{{$.inputs.parameters['shard']}}"));
+
+  // The merge task waits for the loop; what needs the node's outputs waits for the merge.
+  const auto& merge = tasks.at("stats");
+  EXPECT_THAT(merge.dependent_tasks(), ElementsAre("stats-shards"));
+  EXPECT_THAT(
+      parsed.deployment.executors().at("exec-stats").container().args(),
+      ElementsAre("run-node", "--pipeline", "/p.yaml", "--run", "{{$.inputs.parameters['run_id']}}",
+                  "--node", "Stats", "--merge_shards", "3"));
+  EXPECT_THAT(tasks.at("schema").dependent_tasks(), ElementsAre("stats"));
+}
+
 TEST(KfpExportTest, NodesWhoseKfpNamesCollideAreRefused) {
   PipelineSpec spec;
   spec.set_name("p");

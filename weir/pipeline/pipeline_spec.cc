@@ -289,10 +289,10 @@ absl::StatusOr<PipelineSpec> ParseYaml(const fs::path& file, const std::string& 
     }
     if (!body.IsMap())
       return Error(where, StrCat("node '", id, "' must be a map with component, params, inputs"));
-    RETURN_IF_ERROR(CheckKeys(
-        body,
-        {"component", "params", "inputs", "retries", "retry_delay_seconds", "timeout_seconds"},
-        source, StrCat("node '", id, "'")));
+    RETURN_IF_ERROR(CheckKeys(body,
+                              {"component", "params", "inputs", "retries", "retry_delay_seconds",
+                               "timeout_seconds", "shards"},
+                              source, StrCat("node '", id, "'")));
     NodeSpec* node = spec.add_nodes();
     node->set_id(id);
     node->set_line(static_cast<uint32_t>(entry.first.Mark().line + 1));
@@ -339,6 +339,27 @@ absl::StatusOr<PipelineSpec> ParseYaml(const fs::path& file, const std::string& 
     if (node->retry_delay_seconds() < 0 || node->timeout_seconds() < 0) {
       return Error(where, StrCat("node '", id,
                                  "': retry_delay_seconds and timeout_seconds cannot be negative"));
+    }
+    if (const YAML::Node shards = body["shards"]) {
+      uint32_t count = 0;
+      if (!YAML::convert<uint32_t>::decode(shards, count) || count < 1 ||
+          count > static_cast<uint32_t>(kMaxShards)) {
+        return Error(source.At(shards), StrCat("node '", id,
+                                               "': shards must be a whole number "
+                                               "from 1 to ",
+                                               kMaxShards));
+      }
+      if (count > 1 && !component_spec->sharded.shard) {
+        std::vector<std::string> shardable;
+        for (const std::string& type : registry.Types()) {
+          if (registry.Find(type)->sharded.shard) shardable.push_back(type);
+        }
+        return Error(source.At(shards), StrCat("node '", id, "': ", component,
+                                               " cannot run in shards (those that "
+                                               "can: ",
+                                               JoinNames(shardable), ")"));
+      }
+      node->set_shards(count);
     }
     if (const YAML::Node inputs = body["inputs"]) {
       if (!inputs.IsMap())

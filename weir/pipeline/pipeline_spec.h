@@ -12,6 +12,9 @@
 
 namespace weir::pipeline {
 
+// The most shards a node may run as (`shards:` in a pipeline file, run-node --shard I/N).
+inline constexpr int kMaxShards = 1000;
+
 // $WEIR_HOME, or ~/weir.
 std::filesystem::path WeirHome();
 

@@ -12,13 +12,13 @@
 namespace weir::stats {
 namespace fs = std::filesystem;
 
-absl::StatusOr<tfmd::DatasetFeatureStatistics> ExamplesStatistics(
-    const std::vector<fs::path>& files, const std::string& name, const StatsOptions& options,
-    int num_threads) {
-  // Each file (or block of examples) gets its own accumulator; they are merged in file order, so
-  // the result does not depend on which thread handled what.
-  DatasetAccumulator total;
-  auto merge = [&](DatasetAccumulator&& part) { return total.Merge(part); };
+absl::Status AccumulateExamples(const std::vector<fs::path>& files, size_t begin, size_t end,
+                                int num_threads,
+                                const std::function<absl::Status(DatasetAccumulator&&)>& part) {
+  if (begin > end || end > files.size()) {
+    return absl::InvalidArgumentError(
+        StrCat("files [", begin, ", ", end, ") of ", files.size(), " asked for"));
+  }
   auto add = [](const data::RecordBatch& batch, const std::string& file,
                 DatasetAccumulator* accumulator) -> absl::Status {
     absl::Status status = accumulator->Add(batch);
@@ -27,12 +27,12 @@ absl::StatusOr<tfmd::DatasetFeatureStatistics> ExamplesStatistics(
   };
   const int threads = num_threads > 0 ? num_threads : base::DefaultThreadCount();
   if (files.size() >= 2) {
-    // Several shards: each thread reads whole files, so decompression runs in parallel too.
-    size_t next_file = 0;
-    RETURN_IF_ERROR((base::RunOrderedPipeline<fs::path, DatasetAccumulator>(
+    // Several files: each thread reads whole files, so decompression runs in parallel too.
+    size_t next_file = begin;
+    return base::RunOrderedPipeline<fs::path, DatasetAccumulator>(
         threads, static_cast<size_t>(threads),
         [&]() -> absl::StatusOr<std::optional<fs::path>> {
-          if (next_file == files.size()) return std::optional<fs::path>();
+          if (next_file == end) return std::optional<fs::path>();
           return std::optional<fs::path>(files[next_file++]);
         },
         [&](fs::path&& file) -> absl::StatusOr<DatasetAccumulator> {
@@ -46,18 +46,28 @@ absl::StatusOr<tfmd::DatasetFeatureStatistics> ExamplesStatistics(
           }
           return accumulator;
         },
-        merge)));
-  } else {
-    // One file: one thread reads and decompresses blocks, all threads decode and accumulate.
-    RETURN_IF_ERROR(io::ForEachExampleBatch<DatasetAccumulator>(
-        files, threads,
-        [&](data::RecordBatch&& batch) -> absl::StatusOr<DatasetAccumulator> {
-          DatasetAccumulator accumulator;
-          RETURN_IF_ERROR(add(batch, files.front().string(), &accumulator));
-          return accumulator;
-        },
-        merge));
+        part);
   }
+  if (begin == end) return absl::OkStatus();
+  // One file: one thread reads and decompresses blocks, all threads decode and accumulate.
+  DatasetAccumulator whole;
+  RETURN_IF_ERROR(io::ForEachExampleBatch<DatasetAccumulator>(
+      files, threads,
+      [&](data::RecordBatch&& batch) -> absl::StatusOr<DatasetAccumulator> {
+        DatasetAccumulator accumulator;
+        RETURN_IF_ERROR(add(batch, files.front().string(), &accumulator));
+        return accumulator;
+      },
+      [&](DatasetAccumulator&& block) { return whole.Merge(block); }));
+  return part(std::move(whole));
+}
+
+absl::StatusOr<tfmd::DatasetFeatureStatistics> ExamplesStatistics(
+    const std::vector<fs::path>& files, const std::string& name, const StatsOptions& options,
+    int num_threads) {
+  DatasetAccumulator total;
+  RETURN_IF_ERROR(AccumulateExamples(files, 0, files.size(), num_threads,
+                                     [&](DatasetAccumulator&& part) { return total.Merge(part); }));
   return total.ToProto(name, options);
 }
 

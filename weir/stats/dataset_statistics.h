@@ -4,7 +4,9 @@
 #ifndef WEIR_STATS_DATASET_STATISTICS_H_
 #define WEIR_STATS_DATASET_STATISTICS_H_
 
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,15 @@ namespace weir::stats {
 absl::StatusOr<tfmd::DatasetFeatureStatistics> ExamplesStatistics(
     const std::vector<std::filesystem::path>& files, const std::string& name,
     const StatsOptions& options, int num_threads);
+
+// The accumulators ExamplesStatistics merges, handed to `part` in file order: one per file of
+// files[begin, end) when `files` (all of a split's) holds several, else one for its single file
+// (none when the range is empty). Merged in order into an empty accumulator, the parts of
+// consecutive ranges give ExamplesStatistics' accumulator exactly, so shards that take a range
+// each, on other machines, merge to the same statistics byte for byte.
+absl::Status AccumulateExamples(const std::vector<std::filesystem::path>& files, size_t begin,
+                                size_t end, int num_threads,
+                                const std::function<absl::Status(DatasetAccumulator&&)>& part);
 
 // Statistics of CSV files read as CsvExampleGen reads them (types inferred over all rows), as
 // TFDV's generate_statistics_from_csv computes them.

@@ -76,6 +76,43 @@ std::vector<std::pair<double, uint64_t>> QuantileSketch::ExactCounts::Entries() 
   return entries;
 }
 
+// Layout: slots u32 (0 when empty), entries u32, then each as slot u32, value f64, count u64.
+void QuantileSketch::ExactCounts::Save(std::string* out) const {
+  base::PutFixed<uint32_t>(out, static_cast<uint32_t>(slots_.size()));
+  base::PutFixed<uint32_t>(out, static_cast<uint32_t>(size_));
+  for (size_t index = 0; index < slots_.size(); ++index) {
+    if (slots_[index].count == 0) continue;
+    base::PutFixed<uint32_t>(out, static_cast<uint32_t>(index));
+    base::PutFixed<uint64_t>(out, slots_[index].bits);
+    base::PutFixed<uint64_t>(out, slots_[index].count);
+  }
+}
+
+bool QuantileSketch::ExactCounts::Restore(std::string_view* in) {
+  uint32_t num_slots = 0, entries = 0;
+  if (!base::GetFixed(in, &num_slots) || !base::GetFixed(in, &entries)) return false;
+  // Add keeps the table a power of two, at least 64 slots, and at most half full.
+  if (num_slots == 0) return entries == 0;
+  if (!std::has_single_bit(num_slots) || num_slots < 64 || num_slots > 4 * kExactLimit ||
+      2 * size_t{entries} > num_slots) {
+    return false;
+  }
+  slots_.assign(num_slots, Slot{});
+  shift_ = 64 - std::countr_zero(slots_.size());
+  size_ = entries;
+  for (uint32_t i = 0; i < entries; ++i) {
+    uint32_t index = 0;
+    Slot slot;
+    if (!base::GetFixed(in, &index) || !base::GetFixed(in, &slot.bits) ||
+        !base::GetFixed(in, &slot.count) || index >= num_slots || slot.count == 0 ||
+        slots_[index].count != 0) {
+      return false;
+    }
+    slots_[index] = slot;
+  }
+  return true;
+}
+
 uint32_t QuantileSketch::Capacity(size_t level) const { return capacities_[level]; }
 
 void QuantileSketch::CountValues(uint64_t n, Extremes extremes) {
@@ -325,8 +362,8 @@ double QuantileSketch::CountAtMost(double x) const {
          static_cast<double>(total);
 }
 
-// Layout (little-endian): k u32, count u64, min f64, max f64, compactions u64, exact entries u32
-// and each as value f64 + count u64, levels u32, then per level: size u32 and the values as f64.
+// Layout (little-endian): k u32, count u64, min f64, max f64, compactions u64, the exact counts
+// table (ExactCounts::Save), levels u32, then per level: size u32 and the values as f64.
 std::string QuantileSketch::Serialize() const {
   std::string out;
   base::PutFixed<uint32_t>(&out, k_);
@@ -334,11 +371,7 @@ std::string QuantileSketch::Serialize() const {
   base::PutFixed<double>(&out, min_);
   base::PutFixed<double>(&out, max_);
   base::PutFixed<uint64_t>(&out, compactions_);
-  base::PutFixed<uint32_t>(&out, static_cast<uint32_t>(exact_.size()));
-  for (const auto& [value, count] : exact_.Entries()) {
-    base::PutFixed<double>(&out, value);
-    base::PutFixed<uint64_t>(&out, count);
-  }
+  exact_.Save(&out);
   base::PutFixed<uint32_t>(&out, static_cast<uint32_t>(levels_.size()));
   for (const auto& level : levels_) {
     base::PutFixed<uint32_t>(&out, static_cast<uint32_t>(level.size()));
@@ -350,19 +383,13 @@ std::string QuantileSketch::Serialize() const {
 absl::StatusOr<QuantileSketch> QuantileSketch::Deserialize(std::string_view bytes) {
   QuantileSketch sketch;
   uint32_t num_levels = 0;
-  uint32_t exact_entries = 0;
   if (!base::GetFixed(&bytes, &sketch.k_) || !base::GetFixed(&bytes, &sketch.count_) ||
       !base::GetFixed(&bytes, &sketch.min_) || !base::GetFixed(&bytes, &sketch.max_) ||
-      !base::GetFixed(&bytes, &sketch.compactions_) || !base::GetFixed(&bytes, &exact_entries) ||
-      exact_entries > kExactLimit) {
+      !base::GetFixed(&bytes, &sketch.compactions_)) {
     return absl::DataLossError("corrupt quantile sketch header");
   }
-  for (uint32_t i = 0; i < exact_entries; ++i) {
-    double value;
-    uint64_t count;
-    if (!base::GetFixed(&bytes, &value) || !base::GetFixed(&bytes, &count))
-      return absl::DataLossError("corrupt quantile sketch counts");
-    sketch.exact_.Add(value, count);
+  if (!sketch.exact_.Restore(&bytes) || sketch.exact_.size() > kExactLimit) {
+    return absl::DataLossError("corrupt quantile sketch counts");
   }
   if (!base::GetFixed(&bytes, &num_levels) || num_levels == 0 || num_levels > 64) {
     return absl::DataLossError("corrupt quantile sketch levels");

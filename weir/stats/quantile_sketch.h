@@ -93,6 +93,11 @@ class QuantileSketch {
     void Clear();
     // The entries in slot order (deterministic for the same additions).
     std::vector<std::pair<double, uint64_t>> Entries() const;
+    // The table as it is laid out, and back: a restored table iterates in the same order, so
+    // merges after a round trip through bytes (shards on other machines) add the same values in
+    // the same order. Restore fails on a layout no table of Add calls could have.
+    void Save(std::string* out) const;
+    bool Restore(std::string_view* in);
 
    private:
     struct Slot {

@@ -256,6 +256,12 @@ absl::Status FeatureAccumulator::Add(ScalarTally&& tally, std::string_view name)
 
 void FeatureAccumulator::MergeMoments(uint64_t count, double mean, double m2) {
   if (count == 0) return;
+  if (moment_count_ == 0) {  // Exactly the other's: mean * count / count may round.
+    moment_count_ = count;
+    mean_ = mean;
+    m2_ = m2;
+    return;
+  }
   double total = static_cast<double>(moment_count_ + count);
   double delta = mean - mean_;
   mean_ += delta * static_cast<double>(count) / total;

@@ -37,6 +37,16 @@ struct StatisticsGenResult {
 
 absl::StatusOr<StatisticsGenResult> RunStatisticsGen(const StatisticsGenOptions& options);
 
+// StatisticsGen as `count` shards and a merge, on as many machines (docs/scale-out.md). Shard
+// `index` accumulates its share of each split's example files (consecutive files; a split of one
+// file is all one shard's) into the new folder `part`; the merge reads every shard's part, in
+// shard order, and writes the artifact RunStatisticsGen writes, byte for byte. Errors name the
+// part file.
+absl::Status RunStatisticsGenShard(const StatisticsGenOptions& options, int index, int count,
+                                   const std::filesystem::path& part);
+absl::StatusOr<StatisticsGenResult> MergeStatisticsGenShards(
+    const StatisticsGenOptions& options, const std::vector<std::filesystem::path>& parts);
+
 // One split's statistics.
 struct SplitStatistics {
   std::string split;  // Empty for a file outside any Split-<name> folder.

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
+#include "weir/base/files.h"
 #include "weir/base/test_dirs.h"
 #include "weir/components/example_gen/example_gen_component.h"
 #include "weir/stats/dataset_statistics.h"
@@ -92,6 +93,72 @@ TEST(StatisticsGenTest, ExamplesAndCsvGiveTheSameStatistics) {
                   1e-9 * std::abs(fb.num_stats().mean()));
     }
   }
+}
+
+// Shards of StatisticsGen (on other machines) merge to the whole node's files, byte for byte:
+// with several example files per split (each shard takes some, or none when there are more
+// shards than files) and with one (one shard takes it all).
+TEST(StatisticsGenTest, ShardsMergeToTheWholeNodesStatisticsByteForByte) {
+  const fs::path root = FreshDir("shards");
+  fs::create_directories(root / "in");
+  fs::copy_file(kTaxiCsv, root / "in/data.csv");
+  for (const uint64_t shard_input_bytes : {uint64_t{700} << 10, uint64_t{128} << 20}) {
+    const fs::path dir = root / std::to_string(shard_input_bytes);
+    ExampleGenOptions example_gen;
+    example_gen.input_base = root / "in";
+    example_gen.output = dir / "examples";
+    example_gen.shard_input_bytes = shard_input_bytes;  // 3 files per split, then 1.
+    auto examples = RunCsvExampleGen(example_gen);
+    ASSERT_TRUE(examples.ok()) << examples.status();
+    StatisticsGenOptions whole;
+    whole.examples = {example_gen.output};
+    whole.output = dir / "whole";
+    auto whole_result = RunStatisticsGen(whole);
+    ASSERT_TRUE(whole_result.ok()) << whole_result.status();
+    for (const int count : {2, 3, 5}) {
+      SCOPED_TRACE(testing::Message()
+                   << examples->num_shards << " files per split, " << count << " shards");
+      std::vector<fs::path> parts;
+      for (int index = 0; index < count; ++index) {
+        parts.push_back(dir / ("parts-of-" + std::to_string(count)) / std::to_string(index));
+        StatisticsGenOptions shard = whole;
+        shard.output.clear();
+        shard.num_threads = 1 + index % 2;  // Whatever each machine has.
+        ASSERT_TRUE(RunStatisticsGenShard(shard, index, count, parts.back()).ok());
+      }
+      StatisticsGenOptions merge = whole;
+      merge.output = dir / ("merged-" + std::to_string(count));
+      auto merged = MergeStatisticsGenShards(merge, parts);
+      ASSERT_TRUE(merged.ok()) << merged.status();
+      EXPECT_EQ(merged->examples_per_split, whole_result->examples_per_split);
+      EXPECT_EQ(merged->properties, whole_result->properties);
+      for (const char* split : {"Split-train", "Split-eval"}) {
+        auto expected = base::ReadFile(whole.output / split / kStatisticsFileName);
+        auto got = base::ReadFile(merge.output / split / kStatisticsFileName);
+        ASSERT_TRUE(expected.ok() && got.ok());
+        EXPECT_TRUE(*expected == *got) << split;
+      }
+    }
+  }
+
+  // A part missing or damaged: the merge names the file and writes nothing.
+  const fs::path dir = root / std::to_string(uint64_t{700} << 10);
+  std::vector<fs::path> parts = {dir / "parts-of-2/0", dir / "parts-of-2/1"};
+  StatisticsGenOptions merge;
+  merge.examples = {dir / "examples"};
+  merge.output = dir / "merged-bad";
+  const fs::path eval_part = parts[1] / "Split-eval/accumulators.tfrecord";
+  ASSERT_TRUE(base::WriteFileAtomically(eval_part, "not a record").ok());
+  auto damaged = MergeStatisticsGenShards(merge, parts);
+  EXPECT_FALSE(damaged.ok());
+  EXPECT_NE(damaged.status().message().find(eval_part.string()), std::string::npos)
+      << damaged.status();
+  fs::remove(eval_part);
+  auto missing = MergeStatisticsGenShards(merge, parts);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound) << missing.status();
+  EXPECT_NE(missing.status().message().find(eval_part.string()), std::string::npos);
+  EXPECT_FALSE(fs::exists(merge.output));
+  EXPECT_FALSE(RunStatisticsGenShard(merge, 2, 2, dir / "bad-part").ok());
 }
 
 TEST(StatisticsGenTest, ErrorsNameTheProblem) {

@@ -32,19 +32,13 @@ class DAG:
         return False
 
 
-class BaseOperator:
-    ARGUMENTS = {"task_id", "retries", "retry_delay", "retry_exponential_backoff",
-                 "execution_timeout"}
-    OWN = set()
+class _Task:
+    """What a DAG holds: an operator, or a mapped one."""
 
-    def __init__(self, **kwargs):
-        unknown = set(kwargs) - self.ARGUMENTS - self.OWN
-        if unknown:
-            raise TypeError(f"{type(self).__name__} got unexpected arguments {sorted(unknown)}")
+    def _register(self, task_id):
         if not _current:
             raise RuntimeError("an operator outside a DAG")
-        self.kwargs = kwargs
-        self.task_id = kwargs["task_id"]
+        self.task_id = task_id
         self.dag = _current[-1]
         if self.task_id in self.dag.tasks:
             raise ValueError(f"task {self.task_id} declared twice")
@@ -53,3 +47,62 @@ class BaseOperator:
     def __rshift__(self, other):
         self.dag.edges.add((self.task_id, other.task_id))
         return other
+
+
+class BaseOperator(_Task):
+    ARGUMENTS = {"task_id", "retries", "retry_delay", "retry_exponential_backoff",
+                 "execution_timeout"}
+    OWN = set()
+
+    @classmethod
+    def _check(cls, kwargs):
+        unknown = set(kwargs) - cls.ARGUMENTS - cls.OWN
+        if unknown:
+            raise TypeError(f"{cls.__name__} got unexpected arguments {sorted(unknown)}")
+
+    def __init__(self, **kwargs):
+        self._check(kwargs)
+        self.kwargs = kwargs
+        self._register(kwargs["task_id"])
+
+    @classmethod
+    def partial(cls, **kwargs):
+        """Dynamic task mapping (Airflow 2.3): the arguments every mapped instance shares."""
+        cls._check(kwargs)
+        if "task_id" not in kwargs:
+            raise TypeError("partial() needs a task_id")
+        return _Partial(cls, kwargs)
+
+
+class _Partial:
+    def __init__(self, operator_class, kwargs):
+        self.operator_class = operator_class
+        self.kwargs = kwargs
+
+    def expand(self, **mapped):
+        return MappedOperator(self.operator_class, self.kwargs, mapped)
+
+
+class MappedOperator(_Task):
+    """One task instance per item of the expanded lists (Airflow's map indexes 0, 1, ...)."""
+
+    def __init__(self, operator_class, kwargs, mapped):
+        if not mapped:
+            raise TypeError("expand() needs at least one argument")
+        operator_class._check(mapped)
+        for name, values in mapped.items():
+            if name in kwargs:
+                raise TypeError(f"{name} given to both partial() and expand()")
+            if not isinstance(values, (list, tuple, dict)):
+                raise ValueError(f"expand({name}=...) needs a list, not {type(values).__name__}")
+        self.operator_class = operator_class
+        self.kwargs = kwargs
+        self.mapped = mapped
+        self._register(kwargs["task_id"])
+
+    def instances(self):
+        """Each mapped instance's arguments (a product of the lists, as Airflow expands them)."""
+        combos = [{}]
+        for name, values in self.mapped.items():
+            combos = [dict(c, **{name: v}) for c in combos for v in values]
+        return [dict(self.kwargs, **c) for c in combos]
