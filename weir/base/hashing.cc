@@ -3,8 +3,13 @@
 #include <nmmintrin.h>
 #include <openssl/evp.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <string>
+
+#include "weir/base/plugin.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -93,18 +98,58 @@ uint32_t Crc32cExtend(uint32_t crc, std::string_view data) {
 
 uint32_t Crc32c(std::string_view data) { return Crc32cExtend(0, data); }
 
+namespace {
+
+// OpenSSL's digest functions, from libcrypto loaded the first time a SHA-256 is needed rather
+// than linked: its relocations cost every weir command, `weir --help` included, ~2 ms of
+// start-up.
+struct LibCrypto {
+  decltype(&::EVP_MD_fetch) EVP_MD_fetch;
+  decltype(&::EVP_MD_CTX_new) EVP_MD_CTX_new;
+  decltype(&::EVP_MD_CTX_free) EVP_MD_CTX_free;
+  decltype(&::EVP_DigestInit_ex) EVP_DigestInit_ex;
+  decltype(&::EVP_DigestUpdate) EVP_DigestUpdate;
+  decltype(&::EVP_DigestFinal_ex) EVP_DigestFinal_ex;
+};
+
+void BindAll(LibraryBinder& bind, LibCrypto& crypto) {
+  bind("EVP_MD_fetch", crypto.EVP_MD_fetch);
+  bind("EVP_MD_CTX_new", crypto.EVP_MD_CTX_new);
+  bind("EVP_MD_CTX_free", crypto.EVP_MD_CTX_free);
+  bind("EVP_DigestInit_ex", crypto.EVP_DigestInit_ex);
+  bind("EVP_DigestUpdate", crypto.EVP_DigestUpdate);
+  bind("EVP_DigestFinal_ex", crypto.EVP_DigestFinal_ex);
+}
+
+// Every Debian system has libssl3; without it weir cannot hash at all, so it stops, saying why.
+const LibCrypto& Crypto() {
+  static const LibCrypto* const crypto = [] {
+    absl::StatusOr<const LibCrypto*> loaded = LoadLibraryOnce<LibCrypto>(
+        "libcrypto.so.3", "SHA-256 needs OpenSSL's libcrypto (Debian package libssl3)", &BindAll);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "weir: %s\n", std::string(loaded.status().message()).c_str());
+      std::abort();
+    }
+    return *loaded;
+  }();
+  return *crypto;
+}
+
+}  // namespace
+
 Sha256Digest Sha256(std::string_view data) {
+  const LibCrypto& crypto = Crypto();
   // OpenSSL 3's one-shot SHA256() looks the algorithm up on every call, under a lock; hashing
   // millions of small examples needs the algorithm fetched once and a context per thread.
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static EVP_MD* const sha256 = crypto.EVP_MD_fetch(nullptr, "SHA256", nullptr);
   struct ContextDeleter {
-    void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+    void operator()(EVP_MD_CTX* context) const { Crypto().EVP_MD_CTX_free(context); }
   };
-  thread_local std::unique_ptr<EVP_MD_CTX, ContextDeleter> context(EVP_MD_CTX_new());
+  thread_local std::unique_ptr<EVP_MD_CTX, ContextDeleter> context(crypto.EVP_MD_CTX_new());
   Sha256Digest digest;
-  EVP_DigestInit_ex(context.get(), sha256, nullptr);
-  EVP_DigestUpdate(context.get(), data.data(), data.size());
-  EVP_DigestFinal_ex(context.get(), digest.data(), nullptr);
+  crypto.EVP_DigestInit_ex(context.get(), sha256, nullptr);
+  crypto.EVP_DigestUpdate(context.get(), data.data(), data.size());
+  crypto.EVP_DigestFinal_ex(context.get(), digest.data(), nullptr);
   return digest;
 }
 

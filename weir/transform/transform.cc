@@ -1,11 +1,13 @@
 #include "weir/transform/transform.h"
 
-#include <muParser.h>
+#include <muParserDLL.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <regex>
@@ -15,6 +17,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "weir/base/files.h"
+#include "weir/base/plugin.h"
 #include "weir/base/proto_files.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
@@ -72,72 +75,139 @@ struct CompiledFeature {
   int num_analyzers = 0;
 };
 
-// The muparser expression of one feature, set up for one Apply call (parsers are not shared
-// between threads).
+// muparser's C API, from the library loaded the first time an expression is parsed rather than
+// linked: with its OpenMP runtime it cost every weir command ~2 ms of start-up, and only
+// `expression` features need it.
+struct LibMuparser {
+  decltype(&::mupCreate) mupCreate;
+  decltype(&::mupRelease) mupRelease;
+  decltype(&::mupSetExpr) mupSetExpr;
+  decltype(&::mupSetVarFactory) mupSetVarFactory;
+  decltype(&::mupDefineVar) mupDefineVar;
+  decltype(&::mupGetExprVarNum) mupGetExprVarNum;
+  decltype(&::mupGetExprVar) mupGetExprVar;
+  decltype(&::mupEval) mupEval;
+  decltype(&::mupError) mupError;
+  decltype(&::mupGetErrorMsg) mupGetErrorMsg;
+  decltype(&::mupGetErrorPos) mupGetErrorPos;
+};
+
+absl::StatusOr<const LibMuparser*> LoadLibMuparser() {
+  return base::LoadLibraryOnce<LibMuparser>(
+      "libmuparser.so.2", "expression features need muparser (Debian package libmuparser2v5)",
+      [](base::LibraryBinder& bind, LibMuparser& lib) {
+        bind("mupCreate", lib.mupCreate)("mupRelease", lib.mupRelease)("mupSetExpr",
+                                                                       lib.mupSetExpr);
+        bind("mupSetVarFactory", lib.mupSetVarFactory)("mupDefineVar", lib.mupDefineVar);
+        bind("mupGetExprVarNum", lib.mupGetExprVarNum)("mupGetExprVar", lib.mupGetExprVar);
+        bind("mupEval", lib.mupEval)("mupError", lib.mupError);
+        bind("mupGetErrorMsg", lib.mupGetErrorMsg)("mupGetErrorPos", lib.mupGetErrorPos);
+      });
+}
+
+// A muparser parser of doubles, released with it. The C API keeps a call's error in the parser:
+// Error() says whether the calls since the last Error() failed.
+class Parser {
+ public:
+  static absl::StatusOr<std::unique_ptr<Parser>> Create() {
+    ASSIGN_OR_RETURN(const LibMuparser* lib, LoadLibMuparser());
+    return std::unique_ptr<Parser>(new Parser(*lib, lib->mupCreate(muBASETYPE_FLOAT)));
+  }
+  ~Parser() { lib_.mupRelease(handle_); }
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
+  const LibMuparser& lib() const { return lib_; }
+  muParserHandle_t handle() const { return handle_; }
+  // "<muparser's message> at position <1-based>", or nullopt when the calls went well.
+  std::optional<std::string> Error() const {
+    if (!lib_.mupError(handle_)) return std::nullopt;
+    return StrCat(lib_.mupGetErrorMsg(handle_), " at position ", lib_.mupGetErrorPos(handle_) + 1);
+  }
+
+ private:
+  Parser(const LibMuparser& lib, muParserHandle_t handle) : lib_(lib), handle_(handle) {}
+  const LibMuparser& lib_;
+  muParserHandle_t handle_;
+};
+
+// The muparser expression of one feature.
 class Expression {
  public:
   // The raw columns an expression reads. Errors carry muparser's message.
   static absl::StatusOr<std::vector<std::string>> Variables(const std::string& text) {
-    try {
-      std::vector<std::unique_ptr<double>> slots;  // Outlives the parser that points into it.
-      mu::Parser parser;
-      parser.SetVarFactory(
-          [](const char*, void* storage) -> double* {
-            auto* owned = static_cast<std::vector<std::unique_ptr<double>>*>(storage);
-            owned->push_back(std::make_unique<double>(0));
-            return owned->back().get();
-          },
-          &slots);
-      parser.SetExpr(text);
-      std::vector<std::string> names;
-      for (const auto& [name, slot] : parser.GetUsedVar()) names.push_back(name);
-      return names;
-    } catch (const mu::Parser::exception_type& e) {
-      return absl::InvalidArgumentError(StrCat("cannot parse expression '", text, "': ", e.GetMsg(),
-                                               " at position ", e.GetPos() + 1));
+    std::vector<std::unique_ptr<double>> slots;  // Outlives the parser that points into it.
+    ASSIGN_OR_RETURN(std::unique_ptr<Parser> parser, Parser::Create());
+    const LibMuparser& mu = parser->lib();
+    mu.mupSetVarFactory(
+        parser->handle(),
+        [](const muChar_t*, void* storage) -> muFloat_t* {
+          auto* owned = static_cast<std::vector<std::unique_ptr<double>>*>(storage);
+          owned->push_back(std::make_unique<double>(0));
+          return owned->back().get();
+        },
+        &slots);
+    mu.mupSetExpr(parser->handle(), text.c_str());
+    const int count = mu.mupGetExprVarNum(parser->handle());  // Parses the expression.
+    if (std::optional<std::string> error = parser->Error()) {
+      return absl::InvalidArgumentError(StrCat("cannot parse expression '", text, "': ", *error));
     }
+    std::vector<std::string> names;
+    for (int v = 0; v < count; ++v) {
+      const muChar_t* name = nullptr;
+      muFloat_t* slot = nullptr;
+      mu.mupGetExprVar(parser->handle(), static_cast<unsigned>(v), &name, &slot);
+      names.emplace_back(name);
+    }
+    std::sort(names.begin(), names.end());  // As muparser's own map of them is.
+    return names;
   }
 
   static absl::StatusOr<Values> Evaluate(const std::string& text,
                                          const std::vector<std::string>& names,
                                          std::span<const Values* const> inputs, size_t rows) {
     Values out = Values::Missing(FLOAT, rows);
-    try {
-      // Parsing costs more than evaluating a small batch (serving sends one example), so each
-      // thread keeps its parsed expressions; a parser is not shared between threads.
-      struct Parsed {
-        mu::Parser parser;
-        std::vector<double> slots;  // The variables' values, where the parser reads them.
-      };
-      thread_local std::map<std::string, std::unique_ptr<Parsed>> cache;
-      std::string key = text;
-      for (const std::string& name : names) key += StrCat("\n", name);
-      auto it = cache.find(key);
-      if (it == cache.end()) {
-        if (cache.size() >= 64) cache.clear();
-        auto parsed = std::make_unique<Parsed>();
-        parsed->slots.assign(names.size(), 0.0);
-        for (size_t v = 0; v < names.size(); ++v)
-          parsed->parser.DefineVar(names[v], &parsed->slots[v]);
-        parsed->parser.SetExpr(text);
-        it = cache.emplace(std::move(key), std::move(parsed)).first;
+    // Parsing costs more than evaluating a small batch (serving sends one example), so each
+    // thread keeps its parsed expressions; a parser is not shared between threads.
+    struct Parsed {
+      std::unique_ptr<Parser> parser;
+      std::vector<double> slots;  // The variables' values, where the parser reads them.
+    };
+    thread_local std::map<std::string, std::unique_ptr<Parsed>> cache;
+    std::string key = text;
+    for (const std::string& name : names) key += StrCat("\n", name);
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+      if (cache.size() >= 64) cache.clear();
+      auto parsed = std::make_unique<Parsed>();
+      ASSIGN_OR_RETURN(parsed->parser, Parser::Create());
+      const LibMuparser& mu = parsed->parser->lib();
+      parsed->slots.assign(names.size(), 0.0);
+      for (size_t v = 0; v < names.size(); ++v)
+        mu.mupDefineVar(parsed->parser->handle(), names[v].c_str(), &parsed->slots[v]);
+      mu.mupSetExpr(parsed->parser->handle(), text.c_str());
+      if (std::optional<std::string> error = parsed->parser->Error()) {
+        return absl::InvalidArgumentError(StrCat("cannot parse expression '", text, "': ", *error));
       }
-      mu::Parser& parser = it->second->parser;
-      std::vector<double>& slots = it->second->slots;
-      for (size_t i = 0; i < rows; ++i) {
-        for (size_t v = 0; v < names.size(); ++v) {
-          const Values& input = *inputs[v];
-          slots[v] = input.is_missing(i) ? std::numeric_limits<double>::quiet_NaN()
-                                         : (input.type == INT ? static_cast<double>(input.ints[i])
-                                                              : input.floats[i]);
-        }
-        double result = parser.Eval();
-        out.floats[i] = result;
-        out.missing[i] = std::isnan(result) ? 1 : 0;
+      it = cache.emplace(std::move(key), std::move(parsed)).first;
+    }
+    Parser& parser = *it->second->parser;
+    const LibMuparser& mu = parser.lib();
+    std::vector<double>& slots = it->second->slots;
+    for (size_t i = 0; i < rows; ++i) {
+      for (size_t v = 0; v < names.size(); ++v) {
+        const Values& input = *inputs[v];
+        slots[v] = input.is_missing(i)
+                       ? std::numeric_limits<double>::quiet_NaN()
+                       : (input.type == INT ? static_cast<double>(input.ints[i]) : input.floats[i]);
       }
-    } catch (const mu::Parser::exception_type& e) {
-      return absl::InvalidArgumentError(
-          StrCat("cannot evaluate expression '", text, "': ", e.GetMsg()));
+      const double result = mu.mupEval(parser.handle());
+      if (std::optional<std::string> error = parser.Error()) {
+        return absl::InvalidArgumentError(
+            StrCat("cannot evaluate expression '", text, "': ", *error));
+      }
+      out.floats[i] = result;
+      out.missing[i] = std::isnan(result) ? 1 : 0;
     }
     return out;
   }

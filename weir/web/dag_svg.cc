@@ -7,17 +7,10 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "weir/base/plugin.h"
 #include "weir/base/status.h"
 #include "weir/base/strings.h"
 #include "weir/base/utf8.h"
-
-// Graphviz's own plug-ins, linked in rather than found through the plug-in configuration file
-// (config6a) at run time: no search path, no text-layout plug-in that pulls in Pango, Cairo and
-// fontconfig, and the same layout whichever fonts the host has.
-extern "C" {
-extern gvplugin_library_t gvplugin_core_LTX_library;        // The svg renderer.
-extern gvplugin_library_t gvplugin_dot_layout_LTX_library;  // The dot layout engine.
-}
 
 namespace weir::web {
 namespace {
@@ -33,18 +26,84 @@ int CaptureGraphvizMessage(char* message) {
   return 0;
 }
 
-// Created on first use and kept for the life of the process. Requires graphviz_mutex.
-GVC_t* Context() {
-  static GVC_t* const context = [] {
+// Graphviz (libgvc, libcgraph and two of its plug-ins) is loaded the first time a graph is laid
+// out rather than linked: its eight libraries cost every weir command ~2 ms of start-up, and only
+// the web UI draws graphs. The plug-ins are given to Graphviz as built-ins rather than found
+// through its plug-in configuration file (config6a): no search path, no text-layout plug-in that
+// pulls in Pango, Cairo and fontconfig, and the same layout whichever fonts the host has.
+struct LibGvc {
+  decltype(&::gvContextPlugins) gvContextPlugins;
+  decltype(&::gvLayout) gvLayout;
+  decltype(&::gvFreeLayout) gvFreeLayout;
+  decltype(&::gvRenderData) gvRenderData;
+  decltype(&::gvFreeRenderData) gvFreeRenderData;
+};
+struct LibCgraph {
+  decltype(&::agseterrf) agseterrf;
+  decltype(&::agopen) agopen;
+  decltype(&::agclose) agclose;
+  decltype(&::agattr) agattr;
+  decltype(&::agnode) agnode;
+  decltype(&::agedge) agedge;
+  decltype(&::agset) agset;
+  Agdesc_t* Agstrictdirected;
+};
+// Each plug-in library's table of what it brings: the svg renderer, the dot layout engine.
+struct GvPluginCore {
+  gvplugin_library_t* library;
+};
+struct GvPluginDotLayout {
+  gvplugin_library_t* library;
+};
+
+struct Graphviz {
+  const LibGvc* gvc;
+  const LibCgraph* cgraph;
+  GVC_t* context;
+};
+
+constexpr char kNeededBy[] = "drawing the pipeline graph needs Graphviz (Debian package libgvc6)";
+
+absl::StatusOr<Graphviz> LoadGraphviz() {
+  ASSIGN_OR_RETURN(const LibCgraph* cgraph,
+                   base::LoadLibraryOnce<LibCgraph>(
+                       "libcgraph.so.6", kNeededBy, [](base::LibraryBinder& bind, LibCgraph& lib) {
+                         bind("agseterrf", lib.agseterrf)("agopen", lib.agopen)(
+                             "agclose", lib.agclose)("agattr", lib.agattr)("agnode", lib.agnode)(
+                             "agedge", lib.agedge)("agset", lib.agset)("Agstrictdirected",
+                                                                       lib.Agstrictdirected);
+                       }));
+  ASSIGN_OR_RETURN(const LibGvc* gvc,
+                   base::LoadLibraryOnce<LibGvc>(
+                       "libgvc.so.6", kNeededBy, [](base::LibraryBinder& bind, LibGvc& lib) {
+                         bind("gvContextPlugins", lib.gvContextPlugins)("gvLayout", lib.gvLayout)(
+                             "gvFreeLayout", lib.gvFreeLayout)("gvRenderData", lib.gvRenderData)(
+                             "gvFreeRenderData", lib.gvFreeRenderData);
+                       }));
+  ASSIGN_OR_RETURN(const GvPluginCore* core,
+                   base::LoadLibraryOnce<GvPluginCore>(
+                       WEIR_GRAPHVIZ_PLUGIN_DIR "/libgvplugin_core.so.6", kNeededBy,
+                       [](base::LibraryBinder& bind, GvPluginCore& lib) {
+                         bind("gvplugin_core_LTX_library", lib.library);
+                       }));
+  ASSIGN_OR_RETURN(const GvPluginDotLayout* dot_layout,
+                   base::LoadLibraryOnce<GvPluginDotLayout>(
+                       WEIR_GRAPHVIZ_PLUGIN_DIR "/libgvplugin_dot_layout.so.6", kNeededBy,
+                       [](base::LibraryBinder& bind, GvPluginDotLayout& lib) {
+                         bind("gvplugin_dot_layout_LTX_library", lib.library);
+                       }));
+  // Created once and kept for the life of the process.
+  static GVC_t* const context = [&] {
     static const lt_symlist_t kBuiltins[] = {
-        {"gvplugin_core_LTX_library", &gvplugin_core_LTX_library},
-        {"gvplugin_dot_layout_LTX_library", &gvplugin_dot_layout_LTX_library},
+        {"gvplugin_core_LTX_library", core->library},
+        {"gvplugin_dot_layout_LTX_library", dot_layout->library},
         {nullptr, nullptr},
     };
-    agseterrf(CaptureGraphvizMessage);
-    return gvContextPlugins(kBuiltins, /*demand_loading=*/0);
+    cgraph->agseterrf(CaptureGraphvizMessage);
+    return gvc->gvContextPlugins(kBuiltins, /*demand_loading=*/0);
   }();
-  return context;
+  if (context == nullptr) return absl::InternalError("Graphviz: could not create a context");
+  return Graphviz{gvc, cgraph, context};
 }
 
 char* C(const char* text) { return const_cast<char*>(text); }
@@ -143,8 +202,10 @@ struct PreparedEdge {
 // Requires graphviz_mutex.
 absl::StatusOr<std::string> RenderLocked(const std::vector<PreparedNode>& nodes,
                                          const std::vector<PreparedEdge>& edges) {
-  GVC_t* context = Context();
-  if (context == nullptr) return absl::InternalError("Graphviz: could not create a context");
+  ASSIGN_OR_RETURN(const Graphviz graphviz, LoadGraphviz());
+  const LibGvc& gvc = *graphviz.gvc;
+  const LibCgraph& cgraph = *graphviz.cgraph;
+  GVC_t* const context = graphviz.context;
   std::string messages;
   graphviz_messages = &messages;
   struct ClearMessages {
@@ -155,59 +216,60 @@ absl::StatusOr<std::string> RenderLocked(const std::vector<PreparedNode>& nodes,
         StrCat("Graphviz ", what, " failed", messages.empty() ? "" : ": ", messages));
   };
 
-  std::unique_ptr<Agraph_t, int (*)(Agraph_t*)> graph(agopen(C("dag"), Agstrictdirected, nullptr),
-                                                      agclose);
+  std::unique_ptr<Agraph_t, int (*)(Agraph_t*)> graph(
+      cgraph.agopen(C("dag"), *cgraph.Agstrictdirected, nullptr), cgraph.agclose);
   if (graph == nullptr) return graphviz_error("agopen");
   Agraph_t* g = graph.get();
-  agattr(g, AGRAPH, C("rankdir"), C("LR"));
-  agattr(g, AGRAPH, C("bgcolor"), C("transparent"));
-  agattr(g, AGRAPH, C("nodesep"), C("0.3"));
-  agattr(g, AGRAPH, C("ranksep"), C("0.45"));
-  agattr(g, AGNODE, C("shape"), C("box"));
-  agattr(g, AGNODE, C("style"), C("rounded,filled"));
-  agattr(g, AGNODE, C("fillcolor"), C("white"));
-  agattr(g, AGNODE, C("color"), C("#888888"));
-  agattr(g, AGNODE, C("fontname"), C("Helvetica"));
-  agattr(g, AGNODE, C("fontsize"), C("12"));
-  agattr(g, AGNODE, C("margin"), C("0.15,0.06"));
-  agattr(g, AGNODE, C("label"), C(""));
-  agattr(g, AGNODE, C("id"), C(""));
-  agattr(g, AGEDGE, C("id"), C(""));
-  agattr(g, AGEDGE, C("color"), C("#888888"));
-  agattr(g, AGEDGE, C("arrowsize"), C("0.7"));
+  cgraph.agattr(g, AGRAPH, C("rankdir"), C("LR"));
+  cgraph.agattr(g, AGRAPH, C("bgcolor"), C("transparent"));
+  cgraph.agattr(g, AGRAPH, C("nodesep"), C("0.3"));
+  cgraph.agattr(g, AGRAPH, C("ranksep"), C("0.45"));
+  cgraph.agattr(g, AGNODE, C("shape"), C("box"));
+  cgraph.agattr(g, AGNODE, C("style"), C("rounded,filled"));
+  cgraph.agattr(g, AGNODE, C("fillcolor"), C("white"));
+  cgraph.agattr(g, AGNODE, C("color"), C("#888888"));
+  cgraph.agattr(g, AGNODE, C("fontname"), C("Helvetica"));
+  cgraph.agattr(g, AGNODE, C("fontsize"), C("12"));
+  cgraph.agattr(g, AGNODE, C("margin"), C("0.15,0.06"));
+  cgraph.agattr(g, AGNODE, C("label"), C(""));
+  cgraph.agattr(g, AGNODE, C("id"), C(""));
+  cgraph.agattr(g, AGEDGE, C("id"), C(""));
+  cgraph.agattr(g, AGEDGE, C("color"), C("#888888"));
+  cgraph.agattr(g, AGEDGE, C("arrowsize"), C("0.7"));
 
   std::vector<Agnode_t*> graph_nodes;
   graph_nodes.reserve(nodes.size());
   for (const PreparedNode& node : nodes) {
-    Agnode_t* n = agnode(g, C(node.name.c_str()), 1);
+    Agnode_t* n = cgraph.agnode(g, C(node.name.c_str()), 1);
     if (n == nullptr) return graphviz_error("agnode");
-    agset(n, C("id"), C(node.id_attribute.c_str()));
-    agset(n, C("label"), C(node.label.c_str()));
+    cgraph.agset(n, C("id"), C(node.id_attribute.c_str()));
+    cgraph.agset(n, C("label"), C(node.label.c_str()));
     graph_nodes.push_back(n);
   }
   for (const PreparedEdge& edge : edges) {
     Agnode_t* tail = graph_nodes[edge.from];
     Agnode_t* head = graph_nodes[edge.to];
-    if (agedge(g, tail, head, nullptr, 0) != nullptr) continue;  // Drawn once.
-    Agedge_t* e = agedge(g, tail, head, nullptr, 1);
+    if (cgraph.agedge(g, tail, head, nullptr, 0) != nullptr) continue;  // Drawn once.
+    Agedge_t* e = cgraph.agedge(g, tail, head, nullptr, 1);
     if (e == nullptr) return graphviz_error("agedge");
-    agset(e, C("id"), C(edge.id_attribute.c_str()));
+    cgraph.agset(e, C("id"), C(edge.id_attribute.c_str()));
   }
 
-  if (gvLayout(context, g, "dot") != 0) return graphviz_error("dot layout");
+  if (gvc.gvLayout(context, g, "dot") != 0) return graphviz_error("dot layout");
   struct FreeLayout {
+    const LibGvc& gvc;
     GVC_t* context;
     Agraph_t* g;
-    ~FreeLayout() { gvFreeLayout(context, g); }
-  } free_layout{context, g};
+    ~FreeLayout() { gvc.gvFreeLayout(context, g); }
+  } free_layout{gvc, context, g};
   char* data = nullptr;
   unsigned int size = 0;
-  if (gvRenderData(context, g, "svg", &data, &size) != 0 || data == nullptr) {
-    if (data != nullptr) gvFreeRenderData(data);
+  if (gvc.gvRenderData(context, g, "svg", &data, &size) != 0 || data == nullptr) {
+    if (data != nullptr) gvc.gvFreeRenderData(data);
     return graphviz_error("svg rendering");
   }
   std::string svg = InlineableSvg(std::string_view(data, size));
-  gvFreeRenderData(data);
+  gvc.gvFreeRenderData(data);
   if (svg.empty()) return graphviz_error("svg rendering (no <svg> element)");
   return svg;
 }
