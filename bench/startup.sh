@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Start-up time of the weir binary (goal, issue 23: `weir --help` and every command that needs no
-# heavy library <= 10 ms). LibTorch, XGBoost, libpq, libcrypto, Graphviz and muparser are loaded
-# on first use only: the script prints how many shared libraries a start loads and checks that
-# none of those is among them.
+# heavy library <= 10 ms). LibTorch, XGBoost, libpq, Graphviz and muparser are loaded on first use
+# only, and libcrypto not at all: the script prints how many shared libraries a start loads and
+# checks that none of those is among them.
 # Needs hyperfine (Debian package) and a Release build; WEIR_BIN names another binary.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -24,6 +24,10 @@ inline uint32_t MaskCrc32c(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 
 
 using Sha256Digest = std::array<uint8_t, 32>;
 Sha256Digest Sha256(std::string_view data);
+// The portable implementation, exposed so tests can check the SHA-instruction path against it.
+Sha256Digest Sha256Portable(std::string_view data);
+// True when Sha256 runs on the CPU's SHA instructions.
+bool Sha256IsHardwareAccelerated();
 std::string ToHex(const Sha256Digest& digest);
 
 // The digest read as one big-endian unsigned integer, modulo `modulus` (> 0): the rule TFX uses

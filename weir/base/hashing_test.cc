@@ -1,6 +1,11 @@
 #include "weir/base/hashing.h"
 
+#include <openssl/sha.h>
+
+#include <cstdio>
+#include <random>
 #include <string>
+#include <utility>
 
 #include "gtest/gtest.h"
 
@@ -35,9 +40,38 @@ TEST(Crc32cTest, MaskMatchesTfRecordDefinition) {
   EXPECT_EQ(MaskCrc32c(crc), ((crc >> 15) | (crc << 17)) + 0xa282ead8u);
 }
 
-TEST(Sha256Test, KnownVector) {
-  EXPECT_EQ(ToHex(Sha256("abc")),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+// FIPS 180-4's examples and NIST's test vectors, through both implementations.
+TEST(Sha256Test, KnownVectors) {
+  const std::string million_a(1000000, 'a');
+  const std::pair<std::string, std::string> vectors[] = {
+      {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+      {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+      {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+      {"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqr"
+       "lmnopqrsmnopqrstnopqrstu",
+       "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
+      {million_a, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"},
+  };
+  for (const auto& [text, hex] : vectors) {
+    EXPECT_EQ(ToHex(Sha256(text)), hex) << text.size() << " bytes";
+    EXPECT_EQ(ToHex(Sha256Portable(text)), hex) << text.size() << " bytes";
+  }
+}
+
+// Every length around the block and padding boundaries, and random bytes, agree with OpenSSL's.
+TEST(Sha256Test, AgreesWithOpenSsl) {
+  std::mt19937_64 random(42);
+  std::string data;
+  for (size_t length = 0; length <= 300; ++length) {
+    data.resize(length);
+    for (char& c : data) c = static_cast<char>(random());
+    Sha256Digest expected;
+    ::SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), expected.data());
+    EXPECT_EQ(Sha256(data), expected) << length;
+    EXPECT_EQ(Sha256Portable(data), expected) << length;
+  }
+  std::printf("SHA instructions: %s\n", Sha256IsHardwareAccelerated() ? "yes" : "no");
 }
 
 TEST(Sha256Test, BigEndianModuloMatchesLongDivisionOfTheHexNumber) {
