@@ -5,6 +5,7 @@
 #include <regex>
 #include <system_error>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 
 #include "weir/base/status.h"
@@ -540,27 +541,40 @@ absl::Status MetadataStore::WriteProperties(NodeKind kind, int64_t id, const Pro
   return absl::OkStatus();
 }
 
-absl::Status MetadataStore::ReadProperties(NodeKind kind, int64_t id, Properties& properties,
-                                           Properties& custom_properties) {
+template <typename Node>
+absl::Status MetadataStore::ReadProperties(NodeKind kind, std::vector<Node>& nodes) {
   const PropertyTable table = PropertyTableOf(kind);
-  ASSIGN_OR_RETURN(auto select,
-                   connection_->Prepare(
-                       StrCat("SELECT `name`, `is_custom_property`, `int_value`, `double_value`, "
-                              "`string_value` FROM `",
-                              table.table, "` WHERE `", table.id_column, "` = ?")));
-  select->Bind(1, id);
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, select->Step());
-    if (!row) break;
-    Properties& into = select->Int(1) != 0 ? custom_properties : properties;
-    // Values of the kinds weir does not model (bool, proto, bytes, written by ML Metadata itself)
-    // are left out rather than misread.
-    if (!select->IsNull(2)) {
-      into[select->Text(0)] = select->Int(2);
-    } else if (!select->IsNull(3)) {
-      into[select->Text(0)] = select->Double(3);
-    } else if (!select->IsNull(4)) {
-      into[select->Text(0)] = select->Text(4);
+  std::unordered_map<int64_t, Node*> by_id;
+  for (Node& node : nodes) by_id[node.id] = &node;
+  // A query per batch of nodes rather than per node: a run's executions are read often (each
+  // node of a run starts by reading them), and a statement per execution made a cached node's
+  // start hundreds of statements.
+  constexpr size_t kBatch = 500;  // Far below SQLite's and PostgreSQL's limits on parameters.
+  for (size_t begin = 0; begin < nodes.size(); begin += kBatch) {
+    const size_t end = std::min(nodes.size(), begin + kBatch);
+    std::string placeholders = "?";
+    for (size_t i = begin + 1; i < end; ++i) placeholders += ", ?";
+    ASSIGN_OR_RETURN(auto select,
+                     connection_->Prepare(StrCat(
+                         "SELECT `", table.id_column,
+                         "`, `name`, `is_custom_property`, `int_value`, `double_value`, "
+                         "`string_value` FROM `",
+                         table.table, "` WHERE `", table.id_column, "` IN (", placeholders, ")")));
+    for (size_t i = begin; i < end; ++i) select->Bind(static_cast<int>(i - begin) + 1, nodes[i].id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select->Step());
+      if (!row) break;
+      Node& node = *by_id.at(select->Int(0));
+      Properties& into = select->Int(2) != 0 ? node.custom_properties : node.properties;
+      // Values of the kinds weir does not model (bool, proto, bytes, written by ML Metadata
+      // itself) are left out rather than misread.
+      if (!select->IsNull(3)) {
+        into[select->Text(1)] = select->Int(3);
+      } else if (!select->IsNull(4)) {
+        into[select->Text(1)] = select->Double(4);
+      } else if (!select->IsNull(5)) {
+        into[select->Text(1)] = select->Text(5);
+      }
     }
   }
   return absl::OkStatus();
@@ -647,9 +661,7 @@ absl::StatusOr<std::vector<Node>> MetadataStore::QueryNodes(
     ReadCommonColumns(*select, node);
     read_own_columns(*select, 6, node);
   }
-  for (Node& node : nodes) {
-    RETURN_IF_ERROR(ReadProperties(kind, node.id, node.properties, node.custom_properties));
-  }
+  RETURN_IF_ERROR(ReadProperties(kind, nodes));
   return nodes;
 }
 
@@ -797,10 +809,7 @@ absl::StatusOr<std::vector<Context>> MetadataStore::QueryContexts(
     if (!row) break;
     ReadCommonColumns(*select, contexts.emplace_back());
   }
-  for (Context& context : contexts) {
-    RETURN_IF_ERROR(ReadProperties(NodeKind::kContext, context.id, context.properties,
-                                   context.custom_properties));
-  }
+  RETURN_IF_ERROR(ReadProperties(NodeKind::kContext, contexts));
   return contexts;
 }
 

@@ -273,8 +273,9 @@ class MetadataStore {
   absl::Status CheckExists(std::string_view table, int64_t id);
   absl::Status WriteProperties(NodeKind kind, int64_t id, const Properties& properties,
                                const Properties& custom_properties);
-  absl::Status ReadProperties(NodeKind kind, int64_t id, Properties& properties,
-                              Properties& custom_properties);
+  // Fills the properties of `nodes` (artifacts, executions or contexts) of `kind`.
+  template <typename Node>
+  absl::Status ReadProperties(NodeKind kind, std::vector<Node>& nodes);
   absl::StatusOr<std::vector<Artifact>> QueryArtifacts(std::string_view where,
                                                        const std::vector<Value>& arguments);
   absl::StatusOr<std::vector<Execution>> QueryExecutions(std::string_view where,
