@@ -703,6 +703,9 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
     std::lock_guard<std::mutex> lock(progress_mutex);
     if (progress) progress(*order[i], i, total, outcome);
   };
+  // Connections of finished nodes, for the next ones (guarded by mutex): opening a store reads
+  // and checks its schema, a good part of a cached node's cost.
+  std::vector<std::unique_ptr<MetadataStore>> idle_stores;
   std::vector<std::thread> threads;
   std::unique_lock<std::mutex> lock(mutex);
   while (true) {
@@ -757,14 +760,28 @@ absl::StatusOr<RunResult> RunPipeline(const pipeline::PipelineSpec& spec,
         NodeOutcome& outcome = result.nodes[i];
         report(i, nullptr);
         absl::Status status;
-        absl::StatusOr<std::unique_ptr<MetadataStore>> own_store = OpenPipelineStore(spec);
-        if (!own_store.ok()) {
-          status = own_store.status();
-        } else {
-          status = ExecuteNode(spec, component, **own_store, contexts, result.run_id, node, context,
+        std::unique_ptr<MetadataStore> own_store;
+        {
+          std::lock_guard<std::mutex> take(mutex);
+          if (!idle_stores.empty()) {
+            own_store = std::move(idle_stores.back());
+            idle_stores.pop_back();
+          }
+        }
+        if (own_store == nullptr) {
+          absl::StatusOr<std::unique_ptr<MetadataStore>> opened = OpenPipelineStore(spec);
+          if (opened.ok()) {
+            own_store = std::move(*opened);
+          } else {
+            status = opened.status();
+          }
+        }
+        if (own_store != nullptr) {
+          status = ExecuteNode(spec, component, *own_store, contexts, result.run_id, node, context,
                                ShardTask{}, outcome, [&] { report(i, &outcome); });
         }
         std::lock_guard<std::mutex> done(mutex);
+        if (own_store != nullptr) idle_stores.push_back(std::move(own_store));
         if (!status.ok() && first_error.ok()) first_error = status;
         phase[i] = Phase::kDone;
         --running;
